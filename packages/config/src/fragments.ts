@@ -1,0 +1,247 @@
+import { hostname } from 'node:os';
+import { DatabaseUrlError, parseDatabaseUrl, type DatabaseUrl } from '@nudge/db';
+import { isE164 } from '@nudge/domain';
+import { ConfigError } from './config-error.js';
+import {
+  readBool,
+  readEnum,
+  readInt,
+  readKeyBytes,
+  readRaw,
+  readUrl,
+  requireString,
+  type Env,
+} from './env-reader.js';
+
+/** Each fragment reads one concern of the environment; a role's config is built from them. */
+
+export interface DbConfig {
+  url: DatabaseUrl;
+  poolMax: number;
+  connectTimeoutSeconds: number;
+  statementTimeoutMs: number;
+}
+
+export function dbFragment(env: Env): DbConfig {
+  let url: DatabaseUrl;
+  try {
+    url = parseDatabaseUrl(env.DATABASE_URL);
+  } catch (err) {
+    if (err instanceof DatabaseUrlError) throw new ConfigError('DATABASE_URL', err.problem, err.example);
+    throw err;
+  }
+  return {
+    url,
+    poolMax: readInt(env, 'DB_POOL_MAX', { default: 10, min: 1, max: 200, example: '10' }),
+    connectTimeoutSeconds: readInt(env, 'DB_CONNECT_TIMEOUT_SECONDS', {
+      default: 10,
+      min: 1,
+      max: 300,
+      example: '10',
+    }),
+    statementTimeoutMs: readInt(env, 'DB_STATEMENT_TIMEOUT_MS', {
+      default: 30_000,
+      min: 100,
+      max: 3_600_000,
+      example: '30000',
+    }),
+  };
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface LogConfig {
+  level: LogLevel;
+}
+
+export function logFragment(env: Env): LogConfig {
+  return { level: readEnum(env, 'LOG_LEVEL', LOG_LEVELS, 'info') };
+}
+
+export interface FeatureFlags {
+  schedulers: boolean;
+  calendar: boolean;
+  alerts: boolean;
+  escalation: boolean;
+  checkin: boolean;
+}
+
+export function flagsFragment(env: Env): FeatureFlags {
+  return {
+    schedulers: readBool(env, 'ENABLE_SCHEDULERS', false),
+    calendar: readBool(env, 'FEATURE_CALENDAR_ENABLED', true),
+    alerts: readBool(env, 'FEATURE_ALERTS_ENABLED', true),
+    escalation: readBool(env, 'FEATURE_ESCALATION_ENABLED', false),
+    checkin: readBool(env, 'FEATURE_CHECKIN_ENABLED', true),
+  };
+}
+
+export interface HttpConfig {
+  host: string;
+  port: number;
+  bodyLimitBytes: number;
+}
+
+export function httpFragment(env: Env, portVariable: 'PORT' | 'HEALTH_PORT', defaultPort: number): HttpConfig {
+  return {
+    host: readRaw(env, 'HOST') ?? '0.0.0.0',
+    port: readInt(env, portVariable, { default: defaultPort, min: 0, max: 65535, example: String(defaultPort) }),
+    bodyLimitBytes: readInt(env, 'HTTP_BODY_LIMIT_BYTES', {
+      default: 64 * 1024,
+      min: 1024,
+      max: 10 * 1024 * 1024,
+      example: '65536',
+    }),
+  };
+}
+
+export interface RedisConfig {
+  url: string;
+}
+
+/** REDIS_URL, required only when `neededBy` names a feature that is on. */
+export function redisFragment(env: Env, neededBy: string | undefined): RedisConfig | undefined {
+  if (neededBy === undefined) return undefined;
+  const example = 'redis://127.0.0.1:6379';
+  if (readRaw(env, 'REDIS_URL') === undefined) {
+    throw new ConfigError('REDIS_URL', `is required when ${neededBy}`, example);
+  }
+  return { url: readUrl(env, 'REDIS_URL', { protocols: ['redis:', 'rediss:'], example, secret: true }) };
+}
+
+export interface GoogleConfig {
+  clientId: string;
+  clientSecret: string;
+  authUrl: string;
+  tokenUrl: string;
+  apiRootUrl: string;
+}
+
+export function googleFragment(env: Env): GoogleConfig {
+  const web = ['https:', 'http:'];
+  return {
+    clientId: requireString(env, 'GOOGLE_CLIENT_ID', { example: '1234-abc.apps.googleusercontent.com' }),
+    clientSecret: requireString(env, 'GOOGLE_CLIENT_SECRET', { example: 'GOCSPX-…', secret: true }),
+    authUrl: readUrl(env, 'GOOGLE_OAUTH_AUTH_URL', {
+      protocols: web,
+      default: 'https://accounts.google.com/o/oauth2/v2/auth',
+      example: 'https://accounts.google.com/o/oauth2/v2/auth',
+    }),
+    tokenUrl: readUrl(env, 'GOOGLE_OAUTH_TOKEN_URL', {
+      protocols: web,
+      default: 'https://oauth2.googleapis.com/token',
+      example: 'https://oauth2.googleapis.com/token',
+    }),
+    apiRootUrl: readUrl(env, 'GOOGLE_API_ROOT_URL', {
+      protocols: web,
+      default: 'https://www.googleapis.com',
+      example: 'https://www.googleapis.com',
+    }),
+  };
+}
+
+export interface PushConfig {
+  vapidPublicKey: string;
+  vapidPrivateKey: string;
+  vapidSubject: string;
+}
+
+function base64UrlBytes(value: string): number {
+  return /^[A-Za-z0-9_-]+={0,2}$/.test(value) ? Buffer.from(value, 'base64url').length : 0;
+}
+
+export function pushFragment(env: Env): PushConfig {
+  const publicKey = requireString(env, 'VAPID_PUBLIC_KEY', { example: 'BNc… (nudge-admin vapid-keys)' });
+  const decodedPublic = Buffer.from(publicKey, 'base64url');
+  if (base64UrlBytes(publicKey) !== 65 || decodedPublic[0] !== 0x04) {
+    throw new ConfigError(
+      'VAPID_PUBLIC_KEY',
+      'must be an uncompressed P-256 public key (65 bytes, base64url)',
+      'BNc… (nudge-admin vapid-keys)',
+    );
+  }
+  const privateKey = requireString(env, 'VAPID_PRIVATE_KEY', { example: '(nudge-admin vapid-keys)', secret: true });
+  if (base64UrlBytes(privateKey) !== 32) {
+    throw new ConfigError('VAPID_PRIVATE_KEY', 'must be a P-256 private key (32 bytes, base64url)', '(nudge-admin vapid-keys)');
+  }
+  const subject = requireString(env, 'VAPID_SUBJECT', { example: 'mailto:ops@example.com' });
+  if (!/^(mailto:\S+@\S+|https:\/\/\S+)$/.test(subject)) {
+    throw new ConfigError('VAPID_SUBJECT', `must be a mailto: or https: URL (got ${JSON.stringify(subject)})`, 'mailto:ops@example.com');
+  }
+  return { vapidPublicKey: publicKey, vapidPrivateKey: privateKey, vapidSubject: subject };
+}
+
+export interface TwilioConfig {
+  accountSid: string;
+  authToken: string;
+  fromNumber: string;
+  apiBaseUrl: string;
+}
+
+export function twilioFragment(env: Env): TwilioConfig {
+  const accountSid = requireString(env, 'TWILIO_ACCOUNT_SID', { example: 'AC0123456789abcdef0123456789abcdef' });
+  if (!/^AC[0-9a-fA-F]{32}$/.test(accountSid)) {
+    throw new ConfigError(
+      'TWILIO_ACCOUNT_SID',
+      `must be "AC" followed by 32 hex digits (got ${JSON.stringify(accountSid)})`,
+      'AC0123456789abcdef0123456789abcdef',
+    );
+  }
+  const fromNumber = requireString(env, 'TWILIO_FROM_NUMBER', { example: '+15005550006' });
+  if (!isE164(fromNumber)) {
+    throw new ConfigError('TWILIO_FROM_NUMBER', 'must be an E.164 phone number', '+15005550006');
+  }
+  return {
+    accountSid,
+    authToken: requireString(env, 'TWILIO_AUTH_TOKEN', { example: '(from the Twilio console)', secret: true }),
+    fromNumber,
+    apiBaseUrl: readUrl(env, 'TWILIO_API_BASE_URL', {
+      protocols: ['https:', 'http:'],
+      default: 'https://api.twilio.com',
+      example: 'https://api.twilio.com',
+    }),
+  };
+}
+
+export function publicUrlFragment(env: Env, name: 'PUBLIC_BASE_URL' | 'CALLS_PUBLIC_URL', why?: string): string {
+  const example = name === 'PUBLIC_BASE_URL' ? 'https://nudge.example.com' : 'https://calls.nudge.example.com';
+  if (why !== undefined && readRaw(env, name) === undefined) {
+    throw new ConfigError(name, `is required when ${why}`, example);
+  }
+  return readUrl(env, name, { protocols: ['https:', 'http:'], example });
+}
+
+export function credentialsKeyFragment(env: Env): Buffer {
+  return readKeyBytes(env, 'CREDENTIALS_ENCRYPTION_KEY', {
+    bytes: 32,
+    example: '$(openssl rand -base64 32)',
+    secret: true,
+  });
+}
+
+export interface ProcessConfig {
+  instanceId: string;
+  version: string;
+  shutdownTimeoutMs: number;
+  heartbeatIntervalMs: number;
+}
+
+export function processFragment(env: Env): ProcessConfig {
+  return {
+    instanceId: readRaw(env, 'INSTANCE_ID') ?? `${hostname()}-${process.pid}`,
+    version: readRaw(env, 'NUDGE_VERSION') ?? 'dev',
+    shutdownTimeoutMs: readInt(env, 'SHUTDOWN_TIMEOUT_MS', {
+      default: 10_000,
+      min: 100,
+      max: 600_000,
+      example: '10000',
+    }),
+    heartbeatIntervalMs: readInt(env, 'HEARTBEAT_INTERVAL_MS', {
+      default: 15_000,
+      min: 100,
+      max: 300_000,
+      example: '15000',
+    }),
+  };
+}

@@ -1,0 +1,4 @@
+export { ConfigError } from './config-error.js';
+export { readBool, readEnum, readInt, readRaw, readUrl, requireString, type Env } from './env-reader.js';
+export * from './fragments.js';
+export * from './roles.js';

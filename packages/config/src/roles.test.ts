@@ -1,0 +1,125 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError } from './config-error.js';
+import { parseApiConfig, parseCallsConfig, parseWorkerConfig } from './roles.js';
+
+const VAPID_PUBLIC = Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 7)]).toString('base64url');
+const VAPID_PRIVATE = Buffer.alloc(32, 9).toString('base64url');
+const KEY = Buffer.alloc(32, 1).toString('base64');
+
+const base = {
+  DATABASE_URL: 'postgres://nudge:hunter2@127.0.0.1:5432/nudge',
+  PUBLIC_BASE_URL: 'https://nudge.example.com',
+  GOOGLE_CLIENT_ID: 'client-id',
+  GOOGLE_CLIENT_SECRET: 'google-secret-value',
+  CREDENTIALS_ENCRYPTION_KEY: KEY,
+  VAPID_PUBLIC_KEY: VAPID_PUBLIC,
+  VAPID_PRIVATE_KEY: VAPID_PRIVATE,
+  VAPID_SUBJECT: 'mailto:ops@example.com',
+};
+
+const escalation = {
+  FEATURE_ESCALATION_ENABLED: 'true',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  CALLS_PUBLIC_URL: 'https://calls.example.com',
+  TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`,
+  TWILIO_AUTH_TOKEN: 'twilio-secret-value',
+  TWILIO_FROM_NUMBER: '+15005550006',
+};
+
+function configError(parse: () => unknown): ConfigError {
+  try {
+    parse();
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('role configuration', () => {
+  it('applies the documented defaults', () => {
+    const api = parseApiConfig(base);
+    expect(api.http.port).toBe(3000);
+    expect(api.runMigrationsOnStart).toBe(false);
+    expect(api.flags).toEqual({ schedulers: false, calendar: true, alerts: true, escalation: false, checkin: true });
+    expect(api.process.shutdownTimeoutMs).toBe(10_000);
+    expect(api.log.level).toBe('info');
+    expect(parseCallsConfig(base).http.port).toBe(3001);
+    const worker = parseWorkerConfig(base);
+    expect(worker.http.port).toBe(3002);
+    expect(worker.calendarSyncConcurrency).toBe(8);
+    expect(worker.process.heartbeatIntervalMs).toBe(15_000);
+  });
+
+  it('does not require REDIS_URL or Twilio settings while escalation is off', () => {
+    const worker = parseWorkerConfig({ ...base, REDIS_URL: '' });
+    expect(worker.redis).toBeUndefined();
+    expect(worker.twilio).toBeUndefined();
+    expect(parseCallsConfig(base).twilio).toBeUndefined();
+  });
+
+  it('requires REDIS_URL, Twilio and CALLS_PUBLIC_URL when escalation is on', () => {
+    const { REDIS_URL: _r, ...noRedis } = escalation;
+    expect(configError(() => parseWorkerConfig({ ...base, ...noRedis })).message).toMatch(
+      /^REDIS_URL is required when FEATURE_ESCALATION_ENABLED=true; example: REDIS_URL=redis:/,
+    );
+    const { TWILIO_AUTH_TOKEN: _t, ...noToken } = escalation;
+    expect(configError(() => parseWorkerConfig({ ...base, ...noToken })).variable).toBe('TWILIO_AUTH_TOKEN');
+    const { CALLS_PUBLIC_URL: _c, ...noCallsUrl } = escalation;
+    expect(configError(() => parseCallsConfig({ ...base, ...noCallsUrl })).variable).toBe('CALLS_PUBLIC_URL');
+    const worker = parseWorkerConfig({ ...base, ...escalation });
+    expect(worker.redis?.url).toBe('redis://127.0.0.1:6379');
+    expect(worker.twilio?.apiBaseUrl).toBe('https://api.twilio.com');
+  });
+
+  it('requires REDIS_URL on the api only with RATE_LIMIT_STORE=redis', () => {
+    expect(parseApiConfig(base).redis).toBeUndefined();
+    expect(configError(() => parseApiConfig({ ...base, RATE_LIMIT_STORE: 'redis' })).message).toContain(
+      'REDIS_URL is required when RATE_LIMIT_STORE=redis',
+    );
+  });
+
+  it('needs Google settings and the encryption key only with the calendar feature', () => {
+    const { GOOGLE_CLIENT_ID: _g, CREDENTIALS_ENCRYPTION_KEY: _k, ...noGoogle } = base;
+    expect(configError(() => parseApiConfig(noGoogle)).variable).toBe('GOOGLE_CLIENT_ID');
+    const api = parseApiConfig({ ...noGoogle, FEATURE_CALENDAR_ENABLED: 'false' });
+    expect(api.google).toBeUndefined();
+    expect(api.credentialsKey).toBeUndefined();
+  });
+
+  it('needs VAPID keys only with the alerts feature and checks their shape', () => {
+    const { VAPID_PUBLIC_KEY: _v, ...noVapid } = base;
+    expect(configError(() => parseWorkerConfig(noVapid)).variable).toBe('VAPID_PUBLIC_KEY');
+    expect(parseWorkerConfig({ ...noVapid, FEATURE_ALERTS_ENABLED: 'false' }).push).toBeUndefined();
+    expect(configError(() => parseApiConfig({ ...base, VAPID_PUBLIC_KEY: 'abc' })).problem).toContain('65 bytes');
+  });
+
+  it.each([
+    ['PORT', 'abc', /PORT must be a whole number from 0 to 65535 \(got "abc"\); example: PORT=3000/],
+    ['PORT', '70000', /PORT must be a whole number/],
+    ['ENABLE_SCHEDULERS', 'maybe', /ENABLE_SCHEDULERS must be true or false \(got "maybe"\)/],
+    ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/],
+    ['PUBLIC_BASE_URL', 'nudge.example.com', /PUBLIC_BASE_URL is not an absolute URL/],
+    ['PUBLIC_BASE_URL', 'ftp://nudge.example.com', /PUBLIC_BASE_URL must start with https:\/\/ or http:\/\//],
+    ['CREDENTIALS_ENCRYPTION_KEY', 'c2hvcnQ=', /must be 32 bytes encoded as base64 \(decoded to 5 bytes\)/],
+    ['VAPID_SUBJECT', 'ops', /VAPID_SUBJECT must be a mailto: or https: URL/],
+    ['DATABASE_URL', 'mysql://root@db/nudge', /DATABASE_URL is a MySQL URL; Nudge needs PostgreSQL/],
+  ])('rejects %s=%s with one line naming the variable and an example', (variable, value, message) => {
+    const err = configError(() => parseApiConfig({ ...base, [variable]: value }));
+    expect(err.variable).toBe(variable);
+    expect(err.message).toMatch(message);
+    expect(err.message).toContain('example:');
+    expect(err.message).not.toContain('\n');
+  });
+
+  it('never prints a secret in its error', () => {
+    const secrets = [
+      configError(() => parseApiConfig({ ...base, CREDENTIALS_ENCRYPTION_KEY: 'not-a-key-but-secret' })),
+      configError(() => parseWorkerConfig({ ...base, ...escalation, REDIS_URL: 'http://user:redis-pass@host' })),
+      configError(() => parseApiConfig({ ...base, DATABASE_URL: 'postgres://u:db-pass@host' })),
+    ];
+    for (const err of secrets) {
+      expect(err.message).not.toMatch(/not-a-key-but-secret|redis-pass|db-pass/);
+    }
+  });
+});

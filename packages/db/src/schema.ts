@@ -1,0 +1,99 @@
+import type { Sql } from './client.js';
+
+/**
+ * The columns Nudge's code queries, grouped by the migration that adds them. This is the one
+ * declared list: schema verification, and the error that names the missing migration, read it.
+ * A migration that adds a column the code uses adds an entry here.
+ */
+export const SCHEMA_BY_MIGRATION: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
+  '0001_initial': {
+    organizations: ['id', 'name', 'created_at'],
+    users: ['id', 'org_id', 'email', 'name', 'phone_e164', 'timezone', 'role', 'is_operator', 'created_at'],
+    api_tokens: ['id', 'user_id', 'token_hash', 'name', 'created_at', 'last_used_at', 'revoked_at'],
+    calendar_credentials: [
+      'id', 'user_id', 'provider', 'refresh_token_enc', 'access_token_enc', 'expires_at', 'scopes',
+      'revoked', 'revoked_at', 'revoked_reason', 'created_at', 'updated_at',
+    ],
+    calendar_sync_state: ['credential_id', 'calendar_id', 'sync_token', 'last_full_sync_at', 'last_synced_at'],
+    sync_runs: [
+      'id', 'user_id', 'started_at', 'finished_at', 'from_date', 'run_to_completion', 'created_count',
+      'updated_count', 'cancelled_count', 'skipped_count', 'pages', 'error',
+    ],
+    meetings: [
+      'id', 'user_id', 'provider', 'calendar_id', 'external_id', 'title', 'starts_at', 'ends_at', 'status',
+      'self_response', 'attendee_count', 'conference_url', 'provider_updated_at', 'created_at', 'updated_at',
+    ],
+    alert_rules: [
+      'id', 'user_id', 'lead_seconds', 'escalate_after_seconds', 'max_call_attempts', 'call_retry_seconds',
+      'only_accepted', 'min_attendees', 'title_keywords', 'quiet_hours', 'enabled', 'created_at', 'updated_at',
+    ],
+    alerts: [
+      'id', 'user_id', 'meeting_id', 'rule_id', 'due_at', 'escalate_at', 'state', 'acknowledged_at',
+      'acknowledged_via', 'created_at', 'updated_at',
+    ],
+    alert_events: ['id', 'alert_id', 'at', 'kind', 'detail'],
+    push_subscriptions: [
+      'id', 'user_id', 'endpoint', 'p256dh', 'auth', 'user_agent', 'is_active', 'created_at',
+      'last_success_at', 'deactivated_at', 'deactivation_reason',
+    ],
+    deliveries: [
+      'id', 'alert_id', 'channel', 'target_id', 'attempt', 'status', 'attempts', 'last_attempt_at',
+      'completed_at', 'error_message', 'provider_ref', 'created_at',
+    ],
+    checkin_tokens: ['token_hash', 'alert_id', 'expires_at', 'used_at'],
+    processed_webhook_events: ['provider', 'event_id', 'received_at'],
+    job_schedules: [
+      'id', 'enabled', 'cron', 'timezone', 'missed_policy', 'overlap_policy', 'next_run_at', 'last_run_at',
+      'last_status', 'locked_at', 'locked_by', 'lock_token', 'updated_at',
+    ],
+    job_runs: [
+      'id', 'job_name', 'schedule_id', 'trigger', 'status', 'scheduled_for', 'started_at', 'finished_at',
+      'worker_id', 'error', 'created_at',
+    ],
+    service_heartbeats: ['instance_id', 'role', 'version', 'schedulers_enabled', 'started_at', 'last_beat_at'],
+  },
+};
+
+export type SchemaRole = 'api' | 'calls' | 'worker';
+
+/** The tables each role queries. */
+export const ROLE_TABLES: Readonly<Record<SchemaRole, readonly string[]>> = {
+  api: [
+    'organizations', 'users', 'api_tokens', 'calendar_credentials', 'calendar_sync_state', 'meetings',
+    'alert_rules', 'alerts', 'alert_events', 'push_subscriptions', 'deliveries', 'checkin_tokens',
+    'job_schedules', 'job_runs', 'service_heartbeats',
+  ],
+  calls: ['users', 'meetings', 'alert_rules', 'alerts', 'alert_events', 'deliveries', 'processed_webhook_events', 'service_heartbeats'],
+  worker: [
+    'users', 'calendar_credentials', 'calendar_sync_state', 'sync_runs', 'meetings', 'alert_rules', 'alerts',
+    'alert_events', 'push_subscriptions', 'deliveries', 'checkin_tokens', 'processed_webhook_events',
+    'job_schedules', 'job_runs', 'service_heartbeats',
+  ],
+};
+
+export interface MissingColumn {
+  table: string;
+  column: string;
+  /** The migration that adds it. */
+  migration: string;
+}
+
+/** The columns `role` needs that the database lacks; empty when the schema is good. */
+export async function verifySchema(sql: Sql, role: SchemaRole): Promise<MissingColumn[]> {
+  const tables = new Set(ROLE_TABLES[role]);
+  const rows = await sql<{ table_name: string; column_name: string }[]>`
+    select table_name, column_name
+    from information_schema.columns
+    where table_schema = current_schema() and table_name in ${sql([...tables])}`;
+  const present = new Set(rows.map((row) => `${row.table_name}.${row.column_name}`));
+  const missing: MissingColumn[] = [];
+  for (const [migration, byTable] of Object.entries(SCHEMA_BY_MIGRATION)) {
+    for (const [table, columns] of Object.entries(byTable)) {
+      if (!tables.has(table)) continue;
+      for (const column of columns) {
+        if (!present.has(`${table}.${column}`)) missing.push({ table, column, migration });
+      }
+    }
+  }
+  return missing;
+}

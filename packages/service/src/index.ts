@@ -1,0 +1,18 @@
+export { createHttpApp, type HttpAppOptions } from './create-http-app.js';
+export { errorBody, errorHandlerPlugin, type ErrorBody } from './error-handler.js';
+export { startHeartbeat, type Heartbeat, type HeartbeatOptions } from './heartbeat.js';
+export { badRequest, conflict, forbidden, HttpError, notFound, unauthorized } from './http-error.js';
+export { loadConfigOrExit } from './load-config.js';
+export { createMetrics, metricsPlugin, type Metrics } from './metrics.js';
+export {
+  checkReadiness,
+  databaseCheck,
+  healthPlugin,
+  migrationsCheck,
+  schemaCheck,
+  type CheckOutcome,
+  type ReadinessCheck,
+  type ReadinessReport,
+} from './readiness.js';
+export { connectRedis, redisCheck, type Redis } from './redis.js';
+export { runRole, type RoleContext, type RoleDefinition, type RoleInstance } from './run-role.js';

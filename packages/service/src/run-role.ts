@@ -1,0 +1,138 @@
+import closeWithGrace from 'close-with-grace';
+import type { FastifyInstance } from 'fastify';
+import type { CommonConfig, Env, HttpConfig } from '@nudge/config';
+import {
+  assertDatabaseHostResolves,
+  createDbClient,
+  DatabaseHostError,
+  runMigrations,
+  verifySchema,
+  type Sql,
+} from '@nudge/db';
+import { createLogger, type Logger } from '@nudge/logger';
+import { startHeartbeat } from './heartbeat.js';
+import { loadConfigOrExit } from './load-config.js';
+import { createMetrics, type Metrics } from './metrics.js';
+
+export interface RoleContext<C extends CommonConfig> {
+  config: C;
+  logger: Logger;
+  sql: Sql;
+  metrics: Metrics;
+}
+
+/** What a role builds: the HTTP app (API, webhooks or health) and its background work. */
+export interface RoleInstance {
+  app: FastifyInstance;
+  /** Starts background work after the app listens. */
+  start?(): Promise<void>;
+  /** Stops taking work and finishes or releases what is in flight. */
+  stop?(): Promise<void>;
+}
+
+export interface RoleDefinition<C extends CommonConfig & { http: HttpConfig }> {
+  service: C['role'];
+  parse(env: Env): C;
+  /** The api migrates before anything else starts. */
+  migrateOnStart?(config: C): boolean;
+  build(context: RoleContext<C>): Promise<RoleInstance>;
+}
+
+function logStartup(logger: Logger, config: CommonConfig): void {
+  logger.info({ event: 'config.flags', role: config.role, flags: config.flags, version: config.process.version }, 'feature flags');
+  if (!config.flags.schedulers) {
+    logger.info({ event: 'schedulers.disabled', role: config.role }, `Schedulers disabled for service: ${config.role}`);
+  } else if (config.role === 'worker') {
+    logger.info({ event: 'schedulers.enabled', role: config.role }, `Schedulers ENABLED for service: ${config.role}`);
+  } else {
+    // Only the worker runs schedulers. The flag is still reported in the heartbeat so that
+    // scripts/verify_production.sh can point at the misconfigured instance.
+    logger.warn(
+      { event: 'schedulers.enabled', role: config.role },
+      `Schedulers ENABLED for service: ${config.role}, which runs no schedulers; set ENABLE_SCHEDULERS=false`,
+    );
+  }
+}
+
+/**
+ * The start-up sequence every role follows (DESIGN §2): environment, database URL and host,
+ * flags, migrations (api), schema verification, subsystems, listen, graceful shutdown.
+ */
+export async function runRole<C extends CommonConfig & { http: HttpConfig }>(role: RoleDefinition<C>): Promise<void> {
+  const config = loadConfigOrExit(role.service, role.parse);
+  const logger = createLogger({ service: role.service, instance: config.process.instanceId, level: config.log.level });
+  const fail = (event: string, fields: object, message: string): never => {
+    logger.fatal({ event, ...fields }, message);
+    process.exit(1);
+  };
+
+  try {
+    await assertDatabaseHostResolves(config.db.url);
+  } catch (err) {
+    if (!(err instanceof DatabaseHostError)) throw err;
+    fail('db.host.unresolved', { host: err.host, code: err.code }, err.message);
+  }
+  logStartup(logger, config);
+
+  if (role.migrateOnStart?.(config) === true) {
+    try {
+      const { applied, waitedMs } = await runMigrations({ url: config.db.url.url, logger });
+      logger.info({ event: 'db.migrations.completed', applied: applied.length, waited_ms: waitedMs }, `migrations done (${applied.length} applied)`);
+    } catch (err) {
+      fail('db.migrations.failed', { err }, `migrations failed: ${(err as Error).message}`);
+    }
+  }
+
+  const sql = createDbClient({
+    url: config.db.url.url,
+    max: config.db.poolMax,
+    connectTimeoutSeconds: config.db.connectTimeoutSeconds,
+    statementTimeoutMs: config.db.statementTimeoutMs,
+    applicationName: `nudge-${role.service}`,
+  });
+  try {
+    for (const missing of await verifySchema(sql, config.role)) {
+      logger.error(
+        { event: 'db.schema.column_missing', table: missing.table, column: missing.column, migration: missing.migration },
+        `column ${missing.table}.${missing.column} is missing; apply migration ${missing.migration}`,
+      );
+    }
+  } catch (err) {
+    // Readiness keeps asking; the process stays up so the operator sees why in /health/ready.
+    logger.error({ event: 'db.schema.unverified', err }, `could not verify the schema: ${(err as Error).message}`);
+  }
+
+  const metrics = createMetrics(role.service);
+  const instance = await role.build({ config, logger, sql, metrics });
+  const address = await instance.app.listen({ host: config.http.host, port: config.http.port });
+  logger.info({ event: 'http.listening', address }, `listening on ${address}`);
+  await instance.start?.();
+  const heartbeat = await startHeartbeat({
+    sql,
+    logger,
+    instanceId: config.process.instanceId,
+    role: config.role,
+    version: config.process.version,
+    schedulersEnabled: config.flags.schedulers,
+    intervalMs: config.process.heartbeatIntervalMs,
+  });
+  logger.info({ event: 'process.started', role: config.role }, `${config.role} started`);
+
+  closeWithGrace(
+    {
+      delay: config.process.shutdownTimeoutMs,
+      logger: false,
+      onTimeout: (ms) => logger.error({ event: 'process.shutdown.timeout', ms }, `shutdown took over ${ms} ms; exiting`),
+      onSecondSignal: (signal) => logger.warn({ event: 'process.shutdown.forced', signal }, `second ${signal}; exiting now`),
+    },
+    async ({ signal, err }) => {
+      if (err !== undefined) logger.fatal({ event: 'process.crashed', err }, `unexpected error: ${err.message}`);
+      logger.info({ event: 'process.shutdown.started', signal }, 'shutting down');
+      await instance.stop?.();
+      await instance.app.close();
+      await heartbeat.stop();
+      await sql.end({ timeout: 5 });
+      logger.info({ event: 'process.shutdown.completed' }, 'stopped');
+    },
+  );
+}

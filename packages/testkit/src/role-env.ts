@@ -1,0 +1,42 @@
+import { createECDH, randomBytes } from 'node:crypto';
+
+/** A fresh VAPID key pair (P-256, base64url), as `nudge-admin vapid-keys` prints it. */
+export function vapidKeyPair(): { publicKey: string; privateKey: string } {
+  const ecdh = createECDH('prime256v1');
+  ecdh.generateKeys();
+  return { publicKey: ecdh.getPublicKey('base64url'), privateKey: ecdh.getPrivateKey('base64url') };
+}
+
+/**
+ * A complete, valid environment for a role against `databaseUrl`: every feature's required
+ * settings present with local values, escalation off. Tests override what they test.
+ */
+export function roleEnv(databaseUrl: string, overrides: Record<string, string> = {}): Record<string, string> {
+  const vapid = vapidKeyPair();
+  return {
+    DATABASE_URL: databaseUrl,
+    PUBLIC_BASE_URL: 'http://127.0.0.1:3000',
+    LOG_LEVEL: 'info',
+    HOST: '127.0.0.1',
+    GOOGLE_CLIENT_ID: 'nudge-test.apps.googleusercontent.com',
+    GOOGLE_CLIENT_SECRET: 'test-google-secret',
+    CREDENTIALS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    VAPID_PUBLIC_KEY: vapid.publicKey,
+    VAPID_PRIVATE_KEY: vapid.privateKey,
+    VAPID_SUBJECT: 'mailto:ops@example.com',
+    SHUTDOWN_TIMEOUT_MS: '5000',
+    ...overrides,
+  };
+}
+
+/** The settings escalation needs, pointing at local addresses. */
+export function escalationEnv(redisUrl: string): Record<string, string> {
+  return {
+    FEATURE_ESCALATION_ENABLED: 'true',
+    REDIS_URL: redisUrl,
+    CALLS_PUBLIC_URL: 'http://127.0.0.1:3001',
+    TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
+    TWILIO_AUTH_TOKEN: 'test-twilio-token',
+    TWILIO_FROM_NUMBER: '+15005550006',
+  };
+}

@@ -1,0 +1,28 @@
+import type { FastifyInstance } from 'fastify';
+import type { ApiConfig } from '@nudge/config';
+import type { Sql } from '@nudge/db';
+import type { Logger } from '@nudge/logger';
+import { createHttpApp, databaseCheck, migrationsCheck, schemaCheck, type Metrics } from '@nudge/service';
+import { authPlugin } from './plugins/auth.js';
+import { meRoutes } from './routes/me/index.js';
+
+export interface ApiDependencies {
+  config: ApiConfig;
+  sql: Sql;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/** The api as a fastify instance that tests build without listening. */
+export async function buildApiApp(deps: ApiDependencies): Promise<FastifyInstance> {
+  const { sql } = deps;
+  const app = await createHttpApp({
+    logger: deps.logger,
+    metrics: deps.metrics,
+    checks: [databaseCheck(sql), migrationsCheck(sql), schemaCheck(sql, 'api')],
+    bodyLimitBytes: deps.config.http.bodyLimitBytes,
+  });
+  await app.register(authPlugin, { sql });
+  await app.register(meRoutes, { sql });
+  return app;
+}

@@ -1,0 +1,17 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+const PREFIX = 'nudge_';
+
+/** A new API token. Only its hash is stored; the token itself is shown once. */
+export function generateApiToken(): string {
+  return PREFIX + randomBytes(32).toString('base64url');
+}
+
+export function hashApiToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** Tokens that cannot be ours are rejected before any query. */
+export function looksLikeApiToken(token: string): boolean {
+  return token.startsWith(PREFIX) && token.length === PREFIX.length + 43 && /^[A-Za-z0-9_-]+$/.test(token.slice(PREFIX.length));
+}

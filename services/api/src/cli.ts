@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { ConfigError, dbFragment } from '@nudge/config';
+import { createDbClient, runMigrations, verifySchema, type SchemaRole, type Sql } from '@nudge/db';
+import { isE164, isIanaTimeZone, normalizeEmail } from '@nudge/domain';
+import { createLogger } from '@nudge/logger';
+import { createOrganization, EmailTakenError } from './orgs/create-organization.js';
+
+const USAGE = `nudge-admin: administer a Nudge deployment (needs DATABASE_URL)
+
+  nudge-admin create-org --org NAME --email EMAIL --name NAME [--phone +E164] [--timezone TZ] [--operator]
+      Creates an organisation and its admin; prints {"orgId","userId","token"}. The token is shown once.
+  nudge-admin migrate
+      Applies pending migrations (safe to run from several processes at once).
+  nudge-admin verify-schema [--role api|calls|worker]
+      Exit 0 when every column the role queries exists; otherwise names each missing one.
+`;
+
+class UsageError extends Error {}
+
+function print(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+function required(values: Record<string, unknown>, name: string): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value.trim() === '') throw new UsageError(`--${name} is required`);
+  return value.trim();
+}
+
+async function withDatabase<T>(run: (sql: Sql, url: string) => Promise<T>): Promise<T> {
+  const db = dbFragment(process.env);
+  const sql = createDbClient({
+    url: db.url.url,
+    max: 2,
+    connectTimeoutSeconds: db.connectTimeoutSeconds,
+    statementTimeoutMs: db.statementTimeoutMs,
+    applicationName: 'nudge-admin',
+  });
+  try {
+    return await run(sql, db.url.url);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+async function createOrgCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      org: { type: 'string' },
+      email: { type: 'string' },
+      name: { type: 'string' },
+      phone: { type: 'string' },
+      timezone: { type: 'string', default: 'UTC' },
+      operator: { type: 'boolean', default: false },
+    },
+  });
+  const email = normalizeEmail(required(values, 'email'));
+  if (email === undefined) throw new UsageError('--email must be an email address such as ada@example.com');
+  const phone = values.phone?.trim() || null;
+  if (phone !== null && !isE164(phone)) throw new UsageError('--phone must be an E.164 number such as +4915112345678');
+  const timezone = values.timezone ?? 'UTC';
+  if (!isIanaTimeZone(timezone)) throw new UsageError('--timezone must be an IANA time zone such as Europe/Berlin');
+  const created = await withDatabase((sql) =>
+    createOrganization(sql, {
+      orgName: required(values, 'org'),
+      email,
+      name: required(values, 'name'),
+      phoneE164: phone,
+      timezone,
+      operator: values.operator ?? false,
+    }),
+  );
+  print({ orgId: created.orgId, userId: created.userId, token: created.token });
+  return 0;
+}
+
+async function migrateCommand(): Promise<number> {
+  const logger = createLogger({ service: 'nudge-admin', instance: `nudge-admin-${process.pid}`, destination: process.stderr });
+  const { applied } = await runMigrations({ url: dbFragment(process.env).url.url, logger });
+  print({ applied });
+  return 0;
+}
+
+async function verifySchemaCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { role: { type: 'string', default: 'api' } } });
+  const role = values.role as SchemaRole;
+  if (!['api', 'calls', 'worker'].includes(role)) throw new UsageError('--role must be api, calls or worker');
+  const missing = await withDatabase((sql) => verifySchema(sql, role));
+  for (const m of missing) {
+    process.stderr.write(`missing column ${m.table}.${m.column}: apply migration ${m.migration} (nudge-admin migrate)\n`);
+  }
+  print({ role, ok: missing.length === 0, missing });
+  return missing.length === 0 ? 0 : 1;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  switch (command) {
+    case 'create-org':
+      return createOrgCommand(args);
+    case 'migrate':
+      return migrateCommand();
+    case 'verify-schema':
+      return verifySchemaCommand(args);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (err) {
+  if (err instanceof UsageError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    process.stderr.write(`nudge-admin: ${(err as Error).message}\n\n${USAGE}`);
+    process.exitCode = 2;
+  } else if (err instanceof ConfigError || err instanceof EmailTakenError) {
+    process.stderr.write(`nudge-admin: ${err.message}\n`);
+    process.exitCode = 1;
+  } else {
+    process.stderr.write(`nudge-admin: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,1 @@
+export { parseApiConfig as parseEnv, type ApiConfig } from '@nudge/config';

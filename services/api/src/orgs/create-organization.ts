@@ -1,0 +1,55 @@
+import type { Sql } from '@nudge/db';
+import { generateApiToken, hashApiToken } from '../auth/api-token.js';
+
+export interface NewOrganization {
+  orgName: string;
+  email: string;
+  name: string;
+  phoneE164: string | null;
+  timezone: string;
+  /** Make the admin an operator of the deployment even when other organisations exist. */
+  operator: boolean;
+}
+
+export interface CreatedOrganization {
+  orgId: string;
+  userId: string;
+  /** Shown once: only its hash is stored. */
+  token: string;
+  isOperator: boolean;
+}
+
+export class EmailTakenError extends Error {
+  override readonly name = 'EmailTakenError';
+}
+
+/** Serialises "is this the first organisation?" across concurrent creations. */
+const FIRST_ORG_LOCK_KEY = 0x6e6f7267; // "norg"
+
+/**
+ * Creates an organisation with its first admin and an API token for that admin. The first
+ * organisation in an empty database makes its admin an operator.
+ */
+export async function createOrganization(sql: Sql, input: NewOrganization): Promise<CreatedOrganization> {
+  const token = generateApiToken();
+  try {
+    return await sql.begin(async (tx) => {
+      await tx`select pg_advisory_xact_lock(${FIRST_ORG_LOCK_KEY})`;
+      const [{ first } = { first: false }] = await tx<{ first: boolean }[]>`
+        select not exists (select 1 from organizations) as first`;
+      const isOperator = input.operator || first;
+      const [org] = await tx<{ id: string }[]>`insert into organizations (name) values (${input.orgName}) returning id`;
+      const [user] = await tx<{ id: string }[]>`
+        insert into users (org_id, email, name, phone_e164, timezone, role, is_operator)
+        values (${org!.id}, ${input.email}, ${input.name}, ${input.phoneE164}, ${input.timezone}, 'admin', ${isOperator})
+        returning id`;
+      await tx`insert into api_tokens (user_id, token_hash, name) values (${user!.id}, ${hashApiToken(token)}, 'created with the organisation')`;
+      return { orgId: org!.id, userId: user!.id, token, isOperator };
+    });
+  } catch (err) {
+    if ((err as { code?: string; constraint_name?: string }).constraint_name === 'users_email_key') {
+      throw new EmailTakenError(`a user with the email ${input.email} already exists`);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,53 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Sql } from '@nudge/db';
+import { forbidden, unauthorized } from '@nudge/service';
+import { findCallerByToken, type Caller } from '../auth/caller.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller: Caller | null;
+  }
+}
+
+const BEARER = /^Bearer ([^\s]+)$/;
+
+/** The caller of a route behind `requireCaller`; it cannot be absent there. */
+export function callerOf(request: FastifyRequest): Caller {
+  if (request.caller === null) throw unauthorized();
+  return request.caller;
+}
+
+/**
+ * Decorates requests with `caller`. Routes opt in with the `requireCaller` hook (401 without a
+ * valid token), `requireAdmin` (organisation admins) or `requireOperator` (deployment operators).
+ */
+export const authPlugin = fp(
+  async (app: FastifyInstance, options: { sql: Sql }) => {
+    app.decorateRequest('caller', null);
+    app.decorate('requireCaller', async (request: FastifyRequest) => {
+      const header = request.headers.authorization;
+      if (header === undefined) throw unauthorized('the Authorization header is missing; send "Authorization: Bearer <token>"');
+      const token = BEARER.exec(header)?.[1];
+      if (token === undefined) throw unauthorized('the Authorization header must be "Bearer <token>"');
+      const caller = await findCallerByToken(options.sql, token);
+      if (caller === undefined) throw unauthorized('the token is unknown or revoked');
+      request.caller = caller;
+    });
+    app.decorate('requireAdmin', async (request: FastifyRequest) => {
+      if (callerOf(request).role !== 'admin') throw forbidden('this needs an organisation admin');
+    });
+    app.decorate('requireOperator', async (request: FastifyRequest) => {
+      if (!callerOf(request).isOperator) throw forbidden('this needs an operator of this deployment');
+    });
+  },
+  { name: 'nudge-auth' },
+);
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    requireCaller(request: FastifyRequest): Promise<void>;
+    requireAdmin(request: FastifyRequest): Promise<void>;
+    requireOperator(request: FastifyRequest): Promise<void>;
+  }
+}

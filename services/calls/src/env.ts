@@ -1,0 +1,1 @@
+export { parseCallsConfig as parseEnv, type CallsConfig } from '@nudge/config';

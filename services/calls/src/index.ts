@@ -1,0 +1,1 @@
+export { buildCallsApp, type CallsDependencies } from './app.js';

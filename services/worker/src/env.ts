@@ -1,0 +1,1 @@
+export { parseWorkerConfig as parseEnv, type WorkerConfig } from '@nudge/config';
