@@ -40,13 +40,12 @@ export async function prepareTemplateDatabase(): Promise<string> {
       await admin.unsafe(`alter database "${building}" rename to "${name}"`);
       await admin.unsafe(`alter database "${name}" with is_template true`);
     }
-    // Old templates, and databases left behind by runs that were killed (in-use ones fail to drop).
-    const stale = await admin<{ datname: string }[]>`
-      select datname from pg_database
-      where datname like 'nudge\\_t\\_%' or (datname like 'nudge\\_template\\_%' and datname <> ${name})`;
-    for (const { datname } of stale) {
-      await admin.unsafe(`alter database "${datname}" with is_template false`).catch(() => undefined);
-      await admin.unsafe(`drop database if exists "${datname}"`).catch(() => undefined);
+    // Databases left behind by runs that were killed: their names carry their creation time.
+    const cutoff = Math.floor(Date.now() / 1000) - 3600;
+    const leftovers = await admin<{ datname: string }[]>`select datname from pg_database where datname like 'nudge\\_t\\_%'`;
+    for (const { datname } of leftovers) {
+      const created = Number(datname.split('_')[2]);
+      if (created < cutoff) await admin.unsafe(`drop database if exists "${datname}"`).catch(() => undefined);
     }
     await admin`select pg_advisory_unlock(${0x74706c})`;
     return name;
@@ -68,7 +67,7 @@ export interface TestDatabase {
  * (`migrated: false`) for tests of migrations themselves.
  */
 export async function createTestDatabase(options: { migrated?: boolean } = {}): Promise<TestDatabase> {
-  const name = `nudge_t_${randomBytes(6).toString('hex')}`;
+  const name = `nudge_t_${Math.floor(Date.now() / 1000)}_${randomBytes(4).toString('hex')}`;
   const admin = adminClient();
   try {
     const template = options.migrated === false ? 'template0' : await templateName();
