@@ -1,4 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
 import type { Logger } from '@nudge/logger';
 import { errorHandlerPlugin } from './error-handler.js';
 import { metricsPlugin, type Metrics } from './metrics.js';
@@ -13,6 +15,17 @@ export interface HttpAppOptions {
   requestTimeoutMs?: number;
 }
 
+function createAjv(coerceTypes: false | 'array'): Ajv {
+  // Unknown fields are an error the client sees, never silently dropped.
+  const ajv = new Ajv({ removeAdditional: false, useDefaults: true, coerceTypes, allErrors: false, strict: false });
+  addFormats.default(ajv);
+  return ajv;
+}
+
+/** JSON bodies are taken as typed; query strings and path parameters arrive as text and are coerced. */
+const strictAjv = createAjv(false);
+const coercingAjv = createAjv('array');
+
 /**
  * A fastify instance with what every role serves: the error format, `/metrics`,
  * `/health/live` and `/health/ready`. Roles register their routes on it.
@@ -25,9 +38,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
-    // Unknown body fields are an error the client sees, not silently dropped.
-    ajv: { customOptions: { removeAdditional: false } },
   });
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema));
   await app.register(errorHandlerPlugin);
   await app.register(metricsPlugin, { metrics: options.metrics });
   await app.register(healthPlugin, { checks: options.checks });

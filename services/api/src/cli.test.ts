@@ -1,0 +1,87 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createTestDatabase, type TestDatabase } from '@nudge/testkit';
+import { hashApiToken } from './auth/api-token.js';
+
+const CLI = fileURLToPath(new URL('./cli.js', import.meta.url));
+
+function nudgeAdmin(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('nudge-admin', () => {
+  let db: TestDatabase;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    env = { DATABASE_URL: db.url };
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it('create-org prints orgId, userId and a token that works, and makes the first admin an operator', async () => {
+    const first = await nudgeAdmin(
+      ['create-org', '--org', 'Acme', '--email', 'Ada@Acme.test', '--name', 'Ada', '--phone', '+4915112345678', '--timezone', 'Europe/Berlin'],
+      env,
+    );
+    expect(first.code).toBe(0);
+    const created = JSON.parse(first.stdout) as { orgId: string; userId: string; token: string };
+    expect(Object.keys(created).sort()).toEqual(['orgId', 'token', 'userId']);
+    const [user] = await db.sql`
+      select u.email, u.role, u.is_operator, u.org_id, t.token_hash
+      from users u join api_tokens t on t.user_id = u.id where u.id = ${created.userId}`;
+    expect(user).toEqual({ email: 'ada@acme.test', role: 'admin', is_operator: true, org_id: created.orgId, token_hash: hashApiToken(created.token) });
+
+    const second = await nudgeAdmin(['create-org', '--org', 'Beta', '--email', 'b@beta.test', '--name', 'B'], env);
+    const [beta] = await db.sql`select is_operator, timezone from users where id = ${(JSON.parse(second.stdout) as { userId: string }).userId}`;
+    expect(beta).toEqual({ is_operator: false, timezone: 'UTC' });
+
+    const third = await nudgeAdmin(['create-org', '--org', 'Ops', '--email', 'o@ops.test', '--name', 'O', '--operator'], env);
+    const [ops] = await db.sql`select is_operator from users where id = ${(JSON.parse(third.stdout) as { userId: string }).userId}`;
+    expect(ops).toEqual({ is_operator: true });
+  });
+
+  it.each([
+    [['create-org', '--org', 'X', '--name', 'N'], 2, /--email is required/],
+    [['create-org', '--org', 'X', '--email', 'nope', '--name', 'N'], 2, /--email must be an email address/],
+    [['create-org', '--org', 'X', '--email', 'x@y.test', '--name', 'N', '--phone', '12345'], 2, /--phone must be an E.164 number/],
+    [['create-org', '--org', 'X', '--email', 'x@y.test', '--name', 'N', '--timezone', 'Nowhere'], 2, /--timezone must be an IANA time zone/],
+    [['create-org', '--org', 'X', '--email', 'ada@acme.test', '--name', 'N'], 1, /already exists/],
+    [['frobnicate'], 2, /unknown command "frobnicate"/],
+  ])('%j exits %i with a clear message', async (args, code, message) => {
+    const result = await nudgeAdmin(args, env);
+    expect(result.code).toBe(code);
+    expect(result.stderr).toMatch(message);
+    expect(result.stdout).toBe('');
+  });
+
+  it('refuses to run without a valid DATABASE_URL, naming it', async () => {
+    const result = await nudgeAdmin(['migrate'], { DATABASE_URL: 'sqlite:///tmp/x.db' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('DATABASE_URL is a SQLite URL; Nudge needs PostgreSQL');
+  });
+
+  it('verify-schema exits 1 naming each missing column and its migration', async () => {
+    expect((await nudgeAdmin(['verify-schema', '--role', 'worker'], env)).code).toBe(0);
+    await db.sql`alter table sync_runs drop column skipped_count`;
+    const result = await nudgeAdmin(['verify-schema', '--role', 'worker'], env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('missing column sync_runs.skipped_count: apply migration 0001_initial');
+    expect(JSON.parse(result.stdout)).toEqual({
+      role: 'worker',
+      ok: false,
+      missing: [{ table: 'sync_runs', column: 'skipped_count', migration: '0001_initial' }],
+    });
+    // The api does not query sync_runs.
+    expect((await nudgeAdmin(['verify-schema', '--role', 'api'], env)).code).toBe(0);
+  });
+});
