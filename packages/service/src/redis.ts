@@ -26,7 +26,8 @@ export async function connectRedis(url: string, logger: Logger, purpose: string)
     if (down) logger.info({ event: 'redis.recovered', purpose }, 'Redis is reachable again');
     down = false;
   });
-  await redis.connect().catch(() => undefined);
+  // Not awaited: start-up never waits on Redis; readiness reports it until it answers.
+  redis.connect().catch(() => undefined);
   return redis;
 }
 

@@ -30,7 +30,7 @@ export async function buildWorker(context: RoleContext<WorkerConfig>): Promise<R
   return {
     app,
     async stop() {
-      await redis?.quit().catch(() => redis?.disconnect());
+      redis?.disconnect();
     },
   };
 }

@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createTestDatabase, freePort, roleEnv, RoleProcess, waitForHttpOk, type TestDatabase } from '@nudge/testkit';
+
+/**
+ * The three roles as real processes, in production order: the api migrates an empty database,
+ * then worker and calls start once the api is ready.
+ */
+describe('the three roles started in production order', () => {
+  let db: TestDatabase;
+  const processes: RoleProcess[] = [];
+  const ports = { api: 0, calls: 0, worker: 0 };
+  let api: RoleProcess;
+  let calls: RoleProcess;
+  let worker: RoleProcess;
+
+  beforeAll(async () => {
+    db = await createTestDatabase({ migrated: false });
+    ports.api = await freePort();
+    ports.calls = await freePort();
+    ports.worker = await freePort();
+  });
+  afterAll(async () => {
+    await Promise.all(processes.map((p) => p.stop('SIGKILL')));
+    await db.drop();
+  });
+
+  const start = (role: 'api' | 'calls' | 'worker', env: Record<string, string>) => {
+    const process = RoleProcess.start(role, roleEnv(db.url, { HEARTBEAT_INTERVAL_MS: '500', ...env }));
+    processes.push(process);
+    return process;
+  };
+
+  it('the api migrates the empty database and becomes ready', async () => {
+    api = start('api', { PORT: String(ports.api), RUN_MIGRATIONS_ON_START: '1' });
+    await waitForHttpOk(`http://127.0.0.1:${ports.api}/health/ready`, 20_000, api.exited);
+    expect(api.events('db.migration.applied').map((l) => l.migration)).toContain('0001_initial');
+    const order = ['config.flags', 'schedulers.disabled', 'db.migrations.completed', 'process.started'].map((event) =>
+      api.lines.findIndex((line) => line.event === event),
+    );
+    expect(order.every((index) => index >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    const ready = (await (await fetch(`http://127.0.0.1:${ports.api}/health/ready`)).json()) as Record<string, unknown>;
+    expect(ready).toMatchObject({ status: 'ready', reasons: [], checks: { database: { ok: true }, migrations: { ok: true }, schema: { ok: true } } });
+  });
+
+  it('worker and calls start after it and become ready', async () => {
+    worker = start('worker', { HEALTH_PORT: String(ports.worker), ENABLE_SCHEDULERS: 'true' });
+    calls = start('calls', { PORT: String(ports.calls) });
+    await Promise.all([
+      waitForHttpOk(`http://127.0.0.1:${ports.worker}/health/ready`, 20_000, worker.exited),
+      waitForHttpOk(`http://127.0.0.1:${ports.calls}/health/ready`, 20_000, calls.exited),
+    ]);
+    expect(worker.events('schedulers.enabled')).toHaveLength(1);
+    expect(worker.events('schedulers.enabled')[0]?.msg).toBe('Schedulers ENABLED for service: worker');
+    expect(calls.events('schedulers.disabled')[0]?.msg).toBe('Schedulers disabled for service: calls');
+    for (const role of [api, worker, calls]) {
+      expect(role.events('config.flags')).toHaveLength(1);
+      expect(role.lines.every((line) => typeof line.service === 'string' && typeof line.instance === 'string' && typeof line.event === 'string')).toBe(true);
+    }
+  });
+
+  it('only the worker reports schedulers enabled in service_heartbeats', async () => {
+    const rows = await db.sql<{ role: string; schedulers_enabled: boolean }[]>`
+      select role, schedulers_enabled from service_heartbeats order by role`;
+    expect(rows).toEqual([
+      { role: 'api', schedulers_enabled: false },
+      { role: 'calls', schedulers_enabled: false },
+      { role: 'worker', schedulers_enabled: true },
+    ]);
+    const [before] = await db.sql<{ last_beat_at: Date }[]>`select last_beat_at from service_heartbeats where role = 'worker'`;
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    const [after] = await db.sql<{ last_beat_at: Date }[]>`select last_beat_at from service_heartbeats where role = 'worker'`;
+    expect(after!.last_beat_at.getTime()).toBeGreaterThan(before!.last_beat_at.getTime());
+  });
+
+  it('serves Prometheus metrics on every role', async () => {
+    for (const port of [ports.api, ports.calls, ports.worker]) {
+      const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+      expect(response.status).toBe(200);
+      expect(await response.text()).toMatch(/^nudge_http_request_duration_seconds_bucket\{.*route="\/health\/ready"/m);
+    }
+  });
+
+  it('SIGTERM stops each role with exit code 0 within SHUTDOWN_TIMEOUT_MS and removes its heartbeat', async () => {
+    const stopped = await Promise.all([worker.stop(), calls.stop(), api.stop()]);
+    for (const { code, ms } of stopped) {
+      expect(code).toBe(0);
+      expect(ms).toBeLessThan(5_000);
+    }
+    for (const role of [api, worker, calls]) expect(role.events('process.shutdown.completed')).toHaveLength(1);
+    expect(await db.sql`select instance_id from service_heartbeats`).toHaveLength(0);
+  });
+});
+
+describe('a role started before the schema exists', () => {
+  let db: TestDatabase;
+  let calls: RoleProcess | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase({ migrated: false });
+  });
+  afterAll(async () => {
+    await calls?.stop('SIGKILL');
+    await db.drop();
+  });
+
+  it('stays not ready, naming each missing column and the migration that adds it', async () => {
+    const port = await freePort();
+    calls = RoleProcess.start('calls', roleEnv(db.url, { PORT: String(port) }));
+    await waitForHttpOk(`http://127.0.0.1:${port}/health/live`, 20_000, calls.exited);
+    const response = await fetch(`http://127.0.0.1:${port}/health/ready`);
+    expect(response.status).toBe(503);
+    const body = (await response.json()) as { status: string; reasons: string[] };
+    expect(body.status).toBe('not_ready');
+    expect(body.reasons).toContain('column alerts.escalate_at is missing (added by migration 0001_initial)');
+    const logged = calls.events('db.schema.column_missing');
+    expect(logged.length).toBe(body.reasons.length);
+    expect(logged).toContainEqual(
+      expect.objectContaining({ level: 'error', table: 'alerts', column: 'escalate_at', migration: '0001_initial' }),
+    );
+  });
+});
