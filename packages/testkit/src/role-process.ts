@@ -27,7 +27,7 @@ export class RoleProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   private constructor(
-    readonly role: RoleName,
+    readonly role: RoleName | 'script',
     readonly child: ChildProcess,
   ) {
     const collect = (stream: NodeJS.ReadableStream | null) => {
@@ -55,8 +55,13 @@ export class RoleProcess {
     }));
   }
 
-  static start(role: RoleName, env: Record<string, string>, script = roleEntry(role)): RoleProcess {
-    const child = spawn(process.execPath, [script], {
+  /** Starts a role's main.js with exactly `env` (plus PATH): nothing leaks in from the test's environment. */
+  static start(role: RoleName, env: Record<string, string>): RoleProcess {
+    return RoleProcess.startScript(roleEntry(role), [], env, role);
+  }
+
+  static startScript(script: string, args: string[] = [], env: Record<string, string> = {}, role: RoleName | 'script' = 'script'): RoleProcess {
+    const child = spawn(process.execPath, [script, ...args], {
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -13,13 +13,6 @@ export interface UserRow {
   created_at: Date;
 }
 
-export async function findUser(sql: Sql, orgId: string, userId: string): Promise<UserRow | undefined> {
-  const [row] = await sql<UserRow[]>`
-    select id, org_id, email, name, phone_e164, timezone, role, is_operator, created_at
-    from users where id = ${userId} and org_id = ${orgId}`;
-  return row;
-}
-
 export interface UserChanges {
   name?: string;
   phone_e164?: string | null;
@@ -28,7 +21,6 @@ export interface UserChanges {
 
 export async function updateUser(sql: Sql, orgId: string, userId: string, changes: UserChanges): Promise<UserRow | undefined> {
   const columns = (Object.keys(changes) as (keyof UserChanges)[]).filter((key) => changes[key] !== undefined);
-  if (columns.length === 0) return findUser(sql, orgId, userId);
   const [row] = await sql<UserRow[]>`
     update users set ${sql(changes, columns)}
     where id = ${userId} and org_id = ${orgId}

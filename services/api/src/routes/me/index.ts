@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { E164_PATTERN, isIanaTimeZone } from '@nudge/domain';
 import type { Sql } from '@nudge/db';
 import { badRequest, notFound } from '@nudge/service';
-import { findUser, updateUser, type UserChanges } from '../../orgs/users.js';
+import { updateUser, type UserChanges } from '../../orgs/users.js';
 import { callerOf } from '../../plugins/auth.js';
 import { errorResponses, userSchema } from '../schemas.js';
 
@@ -24,12 +24,8 @@ export async function meRoutes(app: FastifyInstance, options: { sql: Sql }): Pro
   const { sql } = options;
   app.addHook('onRequest', app.requireCaller);
 
-  app.get('/v1/me', { schema: { response: { 200: userSchema, ...errorResponses } } }, async (request) => {
-    const caller = callerOf(request);
-    const user = await findUser(sql, caller.orgId, caller.userId);
-    if (user === undefined) throw notFound('user');
-    return user;
-  });
+  // The caller's row came with the token lookup: no second query.
+  app.get('/v1/me', { schema: { response: { 200: userSchema, ...errorResponses } } }, async (request) => callerOf(request).user);
 
   app.patch<{ Body: UserChanges }>(
     '/v1/me',

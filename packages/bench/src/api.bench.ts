@@ -1,0 +1,108 @@
+import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
+import {
+  createTestDatabase,
+  freePort,
+  REPO_ROOT,
+  roleEnv,
+  RoleProcess,
+  waitForHttpOk,
+} from '@nudge/testkit';
+import { load } from './http-load.js';
+import { median, printFigure, printSection, printTargets, ratio } from './report.js';
+
+const BARE_SERVER = fileURLToPath(new URL('./bare-server.js', import.meta.url));
+
+/** Spawn to first 200 from /health/ready (or `path`), in milliseconds. */
+async function timeToReady(start: () => RoleProcess, url: string): Promise<number> {
+  const started = performance.now();
+  const process = start();
+  try {
+    await waitForHttpOk(url, 30_000, process.exited);
+    return performance.now() - started;
+  } finally {
+    await process.stop();
+  }
+}
+
+async function createOrgToken(databaseUrl: string): Promise<string> {
+  const child = spawn(process.execPath, [`${REPO_ROOT}services/api/dist/cli.js`, 'create-org', '--org', 'Bench', '--email', 'bench@bench.test', '--name', 'Bench'], {
+    env: { PATH: process.env.PATH ?? '', DATABASE_URL: databaseUrl },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  await new Promise((resolve) => child.on('exit', resolve));
+  return (JSON.parse(out) as { token: string }).token;
+}
+
+export async function apiStartAndThroughput(): Promise<void> {
+  printSection('api: start-up (spawn → /health/ready 200), median of 3');
+  const bareStart: number[] = [];
+  const cold: number[] = [];
+  const warm: number[] = [];
+  const warmDb = await createTestDatabase({ migrated: false });
+  try {
+    for (let i = 0; i < 3; i += 1) {
+      const barePort = await freePort();
+      bareStart.push(
+        await timeToReady(
+          () => RoleProcess.startScript(BARE_SERVER, [String(barePort)]),
+          `http://127.0.0.1:${barePort}/bare`,
+        ),
+      );
+      const coldDb = await createTestDatabase({ migrated: false });
+      const port = await freePort();
+      cold.push(
+        await timeToReady(
+          () => RoleProcess.start('api', roleEnv(coldDb.url, { PORT: String(port), RUN_MIGRATIONS_ON_START: '1' })),
+          `http://127.0.0.1:${port}/health/ready`,
+        ),
+      );
+      await coldDb.drop();
+      const warmPort = await freePort();
+      warm.push(
+        await timeToReady(
+          () => RoleProcess.start('api', roleEnv(warmDb.url, { PORT: String(warmPort), RUN_MIGRATIONS_ON_START: '1' })),
+          `http://127.0.0.1:${warmPort}/health/ready`,
+        ),
+      );
+    }
+  } finally {
+    await warmDb.drop();
+  }
+  const [b, c, w] = [median(bareStart), median(cold), median(warm)];
+  printFigure('baseline: bare fastify process to first 200', `${b.toFixed(0)} ms`);
+  printFigure('cold start, empty database, migrations included', `${c.toFixed(0)} ms (${ratio(c, b)} baseline)`);
+  printFigure('warm start, database already migrated', `${w.toFixed(0)} ms (${ratio(w, b)} baseline)`);
+  printTargets([{ name: 'cold start to ready < 3 s', met: c < 3_000, detail: `${c.toFixed(0)} ms` }]);
+
+  printSection('api: GET /v1/me under 50 connections for 10 s, next to a bare fastify route');
+  const db = await createTestDatabase();
+  const port = await freePort();
+  const api = RoleProcess.start('api', roleEnv(db.url, { PORT: String(port), LOG_LEVEL: 'warn' }));
+  const barePort = await freePort();
+  const bare = RoleProcess.startScript(BARE_SERVER, [String(barePort)]);
+  try {
+    await waitForHttpOk(`http://127.0.0.1:${port}/health/ready`, 30_000, api.exited);
+    await waitForHttpOk(`http://127.0.0.1:${barePort}/bare`, 30_000, bare.exited);
+    const token = await createOrgToken(db.url);
+    const options = { connections: 50, seconds: 10 };
+    // A short warm-up for both, so JIT and pools are in the same state.
+    await load(`http://127.0.0.1:${barePort}/bare`, { ...options, seconds: 2 });
+    await load(`http://127.0.0.1:${port}/v1/me`, { ...options, seconds: 2, headers: { authorization: `Bearer ${token}` } });
+    const baseline = await load(`http://127.0.0.1:${barePort}/bare`, options);
+    const me = await load(`http://127.0.0.1:${port}/v1/me`, { ...options, headers: { authorization: `Bearer ${token}` } });
+    printFigure('baseline: bare route', `${baseline.requestsPerSecond.toFixed(0)} req/s, p50 ${baseline.p50Ms} ms, p99 ${baseline.p99Ms} ms`);
+    printFigure('GET /v1/me (auth + query)', `${me.requestsPerSecond.toFixed(0)} req/s, p50 ${me.p50Ms} ms, p99 ${me.p99Ms} ms, non-2xx ${me.non2xx}`);
+    printFigure('GET /v1/me / bare route', ratio(me.requestsPerSecond, baseline.requestsPerSecond));
+    printTargets([
+      { name: 'throughput ≥ 40% of the bare route', met: me.requestsPerSecond >= 0.4 * baseline.requestsPerSecond, detail: ratio(me.requestsPerSecond, baseline.requestsPerSecond) },
+      { name: 'p99 < 15 ms', met: me.p99Ms < 15, detail: `${me.p99Ms} ms` },
+      { name: 'no errors', met: me.non2xx === 0, detail: `${me.non2xx} non-2xx` },
+    ]);
+  } finally {
+    await Promise.all([api.stop(), bare.stop()]);
+    await db.drop();
+  }
+}

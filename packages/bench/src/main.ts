@@ -1,0 +1,22 @@
+/**
+ * `pnpm bench [name…]`: runs the benchmarks (all, or those named). Each prints its figures next
+ * to a baseline measured in the same run; targets are reported, never asserted — a benchmark
+ * is not a timed test.
+ */
+import { prepareTemplateDatabase } from '@nudge/testkit';
+import { apiStartAndThroughput } from './api.bench.js';
+
+const benches: Record<string, () => Promise<void>> = {
+  api: apiStartAndThroughput,
+};
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((name) => !(name in benches));
+if (unknown.length > 0) {
+  process.stderr.write(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(benches).join(', ')}\n`);
+  process.exit(2);
+}
+await prepareTemplateDatabase();
+for (const [name, run] of Object.entries(benches)) {
+  if (wanted.length === 0 || wanted.includes(name)) await run();
+}
