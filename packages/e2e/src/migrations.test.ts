@@ -2,9 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestDatabase, type TestDatabase } from '@nudge/testkit';
-import { listSqlMigrations } from './sql-migrations.js';
-import { pendingMigrations, runMigrations } from './migrator.js';
-import { SCHEMA_BY_MIGRATION, verifySchema } from './schema.js';
+import { listSqlMigrations, pendingMigrations, runMigrations, SCHEMA_BY_MIGRATION, verifySchema } from '@nudge/db';
 
 const silent = { info() {} };
 const CLI = fileURLToPath(new URL('../../../services/api/dist/cli.js', import.meta.url));
