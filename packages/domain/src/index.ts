@@ -1,1 +1,23 @@
+export {
+  ALERT_EVENTS,
+  ALERT_STATES,
+  canApply,
+  IllegalTransitionError,
+  isTerminal,
+  nextState,
+  statesFrom,
+  TERMINAL_STATES,
+  type AlertEvent,
+  type AlertState,
+} from './alert-state.js';
 export { E164_PATTERN, isE164, isIanaTimeZone, normalizeEmail } from './contact.js';
+export {
+  decideAlert,
+  HH_MM_PATTERN,
+  isWithinQuietHours,
+  localMinutes,
+  type MeetingFacts,
+  type QuietHours,
+  type RuleDecision,
+  type RuleSpec,
+} from './rule-matching.js';
