@@ -52,6 +52,11 @@ export function statesFrom(event: AlertEvent): readonly AlertState[] {
   return LEGAL_FROM[event];
 }
 
+/** The state an event leads to. */
+export function stateAfter(event: AlertEvent): AlertState {
+  return TARGET[event];
+}
+
 export function canApply(from: AlertState, event: AlertEvent): boolean {
   return LEGAL_FROM[event].includes(from);
 }

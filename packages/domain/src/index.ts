@@ -5,6 +5,7 @@ export {
   IllegalTransitionError,
   isTerminal,
   nextState,
+  stateAfter,
   statesFrom,
   TERMINAL_STATES,
   type AlertEvent,

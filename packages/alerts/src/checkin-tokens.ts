@@ -1,0 +1,47 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Sql, TransactionSql } from '@nudge/db';
+
+type Db = Sql | TransactionSql;
+
+export function hashCheckinToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** A single-use token for the alert's check-in link; only its hash is stored. */
+export async function issueCheckinToken(sql: Db, alertId: string, expiresAt: Date): Promise<string> {
+  const token = randomBytes(24).toString('base64url');
+  await sql`insert into checkin_tokens (token_hash, alert_id, expires_at) values (${hashCheckinToken(token)}, ${alertId}, ${expiresAt})`;
+  return token;
+}
+
+export interface CheckinView {
+  alert_id: string;
+  state: string;
+  title: string;
+  starts_at: Date;
+  timezone: string;
+  expires_at: Date;
+  used_at: Date | null;
+}
+
+/** What a check-in link shows, or undefined for an unknown or expired token. Reading changes nothing. */
+export async function findCheckin(sql: Db, token: string, now: Date): Promise<CheckinView | undefined> {
+  if (!/^[A-Za-z0-9_-]{16,64}$/.test(token)) return undefined;
+  const [row] = await sql<CheckinView[]>`
+    select c.alert_id, a.state, m.title, m.starts_at, u.timezone, c.expires_at, c.used_at
+    from checkin_tokens c
+    join alerts a on a.id = c.alert_id
+    join meetings m on m.id = a.meeting_id
+    join users u on u.id = a.user_id
+    where c.token_hash = ${hashCheckinToken(token)} and c.expires_at > ${now}`;
+  return row;
+}
+
+/** Marks the token used; true only for the one request that used it. */
+export async function redeemCheckinToken(sql: Db, token: string, now: Date): Promise<string | undefined> {
+  const [row] = await sql<{ alert_id: string }[]>`
+    update checkin_tokens set used_at = ${now}
+    where token_hash = ${hashCheckinToken(token)} and used_at is null and expires_at > ${now}
+    returning alert_id`;
+  return row?.alert_id;
+}
