@@ -22,3 +22,4 @@ export {
   type RuleDecision,
   type RuleSpec,
 } from './rule-matching.js';
+export { systemClock, type Clock } from './clock.js';

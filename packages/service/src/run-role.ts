@@ -9,6 +9,7 @@ import {
   verifySchema,
   type Sql,
 } from '@nudge/db';
+import { systemClock, type Clock } from '@nudge/domain';
 import { createLogger, type Logger } from '@nudge/logger';
 import { startHeartbeat } from './heartbeat.js';
 import { loadConfigOrExit } from './load-config.js';
@@ -16,6 +17,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 
 export interface RoleContext<C extends CommonConfig> {
   config: C;
+  clock: Clock;
   logger: Logger;
   sql: Sql;
   metrics: Metrics;
@@ -103,7 +105,7 @@ export async function runRole<C extends CommonConfig & { http: HttpConfig }>(rol
   }
 
   const metrics = createMetrics(role.service);
-  const instance = await role.build({ config, logger, sql, metrics });
+  const instance = await role.build({ config, clock: systemClock, logger, sql, metrics });
   const address = await instance.app.listen({ host: config.http.host, port: config.http.port });
   logger.info({ event: 'http.listening', address }, `listening on ${address}`);
   await instance.start?.();

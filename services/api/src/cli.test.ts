@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createECDH } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestDatabase, type TestDatabase } from '@nudge/testkit';
@@ -68,6 +69,19 @@ describe('nudge-admin', () => {
     const result = await nudgeAdmin(['migrate'], { DATABASE_URL: 'sqlite:///tmp/x.db' });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('DATABASE_URL is a SQLite URL; Nudge needs PostgreSQL');
+  });
+
+  it('vapid-keys prints a P-256 key pair that the api accepts', async () => {
+    const result = await nudgeAdmin(['vapid-keys'], {});
+    expect(result.code).toBe(0);
+    const keys = JSON.parse(result.stdout) as { publicKey: string; privateKey: string };
+    expect(Buffer.from(keys.publicKey, 'base64url')).toHaveLength(65);
+    expect(Buffer.from(keys.privateKey, 'base64url')).toHaveLength(32);
+    const again = JSON.parse((await nudgeAdmin(['vapid-keys'], {})).stdout) as { publicKey: string };
+    expect(again.publicKey).not.toBe(keys.publicKey);
+    const ecdh = createECDH('prime256v1');
+    ecdh.setPrivateKey(Buffer.from(keys.privateKey, 'base64url'));
+    expect(ecdh.getPublicKey('base64url')).toBe(keys.publicKey);
   });
 
   it('verify-schema exits 1 naming each missing column and its migration', async () => {

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { createECDH } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { ConfigError, dbFragment } from '@nudge/config';
 import { createDbClient, runMigrations, verifySchema, type SchemaRole, type Sql } from '@nudge/db';
@@ -14,6 +15,8 @@ const USAGE = `nudge-admin: administer a Nudge deployment (needs DATABASE_URL)
       Applies pending migrations (safe to run from several processes at once).
   nudge-admin verify-schema [--role api|calls|worker]
       Exit 0 when every column the role queries exists; otherwise names each missing one.
+  nudge-admin vapid-keys
+      Prints a new VAPID key pair for Web Push: {"publicKey","privateKey"} (base64url).
 `;
 
 class UsageError extends Error {}
@@ -95,6 +98,13 @@ async function verifySchemaCommand(args: string[]): Promise<number> {
   return missing.length === 0 ? 0 : 1;
 }
 
+function vapidKeysCommand(): number {
+  const ecdh = createECDH('prime256v1');
+  ecdh.generateKeys();
+  print({ publicKey: ecdh.getPublicKey('base64url'), privateKey: ecdh.getPrivateKey('base64url') });
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   switch (command) {
@@ -104,6 +114,8 @@ async function main(argv: string[]): Promise<number> {
       return migrateCommand();
     case 'verify-schema':
       return verifySchemaCommand(args);
+    case 'vapid-keys':
+      return vapidKeysCommand();
     case undefined:
     case 'help':
     case '--help':

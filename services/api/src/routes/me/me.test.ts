@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { FastifyInstance } from 'fastify';
 import { parseApiConfig } from '@nudge/config';
+import { systemClock } from '@nudge/domain';
 import { createMetrics } from '@nudge/service';
 import { capturingLogger, createTestDatabase, roleEnv, type TestDatabase } from '@nudge/testkit';
 import { buildApiApp } from '../../app.js';
@@ -16,7 +17,7 @@ describe('GET and PATCH /v1/me', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    app = await buildApiApp({ config: parseApiConfig(roleEnv(db.url)), sql: db.sql, logger, metrics: createMetrics('api') });
+    app = await buildApiApp({ config: parseApiConfig(roleEnv(db.url)), clock: systemClock, sql: db.sql, logger, metrics: createMetrics('api') });
     base = await app.listen({ host: '127.0.0.1', port: 0 });
     const ada = await createOrganization(db.sql, {
       orgName: 'Acme',

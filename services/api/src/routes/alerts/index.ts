@@ -1,0 +1,98 @@
+import type { FastifyInstance } from 'fastify';
+import { acknowledgeAlert } from '@nudge/alerts';
+import type { Sql } from '@nudge/db';
+import { ALERT_STATES, type Clock } from '@nudge/domain';
+import { conflict, notFound } from '@nudge/service';
+import { callerOf } from '../../plugins/auth.js';
+import { errorResponses } from '../schemas.js';
+import { timeRange, timeRangeQuery } from '../time-range.js';
+
+const alertProperties = {
+  id: { type: 'string' },
+  meeting_id: { type: 'string' },
+  title: { type: 'string' },
+  starts_at: { type: 'string', format: 'date-time' },
+  due_at: { type: 'string', format: 'date-time' },
+  escalate_at: { type: ['string', 'null'], format: 'date-time' },
+  state: { type: 'string', enum: ALERT_STATES },
+  acknowledged_at: { type: ['string', 'null'], format: 'date-time' },
+  acknowledged_via: { type: ['string', 'null'] },
+  created_at: { type: 'string', format: 'date-time' },
+} as const;
+
+const alertSchema = { type: 'object', properties: alertProperties } as const;
+
+const alertWithTimelineSchema = {
+  type: 'object',
+  properties: {
+    ...alertProperties,
+    timeline: {
+      type: 'array',
+      items: { type: 'object', properties: { at: { type: 'string', format: 'date-time' }, kind: { type: 'string' }, detail: { type: 'object', additionalProperties: true } } },
+    },
+  },
+} as const;
+
+const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } as const;
+
+/** The caller's alerts, each with its timeline, and acknowledgement. */
+export async function alertRoutes(app: FastifyInstance, options: { sql: Sql; clock: Clock }): Promise<void> {
+  const { sql, clock } = options;
+  app.addHook('onRequest', app.requireCaller);
+
+  const selectAlerts = (userId: string) => sql`
+    select a.id, a.meeting_id, m.title, m.starts_at, a.due_at, a.escalate_at, a.state, a.acknowledged_at, a.acknowledged_via, a.created_at
+    from alerts a join meetings m on m.id = a.meeting_id
+    where a.user_id = ${userId}`;
+
+  app.get<{ Querystring: { state?: string; from?: string; to?: string } }>(
+    '/v1/alerts',
+    {
+      schema: {
+        querystring: { type: 'object', additionalProperties: false, properties: { state: { type: 'string', enum: ALERT_STATES }, ...timeRangeQuery } },
+        response: { 200: { type: 'array', items: alertSchema }, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { userId } = callerOf(request);
+      const { from, to } = timeRange(request.query, clock.now(), { backDays: 1, aheadDays: 14 });
+      return sql`
+        ${selectAlerts(userId)} and a.due_at >= ${from} and a.due_at < ${to}
+          and (${request.query.state ?? null}::text is null or a.state = ${request.query.state ?? null})
+        order by a.due_at
+        limit 1000`;
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/alerts/:id',
+    { schema: { params: idParams, response: { 200: alertWithTimelineSchema, ...errorResponses } } },
+    async (request) => {
+      const { userId } = callerOf(request);
+      const [alert] = await sql`${selectAlerts(userId)} and a.id = ${request.params.id}`;
+      if (alert === undefined) throw notFound('alert');
+      const timeline = await sql`select at, kind, detail from alert_events where alert_id = ${request.params.id} order by at, id`;
+      return { ...alert, timeline };
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: { via?: 'web' | 'api' } | undefined }>(
+    '/v1/alerts/:id/ack',
+    {
+      schema: {
+        params: idParams,
+        body: { type: ['object', 'null'], additionalProperties: false, properties: { via: { type: 'string', enum: ['web', 'api'] } } },
+        response: { 200: alertSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { userId } = callerOf(request);
+      const via = request.body?.via ?? 'api';
+      const result = await acknowledgeAlert(sql, { alertId: request.params.id, userId, via });
+      if (result.outcome === 'not_found') throw notFound('alert');
+      if (result.outcome === 'conflict') throw conflict(`the alert is ${result.alert.state} and can no longer be acknowledged`);
+      const [alert] = await sql`${selectAlerts(userId)} and a.id = ${request.params.id}`;
+      return alert;
+    },
+  );
+}

@@ -1,0 +1,57 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { acknowledgeAlert, findCheckin, redeemCheckinToken } from '@nudge/alerts';
+import type { Sql } from '@nudge/db';
+import type { Clock } from '@nudge/domain';
+import { checkinPage, formatStart } from './page.js';
+
+const tokenParams = { type: 'object', required: ['token'], properties: { token: { type: 'string', maxLength: 128 } } } as const;
+
+function sendPage(reply: FastifyReply, status: number, html: string) {
+  return reply.status(status).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
+}
+
+const notFoundPage = checkinPage({
+  title: 'Link expired',
+  heading: 'This check-in link is not valid any more',
+  body: 'It may have expired when the meeting ended. Open Nudge to see your alerts.',
+});
+
+/**
+ * The link in a push notification. GET only shows the meeting and a button — link scanners and
+ * previews must not acknowledge — and POST acknowledges (via push), once.
+ */
+export async function checkinRoutes(app: FastifyInstance, options: { sql: Sql; clock: Clock }): Promise<void> {
+  const { sql, clock } = options;
+
+  app.get<{ Params: { token: string } }>('/checkin/:token', { schema: { params: tokenParams } }, async (request, reply) => {
+    const checkin = await findCheckin(sql, request.params.token, clock.now());
+    if (checkin === undefined) return sendPage(reply, 404, notFoundPage);
+    const when = formatStart(checkin.starts_at, checkin.timezone);
+    if (checkin.used_at !== null || checkin.state === 'acknowledged') {
+      return sendPage(reply, 200, checkinPage({ title: 'Checked in', heading: `You checked in for ${checkin.title}`, body: `It starts ${when}.` }));
+    }
+    return sendPage(
+      reply,
+      200,
+      checkinPage({
+        title: checkin.title,
+        heading: checkin.title,
+        body: `Starts ${when}. Let Nudge know you are on it, so it does not call you.`,
+        form: { action: `/checkin/${request.params.token}`, button: 'I\'m on it' },
+      }),
+    );
+  });
+
+  app.post<{ Params: { token: string } }>('/checkin/:token', { schema: { params: tokenParams } }, async (request, reply) => {
+    const now = clock.now();
+    const checkin = await findCheckin(sql, request.params.token, now);
+    if (checkin === undefined) return sendPage(reply, 404, notFoundPage);
+    const alertId = await redeemCheckinToken(sql, request.params.token, now);
+    if (alertId !== undefined) await acknowledgeAlert(sql, { alertId, via: 'push', detail: { source: 'checkin_link' } });
+    const [alert] = await sql<{ state: string }[]>`select state from alerts where id = ${checkin.alert_id}`;
+    if (alert?.state !== 'acknowledged') {
+      return sendPage(reply, 409, checkinPage({ title: 'Too late', heading: `${checkin.title}: this alert is ${alert?.state ?? 'gone'}`, body: 'Nothing was changed.' }));
+    }
+    return sendPage(reply, 200, checkinPage({ title: 'Checked in', heading: `You checked in for ${checkin.title}`, body: `It starts ${formatStart(checkin.starts_at, checkin.timezone)}.` }));
+  });
+}

@@ -1,0 +1,94 @@
+import type { FastifyInstance } from 'fastify';
+import type { PushConfig } from '@nudge/config';
+import type { Sql } from '@nudge/db';
+import { badRequest, notFound } from '@nudge/service';
+import { callerOf } from '../../plugins/auth.js';
+import { errorResponses } from '../schemas.js';
+import { subscriptionProblem } from './subscription-keys.js';
+
+interface SubscriptionBody {
+  endpoint: string;
+  expirationTime?: number | null;
+  keys: { p256dh: string; auth: string };
+}
+
+const subscriptionBody = {
+  type: 'object',
+  required: ['endpoint', 'keys'],
+  // A browser's PushSubscription.toJSON(); other fields a browser may add are tolerated.
+  properties: {
+    endpoint: { type: 'string', minLength: 1, maxLength: 2048 },
+    expirationTime: { type: ['number', 'null'] },
+    keys: {
+      type: 'object',
+      required: ['p256dh', 'auth'],
+      properties: { p256dh: { type: 'string', maxLength: 200 }, auth: { type: 'string', maxLength: 100 } },
+    },
+  },
+} as const;
+
+const subscriptionSchema = {
+  type: 'object',
+  required: ['id', 'endpoint', 'is_active', 'created_at'],
+  properties: {
+    id: { type: 'string' },
+    endpoint: { type: 'string' },
+    user_agent: { type: ['string', 'null'] },
+    is_active: { type: 'boolean' },
+    created_at: { type: 'string', format: 'date-time' },
+    last_success_at: { type: ['string', 'null'], format: 'date-time' },
+    deactivated_at: { type: ['string', 'null'], format: 'date-time' },
+    deactivation_reason: { type: ['string', 'null'] },
+  },
+} as const;
+
+/** Web Push: the VAPID public key browsers subscribe with, and the caller's subscriptions. */
+export async function pushRoutes(app: FastifyInstance, options: { sql: Sql; push: PushConfig }): Promise<void> {
+  const { sql, push } = options;
+
+  app.get('/v1/push/vapid-public-key', { schema: { response: { 200: { type: 'object', properties: { public_key: { type: 'string' } } } } } }, async () => ({
+    public_key: push.vapidPublicKey,
+  }));
+
+  app.register(async (member) => {
+    member.addHook('onRequest', app.requireCaller);
+
+    member.get('/v1/push/subscriptions', { schema: { response: { 200: { type: 'array', items: subscriptionSchema }, ...errorResponses } } }, async (request) =>
+      sql`select id, endpoint, user_agent, is_active, created_at, last_success_at, deactivated_at, deactivation_reason
+          from push_subscriptions where user_id = ${callerOf(request).userId} order by created_at`,
+    );
+
+    member.post<{ Body: SubscriptionBody }>(
+      '/v1/push/subscriptions',
+      { schema: { body: subscriptionBody, response: { 200: subscriptionSchema, 201: subscriptionSchema, ...errorResponses } } },
+      async (request, reply) => {
+        const { endpoint, keys } = request.body;
+        const problem = subscriptionProblem(endpoint, keys.p256dh, keys.auth);
+        if (problem !== undefined) throw badRequest(problem.message, [problem]);
+        const userAgent = request.headers['user-agent']?.slice(0, 500) ?? null;
+        // Re-subscribing the same endpoint updates it (new keys, reactivated, its current owner).
+        const [row] = await sql<{ inserted: boolean }[]>`
+          insert into push_subscriptions (user_id, endpoint, p256dh, auth, user_agent)
+          values (${callerOf(request).userId}, ${endpoint}, ${keys.p256dh}, ${keys.auth}, ${userAgent})
+          on conflict (endpoint) do update set
+            user_id = excluded.user_id, p256dh = excluded.p256dh, auth = excluded.auth, user_agent = excluded.user_agent,
+            is_active = true, deactivated_at = null, deactivation_reason = null
+          returning id, endpoint, user_agent, is_active, created_at, last_success_at, deactivated_at, deactivation_reason, (xmax = 0) as inserted`;
+        return reply.status(row!.inserted ? 201 : 200).send(row);
+      },
+    );
+
+    member.delete<{ Params: { id: string } }>(
+      '/v1/push/subscriptions/:id',
+      { schema: { params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } } } } },
+      async (request, reply) => {
+        const rows = await sql`
+          update push_subscriptions set is_active = false, deactivated_at = now(), deactivation_reason = 'removed by the user'
+          where id = ${request.params.id} and user_id = ${callerOf(request).userId}
+          returning id`;
+        if (rows.length === 0) throw notFound('push subscription');
+        return reply.status(204).send();
+      },
+    );
+  });
+}
