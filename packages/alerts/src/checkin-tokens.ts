@@ -9,9 +9,21 @@ export function hashCheckinToken(token: string): string {
 
 /** A single-use token for the alert's check-in link; only its hash is stored. */
 export async function issueCheckinToken(sql: Db, alertId: string, expiresAt: Date): Promise<string> {
-  const token = randomBytes(24).toString('base64url');
-  await sql`insert into checkin_tokens (token_hash, alert_id, expires_at) values (${hashCheckinToken(token)}, ${alertId}, ${expiresAt})`;
-  return token;
+  const tokens = await issueCheckinTokens(sql, [{ alertId, expiresAt }]);
+  return tokens.get(alertId)!;
+}
+
+/** One token per alert, in one statement; returns alert id → token (the only place the token exists). */
+export async function issueCheckinTokens(sql: Db, alerts: readonly { alertId: string; expiresAt: Date }[]): Promise<Map<string, string>> {
+  const tokens = new Map<string, string>();
+  if (alerts.length === 0) return tokens;
+  const rows = alerts.map(({ alertId, expiresAt }) => {
+    const token = randomBytes(24).toString('base64url');
+    tokens.set(alertId, token);
+    return { token_hash: hashCheckinToken(token), alert_id: alertId, expires_at: expiresAt };
+  });
+  await sql`insert into checkin_tokens ${sql(rows)}`;
+  return tokens;
 }
 
 export interface CheckinView {

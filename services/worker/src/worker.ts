@@ -10,6 +10,9 @@ import {
   type RoleContext,
   type RoleInstance,
 } from '@nudge/service';
+import { Counter } from 'prom-client';
+import { Dispatcher } from './dispatcher/dispatcher.js';
+import { VapidHeaders } from './dispatcher/vapid-headers.js';
 
 /**
  * Wires the worker's subsystems from its flags. A subsystem whose flag is off is not loaded:
@@ -17,7 +20,7 @@ import {
  * HEALTH_PORT, serves only health and metrics.
  */
 export async function buildWorker(context: RoleContext<WorkerConfig>): Promise<RoleInstance> {
-  const { config, logger, sql, metrics } = context;
+  const { config, logger, sql, metrics, clock } = context;
   const checks: ReadinessCheck[] = [databaseCheck(sql), schemaCheck(sql, 'worker')];
 
   let redis: Redis | undefined;
@@ -26,10 +29,44 @@ export async function buildWorker(context: RoleContext<WorkerConfig>): Promise<R
     checks.push(redisCheck(redis));
   }
 
+  let dispatcher: Dispatcher | undefined;
+  if (config.push !== undefined) {
+    dispatcher = new Dispatcher({
+      sql,
+      logger,
+      clock,
+      sender: { vapid: new VapidHeaders(config.push, clock), timeoutMs: 10_000 },
+      publicBaseUrl: config.publicBaseUrl,
+      concurrency: 64,
+      batchSize: 200,
+      maxIdleMs: 30_000,
+      checkinEnabled: config.flags.checkin,
+      escalationEnabled: config.flags.escalation,
+      pushResults: new Counter({
+        name: 'nudge_push_deliveries_total',
+        help: 'Web Push sends by result (sent, gone, retry, rejected) and HTTP status',
+        labelNames: ['result', 'status_code'] as const,
+        registers: [metrics.registry],
+      }),
+    });
+    const running = dispatcher;
+    checks.push({
+      name: 'dispatcher',
+      async run() {
+        const last = running.lastLoopAt?.getTime() ?? 0;
+        return clock.now().getTime() - last > 90_000 ? ['the alert dispatcher has not run for over 90 s'] : [];
+      },
+    });
+  }
+
   const app = await createHttpApp({ logger, metrics, checks, bodyLimitBytes: 1024 });
   return {
     app,
+    async start() {
+      await dispatcher?.start();
+    },
     async stop() {
+      await dispatcher?.stop();
       redis?.disconnect();
     },
   };

@@ -1,0 +1,156 @@
+import pLimit from 'p-limit';
+import type { Sql } from '@nudge/db';
+import type { Clock } from '@nudge/domain';
+import type { Logger } from '@nudge/logger';
+import type { Counter } from 'prom-client';
+import type { CheckinTokens, ClaimedDelivery } from './claimed-delivery.js';
+import { pushPayload, pushTopic, pushTtlSeconds } from './push-payload.js';
+import { sendPush, type PushOutcome, type PushSenderOptions } from './push-sender.js';
+import { MAX_PUSH_ATTEMPTS, retryDelayMs } from './retry-policy.js';
+
+export interface DeliverDeps {
+  sql: Sql;
+  logger: Logger;
+  clock: Clock;
+  sender: PushSenderOptions;
+  publicBaseUrl: string;
+  /** Sends in flight at once. */
+  concurrency: number;
+  pushResults: Counter<'result' | 'status_code'>;
+}
+
+/** The mark on a delivery whose subscription the push service said is gone (404/410). */
+const GONE = 'gone:';
+
+interface Outcome {
+  delivery: ClaimedDelivery;
+  result: PushOutcome;
+}
+
+/**
+ * Sends the claimed deliveries in parallel and records each answer: sent, gone (the subscription
+ * is deactivated, at info level), retry later (a new attempt row), rejected, or dead-lettered
+ * once the attempts are used up. Writes are batched: a handful of statements per round.
+ */
+export async function deliverPushes(deps: DeliverDeps, deliveries: readonly ClaimedDelivery[], tokens: CheckinTokens): Promise<void> {
+  if (deliveries.length === 0) return;
+  const { sql, clock } = deps;
+  const limit = pLimit(deps.concurrency);
+  const outcomes: Outcome[] = await Promise.all(
+    deliveries.map((delivery) =>
+      limit(async () => {
+        const now = clock.now();
+        const payload = pushPayload(delivery, deps.publicBaseUrl, tokens.get(delivery.alert_id));
+        const result = await sendPush(delivery, payload, { ttlSeconds: pushTtlSeconds(delivery.starts_at, now), topic: pushTopic(delivery.alert_id), urgency: 'high' }, deps.sender);
+        return { delivery, result };
+      }),
+    ),
+  );
+
+  const now = clock.now();
+  const ids: string[] = [];
+  const statuses: string[] = [];
+  const errors: (string | null)[] = [];
+  const retries: Record<string, unknown>[] = [];
+  const sentTo: string[] = [];
+  const gone: { id: string; status: number }[] = [];
+  for (const { delivery, result } of outcomes) {
+    ids.push(delivery.delivery_id);
+    deps.pushResults.inc({ result: result.kind, status_code: String(result.status ?? 'none') });
+    switch (result.kind) {
+      case 'sent':
+        statuses.push('completed');
+        errors.push(null);
+        sentTo.push(delivery.subscription_id);
+        break;
+      case 'gone':
+        statuses.push('failed');
+        errors.push(`${GONE} push service answered ${result.status}`);
+        gone.push({ id: delivery.subscription_id, status: result.status });
+        break;
+      case 'rejected':
+        statuses.push('failed');
+        errors.push(result.reason);
+        deps.logger.warn({ event: 'push.rejected', alert_id: delivery.alert_id, subscription_id: delivery.subscription_id, status: result.status, reason: result.reason }, 'push service rejected a message');
+        break;
+      case 'retry': {
+        const lastTry = delivery.attempt >= MAX_PUSH_ATTEMPTS;
+        statuses.push(lastTry ? 'dead_letter' : 'failed');
+        errors.push(result.reason);
+        if (!lastTry) {
+          retries.push({
+            alert_id: delivery.alert_id,
+            channel: 'push',
+            target_id: delivery.subscription_id,
+            attempt: delivery.attempt + 1,
+            status: 'pending',
+            not_before: new Date(now.getTime() + retryDelayMs(delivery.attempt, result.retryAfterMs)),
+          });
+        } else {
+          deps.logger.warn({ event: 'push.dead_letter', alert_id: delivery.alert_id, subscription_id: delivery.subscription_id, attempts: delivery.attempt, reason: result.reason }, 'push given up after its last attempt');
+        }
+        break;
+      }
+    }
+  }
+
+  await sql.begin(async (tx) => {
+    await tx`
+      update deliveries d set status = v.status, error_message = v.error,
+        completed_at = case when v.status = 'completed' then ${now}::timestamptz end
+      from unnest(${ids}::uuid[], ${statuses}::text[], ${errors}::text[]) as v(id, status, error)
+      where d.id = v.id`;
+    if (retries.length > 0) await tx`insert into deliveries ${tx(retries)} on conflict do nothing`;
+    if (sentTo.length > 0) await tx`update push_subscriptions set last_success_at = ${now} where id in ${tx([...new Set(sentTo)])}`;
+    if (gone.length > 0) {
+      const deactivated = await tx<{ id: string }[]>`
+        update push_subscriptions s set is_active = false, deactivated_at = ${now},
+          deactivation_reason = 'push service answered ' || v.status
+        from unnest(${gone.map((g) => g.id)}::uuid[], ${gone.map((g) => String(g.status))}::text[]) as v(id, status)
+        where s.id = v.id and s.is_active
+        returning s.id`;
+      for (const { id } of deactivated) {
+        // Expected: browsers unsubscribe. Info, not a warning.
+        deps.logger.info({ event: 'push.subscription.deactivated', subscription_id: id }, 'push subscription is gone; deactivated');
+      }
+    }
+  });
+  await summarizeFinishedAlerts(deps, [...new Set(deliveries.map((d) => d.alert_id))]);
+}
+
+/**
+ * Once no delivery of an alert is open any more, writes its `pushed` timeline entry and the one
+ * `push.dispatch.completed` line. Alert rows are locked so two replicas finishing the same
+ * alert's last retries cannot both summarise it.
+ */
+export async function summarizeFinishedAlerts(deps: Pick<DeliverDeps, 'sql' | 'logger'>, alertIds: readonly string[]): Promise<void> {
+  if (alertIds.length === 0) return;
+  const finished = await deps.sql.begin(async (tx) => {
+    await tx`select id from alerts where id in ${tx(alertIds as string[])} order by id for update`;
+    return tx<{ alert_id: string; sent: number; total: number; expired_deactivated: number; dead_lettered: number }[]>`
+      with counts as (
+        select alert_id,
+               count(distinct target_id) filter (where status = 'completed')::int as sent,
+               count(distinct target_id)::int as total,
+               count(distinct target_id) filter (where error_message like ${`${GONE}%`})::int as expired_deactivated,
+               count(*) filter (where status = 'dead_letter')::int as dead_lettered,
+               count(*) filter (where status in ('pending', 'processing'))::int as open
+        from deliveries
+        where channel = 'push' and alert_id in ${tx(alertIds as string[])}
+        group by alert_id
+      ), summarized as (
+        insert into alert_events (alert_id, kind, detail)
+        select c.alert_id, 'pushed', jsonb_build_object('sent', c.sent, 'total', c.total, 'expired_deactivated', c.expired_deactivated, 'dead_lettered', c.dead_lettered)
+        from counts c
+        where c.open = 0 and not exists (select 1 from alert_events e where e.alert_id = c.alert_id and e.kind = 'pushed')
+        returning alert_id
+      )
+      select c.alert_id, c.sent, c.total, c.expired_deactivated, c.dead_lettered from counts c join summarized s using (alert_id)`;
+  });
+  for (const row of finished) {
+    deps.logger.info(
+      { event: 'push.dispatch.completed', alert_id: row.alert_id, sent: row.sent, total: row.total, expired_deactivated: row.expired_deactivated, dead_lettered: row.dead_lettered },
+      `alert pushed to ${row.sent} of ${row.total} devices`,
+    );
+  }
+}

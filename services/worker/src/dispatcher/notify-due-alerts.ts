@@ -1,0 +1,121 @@
+import { issueCheckinTokens } from '@nudge/alerts';
+import type { Sql } from '@nudge/db';
+import { statesFrom } from '@nudge/domain';
+import type { CheckinTokens, ClaimedDelivery } from './claimed-delivery.js';
+
+interface DueAlert {
+  id: string;
+  user_id: string;
+  title: string;
+  starts_at: Date;
+  ends_at: Date;
+  escalate_after_seconds: number;
+}
+
+export interface NotifyRound {
+  /** Alerts claimed this round (sent, without subscribers, or expired). */
+  claimed: number;
+  deliveries: ClaimedDelivery[];
+  /** Alerts notified with no active subscription: nothing to send, escalation can take over. */
+  withoutSubscriptions: string[];
+  expired: number;
+  tokens: CheckinTokens;
+}
+
+export interface NotifyOptions {
+  now: Date;
+  limit: number;
+  checkinEnabled: boolean;
+  escalationEnabled: boolean;
+}
+
+/**
+ * Claims due alerts (FOR UPDATE SKIP LOCKED, so replicas never take the same one), moves them to
+ * `notified` and creates one delivery per active subscription, held by this process as
+ * `processing`. All in one transaction: a crash before commit leaves the alerts due; after
+ * commit the deliveries are durable and another dispatcher reclaims any this one never finished.
+ */
+export async function notifyDueAlerts(sql: Sql, options: NotifyOptions): Promise<NotifyRound> {
+  const { now } = options;
+  return sql.begin(async (tx) => {
+    const due = await tx<DueAlert[]>`
+      select a.id, a.user_id, m.title, m.starts_at, m.ends_at, r.escalate_after_seconds
+      from alerts a
+      join meetings m on m.id = a.meeting_id
+      join alert_rules r on r.id = a.rule_id
+      where a.state in ${tx(statesFrom('notify') as string[])} and a.due_at <= ${now}
+      order by a.due_at
+      limit ${options.limit}
+      for update of a skip locked`;
+    const round: NotifyRound = { claimed: due.length, deliveries: [], withoutSubscriptions: [], expired: 0, tokens: new Map() };
+    if (due.length === 0) return round;
+
+    const late = due.filter((a) => a.starts_at <= now).map((a) => a.id);
+    if (late.length > 0) {
+      await tx`update alerts set state = 'expired', updated_at = now() where id in ${tx(late)}`;
+      await tx`insert into alert_events (alert_id, kind, detail)
+               select id, 'expired', ${tx.json({ reason: 'the meeting started before the alert was sent' })} from unnest(${late}::uuid[]) as id`;
+      round.expired = late.length;
+    }
+    const sendable = due.filter((a) => a.starts_at > now);
+    if (sendable.length === 0) return round;
+
+    const subscriptions = await tx<{ id: string; user_id: string; endpoint: string; p256dh: string; auth: string }[]>`
+      select id, user_id, endpoint, p256dh, auth from push_subscriptions
+      where is_active and user_id in ${tx([...new Set(sendable.map((a) => a.user_id))])}`;
+    const byUser = Map.groupBy(subscriptions, (s) => s.user_id);
+
+    const ids = sendable.map((a) => a.id);
+    await tx`
+      update alerts a set state = 'notified', updated_at = now(),
+        escalate_at = case when ${options.escalationEnabled} then ${now}::timestamptz + make_interval(secs => r.escalate_after_seconds) end
+      from alert_rules r
+      where r.id = a.rule_id and a.id in ${tx(ids)}`;
+    const details = sendable.map((a) => {
+      const count = byUser.get(a.user_id)?.length ?? 0;
+      return count === 0 ? { subscriptions: 0, reason: 'no active push subscription' } : { subscriptions: count };
+    });
+    await tx`insert into alert_events (alert_id, kind, detail)
+             select * from unnest(${ids}::uuid[], ${ids.map(() => 'notified')}::text[], ${details.map((d) => JSON.stringify(d))}::jsonb[])`;
+
+    const rows = sendable.flatMap((alert) =>
+      (byUser.get(alert.user_id) ?? []).map((s) => ({
+        alert_id: alert.id,
+        channel: 'push',
+        target_id: s.id,
+        attempt: 1,
+        status: 'processing',
+        attempts: 1,
+        last_attempt_at: now,
+      })),
+    );
+    round.withoutSubscriptions = sendable.filter((a) => (byUser.get(a.user_id)?.length ?? 0) === 0).map((a) => a.id);
+    if (rows.length === 0) return round;
+    const inserted = await tx<{ id: string; alert_id: string; target_id: string }[]>`
+      insert into deliveries ${tx(rows)} returning id, alert_id, target_id`;
+
+    if (options.checkinEnabled) {
+      const withTargets = sendable.filter((a) => byUser.has(a.user_id));
+      round.tokens = await issueCheckinTokens(tx, withTargets.map((a) => ({ alertId: a.id, expiresAt: a.ends_at })));
+    }
+    const alerts = new Map(sendable.map((a) => [a.id, a]));
+    const subs = new Map(subscriptions.map((s) => [s.id, s]));
+    round.deliveries = inserted.map((row) => {
+      const alert = alerts.get(row.alert_id)!;
+      const sub = subs.get(row.target_id)!;
+      return {
+        delivery_id: row.id,
+        alert_id: row.alert_id,
+        subscription_id: sub.id,
+        attempt: 1,
+        endpoint: sub.endpoint,
+        p256dh: sub.p256dh,
+        auth: sub.auth,
+        title: alert.title,
+        starts_at: alert.starts_at,
+        ends_at: alert.ends_at,
+      };
+    });
+    return round;
+  });
+}
