@@ -1,3 +1,4 @@
+import { decodeBase64urlJson, encodeBase64urlJson } from '../http/base64url-json.js';
 import type { CalendarEvent, CalendarEvents } from './calendar-events.js';
 
 export interface EventsListBody {
@@ -41,14 +42,14 @@ export function listEvents(calendar: CalendarEvents, email: string, params: URLS
   const pageToken = params.get('pageToken');
   let cursor: PageCursor;
   if (pageToken !== null) {
-    const decoded = decodeToken<PageCursor>(pageToken);
+    const decoded = decodeBase64urlJson(pageToken) as PageCursor | undefined;
     if (decoded === undefined || typeof decoded.o !== 'number') return invalid('Invalid page token');
     cursor = decoded;
   } else if (syncToken !== null) {
     const clash = NOT_WITH_SYNC_TOKEN.find((name) => params.has(name));
     if (clash !== undefined) return invalid(`Sync token cannot be used with ${clash}`);
-    const decoded = decodeToken<{ u: string; s: number }>(syncToken);
-    if (decoded === undefined || decoded.u !== email || calendar.isStale(email, decoded.s)) {
+    const decoded = decodeBase64urlJson(syncToken);
+    if (decoded === undefined || decoded.u !== email || typeof decoded.s !== 'number' || calendar.isStale(email, decoded.s)) {
       return { ok: false, status: 410, reason: 'fullSyncRequired', message: 'Sync token is no longer valid, a full sync is required.' };
     }
     cursor = { o: 0, s: calendar.sequenceOf(email), i: decoded.s };
@@ -79,8 +80,8 @@ export function listEvents(calendar: CalendarEvents, email: string, params: URLS
     updated: new Date().toISOString(),
     items: page.map((event) => (event.status === 'cancelled' ? { id: event.id, status: 'cancelled' as const } : event)),
   };
-  if (more) body.nextPageToken = encodeToken({ ...cursor, o: cursor.o + size });
-  else body.nextSyncToken = encodeToken({ u: email, s: cursor.s });
+  if (more) body.nextPageToken = encodeBase64urlJson({ ...cursor, o: cursor.o + size });
+  else body.nextSyncToken = encodeBase64urlJson({ u: email, s: cursor.s });
   return { ok: true, body };
 }
 
@@ -94,17 +95,4 @@ function optionalTime(value: string | null): number | undefined | null {
   if (!/(Z|[+-]\d\d:\d\d)$/.test(value)) return null;
   const ms = Date.parse(value);
   return Number.isNaN(ms) ? null : ms;
-}
-
-function encodeToken(value: object): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
-}
-
-function decodeToken<T>(token: string): T | undefined {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    return typeof value === 'object' && value !== null ? (value as T) : undefined;
-  } catch {
-    return undefined;
-  }
 }
