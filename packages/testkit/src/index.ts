@@ -15,3 +15,6 @@ export { PushEmulator, type PushEmulatorOptions, type PushOutcome } from './emul
 export { PushMessage, type Urgency } from './emulators/push/push-message.js';
 export type { PushSubscriptionJson } from './emulators/push/fake-subscriptions.js';
 export type { VapidIdentity } from './emulators/push/vapid-verification.js';
+export { TwilioEmulator, type CreateFailure, type TwilioEmulatorOptions } from './emulators/twilio/twilio-emulator.js';
+export type { CallBehaviour, CallStatus, EmulatedCall, WebhookDelivery } from './emulators/twilio/emulated-call.js';
+export { signTwilioWebhook, type WebhookParams } from './emulators/twilio/twilio-signature.js';
