@@ -18,3 +18,4 @@ export type { VapidIdentity } from './emulators/push/vapid-verification.js';
 export { TwilioEmulator, type CreateFailure, type TwilioEmulatorOptions } from './emulators/twilio/twilio-emulator.js';
 export type { CallBehaviour, CallStatus, EmulatedCall, WebhookDelivery } from './emulators/twilio/emulated-call.js';
 export { signTwilioWebhook, type WebhookParams } from './emulators/twilio/twilio-signature.js';
+export { startEmulators, type LocalEmulators, type StartEmulatorsOptions } from './emulators/start-emulators.js';
