@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Latencies } from '../http/latencies.js';
-import { ListeningServer } from '../http/listening-server.js';
+import { HttpEmulator } from '../http/http-emulator.js';
 import { RecordedList } from '../http/recorded-list.js';
 import { recordRequest, type RecordedRequest } from '../http/recorded-request.js';
 import { sendText } from '../http/responses.js';
@@ -24,7 +24,7 @@ export interface GoogleEmulatorOptions {
  * Google OAuth 2.0 and the Calendar v3 `events.list` resource on one local HTTP server.
  * The real clients reach it through `OAuth2Client`'s `endpoints` and the API's `rootUrl`.
  */
-export class GoogleEmulator {
+export class GoogleEmulator extends HttpEmulator {
   readonly requests = new RecordedList<RecordedRequest>();
   readonly client: OAuthClient;
   private readonly grants: OAuthGrants;
@@ -33,9 +33,9 @@ export class GoogleEmulator {
   private readonly latencies = new Latencies();
   private readonly consentDenials = new ScriptedResponses<true>();
   private consentUser: string | undefined;
-  private server: ListeningServer | undefined;
 
   constructor(options: GoogleEmulatorOptions = {}) {
+    super();
     const now = options.now ?? Date.now;
     this.client = { clientId: options.clientId ?? 'nudge-test.apps.googleusercontent.com', clientSecret: options.clientSecret ?? 'test-google-secret' };
     this.grants = new OAuthGrants(now, options.accessTokenTtlSeconds ?? 3600);
@@ -44,21 +44,6 @@ export class GoogleEmulator {
 
   static async start(options?: GoogleEmulatorOptions): Promise<GoogleEmulator> {
     return new GoogleEmulator(options).start();
-  }
-
-  async start(): Promise<this> {
-    this.server = await ListeningServer.start((req, res, signal) => this.route(req, res, signal));
-    return this;
-  }
-
-  async close(): Promise<void> {
-    await this.server?.close();
-    this.server = undefined;
-  }
-
-  get url(): string {
-    if (this.server === undefined) throw new Error('GoogleEmulator is not started');
-    return this.server.url;
   }
 
   /** GOOGLE_OAUTH_AUTH_URL */
@@ -151,7 +136,7 @@ export class GoogleEmulator {
     return this.requests.items.filter((r) => r.subject === email && EVENTS_PATH.test(r.path));
   }
 
-  private async route(req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
+  protected async route(req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
     const recorded = recordRequest(req, url, new Date());
     this.requests.push(recorded);

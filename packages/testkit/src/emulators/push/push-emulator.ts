@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Agent } from 'node:https';
 import { Latencies } from '../http/latencies.js';
-import { ListeningServer } from '../http/listening-server.js';
+import { HttpEmulator } from '../http/http-emulator.js';
+import type { TlsMaterial } from '../http/listening-server.js';
 import { RecordedList } from '../http/recorded-list.js';
 import { recordRequest, type RecordedRequest } from '../http/recorded-request.js';
 import { pause, readBody, sendJson } from '../http/responses.js';
@@ -32,17 +33,17 @@ const PUSH_PATH = /^\/push\/([\w-]+)$/;
  * A Web Push service (RFC 8030) over HTTPS with its own CA: it checks VAPID, decrypts
  * `aes128gcm` with the device's private keys and keeps the plaintext, or answers as scripted.
  */
-export class PushEmulator {
+export class PushEmulator extends HttpEmulator {
   readonly messages = new RecordedList<PushMessage>();
   readonly requests = new RecordedList<RecordedRequest>();
   private readonly subscriptions = new FakeSubscriptions();
   private readonly outcomes = new ScriptedResponses<PushOutcome>();
   private readonly latencies = new Latencies();
   private readonly now: () => number;
-  private server: ListeningServer | undefined;
   private ca: string | undefined;
 
   constructor(options: PushEmulatorOptions = {}) {
+    super();
     this.now = options.now ?? Date.now;
   }
 
@@ -50,21 +51,10 @@ export class PushEmulator {
     return new PushEmulator(options).start();
   }
 
-  async start(): Promise<this> {
+  protected override async tls(): Promise<TlsMaterial> {
     const certificates = await createLocalCertificates(new Date(this.now()));
     this.ca = certificates.caPem;
-    this.server = await ListeningServer.start((req, res, signal) => this.route(req, res, signal), certificates);
-    return this;
-  }
-
-  async close(): Promise<void> {
-    await this.server?.close();
-    this.server = undefined;
-  }
-
-  get url(): string {
-    if (this.server === undefined) throw new Error('PushEmulator is not started');
-    return this.server.url;
+    return certificates;
   }
 
   /** The CA that signed the server certificate: for NODE_EXTRA_CA_CERTS or an Agent's `ca`. */
@@ -102,7 +92,7 @@ export class PushEmulator {
     return this.messages.items.filter((m) => m.endpoint === endpoint);
   }
 
-  private async route(req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
+  protected async route(req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
     const recorded = recordRequest(req, url, new Date(this.now()));
     this.requests.push(recorded);

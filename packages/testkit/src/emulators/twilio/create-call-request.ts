@@ -1,18 +1,18 @@
-/** A validated `POST …/Calls.json` form, or the Twilio error it earns. */
-export type CreateCallRequest =
-  | {
-      ok: true;
-      to: string;
-      from: string;
-      url: string | undefined;
-      method: 'GET' | 'POST';
-      twiml: string | undefined;
-      statusCallback: string | undefined;
-      statusCallbackMethod: 'GET' | 'POST';
-      statusCallbackEvents: string[];
-      timeout: number;
-    }
-  | { ok: false; code: number; message: string };
+/** What a `POST …/Calls.json` asks for. */
+export interface CallRequest {
+  to: string;
+  from: string;
+  url: string | undefined;
+  method: 'GET' | 'POST';
+  twiml: string | undefined;
+  statusCallback: string | undefined;
+  statusCallbackMethod: 'GET' | 'POST';
+  statusCallbackEvents: string[];
+  timeout: number;
+}
+
+/** A validated request, or the Twilio error it earns. */
+export type CreateCallRequest = { ok: true; request: CallRequest } | { ok: false; code: number; message: string };
 
 const E164 = /^\+[1-9]\d{1,14}$/;
 const STATUS_EVENTS = new Set(['initiated', 'ringing', 'answered', 'completed']);
@@ -35,8 +35,7 @@ export function parseCreateCall(form: URLSearchParams): CreateCallRequest {
   if (unknown !== undefined) return { ok: false, code: 21626, message: `Invalid StatusCallbackEvent: ${unknown}` };
   const timeout = Number(form.get('Timeout') ?? 60);
   if (!Number.isInteger(timeout) || timeout < 1) return { ok: false, code: 21216, message: `Invalid Timeout: ${form.get('Timeout') ?? ''}` };
-  return {
-    ok: true,
+  const request: CallRequest = {
     to,
     from,
     url,
@@ -48,6 +47,7 @@ export function parseCreateCall(form: URLSearchParams): CreateCallRequest {
     // Twilio clamps the ring time to 600 s rather than refusing it.
     timeout: Math.min(timeout, 600),
   };
+  return { ok: true, request };
 }
 
 function isHttpUrl(value: string): boolean {

@@ -1,4 +1,5 @@
 import type { RecordedList } from '../http/recorded-list.js';
+import type { CallRequest } from './create-call-request.js';
 
 export type CallStatus = 'queued' | 'initiated' | 'ringing' | 'in-progress' | 'completed' | 'busy' | 'no-answer' | 'failed' | 'canceled';
 
@@ -30,18 +31,9 @@ export interface WebhookDelivery {
 }
 
 /** A call as the emulator tracks it, with what happened on it. */
-export interface EmulatedCall {
+export interface EmulatedCall extends CallRequest {
   sid: string;
   accountSid: string;
-  to: string;
-  from: string;
-  url: string | undefined;
-  method: 'GET' | 'POST';
-  twiml: string | undefined;
-  statusCallback: string | undefined;
-  statusCallbackMethod: 'GET' | 'POST';
-  statusCallbackEvents: string[];
-  timeout: number;
   status: CallStatus;
   createdAt: Date;
   updatedAt: Date;

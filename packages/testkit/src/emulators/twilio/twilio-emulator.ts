@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ListeningServer } from '../http/listening-server.js';
+import { HttpEmulator } from '../http/http-emulator.js';
 import { RecordedList } from '../http/recorded-list.js';
 import { recordRequest, type RecordedRequest } from '../http/recorded-request.js';
 import { basicCredentials, readForm, sendJson } from '../http/responses.js';
@@ -32,7 +32,7 @@ const CALL_PATH = /^\/2010-04-01\/Accounts\/(\w+)\/Calls\/(CA\w+)\.json$/;
  * Twilio's Calls REST resource, and then Twilio's side of each call: signed requests for the
  * TwiML, the <Gather> answer and the status callbacks, as the script for the callee says.
  */
-export class TwilioEmulator {
+export class TwilioEmulator extends HttpEmulator {
   readonly accountSid: string;
   readonly authToken: string;
   readonly requests = new RecordedList<RecordedRequest>();
@@ -41,9 +41,9 @@ export class TwilioEmulator {
   private readonly behaviours = new ScriptedResponses<CallBehaviour>();
   private readonly createFailures = new ScriptedResponses<CreateFailure>();
   private readonly now: () => number;
-  private server: ListeningServer | undefined;
 
   constructor(options: TwilioEmulatorOptions = {}) {
+    super();
     this.accountSid = options.accountSid ?? `AC${randomBytes(16).toString('hex')}`;
     this.authToken = options.authToken ?? randomBytes(16).toString('hex');
     this.now = options.now ?? Date.now;
@@ -53,21 +53,10 @@ export class TwilioEmulator {
     return new TwilioEmulator(options).start();
   }
 
-  async start(): Promise<this> {
-    this.server = await ListeningServer.start((req, res, signal) => this.route(req, res, signal));
-    return this;
-  }
-
   /** Stops the server and abandons calls still in progress. */
-  async close(): Promise<void> {
-    await this.server?.close();
-    this.server = undefined;
+  override async close(): Promise<void> {
+    await super.close();
     await Promise.allSettled(this.calls.items.map((call) => call.finished));
-  }
-
-  get url(): string {
-    if (this.server === undefined) throw new Error('TwilioEmulator is not started');
-    return this.server.url;
   }
 
   /** How the next `times` calls to `to` (or `ANY`) go. */
@@ -89,7 +78,7 @@ export class TwilioEmulator {
     await Promise.all(this.calls.items.map((call) => call.finished));
   }
 
-  private async route(req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
+  protected async route(req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
     const recorded = recordRequest(req, url, new Date(this.now()));
     this.requests.push(recorded);
@@ -114,23 +103,15 @@ export class TwilioEmulator {
       const headers: Record<string, string> = failure.retryAfterSeconds === undefined ? {} : { 'retry-after': String(failure.retryAfterSeconds) };
       return sendTwilioError(res, failure.status, failure.code ?? 20000 + failure.status, failure.message ?? 'Scripted failure', headers);
     }
-    const request = parseCreateCall(form);
-    if (!request.ok) return sendTwilioError(res, 400, request.code, request.message);
+    const parsed = parseCreateCall(form);
+    if (!parsed.ok) return sendTwilioError(res, 400, parsed.code, parsed.message);
 
     const created = new Date(this.now());
     let settle: (outcome: Promise<void>) => void = () => {};
     const call: EmulatedCall = {
       sid: `CA${randomBytes(16).toString('hex')}`,
       accountSid: this.accountSid,
-      to: request.to,
-      from: request.from,
-      url: request.url,
-      method: request.method,
-      twiml: request.twiml,
-      statusCallback: request.statusCallback,
-      statusCallbackMethod: request.statusCallbackMethod,
-      statusCallbackEvents: request.statusCallbackEvents,
-      timeout: request.timeout,
+      ...parsed.request,
       status: 'queued',
       createdAt: created,
       updatedAt: created,
