@@ -15,6 +15,7 @@ export interface CalendarDeps {
   calendar: CalendarEvents;
   failures: ScriptedResponses<CalendarFailure>;
   latencies: Latencies;
+  now: () => number;
 }
 
 /**
@@ -45,7 +46,7 @@ export async function eventsList(
   if (calendarId !== 'primary' && calendarId !== email) {
     return sendGoogleError(res, 404, 'notFound', 'Not Found');
   }
-  const outcome = listEvents(deps.calendar, email, url.searchParams);
+  const outcome = listEvents(deps.calendar, email, url.searchParams, new Date(deps.now()));
   if (outcome.ok) sendJson(res, 200, outcome.body);
   else sendGoogleError(res, outcome.status, outcome.reason, outcome.message);
 }

@@ -31,7 +31,7 @@ const MAX_PAGE_SIZE = 2500;
 const NOT_WITH_SYNC_TOKEN = ['timeMin', 'timeMax', 'orderBy', 'q', 'updatedMin', 'iCalUID'];
 
 /** `events.list` on a user's calendar, with Google's paging and incremental-sync rules. */
-export function listEvents(calendar: CalendarEvents, email: string, params: URLSearchParams): ListOutcome {
+export function listEvents(calendar: CalendarEvents, email: string, params: URLSearchParams, now: Date): ListOutcome {
   const pageSize = Number(params.get('maxResults') ?? DEFAULT_PAGE_SIZE);
   if (!Number.isInteger(pageSize) || pageSize < 1) return invalid('Invalid value for maxResults');
   const timeMin = optionalTime(params.get('timeMin'));
@@ -77,7 +77,7 @@ export function listEvents(calendar: CalendarEvents, email: string, params: URLS
     summary: email,
     timeZone: 'UTC',
     accessRole: 'owner',
-    updated: new Date().toISOString(),
+    updated: now.toISOString(),
     items: page.map((event) => (event.status === 'cancelled' ? { id: event.id, status: 'cancelled' as const } : event)),
   };
   if (more) body.nextPageToken = encodeBase64urlJson({ ...cursor, o: cursor.o + size });

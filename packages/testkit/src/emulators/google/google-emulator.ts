@@ -1,8 +1,6 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Latencies } from '../http/latencies.js';
-import { HttpEmulator } from '../http/http-emulator.js';
-import { RecordedList } from '../http/recorded-list.js';
-import { recordRequest, type RecordedRequest } from '../http/recorded-request.js';
+import { HttpEmulator, type EmulatorOptions, type Exchange } from '../http/http-emulator.js';
+import type { RecordedRequest } from '../http/recorded-request.js';
 import { sendText } from '../http/responses.js';
 import { ANY, ScriptedResponses } from '../http/scripted-responses.js';
 import { CalendarEvents, type CalendarEvent, type EventInput, type StoredEvent } from './calendar-events.js';
@@ -13,11 +11,10 @@ import { authorize, revoke, token, type OAuthClient } from './oauth-routes.js';
 
 export const CALENDAR_READONLY_SCOPE = 'https://www.googleapis.com/auth/calendar.readonly';
 
-export interface GoogleEmulatorOptions {
+export interface GoogleEmulatorOptions extends EmulatorOptions {
   clientId?: string;
   clientSecret?: string;
   accessTokenTtlSeconds?: number;
-  now?: () => number;
 }
 
 /**
@@ -25,7 +22,6 @@ export interface GoogleEmulatorOptions {
  * The real clients reach it through `OAuth2Client`'s `endpoints` and the API's `rootUrl`.
  */
 export class GoogleEmulator extends HttpEmulator {
-  readonly requests = new RecordedList<RecordedRequest>();
   readonly client: OAuthClient;
   private readonly grants: OAuthGrants;
   private readonly calendar: CalendarEvents;
@@ -35,11 +31,10 @@ export class GoogleEmulator extends HttpEmulator {
   private consentUser: string | undefined;
 
   constructor(options: GoogleEmulatorOptions = {}) {
-    super();
-    const now = options.now ?? Date.now;
+    super(options);
     this.client = { clientId: options.clientId ?? 'nudge-test.apps.googleusercontent.com', clientSecret: options.clientSecret ?? 'test-google-secret' };
-    this.grants = new OAuthGrants(now, options.accessTokenTtlSeconds ?? 3600);
-    this.calendar = new CalendarEvents(now);
+    this.grants = new OAuthGrants(this.now, options.accessTokenTtlSeconds ?? 3600);
+    this.calendar = new CalendarEvents(this.now);
   }
 
   static async start(options?: GoogleEmulatorOptions): Promise<GoogleEmulator> {
@@ -136,10 +131,7 @@ export class GoogleEmulator extends HttpEmulator {
     return this.requests.items.filter((r) => r.subject === email && EVENTS_PATH.test(r.path));
   }
 
-  protected async route(req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
-    const url = new URL(req.url ?? '/', this.url);
-    const recorded = recordRequest(req, url, new Date());
-    this.requests.push(recorded);
+  protected async route({ req, res, url, recorded, signal }: Exchange): Promise<void> {
     const route = `${req.method ?? 'GET'} ${url.pathname}`;
     if (route === 'GET /o/oauth2/v2/auth') {
       return authorize(url, res, this.grants, this.client, {
@@ -150,7 +142,7 @@ export class GoogleEmulator extends HttpEmulator {
     if (route === 'POST /token') return token(req, res, this.grants, this.client);
     if (route === 'POST /revoke') return revoke(req, url, res, this.grants);
     if (req.method === 'GET' && EVENTS_PATH.test(url.pathname)) {
-      const deps = { grants: this.grants, calendar: this.calendar, failures: this.failures, latencies: this.latencies };
+      const deps = { grants: this.grants, calendar: this.calendar, failures: this.failures, latencies: this.latencies, now: this.now };
       return eventsList(req, url, res, deps, signal, recorded);
     }
     sendText(res, 404, `Google emulator: no route for ${route}`);

@@ -1,12 +1,38 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ListeningServer, type TlsMaterial } from './listening-server.js';
+import { RecordedList } from './recorded-list.js';
+import { recordRequest, type RecordedRequest } from './recorded-request.js';
 
-/** What every emulator shares: a server started on demand, its URL, and a close that ends everything. */
+export interface EmulatorOptions {
+  /** The emulator's clock (token expiry, timestamps); Date.now by default. */
+  now?: () => number;
+  /** Keep every request for `requests` (default true); benchmarks turn it off to save memory. */
+  recordRequests?: boolean;
+}
+
+/** An incoming request with what every route needs: its parsed URL, its record, the close signal. */
+export interface Exchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  recorded: RecordedRequest;
+  signal: AbortSignal;
+}
+
+/** What every emulator shares: a server started on demand, its URL, its request log and clock. */
 export abstract class HttpEmulator {
+  readonly requests = new RecordedList<RecordedRequest>();
+  protected readonly now: () => number;
+  private readonly recordRequests: boolean;
   private server: ListeningServer | undefined;
 
+  constructor(options: EmulatorOptions) {
+    this.now = options.now ?? Date.now;
+    this.recordRequests = options.recordRequests ?? true;
+  }
+
   async start(): Promise<this> {
-    this.server = await ListeningServer.start((req, res, signal) => this.route(req, res, signal), await this.tls());
+    this.server = await ListeningServer.start((req, res, signal) => this.receive(req, res, signal), await this.tls());
     return this;
   }
 
@@ -25,5 +51,12 @@ export abstract class HttpEmulator {
     return Promise.resolve(undefined);
   }
 
-  protected abstract route(req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void>;
+  protected abstract route(exchange: Exchange): Promise<void>;
+
+  private receive(req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
+    const url = new URL(req.url ?? '/', this.url);
+    const recorded = recordRequest(req, url, new Date(this.now()));
+    if (this.recordRequests) this.requests.push(recorded);
+    return this.route({ req, res, url, recorded, signal });
+  }
 }

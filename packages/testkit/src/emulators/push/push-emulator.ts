@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Agent } from 'node:https';
 import { Latencies } from '../http/latencies.js';
-import { HttpEmulator } from '../http/http-emulator.js';
+import { HttpEmulator, type EmulatorOptions, type Exchange } from '../http/http-emulator.js';
 import type { TlsMaterial } from '../http/listening-server.js';
 import { RecordedList } from '../http/recorded-list.js';
-import { recordRequest, type RecordedRequest } from '../http/recorded-request.js';
 import { pause, readBody, sendJson } from '../http/responses.js';
 import { ScriptedResponses } from '../http/scripted-responses.js';
 import { decryptAes128gcm, DecryptionError } from './aes128gcm.js';
@@ -20,9 +19,7 @@ export interface PushOutcome {
   retryAfterSeconds?: number;
 }
 
-export interface PushEmulatorOptions {
-  now?: () => number;
-}
+export type PushEmulatorOptions = EmulatorOptions;
 
 // RFC 8030 lets services refuse bigger bodies; the 4096 bytes every browser service accepts.
 const MAX_BODY_BYTES = 4096;
@@ -35,16 +32,13 @@ const PUSH_PATH = /^\/push\/([\w-]+)$/;
  */
 export class PushEmulator extends HttpEmulator {
   readonly messages = new RecordedList<PushMessage>();
-  readonly requests = new RecordedList<RecordedRequest>();
   private readonly subscriptions = new FakeSubscriptions();
   private readonly outcomes = new ScriptedResponses<PushOutcome>();
   private readonly latencies = new Latencies();
-  private readonly now: () => number;
   private ca: string | undefined;
 
   constructor(options: PushEmulatorOptions = {}) {
-    super();
-    this.now = options.now ?? Date.now;
+    super(options);
   }
 
   static async start(options?: PushEmulatorOptions): Promise<PushEmulator> {
@@ -92,10 +86,7 @@ export class PushEmulator extends HttpEmulator {
     return this.messages.items.filter((m) => m.endpoint === endpoint);
   }
 
-  protected async route(req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
-    const url = new URL(req.url ?? '/', this.url);
-    const recorded = recordRequest(req, url, new Date(this.now()));
-    this.requests.push(recorded);
+  protected async route({ req, res, url, recorded, signal }: Exchange): Promise<void> {
     const id = PUSH_PATH.exec(url.pathname)?.[1];
     const body = await readBody(req);
     if (req.method !== 'POST' || id === undefined) return reject(res, 404, 'no such endpoint');

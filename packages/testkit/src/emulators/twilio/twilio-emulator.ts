@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpEmulator } from '../http/http-emulator.js';
+import { HttpEmulator, type EmulatorOptions, type Exchange } from '../http/http-emulator.js';
 import { RecordedList } from '../http/recorded-list.js';
-import { recordRequest, type RecordedRequest } from '../http/recorded-request.js';
 import { basicCredentials, readForm, sendJson } from '../http/responses.js';
 import { ScriptedResponses } from '../http/scripted-responses.js';
 import { CallLifecycle } from './call-lifecycle.js';
@@ -19,10 +18,9 @@ export interface CreateFailure {
   retryAfterSeconds?: number;
 }
 
-export interface TwilioEmulatorOptions {
+export interface TwilioEmulatorOptions extends EmulatorOptions {
   accountSid?: string;
   authToken?: string;
-  now?: () => number;
 }
 
 const CALLS_PATH = /^\/2010-04-01\/Accounts\/(\w+)\/Calls\.json$/;
@@ -35,18 +33,15 @@ const CALL_PATH = /^\/2010-04-01\/Accounts\/(\w+)\/Calls\/(CA\w+)\.json$/;
 export class TwilioEmulator extends HttpEmulator {
   readonly accountSid: string;
   readonly authToken: string;
-  readonly requests = new RecordedList<RecordedRequest>();
   readonly calls = new RecordedList<EmulatedCall>();
   readonly webhooks = new RecordedList<WebhookDelivery>();
   private readonly behaviours = new ScriptedResponses<CallBehaviour>();
   private readonly createFailures = new ScriptedResponses<CreateFailure>();
-  private readonly now: () => number;
 
   constructor(options: TwilioEmulatorOptions = {}) {
-    super();
+    super(options);
     this.accountSid = options.accountSid ?? `AC${randomBytes(16).toString('hex')}`;
     this.authToken = options.authToken ?? randomBytes(16).toString('hex');
-    this.now = options.now ?? Date.now;
   }
 
   static async start(options?: TwilioEmulatorOptions): Promise<TwilioEmulator> {
@@ -78,10 +73,7 @@ export class TwilioEmulator extends HttpEmulator {
     await Promise.all(this.calls.items.map((call) => call.finished));
   }
 
-  protected async route(req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
-    const url = new URL(req.url ?? '/', this.url);
-    const recorded = recordRequest(req, url, new Date(this.now()));
-    this.requests.push(recorded);
+  protected async route({ req, res, url, recorded, signal }: Exchange): Promise<void> {
     const account = CALLS_PATH.exec(url.pathname)?.[1] ?? CALL_PATH.exec(url.pathname)?.[1];
     if (account === undefined) return sendTwilioError(res, 404, 20404, `The requested resource ${url.pathname} was not found`);
     const credentials = basicCredentials(req);
