@@ -206,4 +206,19 @@ describe('Calendar v3 events.list', () => {
     emulator.failNext(email, { kind: 'hang' });
     await expect(calendar.events.list({ calendarId: 'primary' }, { timeout: 200 })).rejects.toThrow();
   });
+
+  it('expires access tokens on its own clock, and keeps no request log when told not to', async () => {
+    let now = Date.parse('2026-03-01T09:00:00Z');
+    const timed = await GoogleEmulator.start({ now: () => now, accessTokenTtlSeconds: 60, recordRequests: false });
+    try {
+      const tokens = timed.grantTokens('clock@example.com');
+      const list = (token: string) => fetch(`${timed.url}/calendar/v3/calendars/primary/events`, { headers: { authorization: `Bearer ${token}` } });
+      expect((await list(tokens.access_token)).status).toBe(200);
+      now += 61_000;
+      expect((await list(tokens.access_token)).status).toBe(401);
+      expect(timed.requests.items).toEqual([]);
+    } finally {
+      await timed.close();
+    }
+  });
 });
