@@ -16,6 +16,8 @@ export interface DeliverDeps {
   publicBaseUrl: string;
   /** Sends in flight at once. */
   concurrency: number;
+  /** The first backoff after a 5xx or a timeout; it doubles per attempt. */
+  retryBaseMs?: number;
   pushResults: Counter<'result' | 'status_code'>;
 }
 
@@ -84,7 +86,7 @@ export async function deliverPushes(deps: DeliverDeps, deliveries: readonly Clai
             target_id: delivery.subscription_id,
             attempt: delivery.attempt + 1,
             status: 'pending',
-            not_before: new Date(now.getTime() + retryDelayMs(delivery.attempt, result.retryAfterMs)),
+            not_before: new Date(now.getTime() + retryDelayMs(delivery.attempt, result.retryAfterMs, deps.retryBaseMs)),
           });
         } else {
           deps.logger.warn({ event: 'push.dead_letter', alert_id: delivery.alert_id, subscription_id: delivery.subscription_id, attempts: delivery.attempt, reason: result.reason }, 'push given up after its last attempt');

@@ -1,14 +1,14 @@
 /** How often a push to one subscription is tried before its delivery is dead-lettered. */
 export const MAX_PUSH_ATTEMPTS = 4;
 
-const BASE_BACKOFF_MS = 1_000;
+export const BASE_BACKOFF_MS = 1_000;
 const MAX_BACKOFF_MS = 60_000;
 /** A Retry-After longer than this is capped: an alert is only useful before its meeting. */
 const MAX_RETRY_AFTER_MS = 10 * 60_000;
 
 /** When to try again after attempt `attempt` failed: the service's Retry-After, else exponential backoff with jitter. */
-export function retryDelayMs(attempt: number, retryAfterMs: number | undefined, random: () => number = Math.random): number {
+export function retryDelayMs(attempt: number, retryAfterMs: number | undefined, baseMs = BASE_BACKOFF_MS, random: () => number = Math.random): number {
   if (retryAfterMs !== undefined) return Math.min(retryAfterMs, MAX_RETRY_AFTER_MS);
-  const exponential = Math.min(BASE_BACKOFF_MS * 2 ** (attempt - 1), MAX_BACKOFF_MS);
+  const exponential = Math.min(baseMs * 2 ** (attempt - 1), MAX_BACKOFF_MS);
   return Math.round(exponential * (0.5 + random() / 2));
 }

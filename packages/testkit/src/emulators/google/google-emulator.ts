@@ -1,0 +1,150 @@
+import { Latencies } from '../http/latencies.js';
+import { HttpEmulator, type EmulatorOptions, type Exchange } from '../http/http-emulator.js';
+import type { RecordedRequest } from '../http/recorded-request.js';
+import { sendText } from '../http/responses.js';
+import { ANY, ScriptedResponses } from '../http/scripted-responses.js';
+import { CalendarEvents, type CalendarEvent, type EventInput, type StoredEvent } from './calendar-events.js';
+import type { CalendarFailure } from './calendar-failures.js';
+import { EVENTS_PATH, eventsList } from './calendar-route.js';
+import { OAuthGrants, type TokenResponse } from './oauth-grants.js';
+import { authorize, revoke, token, type OAuthClient } from './oauth-routes.js';
+
+export const CALENDAR_READONLY_SCOPE = 'https://www.googleapis.com/auth/calendar.readonly';
+
+export interface GoogleEmulatorOptions extends EmulatorOptions {
+  clientId?: string;
+  clientSecret?: string;
+  accessTokenTtlSeconds?: number;
+}
+
+/**
+ * Google OAuth 2.0 and the Calendar v3 `events.list` resource on one local HTTP server.
+ * The real clients reach it through `OAuth2Client`'s `endpoints` and the API's `rootUrl`.
+ */
+export class GoogleEmulator extends HttpEmulator {
+  readonly client: OAuthClient;
+  private readonly grants: OAuthGrants;
+  private readonly calendar: CalendarEvents;
+  private readonly failures = new ScriptedResponses<CalendarFailure>();
+  private readonly latencies = new Latencies();
+  private readonly consentDenials = new ScriptedResponses<true>();
+  private consentUser: string | undefined;
+
+  constructor(options: GoogleEmulatorOptions = {}) {
+    super(options);
+    this.client = { clientId: options.clientId ?? 'nudge-test.apps.googleusercontent.com', clientSecret: options.clientSecret ?? 'test-google-secret' };
+    this.grants = new OAuthGrants(this.now, options.accessTokenTtlSeconds ?? 3600);
+    this.calendar = new CalendarEvents(this.now);
+  }
+
+  static async start(options?: GoogleEmulatorOptions): Promise<GoogleEmulator> {
+    return new GoogleEmulator(options).start();
+  }
+
+  /** GOOGLE_OAUTH_AUTH_URL */
+  get authUrl(): string {
+    return `${this.url}/o/oauth2/v2/auth`;
+  }
+
+  /** GOOGLE_OAUTH_TOKEN_URL */
+  get tokenUrl(): string {
+    return `${this.url}/token`;
+  }
+
+  get revokeUrl(): string {
+    return `${this.url}/revoke`;
+  }
+
+  /** GOOGLE_API_ROOT_URL: the `rootUrl` the googleapis client needs (with its slash). */
+  get apiRootUrl(): string {
+    return `${this.url}/`;
+  }
+
+  /** Adds a test user; the first one added is who the consent screen approves by default. */
+  addUser(email: string): void {
+    this.grants.addUser(email);
+    this.consentUser ??= email;
+  }
+
+  /** The user the consent screen signs in when the request has no `login_hint` of a known user. */
+  approveAs(email: string): void {
+    this.addUser(email);
+    this.consentUser = email;
+  }
+
+  /** The next `times` consents redirect with `error=access_denied`. */
+  denyConsent(times = 1): void {
+    this.consentDenials.add(ANY, true, times);
+  }
+
+  /** Tokens as if the user had consented, for seeding tests and benchmarks. */
+  grantTokens(email: string, scope = CALENDAR_READONLY_SCOPE): TokenResponse {
+    return this.grants.grant(email, this.client.clientId, scope);
+  }
+
+  /** The user revoked access: refreshes get `invalid_grant`, API calls 401. */
+  revokeUser(email: string): void {
+    this.grants.revokeUser(email);
+  }
+
+  expireAccessTokens(email: string): void {
+    this.grants.expireAccessTokens(email);
+  }
+
+  putEvent(email: string, input: EventInput): CalendarEvent {
+    return this.calendar.put(email, input);
+  }
+
+  modifyEvent(email: string, id: string, changes: Partial<Omit<EventInput, 'id'>>): CalendarEvent {
+    return this.calendar.modify(email, id, changes);
+  }
+
+  cancelEvent(email: string, id: string): CalendarEvent {
+    return this.calendar.cancel(email, id);
+  }
+
+  events(email: string): StoredEvent[] {
+    return this.calendar.stored(email);
+  }
+
+  /** The user's next sync token request gets 410 fullSyncRequired. */
+  invalidateSyncTokens(email: string): void {
+    this.calendar.invalidateSyncTokens(email);
+  }
+
+  /** The user's next `times` Calendar requests fail this way (`ANY` for every user). */
+  failNext(email: string, failure: CalendarFailure, times = 1): void {
+    this.failures.add(email, failure, times);
+  }
+
+  clearFailures(email?: string): void {
+    this.failures.clear(email);
+  }
+
+  /** Delay before every Calendar answer for the user (`ANY` for every user). */
+  setLatency(email: string, ms: number): void {
+    this.latencies.set(email, ms);
+  }
+
+  /** The Calendar requests made with the user's tokens. */
+  calendarRequests(email: string): RecordedRequest[] {
+    return this.requests.items.filter((r) => r.subject === email && EVENTS_PATH.test(r.path));
+  }
+
+  protected async route({ req, res, url, recorded, signal }: Exchange): Promise<void> {
+    const route = `${req.method ?? 'GET'} ${url.pathname}`;
+    if (route === 'GET /o/oauth2/v2/auth') {
+      return authorize(url, res, this.grants, this.client, {
+        defaultUser: () => this.consentUser,
+        denies: () => this.consentDenials.take(ANY) === true,
+      });
+    }
+    if (route === 'POST /token') return token(req, res, this.grants, this.client);
+    if (route === 'POST /revoke') return revoke(req, url, res, this.grants);
+    if (req.method === 'GET' && EVENTS_PATH.test(url.pathname)) {
+      const deps = { grants: this.grants, calendar: this.calendar, failures: this.failures, latencies: this.latencies, now: this.now };
+      return eventsList(req, url, res, deps, signal, recorded);
+    }
+    sendText(res, 404, `Google emulator: no route for ${route}`);
+  }
+}
