@@ -50,3 +50,14 @@ export async function applyAlertEvent(sql: Db, change: AlertChange): Promise<Ale
 export async function recordAlertEvent(sql: Db, alertId: string, kind: AlertEventKind, detail: Record<string, unknown> = {}): Promise<void> {
   await sql`insert into alert_events (alert_id, kind, detail) values (${alertId}, ${kind}, ${sql.json(detail as never)})`;
 }
+
+/** Several timeline entries in one statement (the dispatcher writes one per alert of a batch). */
+export async function recordAlertEvents(
+  sql: Db,
+  events: readonly { alert_id: string; kind: AlertEventKind; detail: Record<string, unknown> }[],
+): Promise<void> {
+  if (events.length === 0) return;
+  await sql`
+    insert into alert_events (alert_id, kind, detail)
+    select (e->>'alert_id')::uuid, e->>'kind', e->'detail' from jsonb_array_elements(${sql.json(events as never)}) as e`;
+}

@@ -1,6 +1,6 @@
 import type { Sql } from '@nudge/db';
 import { decideAlert, statesFrom } from '@nudge/domain';
-import { applyAlertEvent } from './alert-transitions.js';
+import { applyAlertEvent, recordAlertEvent } from './alert-transitions.js';
 import { loadRule, ruleSpec, type AlertRuleRow } from './rules.js';
 
 /** Postgres NOTIFY channel: a planned alert due sooner than the dispatcher's next wake-up wakes it. */
@@ -92,12 +92,10 @@ export async function planAlerts(sql: Sql, meetingIds: readonly string[], now: D
     }
     if (row.inserted) {
       result.created += 1;
-      await sql`insert into alert_events (alert_id, kind, detail)
-                values (${row.id}, 'created', ${sql.json({ due_at: row.due_at.toISOString(), meeting_starts_at: meeting.starts_at.toISOString() })})`;
+      await recordAlertEvent(sql, row.id, 'created', { due_at: row.due_at.toISOString(), meeting_starts_at: meeting.starts_at.toISOString() });
     } else {
       result.replanned += 1;
-      await sql`insert into alert_events (alert_id, kind, detail)
-                values (${row.id}, 'replanned', ${sql.json({ from: row.previous_due_at?.toISOString() ?? null, to: row.due_at.toISOString() })})`;
+      await recordAlertEvent(sql, row.id, 'replanned', { from: row.previous_due_at?.toISOString() ?? null, to: row.due_at.toISOString() });
     }
     if (earliestDue === undefined || row.due_at < earliestDue) earliestDue = row.due_at;
   }

@@ -162,18 +162,19 @@ describe('alert dispatcher with the push emulator', () => {
     const endpoint = devices[0]!.endpoint;
     push.script(endpoint, { status: 429, retryAfterSeconds: 1 });
     const message = await push.messages.first((m) => m.endpoint === endpoint, 8_000);
+    expect(await summaryOf(alertId)).toMatchObject({ sent: 1, total: 1 });
     const deliveries = await db.sql<{ attempt: number; status: string; error_message: string | null; created_at: Date }[]>`
       select attempt, status, error_message, created_at from deliveries where alert_id = ${alertId} order by attempt`;
     expect(deliveries.map((d) => [d.attempt, d.status])).toEqual([[1, 'failed'], [2, 'completed']]);
     expect(deliveries[0]?.error_message).toBe('push service answered 429');
     expect(message.receivedAt.getTime() - deliveries[0]!.created_at.getTime()).toBeGreaterThanOrEqual(1_000);
-    expect(await summaryOf(alertId)).toMatchObject({ sent: 1, total: 1 });
   });
 
   it('retries 5xx with backoff and dead-letters after the last attempt', async () => {
     const flaky = await dueAlert();
     push.script(flaky.devices[0]!.endpoint, { status: 500 }, 2);
     await push.messages.first((m) => m.endpoint === flaky.devices[0]!.endpoint, 8_000);
+    expect(await summaryOf(flaky.alertId)).toMatchObject({ sent: 1, total: 1 });
     expect((await db.sql`select status from deliveries where alert_id = ${flaky.alertId} order by attempt`).map((d) => d.status)).toEqual(['failed', 'failed', 'completed']);
 
     const broken = await dueAlert();

@@ -1,4 +1,4 @@
-import { issueCheckinTokens } from '@nudge/alerts';
+import { issueCheckinTokens, recordAlertEvents } from '@nudge/alerts';
 import type { Sql } from '@nudge/db';
 import { statesFrom } from '@nudge/domain';
 import type { CheckinTokens, ClaimedDelivery } from './claimed-delivery.js';
@@ -53,8 +53,7 @@ export async function notifyDueAlerts(sql: Sql, options: NotifyOptions): Promise
     const late = due.filter((a) => a.starts_at <= now).map((a) => a.id);
     if (late.length > 0) {
       await tx`update alerts set state = 'expired', updated_at = now() where id in ${tx(late)}`;
-      await tx`insert into alert_events (alert_id, kind, detail)
-               select id, 'expired', ${tx.json({ reason: 'the meeting started before the alert was sent' })} from unnest(${late}::uuid[]) as id`;
+      await recordAlertEvents(tx, late.map((id) => ({ alert_id: id, kind: 'expired', detail: { reason: 'the meeting started before the alert was sent' } })));
       round.expired = late.length;
     }
     const sendable = due.filter((a) => a.starts_at > now);
@@ -71,12 +70,14 @@ export async function notifyDueAlerts(sql: Sql, options: NotifyOptions): Promise
         escalate_at = case when ${options.escalationEnabled} then ${now}::timestamptz + make_interval(secs => r.escalate_after_seconds) end
       from alert_rules r
       where r.id = a.rule_id and a.id in ${tx(ids)}`;
-    const details = sendable.map((a) => {
-      const count = byUser.get(a.user_id)?.length ?? 0;
-      return count === 0 ? { subscriptions: 0, reason: 'no active push subscription' } : { subscriptions: count };
-    });
-    await tx`insert into alert_events (alert_id, kind, detail)
-             select * from unnest(${ids}::uuid[], ${ids.map(() => 'notified')}::text[], ${details.map((d) => JSON.stringify(d))}::jsonb[])`;
+    await recordAlertEvents(
+      tx,
+      sendable.map((a) => {
+        const count = byUser.get(a.user_id)?.length ?? 0;
+        const detail = count === 0 ? { subscriptions: 0, reason: 'no active push subscription' } : { subscriptions: count };
+        return { alert_id: a.id, kind: 'notified', detail };
+      }),
+    );
 
     const rows = sendable.flatMap((alert) =>
       (byUser.get(alert.user_id) ?? []).map((s) => ({
