@@ -245,3 +245,20 @@ export function processFragment(env: Env): ProcessConfig {
     }),
   };
 }
+
+export interface DispatchConfig {
+  /** Alerts claimed per transaction. */
+  batchSize: number;
+  /** Push sends in flight at once. */
+  concurrency: number;
+  /** A delivery left `processing` this long belonged to a dispatcher that died; another one resends it. */
+  staleProcessingMs: number;
+}
+
+export function dispatchFragment(env: Env): DispatchConfig {
+  return {
+    batchSize: readInt(env, 'DISPATCH_BATCH_SIZE', { default: 200, min: 1, max: 5_000, example: '200' }),
+    concurrency: readInt(env, 'DISPATCH_CONCURRENCY', { default: 64, min: 1, max: 1_024, example: '64' }),
+    staleProcessingMs: readInt(env, 'PUSH_STALE_PROCESSING_MS', { default: 120_000, min: 1_000, max: 3_600_000, example: '120000' }),
+  };
+}

@@ -1,6 +1,7 @@
 import {
   credentialsKeyFragment,
   dbFragment,
+  dispatchFragment,
   flagsFragment,
   googleFragment,
   httpFragment,
@@ -11,6 +12,7 @@ import {
   redisFragment,
   twilioFragment,
   type DbConfig,
+  type DispatchConfig,
   type FeatureFlags,
   type GoogleConfig,
   type HttpConfig,
@@ -102,6 +104,7 @@ export interface WorkerConfig extends CommonConfig {
   http: HttpConfig;
   publicBaseUrl: string;
   calendarSyncConcurrency: number;
+  dispatch: DispatchConfig;
   google: GoogleConfig | undefined;
   credentialsKey: Buffer | undefined;
   push: PushConfig | undefined;
@@ -126,6 +129,7 @@ export function parseWorkerConfig(env: Env): WorkerConfig {
       max: 256,
       example: '8',
     }),
+    dispatch: dispatchFragment(env),
     google: calendar ? googleFragment(env) : undefined,
     credentialsKey: calendar ? credentialsKeyFragment(env) : undefined,
     push: alerts ? pushFragment(env) : undefined,

@@ -1,5 +1,6 @@
 export { ConnectionCounter } from './connection-counter.js';
 export { insertMeeting, insertUser, type TestMeeting, type TestUser } from './fixtures.js';
+export { seedDueAlerts } from './seed-due-alerts.js';
 export { freePort } from './free-port.js';
 export { capturingLogger } from './log-capture.js';
 export { escalationEnv, roleEnv, vapidKeyPair } from './role-env.js';

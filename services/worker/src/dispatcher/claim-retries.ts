@@ -1,9 +1,6 @@
 import type { Sql } from '@nudge/db';
 import type { ClaimedDelivery } from './claimed-delivery.js';
 
-/** A delivery `processing` for this long belonged to a dispatcher that died mid-send. */
-export const STALE_PROCESSING_MS = 2 * 60_000;
-
 export interface RetryClaim {
   deliveries: ClaimedDelivery[];
   /** Deliveries closed without sending: the alert was acknowledged or cancelled meanwhile, or the subscription went away. */
@@ -13,15 +10,15 @@ export interface RetryClaim {
 
 /**
  * Claims push deliveries that are due again (a retry whose time has come, or one left
- * `processing` by a dispatcher that died). Only alerts still waiting for the user are sent to.
+ * `processing` longer than `staleProcessingMs`: its dispatcher died mid-send). Only alerts still waiting for the user are sent to.
  */
-export async function claimRetries(sql: Sql, now: Date, limit: number): Promise<RetryClaim> {
+export async function claimRetries(sql: Sql, now: Date, limit: number, staleProcessingMs: number): Promise<RetryClaim> {
   const rows = await sql<(ClaimedDelivery & { alert_state: string; is_active: boolean })[]>`
     with due as (
       select id from deliveries
       where channel = 'push'
         and ((status = 'pending' and not_before <= ${now})
-          or (status = 'processing' and last_attempt_at < ${new Date(now.getTime() - STALE_PROCESSING_MS)}))
+          or (status = 'processing' and last_attempt_at < ${new Date(now.getTime() - staleProcessingMs)}))
       order by not_before
       limit ${limit}
       for update skip locked

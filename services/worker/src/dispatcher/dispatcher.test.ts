@@ -41,6 +41,7 @@ describe('alert dispatcher with the push emulator', () => {
       concurrency: 16,
       batchSize: 50,
       maxIdleMs: 30_000,
+      staleProcessingMs: 120_000,
       retryBaseMs: 50,
       checkinEnabled: true,
       escalationEnabled: true,

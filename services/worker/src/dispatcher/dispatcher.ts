@@ -18,6 +18,7 @@ export interface DispatcherOptions extends DeliverDeps {
   batchSize: number;
   /** The longest sleep when nothing is due: a safety net under LISTEN/NOTIFY. */
   maxIdleMs: number;
+  staleProcessingMs: number;
 }
 
 /**
@@ -87,7 +88,7 @@ export class Dispatcher {
       options.logger.info({ event: 'push.dispatch.completed', alert_id: alertId, sent: 0, total: 0, expired_deactivated: 0 }, 'alert has no active push subscription');
     }
 
-    const retries = await claimRetries(options.sql, now, options.batchSize);
+    const retries = await claimRetries(options.sql, now, options.batchSize, options.staleProcessingMs);
     if (retries.deliveries.length > 0) {
       // The check-in token of a first attempt lives only in that process's memory: a retry gets a fresh one.
       const alerts = [...new Map(retries.deliveries.map((d) => [d.alert_id, d])).values()];
@@ -108,7 +109,8 @@ export class Dispatcher {
     const [next] = await sql<{ at: Date | null }[]>`
       select least(
         (select min(due_at) from alerts where state = 'scheduled'),
-        (select min(not_before) from deliveries where status = 'pending' and channel = 'push')
+        (select min(not_before) from deliveries where status = 'pending' and channel = 'push'),
+        (select min(last_attempt_at) + make_interval(secs => ${this.options.staleProcessingMs / 1000}) from deliveries where status = 'processing' and channel = 'push')
       ) as at`;
     const now = clock.now().getTime();
     const dueAt = next?.at?.getTime();
