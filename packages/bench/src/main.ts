@@ -5,9 +5,11 @@
  */
 import { prepareTemplateDatabase } from '@nudge/testkit';
 import { apiStartAndThroughput } from './api.bench.js';
+import { dispatchBurst } from './dispatch.bench.js';
 
 const benches: Record<string, () => Promise<void>> = {
   api: apiStartAndThroughput,
+  dispatch: dispatchBurst,
 };
 
 const wanted = process.argv.slice(2);
