@@ -1,1 +1,26 @@
 export { E164_PATTERN, isE164, isIanaTimeZone, normalizeEmail } from './contact.js';
+export {
+  MAX_COUNTED_SLOTS,
+  planDueSlot,
+  spanOfDueSlots,
+  type DueSlotPlan,
+  type MissedPolicy,
+  type OverlapPolicy,
+  type SlotSpan,
+} from './due-slot-plan.js';
+export {
+  definitionTiming,
+  dependencyWaves,
+  ScheduleDefinitionError,
+  timingExpression,
+  validateDefinitions,
+  type ScheduleDefinition,
+} from './schedule-definition.js';
+export { SCHEDULE_DEFINITIONS } from './schedule-definitions.js';
+export {
+  everyExpression,
+  InvalidScheduleError,
+  parseScheduleTiming,
+  upcomingSlots,
+  type ScheduleTiming,
+} from './schedule-timing.js';
