@@ -1,4 +1,5 @@
 export { E164_PATTERN, isE164, isIanaTimeZone, normalizeEmail } from './contact.js';
+export { systemClock, type Clock } from './clock.js';
 export {
   MAX_COUNTED_SLOTS,
   planDueSlot,
