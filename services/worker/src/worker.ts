@@ -51,7 +51,7 @@ export async function buildWorker(context: RoleContext<WorkerConfig>, overrides:
       tickIntervalMs: config.scheduler.tickIntervalMs,
       metrics: createSchedulerMetrics(metrics.registry),
     });
-    checks.push(schedulerCheck(scheduler, clock, config.scheduler.tickIntervalMs, clock.now()));
+    checks.push(schedulerCheck(scheduler, clock, config.scheduler.tickIntervalMs));
   }
 
   const app = await createHttpApp({ logger, metrics, checks, bodyLimitBytes: 1024 });

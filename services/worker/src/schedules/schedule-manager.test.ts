@@ -336,10 +336,12 @@ describe('schedule manager', () => {
     expect(await scheduleRow('reclaim-me')).toMatchObject({ lock_token: null, last_status: 'succeeded' });
   });
 
-  it('reports the worker not ready when its scheduler loop has not ticked for three intervals', async () => {
+  it('reports the worker not ready before its scheduler loop ticks and when it has not ticked for three intervals', async () => {
     const clock = new ManualClock('2026-01-10T10:00:00Z');
-    const loop = { lastTickAt: new Date('2026-01-10T10:00:00Z') as Date | undefined };
-    const check = schedulerCheck(loop, clock, 1_000, clock.now());
+    const loop: { lastTickAt: Date | undefined } = { lastTickAt: undefined };
+    const check = schedulerCheck(loop, clock, 1_000);
+    expect(await check.run()).toEqual(['the scheduler loop has not ticked yet']);
+    loop.lastTickAt = clock.now();
     clock.advance(2_900);
     expect(await check.run()).toEqual([]);
     clock.advance(200);

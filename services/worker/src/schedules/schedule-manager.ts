@@ -229,7 +229,7 @@ export class ScheduleManager {
     if (definition.overlapPolicy === 'buffer_one') return false;
     const span = spanOfDueSlots(timing, row.next_run_at, now);
     const reason = `overlap_policy skip: the run under ${row.locked_by ?? 'another worker'} was still going`;
-    if (!(await skipOverlappedSlot(this.options.sql, row, span.next, now, reason))) return false;
+    if (!(await skipOverlappedSlot(this.options.sql, row, span.next, this.options.instanceId, now, reason))) return false;
     this.options.metrics?.count('overlap_skipped', row.id, span.count);
     this.options.logger.info(
       { event: 'schedule.overlap.skipped', schedule: row.id, count: span.count, scheduled_for: row.next_run_at, held_by: row.locked_by },

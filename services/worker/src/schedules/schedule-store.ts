@@ -75,7 +75,10 @@ export async function loadStaleLeases(sql: Sql, ids: readonly string[], cutoff: 
 
 export interface SlotClaim {
   id: string;
-  /** The `next_run_at` the claimant read: the compare of the compare-and-swap. */
+  /**
+   * The `next_run_at` the claimant read: the compare of the compare-and-swap. JavaScript
+   * dates hold milliseconds, so the comparison truncates a value written with microseconds.
+   */
   expected: Date;
   nextRunAt: Date;
   /** Present when the claim runs a slot: the lease's fencing token and the slot. */
@@ -112,7 +115,7 @@ export async function claimSlots(
       from unnest(${claims.map((c) => c.id)}::text[], ${claims.map((c) => c.expected.toISOString())}::timestamptz[],
                   ${claims.map((c) => c.nextRunAt.toISOString())}::timestamptz[], ${claims.map((c) => c.run?.token ?? '')}::text[])
            as c(id, expected, next_run_at, token)
-      where s.id = c.id and s.next_run_at = c.expected and s.lock_token is null and s.enabled
+      where s.id = c.id and date_trunc('milliseconds', s.next_run_at) = c.expected and s.lock_token is null and s.enabled
       returning s.id`;
     const wonIds = new Set(won.map((row) => row.id));
     const toRun = claims.filter((c) => wonIds.has(c.id) && c.run !== undefined);
@@ -138,16 +141,17 @@ export async function skipOverlappedSlot(
   sql: Sql,
   row: ScheduleStateRow,
   nextRunAt: Date,
+  workerId: string,
   now: Date,
   reason: string,
 ): Promise<boolean> {
   return sql.begin(async (tx) => {
     const moved = await tx`
       update job_schedules set next_run_at = ${nextRunAt}, updated_at = ${now}
-      where id = ${row.id} and next_run_at = ${row.next_run_at} and lock_token is not null
+      where id = ${row.id} and date_trunc('milliseconds', next_run_at) = ${row.next_run_at} and lock_token is not null
       returning id`;
     if (moved.length === 0) return false;
-    await insertRun(tx, { jobName: row.id, trigger: 'schedule', status: 'skipped', scheduledFor: row.next_run_at, now, error: reason });
+    await insertRun(tx, { jobName: row.id, trigger: 'schedule', status: 'skipped', scheduledFor: row.next_run_at, now, workerId, error: reason });
     return true;
   });
 }
