@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Registry } from 'prom-client';
 import type { ScheduleDefinition } from '@nudge/domain';
 import { capturingLogger, createTestDatabase, ManualClock, type TestDatabase } from '@nudge/testkit';
+import { nudgeJobs } from '../jobs/index.js';
 import { ScheduleManager } from './schedule-manager.js';
 import type { JobHandler, ScheduledJob } from './scheduled-job.js';
 import { createSchedulerMetrics } from './scheduler-metrics.js';
@@ -334,6 +335,28 @@ describe('schedule manager', () => {
     expect(a.events('schedule.completion.rejected')).toEqual([expect.objectContaining({ run_id: runs[0]?.id, status: 'succeeded' })]);
     expect(a.events('schedule.run.completed')).toHaveLength(0);
     expect(await scheduleRow('reclaim-me')).toMatchObject({ lock_token: null, last_status: 'succeeded' });
+  });
+
+  it("creates Nudge's cleanups disabled and calendar-sync and heartbeat enabled; a run-now of a cleanup logs what it removed", async () => {
+    const clock = new ManualClock('2026-01-10T10:00:30Z');
+    const { manager: m, events } = manager(nudgeJobs(), clock);
+    await m.syncDefinitions();
+    const rows = await db.sql<{ id: string; enabled: boolean; next_run_at: Date | null }[]>`
+      select id, enabled, next_run_at from job_schedules
+      where id in ('calendar-sync', 'heartbeat', 'webhook-events-cleanup', 'deliveries-cleanup', 'checkin-tokens-cleanup') order by id`;
+    expect(rows).toEqual([
+      { id: 'calendar-sync', enabled: true, next_run_at: new Date('2026-01-10T10:01:00Z') },
+      { id: 'checkin-tokens-cleanup', enabled: false, next_run_at: null },
+      { id: 'deliveries-cleanup', enabled: false, next_run_at: null },
+      { id: 'heartbeat', enabled: true, next_run_at: new Date('2026-01-10T10:01:00Z') },
+      { id: 'webhook-events-cleanup', enabled: false, next_run_at: null },
+    ]);
+    await db.sql`insert into job_runs (job_name, schedule_id, trigger, status) values ('webhook-events-cleanup', 'webhook-events-cleanup', 'manual', 'queued')`;
+    await m.tick();
+    await m.drain();
+    expect(events('schedule.run.completed')).toEqual([
+      expect.objectContaining({ schedule: 'webhook-events-cleanup', trigger: 'manual', removed: 0 }),
+    ]);
   });
 
   it('reports the worker not ready before its scheduler loop ticks and when it has not ticked for three intervals', async () => {
