@@ -7,6 +7,7 @@ import {
   timingExpression,
   validateDefinitions,
   type Clock,
+  type DueSlotPlan,
   type ScheduleTiming,
 } from '@nudge/domain';
 import type { Logger } from '@nudge/logger';
@@ -15,8 +16,7 @@ import type { ScheduledJob } from './scheduled-job.js';
 import type { SchedulerMetrics } from './scheduler-metrics.js';
 import {
   claimSlots,
-  loadDueSchedules,
-  loadStaleLeases,
+  loadTickState,
   pickQueuedRuns,
   reclaimLease,
   repairMissingNextRun,
@@ -148,27 +148,29 @@ export class ScheduleManager {
 
   /** One pass: reclaim, claim, start queued. Runs it starts go on in the background. */
   async tick(): Promise<TickSummary> {
-    const { sql, clock, leaseTimeoutMs, tickIntervalMs } = this.options;
-    const summary: TickSummary = { claimed: 0, missed: 0, overlapSkipped: 0, reclaimed: 0, startedQueued: 0, nextDueAt: undefined };
+    const { sql, clock, leaseTimeoutMs, instanceId, logger } = this.options;
     const now = clock.now();
+    const state = await loadTickState(sql, now, new Date(now.getTime() - leaseTimeoutMs));
+    const summary: TickSummary = { claimed: 0, missed: 0, overlapSkipped: 0, reclaimed: 0, startedQueued: 0, nextDueAt: state.nextDueAt };
+    const earlier = (at: Date) => {
+      if (summary.nextDueAt === undefined || at < summary.nextDueAt) summary.nextDueAt = at;
+    };
 
-    for (const row of await loadStaleLeases(sql, this.ids, new Date(now.getTime() - leaseTimeoutMs))) {
-      if (await this.reclaim(row, now)) summary.reclaimed += 1;
+    for (const row of state.stale) {
+      if (this.jobs.has(row.id) && (await this.reclaim(row, now))) summary.reclaimed += 1;
     }
 
     const claims: SlotClaim[] = [];
-    const plans = new Map<string, ReturnType<typeof planDueSlot>>();
-    for (const row of await loadDueSchedules(sql, this.ids, new Date(now.getTime() + tickIntervalMs))) {
-      if (row.next_run_at.getTime() > now.getTime()) {
-        if (row.lock_token === null && (summary.nextDueAt === undefined || row.next_run_at < summary.nextDueAt)) summary.nextDueAt = row.next_run_at;
-        continue;
-      }
+    const plans = new Map<string, DueSlotPlan>();
+    for (const row of state.due) {
+      const job = this.jobs.get(row.id);
+      if (job === undefined) continue;
       const timing = this.timings.get(row.id) as ScheduleTiming;
       if (row.lock_token !== null) {
         if (await this.handleOverlap(row, timing, now)) summary.overlapSkipped += 1;
         continue;
       }
-      const plan = planDueSlot(timing, this.jobs.get(row.id)!.definition.missedPolicy, row.next_run_at, now, this.graceMs);
+      const plan = planDueSlot(timing, job.definition.missedPolicy, row.next_run_at, now, this.graceMs);
       plans.set(row.id, plan);
       claims.push({
         id: row.id,
@@ -178,42 +180,43 @@ export class ScheduleManager {
       });
     }
 
-    const { won, runs } = await claimSlots(sql, claims, this.options.instanceId, now);
+    const toStart: LeasedRun[] = [];
+    const { won, runs } = await claimSlots(sql, claims, instanceId, now);
     for (const id of won) {
-      const plan = plans.get(id)!;
+      const plan = plans.get(id) as DueSlotPlan;
       if (plan.missed > 0) {
         summary.missed += plan.missed;
         this.reportMissed(id, plan, now);
       }
-      if (plan.runSlot === undefined && (summary.nextDueAt === undefined || plan.nextRunAt < summary.nextDueAt)) {
-        summary.nextDueAt = plan.nextRunAt;
-      }
+      earlier(plan.nextRunAt);
     }
     for (const run of runs) {
       summary.claimed += 1;
       this.options.metrics?.count('claimed', run.scheduleId);
-      this.options.logger.info(
+      logger.info(
         { event: 'schedule.claimed', schedule: run.scheduleId, run_id: run.runId, scheduled_for: run.slot, late_ms: now.getTime() - run.slot.getTime() },
         `claimed ${run.scheduleId} for ${run.slot.toISOString()}`,
       );
-      this.runner.start({ ...run, trigger: 'schedule', startedAt: now });
+      toStart.push({ ...run, trigger: 'schedule', startedAt: now });
     }
 
     if (!this.stopped) {
-      for (const pick of await pickQueuedRuns(sql, this.ids, this.options.instanceId, now, randomUUID)) {
+      for (const pick of await pickQueuedRuns(sql, this.ids, instanceId, now, randomUUID)) {
         summary.startedQueued += 1;
-        this.options.logger.info(
+        logger.info(
           { event: 'schedule.claimed', schedule: pick.scheduleId, run_id: pick.runId, trigger: pick.trigger },
           `claimed queued ${pick.trigger} run of ${pick.scheduleId}`,
         );
-        this.runner.start({ scheduleId: pick.scheduleId, runId: pick.runId, token: pick.token, slot: pick.slot, trigger: pick.trigger, startedAt: now });
+        toStart.push({ scheduleId: pick.scheduleId, runId: pick.runId, token: pick.token, slot: pick.slot, trigger: pick.trigger, startedAt: now });
       }
     }
+    // Started once the tick's own queries are done, so the runs do not queue behind them for connections.
+    for (const run of toStart) this.runner.start(run);
     this.lastTick = clock.now();
     return summary;
   }
 
-  private reportMissed(id: string, plan: ReturnType<typeof planDueSlot>, now: Date): void {
+  private reportMissed(id: string, plan: DueSlotPlan, now: Date): void {
     const policy = this.jobs.get(id)!.definition.missedPolicy;
     this.options.metrics?.count('missed', id, plan.missed);
     this.options.logger.warn(

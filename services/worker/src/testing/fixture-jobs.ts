@@ -30,7 +30,11 @@ export function everySecondFixtureName(index: number): string {
 export function fixtureJobs(): ScheduledJob[] {
   const jobs: ScheduledJob[] = [];
   for (let i = 1; i <= 20; i += 1) {
-    jobs.push({ definition: fixture(everySecondFixtureName(i), {}), handler: async () => undefined });
+    // Reports how late the handler started after its slot (the benchmark reads it from the log).
+    jobs.push({
+      definition: fixture(everySecondFixtureName(i), {}),
+      handler: async ({ now, scheduledFor }) => ({ lateness_ms: scheduledFor === null ? null : now().getTime() - scheduledFor.getTime() }),
+    });
   }
   // Ignores its abort signal on purpose: it stands for a job stuck in a call, so that a
   // paused process can come back after its lease was reclaimed and try to complete.
