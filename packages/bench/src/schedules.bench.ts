@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createDbClient, type Sql } from '@nudge/db';
-import type { ScheduleDefinition } from '@nudge/domain';
+import { defineSchedule, type ScheduleDefinition } from '@nudge/domain';
 import { createLogger } from '@nudge/logger';
 import { createTestDatabase, ManualClock, prepareTemplateDatabase } from '@nudge/testkit';
 import { ScheduleManager } from '@nudge/worker';
@@ -66,17 +66,9 @@ async function lateness(): Promise<void> {
 }
 
 function definitions(count: number): ScheduleDefinition[] {
-  return Array.from({ length: count }, (_, i) => ({
-    name: `bench-${String(i).padStart(4, '0')}`,
-    description: 'benchmark',
-    timing: { everyMs: 1_000 },
-    timezone: 'UTC',
-    missedPolicy: 'skip' as const,
-    overlapPolicy: 'skip' as const,
-    enabledByDefault: true,
-    dependsOn: [],
-    timeoutMs: 10_000,
-  }));
+  return Array.from({ length: count }, (_, i) =>
+    defineSchedule({ name: `bench-${String(i).padStart(4, '0')}`, timing: { everyMs: 1_000 }, enabledByDefault: true, timeoutMs: 10_000 }),
+  );
 }
 
 async function timed(samples: number, fn: () => Promise<unknown>): Promise<number[]> {

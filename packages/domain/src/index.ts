@@ -10,6 +10,7 @@ export {
   type SlotSpan,
 } from './due-slot-plan.js';
 export {
+  defineSchedule,
   definitionTiming,
   dependencyWaves,
   ScheduleDefinitionError,

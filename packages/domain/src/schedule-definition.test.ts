@@ -1,19 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import { dependencyWaves, validateDefinitions, type ScheduleDefinition } from './schedule-definition.js';
+import { defineSchedule, dependencyWaves, validateDefinitions, type ScheduleDefinition } from './schedule-definition.js';
 import { SCHEDULE_DEFINITIONS } from './schedule-definitions.js';
 
 function job(name: string, dependsOn: string[] = [], cron = '0 3 * * *'): ScheduleDefinition {
-  return {
-    name,
-    description: name,
-    timing: { cron },
-    timezone: 'UTC',
-    missedPolicy: 'skip',
-    overlapPolicy: 'skip',
-    enabledByDefault: false,
-    dependsOn,
-    timeoutMs: 1000,
-  };
+  return defineSchedule({ name, timing: { cron }, dependsOn });
 }
 
 describe('schedule definitions', () => {

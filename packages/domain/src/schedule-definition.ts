@@ -22,6 +22,25 @@ export interface ScheduleDefinition {
   timeoutMs: number;
 }
 
+/**
+ * A definition with the safe defaults filled in: UTC, skip missed slots, skip overlaps,
+ * disabled until an operator enables it, no dependencies, a one-minute timeout.
+ */
+export function defineSchedule(
+  fields: Pick<ScheduleDefinition, 'name' | 'timing'> & Partial<Omit<ScheduleDefinition, 'name' | 'timing'>>,
+): ScheduleDefinition {
+  return {
+    description: fields.name,
+    timezone: 'UTC',
+    missedPolicy: 'skip',
+    overlapPolicy: 'skip',
+    enabledByDefault: false,
+    dependsOn: [],
+    timeoutMs: 60_000,
+    ...fields,
+  };
+}
+
 export function timingExpression(definition: ScheduleDefinition): string {
   return 'cron' in definition.timing ? definition.timing.cron : everyExpression(definition.timing.everyMs);
 }

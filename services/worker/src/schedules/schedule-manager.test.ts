@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Registry } from 'prom-client';
-import type { ScheduleDefinition } from '@nudge/domain';
+import { defineSchedule, type ScheduleDefinition } from '@nudge/domain';
 import { capturingLogger, createTestDatabase, ManualClock, type TestDatabase } from '@nudge/testkit';
 import { nudgeJobs } from '../jobs/index.js';
 import { ScheduleManager } from './schedule-manager.js';
@@ -16,37 +16,44 @@ afterAll(async () => {
   await db.drop();
 });
 
+/** Every minute, enabled, unless a test says otherwise. */
 function definition(name: string, overrides: Partial<ScheduleDefinition> = {}): ScheduleDefinition {
-  return {
-    name,
-    description: name,
-    timing: { cron: '* * * * *' },
-    timezone: 'UTC',
-    missedPolicy: 'skip',
-    overlapPolicy: 'skip',
-    enabledByDefault: true,
-    dependsOn: [],
-    timeoutMs: 10_000,
-    ...overrides,
-  };
+  return defineSchedule({ name, timing: { cron: '* * * * *' }, enabledByDefault: true, timeoutMs: 10_000, ...overrides });
 }
 
 const ok: JobHandler = async () => undefined;
 
-/** A handler that waits until the test lets it finish. */
-function gate(): { handler: JobHandler; open(): void; started: Promise<void> } {
+/** A handler whose first call waits until the test opens the gate; later calls return at once. */
+function gate(): { handler: JobHandler; open(): void; started: Promise<void>; calls(): number } {
   let open!: () => void;
   let markStarted!: () => void;
+  let calls = 0;
   const opened = new Promise<void>((resolve) => (open = resolve));
   const started = new Promise<void>((resolve) => (markStarted = resolve));
   return {
     handler: async () => {
+      calls += 1;
+      if (calls > 1) return;
       markStarted();
       await opened;
     },
     open,
     started,
+    calls: () => calls,
   };
+}
+
+/** Moves the clock to each instant in turn and ticks there. */
+async function tickAt(m: ScheduleManager, clock: ManualClock, ...instants: string[]): Promise<void> {
+  for (const instant of instants) {
+    clock.set(instant);
+    await m.tick();
+  }
+}
+
+/** A schedule's runs as [HH:MM of the slot, status]. */
+async function slotsOf(name: string): Promise<[string | undefined, string][]> {
+  return (await runsOf(name)).map((r) => [r.scheduled_for?.toISOString().slice(11, 16), r.status]);
 }
 
 function manager(jobs: ScheduledJob[], clock: ManualClock, options: { instanceId?: string; leaseTimeoutMs?: number } = {}) {
@@ -193,18 +200,16 @@ describe('schedule manager', () => {
     const slow = gate();
     const { manager: m, events, counter } = manager([{ definition: definition('overlap-skip'), handler: slow.handler }], clock);
     await m.syncDefinitions();
-    clock.set('2026-01-10T10:01:00.010Z');
-    await m.tick();
+    await tickAt(m, clock, '2026-01-10T10:01:00.010Z');
     await slow.started;
-    clock.set('2026-01-10T10:02:00.010Z');
-    await m.tick();
+    await tickAt(m, clock, '2026-01-10T10:02:00.010Z');
     slow.open();
     await m.drain();
-    const runs = await runsOf('overlap-skip');
-    expect(runs.map((r) => [r.scheduled_for?.toISOString().slice(11, 16), r.status])).toEqual([
+    expect(await slotsOf('overlap-skip')).toEqual([
       ['10:01', 'succeeded'],
       ['10:02', 'skipped'],
     ]);
+    const runs = await runsOf('overlap-skip');
     expect(runs[1]?.error).toMatch(/overlap_policy skip/);
     expect(events('schedule.overlap.skipped')).toHaveLength(1);
     expect(await counter('overlap-skip', 'overlap_skipped')).toBe(1);
@@ -214,28 +219,18 @@ describe('schedule manager', () => {
   it('overlap buffer_one: slots that come while the run is going run once, right after it', async () => {
     const clock = new ManualClock('2026-01-10T10:00:30Z');
     const slow = gate();
-    let calls = 0;
-    const handler: JobHandler = async (context) => {
-      calls += 1;
-      if (calls === 1) await slow.handler(context);
-    };
-    const { manager: m } = manager([{ definition: definition('overlap-buffer', { overlapPolicy: 'buffer_one' }), handler }], clock);
+    const { manager: m } = manager([{ definition: definition('overlap-buffer', { overlapPolicy: 'buffer_one' }), handler: slow.handler }], clock);
     await m.syncDefinitions();
-    clock.set('2026-01-10T10:01:00.010Z');
-    await m.tick();
+    await tickAt(m, clock, '2026-01-10T10:01:00.010Z');
     await slow.started;
-    clock.set('2026-01-10T10:02:00.010Z');
-    await m.tick();
-    clock.set('2026-01-10T10:03:00.010Z');
-    await m.tick();
+    await tickAt(m, clock, '2026-01-10T10:02:00.010Z', '2026-01-10T10:03:00.010Z');
     slow.open();
     await m.drain();
-    const runs = await runsOf('overlap-buffer');
-    expect(runs.map((r) => [r.scheduled_for?.toISOString().slice(11, 16), r.status])).toEqual([
+    expect(await slotsOf('overlap-buffer')).toEqual([
       ['10:01', 'succeeded'],
       ['10:02', 'succeeded'],
     ]);
-    expect(calls).toBe(2);
+    expect(slow.calls()).toBe(2);
     expect(await scheduleRow('overlap-buffer')).toMatchObject({ lock_token: null, next_run_at: new Date('2026-01-10T10:04:00Z') });
   });
 
@@ -296,8 +291,7 @@ describe('schedule manager', () => {
     const stuck = gate();
     const { manager: m } = manager([{ definition: definition('time-out', { timeoutMs: 50 }), handler: stuck.handler }], clock);
     await m.syncDefinitions();
-    clock.set('2026-01-10T10:01:00.010Z');
-    await m.tick();
+    await tickAt(m, clock, '2026-01-10T10:01:00.010Z');
     await m.drain();
     stuck.open();
     expect(await runsOf('time-out')).toEqual([expect.objectContaining({ status: 'failed', error: 'timed out after 50 ms' })]);
@@ -307,17 +301,11 @@ describe('schedule manager', () => {
   it('reclaims a lease nobody renewed, runs the slot again on a live replica and rejects the zombie completion', async () => {
     const clock = new ManualClock('2026-01-10T10:00:30Z');
     const zombie = gate();
-    let calls = 0;
-    const handler: JobHandler = async (context) => {
-      calls += 1;
-      if (calls === 1) await zombie.handler(context);
-    };
-    const jobs = [{ definition: definition('reclaim-me'), handler }];
+    const jobs = [{ definition: definition('reclaim-me'), handler: zombie.handler }];
     const a = manager(jobs, clock, { instanceId: 'worker-a', leaseTimeoutMs: 5_000 });
     const b = manager(jobs, clock, { instanceId: 'worker-b', leaseTimeoutMs: 5_000 });
     await a.manager.syncDefinitions();
-    clock.set('2026-01-10T10:01:00.010Z');
-    await a.manager.tick();
+    await tickAt(a.manager, clock, '2026-01-10T10:01:00.010Z');
     await zombie.started;
     // worker-a stalls: its lease is not renewed on the (manual) clock for longer than the timeout.
     clock.advance(6_000);

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ScheduleDefinition } from '@nudge/domain';
+import { defineSchedule, type ScheduleDefinition } from '@nudge/domain';
 import type { ScheduledJob } from '../schedules/scheduled-job.js';
 
 /**
@@ -9,18 +9,7 @@ import type { ScheduledJob } from '../schedules/scheduled-job.js';
 export const FIXTURE_SLOW_RUN_MS = 4_000;
 
 function fixture(name: string, overrides: Partial<ScheduleDefinition>): ScheduleDefinition {
-  return {
-    name,
-    description: `test fixture ${name}`,
-    timing: { everyMs: 1_000 },
-    timezone: 'UTC',
-    missedPolicy: 'skip',
-    overlapPolicy: 'skip',
-    enabledByDefault: false,
-    dependsOn: [],
-    timeoutMs: 30_000,
-    ...overrides,
-  };
+  return defineSchedule({ name, description: `test fixture ${name}`, timing: { everyMs: 1_000 }, timeoutMs: 30_000, ...overrides });
 }
 
 export function everySecondFixtureName(index: number): string {

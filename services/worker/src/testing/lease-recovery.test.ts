@@ -1,19 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createTestDatabase, type TestDatabase } from '@nudge/testkit';
-import { startScheduleReplicas, stopScheduleReplicas, type ScheduleReplica } from './schedule-replicas.js';
+import { replicaTestBed } from './replica-test-bed.js';
+import type { ScheduleReplica } from './schedule-replicas.js';
 
 const LEASE_TIMEOUT_MS = 1_500;
 
-let db: TestDatabase;
-let replicas: ScheduleReplica[] = [];
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await stopScheduleReplicas(replicas);
-  await db.drop();
-});
+const bed = replicaTestBed();
 
 interface Run {
   id: string;
@@ -24,7 +16,7 @@ interface Run {
 }
 
 async function slowRuns(): Promise<Run[]> {
-  return db.sql<Run[]>`select id, status, worker_id, scheduled_for, error from job_runs where job_name = 'fixture-slow' order by id`;
+  return bed.db.sql<Run[]>`select id, status, worker_id, scheduled_for, error from job_runs where job_name = 'fixture-slow' order by id`;
 }
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
@@ -39,7 +31,8 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
 
 describe('lease recovery across real worker processes', () => {
   it('reclaims the lease of a paused and of a kill -9ed holder, reruns the slot, and rejects the zombie completion', async () => {
-    replicas = await startScheduleReplicas(db.url, 3, { LEASE_TIMEOUT_MS: String(LEASE_TIMEOUT_MS) });
+    const replicas = await bed.start(3, { LEASE_TIMEOUT_MS: String(LEASE_TIMEOUT_MS) });
+    const db = bed.db;
     const byId = new Map(replicas.map((r) => [r.instanceId, r]));
     await db.sql`update job_schedules set enabled = true, next_run_at = now() where id = 'fixture-slow'`;
 
