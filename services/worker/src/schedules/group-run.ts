@@ -47,6 +47,7 @@ class RunTimeoutError extends Error {}
  */
 export class GroupRunner {
   private readonly inFlight = new Map<string, { done: Promise<void>; controller: AbortController }>();
+  private stopping = false;
 
   constructor(private readonly options: GroupRunnerOptions) {}
 
@@ -65,6 +66,7 @@ export class GroupRunner {
   }
 
   async stopAll(): Promise<void> {
+    this.stopping = true;
     for (const { controller } of this.inFlight.values()) controller.abort(new Error('the worker is shutting down'));
     await this.drain();
   }
@@ -195,7 +197,8 @@ export class GroupRunner {
     const timing = this.options.timings.get(run.scheduleId)!;
     const nextToken = randomUUID();
     const released = await whileLeaseHeld(sql, run.scheduleId, run.token, async (tx) => {
-      const buffered = await takeBufferedSlot(tx, run.scheduleId, nextToken, (at) => timing.nextAfter(at), instanceId, { status, startedAt: run.startedAt }, now);
+      // A stopping worker starts nothing new; a buffered slot stays due for another replica.
+      const buffered = this.stopping ? undefined : await takeBufferedSlot(tx, run.scheduleId, nextToken, (at) => timing.nextAfter(at), instanceId, { status, startedAt: run.startedAt }, now);
       if (buffered === undefined) await releaseLease(tx, run.scheduleId, status, run.startedAt, now);
       return buffered;
     });

@@ -298,6 +298,21 @@ describe('schedule manager', () => {
     expect(await scheduleRow('time-out')).toMatchObject({ lock_token: null, last_status: 'failed' });
   });
 
+  it('on stop, ends a running job as failed and frees its lease for the other replicas', async () => {
+    const clock = new ManualClock('2026-01-10T10:00:30Z');
+    const stuck = gate();
+    const { manager: m } = manager([{ definition: definition('stop-me', { overlapPolicy: 'buffer_one' }), handler: stuck.handler }], clock);
+    await m.syncDefinitions();
+    await tickAt(m, clock, '2026-01-10T10:01:00.010Z');
+    await stuck.started;
+    clock.set('2026-01-10T10:02:00.010Z');
+    await m.stop();
+    stuck.open();
+    expect(await runsOf('stop-me')).toEqual([expect.objectContaining({ status: 'failed', error: 'the worker is shutting down' })]);
+    // The slot that came meanwhile is not started by a stopping worker; it stays due.
+    expect(await scheduleRow('stop-me')).toMatchObject({ lock_token: null, next_run_at: new Date('2026-01-10T10:02:00Z') });
+  });
+
   it('reclaims a lease nobody renewed, runs the slot again on a live replica and rejects the zombie completion', async () => {
     const clock = new ManualClock('2026-01-10T10:00:30Z');
     const zombie = gate();
