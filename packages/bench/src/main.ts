@@ -6,9 +6,11 @@
 import { prepareTemplateDatabase } from '@nudge/testkit';
 import { apiStartAndThroughput } from './api.bench.js';
 import { dispatchBurst } from './dispatch.bench.js';
+import * as schedules from './schedules.bench.js';
 
 const benches: Record<string, () => Promise<void>> = {
   api: apiStartAndThroughput,
+  schedules: schedules.run,
   dispatch: dispatchBurst,
 };
 

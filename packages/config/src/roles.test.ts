@@ -49,6 +49,12 @@ describe('role configuration', () => {
     expect(worker.http.port).toBe(3002);
     expect(worker.calendarSyncConcurrency).toBe(8);
     expect(worker.process.heartbeatIntervalMs).toBe(15_000);
+    expect(worker.scheduler).toEqual({ leaseTimeoutMs: 60_000, tickIntervalMs: 1_000 });
+  });
+
+  it('reads the scheduler lease timeout and rejects a useless one', () => {
+    expect(parseWorkerConfig({ ...base, LEASE_TIMEOUT_MS: '1500' }).scheduler.leaseTimeoutMs).toBe(1_500);
+    expect(() => parseWorkerConfig({ ...base, LEASE_TIMEOUT_MS: '10' })).toThrow(/LEASE_TIMEOUT_MS must be a whole number/);
   });
 
   it('does not require REDIS_URL or Twilio settings while escalation is off', () => {

@@ -112,6 +112,21 @@ export interface WorkerConfig extends CommonConfig {
   redis: RedisConfig | undefined;
   twilio: TwilioConfig | undefined;
   callsPublicUrl: string | undefined;
+  scheduler: SchedulerConfig;
+}
+
+export interface SchedulerConfig {
+  /** A lease not renewed for this long is reclaimed by another replica. */
+  leaseTimeoutMs: number;
+  /** The longest the loop sleeps between ticks; it wakes earlier for a due slot. */
+  tickIntervalMs: number;
+}
+
+function schedulerFragment(env: Env): SchedulerConfig {
+  return {
+    leaseTimeoutMs: readInt(env, 'LEASE_TIMEOUT_MS', { default: 60_000, min: 300, max: 3_600_000, example: '60000' }),
+    tickIntervalMs: readInt(env, 'SCHEDULER_TICK_INTERVAL_MS', { default: 1_000, min: 10, max: 60_000, example: '1000' }),
+  };
 }
 
 export function parseWorkerConfig(env: Env): WorkerConfig {
@@ -136,5 +151,6 @@ export function parseWorkerConfig(env: Env): WorkerConfig {
     redis: redisFragment(env, escalation ? escalationReason : undefined),
     twilio: escalation ? twilioFragment(env) : undefined,
     callsPublicUrl: escalation ? publicUrlFragment(env, 'CALLS_PUBLIC_URL', escalationReason) : undefined,
+    scheduler: schedulerFragment(env),
   };
 }

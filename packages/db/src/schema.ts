@@ -52,6 +52,9 @@ export const SCHEMA_BY_MIGRATION: Readonly<Record<string, Readonly<Record<string
     ],
     service_heartbeats: ['instance_id', 'role', 'version', 'schedulers_enabled', 'started_at', 'last_beat_at'],
   },
+  '0002_job_run_leases': {
+    job_runs: ['lock_token'],
+  },
   '0003_delivery_retries': {
     deliveries: ['not_before'],
   },

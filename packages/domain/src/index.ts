@@ -23,3 +23,29 @@ export {
   type RuleSpec,
 } from './rule-matching.js';
 export { systemClock, type Clock } from './clock.js';
+export {
+  MAX_COUNTED_SLOTS,
+  planDueSlot,
+  spanOfDueSlots,
+  type DueSlotPlan,
+  type MissedPolicy,
+  type OverlapPolicy,
+  type SlotSpan,
+} from './due-slot-plan.js';
+export {
+  defineSchedule,
+  definitionTiming,
+  dependencyWaves,
+  ScheduleDefinitionError,
+  timingExpression,
+  validateDefinitions,
+  type ScheduleDefinition,
+} from './schedule-definition.js';
+export { SCHEDULE_DEFINITIONS } from './schedule-definitions.js';
+export {
+  everyExpression,
+  InvalidScheduleError,
+  parseScheduleTiming,
+  upcomingSlots,
+  type ScheduleTiming,
+} from './schedule-timing.js';

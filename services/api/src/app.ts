@@ -1,12 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiConfig } from '@nudge/config';
 import type { Sql } from '@nudge/db';
+import type { Clock } from '@nudge/domain';
 import type { Logger } from '@nudge/logger';
 import { createHttpApp, databaseCheck, migrationsCheck, schemaCheck, type Metrics } from '@nudge/service';
-import type { Clock } from '@nudge/domain';
 import { authPlugin } from './plugins/auth.js';
 import { alertRoutes } from './routes/alerts/index.js';
 import { checkinRoutes } from './routes/checkin/index.js';
+import { operatorRoutes } from './routes/admin/index.js';
 import { meRoutes } from './routes/me/index.js';
 import { meetingRoutes } from './routes/meetings/index.js';
 import { pushRoutes } from './routes/push/index.js';
@@ -38,5 +39,6 @@ export async function buildApiApp(deps: ApiDependencies): Promise<FastifyInstanc
     await app.register(pushRoutes, { sql, push: config.push });
   }
   if (config.flags.checkin) await app.register(checkinRoutes, { sql, clock });
+  await app.register(operatorRoutes, { sql, clock });
   return app;
 }

@@ -5,6 +5,7 @@ import { ConfigError, dbFragment } from '@nudge/config';
 import { createDbClient, runMigrations, verifySchema, type SchemaRole, type Sql } from '@nudge/db';
 import { isE164, isIanaTimeZone, normalizeEmail } from '@nudge/domain';
 import { createLogger } from '@nudge/logger';
+import { deploymentHealth } from './admin/deployment-health.js';
 import { createOrganization, EmailTakenError } from './orgs/create-organization.js';
 
 const USAGE = `nudge-admin: administer a Nudge deployment (needs DATABASE_URL)
@@ -17,6 +18,9 @@ const USAGE = `nudge-admin: administer a Nudge deployment (needs DATABASE_URL)
       Exit 0 when every column the role queries exists; otherwise names each missing one.
   nudge-admin vapid-keys
       Prints a new VAPID key pair for Web Push: {"publicKey","privateKey"} (base64url).
+  nudge-admin health [--stale-after-seconds 300]
+      Exit 0 when every instance in service_heartbeats beat recently and a worker runs the
+      schedulers; otherwise exit 1 and name each stale instance. For external monitors.
 `;
 
 class UsageError extends Error {}
@@ -105,6 +109,16 @@ function vapidKeysCommand(): number {
   return 0;
 }
 
+async function healthCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { 'stale-after-seconds': { type: 'string', default: '300' } } });
+  const seconds = Number(values['stale-after-seconds']);
+  if (!Number.isInteger(seconds) || seconds < 1) throw new UsageError('--stale-after-seconds must be a whole number of seconds');
+  const health = await withDatabase((sql) => deploymentHealth(sql, new Date(), seconds * 1000));
+  for (const problem of health.problems) process.stderr.write(`unhealthy: ${problem}\n`);
+  print({ ok: health.ok, problems: health.problems, instances: health.instances });
+  return health.ok ? 0 : 1;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   switch (command) {
@@ -116,6 +130,8 @@ async function main(argv: string[]): Promise<number> {
       return verifySchemaCommand(args);
     case 'vapid-keys':
       return vapidKeysCommand();
+    case 'health':
+      return healthCommand(args);
     case undefined:
     case 'help':
     case '--help':

@@ -1,1 +1,6 @@
-export { buildWorker } from './worker.js';
+export { parseWorkerConfig as parseEnv, type WorkerConfig } from '@nudge/config';
+export { nudgeJobs, withHandlers } from './jobs/index.js';
+export { ScheduleManager, type ScheduleManagerOptions, type TickSummary } from './schedules/schedule-manager.js';
+export type { JobContext, JobHandler, ScheduledJob } from './schedules/scheduled-job.js';
+export { createSchedulerMetrics, type SchedulerMetrics } from './schedules/scheduler-metrics.js';
+export { buildWorker, type WorkerOverrides } from './worker.js';

@@ -1,4 +1,5 @@
 import type { WorkerConfig } from '@nudge/config';
+import type { Clock } from '@nudge/domain';
 import {
   connectRedis,
   createHttpApp,
@@ -13,14 +14,26 @@ import {
 import { Counter } from 'prom-client';
 import { Dispatcher } from './dispatcher/dispatcher.js';
 import { VapidHeaders } from './dispatcher/vapid-headers.js';
+import { nudgeJobs } from './jobs/index.js';
+import { ScheduleManager } from './schedules/schedule-manager.js';
+import type { ScheduledJob } from './schedules/scheduled-job.js';
+import { createSchedulerMetrics } from './schedules/scheduler-metrics.js';
+import { schedulerCheck } from './schedules/scheduler-readiness.js';
+
+/** What tests and fixtures may replace; production uses the defaults. */
+export interface WorkerOverrides {
+  jobs?: readonly ScheduledJob[];
+  clock?: Clock;
+}
 
 /**
  * Wires the worker's subsystems from its flags. A subsystem whose flag is off is not loaded:
  * with escalation off, nothing here opens a Redis connection. Its HTTP server, on
  * HEALTH_PORT, serves only health and metrics.
  */
-export async function buildWorker(context: RoleContext<WorkerConfig>): Promise<RoleInstance> {
-  const { config, logger, sql, metrics, clock } = context;
+export async function buildWorker(context: RoleContext<WorkerConfig>, overrides: WorkerOverrides = {}): Promise<RoleInstance> {
+  const { config, logger, sql, metrics } = context;
+  const clock = overrides.clock ?? context.clock;
   const checks: ReadinessCheck[] = [databaseCheck(sql), schemaCheck(sql, 'worker')];
 
   let redis: Redis | undefined;
@@ -60,13 +73,30 @@ export async function buildWorker(context: RoleContext<WorkerConfig>): Promise<R
     });
   }
 
+  let scheduler: ScheduleManager | undefined;
+  if (config.flags.schedulers) {
+    scheduler = new ScheduleManager({
+      sql,
+      logger,
+      clock,
+      instanceId: config.process.instanceId,
+      jobs: overrides.jobs ?? nudgeJobs(),
+      leaseTimeoutMs: config.scheduler.leaseTimeoutMs,
+      tickIntervalMs: config.scheduler.tickIntervalMs,
+      metrics: createSchedulerMetrics(metrics.registry),
+    });
+    checks.push(schedulerCheck(scheduler, clock, config.scheduler.tickIntervalMs));
+  }
+
   const app = await createHttpApp({ logger, metrics, checks, bodyLimitBytes: 1024 });
   return {
     app,
     async start() {
+      await scheduler?.start();
       await dispatcher?.start();
     },
     async stop() {
+      await scheduler?.stop();
       await dispatcher?.stop();
       redis?.disconnect();
     },

@@ -1,0 +1,66 @@
+import { describe, expect, it } from '@jest/globals';
+import { InvalidScheduleError, parseScheduleTiming, upcomingSlots } from './schedule-timing.js';
+
+const iso = (dates: Date[]) => dates.map((d) => d.toISOString());
+const slots = (expression: string, timezone: string, after: string, count: number) =>
+  iso(upcomingSlots(parseScheduleTiming(expression, timezone), new Date(after), count));
+
+describe('schedule timing', () => {
+  it('runs a job in the America/New_York spring-forward gap (2026-03-08) at the first valid instant after it', () => {
+    // 02:30 does not exist on 2026-03-08; 03:00 EDT is 07:00Z. The next day is 02:30 EDT again.
+    expect(slots('30 2 * * *', 'America/New_York', '2026-03-07T12:00:00Z', 2)).toEqual([
+      '2026-03-08T07:00:00.000Z',
+      '2026-03-09T06:30:00.000Z',
+    ]);
+  });
+
+  it('runs a job in the America/New_York fall-back fold (2026-11-01) once', () => {
+    // 01:30 happens at 05:30Z (EDT) and again at 06:30Z (EST); only the first runs.
+    expect(slots('30 1 * * *', 'America/New_York', '2026-10-31T12:00:00Z', 2)).toEqual([
+      '2026-11-01T05:30:00.000Z',
+      '2026-11-02T06:30:00.000Z',
+    ]);
+  });
+
+  it('runs a job in the Europe/Berlin spring-forward gap (2026-03-29) at the first valid instant after it', () => {
+    expect(slots('30 2 * * *', 'Europe/Berlin', '2026-03-28T12:00:00Z', 2)).toEqual([
+      '2026-03-29T01:00:00.000Z',
+      '2026-03-30T00:30:00.000Z',
+    ]);
+  });
+
+  it('runs a job in the Europe/Berlin fall-back fold (2026-10-25) once', () => {
+    expect(slots('30 2 * * *', 'Europe/Berlin', '2026-10-24T12:00:00Z', 2)).toEqual([
+      '2026-10-25T00:30:00.000Z',
+      '2026-10-26T01:30:00.000Z',
+    ]);
+  });
+
+  it('keeps a half-hourly job on real time through the fold: every instant once, none twice', () => {
+    const result = slots('*/30 * * * *', 'America/New_York', '2026-11-01T04:45:00Z', 6);
+    expect(result).toEqual([
+      '2026-11-01T05:00:00.000Z',
+      '2026-11-01T05:30:00.000Z',
+      '2026-11-01T06:00:00.000Z',
+      '2026-11-01T06:30:00.000Z',
+      '2026-11-01T07:00:00.000Z',
+      '2026-11-01T07:30:00.000Z',
+    ]);
+  });
+
+  it('evaluates a daily cron in UTC strictly after the given instant', () => {
+    expect(slots('0 4 * * *', 'UTC', '2026-01-01T04:00:00Z', 2)).toEqual(['2026-01-02T04:00:00.000Z', '2026-01-03T04:00:00.000Z']);
+  });
+
+  it('anchors fixed intervals at the epoch so every replica computes the same slots', () => {
+    expect(slots('@every 1s', 'UTC', '2026-01-01T04:00:00.500Z', 2)).toEqual(['2026-01-01T04:00:01.000Z', '2026-01-01T04:00:02.000Z']);
+    expect(slots('@every 15m', 'Europe/Berlin', '2026-01-01T04:07:00Z', 1)).toEqual(['2026-01-01T04:15:00.000Z']);
+  });
+
+  it("rejects an invalid cron with the parser's message", () => {
+    expect(() => parseScheduleTiming('61 * * * *', 'UTC')).toThrow(InvalidScheduleError);
+    expect(() => parseScheduleTiming('61 * * * *', 'UTC')).toThrow(/minute: 61/);
+    expect(() => parseScheduleTiming('* * * * *', 'Mars/Olympus')).toThrow(/not an IANA time zone/);
+    expect(() => parseScheduleTiming('@every 5 parsecs', 'UTC')).toThrow(/not an interval/);
+  });
+});

@@ -1,0 +1,32 @@
+import { SCHEDULE_DEFINITIONS, type ScheduleDefinition } from '@nudge/domain';
+import type { JobHandler, ScheduledJob } from '../schedules/scheduled-job.js';
+import { calendarSync } from './calendar-sync.js';
+import { checkinTokensCleanup } from './checkin-tokens-cleanup.js';
+import { deliveriesCleanup } from './deliveries-cleanup.js';
+import { heartbeat } from './heartbeat.js';
+import { webhookEventsCleanup } from './webhook-events-cleanup.js';
+
+const HANDLERS: Readonly<Record<string, JobHandler>> = {
+  'calendar-sync': calendarSync,
+  heartbeat,
+  'webhook-events-cleanup': webhookEventsCleanup,
+  'deliveries-cleanup': deliveriesCleanup,
+  'checkin-tokens-cleanup': checkinTokensCleanup,
+};
+
+/** Pairs each definition with its handler; a definition without one is a programming error. */
+export function withHandlers(
+  definitions: readonly ScheduleDefinition[],
+  handlers: Readonly<Record<string, JobHandler>>,
+): ScheduledJob[] {
+  return definitions.map((definition) => {
+    const handler = handlers[definition.name];
+    if (handler === undefined) throw new Error(`schedule "${definition.name}" has no handler`);
+    return { definition, handler };
+  });
+}
+
+/** Nudge's jobs: the shared definitions with the worker's handlers. */
+export function nudgeJobs(): ScheduledJob[] {
+  return withHandlers(SCHEDULE_DEFINITIONS, HANDLERS);
+}

@@ -1,0 +1,18 @@
+import type { JobHandler } from '../schedules/scheduled-job.js';
+import { deleteInBatches } from './delete-in-batches.js';
+
+/** Twilio retries a callback for well under a day; older dedupe keys are dead weight. */
+export const WEBHOOK_EVENTS_KEPT_MS = 24 * 60 * 60 * 1000;
+
+export const webhookEventsCleanup: JobHandler = async ({ sql, signal, now }) => {
+  const cutoff = new Date(now().getTime() - WEBHOOK_EVENTS_KEPT_MS);
+  const removed = await deleteInBatches(async (batchSize) => {
+    const rows = await sql`
+      delete from processed_webhook_events
+      where (provider, event_id) in (
+        select provider, event_id from processed_webhook_events where received_at < ${cutoff} limit ${batchSize})
+      returning 1`;
+    return rows.length;
+  }, signal);
+  return { removed, cutoff };
+};
