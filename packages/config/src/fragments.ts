@@ -81,6 +81,18 @@ export interface HttpConfig {
   host: string;
   port: number;
   bodyLimitBytes: number;
+  /** Which proxies' X-Forwarded-* headers to believe: none, all, a hop count, or addresses/CIDRs. */
+  trustProxy: boolean | number | string[];
+}
+
+function trustProxyFragment(env: Env): HttpConfig['trustProxy'] {
+  const value = readRaw(env, 'TRUST_PROXY');
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  const entries = value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  if (entries.every((entry) => /^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(entry))) return entries;
+  throw new ConfigError('TRUST_PROXY', `must be true, false, a hop count or a list of addresses/CIDRs (got ${JSON.stringify(value)})`, '10.0.0.0/8,127.0.0.1');
 }
 
 export function httpFragment(env: Env, portVariable: 'PORT' | 'HEALTH_PORT', defaultPort: number): HttpConfig {
@@ -93,6 +105,7 @@ export function httpFragment(env: Env, portVariable: 'PORT' | 'HEALTH_PORT', def
       max: 10 * 1024 * 1024,
       example: '65536',
     }),
+    trustProxy: trustProxyFragment(env),
   };
 }
 
@@ -260,5 +273,37 @@ export function dispatchFragment(env: Env): DispatchConfig {
     batchSize: readInt(env, 'DISPATCH_BATCH_SIZE', { default: 200, min: 1, max: 5_000, example: '200' }),
     concurrency: readInt(env, 'DISPATCH_CONCURRENCY', { default: 64, min: 1, max: 1_024, example: '64' }),
     staleProcessingMs: readInt(env, 'PUSH_STALE_PROCESSING_MS', { default: 120_000, min: 1_000, max: 3_600_000, example: '120000' }),
+  };
+}
+
+/** Browser origins allowed to call the API cross-origin (CORS); none by default. */
+export function corsOriginsFragment(env: Env): string[] {
+  const value = readRaw(env, 'CORS_ORIGINS');
+  if (value === undefined) return [];
+  return value.split(',').map((origin) => origin.trim()).filter((origin) => origin !== '').map((origin) => {
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      throw new ConfigError('CORS_ORIGINS', `has an entry that is not an origin (got ${JSON.stringify(origin)})`, 'https://app.example.com');
+    }
+    if (url.origin !== origin.replace(/\/$/, '')) {
+      throw new ConfigError('CORS_ORIGINS', `entries must be bare origins without a path (got ${JSON.stringify(origin)})`, 'https://app.example.com');
+    }
+    return url.origin;
+  });
+}
+
+export interface RateLimitConfig {
+  /** Requests per minute per API token. */
+  perToken: number;
+  /** Requests per minute per client address on unauthenticated routes. */
+  perAddress: number;
+}
+
+export function rateLimitFragment(env: Env): RateLimitConfig {
+  return {
+    perToken: readInt(env, 'RATE_LIMIT_PER_TOKEN_PER_MINUTE', { default: 600, min: 1, max: 1_000_000, example: '600' }),
+    perAddress: readInt(env, 'RATE_LIMIT_PER_ADDRESS_PER_MINUTE', { default: 120, min: 1, max: 1_000_000, example: '120' }),
   };
 }

@@ -1,4 +1,5 @@
 import {
+  corsOriginsFragment,
   credentialsKeyFragment,
   dbFragment,
   dispatchFragment,
@@ -9,6 +10,7 @@ import {
   processFragment,
   publicUrlFragment,
   pushFragment,
+  rateLimitFragment,
   redisFragment,
   twilioFragment,
   type DbConfig,
@@ -19,6 +21,7 @@ import {
   type LogConfig,
   type ProcessConfig,
   type PushConfig,
+  type RateLimitConfig,
   type RedisConfig,
   type TwilioConfig,
 } from './fragments.js';
@@ -51,6 +54,8 @@ export interface ApiConfig extends CommonConfig {
   publicBaseUrl: string;
   runMigrationsOnStart: boolean;
   rateLimitStore: 'memory' | 'redis';
+  rateLimit: RateLimitConfig;
+  corsOrigins: string[];
   /** Present only when a feature of this role needs Redis. */
   redis: RedisConfig | undefined;
   /** Present only when the calendar feature is on. */
@@ -70,6 +75,8 @@ export function parseApiConfig(env: Env): ApiConfig {
     publicBaseUrl: publicUrlFragment(env, 'PUBLIC_BASE_URL'),
     runMigrationsOnStart: readBool(env, 'RUN_MIGRATIONS_ON_START', false),
     rateLimitStore,
+    rateLimit: rateLimitFragment(env),
+    corsOrigins: corsOriginsFragment(env),
     redis: redisFragment(env, rateLimitStore === 'redis' ? 'RATE_LIMIT_STORE=redis' : undefined),
     google: common.flags.calendar ? googleFragment(env) : undefined,
     credentialsKey: common.flags.calendar ? credentialsKeyFragment(env) : undefined,

@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import helmet from '@fastify/helmet';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { HttpConfig } from '@nudge/config';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { Logger } from '@nudge/logger';
@@ -11,9 +14,13 @@ export interface HttpAppOptions {
   metrics: Metrics;
   /** What `/health/ready` asks. */
   checks: readonly ReadinessCheck[];
-  bodyLimitBytes: number;
+  http: Pick<HttpConfig, 'bodyLimitBytes' | 'trustProxy'>;
   requestTimeoutMs?: number;
 }
+
+/** Clients and proxies may send their own request id; it is echoed back and in every log line of the request. */
+export const REQUEST_ID_HEADER = 'x-request-id';
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 function createAjv(coerceTypes: false | 'array'): Ajv {
   // Unknown fields are an error the client sees, never silently dropped.
@@ -26,6 +33,11 @@ function createAjv(coerceTypes: false | 'array'): Ajv {
 const strictAjv = createAjv(false);
 const coercingAjv = createAjv('array');
 
+/** A hop count is expressed as fastify's trust function: the closest `hops` proxies are believed. */
+function trustProxy(setting: HttpConfig['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof setting === 'number' ? (_address: string, hop: number) => hop < setting : setting;
+}
+
 /**
  * A fastify instance with what every role serves: the error format, `/metrics`,
  * `/health/live` and `/health/ready`. Roles register their routes on it.
@@ -35,11 +47,23 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     // pino's Logger is a FastifyBaseLogger; the cast only drops pino's extra generic.
     loggerInstance: options.logger as FastifyBaseLogger,
     // One line per outcome: routes log what matters, not every request.
-    logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: options.bodyLimitBytes,
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    bodyLimit: options.http.bodyLimitBytes,
+    trustProxy: trustProxy(options.http.trustProxy),
     requestTimeout: options.requestTimeoutMs ?? 30_000,
+    connectionTimeout: 60_000,
+    keepAliveTimeout: 72_000,
+    requestIdHeader: REQUEST_ID_HEADER,
+    genReqId: (request) => {
+      const given = request.headers[REQUEST_ID_HEADER];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
   });
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema));
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+  });
+  await app.register(helmet, { global: true });
   await app.register(errorHandlerPlugin);
   await app.register(metricsPlugin, { metrics: options.metrics });
   await app.register(healthPlugin, { checks: options.checks });

@@ -1,4 +1,4 @@
-export { createHttpApp, type HttpAppOptions } from './create-http-app.js';
+export { createHttpApp, REQUEST_ID_HEADER, type HttpAppOptions } from './create-http-app.js';
 export { errorBody, errorHandlerPlugin, type ErrorBody } from './error-handler.js';
 export { startHeartbeat, type Heartbeat, type HeartbeatOptions } from './heartbeat.js';
 export { badRequest, conflict, forbidden, HttpError, notFound, unauthorized } from './http-error.js';

@@ -3,8 +3,11 @@ import type { ApiConfig } from '@nudge/config';
 import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
 import type { Logger } from '@nudge/logger';
-import { createHttpApp, databaseCheck, migrationsCheck, schemaCheck, type Metrics } from '@nudge/service';
+import { createHttpApp, databaseCheck, migrationsCheck, redisCheck, schemaCheck, type Metrics, type Redis } from '@nudge/service';
+import cors from '@fastify/cors';
 import { authPlugin } from './plugins/auth.js';
+import { openApiPlugin } from './plugins/openapi.js';
+import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { alertRoutes } from './routes/alerts/index.js';
 import { checkinRoutes } from './routes/checkin/index.js';
 import { operatorRoutes } from './routes/admin/index.js';
@@ -19,6 +22,8 @@ export interface ApiDependencies {
   sql: Sql;
   logger: Logger;
   metrics: Metrics;
+  /** Shared rate-limit counters (RATE_LIMIT_STORE=redis). */
+  redis?: Redis;
 }
 
 /** The api as a fastify instance that tests build without listening. */
@@ -27,9 +32,12 @@ export async function buildApiApp(deps: ApiDependencies): Promise<FastifyInstanc
   const app = await createHttpApp({
     logger: deps.logger,
     metrics: deps.metrics,
-    checks: [databaseCheck(sql), migrationsCheck(sql), schemaCheck(sql, 'api')],
-    bodyLimitBytes: config.http.bodyLimitBytes,
+    checks: [databaseCheck(sql), migrationsCheck(sql), schemaCheck(sql, 'api'), ...(deps.redis === undefined ? [] : [redisCheck(deps.redis)])],
+    http: config.http,
   });
+  await app.register(openApiPlugin, { publicBaseUrl: config.publicBaseUrl, version: config.process.version });
+  await app.register(cors, { origin: config.corsOrigins.length === 0 ? false : config.corsOrigins, credentials: false });
+  await app.register(rateLimitPlugin, { limits: config.rateLimit, ...(deps.redis === undefined ? {} : { redis: deps.redis }) });
   await app.register(authPlugin, { sql });
   await app.register(meRoutes, { sql });
   await app.register(meetingRoutes, { sql, clock });

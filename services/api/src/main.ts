@@ -1,4 +1,4 @@
-import { runRole } from '@nudge/service';
+import { connectRedis, runRole } from '@nudge/service';
 import { buildApiApp } from './app.js';
 import { parseEnv } from './env.js';
 
@@ -6,5 +6,10 @@ await runRole({
   service: 'api',
   parse: parseEnv,
   migrateOnStart: (config) => config.runMigrationsOnStart,
-  build: async (context) => ({ app: await buildApiApp(context) }),
+  build: async (context) => {
+    // Loaded only with RATE_LIMIT_STORE=redis: otherwise the api never touches Redis.
+    const redis = context.config.redis === undefined ? undefined : await connectRedis(context.config.redis.url, context.logger, 'rate-limit');
+    const app = await buildApiApp({ ...context, ...(redis === undefined ? {} : { redis }) });
+    return { app, stop: async () => redis?.disconnect() };
+  },
 });

@@ -17,7 +17,7 @@ export async function buildCallsApp(deps: CallsDependencies): Promise<FastifyIns
     logger: deps.logger,
     metrics: deps.metrics,
     checks: [databaseCheck(deps.sql), schemaCheck(deps.sql, 'calls')],
-    bodyLimitBytes: deps.config.http.bodyLimitBytes,
+    http: deps.config.http,
     requestTimeoutMs: 15_000,
   });
 }

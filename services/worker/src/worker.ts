@@ -88,7 +88,7 @@ export async function buildWorker(context: RoleContext<WorkerConfig>, overrides:
     checks.push(schedulerCheck(scheduler, clock, config.scheduler.tickIntervalMs));
   }
 
-  const app = await createHttpApp({ logger, metrics, checks, bodyLimitBytes: 1024 });
+  const app = await createHttpApp({ logger, metrics, checks, http: { ...config.http, bodyLimitBytes: 1024 } });
   return {
     app,
     async start() {

@@ -1,0 +1,35 @@
+import swagger from '@fastify/swagger';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { apiReferencePage, type OpenApiDocument } from './api-reference-page.js';
+
+/**
+ * The OpenAPI description, generated from the same route schemas that validate requests and
+ * serialise responses: `/docs/json`, and `/docs`, a plain page rendered from it (no script,
+ * nothing fetched from elsewhere). Registered before the routes it describes.
+ */
+export const openApiPlugin = fp(
+  async (app: FastifyInstance, options: { publicBaseUrl: string; version: string }) => {
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: {
+          title: 'Nudge API',
+          version: options.version,
+          description: 'Meeting alerts with Web Push and phone escalation. Every error is {"error":{"code","message","details"}}.',
+        },
+        servers: [{ url: options.publicBaseUrl }],
+        components: {
+          securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token from nudge-admin create-org or POST /v1/admin/users' } },
+        },
+        security: [{ bearer: [] }],
+      },
+    });
+    const hidden = { schema: { hide: true } };
+    app.get('/docs/json', hidden, async () => app.swagger());
+    app.get('/docs', hidden, async (_request, reply) =>
+      reply.header('content-type', 'text/html; charset=utf-8').send(apiReferencePage(app.swagger() as unknown as OpenApiDocument)),
+    );
+  },
+  { name: 'nudge-openapi' },
+);
