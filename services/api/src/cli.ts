@@ -4,6 +4,7 @@ import { ConfigError, dbFragment } from '@nudge/config';
 import { createDbClient, runMigrations, verifySchema, type SchemaRole, type Sql } from '@nudge/db';
 import { isE164, isIanaTimeZone, normalizeEmail } from '@nudge/domain';
 import { createLogger } from '@nudge/logger';
+import { listLiveInstances } from './instances/list-instances.js';
 import { createOrganization, EmailTakenError } from './orgs/create-organization.js';
 
 const USAGE = `nudge-admin: administer a Nudge deployment (needs DATABASE_URL)
@@ -14,6 +15,9 @@ const USAGE = `nudge-admin: administer a Nudge deployment (needs DATABASE_URL)
       Applies pending migrations (safe to run from several processes at once).
   nudge-admin verify-schema [--role api|calls|worker]
       Exit 0 when every column the role queries exists; otherwise names each missing one.
+  nudge-admin instances [--max-age-seconds 60]
+      Prints one JSON line per live instance (recent heartbeat): instance, role, version,
+      schedulersEnabled, startedAt, lastBeatAt. scripts/verify_production.sh reads it.
 `;
 
 class UsageError extends Error {}
@@ -95,6 +99,24 @@ async function verifySchemaCommand(args: string[]): Promise<number> {
   return missing.length === 0 ? 0 : 1;
 }
 
+async function instancesCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { 'max-age-seconds': { type: 'string', default: '60' } } });
+  const maxAgeSeconds = Number(values['max-age-seconds']);
+  if (!Number.isInteger(maxAgeSeconds) || maxAgeSeconds < 1) throw new UsageError('--max-age-seconds must be a whole number of seconds, such as 60');
+  const instances = await withDatabase((sql) => listLiveInstances(sql, maxAgeSeconds));
+  for (const row of instances) {
+    print({
+      instance: row.instance_id,
+      role: row.role,
+      version: row.version,
+      schedulersEnabled: row.schedulers_enabled,
+      startedAt: row.started_at.toISOString(),
+      lastBeatAt: row.last_beat_at.toISOString(),
+    });
+  }
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   switch (command) {
@@ -104,6 +126,8 @@ async function main(argv: string[]): Promise<number> {
       return migrateCommand();
     case 'verify-schema':
       return verifySchemaCommand(args);
+    case 'instances':
+      return instancesCommand(args);
     case undefined:
     case 'help':
     case '--help':
