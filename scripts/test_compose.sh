@@ -122,7 +122,7 @@ else
   show <"$WORK/config.log"
 fi
 grep -v '^CREDENTIALS_ENCRYPTION_KEY=' "$DCPROD_ENV_FILE" >"$WORK/env.incomplete"
-expect_failure "config without CREDENTIALS_ENCRYPTION_KEY" "set CREDENTIALS_ENCRYPTION_KEY .*openssl rand" "$WORK/config-missing.log" \
+expect_failure "config without CREDENTIALS_ENCRYPTION_KEY" "set CREDENTIALS_ENCRYPTION_KEY in the env file \(openssl rand -base64 32\)$" "$WORK/config-missing.log" \
   "${COMPOSE[@]}" -f docker-compose.prod.yml --env-file "$WORK/env.incomplete" config -q
 
 if [ "${NUDGE_TEST_OFFICIAL_IMAGES:-0}" != 1 ]; then
