@@ -134,9 +134,9 @@ step "build nudge-api, nudge-calls, nudge-worker"
 t=$SECONDS
 scripts/dcprod.sh build >"$WORK/build.log" 2>&1 || { tail -n 40 "$WORK/build.log"; exit 1; }
 ok "images built in $((SECONDS - t))s"
-# Each rebuild leaves the previous images untagged; drop old ones so a CI machine's disk does
-# not fill up, and keep recent ones, which are the build cache of the next run.
-docker image prune -f --filter until=72h >/dev/null
+# Each rebuild leaves the previous Nudge images untagged; drop old ones so a CI machine's disk
+# does not fill up, and keep recent ones, which are the build cache of the next run.
+docker image prune -f --filter until=72h --filter label=org.opencontainers.image.vendor=Nudge >/dev/null
 docker image inspect -f '{{index .Config.Labels "org.opencontainers.image.title"}} user={{.Config.User}} cmd={{json .Config.Cmd}} health={{json .Config.Healthcheck.Test}}' \
   "nudge-api:$TAG" "nudge-calls:$TAG" "nudge-worker:$TAG" | show
 
