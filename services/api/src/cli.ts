@@ -6,6 +6,7 @@ import { createDbClient, runMigrations, verifySchema, type SchemaRole, type Sql 
 import { isE164, isIanaTimeZone, normalizeEmail } from '@nudge/domain';
 import { createLogger } from '@nudge/logger';
 import { deploymentHealth } from './admin/deployment-health.js';
+import { listLiveInstances } from './instances/list-instances.js';
 import { createOrganization, EmailTakenError } from './orgs/create-organization.js';
 
 const USAGE = `nudge-admin: administer a Nudge deployment (needs DATABASE_URL)
@@ -21,6 +22,9 @@ const USAGE = `nudge-admin: administer a Nudge deployment (needs DATABASE_URL)
   nudge-admin health [--stale-after-seconds 300]
       Exit 0 when every instance in service_heartbeats beat recently and a worker runs the
       schedulers; otherwise exit 1 and name each stale instance. For external monitors.
+  nudge-admin instances [--max-age-seconds 60]
+      Prints one JSON line per live instance (recent heartbeat): instance, role, version,
+      schedulersEnabled, startedAt, lastBeatAt. scripts/verify_production.sh reads it.
 `;
 
 class UsageError extends Error {}
@@ -119,6 +123,24 @@ async function healthCommand(args: string[]): Promise<number> {
   return health.ok ? 0 : 1;
 }
 
+async function instancesCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { 'max-age-seconds': { type: 'string', default: '60' } } });
+  const maxAgeSeconds = Number(values['max-age-seconds']);
+  if (!Number.isInteger(maxAgeSeconds) || maxAgeSeconds < 1) throw new UsageError('--max-age-seconds must be a whole number of seconds, such as 60');
+  const instances = await withDatabase((sql) => listLiveInstances(sql, maxAgeSeconds));
+  for (const row of instances) {
+    print({
+      instance: row.instance_id,
+      role: row.role,
+      version: row.version,
+      schedulersEnabled: row.schedulers_enabled,
+      startedAt: row.started_at.toISOString(),
+      lastBeatAt: row.last_beat_at.toISOString(),
+    });
+  }
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   switch (command) {
@@ -132,6 +154,8 @@ async function main(argv: string[]): Promise<number> {
       return vapidKeysCommand();
     case 'health':
       return healthCommand(args);
+    case 'instances':
+      return instancesCommand(args);
     case undefined:
     case 'help':
     case '--help':

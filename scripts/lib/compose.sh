@@ -1,0 +1,134 @@
+# shellcheck shell=bash disable=SC2034  # variables here are read by the scripts that source it
+# Shared by dcprod.sh and verify_production.sh: how to call docker compose for the production
+# file, and how to find the project's containers. Containers are found by compose's labels,
+# which docker compose (v2) and docker-compose (v1) both set, whatever they name containers.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+COMPOSE_FILE="$ROOT/docker-compose.prod.yml"
+PROJECT="${DCPROD_PROJECT:-nudge}"
+ENV_FILE="${DCPROD_ENV_FILE:-$ROOT/.env.prod}"
+PROFILES=()
+COMPOSE=()
+BASE=()
+
+die() {
+  printf '%s: %s\n' "$(basename "$0" .sh)" "$*" >&2
+  exit 1
+}
+
+# Handles --env-file / --profile; returns 1 for any other argument.
+# Sets SHIFT_BY to the number of arguments consumed.
+parse_common_option() {
+  SHIFT_BY=1
+  case "$1" in
+    --env-file) [ $# -ge 2 ] || die "--env-file needs a file"; ENV_FILE="$2"; SHIFT_BY=2 ;;
+    --env-file=*) ENV_FILE="${1#*=}" ;;
+    --profile) [ $# -ge 2 ] || die "--profile needs a name"; PROFILES+=("$2"); SHIFT_BY=2 ;;
+    --profile=*) PROFILES+=("${1#*=}") ;;
+    *) return 1 ;;
+  esac
+}
+
+# Resolves the env file, reads profiles from COMPOSE_PROFILES, picks the compose command.
+setup_compose() {
+  case "$ENV_FILE" in /*) ;; *) ENV_FILE="$PWD/$ENV_FILE" ;; esac
+  [ -f "$ENV_FILE" ] || die "env file $ENV_FILE not found: copy .env.prod.example to .env.prod and fill it in (or pass --env-file FILE)"
+  collect_profiles
+  detect_compose
+}
+
+# `docker compose` (v2 plugin) where it exists, else the standalone docker-compose.
+detect_compose() {
+  if [ -n "${DCPROD_COMPOSE:-}" ]; then
+    read -r -a COMPOSE <<<"$DCPROD_COMPOSE"
+  elif docker compose version >/dev/null 2>&1; then
+    COMPOSE=(docker compose)
+  elif command -v docker-compose >/dev/null 2>&1; then
+    COMPOSE=(docker-compose)
+  else
+    die "neither 'docker compose' nor 'docker-compose' is installed (install the Docker Compose plugin or docker-compose)"
+  fi
+}
+
+profile_active() {
+  local p
+  for p in "${PROFILES[@]}"; do [ "$p" = "$1" ] && return 0; done
+  return 1
+}
+
+# Profiles also come from COMPOSE_PROFILES, in the environment or the env file.
+collect_profiles() {
+  local from_env="${COMPOSE_PROFILES:-}" p extra=()
+  if [ -z "$from_env" ] && [ -f "$ENV_FILE" ]; then
+    from_env="$(sed -n 's/^COMPOSE_PROFILES=//p' "$ENV_FILE" | tail -n 1 | tr -d "\"'")"
+  fi
+  IFS=',' read -r -a extra <<<"$from_env"
+  for p in "${extra[@]}"; do
+    [ -n "$p" ] && ! profile_active "$p" && PROFILES+=("$p")
+  done
+  return 0
+}
+
+# Fills BASE with the compose command line for the current profiles.
+base_command() {
+  local p
+  BASE=("${COMPOSE[@]}" -p "$PROJECT" -f "$COMPOSE_FILE" --env-file "$ENV_FILE")
+  for p in "${PROFILES[@]}"; do BASE+=(--profile "$p"); done
+}
+
+compose() {
+  base_command
+  "${BASE[@]}" "$@"
+}
+
+expected_services() {
+  local services=(api calls worker redis)
+  profile_active with-db && services+=(postgres)
+  printf '%s\n' "${services[@]}"
+}
+
+# Container ids of a service, stopped ones included.
+containers_of() {
+  docker ps -a -q --filter "label=com.docker.compose.project=$PROJECT" --filter "label=com.docker.compose.service=$1"
+}
+
+running_container_of() {
+  docker ps -q --filter status=running --filter "label=com.docker.compose.project=$PROJECT" --filter "label=com.docker.compose.service=$1" | head -n 1
+}
+
+legacy_containers() {
+  docker ps -q --filter "label=com.docker.compose.project=$PROJECT" --filter "label=nudge.legacy=true"
+}
+
+# "running healthy", "running starting", "restarting unhealthy", "exited none", ...
+container_state() {
+  docker inspect -f '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' "$1" 2>/dev/null || echo "gone none"
+}
+
+container_name() {
+  docker inspect -f '{{.Name}}' "$1" 2>/dev/null | sed 's#^/##'
+}
+
+last_probe_output() {
+  docker inspect -f '{{if .State.Health}}{{range .State.Health.Log}}{{.Output}}{{end}}{{end}}' "$1" 2>/dev/null \
+    | grep -v '^[[:space:]]*$' | tail -n 1 | cut -c1-400
+}
+
+# One line per container of the listed services that is missing, stopped or not healthy.
+health_problems() {
+  local svc id state ids
+  for svc in "$@"; do
+    ids="$(containers_of "$svc")"
+    if [ -z "$ids" ]; then
+      echo "$svc: no container"
+      continue
+    fi
+    for id in $ids; do
+      state="$(container_state "$id")"
+      case "$state" in
+        "running healthy" | "running none") ;;
+        *) echo "$svc: $(container_name "$id") is ${state% none}" ;;
+      esac
+    done
+  done
+}
