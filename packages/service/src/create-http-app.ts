@@ -7,6 +7,7 @@ import addFormats from 'ajv-formats';
 import type { Logger } from '@nudge/logger';
 import { errorHandlerPlugin } from './error-handler.js';
 import { metricsPlugin, type Metrics } from './metrics.js';
+import { openApiPlugin, type OpenApiOptions } from './openapi.js';
 import { healthPlugin, type ReadinessCheck } from './readiness.js';
 
 export interface HttpAppOptions {
@@ -16,6 +17,22 @@ export interface HttpAppOptions {
   checks: readonly ReadinessCheck[];
   http: Pick<HttpConfig, 'bodyLimitBytes' | 'trustProxy'>;
   requestTimeoutMs?: number;
+  /** Serve an OpenAPI description of every route at /docs/json (and a page at /docs). */
+  docs?: OpenApiOptions;
+}
+
+/** A registered route, as tests and the OpenAPI check see it. */
+export interface RouteRecord {
+  method: string;
+  url: string;
+  schema: { body?: unknown; querystring?: unknown; params?: unknown; response?: Record<string, unknown> } | undefined;
+  hidden: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeInventory: readonly RouteRecord[];
+  }
 }
 
 /** Clients and proxies may send their own request id; it is echoed back and in every log line of the request. */
@@ -60,10 +77,19 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     },
   });
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema));
+  const inventory: RouteRecord[] = [];
+  app.decorate('routeInventory', inventory);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') inventory.push({ method, url: route.url, schema: route.schema as RouteRecord['schema'], hidden: (route.schema as { hide?: boolean } | undefined)?.hide === true });
+    }
+  });
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
   });
   await app.register(helmet, { global: true });
+  // Before any route, so that every route is described.
+  if (options.docs !== undefined) await app.register(openApiPlugin, options.docs);
   await app.register(errorHandlerPlugin);
   await app.register(metricsPlugin, { metrics: options.metrics });
   await app.register(healthPlugin, { checks: options.checks });

@@ -1,4 +1,4 @@
-export { createHttpApp, REQUEST_ID_HEADER, type HttpAppOptions } from './create-http-app.js';
+export { createHttpApp, REQUEST_ID_HEADER, type HttpAppOptions, type RouteRecord } from './create-http-app.js';
 export { errorBody, errorHandlerPlugin, type ErrorBody } from './error-handler.js';
 export { startHeartbeat, type Heartbeat, type HeartbeatOptions } from './heartbeat.js';
 export { badRequest, conflict, forbidden, HttpError, notFound, unauthorized } from './http-error.js';
@@ -16,3 +16,4 @@ export {
 } from './readiness.js';
 export { connectRedis, redisCheck, type Redis } from './redis.js';
 export { runRole, type RoleContext, type RoleDefinition, type RoleInstance } from './run-role.js';
+export type { OpenApiOptions } from './openapi.js';

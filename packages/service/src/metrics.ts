@@ -33,7 +33,7 @@ export const metricsPlugin = fp(
         reply.elapsedTime / 1000,
       );
     });
-    app.get('/metrics', async (_request, reply) => {
+    app.get('/metrics', { schema: { summary: 'Prometheus metrics (text exposition format)', response: { 200: { type: 'string' } } } }, async (_request, reply) => {
       reply.header('content-type', registry.contentType);
       return registry.metrics();
     });

@@ -86,8 +86,24 @@ export function migrationsCheck(sql: Sql): ReadinessCheck {
 /** `/health/live` answers while the process runs; `/health/ready` only when every check passes. */
 export const healthPlugin = fp(
   async (app: FastifyInstance, options: { checks: readonly ReadinessCheck[] }) => {
-    app.get('/health/live', async () => ({ status: 'ok' }));
-    app.get('/health/ready', async (_request, reply) => {
+    app.get('/health/live', { schema: { summary: 'The process runs', response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } } }, async () => ({
+      status: 'ok',
+    }));
+    const report = {
+      type: 'object',
+      properties: {
+        status: { type: 'string', enum: ['ready', 'not_ready'] },
+        reasons: { type: 'array', items: { type: 'string' } },
+        checks: {
+          type: 'object',
+          additionalProperties: {
+            type: 'object',
+            properties: { ok: { type: 'boolean' }, ms: { type: 'number' }, reasons: { type: 'array', items: { type: 'string' } } },
+          },
+        },
+      },
+    } as const;
+    app.get('/health/ready', { schema: { summary: 'Every dependency answers and the schema is current', response: { 200: report, 503: report } } }, async (_request, reply) => {
       const report = await checkReadiness(options.checks);
       return reply
         .status(report.ready ? 200 : 503)

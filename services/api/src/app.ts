@@ -6,7 +6,6 @@ import type { Logger } from '@nudge/logger';
 import { createHttpApp, databaseCheck, migrationsCheck, redisCheck, schemaCheck, type Metrics, type Redis } from '@nudge/service';
 import cors from '@fastify/cors';
 import { authPlugin } from './plugins/auth.js';
-import { openApiPlugin } from './plugins/openapi.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { alertRoutes } from './routes/alerts/index.js';
 import { checkinRoutes } from './routes/checkin/index.js';
@@ -34,8 +33,13 @@ export async function buildApiApp(deps: ApiDependencies): Promise<FastifyInstanc
     metrics: deps.metrics,
     checks: [databaseCheck(sql), migrationsCheck(sql), schemaCheck(sql, 'api'), ...(deps.redis === undefined ? [] : [redisCheck(deps.redis)])],
     http: config.http,
+    docs: {
+      title: 'Nudge API',
+      description: 'Meeting alerts with Web Push and phone escalation. Every error is {"error":{"code","message","details"}}.',
+      version: config.process.version,
+      publicBaseUrl: config.publicBaseUrl,
+    },
   });
-  await app.register(openApiPlugin, { publicBaseUrl: config.publicBaseUrl, version: config.process.version });
   await app.register(cors, { origin: config.corsOrigins.length === 0 ? false : config.corsOrigins, credentials: false });
   await app.register(rateLimitPlugin, { limits: config.rateLimit, ...(deps.redis === undefined ? {} : { redis: deps.redis }) });
   await app.register(authPlugin, { sql });

@@ -5,6 +5,8 @@ import type { Clock } from '@nudge/domain';
 import { checkinPage, formatStart } from './page.js';
 
 const tokenParams = { type: 'object', required: ['token'], properties: { token: { type: 'string', maxLength: 128 } } } as const;
+const html = { type: 'string', description: 'an HTML page' } as const;
+const pageResponses = { 200: html, 404: html, 409: html } as const;
 
 function sendPage(reply: FastifyReply, status: number, html: string) {
   return reply.status(status).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
@@ -23,7 +25,7 @@ const notFoundPage = checkinPage({
 export async function checkinRoutes(app: FastifyInstance, options: { sql: Sql; clock: Clock }): Promise<void> {
   const { sql, clock } = options;
 
-  app.get<{ Params: { token: string } }>('/checkin/:token', { schema: { params: tokenParams } }, async (request, reply) => {
+  app.get<{ Params: { token: string } }>('/checkin/:token', { schema: { params: tokenParams, response: pageResponses } }, async (request, reply) => {
     const checkin = await findCheckin(sql, request.params.token, clock.now());
     if (checkin === undefined) return sendPage(reply, 404, notFoundPage);
     const when = formatStart(checkin.starts_at, checkin.timezone);
@@ -42,7 +44,7 @@ export async function checkinRoutes(app: FastifyInstance, options: { sql: Sql; c
     );
   });
 
-  app.post<{ Params: { token: string } }>('/checkin/:token', { schema: { params: tokenParams } }, async (request, reply) => {
+  app.post<{ Params: { token: string } }>('/checkin/:token', { schema: { params: tokenParams, response: pageResponses } }, async (request, reply) => {
     const now = clock.now();
     const checkin = await findCheckin(sql, request.params.token, now);
     if (checkin === undefined) return sendPage(reply, 404, notFoundPage);

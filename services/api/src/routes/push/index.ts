@@ -80,7 +80,7 @@ export async function pushRoutes(app: FastifyInstance, options: { sql: Sql; push
 
     member.delete<{ Params: { id: string } }>(
       '/v1/push/subscriptions/:id',
-      { schema: { params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } } } } },
+      { schema: { params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } } }, response: { 204: { type: 'null' }, ...errorResponses } } },
       async (request, reply) => {
         const rows = await sql`
           update push_subscriptions set is_active = false, deactivated_at = now(), deactivation_reason = 'removed by the user'

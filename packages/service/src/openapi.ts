@@ -3,21 +3,24 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { apiReferencePage, type OpenApiDocument } from './api-reference-page.js';
 
+export interface OpenApiOptions {
+  title: string;
+  description: string;
+  version: string;
+  publicBaseUrl: string;
+}
+
 /**
  * The OpenAPI description, generated from the same route schemas that validate requests and
  * serialise responses: `/docs/json`, and `/docs`, a plain page rendered from it (no script,
  * nothing fetched from elsewhere). Registered before the routes it describes.
  */
 export const openApiPlugin = fp(
-  async (app: FastifyInstance, options: { publicBaseUrl: string; version: string }) => {
+  async (app: FastifyInstance, options: OpenApiOptions) => {
     await app.register(swagger, {
       openapi: {
         openapi: '3.1.0',
-        info: {
-          title: 'Nudge API',
-          version: options.version,
-          description: 'Meeting alerts with Web Push and phone escalation. Every error is {"error":{"code","message","details"}}.',
-        },
+        info: { title: options.title, version: options.version, description: options.description },
         servers: [{ url: options.publicBaseUrl }],
         components: {
           securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token from nudge-admin create-org or POST /v1/admin/users' } },
