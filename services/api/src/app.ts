@@ -14,6 +14,7 @@ import { meRoutes } from './routes/me/index.js';
 import { meetingRoutes } from './routes/meetings/index.js';
 import { pushRoutes } from './routes/push/index.js';
 import { ruleRoutes } from './routes/rules/index.js';
+import { userAdminRoutes } from './routes/users/index.js';
 
 export interface ApiDependencies {
   config: ApiConfig;
@@ -51,6 +52,7 @@ export async function buildApiApp(deps: ApiDependencies): Promise<FastifyInstanc
     await app.register(pushRoutes, { sql, push: config.push });
   }
   if (config.flags.checkin) await app.register(checkinRoutes, { sql, clock });
+  await app.register(userAdminRoutes, { sql });
   await app.register(operatorRoutes, { sql, clock });
   return app;
 }
