@@ -1,0 +1,53 @@
+import { applyAlertEvent, planAlerts } from '@nudge/alerts';
+import { insertMeeting, type TestDatabase } from '@nudge/testkit';
+import { createOrganization } from '../orgs/create-organization.js';
+import { createUser } from '../orgs/create-user.js';
+
+/** Routes anyone may call: health, metrics, docs, check-in links, the VAPID key, OAuth's return. */
+export const PUBLIC_ROUTES = new Set([
+  'GET /health/live',
+  'GET /health/ready',
+  'GET /metrics',
+  'GET /checkin/:token',
+  'POST /checkin/:token',
+  'GET /v1/push/vapid-public-key',
+  'GET /v1/calendar/google/callback',
+]);
+
+export const isOperatorRoute = (url: string) => /^\/v1\/admin\/(schedules|job-runs|instances)/.test(url);
+export const isAdminRoute = (url: string) => url.startsWith('/v1/admin/users');
+
+/**
+ * Two organisations and the people the isolation and fuzz tests act as. The first organisation
+ * of the database (its admin an operator) is created first, so the others are plain.
+ */
+export async function seedTenants(db: TestDatabase) {
+  const org = (name: string, operator = false) =>
+    createOrganization(db.sql, { orgName: name, email: `${name.toLowerCase()}@${name.toLowerCase()}.test`, name, phoneE164: '+15005550006', timezone: 'UTC', operator });
+  const operator = await org('Operators', true);
+  const victim = await org('Victim');
+  const intruder = await org('Intruder');
+  const member = await createUser(db.sql, { orgId: intruder.orgId, email: 'member@intruder.test', name: 'Member', phoneE164: null, timezone: 'UTC', role: 'member' });
+  const revoked = await createUser(db.sql, { orgId: intruder.orgId, email: 'gone@intruder.test', name: 'Gone', phoneE164: null, timezone: 'UTC', role: 'member' });
+  await db.sql`update api_tokens set revoked_at = now() where user_id = ${revoked.user.id}`;
+
+  // The victim's data, which no one else may see or change.
+  const meetingId = await insertMeeting(db.sql, victim.userId, { startsAt: new Date(Date.now() + 3_600_000), title: 'Victim secret meeting' });
+  await planAlerts(db.sql, [meetingId], new Date());
+  const [alert] = await db.sql<{ id: string }[]>`select id from alerts where meeting_id = ${meetingId}`;
+  await applyAlertEvent(db.sql, { alertId: alert!.id, event: 'notify', kind: 'notified' });
+  const [subscription] = await db.sql<{ id: string }[]>`
+    insert into push_subscriptions (user_id, endpoint, p256dh, auth)
+    values (${victim.userId}, 'https://push.example.test/victim', 'BAAA', 'AAAA') returning id`;
+  const [schedule] = await db.sql<{ id: string }[]>`select id from job_schedules order by id limit 1`;
+
+  /** A victim's resource id for each kind of path parameter. */
+  const params: Record<string, string> = {
+    '/v1/alerts/:id': alert!.id,
+    '/v1/alerts/:id/ack': alert!.id,
+    '/v1/push/subscriptions/:id': subscription!.id,
+  };
+  const fillPath = (url: string) =>
+    Object.hasOwn(params, url) ? url.replace(':id', params[url]!) : url.replace(/:id\b/, schedule?.id ?? 'calendar-sync').replace(/:(\w+)/g, 'x');
+  return { operator, victim, intruder, memberToken: member.token, revokedToken: revoked.token, alertId: alert!.id, fillPath, secrets: ['Victim secret meeting', 'victim@victim.test', victim.token] };
+}
