@@ -6,6 +6,7 @@ import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { Logger } from '@nudge/logger';
 import { errorHandlerPlugin } from './error-handler.js';
+import { HttpError } from './http-error.js';
 import { metricsPlugin, type Metrics } from './metrics.js';
 import { openApiPlugin, type OpenApiOptions } from './openapi.js';
 import { healthPlugin, type ReadinessCheck } from './readiness.js';
@@ -50,6 +51,16 @@ function createAjv(coerceTypes: false | 'array'): Ajv {
 const strictAjv = createAjv(false);
 const coercingAjv = createAjv('array');
 
+/** NUL cannot be stored in Postgres text and is never meaningful input: refuse it at the edge. */
+function containsNul(value: unknown, depth: number): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (depth > 64 || value === null || typeof value !== 'object') return false;
+  for (const [key, inner] of Object.entries(value)) {
+    if (key.includes('\u0000') || containsNul(inner, depth + 1)) return true;
+  }
+  return false;
+}
+
 /** A hop count is expressed as fastify's trust function: the closest `hops` proxies are believed. */
 function trustProxy(setting: HttpConfig['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
   return typeof setting === 'number' ? (_address: string, hop: number) => hop < setting : setting;
@@ -91,6 +102,11 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   // Before any route, so that every route is described.
   if (options.docs !== undefined) await app.register(openApiPlugin, options.docs);
   await app.register(errorHandlerPlugin);
+  app.addHook('preValidation', async (request) => {
+    for (const [part, value] of [['params', request.params], ['querystring', request.query], ['body', request.body]] as const) {
+      if (containsNul(value, 0)) throw new HttpError(400, 'validation_failed', `${part} must not contain NUL characters`);
+    }
+  });
   await app.register(metricsPlugin, { metrics: options.metrics });
   await app.register(healthPlugin, { checks: options.checks });
   return app;

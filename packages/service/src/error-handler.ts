@@ -48,6 +48,11 @@ export const errorHandlerPlugin = fp(
       if (error.validation !== undefined) {
         return reply.status(400).send(errorBody('validation_failed', error.message, validationDetails(error)));
       }
+      // Postgres "data exception" (class 22): a value the client sent that the column cannot take.
+      if (typeof error.code === 'string' && /^22[0-9A-Z]{3}$/.test(error.code) && (error as { severity?: string }).severity !== undefined) {
+        request.log.info({ event: 'http.request.invalid_value', pg_code: error.code }, 'a value did not fit its column');
+        return reply.status(400).send(errorBody('invalid_value', 'a value in the request is not valid for its field'));
+      }
       const status = error.statusCode ?? 500;
       if (status >= 400 && status < 500) {
         const code = error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError ? 'invalid_json' : CODE_BY_STATUS[status] ?? 'bad_request';
