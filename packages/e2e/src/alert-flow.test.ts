@@ -21,6 +21,7 @@ describe('an alert from meeting to check-in', () => {
   let worker: RoleProcess;
   let base: string;
   let token: string;
+  let checkinToken = 'not-yet';
   const env = roleEnv('postgres://set-below@127.0.0.1/x');
 
   beforeAll(async () => {
@@ -77,5 +78,32 @@ describe('an alert from meeting to check-in', () => {
     const { body: alert } = await call(`/v1/alerts/${payload.alert_id}`);
     expect(alert).toMatchObject({ state: 'acknowledged', acknowledged_via: 'push' });
     expect((alert.timeline as { kind: string }[]).map((e) => e.kind)).toEqual(['created', 'notified', 'pushed', 'acknowledged']);
+    checkinToken = payload.checkin_url.split('/').at(-1)!;
+  });
+
+  it('leaves no token, key or phone number in plain text in any table or log line where it must not be', async () => {
+    const phone = '+4915112345678';
+    expect((await call('/v1/me', { method: 'PATCH', body: JSON.stringify({ phone_e164: phone }) })).status).toBe(200);
+    const member = await call('/v1/admin/users', { method: 'POST', body: JSON.stringify({ email: 'bea@example.test', name: 'Bea', phone_e164: '+15005550199' }) });
+    const memberToken = (member.body as { token: string }).token;
+    expect((await fetch(`${base}/v1/me`, { headers: { authorization: `Bearer ${memberToken}` } })).status).toBe(200);
+
+    const secrets = { token, memberToken, checkinToken, vapidPrivateKey: env.VAPID_PRIVATE_KEY!, credentialsKey: env.CREDENTIALS_ENCRYPTION_KEY! };
+    const tables = await db.sql<{ table_name: string }[]>`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`;
+    expect(tables.length).toBeGreaterThan(15);
+    for (const { table_name } of tables) {
+      const rows = await db.sql.unsafe(`select row_to_json(t)::text as row from "${table_name}" t`);
+      const dump = rows.map((r) => r.row as string).join('\n');
+      for (const [name, secret] of Object.entries(secrets)) expect({ table_name, name, found: dump.includes(secret) }).toEqual({ table_name, name, found: false });
+      // Phone numbers belong to users alone.
+      if (table_name !== 'users') expect({ table_name, phone: dump.includes(phone) || dump.includes('+15005550199') }).toEqual({ table_name, phone: false });
+    }
+
+    const logs = [...api.lines, ...worker.lines].map((line) => JSON.stringify(line)).join('\n') + [...api.rawOutput, ...worker.rawOutput].join('\n');
+    expect(logs.length).toBeGreaterThan(500);
+    for (const [name, secret] of Object.entries(secrets)) expect({ name, found: logs.includes(secret) }).toEqual({ name, found: false });
+    expect(logs).not.toMatch(/Bearer\s+nudge_/);
+    expect(logs).not.toContain(phone);
+    expect(logs).not.toContain('+15005550199');
   });
 });
