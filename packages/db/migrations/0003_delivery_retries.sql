@@ -3,3 +3,5 @@
 alter table deliveries add column not_before timestamptz not null default now();
 create index deliveries_pending_due_idx on deliveries (not_before) where status = 'pending';
 create index deliveries_alert_idx on deliveries (alert_id);
+-- Alerts by state over a window of due times (the worker's metrics).
+create index alerts_due_at_idx on alerts (due_at);

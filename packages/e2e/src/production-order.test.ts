@@ -79,6 +79,10 @@ describe('the three roles started in production order', () => {
       expect(response.status).toBe(200);
       expect(await response.text()).toMatch(/^nudge_http_request_duration_seconds_bucket\{.*route="\/health\/ready"/m);
     }
+    const worker = await (await fetch(`http://127.0.0.1:${ports.worker}/metrics`)).text();
+    expect(worker).toMatch(/^nudge_alerts\{state="scheduled",role="worker"\} 0$/m);
+    expect(worker).toContain('# TYPE nudge_schedule_lateness_seconds histogram');
+    expect(worker).toContain('# TYPE nudge_push_deliveries_total counter');
   });
 
   it('SIGTERM stops each role with exit code 0 within SHUTDOWN_TIMEOUT_MS and removes its heartbeat', async () => {

@@ -14,6 +14,7 @@ import {
 import { Counter } from 'prom-client';
 import { Dispatcher } from './dispatcher/dispatcher.js';
 import { VapidHeaders } from './dispatcher/vapid-headers.js';
+import { registerAlertStateGauge } from './metrics/alert-states.js';
 import { nudgeJobs } from './jobs/index.js';
 import { ScheduleManager } from './schedules/schedule-manager.js';
 import type { ScheduledJob } from './schedules/scheduled-job.js';
@@ -44,6 +45,7 @@ export async function buildWorker(context: RoleContext<WorkerConfig>, overrides:
 
   let dispatcher: Dispatcher | undefined;
   if (config.push !== undefined) {
+    registerAlertStateGauge(metrics.registry, sql);
     dispatcher = new Dispatcher({
       sql,
       logger,

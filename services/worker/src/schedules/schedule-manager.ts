@@ -193,7 +193,8 @@ export class ScheduleManager {
     for (const run of runs) {
       summary.claimed += 1;
       this.options.metrics?.count('claimed', run.scheduleId);
-      logger.info(
+      this.options.metrics?.lateness(run.scheduleId, now.getTime() - run.slot.getTime());
+      logger.debug(
         { event: 'schedule.claimed', schedule: run.scheduleId, run_id: run.runId, scheduled_for: run.slot, late_ms: now.getTime() - run.slot.getTime() },
         `claimed ${run.scheduleId} for ${run.slot.toISOString()}`,
       );
