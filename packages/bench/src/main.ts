@@ -4,6 +4,7 @@
  * is not a timed test.
  */
 import { prepareTemplateDatabase } from '@nudge/testkit';
+import { abuseLoad } from './abuse.bench.js';
 import { apiStartAndThroughput } from './api.bench.js';
 import { dispatchBurst } from './dispatch.bench.js';
 import * as schedules from './schedules.bench.js';
@@ -12,6 +13,7 @@ const benches: Record<string, () => Promise<void>> = {
   api: apiStartAndThroughput,
   schedules: schedules.run,
   dispatch: dispatchBurst,
+  abuse: abuseLoad,
 };
 
 const wanted = process.argv.slice(2);

@@ -32,7 +32,7 @@ describe('the three roles started in production order', () => {
 
   it('the api migrates the empty database and becomes ready', async () => {
     api = start('api', { PORT: String(ports.api), RUN_MIGRATIONS_ON_START: '1' });
-    await waitForHttpOk(`http://127.0.0.1:${ports.api}/health/ready`, 20_000, api.exited);
+    await waitForHttpOk(`http://127.0.0.1:${ports.api}/health/ready`, 45_000, api.exited);
     expect(api.events('db.migration.applied').map((l) => l.migration)).toContain('0001_initial');
     const order = ['config.flags', 'schedulers.disabled', 'db.migrations.completed', 'process.started'].map((event) =>
       api.lines.findIndex((line) => line.event === event),
@@ -47,8 +47,8 @@ describe('the three roles started in production order', () => {
     worker = start('worker', { HEALTH_PORT: String(ports.worker), ENABLE_SCHEDULERS: 'true' });
     calls = start('calls', { PORT: String(ports.calls) });
     await Promise.all([
-      waitForHttpOk(`http://127.0.0.1:${ports.worker}/health/ready`, 20_000, worker.exited),
-      waitForHttpOk(`http://127.0.0.1:${ports.calls}/health/ready`, 20_000, calls.exited),
+      waitForHttpOk(`http://127.0.0.1:${ports.worker}/health/ready`, 45_000, worker.exited),
+      waitForHttpOk(`http://127.0.0.1:${ports.calls}/health/ready`, 45_000, calls.exited),
     ]);
     expect(worker.events('schedulers.enabled')).toHaveLength(1);
     expect(worker.events('schedulers.enabled')[0]?.msg).toBe('Schedulers ENABLED for service: worker');
@@ -110,7 +110,7 @@ describe('a role started before the schema exists', () => {
   it('stays not ready, naming each missing column and the migration that adds it', async () => {
     const port = await freePort();
     calls = RoleProcess.start('calls', roleEnv(db.url, { PORT: String(port) }));
-    await waitForHttpOk(`http://127.0.0.1:${port}/health/live`, 20_000, calls.exited);
+    await waitForHttpOk(`http://127.0.0.1:${port}/health/live`, 45_000, calls.exited);
     const response = await fetch(`http://127.0.0.1:${port}/health/ready`);
     expect(response.status).toBe(503);
     const body = (await response.json()) as { status: string; reasons: string[] };

@@ -5,6 +5,7 @@ import type { Clock } from '@nudge/domain';
 import type { Logger } from '@nudge/logger';
 import { createHttpApp, databaseCheck, migrationsCheck, redisCheck, schemaCheck, type Metrics, type Redis } from '@nudge/service';
 import cors from '@fastify/cors';
+import { KnownTokens } from './auth/known-tokens.js';
 import { authPlugin } from './plugins/auth.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { alertRoutes } from './routes/alerts/index.js';
@@ -42,8 +43,9 @@ export async function buildApiApp(deps: ApiDependencies): Promise<FastifyInstanc
     },
   });
   await app.register(cors, { origin: config.corsOrigins.length === 0 ? false : config.corsOrigins, credentials: false });
-  await app.register(rateLimitPlugin, { limits: config.rateLimit, ...(deps.redis === undefined ? {} : { redis: deps.redis }) });
-  await app.register(authPlugin, { sql });
+  const knownTokens = new KnownTokens();
+  await app.register(rateLimitPlugin, { limits: config.rateLimit, knownTokens, ...(deps.redis === undefined ? {} : { redis: deps.redis }) });
+  await app.register(authPlugin, { sql, knownTokens });
   await app.register(meRoutes, { sql });
   await app.register(meetingRoutes, { sql, clock });
   if (config.push !== undefined) {

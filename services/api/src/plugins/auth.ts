@@ -2,7 +2,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Sql } from '@nudge/db';
 import { forbidden, unauthorized } from '@nudge/service';
+import { hashApiToken } from '../auth/api-token.js';
 import { findCallerByToken, type Caller } from '../auth/caller.js';
+import type { KnownTokens } from '../auth/known-tokens.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -23,7 +25,7 @@ export function callerOf(request: FastifyRequest): Caller {
  * valid token), `requireAdmin` (organisation admins) or `requireOperator` (deployment operators).
  */
 export const authPlugin = fp(
-  async (app: FastifyInstance, options: { sql: Sql }) => {
+  async (app: FastifyInstance, options: { sql: Sql; knownTokens: KnownTokens }) => {
     app.decorateRequest('caller', null);
     app.decorate('requireCaller', async (request: FastifyRequest) => {
       const header = request.headers.authorization;
@@ -32,6 +34,7 @@ export const authPlugin = fp(
       if (token === undefined) throw unauthorized('the Authorization header must be "Bearer <token>"');
       const caller = await findCallerByToken(options.sql, token);
       if (caller === undefined) throw unauthorized('the token is unknown or revoked');
+      options.knownTokens.remember(hashApiToken(token));
       request.caller = caller;
     });
     app.decorate('requireAdmin', async (request: FastifyRequest) => {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { parseApiConfig } from '@nudge/config';
 import type { Clock } from '@nudge/domain';
-import { createMetrics } from '@nudge/service';
+import { createMetrics, type Redis } from '@nudge/service';
 import { capturingLogger, roleEnv, type TestDatabase } from '@nudge/testkit';
 import { buildApiApp } from '../app.js';
 import { createOrganization } from '../orgs/create-organization.js';
@@ -24,10 +24,17 @@ export interface ApiUnderTest {
   close(): Promise<void>;
 }
 
-export async function startApi(db: TestDatabase, options: { clock?: Clock; env?: Record<string, string> } = {}): Promise<ApiUnderTest> {
+export async function startApi(db: TestDatabase, options: { clock?: Clock; env?: Record<string, string>; redis?: Redis } = {}): Promise<ApiUnderTest> {
   const { logger, lines } = capturingLogger('api');
   const clock = options.clock ?? { now: () => new Date() };
-  const app = await buildApiApp({ config: parseApiConfig(roleEnv(db.url, options.env)), clock, sql: db.sql, logger, metrics: createMetrics('api') });
+  const app = await buildApiApp({
+    config: parseApiConfig(roleEnv(db.url, options.env)),
+    clock,
+    sql: db.sql,
+    logger,
+    metrics: createMetrics('api'),
+    ...(options.redis === undefined ? {} : { redis: options.redis }),
+  });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
     app,
