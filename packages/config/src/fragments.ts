@@ -307,3 +307,22 @@ export function rateLimitFragment(env: Env): RateLimitConfig {
     perAddress: readInt(env, 'RATE_LIMIT_PER_ADDRESS_PER_MINUTE', { default: 120, min: 1, max: 1_000_000, example: '120' }),
   };
 }
+
+export interface OpsConfig {
+  /** Errors go to Sentry when set; nothing about Sentry loads otherwise. */
+  sentryDsn: string | undefined;
+  sentryEnvironment: string;
+  /** Critical conditions post to this Slack incoming webhook when set. */
+  slackWebhookUrl: string | undefined;
+}
+
+export function opsFragment(env: Env): OpsConfig {
+  const dsn = readRaw(env, 'SENTRY_DSN');
+  const slack = readRaw(env, 'OPS_SLACK_WEBHOOK_URL');
+  return {
+    sentryDsn: dsn === undefined ? undefined : readUrl(env, 'SENTRY_DSN', { protocols: ['https:', 'http:'], example: 'https://public@o0.ingest.sentry.io/0', secret: true }),
+    sentryEnvironment: readRaw(env, 'SENTRY_ENVIRONMENT') ?? 'production',
+    slackWebhookUrl:
+      slack === undefined ? undefined : readUrl(env, 'OPS_SLACK_WEBHOOK_URL', { protocols: ['https:', 'http:'], example: 'https://hooks.slack.com/services/T000/B000/XXXX', secret: true }),
+  };
+}

@@ -7,6 +7,7 @@ import {
   googleFragment,
   httpFragment,
   logFragment,
+  opsFragment,
   processFragment,
   publicUrlFragment,
   pushFragment,
@@ -19,6 +20,7 @@ import {
   type GoogleConfig,
   type HttpConfig,
   type LogConfig,
+  type OpsConfig,
   type ProcessConfig,
   type PushConfig,
   type RateLimitConfig,
@@ -36,6 +38,7 @@ export interface CommonConfig {
   db: DbConfig;
   log: LogConfig;
   flags: FeatureFlags;
+  ops: OpsConfig;
 }
 
 function commonFragment(env: Env, role: Role): CommonConfig {
@@ -45,6 +48,7 @@ function commonFragment(env: Env, role: Role): CommonConfig {
     db: dbFragment(env),
     log: logFragment(env),
     flags: flagsFragment(env),
+    ops: opsFragment(env),
   };
 }
 

@@ -58,6 +58,9 @@ export const SCHEMA_BY_MIGRATION: Readonly<Record<string, Readonly<Record<string
   '0003_delivery_retries': {
     deliveries: ['not_before'],
   },
+  '0006_ops_alerts': {
+    ops_alerts: ['key', 'message', 'raised_at', 'resolved_at', 'last_notified_at'],
+  },
 };
 
 export type SchemaRole = 'api' | 'calls' | 'worker';
@@ -73,7 +76,7 @@ export const ROLE_TABLES: Readonly<Record<SchemaRole, readonly string[]>> = {
   worker: [
     'users', 'calendar_credentials', 'calendar_sync_state', 'sync_runs', 'meetings', 'alert_rules', 'alerts',
     'alert_events', 'push_subscriptions', 'deliveries', 'checkin_tokens', 'processed_webhook_events',
-    'job_schedules', 'job_runs', 'service_heartbeats',
+    'job_schedules', 'job_runs', 'service_heartbeats', 'ops_alerts',
   ],
 };
 

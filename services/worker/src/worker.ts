@@ -82,7 +82,7 @@ export async function buildWorker(context: RoleContext<WorkerConfig>, overrides:
       logger,
       clock,
       instanceId: config.process.instanceId,
-      jobs: overrides.jobs ?? nudgeJobs(),
+      jobs: overrides.jobs ?? nudgeJobs({ ops: context.ops }),
       leaseTimeoutMs: config.scheduler.leaseTimeoutMs,
       tickIntervalMs: config.scheduler.tickIntervalMs,
       metrics: createSchedulerMetrics(metrics.registry),

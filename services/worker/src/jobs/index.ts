@@ -4,15 +4,25 @@ import { calendarSync } from './calendar-sync.js';
 import { checkinTokensCleanup } from './checkin-tokens-cleanup.js';
 import { deliveriesCleanup } from './deliveries-cleanup.js';
 import { heartbeat } from './heartbeat.js';
+import { opsMonitor } from './ops-monitor.js';
+import type { OpsAlerts } from '@nudge/service';
 import { webhookEventsCleanup } from './webhook-events-cleanup.js';
 
-const HANDLERS: Readonly<Record<string, JobHandler>> = {
-  'calendar-sync': calendarSync,
-  heartbeat,
-  'webhook-events-cleanup': webhookEventsCleanup,
-  'deliveries-cleanup': deliveriesCleanup,
-  'checkin-tokens-cleanup': checkinTokensCleanup,
-};
+/** What job handlers need beyond the job context. */
+export interface JobDependencies {
+  ops: OpsAlerts;
+}
+
+function handlers(deps: JobDependencies): Readonly<Record<string, JobHandler>> {
+  return {
+    'calendar-sync': calendarSync,
+    heartbeat,
+    'ops-monitor': opsMonitor(deps.ops),
+    'webhook-events-cleanup': webhookEventsCleanup,
+    'deliveries-cleanup': deliveriesCleanup,
+    'checkin-tokens-cleanup': checkinTokensCleanup,
+  };
+}
 
 /** Pairs each definition with its handler; a definition without one is a programming error. */
 export function withHandlers(
@@ -27,6 +37,6 @@ export function withHandlers(
 }
 
 /** Nudge's jobs: the shared definitions with the worker's handlers. */
-export function nudgeJobs(): ScheduledJob[] {
-  return withHandlers(SCHEDULE_DEFINITIONS, HANDLERS);
+export function nudgeJobs(deps: JobDependencies): ScheduledJob[] {
+  return withHandlers(SCHEDULE_DEFINITIONS, handlers(deps));
 }
