@@ -1,4 +1,5 @@
 import {
+  calendarSyncFragment,
   credentialsKeyFragment,
   dbFragment,
   dispatchFragment,
@@ -11,6 +12,7 @@ import {
   pushFragment,
   redisFragment,
   twilioFragment,
+  type CalendarSyncConfig,
   type DbConfig,
   type DispatchConfig,
   type FeatureFlags,
@@ -22,7 +24,7 @@ import {
   type RedisConfig,
   type TwilioConfig,
 } from './fragments.js';
-import { readBool, readEnum, readInt, type Env } from './env-reader.js';
+import { readBool, readEnum, type Env } from './env-reader.js';
 
 export type Role = 'api' | 'calls' | 'worker';
 
@@ -104,6 +106,7 @@ export interface WorkerConfig extends CommonConfig {
   http: HttpConfig;
   publicBaseUrl: string;
   calendarSyncConcurrency: number;
+  calendarSync: CalendarSyncConfig;
   dispatch: DispatchConfig;
   google: GoogleConfig | undefined;
   credentialsKey: Buffer | undefined;
@@ -118,17 +121,15 @@ export function parseWorkerConfig(env: Env): WorkerConfig {
   const common = commonFragment(env, 'worker');
   const { calendar, alerts, escalation } = common.flags;
   const escalationReason = 'FEATURE_ESCALATION_ENABLED=true';
+  const calendarSync = calendarSyncFragment(env);
   return {
     ...common,
     role: 'worker',
     http: httpFragment(env, 'HEALTH_PORT', 3002),
     publicBaseUrl: publicUrlFragment(env, 'PUBLIC_BASE_URL'),
-    calendarSyncConcurrency: readInt(env, 'CALENDAR_SYNC_CONCURRENCY', {
-      default: 8,
-      min: 1,
-      max: 256,
-      example: '8',
-    }),
+    // Kept next to calendarSync.concurrency (the same value) for code that already reads it.
+    calendarSyncConcurrency: calendarSync.concurrency,
+    calendarSync,
     dispatch: dispatchFragment(env),
     google: calendar ? googleFragment(env) : undefined,
     credentialsKey: calendar ? credentialsKeyFragment(env) : undefined,
