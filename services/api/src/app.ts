@@ -6,6 +6,7 @@ import { createHttpApp, databaseCheck, migrationsCheck, schemaCheck, type Metric
 import type { Clock } from '@nudge/domain';
 import { authPlugin } from './plugins/auth.js';
 import { alertRoutes } from './routes/alerts/index.js';
+import { calendarRoutes } from './routes/calendar/index.js';
 import { checkinRoutes } from './routes/checkin/index.js';
 import { meRoutes } from './routes/me/index.js';
 import { meetingRoutes } from './routes/meetings/index.js';
@@ -38,5 +39,8 @@ export async function buildApiApp(deps: ApiDependencies): Promise<FastifyInstanc
     await app.register(pushRoutes, { sql, push: config.push });
   }
   if (config.flags.checkin) await app.register(checkinRoutes, { sql, clock });
+  if (config.google !== undefined && config.credentialsKey !== undefined) {
+    await app.register(calendarRoutes, { sql, clock, google: config.google, credentialsKey: config.credentialsKey, publicBaseUrl: config.publicBaseUrl });
+  }
   return app;
 }
