@@ -42,7 +42,8 @@ function reasonOf(data: unknown): string | undefined {
 
 function retryAfterOf(headers: unknown, now: Date): number | undefined {
   let value: string | null | undefined;
-  if (headers instanceof Headers) value = headers.get('retry-after');
+  // Duck-typed: a Headers from another realm (a test VM) fails instanceof.
+  if (typeof (headers as Headers | null)?.get === 'function') value = (headers as Headers).get('retry-after');
   else if (typeof headers === 'object' && headers !== null) value = (headers as Record<string, string | undefined>)['retry-after'];
   if (value === undefined || value === null) return undefined;
   const seconds = Number(value);
