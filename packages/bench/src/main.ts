@@ -5,11 +5,13 @@
  */
 import { prepareTemplateDatabase } from '@nudge/testkit';
 import { apiStartAndThroughput } from './api.bench.js';
+import { calendarSync } from './calendar.bench.js';
 import { dispatchBurst } from './dispatch.bench.js';
 
 const benches: Record<string, () => Promise<void>> = {
   api: apiStartAndThroughput,
   dispatch: dispatchBurst,
+  calendar: calendarSync,
 };
 
 const wanted = process.argv.slice(2);
