@@ -1,4 +1,4 @@
-import type { Sql } from '@nudge/db';
+import type { Sql, TransactionSql } from '@nudge/db';
 
 /** A credential the sync works from, with its calendar's sync state. */
 export interface LiveCredential {
@@ -27,7 +27,7 @@ export async function liveGoogleCredentials(sql: Sql): Promise<LiveCredential[]>
 }
 
 /** True only for the call that revoked it: another replica (or a later tick) finds it revoked already. */
-export async function revokeCredential(sql: Sql, credentialId: string, reason: string, now: Date): Promise<boolean> {
+export async function revokeCredential(sql: Sql | TransactionSql, credentialId: string, reason: string, now: Date): Promise<boolean> {
   const rows = await sql`
     update calendar_credentials set revoked = true, revoked_at = ${now}, revoked_reason = ${reason}, updated_at = ${now}
     where id = ${credentialId} and not revoked
@@ -41,7 +41,7 @@ export async function saveAccessToken(sql: Sql, credentialId: string, accessToke
     where id = ${credentialId}`;
 }
 
-export async function saveSyncState(sql: Sql, credentialId: string, syncToken: string, fullSync: boolean, now: Date): Promise<void> {
+export async function saveSyncState(sql: Sql | TransactionSql, credentialId: string, syncToken: string, fullSync: boolean, now: Date): Promise<void> {
   await sql`
     insert into calendar_sync_state (credential_id, calendar_id, sync_token, last_full_sync_at, last_synced_at)
     values (${credentialId}, ${PRIMARY_CALENDAR}, ${syncToken}, ${fullSync ? now : null}, ${now})

@@ -1,4 +1,4 @@
-import type { Sql } from '@nudge/db';
+import type { Sql, TransactionSql } from '@nudge/db';
 
 /** What one user's sync did so far; filled in as pages are applied, so a failed run still reports its part. */
 export interface SyncProgress {
@@ -9,25 +9,35 @@ export interface SyncProgress {
   cancelled: number;
   skipped: number;
   changedIds: string[];
-  completed: boolean;
+  /** The event ids a full listing returned: the meetings of the window not among them were deleted. */
+  listedIds: Set<string>;
+  /** The listing's nextSyncToken, once its last page is in. */
+  syncToken: string | undefined;
 }
 
 export function emptyProgress(): SyncProgress {
-  return { full: false, pages: 0, created: 0, updated: 0, cancelled: 0, skipped: 0, changedIds: [], completed: false };
+  return { full: false, pages: 0, created: 0, updated: 0, cancelled: 0, skipped: 0, changedIds: [], listedIds: new Set(), syncToken: undefined };
 }
 
-/** The sync_runs row is written when the sync starts, so a crash mid-run still leaves a trace. */
-export async function startSyncRun(sql: Sql, userId: string, startedAt: Date, fromDate: Date): Promise<string> {
-  const [row] = await sql<{ id: string }[]>`
-    insert into sync_runs (user_id, started_at, from_date) values (${userId}, ${startedAt}, ${fromDate}) returning id`;
-  return row!.id;
+export interface SyncRun {
+  userId: string;
+  startedAt: Date;
+  finishedAt: Date;
+  fromDate: Date;
+  progress: SyncProgress;
+  /** null: the run went to completion. */
+  error: string | null;
 }
 
-export async function finishSyncRun(sql: Sql, runId: string, progress: SyncProgress, error: string | null, finishedAt: Date): Promise<void> {
+/**
+ * One sync_runs row per user per sync, written when the run ends — inside the transaction that
+ * completes a successful run — so a run costs no extra commit.
+ */
+export async function recordSyncRun(sql: Sql | TransactionSql, run: SyncRun): Promise<void> {
+  const { progress } = run;
   await sql`
-    update sync_runs set
-      finished_at = ${finishedAt}, run_to_completion = ${progress.completed && error === null},
-      created_count = ${progress.created}, updated_count = ${progress.updated}, cancelled_count = ${progress.cancelled},
-      skipped_count = ${progress.skipped}, pages = ${progress.pages}, error = ${error}
-    where id = ${runId}`;
+    insert into sync_runs (user_id, started_at, finished_at, from_date, run_to_completion, created_count, updated_count,
+                           cancelled_count, skipped_count, pages, error)
+    values (${run.userId}, ${run.startedAt}, ${run.finishedAt}, ${run.fromDate}, ${run.error === null}, ${progress.created},
+            ${progress.updated}, ${progress.cancelled}, ${progress.skipped}, ${progress.pages}, ${run.error})`;
 }

@@ -4,12 +4,12 @@ import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
 import { calendarWindow, type CalendarWindow } from './calendar-window.js';
 import { readEventsPage, type EventsPage } from './events-page.js';
-import { PRIMARY_CALENDAR, saveAccessToken, saveSyncState, type LiveCredential } from './live-credentials.js';
+import { PRIMARY_CALENDAR, saveAccessToken, type LiveCredential } from './live-credentials.js';
 import { pageChanges } from './meeting-changes.js';
 import type { ProviderPolicy } from './provider-policy.js';
 import { statusOf } from './sync-errors.js';
 import type { SyncProgress } from './sync-runs.js';
-import { applyPage, cancelUnlisted } from './upsert-meetings.js';
+import { applyPage } from './upsert-meetings.js';
 
 export interface UserSyncSettings {
   horizonDays: number;
@@ -39,10 +39,11 @@ interface Listing {
 }
 
 /**
- * One user's calendar into `meetings`: incremental from the stored sync token, or a full
+ * Reads one user's calendar into `meetings`: incremental from the stored sync token, or a full
  * listing of the window (first sync, a 410 for a stale token — in the same run — or the daily
- * resync). Every page is applied as it arrives; the sync token is saved only once the last page
- * is in, so an interrupted run starts again from the previous token and loses nothing.
+ * resync). Every page is applied as it arrives; the new sync token is left in `progress` for
+ * `completeUserSync`, which saves it only once everything else is in, so an interrupted run
+ * starts again from the previous token and loses nothing.
  */
 export async function syncUserCalendar(deps: UserSyncDeps, credential: LiveCredential, now: Date, signal: AbortSignal, progress: SyncProgress): Promise<void> {
   const { settings } = deps;
@@ -52,26 +53,19 @@ export async function syncUserCalendar(deps: UserSyncDeps, credential: LiveCrede
   const initialAccessToken = auth.credentials.access_token;
   try {
     const stale = credential.last_full_sync_at === null || now.getTime() - credential.last_full_sync_at.getTime() >= settings.fullResyncAfterMs;
-    let syncToken: string | undefined;
     if (credential.sync_token !== null && !stale) {
       try {
-        syncToken = await listAll(deps, listing, credential.user_id, { syncToken: credential.sync_token }, window, progress);
+        progress.syncToken = await listAll(deps, listing, credential.user_id, { syncToken: credential.sync_token }, window, progress);
       } catch (error) {
         if (statusOf(error, now) !== 410) throw error;
         // Google forgot the token: the same run lists everything again.
       }
     }
-    if (syncToken === undefined) {
+    if (progress.syncToken === undefined) {
       progress.full = true;
-      const listed = new Set<string>();
       const query = { timeMin: window.start.toISOString(), timeMax: window.end.toISOString() };
-      syncToken = await listAll(deps, listing, credential.user_id, query, window, progress, listed);
-      const gone = await cancelUnlisted(deps.sql, credential.user_id, PRIMARY_CALENDAR, window, [...listed]);
-      progress.cancelled += gone.length;
-      progress.changedIds.push(...gone);
+      progress.syncToken = await listAll(deps, listing, credential.user_id, query, window, progress);
     }
-    await saveSyncState(deps.sql, credential.id, syncToken, progress.full, deps.clock.now());
-    progress.completed = true;
   } finally {
     // Losing a refreshed token only costs another refresh next tick; it must not mask the sync's outcome.
     await keepRefreshedAccessToken(deps, credential, auth, initialAccessToken).catch(() => undefined);
@@ -86,14 +80,13 @@ async function listAll(
   query: { syncToken: string } | { timeMin: string; timeMax: string },
   window: CalendarWindow,
   progress: SyncProgress,
-  listed?: Set<string>,
 ): Promise<string> {
   let pageToken: string | undefined;
   for (;;) {
     listing.signal.throwIfAborted();
     const page = await fetchPage(deps, listing, { ...query, ...(pageToken === undefined ? {} : { pageToken }) });
     progress.pages += 1;
-    for (const event of page.items) if (listed !== undefined && typeof event.id === 'string') listed.add(event.id);
+    if (progress.full) for (const event of page.items) if (typeof event.id === 'string') progress.listedIds.add(event.id);
     const counts = await applyPage(deps.sql, userId, PRIMARY_CALENDAR, pageChanges(page.items, window));
     progress.created += counts.created;
     progress.updated += counts.updated;

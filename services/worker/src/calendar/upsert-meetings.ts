@@ -1,4 +1,4 @@
-import type { Sql } from '@nudge/db';
+import type { Sql, TransactionSql } from '@nudge/db';
 import type { CalendarWindow } from './calendar-window.js';
 import type { PageChanges } from './meeting-changes.js';
 
@@ -83,7 +83,7 @@ export async function applyPage(sql: Sql, userId: string, calendarId: string, pa
  * After a full listing: confirmed meetings in the window that Google no longer lists were
  * deleted while we were not looking (a stale sync token hides those deletions).
  */
-export async function cancelUnlisted(sql: Sql, userId: string, calendarId: string, window: CalendarWindow, listedIds: readonly string[]): Promise<string[]> {
+export async function cancelUnlisted(sql: Sql | TransactionSql, userId: string, calendarId: string, window: CalendarWindow, listedIds: readonly string[]): Promise<string[]> {
   const rows = await sql<{ id: string }[]>`
     update meetings set status = 'cancelled', updated_at = now()
     where user_id = ${userId} and provider = 'google' and calendar_id = ${calendarId} and status = 'confirmed'

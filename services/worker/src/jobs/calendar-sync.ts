@@ -65,7 +65,7 @@ export function calendarSyncDeps(
   if (config.google === undefined || config.credentialsKey === undefined) {
     throw new Error('calendar sync needs the Google settings and CREDENTIALS_ENCRYPTION_KEY (FEATURE_CALENDAR_ENABLED=true)');
   }
-  const { sql, clock } = base;
+  const { clock } = base;
   const userTimeoutMs = overrides.userTimeoutMs ?? config.calendarSync.userTimeoutMs;
   return {
     ...base,
@@ -81,9 +81,7 @@ export function calendarSyncDeps(
     },
     userTimeout: userTimeoutPolicy(userTimeoutMs),
     concurrency: overrides.concurrency ?? config.calendarSync.concurrency,
-    // One transaction per user's changes: one commit (one WAL flush) instead of one per alert
-    // statement — the first sync of a user plans 60 alerts — and all of them or none.
-    planMeetings: config.flags.alerts ? (meetingIds, at) => sql.begin((tx) => planAlerts(tx, meetingIds, at)) : undefined,
+    planMeetings: config.flags.alerts ? (tx, meetingIds, at) => planAlerts(tx, meetingIds, at) : undefined,
   };
 }
 
