@@ -1,6 +1,6 @@
 /**
  * The calendar benchmark's sync process, apart from the emulator so its peak RSS is the sync's
- * own. Reads {databaseUrl, google, keyBase64, concurrency, pageSize, poolMax, ticks} as JSON on
+ * own. Reads {databaseUrl, google, keyBase64, concurrency, pageSize, poolMax, ticks, alerts} as JSON on
  * stdin, runs that many calendar-sync ticks back to back and prints each tick's summary and
  * the process's peak RSS.
  */
@@ -18,6 +18,8 @@ interface Input {
   pageSize: number;
   poolMax: number;
   ticks: number;
+  /** false: meetings only, no alert planning (FEATURE_ALERTS_ENABLED=false). */
+  alerts: boolean;
 }
 
 let raw = '';
@@ -30,7 +32,7 @@ const deps = calendarSyncDeps(
     google: input.google,
     credentialsKey: Buffer.from(input.keyBase64, 'base64'),
     calendarSync: { concurrency: input.concurrency, horizonDays: 14, userTimeoutMs: 60_000 },
-    flags: { schedulers: false, calendar: true, alerts: true, escalation: false, checkin: true },
+    flags: { schedulers: false, calendar: true, alerts: input.alerts, escalation: false, checkin: true },
   },
   { sql, logger, clock: systemClock },
   { settings: { pageSize: input.pageSize } },

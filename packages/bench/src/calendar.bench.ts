@@ -8,6 +8,8 @@ import { printFigure, printSection, printTargets, ratio } from './report.js';
 const CHILD = fileURLToPath(new URL('./calendar-sync-child.js', import.meta.url));
 const USERS = 2_000;
 const BASELINE_USERS = 100;
+/** Users of the breakdown run: the same sync with alert planning off. */
+const SYNC_ONLY_USERS = 400;
 const EVENTS_PER_USER = 60;
 const PAGE_SIZE = 20;
 const LATENCY_MS = 20;
@@ -51,7 +53,7 @@ async function seedUsers(db: TestDatabase, google: GoogleEmulator, prefix: strin
   for (let i = 0; i < credentials.length; i += 500) await db.sql`insert into calendar_credentials ${db.sql(credentials.slice(i, i + 500))}`;
 }
 
-async function runChild(db: TestDatabase, google: GoogleEmulator, concurrency: number, ticks: number): Promise<ChildResult> {
+async function runChild(db: TestDatabase, google: GoogleEmulator, concurrency: number, ticks: number, alerts = true): Promise<ChildResult> {
   const input = {
     databaseUrl: db.url,
     google: { clientId: google.client.clientId, clientSecret: google.client.clientSecret, authUrl: google.authUrl, tokenUrl: google.tokenUrl, revokeUrl: google.revokeUrl, apiRootUrl: google.url },
@@ -60,6 +62,7 @@ async function runChild(db: TestDatabase, google: GoogleEmulator, concurrency: n
     pageSize: PAGE_SIZE,
     poolMax: POOL_MAX,
     ticks,
+    alerts,
   };
   const child = spawn(process.execPath, [CHILD], { env: { PATH: process.env.PATH ?? '' }, stdio: ['pipe', 'pipe', 'inherit'] });
   child.stdin.end(JSON.stringify(input));
@@ -86,6 +89,7 @@ export async function calendarSync(): Promise<void> {
   google.setLatency(ANY, LATENCY_MS);
   const db = await createTestDatabase();
   const baselineDb = await createTestDatabase();
+  const syncOnlyDbs = [await createTestDatabase(), await createTestDatabase()];
   try {
     await seedUsers(baselineDb, google, 'seq', BASELINE_USERS);
     const sequential = await runChild(baselineDb, google, 1, 2);
@@ -110,6 +114,16 @@ export async function calendarSync(): Promise<void> {
     printFigure('  users/s', `${noChangeRate.toFixed(1)} users/s, ${ratio(noChangeRate, 1000 / seqNoChangePerUserMs)} sequential`);
     printFigure('rows after the ticks', `${meetings?.meetings} meetings, ${meetings?.alerts} alerts planned, ${meetings?.runs} sync_runs`);
     printFigure('peak RSS of the sync process', `${concurrent.maxRssMb.toFixed(0)} MB (sequential run: ${sequential.maxRssMb.toFixed(0)} MB)`);
+    // Where the time goes: the same first sync with alert planning off, sequential and concurrent.
+    await seedUsers(syncOnlyDbs[0]!, google, 'seq-only', BASELINE_USERS);
+    await seedUsers(syncOnlyDbs[1]!, google, 'conc-only', SYNC_ONLY_USERS);
+    const seqOnly = (await runChild(syncOnlyDbs[0]!, google, 1, 1, false)).ticks[0]!;
+    const concOnly = (await runChild(syncOnlyDbs[1]!, google, CONCURRENCY, 1, false)).ticks[0]!;
+    const seqOnlyRate = (seqOnly.users / seqOnly.ms) * 1000;
+    const concOnlyRate = (concOnly.users / concOnly.ms) * 1000;
+    printFigure(`breakdown: no planning, sequential (${BASELINE_USERS})`, `${((seqOnly.ms / seqOnly.users)).toFixed(1)} ms/user, ${seqOnlyRate.toFixed(1)} users/s`);
+    printFigure(`breakdown: no planning, concurrent (${SYNC_ONLY_USERS})`, `${concOnlyRate.toFixed(1)} users/s, ${ratio(concOnlyRate, seqOnlyRate)} sequential`);
+    printFigure('  planning share of a sequential first sync', `${(((seqPerUserMs - seqOnly.ms / seqOnly.users) / seqPerUserMs) * 100).toFixed(0)} %`);
     printTargets([
       { name: '≥ 10× sequential at concurrency 16', met: rate >= 10 * seqRate, detail: `${ratio(rate, seqRate)} (first sync, users/s)` },
       { name: 'no-change tick for 2,000 users < 10 s', met: noChange !== undefined && noChange.ms < 10_000 && noChange.failed === 0, detail: describeTick(noChange) },
@@ -118,6 +132,7 @@ export async function calendarSync(): Promise<void> {
   } finally {
     await db.drop();
     await baselineDb.drop();
+    for (const extra of syncOnlyDbs) await extra.drop();
     await google.close();
   }
 }
