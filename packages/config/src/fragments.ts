@@ -128,6 +128,7 @@ export interface GoogleConfig {
   clientSecret: string;
   authUrl: string;
   tokenUrl: string;
+  revokeUrl: string;
   apiRootUrl: string;
 }
 
@@ -145,6 +146,11 @@ export function googleFragment(env: Env): GoogleConfig {
       protocols: web,
       default: 'https://oauth2.googleapis.com/token',
       example: 'https://oauth2.googleapis.com/token',
+    }),
+    revokeUrl: readUrl(env, 'GOOGLE_OAUTH_REVOKE_URL', {
+      protocols: web,
+      default: 'https://oauth2.googleapis.com/revoke',
+      example: 'https://oauth2.googleapis.com/revoke',
     }),
     apiRootUrl: readUrl(env, 'GOOGLE_API_ROOT_URL', {
       protocols: web,
@@ -256,6 +262,23 @@ export function processFragment(env: Env): ProcessConfig {
       max: 300_000,
       example: '15000',
     }),
+  };
+}
+
+export interface CalendarSyncConfig {
+  /** Users synced in parallel per tick. */
+  concurrency: number;
+  /** How far ahead meetings are read. */
+  horizonDays: number;
+  /** One user's whole sync (every page, retries included) is abandoned after this. */
+  userTimeoutMs: number;
+}
+
+export function calendarSyncFragment(env: Env): CalendarSyncConfig {
+  return {
+    concurrency: readInt(env, 'CALENDAR_SYNC_CONCURRENCY', { default: 8, min: 1, max: 256, example: '8' }),
+    horizonDays: readInt(env, 'CALENDAR_SYNC_HORIZON_DAYS', { default: 14, min: 1, max: 365, example: '14' }),
+    userTimeoutMs: readInt(env, 'CALENDAR_SYNC_USER_TIMEOUT_MS', { default: 30_000, min: 100, max: 600_000, example: '30000' }),
   };
 }
 

@@ -1,5 +1,6 @@
 import {
   corsOriginsFragment,
+  calendarSyncFragment,
   credentialsKeyFragment,
   dbFragment,
   dispatchFragment,
@@ -14,6 +15,7 @@ import {
   rateLimitFragment,
   redisFragment,
   twilioFragment,
+  type CalendarSyncConfig,
   type DbConfig,
   type DispatchConfig,
   type FeatureFlags,
@@ -115,6 +117,7 @@ export interface WorkerConfig extends CommonConfig {
   http: HttpConfig;
   publicBaseUrl: string;
   calendarSyncConcurrency: number;
+  calendarSync: CalendarSyncConfig;
   dispatch: DispatchConfig;
   google: GoogleConfig | undefined;
   credentialsKey: Buffer | undefined;
@@ -144,17 +147,15 @@ export function parseWorkerConfig(env: Env): WorkerConfig {
   const common = commonFragment(env, 'worker');
   const { calendar, alerts, escalation } = common.flags;
   const escalationReason = 'FEATURE_ESCALATION_ENABLED=true';
+  const calendarSync = calendarSyncFragment(env);
   return {
     ...common,
     role: 'worker',
     http: httpFragment(env, 'HEALTH_PORT', 3002),
     publicBaseUrl: publicUrlFragment(env, 'PUBLIC_BASE_URL'),
-    calendarSyncConcurrency: readInt(env, 'CALENDAR_SYNC_CONCURRENCY', {
-      default: 8,
-      min: 1,
-      max: 256,
-      example: '8',
-    }),
+    // Kept next to calendarSync.concurrency (the same value) for code that already reads it.
+    calendarSyncConcurrency: calendarSync.concurrency,
+    calendarSync,
     dispatch: dispatchFragment(env),
     google: calendar ? googleFragment(env) : undefined,
     credentialsKey: calendar ? credentialsKeyFragment(env) : undefined,

@@ -1,6 +1,5 @@
 import { SCHEDULE_DEFINITIONS, type ScheduleDefinition } from '@nudge/domain';
 import type { JobHandler, ScheduledJob } from '../schedules/scheduled-job.js';
-import { calendarSync } from './calendar-sync.js';
 import { checkinTokensCleanup } from './checkin-tokens-cleanup.js';
 import { deliveriesCleanup } from './deliveries-cleanup.js';
 import { heartbeat } from './heartbeat.js';
@@ -11,11 +10,15 @@ import { webhookEventsCleanup } from './webhook-events-cleanup.js';
 /** What job handlers need beyond the job context. */
 export interface JobDependencies {
   ops: OpsAlerts;
+  /** Absent when the calendar feature is off: the schedule then has nothing to do. */
+  calendarSync?: JobHandler;
 }
+
+const nothingToDo: JobHandler = async () => ({ skipped: 'the feature is off' });
 
 function handlers(deps: JobDependencies): Readonly<Record<string, JobHandler>> {
   return {
-    'calendar-sync': calendarSync,
+    'calendar-sync': deps.calendarSync ?? nothingToDo,
     heartbeat,
     'ops-monitor': opsMonitor(deps.ops),
     'webhook-events-cleanup': webhookEventsCleanup,
