@@ -19,4 +19,4 @@ export { runRole, type RoleContext, type RoleDefinition, type RoleInstance } fro
 export type { OpenApiOptions } from './openapi.js';
 export { silentOpsAlerts, type OpsAlerts } from './ops/ops-alerts.js';
 export { scrubText, scrubValue } from './ops/scrub.js';
-export type { SlackOpsAlertsOptions } from './ops/slack-ops-alerts.js';
+export { slackOpsAlerts, type SlackOpsAlertsOptions } from './ops/slack-ops-alerts.js';

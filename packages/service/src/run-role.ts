@@ -15,6 +15,7 @@ import { startHeartbeat } from './heartbeat.js';
 import { loadConfigOrExit } from './load-config.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { silentOpsAlerts, type OpsAlerts } from './ops/ops-alerts.js';
+import { slackOpsAlerts } from './ops/slack-ops-alerts.js';
 import { startSentry, type ErrorTracker } from './ops/sentry.js';
 import { Counter } from 'prom-client';
 
@@ -28,10 +29,9 @@ export interface RoleContext<C extends CommonConfig> {
   ops: OpsAlerts;
 }
 
-/** Slack alerts only with OPS_SLACK_WEBHOOK_URL: otherwise the module is not even loaded. */
-async function opsAlertsFor(config: CommonConfig, sql: Sql, logger: Logger): Promise<OpsAlerts> {
+/** Slack alerts only with OPS_SLACK_WEBHOOK_URL: otherwise nothing is stored or sent. */
+function opsAlertsFor(config: CommonConfig, sql: Sql, logger: Logger): OpsAlerts {
   if (config.ops.slackWebhookUrl === undefined) return silentOpsAlerts;
-  const { slackOpsAlerts } = await import('./ops/slack-ops-alerts.js');
   return slackOpsAlerts({ sql, webhookUrl: config.ops.slackWebhookUrl, logger, clock: systemClock, source: `${config.role} ${config.process.instanceId}` });
 }
 
@@ -122,7 +122,7 @@ export async function runRole<C extends CommonConfig & { http: HttpConfig }>(rol
     statementTimeoutMs: config.db.statementTimeoutMs,
     applicationName: `nudge-${role.service}`,
   });
-  const ops = await opsAlertsFor(config, sql, logger);
+  const ops = opsAlertsFor(config, sql, logger);
 
   if (role.migrateOnStart?.(config) === true) {
     try {

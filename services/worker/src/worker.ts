@@ -88,7 +88,7 @@ export async function buildWorker(context: RoleContext<WorkerConfig>, overrides:
         nudgeJobs({
           ops: context.ops,
           // Built once: its circuit breaker must remember an outage from one tick to the next.
-          ...(config.google === undefined ? {} : { calendarSync: calendarSyncJob(calendarSyncDeps(config, { sql, logger, clock })) }),
+          ...(config.google === undefined ? {} : { calendarSync: calendarSyncJob(calendarSyncDeps(config, { sql, logger, clock, ops: context.ops })) }),
         }),
       leaseTimeoutMs: config.scheduler.leaseTimeoutMs,
       tickIntervalMs: config.scheduler.tickIntervalMs,

@@ -6,7 +6,8 @@ import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
 import type { Logger } from '@nudge/logger';
 import { liveGoogleCredentials } from '../calendar/live-credentials.js';
-import { createProviderPolicy, DEFAULT_PROVIDER_POLICY, type ProviderPolicySettings } from '../calendar/provider-policy.js';
+import { createProviderPolicy, DEFAULT_PROVIDER_POLICY, type ProviderPolicy, type ProviderPolicySettings } from '../calendar/provider-policy.js';
+import type { OpsAlerts } from '@nudge/service';
 import { runUserSync, userTimeoutPolicy, type RunUserSyncDeps } from '../calendar/run-user-sync.js';
 import type { UserSyncSettings } from '../calendar/sync-user-calendar.js';
 
@@ -61,19 +62,22 @@ export interface CalendarSyncOverrides {
  */
 export function calendarSyncDeps(
   config: Pick<WorkerConfig, 'google' | 'credentialsKey' | 'calendarSync' | 'flags'>,
-  base: { sql: Sql; logger: Logger; clock: Clock },
+  base: { sql: Sql; logger: Logger; clock: Clock; ops?: OpsAlerts },
   overrides: CalendarSyncOverrides = {},
 ): CalendarSyncDeps {
   if (config.google === undefined || config.credentialsKey === undefined) {
     throw new Error('calendar sync needs the Google settings and CREDENTIALS_ENCRYPTION_KEY (FEATURE_CALENDAR_ENABLED=true)');
   }
-  const { clock } = base;
+  const { clock, ops, ...rest } = base;
   const userTimeoutMs = overrides.userTimeoutMs ?? config.calendarSync.userTimeoutMs;
+  const policy = createProviderPolicy(clock, { ...DEFAULT_PROVIDER_POLICY, ...overrides.policy });
+  reportBreaker(policy, base.logger, ops);
   return {
-    ...base,
+    ...rest,
+    clock,
     clients: new GoogleClients(config.google),
     cipher: new TokenCipher([config.credentialsKey]),
-    policy: createProviderPolicy(clock, { ...DEFAULT_PROVIDER_POLICY, ...overrides.policy }),
+    policy,
     settings: {
       horizonDays: config.calendarSync.horizonDays,
       pageSize: 250,
@@ -85,6 +89,18 @@ export function calendarSyncDeps(
     concurrency: overrides.concurrency ?? config.calendarSync.concurrency,
     planMeetings: config.flags.alerts ? (tx, meetingIds, at) => planAlerts(tx, meetingIds, at) : undefined,
   };
+}
+
+/** The breaker opening and closing again: one log line each, and an operator alert while it is open. */
+function reportBreaker(policy: ProviderPolicy, logger: Logger, ops: OpsAlerts | undefined): void {
+  policy.breaker.onBreak(() => {
+    logger.warn({ event: 'calendar.breaker.opened', provider: 'google' }, 'Google Calendar calls are failing: circuit breaker opened');
+    void ops?.raise('breaker.google', 'the Google Calendar circuit breaker opened: most calls to Google are failing');
+  });
+  policy.breaker.onReset(() => {
+    logger.info({ event: 'calendar.breaker.closed', provider: 'google' }, 'Google Calendar answers again: circuit breaker closed');
+    void ops?.resolve('breaker.google');
+  });
 }
 
 /** The `calendar-sync` schedule's handler: one tick at the clock's now, stopping early on shutdown. */
