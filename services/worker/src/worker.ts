@@ -73,6 +73,8 @@ export async function buildWorker(context: RoleContext<WorkerConfig>, overrides:
         const last = running.lastLoopAt?.getTime() ?? 0;
         return clock.now().getTime() - last > 90_000 ? ['the alert dispatcher has not run for over 90 s'] : [];
       },
+      // Being behind is reported, not "unready": restarting the worker would not help.
+      detail: () => ({ lag_ms: running.lagMs }),
     });
   }
 
