@@ -2,6 +2,7 @@ import type { WorkerConfig } from '@nudge/config';
 import type { Clock } from '@nudge/domain';
 import {
   connectRedis,
+  createBreakerGauge,
   createHttpApp,
   databaseCheck,
   redisCheck,
@@ -11,16 +12,32 @@ import {
   type RoleContext,
   type RoleInstance,
 } from '@nudge/service';
-import { Counter } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { Dispatcher } from './dispatcher/dispatcher.js';
 import { VapidHeaders } from './dispatcher/vapid-headers.js';
 import { registerAlertStateGauge } from './metrics/alert-states.js';
 import { calendarSyncDeps, calendarSyncJob } from './jobs/calendar-sync.js';
 import { nudgeJobs } from './jobs/index.js';
 import { ScheduleManager } from './schedules/schedule-manager.js';
-import type { ScheduledJob } from './schedules/scheduled-job.js';
+import type { JobHandler, ScheduledJob } from './schedules/scheduled-job.js';
 import { createSchedulerMetrics } from './schedules/scheduler-metrics.js';
 import { schedulerCheck } from './schedules/scheduler-readiness.js';
+
+/** `nudge_calendar_sync_runs_total{result}`: each tick's per-user outcomes. */
+function countedSyncRuns(job: JobHandler, registry: Registry): JobHandler {
+  const runs = new Counter({
+    name: 'nudge_calendar_sync_runs_total',
+    help: 'Per-user calendar syncs by result',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  return async (context) => {
+    const summary = (await job(context)) ?? {};
+    runs.inc({ result: 'succeeded' }, Number(summary.succeeded ?? 0));
+    runs.inc({ result: 'failed' }, Number(summary.failed ?? 0));
+    return summary;
+  };
+}
 
 /** What tests and fixtures may replace; production uses the defaults. */
 export interface WorkerOverrides {
@@ -67,6 +84,14 @@ export async function buildWorker(context: RoleContext<WorkerConfig>, overrides:
       }),
     });
     const running = dispatcher;
+    new Gauge({
+      name: 'nudge_dispatcher_lag_seconds',
+      help: 'How long the oldest due alert had waited at the dispatcher\'s last look',
+      registers: [metrics.registry],
+      collect() {
+        this.set(running.lagMs / 1000);
+      },
+    });
     checks.push({
       name: 'dispatcher',
       async run() {
@@ -90,13 +115,25 @@ export async function buildWorker(context: RoleContext<WorkerConfig>, overrides:
         nudgeJobs({
           ops: context.ops,
           // Built once: its circuit breaker must remember an outage from one tick to the next.
-          ...(config.google === undefined ? {} : { calendarSync: calendarSyncJob(calendarSyncDeps(config, { sql, logger, clock, ops: context.ops })) }),
+          ...(config.google === undefined
+            ? {}
+            : { calendarSync: countedSyncRuns(calendarSyncJob(calendarSyncDeps(config, { sql, logger, clock, ops: context.ops, breakerGauge: createBreakerGauge(metrics.registry) })), metrics.registry) }),
         }),
       leaseTimeoutMs: config.scheduler.leaseTimeoutMs,
       tickIntervalMs: config.scheduler.tickIntervalMs,
       metrics: createSchedulerMetrics(metrics.registry),
     });
     checks.push(schedulerCheck(scheduler, clock, config.scheduler.tickIntervalMs));
+    const ticking = scheduler;
+    new Gauge({
+      name: 'nudge_scheduler_last_tick_timestamp_seconds',
+      help: 'When this worker\'s schedule manager last ticked (Unix seconds)',
+      registers: [metrics.registry],
+      collect() {
+        const last = ticking.lastTickAt;
+        if (last !== undefined) this.set(last.getTime() / 1000);
+      },
+    });
   }
 
   const app = await createHttpApp({ logger, metrics, checks, http: { ...config.http, bodyLimitBytes: 1024 } });
