@@ -2,6 +2,7 @@ import {
   credentialsKeyFragment,
   dbFragment,
   dispatchFragment,
+  escalationFragment,
   flagsFragment,
   googleFragment,
   httpFragment,
@@ -13,6 +14,7 @@ import {
   twilioFragment,
   type DbConfig,
   type DispatchConfig,
+  type EscalationConfig,
   type FeatureFlags,
   type GoogleConfig,
   type HttpConfig,
@@ -112,6 +114,7 @@ export interface WorkerConfig extends CommonConfig {
   redis: RedisConfig | undefined;
   twilio: TwilioConfig | undefined;
   callsPublicUrl: string | undefined;
+  escalation: EscalationConfig | undefined;
 }
 
 export function parseWorkerConfig(env: Env): WorkerConfig {
@@ -136,5 +139,6 @@ export function parseWorkerConfig(env: Env): WorkerConfig {
     redis: redisFragment(env, escalation ? escalationReason : undefined),
     twilio: escalation ? twilioFragment(env) : undefined,
     callsPublicUrl: escalation ? publicUrlFragment(env, 'CALLS_PUBLIC_URL', escalationReason) : undefined,
+    escalation: escalation ? escalationFragment(env) : undefined,
   };
 }

@@ -55,6 +55,9 @@ export const SCHEMA_BY_MIGRATION: Readonly<Record<string, Readonly<Record<string
   '0003_delivery_retries': {
     deliveries: ['not_before'],
   },
+  '0005_call_status': {
+    deliveries: ['provider_status'],
+  },
 };
 
 export type SchemaRole = 'api' | 'calls' | 'worker';

@@ -23,3 +23,12 @@ export {
   type RuleSpec,
 } from './rule-matching.js';
 export { systemClock, type Clock } from './clock.js';
+export {
+  advancesCall,
+  CALL_STATUSES,
+  decideAfterUnansweredCall,
+  isCallStatus,
+  isFinalCallStatus,
+  type AfterCall,
+  type CallStatus,
+} from './call-status.js';

@@ -12,6 +12,7 @@ import {
 } from '@nudge/service';
 import { Counter } from 'prom-client';
 import { Dispatcher } from './dispatcher/dispatcher.js';
+import type { Escalation } from './escalation/escalation.js';
 import { VapidHeaders } from './dispatcher/vapid-headers.js';
 
 /**
@@ -27,6 +28,24 @@ export async function buildWorker(context: RoleContext<WorkerConfig>): Promise<R
   if (config.redis !== undefined) {
     redis = await connectRedis(config.redis.url, logger, 'escalation');
     checks.push(redisCheck(redis));
+  }
+
+  let escalation: Escalation | undefined;
+  if (config.flags.escalation && redis !== undefined && config.redis !== undefined && config.twilio !== undefined && config.callsPublicUrl !== undefined && config.escalation !== undefined) {
+    // Imported here, not at the top: with escalation off, bullmq and twilio are never loaded.
+    const { createEscalation } = await import('./escalation/escalation.js');
+    escalation = createEscalation({
+      sql,
+      logger,
+      clock,
+      registry: metrics.registry,
+      redis,
+      redisUrl: config.redis.url,
+      twilio: config.twilio,
+      callsPublicUrl: config.callsPublicUrl,
+      settings: config.escalation,
+    });
+    checks.push(...escalation.checks);
   }
 
   let dispatcher: Dispatcher | undefined;
@@ -65,8 +84,10 @@ export async function buildWorker(context: RoleContext<WorkerConfig>): Promise<R
     app,
     async start() {
       await dispatcher?.start();
+      escalation?.start();
     },
     async stop() {
+      await escalation?.stop();
       await dispatcher?.stop();
       redis?.disconnect();
     },
