@@ -1,7 +1,8 @@
 export { ConnectionCounter } from './connection-counter.js';
-export { insertMeeting, insertUser, type TestMeeting, type TestUser } from './fixtures.js';
+export { insertAlert, insertMeeting, insertUser, type TestAlert, type TestMeeting, type TestUser } from './fixtures.js';
 export { seedDueAlerts } from './seed-due-alerts.js';
 export { freePort } from './free-port.js';
+export { RedisServer } from './redis-server.js';
 export { capturingLogger } from './log-capture.js';
 export { escalationEnv, roleEnv, vapidKeyPair } from './role-env.js';
 export { REPO_ROOT, roleEntry, RoleProcess, waitForHttpOk, type LogLine, type RoleName } from './role-process.js';

@@ -42,7 +42,7 @@ export function createEscalation(deps: EscalationDeps): Escalation {
     breakerHalfOpenMs: settings.breakerHalfOpenMs,
   });
   // Longer than any one attempt can take in its worker: every try timing out, plus backoff.
-  const leaseMs = settings.twilioRequestTimeoutMs * DEFAULT_MAX_TRIES + 5_000;
+  const leaseMs = settings.twilioRequestTimeoutMs * (DEFAULT_MAX_TRIES + 1);
   const queue = new EscalationQueue({ producer: deps.redis, redisUrl: deps.redisUrl, concurrency: settings.concurrency, logger });
   const reconciler = new EscalationReconciler({ sql: deps.sql, logger, clock: deps.clock, queue, intervalMs: settings.reconcileIntervalMs, leaseMs });
   const outcomes = new Counter({
