@@ -6,10 +6,12 @@
 import { prepareTemplateDatabase } from '@nudge/testkit';
 import { apiStartAndThroughput } from './api.bench.js';
 import { dispatchBurst } from './dispatch.bench.js';
+import { escalationBench } from './escalation.bench.js';
 
 const benches: Record<string, () => Promise<void>> = {
   api: apiStartAndThroughput,
   dispatch: dispatchBurst,
+  escalation: escalationBench,
 };
 
 const wanted = process.argv.slice(2);

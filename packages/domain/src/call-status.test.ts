@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { advancesCall, decideAfterUnansweredCall } from './call-status.js';
+import { advancesCall, decideAfterUnansweredCall, statusesBefore } from './call-status.js';
 
 describe('call status', () => {
   it('a late ringing never overrides a final status, and a duplicate changes nothing', () => {
@@ -8,6 +8,7 @@ describe('call status', () => {
     expect(advancesCall('completed', 'ringing')).toBe(false);
     expect(advancesCall('ringing', 'ringing')).toBe(false);
     expect(advancesCall('no-answer', 'completed')).toBe(false);
+    expect(statusesBefore('ringing')).toEqual(['queued', 'initiated']);
   });
 
   const now = new Date('2026-03-02T09:00:00Z');

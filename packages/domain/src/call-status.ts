@@ -31,6 +31,11 @@ export function advancesCall(current: CallStatus | null, next: CallStatus): bool
   return current === null || RANK[next] > RANK[current];
 }
 
+/** The statuses `next` moves a call on from: what a stored status must be for `next` to apply. */
+export function statusesBefore(next: CallStatus): CallStatus[] {
+  return CALL_STATUSES.filter((status) => RANK[status] < RANK[next]);
+}
+
 export type AfterCall = { kind: 'retry'; at: Date } | { kind: 'fail'; reason: string };
 
 /**

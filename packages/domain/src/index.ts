@@ -29,6 +29,7 @@ export {
   decideAfterUnansweredCall,
   isCallStatus,
   isFinalCallStatus,
+  statusesBefore,
   type AfterCall,
   type CallStatus,
 } from './call-status.js';

@@ -102,12 +102,14 @@ async function takeOver(tx: TransactionSql, row: AttemptRow, alert: AlertForCall
 
 /** The CallSid Twilio returned (or the reconciliation found), with the `called` timeline entry. */
 export async function recordPlacedCall(sql: Sql, ref: AttemptRef, deliveryId: string, callSid: string, detail: Record<string, unknown>): Promise<void> {
-  await sql.begin(async (tx) => {
-    await tx`
+  // One statement: a burst of escalations records thousands of these.
+  await sql`
+    with recorded as (
       update deliveries set provider_ref = coalesce(provider_ref, ${callSid}), provider_status = coalesce(provider_status, 'queued')
-      where id = ${deliveryId}`;
-    await recordAlertEvent(tx, ref.alertId, 'called', { call_sid: callSid, attempt: ref.attempt, ...detail });
-  });
+      where id = ${deliveryId}
+    )
+    insert into alert_events (alert_id, kind, detail)
+    values (${ref.alertId}, 'called', ${sql.json({ call_sid: callSid, attempt: ref.attempt, ...detail } as never)})`;
 }
 
 /** Twilio refused the call (an invalid number): retrying cannot help, so the alert fails with its reason. */

@@ -1,6 +1,6 @@
 import { applyAlertEvent, recordAlertEvent, type AlertRuleRow } from '@nudge/alerts';
 import type { Sql, TransactionSql } from '@nudge/db';
-import { advancesCall, decideAfterUnansweredCall, isFinalCallStatus, statesFrom, type CallStatus } from '@nudge/domain';
+import { advancesCall, decideAfterUnansweredCall, isFinalCallStatus, statesFrom, statusesBefore, type CallStatus } from '@nudge/domain';
 
 export interface StatusCallback {
   callSid: string;
@@ -32,20 +32,17 @@ interface CallAttempt {
  * error leaves the event unprocessed for Twilio's retry.
  */
 export async function applyCallStatus(sql: Sql, callback: StatusCallback): Promise<StatusOutcome> {
+  if (!isFinalCallStatus(callback.status)) {
+    const progressed = await applyProgress(sql, callback);
+    if (progressed !== undefined) return progressed;
+  }
   return sql.begin(async (tx) => {
     const [fresh] = await tx`
       insert into processed_webhook_events (provider, event_id) values ('twilio', ${`${callback.callSid}:${callback.status}`})
       on conflict do nothing returning event_id`;
     if (fresh === undefined) return { kind: 'duplicate' };
 
-    // By CallSid; or, before the worker recorded the sid, by the attempt named in the callback URL.
-    const [call] = await tx<CallAttempt[]>`
-      select id, alert_id, attempt, provider_status from deliveries
-      where channel = 'call' and (provider_ref = ${callback.callSid}
-        or (provider_ref is null and alert_id = ${callback.alertId ?? null}::uuid and attempt = ${callback.attempt ?? null}::int))
-      order by provider_ref is null
-      limit 1
-      for update`;
+    const call = await findCallAttempt(tx, callback);
     if (call === undefined) return { kind: 'unknown_call' };
     if (!advancesCall(call.provider_status, callback.status)) return { kind: 'stale', current: call.provider_status ?? '' };
 
@@ -67,6 +64,55 @@ export async function applyCallStatus(sql: Sql, callback: StatusCallback): Promi
     const next = final ? await afterCallEnded(tx, call, callback) : 'none';
     return { kind: 'applied', alertId: call.alert_id, attempt: call.attempt, next };
   });
+}
+
+/**
+ * The common case in one statement (one round trip, one commit): a progress status (initiated,
+ * ringing, in-progress) of a call whose sid is recorded. Undefined when the sid is not recorded
+ * yet, which the transaction in applyCallStatus handles; nothing is written then.
+ */
+async function applyProgress(sql: Sql, callback: StatusCallback): Promise<StatusOutcome | undefined> {
+  const [row] = await sql<{ found: boolean; fresh: boolean; applied: boolean; alert_id: string | null; attempt: number | null; current: string | null }[]>`
+    with call as (
+      select id, alert_id, attempt, provider_status from deliveries
+      where channel = 'call' and provider_ref = ${callback.callSid}
+      for update
+    ), fresh as (
+      insert into processed_webhook_events (provider, event_id)
+      select 'twilio', ${`${callback.callSid}:${callback.status}`} where exists (select 1 from call)
+      on conflict do nothing
+      returning event_id
+    ), changed as (
+      update deliveries d set provider_status = ${callback.status}
+      from call c
+      where d.id = c.id and exists (select 1 from fresh)
+        and (c.provider_status is null or c.provider_status in ${sql(statusesBefore(callback.status))})
+      returning d.alert_id, d.attempt
+    ), logged as (
+      insert into alert_events (alert_id, kind, detail)
+      select alert_id, 'call_status', jsonb_build_object('call_sid', ${callback.callSid}::text, 'status', ${callback.status}::text, 'attempt', attempt)
+      from changed
+    )
+    select exists (select 1 from call) as found, exists (select 1 from fresh) as fresh, exists (select 1 from changed) as applied,
+      (select alert_id from call) as alert_id, (select attempt from call) as attempt, (select provider_status from call) as current`;
+  if (row === undefined || !row.found) return undefined;
+  if (!row.fresh) return { kind: 'duplicate' };
+  if (!row.applied) return { kind: 'stale', current: row.current ?? '' };
+  return { kind: 'applied', alertId: row.alert_id!, attempt: row.attempt!, next: 'none' };
+}
+
+/** By CallSid; or, before the worker recorded the sid, by the attempt named in the callback URL. Two lookups, so each uses its index. */
+async function findCallAttempt(tx: TransactionSql, callback: StatusCallback): Promise<CallAttempt | undefined> {
+  const [bySid] = await tx<CallAttempt[]>`
+    select id, alert_id, attempt, provider_status from deliveries
+    where channel = 'call' and provider_ref = ${callback.callSid}
+    for update`;
+  if (bySid !== undefined || callback.alertId === undefined || callback.attempt === undefined) return bySid;
+  const [byAttempt] = await tx<CallAttempt[]>`
+    select id, alert_id, attempt, provider_status from deliveries
+    where alert_id = ${callback.alertId} and channel = 'call' and attempt = ${callback.attempt} and provider_ref is null
+    for update`;
+  return byAttempt;
 }
 
 async function afterCallEnded(tx: TransactionSql, call: CallAttempt, callback: StatusCallback): Promise<'none' | 'retry' | 'failed'> {
