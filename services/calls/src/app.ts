@@ -5,7 +5,6 @@ import { systemClock, type Clock } from '@nudge/domain';
 import type { Logger } from '@nudge/logger';
 import { createHttpApp, databaseCheck, schemaCheck, type Metrics } from '@nudge/service';
 import { Counter } from 'prom-client';
-import { twilioRoutes } from './routes/twilio/index.js';
 
 export interface CallsDependencies {
   config: CallsConfig;
@@ -26,6 +25,8 @@ export async function buildCallsApp(deps: CallsDependencies): Promise<FastifyIns
   });
   const { callsPublicUrl, twilio } = deps.config;
   if (callsPublicUrl !== undefined && twilio !== undefined) {
+    // Loaded only with escalation on: a calls role without it never loads the twilio library.
+    const { twilioRoutes } = await import('./routes/twilio/index.js');
     const callStatuses = new Counter({
       name: 'nudge_calls_total',
       help: 'Escalation call status callbacks applied, by Twilio CallStatus',
