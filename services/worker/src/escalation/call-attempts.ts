@@ -1,6 +1,6 @@
 import { applyAlertEvent, recordAlertEvent } from '@nudge/alerts';
 import type { Sql, TransactionSql } from '@nudge/db';
-import { statesFrom } from '@nudge/domain';
+import { stateAfter, statesFrom } from '@nudge/domain';
 
 /** One call attempt of one alert, as a BullMQ job names it. */
 export interface AttemptRef {
@@ -44,6 +44,52 @@ const EARLY_TOLERANCE_MS = 1_000;
  * must first look for a call that worker may have placed.
  */
 export async function claimAttempt(sql: Sql, ref: AttemptRef, now: Date, leaseMs: number): Promise<AttemptClaim> {
+  return (await claimNextAttempt(sql, ref, now)) ?? claimOtherwise(sql, ref, now, leaseMs);
+}
+
+/**
+ * The common case in one statement (a burst of escalations is bound by round trips): the job
+ * is for the alert's next attempt, it is due, and there is someone to call. Records the attempt
+ * and the `escalated` transition (the same update as the domain's escalate event); undefined
+ * when any condition fails, for claimOtherwise to sort out.
+ */
+async function claimNextAttempt(sql: Sql, ref: AttemptRef, now: Date): Promise<AttemptClaim | undefined> {
+  const [claimed] = await sql<{ delivery_id: string; phone_e164: string; escalate_at: Date }[]>`
+    with target as (
+      select a.id, a.escalate_at, u.id as user_id, u.phone_e164
+      from alerts a
+      join meetings m on m.id = a.meeting_id
+      join users u on u.id = a.user_id
+      join alert_rules r on r.id = a.rule_id
+      where a.id = ${ref.alertId}
+        and a.state in ${sql(statesFrom('escalate') as string[])}
+        and a.escalate_at <= ${new Date(now.getTime() + EARLY_TOLERANCE_MS)}
+        and m.starts_at > ${now}
+        and u.phone_e164 is not null
+        and ${ref.attempt} <= r.max_call_attempts
+        and (select count(*) from deliveries d where d.alert_id = a.id and d.channel = 'call') = ${ref.attempt - 1}
+      for update of a
+    ), recorded as (
+      insert into deliveries (alert_id, channel, target_id, attempt, status, attempts, last_attempt_at)
+      select id, 'call', user_id, ${ref.attempt}, 'processing', 1, ${now} from target
+      on conflict do nothing
+      returning id, alert_id
+    ), escalated as (
+      update alerts a set state = ${stateAfter('escalate')}, escalate_at = null, updated_at = now()
+      from recorded
+      where a.id = recorded.alert_id
+      returning a.id
+    ), logged as (
+      insert into alert_events (alert_id, kind, detail)
+      select id, 'escalated', jsonb_build_object('attempt', ${ref.attempt}::int) from escalated
+    )
+    select r.id as delivery_id, t.phone_e164, t.escalate_at from recorded r join target t on t.id = r.alert_id`;
+  if (claimed === undefined) return undefined;
+  return { kind: 'place', deliveryId: claimed.delivery_id, to: claimed.phone_e164, escalateAt: claimed.escalate_at, reconcileSince: undefined };
+}
+
+/** Every other case, under the alert's row lock: stale jobs, skips, and taking over an attempt left without a call. */
+async function claimOtherwise(sql: Sql, ref: AttemptRef, now: Date, leaseMs: number): Promise<AttemptClaim> {
   return sql.begin(async (tx) => {
     const [alert] = await tx<AlertForCall[]>`
       select a.state, a.escalate_at, m.starts_at, u.id as user_id, u.phone_e164, r.max_call_attempts,
