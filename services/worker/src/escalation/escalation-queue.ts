@@ -10,6 +10,8 @@ export interface QueuedAttempt extends AttemptRef {
 }
 
 export const ESCALATION_QUEUE = 'escalation';
+/** BullMQ's key prefix: Nudge's keys stay apart from any other BullMQ application on the same Redis. */
+const PREFIX = 'nudge';
 
 /**
  * Deterministic, so every replica's reconciler adds the same job and BullMQ keeps one. BullMQ
@@ -35,7 +37,7 @@ export class EscalationQueue {
   private workerDown = false;
 
   constructor(private readonly options: EscalationQueueOptions) {
-    this.queue = new Queue<AttemptRef>(ESCALATION_QUEUE, { connection: options.producer });
+    this.queue = new Queue<AttemptRef>(ESCALATION_QUEUE, { connection: options.producer, prefix: PREFIX });
     this.queue.on('error', () => undefined); // the producer connection logs its own outages
   }
 
@@ -61,6 +63,7 @@ export class EscalationQueue {
     const { logger } = this.options;
     this.worker = new Worker<AttemptRef>(ESCALATION_QUEUE, async (job) => process(job.data), {
       connection: { url: this.options.redisUrl, maxRetriesPerRequest: null, connectionName: 'nudge-escalation-worker' },
+      prefix: PREFIX,
       concurrency: this.options.concurrency,
       // Jobs are short (a claim and a Twilio request), so a dead worker's jobs are found soon.
       lockDuration: 15_000,
