@@ -4,7 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { planAlerts } from '@nudge/alerts';
 import {
+  alertTimeline,
   createTestDatabase,
+  eventually,
   escalationEnv,
   freePort,
   insertAlert,
@@ -84,14 +86,9 @@ describe('escalation from push to phone, through real worker and calls processes
     return { userId, phone };
   }
 
-  const timeline = async (alertId: string) => db.sql<{ kind: string; detail: Record<string, unknown> }[]>`select kind, detail from alert_events where alert_id = ${alertId} order by id`;
-  const until = async (check: () => Promise<boolean> | boolean, timeoutMs = 15_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out\nworker:\n${worker.output().slice(-3000)}\ncalls:\n${calls.output().slice(-3000)}`);
-      await sleep(50);
-    }
-  };
+  const timeline = (alertId: string) => alertTimeline(db.sql, alertId);
+  const until = (check: () => Promise<boolean> | boolean, timeoutMs = 15_000) =>
+    eventually(check, { timeoutMs, explain: () => `worker:\n${worker.output().slice(-3000)}\ncalls:\n${calls.output().slice(-3000)}` });
   const hasEvent = (alertId: string, kind: string, match: (detail: Record<string, unknown>) => boolean = () => true) => async () =>
     (await timeline(alertId)).some((e) => e.kind === kind && match(e.detail));
   const stateOf = async (alertId: string) => (await db.sql`select state, acknowledged_via from alerts where id = ${alertId}`)[0];

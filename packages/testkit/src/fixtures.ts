@@ -64,3 +64,8 @@ export async function insertAlert(sql: Sql, userId: string, alert: TestAlert): P
     returning id`;
   return row!.id;
 }
+
+/** An alert's timeline, oldest first. */
+export async function alertTimeline(sql: Sql, alertId: string): Promise<{ kind: string; detail: Record<string, unknown> }[]> {
+  return sql<{ kind: string; detail: Record<string, unknown> }[]>`select kind, detail from alert_events where alert_id = ${alertId} order by id`;
+}

@@ -1,6 +1,7 @@
 export { ConnectionCounter } from './connection-counter.js';
-export { insertAlert, insertMeeting, insertUser, type TestAlert, type TestMeeting, type TestUser } from './fixtures.js';
+export { alertTimeline, insertAlert, insertMeeting, insertUser, type TestAlert, type TestMeeting, type TestUser } from './fixtures.js';
 export { seedDueAlerts } from './seed-due-alerts.js';
+export { eventually } from './eventually.js';
 export { freePort } from './free-port.js';
 export { RedisServer } from './redis-server.js';
 export { capturingLogger } from './log-capture.js';
