@@ -1,9 +1,8 @@
 #!/usr/bin/env node
-import { createECDH } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { ConfigError, dbFragment } from '@nudge/config';
 import { createDbClient, runMigrations, verifySchema, type SchemaRole, type Sql } from '@nudge/db';
-import { isE164, isIanaTimeZone, normalizeEmail } from '@nudge/domain';
+import { generateVapidKeys, isE164, isIanaTimeZone, normalizeEmail } from '@nudge/domain';
 import { createLogger } from '@nudge/logger';
 import { deploymentHealth } from './admin/deployment-health.js';
 import { listInstances } from './admin/instances.js';
@@ -107,9 +106,7 @@ async function verifySchemaCommand(args: string[]): Promise<number> {
 }
 
 function vapidKeysCommand(): number {
-  const ecdh = createECDH('prime256v1');
-  ecdh.generateKeys();
-  print({ publicKey: ecdh.getPublicKey('base64url'), privateKey: ecdh.getPrivateKey('base64url') });
+  print(generateVapidKeys());
   return 0;
 }
 

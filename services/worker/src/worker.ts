@@ -14,6 +14,7 @@ import {
 } from '@nudge/service';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { Dispatcher } from './dispatcher/dispatcher.js';
+import type { Escalation } from './escalation/escalation.js';
 import { VapidHeaders } from './dispatcher/vapid-headers.js';
 import { registerAlertStateGauge } from './metrics/alert-states.js';
 import { calendarSyncDeps, calendarSyncJob } from './jobs/calendar-sync.js';
@@ -59,6 +60,25 @@ export async function buildWorker(context: RoleContext<WorkerConfig>, overrides:
   if (config.redis !== undefined) {
     redis = await connectRedis(config.redis.url, logger, 'escalation');
     checks.push(redisCheck(redis));
+  }
+
+  let escalation: Escalation | undefined;
+  if (config.flags.escalation && redis !== undefined && config.redis !== undefined && config.twilio !== undefined && config.callsPublicUrl !== undefined && config.escalation !== undefined) {
+    // Imported here, not at the top: with escalation off, bullmq and twilio are never loaded.
+    const { createEscalation } = await import('./escalation/escalation.js');
+    escalation = createEscalation({
+      sql,
+      logger,
+      clock,
+      registry: metrics.registry,
+      ops: context.ops,
+      redis,
+      redisUrl: config.redis.url,
+      twilio: config.twilio,
+      callsPublicUrl: config.callsPublicUrl,
+      settings: config.escalation,
+    });
+    checks.push(...escalation.checks);
   }
 
   let dispatcher: Dispatcher | undefined;
@@ -142,9 +162,11 @@ export async function buildWorker(context: RoleContext<WorkerConfig>, overrides:
     async start() {
       await scheduler?.start();
       await dispatcher?.start();
+      escalation?.start();
     },
     async stop() {
       await scheduler?.stop();
+      await escalation?.stop();
       await dispatcher?.stop();
       redis?.disconnect();
     },

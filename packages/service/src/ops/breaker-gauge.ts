@@ -6,12 +6,17 @@ export interface BreakerGauge {
   closed(provider: string): void;
 }
 
+const NAME = 'nudge_circuit_breaker_open';
+
+/** One gauge per registry, shared by every provider's breaker. */
 export function createBreakerGauge(registry: Registry): BreakerGauge {
-  const gauge = new Gauge({
-    name: 'nudge_circuit_breaker_open',
-    help: '1 while the circuit breaker around a provider (google, twilio) is open',
-    labelNames: ['provider'] as const,
-    registers: [registry],
-  });
+  const gauge =
+    (registry.getSingleMetric(NAME) as Gauge<'provider'> | undefined) ??
+    new Gauge({
+      name: NAME,
+      help: '1 while the circuit breaker around a provider (google, twilio) is open',
+      labelNames: ['provider'] as const,
+      registers: [registry],
+    });
   return { opened: (provider) => gauge.set({ provider }, 1), closed: (provider) => gauge.set({ provider }, 0) };
 }
