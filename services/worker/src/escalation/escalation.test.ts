@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { acknowledgeAlert } from '@nudge/alerts';
 import { systemClock } from '@nudge/domain';
-import { connectRedis, createMetrics, type Redis } from '@nudge/service';
+import { connectRedis, createMetrics, slackOpsAlerts, type Redis } from '@nudge/service';
+import type { Registry } from 'prom-client';
 import {
   alertTimeline,
   capturingLogger,
@@ -14,6 +15,7 @@ import {
   insertUser,
   RedisServer,
   TwilioEmulator,
+  WebhookReceiver,
   type TestDatabase,
 } from '@nudge/testkit';
 import twilio from 'twilio';
@@ -29,6 +31,8 @@ describe('escalation: BullMQ jobs reconciled from Postgres, calls through the re
   let emulator: TwilioEmulator;
   let escalation: Escalation;
   let callsPublicUrl: string;
+  let slack: WebhookReceiver;
+  let registry: Registry;
   const { logger, lines } = capturingLogger('worker');
   let phoneCounter = 0;
 
@@ -39,11 +43,14 @@ describe('escalation: BullMQ jobs reconciled from Postgres, calls through the re
     // Nothing listens there: the emulator records its webhooks as unreachable, which these tests do not need.
     callsPublicUrl = `http://127.0.0.1:${await freePort()}`;
     redis = await connectRedis(redisServer.url, logger, 'escalation');
+    slack = await WebhookReceiver.start();
+    registry = createMetrics('worker').registry;
     escalation = createEscalation({
       sql: db.sql,
       logger,
       clock: systemClock,
-      registry: createMetrics('worker').registry,
+      registry,
+      ops: slackOpsAlerts({ sql: db.sql, webhookUrl: slack.url, logger, clock: systemClock, source: 'worker test' }),
       redis,
       redisUrl: redisServer.url,
       twilio: { accountSid: emulator.accountSid, authToken: emulator.authToken, fromNumber: FROM, apiBaseUrl: emulator.url },
@@ -59,6 +66,7 @@ describe('escalation: BullMQ jobs reconciled from Postgres, calls through the re
     await escalation.stop();
     redis.disconnect();
     await emulator.close();
+    await slack.close();
     await redisServer.stop();
     await db.drop();
   });
@@ -148,6 +156,11 @@ describe('escalation: BullMQ jobs reconciled from Postgres, calls through the re
     expect(lines.filter((l) => l.event === 'escalation.breaker.opened')).toHaveLength(1);
     expect(lines.filter((l) => l.event === 'escalation.breaker.closed')).toHaveLength(1);
     expect((await timeline(alertId)).map((e) => e.kind)).toEqual(['escalated', 'called']);
+    // Operators hear of it once; the gauge says it closed again.
+    expect(slack.received.items.map((r) => (JSON.parse(r.text) as { text: string }).text)).toEqual([
+      ':rotating_light: *Nudge* (worker test): the Twilio circuit breaker opened: escalation calls are paused',
+    ]);
+    expect(await registry.getSingleMetricAsString('nudge_circuit_breaker_open')).toContain('nudge_circuit_breaker_open{provider="twilio",role="worker"} 0');
   });
 
   it('Redis FLUSHALL while jobs wait: every call is still placed once, at its time', async () => {
