@@ -1,0 +1,69 @@
+import { useState } from 'preact/hooks';
+import { api, ApiError } from '../api.js';
+import { ErrorMessage, Loaded } from '../components/status.js';
+import { formatDateTime } from '../format.js';
+import type { CalendarStatus } from '../types.js';
+import { useResource } from '../use-resource.js';
+
+export function CalendarSection() {
+  const status = useResource(() => api<CalendarStatus>('/v1/calendar/google'), 'calendar');
+  const [error, setError] = useState<Error>();
+  const [busy, setBusy] = useState(false);
+
+  const connect = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      // Google's consent screen, which comes back to the api's callback and from there to this app.
+      const { url } = await api<{ url: string }>('/v1/calendar/google/connect');
+      location.assign(url);
+    } catch (err) {
+      setError(err as Error);
+      setBusy(false);
+    }
+  };
+  const disconnect = async () => {
+    if (!confirm('Disconnect Google Calendar? Nudge stops watching your meetings.')) return;
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api('/v1/calendar/google', { method: 'DELETE' });
+      status.reload();
+    } catch (err) {
+      setError(err as Error);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section aria-labelledby="calendar-heading">
+      <h2 id="calendar-heading">Google Calendar</h2>
+      {status.error instanceof ApiError && status.error.status === 404 ? (
+        <p>Calendar connection is not available on this server.</p>
+      ) : (
+        <Loaded resource={status} what="the calendar connection">
+          {(s) => (
+            <>
+              <p data-testid="calendar-status">
+                {s.connected && !s.revoked && <>Connected. Last synced: {formatDateTime(s.last_synced_at)}.</>}
+                {s.revoked && <>Google revoked access ({s.revoked_reason ?? 'no reason given'}). Connect again to resume alerts.</>}
+                {!s.connected && !s.revoked && <>Not connected.</>}
+              </p>
+              {s.connected && !s.revoked ? (
+                <button type="button" onClick={disconnect} disabled={busy}>
+                  Disconnect Google Calendar
+                </button>
+              ) : (
+                <button type="button" class="primary" onClick={connect} disabled={busy}>
+                  Connect Google Calendar
+                </button>
+              )}
+            </>
+          )}
+        </Loaded>
+      )}
+      {error !== undefined && <ErrorMessage error={error} />}
+    </section>
+  );
+}

@@ -1,0 +1,11 @@
+import { useEffect } from 'preact/hooks';
+
+/** Calls `reload` every `everyMs` while the tab is visible: the worker changes states in the background. */
+export function usePolling(reload: () => void, everyMs: number): void {
+  useEffect(() => {
+    const timer = setInterval(() => {
+      if (document.visibilityState === 'visible') reload();
+    }, everyMs);
+    return () => clearInterval(timer);
+  }, [reload, everyMs]);
+}
