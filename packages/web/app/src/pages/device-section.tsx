@@ -47,6 +47,7 @@ export function DeviceSection() {
           <button type="button" class="primary" onClick={enable} disabled={busy || permission === 'denied'}>
             {subscribed === true ? 'Renew notifications on this device' : 'Enable notifications on this device'}
           </button>
+          {busy && <p role="status">Registering this device with the browser’s push service…</p>}
           {subscribed === true && <Notice>Notifications are on. Each one has an “I’m on it” button that checks you in.</Notice>}
         </>
       )}

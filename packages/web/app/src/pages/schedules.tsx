@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { ErrorMessage, Loaded, Notice } from '../components/status.js';
 import { formatDateTime } from '../format.js';
@@ -34,8 +34,13 @@ function ScheduleCard(props: { schedule: Schedule; onChanged: () => void }) {
   const [error, setError] = useState<Error>();
   const [notice, setNotice] = useState<string>();
   const [busy, setBusy] = useState(false);
+  // Shown at once, put back if the api refuses: a checkbox that lags behind the click is confusing.
+  const [enabled, setEnabled] = useState(s.enabled);
+  useEffect(() => setEnabled(s.enabled), [s.enabled]);
   const preview = useResource(() => api<{ runs: string[] }>(`/v1/admin/schedules/${encodeURIComponent(s.id)}/preview?n=10`), `${s.id}:${s.cron}:${s.timezone}`);
   const runs = useResource(() => api<{ runs: JobRun[] }>(`/v1/admin/job-runs?job=${encodeURIComponent(s.id)}&limit=5`), `${s.id}:${s.last_run_at ?? ''}:${s.state}`);
+  // Runs change on the worker's time (a queued manual run starts within its tick).
+  usePolling(runs.reload, 3_000);
 
   const act = async (what: () => Promise<string>) => {
     setBusy(true);
@@ -51,11 +56,18 @@ function ScheduleCard(props: { schedule: Schedule; onChanged: () => void }) {
       setBusy(false);
     }
   };
-  const toggle = (enabled: boolean) =>
-    act(async () => {
-      await api(`/v1/admin/schedules/${encodeURIComponent(s.id)}`, { method: 'PATCH', body: { enabled } });
-      return `${s.id} is now ${enabled ? 'enabled' : 'disabled'}.`;
+  const toggle = (wanted: boolean) => {
+    setEnabled(wanted);
+    return act(async () => {
+      try {
+        await api(`/v1/admin/schedules/${encodeURIComponent(s.id)}`, { method: 'PATCH', body: { enabled: wanted } });
+      } catch (err) {
+        setEnabled(!wanted);
+        throw err;
+      }
+      return `${s.id} is now ${wanted ? 'enabled' : 'disabled'}.`;
     });
+  };
   const runNow = () =>
     act(async () => {
       await api(`/v1/admin/schedules/${encodeURIComponent(s.id)}/run`, { method: 'POST' });
@@ -68,7 +80,7 @@ function ScheduleCard(props: { schedule: Schedule; onChanged: () => void }) {
       <h2 id={headingId}>{s.id}</h2>
       {s.description !== null && <p class="muted">{s.description}</p>}
       <label class="check">
-        <input type="checkbox" checked={s.enabled} disabled={busy} onChange={(e) => toggle(e.currentTarget.checked)} aria-describedby="missed-note" /> Enabled
+        <input type="checkbox" checked={enabled} disabled={busy} onChange={(e) => toggle(e.currentTarget.checked)} aria-describedby="missed-note" /> Enabled
       </label>
       <dl class="facts">
         <dt>Schedule</dt>

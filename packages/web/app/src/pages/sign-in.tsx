@@ -45,7 +45,7 @@ export function SignIn(props: { onSignedIn: (me: Me) => void }) {
           Your token starts with <code>nudge_</code>. It is kept in this tab only and forgotten when you close it.
         </p>
         {error !== undefined && <ErrorMessage error={error} />}
-        <button type="submit" disabled={busy}>
+        <button type="submit" class="primary" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
       </form>

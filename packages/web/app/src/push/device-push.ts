@@ -40,9 +40,24 @@ export async function enablePushOnThisDevice(): Promise<NotificationPermission> 
     await subscription.unsubscribe();
     subscription = null;
   }
-  subscription ??= await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(public_key) });
+  subscription ??= await withinTime(
+    registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(public_key) }),
+    SUBSCRIBE_TIMEOUT_MS,
+    'The browser’s push service did not answer. Check the network connection and try again.',
+  );
   await api('/v1/push/subscriptions', { method: 'POST', body: subscription.toJSON() });
   return permission;
+}
+
+/** Subscribing waits on the browser vendor's push service, which may never answer (offline, blocked). */
+const SUBSCRIBE_TIMEOUT_MS = 30_000;
+
+function withinTime<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function sameKey(subscription: PushSubscription, publicKey: string): boolean {
