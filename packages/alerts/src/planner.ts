@@ -1,4 +1,4 @@
-import type { Sql } from '@nudge/db';
+import type { Sql, TransactionSql } from '@nudge/db';
 import { decideAlert, statesFrom } from '@nudge/domain';
 import { applyAlertEvent, recordAlertEvent } from './alert-transitions.js';
 import { loadRule, ruleSpec, type AlertRuleRow } from './rules.js';
@@ -30,7 +30,7 @@ export interface PlanResult {
  * alert whose meeting no longer deserves one (cancelled, declined, or no longer matching).
  * Calendar sync hands it the meetings it changed; a rule change hands it the user's upcoming ones.
  */
-export async function planAlerts(sql: Sql, meetingIds: readonly string[], now: Date): Promise<PlanResult> {
+export async function planAlerts(sql: Sql | TransactionSql, meetingIds: readonly string[], now: Date): Promise<PlanResult> {
   const result: PlanResult = { created: 0, replanned: 0, cancelled: 0, unchanged: 0 };
   if (meetingIds.length === 0) return result;
   const meetings = await sql<MeetingRow[]>`

@@ -36,7 +36,8 @@ export async function abuseLoad(): Promise<void> {
   const db = await createTestDatabase();
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const api = RoleProcess.start('api', roleEnv(db.url, { PORT: String(port), LOG_LEVEL: 'warn' }));
+  // The valid client may make its 50 requests a second; the abuser is held to the per-address limit.
+  const api = RoleProcess.start('api', roleEnv(db.url, { PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT_PER_TOKEN_PER_MINUTE: '100000' }));
   try {
     await waitForHttpOk(`${base}/health/ready`, 30_000, api.exited);
     const cli = RoleProcess.startScript(`${REPO_ROOT}services/api/dist/cli.js`, ['create-org', '--org', 'Bench', '--email', 'abuse@bench.test', '--name', 'B'], { DATABASE_URL: db.url });

@@ -6,6 +6,7 @@
 import { prepareTemplateDatabase } from '@nudge/testkit';
 import { abuseLoad } from './abuse.bench.js';
 import { apiStartAndThroughput } from './api.bench.js';
+import { calendarSync } from './calendar.bench.js';
 import { dispatchBurst } from './dispatch.bench.js';
 import * as schedules from './schedules.bench.js';
 
@@ -14,6 +15,7 @@ const benches: Record<string, () => Promise<void>> = {
   schedules: schedules.run,
   dispatch: dispatchBurst,
   abuse: abuseLoad,
+  calendar: calendarSync,
 };
 
 const wanted = process.argv.slice(2);

@@ -128,6 +128,7 @@ export interface GoogleConfig {
   clientSecret: string;
   authUrl: string;
   tokenUrl: string;
+  revokeUrl: string;
   apiRootUrl: string;
 }
 
@@ -145,6 +146,11 @@ export function googleFragment(env: Env): GoogleConfig {
       protocols: web,
       default: 'https://oauth2.googleapis.com/token',
       example: 'https://oauth2.googleapis.com/token',
+    }),
+    revokeUrl: readUrl(env, 'GOOGLE_OAUTH_REVOKE_URL', {
+      protocols: web,
+      default: 'https://oauth2.googleapis.com/revoke',
+      example: 'https://oauth2.googleapis.com/revoke',
     }),
     apiRootUrl: readUrl(env, 'GOOGLE_API_ROOT_URL', {
       protocols: web,
@@ -259,6 +265,23 @@ export function processFragment(env: Env): ProcessConfig {
   };
 }
 
+export interface CalendarSyncConfig {
+  /** Users synced in parallel per tick. */
+  concurrency: number;
+  /** How far ahead meetings are read. */
+  horizonDays: number;
+  /** One user's whole sync (every page, retries included) is abandoned after this. */
+  userTimeoutMs: number;
+}
+
+export function calendarSyncFragment(env: Env): CalendarSyncConfig {
+  return {
+    concurrency: readInt(env, 'CALENDAR_SYNC_CONCURRENCY', { default: 8, min: 1, max: 256, example: '8' }),
+    horizonDays: readInt(env, 'CALENDAR_SYNC_HORIZON_DAYS', { default: 14, min: 1, max: 365, example: '14' }),
+    userTimeoutMs: readInt(env, 'CALENDAR_SYNC_USER_TIMEOUT_MS', { default: 30_000, min: 100, max: 600_000, example: '30000' }),
+  };
+}
+
 export interface DispatchConfig {
   /** Alerts claimed per transaction. */
   batchSize: number;
@@ -305,5 +328,24 @@ export function rateLimitFragment(env: Env): RateLimitConfig {
   return {
     perToken: readInt(env, 'RATE_LIMIT_PER_TOKEN_PER_MINUTE', { default: 600, min: 1, max: 1_000_000, example: '600' }),
     perAddress: readInt(env, 'RATE_LIMIT_PER_ADDRESS_PER_MINUTE', { default: 120, min: 1, max: 1_000_000, example: '120' }),
+  };
+}
+
+export interface OpsConfig {
+  /** Errors go to Sentry when set; nothing about Sentry loads otherwise. */
+  sentryDsn: string | undefined;
+  sentryEnvironment: string;
+  /** Critical conditions post to this Slack incoming webhook when set. */
+  slackWebhookUrl: string | undefined;
+}
+
+export function opsFragment(env: Env): OpsConfig {
+  const dsn = readRaw(env, 'SENTRY_DSN');
+  const slack = readRaw(env, 'OPS_SLACK_WEBHOOK_URL');
+  return {
+    sentryDsn: dsn === undefined ? undefined : readUrl(env, 'SENTRY_DSN', { protocols: ['https:', 'http:'], example: 'https://public@o0.ingest.sentry.io/0', secret: true }),
+    sentryEnvironment: readRaw(env, 'SENTRY_ENVIRONMENT') ?? 'production',
+    slackWebhookUrl:
+      slack === undefined ? undefined : readUrl(env, 'OPS_SLACK_WEBHOOK_URL', { protocols: ['https:', 'http:'], example: 'https://hooks.slack.com/services/T000/B000/XXXX', secret: true }),
   };
 }

@@ -48,6 +48,8 @@ describe('role configuration', () => {
     const worker = parseWorkerConfig(base);
     expect(worker.http.port).toBe(3002);
     expect(worker.calendarSyncConcurrency).toBe(8);
+    expect(worker.calendarSync).toEqual({ concurrency: 8, horizonDays: 14, userTimeoutMs: 30_000 });
+    expect(worker.google?.revokeUrl).toBe('https://oauth2.googleapis.com/revoke');
     expect(worker.process.heartbeatIntervalMs).toBe(15_000);
     expect(worker.scheduler).toEqual({ leaseTimeoutMs: 60_000, tickIntervalMs: 1_000 });
   });
@@ -55,6 +57,11 @@ describe('role configuration', () => {
   it('reads the scheduler lease timeout and rejects a useless one', () => {
     expect(parseWorkerConfig({ ...base, LEASE_TIMEOUT_MS: '1500' }).scheduler.leaseTimeoutMs).toBe(1_500);
     expect(() => parseWorkerConfig({ ...base, LEASE_TIMEOUT_MS: '10' })).toThrow(/LEASE_TIMEOUT_MS must be a whole number/);
+  });
+
+  it('rejects a calendar horizon outside 1 to 365 days', () => {
+    expect(() => parseWorkerConfig({ ...base, CALENDAR_SYNC_HORIZON_DAYS: '0' })).toThrow(/CALENDAR_SYNC_HORIZON_DAYS/);
+    expect(parseWorkerConfig({ ...base, CALENDAR_SYNC_HORIZON_DAYS: '30' }).calendarSync.horizonDays).toBe(30);
   });
 
   it('does not require REDIS_URL or Twilio settings while escalation is off', () => {

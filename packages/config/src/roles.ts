@@ -1,5 +1,6 @@
 import {
   corsOriginsFragment,
+  calendarSyncFragment,
   credentialsKeyFragment,
   dbFragment,
   dispatchFragment,
@@ -7,18 +8,21 @@ import {
   googleFragment,
   httpFragment,
   logFragment,
+  opsFragment,
   processFragment,
   publicUrlFragment,
   pushFragment,
   rateLimitFragment,
   redisFragment,
   twilioFragment,
+  type CalendarSyncConfig,
   type DbConfig,
   type DispatchConfig,
   type FeatureFlags,
   type GoogleConfig,
   type HttpConfig,
   type LogConfig,
+  type OpsConfig,
   type ProcessConfig,
   type PushConfig,
   type RateLimitConfig,
@@ -36,6 +40,7 @@ export interface CommonConfig {
   db: DbConfig;
   log: LogConfig;
   flags: FeatureFlags;
+  ops: OpsConfig;
 }
 
 function commonFragment(env: Env, role: Role): CommonConfig {
@@ -45,6 +50,7 @@ function commonFragment(env: Env, role: Role): CommonConfig {
     db: dbFragment(env),
     log: logFragment(env),
     flags: flagsFragment(env),
+    ops: opsFragment(env),
   };
 }
 
@@ -111,6 +117,7 @@ export interface WorkerConfig extends CommonConfig {
   http: HttpConfig;
   publicBaseUrl: string;
   calendarSyncConcurrency: number;
+  calendarSync: CalendarSyncConfig;
   dispatch: DispatchConfig;
   google: GoogleConfig | undefined;
   credentialsKey: Buffer | undefined;
@@ -140,17 +147,15 @@ export function parseWorkerConfig(env: Env): WorkerConfig {
   const common = commonFragment(env, 'worker');
   const { calendar, alerts, escalation } = common.flags;
   const escalationReason = 'FEATURE_ESCALATION_ENABLED=true';
+  const calendarSync = calendarSyncFragment(env);
   return {
     ...common,
     role: 'worker',
     http: httpFragment(env, 'HEALTH_PORT', 3002),
     publicBaseUrl: publicUrlFragment(env, 'PUBLIC_BASE_URL'),
-    calendarSyncConcurrency: readInt(env, 'CALENDAR_SYNC_CONCURRENCY', {
-      default: 8,
-      min: 1,
-      max: 256,
-      example: '8',
-    }),
+    // Kept next to calendarSync.concurrency (the same value) for code that already reads it.
+    calendarSyncConcurrency: calendarSync.concurrency,
+    calendarSync,
     dispatch: dispatchFragment(env),
     google: calendar ? googleFragment(env) : undefined,
     credentialsKey: calendar ? credentialsKeyFragment(env) : undefined,

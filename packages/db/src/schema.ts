@@ -58,6 +58,12 @@ export const SCHEMA_BY_MIGRATION: Readonly<Record<string, Readonly<Record<string
   '0003_delivery_retries': {
     deliveries: ['not_before'],
   },
+  '0004_oauth_states': {
+    oauth_states: ['nonce', 'user_id', 'expires_at', 'used_at'],
+  },
+  '0006_ops_alerts': {
+    ops_alerts: ['key', 'message', 'raised_at', 'resolved_at', 'last_notified_at'],
+  },
 };
 
 export type SchemaRole = 'api' | 'calls' | 'worker';
@@ -67,13 +73,13 @@ export const ROLE_TABLES: Readonly<Record<SchemaRole, readonly string[]>> = {
   api: [
     'organizations', 'users', 'api_tokens', 'calendar_credentials', 'calendar_sync_state', 'meetings',
     'alert_rules', 'alerts', 'alert_events', 'push_subscriptions', 'deliveries', 'checkin_tokens',
-    'job_schedules', 'job_runs', 'service_heartbeats',
+    'job_schedules', 'job_runs', 'service_heartbeats', 'oauth_states',
   ],
   calls: ['users', 'meetings', 'alert_rules', 'alerts', 'alert_events', 'deliveries', 'processed_webhook_events', 'service_heartbeats'],
   worker: [
     'users', 'calendar_credentials', 'calendar_sync_state', 'sync_runs', 'meetings', 'alert_rules', 'alerts',
     'alert_events', 'push_subscriptions', 'deliveries', 'checkin_tokens', 'processed_webhook_events',
-    'job_schedules', 'job_runs', 'service_heartbeats',
+    'job_schedules', 'job_runs', 'service_heartbeats', 'ops_alerts',
   ],
 };
 

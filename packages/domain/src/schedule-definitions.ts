@@ -25,6 +25,12 @@ export const SCHEDULE_DEFINITIONS: readonly ScheduleDefinition[] = [
     timing: { everyMs: MINUTE },
     enabledByDefault: true,
   }),
+  defineSchedule({
+    name: 'ops-monitor',
+    description: 'Raises operator alerts (Slack) for a lagging dispatcher, stale schedulers and failing calendar syncs',
+    timing: { everyMs: MINUTE },
+    enabledByDefault: true,
+  }),
   cleanup('webhook-events-cleanup', 'Deletes processed_webhook_events older than 24 hours', '0 4 * * *'),
   cleanup('deliveries-cleanup', 'Deletes completed or failed deliveries older than 7 days', '15 4 * * *'),
   cleanup('checkin-tokens-cleanup', 'Deletes expired check-in tokens', '30 4 * * *'),

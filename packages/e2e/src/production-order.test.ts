@@ -50,6 +50,10 @@ describe('the three roles started in production order', () => {
       waitForHttpOk(`http://127.0.0.1:${ports.worker}/health/ready`, 45_000, worker.exited),
       waitForHttpOk(`http://127.0.0.1:${ports.calls}/health/ready`, 45_000, calls.exited),
     ]);
+    const table = await (await fetch(`http://127.0.0.1:${ports.worker}/health/ready?verbose=1`)).text();
+    expect(table).toMatch(/^READY\n/);
+    for (const check of ['database', 'schema', 'scheduler', 'dispatcher']) expect(table).toMatch(new RegExp(`^${check}\\s+ok\\s+\\d+ ms`, 'm'));
+    expect(table).toMatch(/lag_ms=\d+/);
     expect(worker.events('schedulers.enabled')).toHaveLength(1);
     expect(worker.events('schedulers.enabled')[0]?.msg).toBe('Schedulers ENABLED for service: worker');
     expect(calls.events('schedulers.disabled')[0]?.msg).toBe('Schedulers disabled for service: calls');

@@ -44,6 +44,29 @@ export interface LoggerOptions {
   destination?: DestinationStream;
   /** Human-readable output; defaults to on only when stdout is a terminal. */
   pretty?: boolean;
+  /**
+   * Called for every error- and fatal-level line, with its fields and message: error counting
+   * and error tracking hang here, so nothing that logs an error needs to know about them.
+   */
+  onError?: (line: ErrorLine) => void;
+}
+
+export interface ErrorLine {
+  level: 'error' | 'fatal';
+  event: string;
+  message: string;
+  err: Error | undefined;
+  fields: Record<string, unknown>;
+}
+
+const ERROR_LEVEL = 50;
+
+function errorLine(args: unknown[], level: number): ErrorLine {
+  const [first, second] = args;
+  const fields = typeof first === 'object' && first !== null && !(first instanceof Error) ? (first as Record<string, unknown>) : {};
+  const err = first instanceof Error ? first : fields.err instanceof Error ? fields.err : undefined;
+  const message = typeof first === 'string' ? first : typeof second === 'string' ? second : (err?.message ?? '');
+  return { level: level >= 60 ? 'fatal' : 'error', event: typeof fields.event === 'string' ? fields.event : 'log', message, err, fields };
 }
 
 export function createLogger(options: LoggerOptions): Logger {
@@ -59,6 +82,22 @@ export function createLogger(options: LoggerOptions): Logger {
       // Every line carries an event; a library's own lines (fastify's "listening") get a generic one.
       mixin: () => ({ event: 'log' }),
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      ...(options.onError === undefined
+        ? {}
+        : {
+            hooks: {
+              logMethod(args, method, level) {
+                if (level >= ERROR_LEVEL) {
+                  try {
+                    options.onError?.(errorLine(args, level));
+                  } catch {
+                    // Reporting an error must never become one.
+                  }
+                }
+                return method.apply(this, args);
+              },
+            },
+          }),
     },
     destination,
   );

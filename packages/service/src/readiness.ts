@@ -6,12 +6,15 @@ import { pendingMigrations, verifySchema, type SchemaRole, type Sql } from '@nud
 export interface ReadinessCheck {
   name: string;
   run(): Promise<string[]>;
+  /** Figures worth showing next to the outcome (e.g. the dispatcher's lag); never decides readiness. */
+  detail?(): Record<string, number | string>;
 }
 
 export interface CheckOutcome {
   ok: boolean;
   ms: number;
   reasons?: string[];
+  detail?: Record<string, number | string>;
 }
 
 export interface ReadinessReport {
@@ -31,7 +34,8 @@ async function runCheck(check: ReadinessCheck): Promise<CheckOutcome> {
   try {
     const reasons = await Promise.race([check.run(), timeout]);
     const ms = Math.round(performance.now() - started);
-    return reasons.length === 0 ? { ok: true, ms } : { ok: false, ms, reasons };
+    const detail = check.detail?.();
+    return { ok: reasons.length === 0, ms, ...(reasons.length === 0 ? {} : { reasons }), ...(detail === undefined ? {} : { detail }) };
   } catch (err) {
     return { ok: false, ms: Math.round(performance.now() - started), reasons: [`${check.name}: ${(err as Error).message}`] };
   } finally {
@@ -83,6 +87,15 @@ export function migrationsCheck(sql: Sql): ReadinessCheck {
   };
 }
 
+/** The same report as a table for a person at a terminal (`curl …/health/ready?verbose=1`). */
+export function readinessTable(report: ReadinessReport): string {
+  const rows = Object.entries(report.checks).map(([name, outcome]) => {
+    const detail = Object.entries(outcome.detail ?? {}).map(([k, v]) => `${k}=${v}`).join(' ');
+    return `${name.padEnd(12)} ${(outcome.ok ? 'ok' : 'FAIL').padEnd(5)} ${`${outcome.ms} ms`.padStart(8)}  ${[detail, ...(outcome.reasons ?? [])].filter((x) => x !== '').join('; ')}`;
+  });
+  return `${report.ready ? 'READY' : 'NOT READY'}\n${rows.join('\n')}\n`;
+}
+
 /** `/health/live` answers while the process runs; `/health/ready` only when every check passes. */
 export const healthPlugin = fp(
   async (app: FastifyInstance, options: { checks: readonly ReadinessCheck[] }) => {
@@ -98,17 +111,32 @@ export const healthPlugin = fp(
           type: 'object',
           additionalProperties: {
             type: 'object',
-            properties: { ok: { type: 'boolean' }, ms: { type: 'number' }, reasons: { type: 'array', items: { type: 'string' } } },
+            properties: {
+              ok: { type: 'boolean' },
+              ms: { type: 'number' },
+              reasons: { type: 'array', items: { type: 'string' } },
+              detail: { type: 'object', additionalProperties: { type: ['number', 'string'] } },
+            },
           },
         },
       },
     } as const;
-    app.get('/health/ready', { schema: { summary: 'Every dependency answers and the schema is current', response: { 200: report, 503: report } } }, async (_request, reply) => {
-      const report = await checkReadiness(options.checks);
-      return reply
-        .status(report.ready ? 200 : 503)
-        .send({ status: report.ready ? 'ready' : 'not_ready', reasons: report.reasons, checks: report.checks });
-    });
+    app.get<{ Querystring: { verbose?: string } }>(
+      '/health/ready',
+      {
+        schema: {
+          summary: 'Every dependency answers and the schema is current; ?verbose=1 for a table people can read',
+          querystring: { type: 'object', properties: { verbose: { type: 'string', enum: ['0', '1'] } } },
+          response: { 200: report, 503: report },
+        },
+      },
+      async (request, reply) => {
+        const result = await checkReadiness(options.checks);
+        reply.status(result.ready ? 200 : 503);
+        if (request.query.verbose === '1') return reply.header('content-type', 'text/plain; charset=utf-8').send(readinessTable(result));
+        return reply.send({ status: result.ready ? 'ready' : 'not_ready', reasons: result.reasons, checks: result.checks });
+      },
+    );
   },
   { name: 'nudge-health' },
 );

@@ -14,6 +14,10 @@ import { createLogger, type Logger } from '@nudge/logger';
 import { startHeartbeat } from './heartbeat.js';
 import { loadConfigOrExit } from './load-config.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { silentOpsAlerts, type OpsAlerts } from './ops/ops-alerts.js';
+import { slackOpsAlerts } from './ops/slack-ops-alerts.js';
+import { startSentry, type ErrorTracker } from './ops/sentry.js';
+import { Counter } from 'prom-client';
 
 export interface RoleContext<C extends CommonConfig> {
   config: C;
@@ -21,6 +25,14 @@ export interface RoleContext<C extends CommonConfig> {
   logger: Logger;
   sql: Sql;
   metrics: Metrics;
+  /** Critical conditions for the operators (Slack when configured, silent otherwise). */
+  ops: OpsAlerts;
+}
+
+/** Slack alerts only with OPS_SLACK_WEBHOOK_URL: otherwise nothing is stored or sent. */
+function opsAlertsFor(config: CommonConfig, sql: Sql, logger: Logger): OpsAlerts {
+  if (config.ops.slackWebhookUrl === undefined) return silentOpsAlerts;
+  return slackOpsAlerts({ sql, webhookUrl: config.ops.slackWebhookUrl, logger, clock: systemClock, source: `${config.role} ${config.process.instanceId}` });
 }
 
 /** What a role builds: the HTTP app (API, webhooks or health) and its background work. */
@@ -62,9 +74,35 @@ function logStartup(logger: Logger, config: CommonConfig): void {
  */
 export async function runRole<C extends CommonConfig & { http: HttpConfig }>(role: RoleDefinition<C>): Promise<void> {
   const config = loadConfigOrExit(role.service, role.parse);
-  const logger = createLogger({ service: role.service, instance: config.process.instanceId, level: config.log.level });
-  const fail = (event: string, fields: object, message: string): never => {
+  const metrics = createMetrics(role.service);
+  const errorLines = new Counter({
+    name: 'nudge_errors_total',
+    help: 'Error-level log lines by kind (their event name)',
+    labelNames: ['kind'] as const,
+    registers: [metrics.registry],
+  });
+  let tracker: ErrorTracker | undefined;
+  const logger = createLogger({
+    service: role.service,
+    instance: config.process.instanceId,
+    level: config.log.level,
+    onError: (line) => {
+      errorLines.inc({ kind: line.event });
+      tracker?.capture(line);
+    },
+  });
+  if (config.ops.sentryDsn !== undefined) {
+    tracker = await startSentry({
+      dsn: config.ops.sentryDsn,
+      environment: config.ops.sentryEnvironment,
+      role: config.role,
+      instance: config.process.instanceId,
+      release: config.process.version,
+    });
+  }
+  const fail = async (event: string, fields: object, message: string): Promise<never> => {
     logger.fatal({ event, ...fields }, message);
+    await tracker?.flush(2_000);
     process.exit(1);
   };
 
@@ -72,19 +110,11 @@ export async function runRole<C extends CommonConfig & { http: HttpConfig }>(rol
     await assertDatabaseHostResolves(config.db.url);
   } catch (err) {
     if (!(err instanceof DatabaseHostError)) throw err;
-    fail('db.host.unresolved', { host: err.host, code: err.code }, err.message);
+    await fail('db.host.unresolved', { host: err.host, code: err.code }, err.message);
   }
   logStartup(logger, config);
 
-  if (role.migrateOnStart?.(config) === true) {
-    try {
-      const { applied, waitedMs } = await runMigrations({ url: config.db.url.url, logger });
-      logger.info({ event: 'db.migrations.completed', applied: applied.length, waited_ms: waitedMs }, `migrations done (${applied.length} applied)`);
-    } catch (err) {
-      fail('db.migrations.failed', { err }, `migrations failed: ${(err as Error).message}`);
-    }
-  }
-
+  // Connects on first use, not here.
   const sql = createDbClient({
     url: config.db.url.url,
     max: config.db.poolMax,
@@ -92,6 +122,19 @@ export async function runRole<C extends CommonConfig & { http: HttpConfig }>(rol
     statementTimeoutMs: config.db.statementTimeoutMs,
     applicationName: `nudge-${role.service}`,
   });
+  const ops = opsAlertsFor(config, sql, logger);
+
+  if (role.migrateOnStart?.(config) === true) {
+    try {
+      const { applied, waitedMs } = await runMigrations({ url: config.db.url.url, logger });
+      logger.info({ event: 'db.migrations.completed', applied: applied.length, waited_ms: waitedMs }, `migrations done (${applied.length} applied)`);
+    } catch (err) {
+      const message = `migrations failed: ${(err as Error).message}`;
+      await ops.raise('migrations.failed', `${config.role} ${config.process.instanceId}: ${message}`);
+      await fail('db.migrations.failed', { err }, message);
+    }
+  }
+
   try {
     for (const missing of await verifySchema(sql, config.role)) {
       logger.error(
@@ -104,8 +147,7 @@ export async function runRole<C extends CommonConfig & { http: HttpConfig }>(rol
     logger.error({ event: 'db.schema.unverified', err }, `could not verify the schema: ${(err as Error).message}`);
   }
 
-  const metrics = createMetrics(role.service);
-  const instance = await role.build({ config, clock: systemClock, logger, sql, metrics });
+  const instance = await role.build({ config, clock: systemClock, logger, sql, metrics, ops });
   const address = await instance.app.listen({ host: config.http.host, port: config.http.port });
   logger.info({ event: 'http.listening', address }, `listening on ${address}`);
   await instance.start?.();
@@ -135,6 +177,7 @@ export async function runRole<C extends CommonConfig & { http: HttpConfig }>(rol
       await heartbeat.stop();
       await sql.end({ timeout: 5 });
       logger.info({ event: 'process.shutdown.completed' }, 'stopped');
+      await tracker?.flush(2_000);
     },
   );
 }

@@ -2,6 +2,7 @@ export { ConnectionCounter } from './connection-counter.js';
 export { insertMeeting, insertUser, type TestMeeting, type TestUser } from './fixtures.js';
 export { seedDueAlerts } from './seed-due-alerts.js';
 export { RedisServer } from './redis-server.js';
+export { WebhookReceiver, type ReceivedWebhook } from './webhook-receiver.js';
 export { freePort } from './free-port.js';
 export { ManualClock } from './manual-clock.js';
 export { capturingLogger } from './log-capture.js';

@@ -25,6 +25,8 @@ export function roleEnv(databaseUrl: string, overrides: Record<string, string> =
     VAPID_PRIVATE_KEY: vapid.privateKey,
     VAPID_SUBJECT: 'mailto:ops@example.com',
     SHUTDOWN_TIMEOUT_MS: '5000',
+    // Many role processes run at once in a test run; the server's max_connections is shared.
+    DB_POOL_MAX: '4',
     ...overrides,
   };
 }

@@ -9,6 +9,7 @@ import { KnownTokens } from './auth/known-tokens.js';
 import { authPlugin } from './plugins/auth.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { alertRoutes } from './routes/alerts/index.js';
+import { calendarRoutes } from './routes/calendar/index.js';
 import { checkinRoutes } from './routes/checkin/index.js';
 import { operatorRoutes } from './routes/admin/index.js';
 import { meRoutes } from './routes/me/index.js';
@@ -58,6 +59,9 @@ export async function buildApiApp(deps: ApiDependencies): Promise<FastifyInstanc
     await app.register(pushRoutes, { sql, push: config.push });
   }
   if (config.flags.checkin) await app.register(checkinRoutes, { sql, clock });
+  if (config.google !== undefined && config.credentialsKey !== undefined) {
+    await app.register(calendarRoutes, { sql, clock, google: config.google, credentialsKey: config.credentialsKey, publicBaseUrl: config.publicBaseUrl });
+  }
   await app.register(userAdminRoutes, { sql });
   await app.register(operatorRoutes, { sql, clock });
   await app.register(webAppRoutes, { root: deps.webAppDir ?? WEB_APP_DIR });

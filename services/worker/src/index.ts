@@ -4,3 +4,12 @@ export { ScheduleManager, type ScheduleManagerOptions, type TickSummary } from '
 export type { JobContext, JobHandler, ScheduledJob } from './schedules/scheduled-job.js';
 export { createSchedulerMetrics, type SchedulerMetrics } from './schedules/scheduler-metrics.js';
 export { buildWorker, type WorkerOverrides } from './worker.js';
+export {
+  CALENDAR_SYNC_JOB,
+  calendarSyncDeps,
+  calendarSyncJob,
+  syncAllCalendars,
+  type CalendarSyncDeps,
+  type CalendarSyncOverrides,
+  type CalendarTickSummary,
+} from './jobs/calendar-sync.js';

@@ -15,6 +15,7 @@ import { Counter } from 'prom-client';
 import { Dispatcher } from './dispatcher/dispatcher.js';
 import { VapidHeaders } from './dispatcher/vapid-headers.js';
 import { registerAlertStateGauge } from './metrics/alert-states.js';
+import { calendarSyncDeps, calendarSyncJob } from './jobs/calendar-sync.js';
 import { nudgeJobs } from './jobs/index.js';
 import { ScheduleManager } from './schedules/schedule-manager.js';
 import type { ScheduledJob } from './schedules/scheduled-job.js';
@@ -72,6 +73,8 @@ export async function buildWorker(context: RoleContext<WorkerConfig>, overrides:
         const last = running.lastLoopAt?.getTime() ?? 0;
         return clock.now().getTime() - last > 90_000 ? ['the alert dispatcher has not run for over 90 s'] : [];
       },
+      // Being behind is reported, not "unready": restarting the worker would not help.
+      detail: () => ({ lag_ms: running.lagMs }),
     });
   }
 
@@ -82,7 +85,13 @@ export async function buildWorker(context: RoleContext<WorkerConfig>, overrides:
       logger,
       clock,
       instanceId: config.process.instanceId,
-      jobs: overrides.jobs ?? nudgeJobs(),
+      jobs:
+        overrides.jobs ??
+        nudgeJobs({
+          ops: context.ops,
+          // Built once: its circuit breaker must remember an outage from one tick to the next.
+          ...(config.google === undefined ? {} : { calendarSync: calendarSyncJob(calendarSyncDeps(config, { sql, logger, clock, ops: context.ops })) }),
+        }),
       leaseTimeoutMs: config.scheduler.leaseTimeoutMs,
       tickIntervalMs: config.scheduler.tickIntervalMs,
       metrics: createSchedulerMetrics(metrics.registry),

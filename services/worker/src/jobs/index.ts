@@ -1,18 +1,31 @@
 import { SCHEDULE_DEFINITIONS, type ScheduleDefinition } from '@nudge/domain';
 import type { JobHandler, ScheduledJob } from '../schedules/scheduled-job.js';
-import { calendarSync } from './calendar-sync.js';
 import { checkinTokensCleanup } from './checkin-tokens-cleanup.js';
 import { deliveriesCleanup } from './deliveries-cleanup.js';
 import { heartbeat } from './heartbeat.js';
+import { opsMonitor } from './ops-monitor.js';
+import type { OpsAlerts } from '@nudge/service';
 import { webhookEventsCleanup } from './webhook-events-cleanup.js';
 
-const HANDLERS: Readonly<Record<string, JobHandler>> = {
-  'calendar-sync': calendarSync,
-  heartbeat,
-  'webhook-events-cleanup': webhookEventsCleanup,
-  'deliveries-cleanup': deliveriesCleanup,
-  'checkin-tokens-cleanup': checkinTokensCleanup,
-};
+/** What job handlers need beyond the job context. */
+export interface JobDependencies {
+  ops: OpsAlerts;
+  /** Absent when the calendar feature is off: the schedule then has nothing to do. */
+  calendarSync?: JobHandler;
+}
+
+const nothingToDo: JobHandler = async () => ({ skipped: 'the feature is off' });
+
+function handlers(deps: JobDependencies): Readonly<Record<string, JobHandler>> {
+  return {
+    'calendar-sync': deps.calendarSync ?? nothingToDo,
+    heartbeat,
+    'ops-monitor': opsMonitor(deps.ops),
+    'webhook-events-cleanup': webhookEventsCleanup,
+    'deliveries-cleanup': deliveriesCleanup,
+    'checkin-tokens-cleanup': checkinTokensCleanup,
+  };
+}
 
 /** Pairs each definition with its handler; a definition without one is a programming error. */
 export function withHandlers(
@@ -27,6 +40,6 @@ export function withHandlers(
 }
 
 /** Nudge's jobs: the shared definitions with the worker's handlers. */
-export function nudgeJobs(): ScheduledJob[] {
-  return withHandlers(SCHEDULE_DEFINITIONS, HANDLERS);
+export function nudgeJobs(deps: JobDependencies): ScheduledJob[] {
+  return withHandlers(SCHEDULE_DEFINITIONS, handlers(deps));
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Registry } from 'prom-client';
 import { defineSchedule, type ScheduleDefinition } from '@nudge/domain';
+import { silentOpsAlerts } from '@nudge/service';
 import { capturingLogger, createTestDatabase, ManualClock, type TestDatabase } from '@nudge/testkit';
 import { nudgeJobs } from '../jobs/index.js';
 import { ScheduleManager } from './schedule-manager.js';
@@ -342,7 +343,7 @@ describe('schedule manager', () => {
 
   it("creates Nudge's cleanups disabled and calendar-sync and heartbeat enabled; a run-now of a cleanup logs what it removed", async () => {
     const clock = new ManualClock('2026-01-10T10:00:30Z');
-    const { manager: m, events } = manager(nudgeJobs(), clock);
+    const { manager: m, events } = manager(nudgeJobs({ ops: silentOpsAlerts }), clock);
     await m.syncDefinitions();
     const rows = await db.sql<{ id: string; enabled: boolean; next_run_at: Date | null }[]>`
       select id, enabled, next_run_at from job_schedules

@@ -37,7 +37,7 @@ export async function startScheduleReplicas(
     replicas.push({ instanceId, process, healthUrl: `http://127.0.0.1:${port}/health/ready` });
   }
   try {
-    await Promise.all(replicas.map((r) => waitForHttpOk(r.healthUrl, 20_000, r.process.exited)));
+    await Promise.all(replicas.map((r) => waitForHttpOk(r.healthUrl, 45_000, r.process.exited)));
   } catch (err) {
     await stopScheduleReplicas(replicas);
     throw new Error(`${(err as Error).message}\n${replicas.map((r) => r.process.output()).join('\n')}`);

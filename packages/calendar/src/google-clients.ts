@@ -1,0 +1,47 @@
+import type { GoogleConfig } from '@nudge/config';
+import { OAuth2Client } from 'google-auth-library';
+// The calendar module alone: the `googleapis` index loads every Google API (≈120 MB, 2 s).
+import { calendar, type calendar_v3 } from 'googleapis/build/src/apis/calendar/index.js';
+
+export const CALENDAR_READONLY_SCOPE = 'https://www.googleapis.com/auth/calendar.readonly';
+
+export type CalendarApi = calendar_v3.Calendar;
+export type { calendar_v3 };
+
+/**
+ * The real google-auth-library and googleapis clients, pointed at the configured endpoints
+ * (Google's, or the local emulator's). Their own retries are off: the caller's policy decides
+ * what is retried, so a rate limit is never retried by two layers at once.
+ */
+export class GoogleClients {
+  constructor(
+    private readonly config: GoogleConfig,
+    private readonly redirectUri?: string,
+  ) {}
+
+  oauth(): OAuth2Client {
+    const client = new OAuth2Client({
+      clientId: this.config.clientId,
+      clientSecret: this.config.clientSecret,
+      ...(this.redirectUri === undefined ? {} : { redirectUri: this.redirectUri }),
+      endpoints: {
+        oauth2AuthBaseUrl: this.config.authUrl,
+        oauth2TokenUrl: this.config.tokenUrl,
+        oauth2RevokeUrl: this.config.revokeUrl,
+      },
+    });
+    // Token requests carry a retry config of their own (3 tries on 5xx/429); this overrides it.
+    client.transporter.interceptors.request.add({
+      resolved: async (options) => {
+        options.retry = false;
+        options.retryConfig = { retry: 0, noResponseRetries: 0 };
+        return options;
+      },
+    });
+    return client;
+  }
+
+  calendar(auth: OAuth2Client): CalendarApi {
+    return calendar({ version: 'v3', rootUrl: `${this.config.apiRootUrl}/`, auth, retry: false });
+  }
+}

@@ -1,0 +1,39 @@
+import { ListeningServer } from './emulators/http/listening-server.js';
+import { RecordedList } from './emulators/http/recorded-list.js';
+import { readBody } from './emulators/http/responses.js';
+
+export interface ReceivedWebhook {
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  text: string;
+}
+
+/**
+ * A local HTTP endpoint that records what is posted to it: a Slack incoming webhook, a Sentry
+ * ingest endpoint, any callback a test needs to see.
+ */
+export class WebhookReceiver {
+  readonly received = new RecordedList<ReceivedWebhook>();
+
+  private constructor(private readonly server: ListeningServer) {}
+
+  static async start(status = 200): Promise<WebhookReceiver> {
+    let receiver: WebhookReceiver | undefined;
+    const server = await ListeningServer.start(async (req, res) => {
+      const body = await readBody(req);
+      receiver?.received.push({ path: new URL(req.url ?? '/', 'http://x').pathname, headers: req.headers, body, text: body.toString('utf8') });
+      res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
+    });
+    receiver = new WebhookReceiver(server);
+    return receiver;
+  }
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  close(): Promise<void> {
+    return this.server.close();
+  }
+}

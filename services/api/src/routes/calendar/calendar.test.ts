@@ -1,0 +1,211 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { TokenCipher } from '@nudge/calendar';
+import { CALENDAR_READONLY_SCOPE, createTestDatabase, GoogleEmulator, type TestDatabase } from '@nudge/testkit';
+import { newOrg, startApi, type ApiUnderTest } from '../../testing/api-under-test.js';
+
+const KEY = Buffer.alloc(32, 7);
+
+let db: TestDatabase;
+let google: GoogleEmulator;
+let api: ApiUnderTest;
+let nowMs = Date.now();
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  google = await GoogleEmulator.start();
+  api = await startApi(db, {
+    clock: { now: () => new Date(nowMs) },
+    env: {
+      GOOGLE_OAUTH_AUTH_URL: google.authUrl,
+      GOOGLE_OAUTH_TOKEN_URL: google.tokenUrl,
+      GOOGLE_OAUTH_REVOKE_URL: google.revokeUrl,
+      GOOGLE_API_ROOT_URL: google.apiRootUrl,
+      CREDENTIALS_ENCRYPTION_KEY: KEY.toString('base64'),
+    },
+  });
+});
+afterAll(async () => {
+  await api.close();
+  await google.close();
+  await db.drop();
+});
+beforeEach(() => {
+  nowMs = Date.now();
+});
+
+interface CredentialRow {
+  id: string;
+  refresh_token_enc: string;
+  access_token_enc: string | null;
+  scopes: string[];
+  revoked: boolean;
+  updated_at: Date;
+}
+
+async function credentialOf(userId: string): Promise<CredentialRow | undefined> {
+  const [row] = await db.sql<CredentialRow[]>`
+    select id, refresh_token_enc, access_token_enc, scopes, revoked, updated_at from calendar_credentials where user_id = ${userId}`;
+  return row;
+}
+
+/** Asks the api for a consent URL and lets the emulator's consent screen answer it. */
+async function consent(token: string): Promise<{ consentUrl: URL; callback: URL }> {
+  const connect = await api.request('/v1/calendar/google/connect', { token });
+  expect(connect.status).toBe(200);
+  const consentUrl = new URL(connect.json<{ url: string }>().url);
+  const answer = await fetch(consentUrl, { redirect: 'manual' });
+  expect(answer.status).toBe(302);
+  return { consentUrl, callback: new URL(answer.headers.get('location') ?? '') };
+}
+
+function callbackPath(callback: URL): string {
+  return `${callback.pathname}${callback.search}`;
+}
+
+describe('Google Calendar connect', () => {
+  it('runs consent → callback → encrypted tokens, and a replayed callback is refused', async () => {
+    const ada = await newOrg(db);
+    google.approveAs('ada@gmail.test');
+    const { consentUrl, callback } = await consent(ada.token);
+
+    expect(`${consentUrl.origin}${consentUrl.pathname}`).toBe(google.authUrl);
+    expect(consentUrl.searchParams.get('access_type')).toBe('offline');
+    expect(consentUrl.searchParams.get('prompt')).toBe('consent');
+    expect(consentUrl.searchParams.get('scope')).toBe(CALENDAR_READONLY_SCOPE);
+    expect(consentUrl.searchParams.get('redirect_uri')).toBe('http://127.0.0.1:3000/v1/calendar/google/callback');
+    expect(callback.pathname).toBe('/v1/calendar/google/callback');
+    expect(callback.searchParams.get('code')).toEqual(expect.any(String));
+
+    const page = await api.request(callbackPath(callback), { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.text).toContain('Google Calendar connected');
+
+    const row = await credentialOf(ada.userId);
+    expect(row).toMatchObject({ revoked: false, scopes: [CALENDAR_READONLY_SCOPE] });
+    const cipher = new TokenCipher([KEY]);
+    const refreshToken = cipher.decrypt(row!.refresh_token_enc, ada.userId);
+    const accessToken = cipher.decrypt(row!.access_token_enc ?? '', ada.userId);
+    expect(refreshToken).toMatch(/^1\/\/emu-/);
+    expect(accessToken).toMatch(/^ya29\.emu-/);
+    for (const stored of [row!.refresh_token_enc, row!.access_token_enc ?? '']) {
+      expect(stored).toMatch(/^v1\.[\w-]+\.[\w-]+\.[\w-]+\.[\w-]+$/);
+      expect(stored).not.toContain(refreshToken);
+      expect(stored).not.toContain(accessToken);
+      expect(stored).not.toContain('emu-');
+    }
+    // The stored refresh token is the one Google handed out: it refreshes.
+    const refreshed = await fetch(google.tokenUrl, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: google.client.clientId, client_secret: google.client.clientSecret }),
+    });
+    expect(refreshed.status).toBe(200);
+
+    const status = await api.request('/v1/calendar/google', { token: ada.token });
+    expect(status.json()).toEqual({ connected: true, revoked: false, revoked_reason: null, last_synced_at: null });
+
+    const replay = await api.request(callbackPath(callback));
+    expect(replay.status).toBe(400);
+    expect(replay.json()).toMatchObject({ error: { code: 'state_used' } });
+    expect((await credentialOf(ada.userId))?.updated_at).toEqual(row!.updated_at);
+  });
+
+  it('replaces the previous credential of the user on a reconnect, live again', async () => {
+    const bob = await newOrg(db);
+    google.approveAs('bob@gmail.test');
+    expect((await api.request(callbackPath((await consent(bob.token)).callback))).status).toBe(200);
+    const first = await credentialOf(bob.userId);
+    await db.sql`update calendar_credentials set revoked = true, revoked_reason = 'invalid_grant' where id = ${first!.id}`;
+    await db.sql`insert into calendar_sync_state (credential_id, sync_token) values (${first!.id}, 'old-token')`;
+
+    expect((await api.request(callbackPath((await consent(bob.token)).callback))).status).toBe(200);
+    const rows = await db.sql<CredentialRow[]>`select id, refresh_token_enc, revoked from calendar_credentials where user_id = ${bob.userId}`;
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ id: first!.id, revoked: false });
+    expect(rows[0]!.refresh_token_enc).not.toBe(first!.refresh_token_enc);
+    expect(await db.sql`select 1 from calendar_sync_state where credential_id = ${first!.id}`).toHaveLength(0);
+  });
+
+  it('refuses a forged, tampered or missing state with a 400 and stores nothing', async () => {
+    const eve = await newOrg(db);
+    const victim = await newOrg(db);
+    google.approveAs('eve@gmail.test');
+    const { callback } = await consent(eve.token);
+    const state = callback.searchParams.get('state') ?? '';
+    const [payload, signature] = state.split('.');
+    const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()) as { u: string };
+    const forged = `${Buffer.from(JSON.stringify({ ...claims, u: victim.userId })).toString('base64url')}.${signature}`;
+    const code = callback.searchParams.get('code') ?? '';
+
+    for (const bad of [forged, `${state}x`, 'not-a-state', '']) {
+      const response = await api.request(`/v1/calendar/google/callback?code=${encodeURIComponent(code)}&state=${encodeURIComponent(bad)}`);
+      expect(response.status).toBe(400);
+      expect(response.json()).toMatchObject({ error: { code: 'invalid_state', message: expect.any(String) } });
+    }
+    expect((await api.request(`/v1/calendar/google/callback?code=${code}`)).json()).toMatchObject({ error: { code: 'invalid_state' } });
+    expect(await credentialOf(victim.userId)).toBeUndefined();
+    expect(await credentialOf(eve.userId)).toBeUndefined();
+  });
+
+  it('refuses a state older than 10 minutes', async () => {
+    const carol = await newOrg(db);
+    google.approveAs('carol@gmail.test');
+    const { callback } = await consent(carol.token);
+    nowMs += 10 * 60_000 + 1;
+    const response = await api.request(callbackPath(callback), { headers: { accept: 'text/html,application/xhtml+xml' } });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(response.text).toContain('expired');
+    expect(await credentialOf(carol.userId)).toBeUndefined();
+  });
+
+  it('answers access_denied with a clear 400 and stores nothing', async () => {
+    const dan = await newOrg(db);
+    google.denyConsent();
+    const { callback } = await consent(dan.token);
+    expect(callback.searchParams.get('error')).toBe('access_denied');
+    const json = await api.request(callbackPath(callback));
+    expect(json.status).toBe(400);
+    expect(json.json()).toMatchObject({ error: { code: 'access_denied', message: expect.stringContaining('not granted') } });
+    expect(await credentialOf(dan.userId)).toBeUndefined();
+  });
+
+  it('answers a failing token exchange with a 400 and stores nothing', async () => {
+    const fay = await newOrg(db);
+    google.approveAs('fay@gmail.test');
+    const { callback } = await consent(fay.token);
+    callback.searchParams.set('code', '4/emu-never-issued');
+    const response = await api.request(callbackPath(callback));
+    expect(response.status).toBe(400);
+    expect(response.json()).toMatchObject({ error: { code: 'token_exchange_failed', message: expect.stringContaining('invalid_grant') } });
+    expect(await credentialOf(fay.userId)).toBeUndefined();
+  });
+
+  it('needs a token to start connecting', async () => {
+    expect((await api.request('/v1/calendar/google/connect')).status).toBe(401);
+    expect((await api.request('/v1/calendar/google', { method: 'DELETE' })).status).toBe(401);
+  });
+
+  it('disconnects: revokes the grant at Google and forgets the credential and its sync state', async () => {
+    const gil = await newOrg(db);
+    google.approveAs('gil@gmail.test');
+    expect((await api.request(callbackPath((await consent(gil.token)).callback))).status).toBe(200);
+    const row = await credentialOf(gil.userId);
+    const refreshToken = new TokenCipher([KEY]).decrypt(row!.refresh_token_enc, gil.userId);
+    await db.sql`insert into calendar_sync_state (credential_id, sync_token) values (${row!.id}, 'token')`;
+
+    const removed = await api.request('/v1/calendar/google', { method: 'DELETE', token: gil.token });
+    expect(removed.status).toBe(204);
+    expect(await credentialOf(gil.userId)).toBeUndefined();
+    expect(await db.sql`select 1 from calendar_sync_state where credential_id = ${row!.id}`).toHaveLength(0);
+    const refresh = await fetch(google.tokenUrl, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: google.client.clientId, client_secret: google.client.clientSecret }),
+    });
+    expect(await refresh.json()).toMatchObject({ error: 'invalid_grant' });
+    expect(google.requests.items.some((r) => r.path === '/revoke')).toBe(true);
+    expect((await api.request('/v1/calendar/google', { token: gil.token })).json()).toMatchObject({ connected: false, revoked: false });
+    // Idempotent: nothing left to forget is not an error.
+    expect((await api.request('/v1/calendar/google', { method: 'DELETE', token: gil.token })).status).toBe(204);
+  });
+});

@@ -1,0 +1,124 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CALENDAR_READONLY_SCOPE, GoogleClients, TokenCipher } from '@nudge/calendar';
+import type { GoogleConfig } from '@nudge/config';
+import type { Sql } from '@nudge/db';
+import type { Clock } from '@nudge/domain';
+import { errorBody } from '@nudge/service';
+import { CallbackError } from '../../calendar/callback-outcome.js';
+import { completeGoogleConnect, type CallbackQuery } from '../../calendar/complete-connect.js';
+import { forgetGoogleCredential, googleConnection } from '../../calendar/credentials.js';
+import { OAuthStateSigner } from '../../calendar/oauth-state.js';
+import { callerOf } from '../../plugins/auth.js';
+import { checkinPage } from '../checkin/page.js';
+import { errorResponses } from '../schemas.js';
+
+export interface CalendarRouteOptions {
+  sql: Sql;
+  clock: Clock;
+  google: GoogleConfig;
+  credentialsKey: Buffer;
+  publicBaseUrl: string;
+}
+
+const connectionSchema = {
+  type: 'object',
+  required: ['connected', 'revoked', 'revoked_reason', 'last_synced_at'],
+  properties: {
+    connected: { type: 'boolean' },
+    revoked: { type: 'boolean' },
+    revoked_reason: { type: ['string', 'null'] },
+    last_synced_at: { type: ['string', 'null'], format: 'date-time' },
+  },
+} as const;
+
+const callbackQuery = {
+  type: 'object',
+  properties: {
+    code: { type: 'string', maxLength: 2048 },
+    state: { type: 'string', maxLength: 1024 },
+    error: { type: 'string', maxLength: 200 },
+    scope: { type: 'string', maxLength: 2048 },
+  },
+} as const;
+
+function wantsHtml(request: FastifyRequest): boolean {
+  return (request.headers.accept ?? '').includes('text/html');
+}
+
+function sendPage(reply: FastifyReply, status: number, heading: string, body: string) {
+  return reply
+    .status(status)
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .send(checkinPage({ title: heading, heading, body }));
+}
+
+/** Google Calendar: connect through OAuth consent, see the connection, disconnect. */
+export async function calendarRoutes(app: FastifyInstance, options: CalendarRouteOptions): Promise<void> {
+  const { sql, clock } = options;
+  const redirectUri = `${options.publicBaseUrl}/v1/calendar/google/callback`;
+  const clients = new GoogleClients(options.google, redirectUri);
+  const signer = new OAuthStateSigner(options.credentialsKey);
+  const cipher = new TokenCipher([options.credentialsKey]);
+
+  // The browser arrives here from Google's consent screen, without our token: the state says who it is.
+  app.get<{ Querystring: CallbackQuery }>('/v1/calendar/google/callback',
+    {
+      schema: {
+        querystring: callbackQuery,
+        // JSON for API clients; a browser (Accept: text/html) gets a small page with the same outcome.
+        response: { 200: { type: 'object', properties: { connected: { type: 'boolean' } } }, ...errorResponses },
+      },
+    }, async (request, reply) => {
+    try {
+      const userId = await completeGoogleConnect({ sql, signer, clients, cipher }, request.query, clock.now());
+      request.log.info({ event: 'calendar.credential.connected', user_id: userId }, 'Google Calendar connected');
+      if (wantsHtml(request)) return sendPage(reply, 200, 'Google Calendar connected', 'Nudge will read your upcoming meetings within a minute. You can close this page.');
+      return reply.status(200).send({ connected: true });
+    } catch (error) {
+      if (!(error instanceof CallbackError)) throw error;
+      request.log.warn({ event: 'calendar.connect.refused', code: error.code }, `Google connect refused: ${error.message}`);
+      if (wantsHtml(request)) return sendPage(reply, 400, 'Google Calendar was not connected', error.message);
+      return reply.status(400).send(errorBody(error.code, error.message));
+    }
+  });
+
+  app.register(async (member) => {
+    member.addHook('onRequest', app.requireCaller);
+
+    member.get('/v1/calendar/google', { schema: { response: { 200: connectionSchema, ...errorResponses } } }, async (request) =>
+      googleConnection(sql, callerOf(request).userId),
+    );
+
+    member.get(
+      '/v1/calendar/google/connect',
+      { schema: { response: { 200: { type: 'object', required: ['url'], properties: { url: { type: 'string' } } }, ...errorResponses } } },
+      async (request) => {
+        const url = clients.oauth().generateAuthUrl({
+          // offline + consent: Google hands out a refresh token every time, even on a reconnect.
+          access_type: 'offline',
+          prompt: 'consent',
+          scope: [CALENDAR_READONLY_SCOPE],
+          state: signer.issue(callerOf(request).userId, clock.now()),
+        });
+        return { url };
+      },
+    );
+
+    member.delete('/v1/calendar/google', { schema: { response: { 204: { type: 'null' }, ...errorResponses } } }, async (request, reply) => {
+      const userId = callerOf(request).userId;
+      const forgotten = await forgetGoogleCredential(sql, cipher, userId);
+      if (forgotten?.refreshToken !== undefined) {
+        // Best effort: the user's wish is honoured by forgetting; Google being away must not undo it.
+        await clients
+          .oauth()
+          .revokeToken(forgotten.refreshToken)
+          .catch((error: unknown) =>
+            request.log.warn({ event: 'calendar.revoke.failed', user_id: userId, err: error }, 'revoking the Google grant failed; the credential is forgotten anyway'),
+          );
+      }
+      request.log.info({ event: 'calendar.credential.forgotten', user_id: userId, existed: forgotten !== undefined }, 'Google Calendar disconnected');
+      return reply.status(204).send();
+    });
+  });
+}
