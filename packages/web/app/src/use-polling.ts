@@ -1,8 +1,9 @@
 import { useEffect } from 'preact/hooks';
 
-/** Calls `reload` every `everyMs` while the tab is visible: the worker changes states in the background. */
+/** Calls `reload` every `everyMs` (0: not at all) while the tab is visible: the worker changes states in the background. */
 export function usePolling(reload: () => void, everyMs: number): void {
   useEffect(() => {
+    if (everyMs <= 0) return undefined;
     const timer = setInterval(() => {
       if (document.visibilityState === 'visible') reload();
     }, everyMs);

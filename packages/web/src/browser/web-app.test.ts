@@ -66,6 +66,44 @@ describe('the web app in a real browser', () => {
     await screenshot(page, '02-meetings-empty');
   });
 
+  it('connects Google Calendar through the consent screen, and a synced meeting appears', async () => {
+    const email = 'ada@browser.test';
+    stack.google.approveAs(email);
+    stack.google.putEvent(email, { summary: 'Sprint planning', start: new Date(Date.now() + 90 * 60_000), end: new Date(Date.now() + 120 * 60_000) });
+    await page.getByRole('link', { name: 'Calendar & devices' }).click();
+    await expectHeading('Calendar & devices');
+    await page.getByTestId('calendar-status').filter({ hasText: 'Not connected' }).waitFor();
+
+    // The consent screen opens in its own tab (here the emulator approves at once and sends
+    // the browser to the api's callback); the app notices the connection by itself.
+    const [consent] = await Promise.all([context.waitForEvent('page'), page.getByRole('button', { name: 'Connect Google Calendar' }).click()]);
+    await consent.getByText('Google Calendar connected').first().waitFor({ timeout: 10_000 });
+    await screenshot(consent, '03-calendar-callback');
+    await consent.close();
+    await page.getByTestId('calendar-status').filter({ hasText: 'Connected' }).waitFor({ timeout: 10_000 });
+    await screenshot(page, '04-calendar-connected');
+
+    // A sync on demand, as an operator would start it, run by the worker.
+    const queued = await fetch(`${stack.base}/v1/admin/schedules/calendar-sync/run`, { method: 'POST', headers: { authorization: `Bearer ${stack.token}` } });
+    expect(queued.status).toBe(202);
+    await page.getByRole('link', { name: 'Meetings' }).click();
+    const synced = page.getByRole('row').filter({ hasText: 'Sprint planning' });
+    for (let i = 0; i < 40 && (await synced.count()) === 0; i += 1) {
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      await page.waitForTimeout(250);
+    }
+    await synced.waitFor({ timeout: 1_000 });
+    await screenshot(page, '05-meetings-after-sync');
+  });
+
+  it('disconnects Google Calendar after asking', async () => {
+    await page.getByRole('link', { name: 'Calendar & devices' }).click();
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Disconnect Google Calendar' }).click();
+    await page.getByTestId('calendar-status').filter({ hasText: 'Not connected' }).waitFor();
+    expect(await userApi('/v1/calendar/google')).toMatchObject({ connected: false });
+  });
+
   it('saves the alert rule, and a new meeting shows up with its planned alert', async () => {
     await insertMeeting(stack.db.sql, stack.userId, { title: 'Design review', startsAt: new Date(Date.now() + 40 * 60_000), attendeeCount: 4 });
     await page.getByRole('link', { name: 'Alert rules' }).click();
@@ -75,7 +113,7 @@ describe('the web app in a real browser', () => {
     await page.getByLabel('No alerts during quiet hours').check();
     await page.getByRole('button', { name: 'Save rule' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
-    await screenshot(page, '03-rules-saved');
+    await screenshot(page, '06-rules-saved');
     const rule = await userApi<{ lead_seconds: number; quiet_hours: unknown }>('/v1/rules');
     expect(rule).toMatchObject({ lead_seconds: 900, quiet_hours: { start: '22:00', end: '07:00', allow_accepted: false } });
 
@@ -83,7 +121,7 @@ describe('the web app in a real browser', () => {
     const row = page.getByRole('row').filter({ hasText: 'Design review' });
     await row.waitFor();
     expect(await row.getByText('scheduled').count()).toBe(1);
-    await screenshot(page, '04-meetings-with-alert');
+    await screenshot(page, '07-meetings-with-alert');
   });
 
   it('opens an alert with its timeline and acknowledges it', async () => {
@@ -91,12 +129,12 @@ describe('the web app in a real browser', () => {
     await expectHeading('Alert');
     await page.getByRole('heading', { name: 'Design review' }).waitFor();
     await page.getByRole('listitem').filter({ hasText: 'created' }).waitFor();
-    await screenshot(page, '05-alert-open');
+    await screenshot(page, '08-alert-open');
     await page.getByRole('button', { name: 'Acknowledge' }).click();
     await page.getByRole('status').filter({ hasText: 'Acknowledged' }).waitFor();
     await page.getByRole('listitem').filter({ hasText: 'acknowledged' }).waitFor();
     expect(await page.getByRole('button', { name: 'Acknowledge' }).count()).toBe(0);
-    await screenshot(page, '06-alert-acknowledged');
+    await screenshot(page, '09-alert-acknowledged');
     const alertId = page.url().split('/').pop()!;
     expect(await userApi(`/v1/alerts/${alertId}`)).toMatchObject({ state: 'acknowledged', acknowledged_via: 'web' });
   });
@@ -110,7 +148,7 @@ describe('the web app in a real browser', () => {
     await page.getByRole('status').filter({ hasText: 'push service' }).waitFor();
     const registered = await page.evaluate(async () => (await navigator.serviceWorker.ready).active?.scriptURL);
     expect(registered).toBe(`${stack.base}/app/sw.js`);
-    await screenshot(page, '07-connections');
+    await screenshot(page, '10-connections');
     // Not covered: PushManager.subscribe itself. Headless Debian chromium has no push service to
     // register with (no Google API keys, background networking off), so it never answers; the app
     // gives up after 30 s with an error. The POST of a subscription is covered by the api's tests.
@@ -193,7 +231,7 @@ describe('the web app in a real browser', () => {
     await heartbeat.getByRole('status').filter({ hasText: 'was queued' }).waitFor();
     // The worker claims the manual run within its tick; the card refreshes its runs.
     await heartbeat.getByTestId('runs-heartbeat').getByRole('row').filter({ hasText: 'manual' }).filter({ hasText: 'succeeded' }).waitFor({ timeout: 20_000 });
-    await screenshot(page, '08-schedules');
+    await screenshot(page, '11-schedules');
   });
 
   it('operators see every instance, the stale ones marked as such', async () => {
@@ -206,7 +244,7 @@ describe('the web app in a real browser', () => {
     await stale.getByText('stale').waitFor();
     expect(await stale.getAttribute('class')).toBe('stale');
     expect(await page.getByRole('row').filter({ hasText: 'api' }).count()).toBeGreaterThan(0);
-    await screenshot(page, '09-instances');
+    await screenshot(page, '12-instances');
   });
 
   it('a push’s link opens the alert page directly, signed in from this tab', async () => {

@@ -1,8 +1,9 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api.js';
 import { ErrorMessage, Loaded } from '../components/status.js';
 import { formatDateTime } from '../format.js';
 import type { CalendarStatus } from '../types.js';
+import { usePolling } from '../use-polling.js';
 import { useResource } from '../use-resource.js';
 
 export function CalendarSection() {
@@ -10,15 +11,31 @@ export function CalendarSection() {
   const [error, setError] = useState<Error>();
   const [busy, setBusy] = useState(false);
 
+  const [waiting, setWaiting] = useState(false);
+  // While Google's consent is open in its tab, watch for the connection the api's callback makes.
+  usePolling(status.reload, waiting ? 2_000 : 0);
+  useEffect(() => {
+    if (waiting && status.data?.connected === true && !status.data.revoked) setWaiting(false);
+  }, [waiting, status.data]);
+
   const connect = async () => {
     setBusy(true);
     setError(undefined);
+    // Opened now, inside the click, so that popup blockers allow it; pointed at Google once the api answers.
+    const consent = window.open('', '_blank');
+    if (consent !== null) consent.opener = null;
     try {
-      // Google's consent screen, which comes back to the api's callback and from there to this app.
       const { url } = await api<{ url: string }>('/v1/calendar/google/connect');
-      location.assign(url);
+      // Google's consent screen comes back to the api's callback, which says "you can close this page".
+      if (consent === null) location.assign(url);
+      else {
+        consent.location.href = url;
+        setWaiting(true);
+      }
     } catch (err) {
+      consent?.close();
       setError(err as Error);
+    } finally {
       setBusy(false);
     }
   };
@@ -50,6 +67,7 @@ export function CalendarSection() {
                 {s.revoked && <>Google revoked access ({s.revoked_reason ?? 'no reason given'}). Connect again to resume alerts.</>}
                 {!s.connected && !s.revoked && <>Not connected.</>}
               </p>
+              {waiting && <p role="status">Waiting for Google: finish in the tab that opened, then come back here.</p>}
               {s.connected && !s.revoked ? (
                 <button type="button" onClick={disconnect} disabled={busy}>
                   Disconnect Google Calendar
