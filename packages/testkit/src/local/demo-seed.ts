@@ -90,7 +90,8 @@ export async function seedDemo(options: { base: string; databaseUrl: string; sec
   });
 
   emulators.google.approveAs(email);
-  const startsAt = new Date(Math.ceil((Date.now() + timing.meetingInSeconds * 1000) / 60_000) * 60_000);
+  // Whole seconds, not rounded to the minute: the lead is timed from this exact start.
+  const startsAt = new Date(Math.floor(Date.now() / 1000 + timing.meetingInSeconds) * 1000);
   const meetingTitle = `Demo: design review ${startsAt.toISOString().slice(11, 16)} UTC`;
   emulators.google.putEvent(email, {
     summary: meetingTitle,
