@@ -5,6 +5,7 @@ import { ErrorMessage, Loaded, Notice } from '../components/status.js';
 import { formatDateTime, formatTime } from '../format.js';
 import type { Alert } from '../types.js';
 import { usePolling } from '../use-polling.js';
+import { useAction } from '../use-action.js';
 import { useResource } from '../use-resource.js';
 
 const OPEN_STATES = new Set(['scheduled', 'notified', 'escalated']);
@@ -13,23 +14,15 @@ const OPEN_STATES = new Set(['scheduled', 'notified', 'escalated']);
 export function AlertPage(props: { id: string }) {
   const alert = useResource(() => api<Alert>(`/v1/alerts/${encodeURIComponent(props.id)}`), props.id);
   usePolling(alert.reload, 5_000);
-  const [ackError, setAckError] = useState<Error>();
-  const [acking, setAcking] = useState(false);
+  const ack = useAction();
   const [acked, setAcked] = useState(false);
 
-  const acknowledge = async () => {
-    setAcking(true);
-    setAckError(undefined);
-    try {
+  const acknowledge = () =>
+    ack.run(async () => {
       await api(`/v1/alerts/${encodeURIComponent(props.id)}/ack`, { method: 'POST', body: { via: 'web' } });
       setAcked(true);
       alert.reload();
-    } catch (err) {
-      setAckError(err as Error);
-    } finally {
-      setAcking(false);
-    }
-  };
+    });
 
   return (
     <Loaded resource={alert} what="the alert">
@@ -50,12 +43,12 @@ export function AlertPage(props: { id: string }) {
             </dd>
           </dl>
           {OPEN_STATES.has(a.state) && (
-            <button type="button" class="primary" onClick={acknowledge} disabled={acking}>
-              {acking ? 'Acknowledging…' : 'Acknowledge'}
+            <button type="button" class="primary" onClick={acknowledge} disabled={ack.busy}>
+              {ack.busy ? 'Acknowledging…' : 'Acknowledge'}
             </button>
           )}
           {acked && <Notice>Acknowledged. No call will be placed for this meeting.</Notice>}
-          {ackError !== undefined && <ErrorMessage error={ackError} />}
+          {ack.error !== undefined && <ErrorMessage error={ack.error} />}
           <h2>Timeline</h2>
           <ol class="timeline">
             {a.timeline.map((event, i) => (

@@ -4,13 +4,12 @@ import { ErrorMessage, Loaded } from '../components/status.js';
 import { formatDateTime } from '../format.js';
 import type { CalendarStatus } from '../types.js';
 import { usePolling } from '../use-polling.js';
+import { useAction } from '../use-action.js';
 import { useResource } from '../use-resource.js';
 
 export function CalendarSection() {
   const status = useResource(() => api<CalendarStatus>('/v1/calendar/google'), 'calendar');
-  const [error, setError] = useState<Error>();
-  const [busy, setBusy] = useState(false);
-
+  const action = useAction();
   const [waiting, setWaiting] = useState(false);
   // While Google's consent is open in its tab, watch for the connection the api's callback makes.
   usePolling(status.reload, waiting ? 2_000 : 0);
@@ -18,39 +17,29 @@ export function CalendarSection() {
     if (waiting && status.data?.connected === true && !status.data.revoked) setWaiting(false);
   }, [waiting, status.data]);
 
-  const connect = async () => {
-    setBusy(true);
-    setError(undefined);
+  const connect = () => {
     // Opened now, inside the click, so that popup blockers allow it; pointed at Google once the api answers.
     const consent = window.open('', '_blank');
     if (consent !== null) consent.opener = null;
-    try {
-      const { url } = await api<{ url: string }>('/v1/calendar/google/connect');
+    return action.run(async () => {
+      const answer = await api<{ url: string }>('/v1/calendar/google/connect').catch((err: unknown) => {
+        consent?.close();
+        throw err;
+      });
       // Google's consent screen comes back to the api's callback, which says "you can close this page".
-      if (consent === null) location.assign(url);
+      if (consent === null) location.assign(answer.url);
       else {
-        consent.location.href = url;
+        consent.location.href = answer.url;
         setWaiting(true);
       }
-    } catch (err) {
-      consent?.close();
-      setError(err as Error);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
-  const disconnect = async () => {
+  const disconnect = () => {
     if (!confirm('Disconnect Google Calendar? Nudge stops watching your meetings.')) return;
-    setBusy(true);
-    setError(undefined);
-    try {
+    void action.run(async () => {
       await api('/v1/calendar/google', { method: 'DELETE' });
       status.reload();
-    } catch (err) {
-      setError(err as Error);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -69,11 +58,11 @@ export function CalendarSection() {
               </p>
               {waiting && <p role="status">Waiting for Google: finish in the tab that opened, then come back here.</p>}
               {s.connected && !s.revoked ? (
-                <button type="button" onClick={disconnect} disabled={busy}>
+                <button type="button" onClick={disconnect} disabled={action.busy}>
                   Disconnect Google Calendar
                 </button>
               ) : (
-                <button type="button" class="primary" onClick={connect} disabled={busy}>
+                <button type="button" class="primary" onClick={connect} disabled={action.busy}>
                   Connect Google Calendar
                 </button>
               )}
@@ -81,7 +70,7 @@ export function CalendarSection() {
           )}
         </Loaded>
       )}
-      {error !== undefined && <ErrorMessage error={error} />}
+      {action.error !== undefined && <ErrorMessage error={action.error} />}
     </section>
   );
 }

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ErrorMessage, Notice } from '../components/status.js';
+import { useAction } from '../use-action.js';
 import { currentSubscription, enablePushOnThisDevice, pushSupport } from '../push/device-push.js';
 
 const permissionText: Record<NotificationPermission, string> = {
@@ -12,26 +13,18 @@ export function DeviceSection() {
   const support = pushSupport();
   const [permission, setPermission] = useState<NotificationPermission | undefined>(support === 'supported' ? Notification.permission : undefined);
   const [subscribed, setSubscribed] = useState<boolean>();
-  const [error, setError] = useState<Error>();
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
 
   useEffect(() => {
     if (support === 'supported') void currentSubscription().then((s) => setSubscribed(s !== null), () => setSubscribed(false));
   }, [support]);
 
-  const enable = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const enable = () =>
+    action.run(async () => {
       const result = await enablePushOnThisDevice();
       setPermission(result);
       setSubscribed(result === 'granted');
-    } catch (err) {
-      setError(err as Error);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <section aria-labelledby="device-heading">
@@ -44,14 +37,14 @@ export function DeviceSection() {
             Browser permission: <strong data-testid="permission">{permissionText[permission ?? 'default']}</strong>
           </p>
           <p>This device {subscribed === true ? 'receives' : 'does not receive'} alerts.</p>
-          <button type="button" class="primary" onClick={enable} disabled={busy || permission === 'denied'}>
+          <button type="button" class="primary" onClick={enable} disabled={action.busy || permission === 'denied'}>
             {subscribed === true ? 'Renew notifications on this device' : 'Enable notifications on this device'}
           </button>
-          {busy && <p role="status">Registering this device with the browser’s push service…</p>}
+          {action.busy && <p role="status">Registering this device with the browser’s push service…</p>}
           {subscribed === true && <Notice>Notifications are on. Each one has an “I’m on it” button that checks you in.</Notice>}
         </>
       )}
-      {error !== undefined && <ErrorMessage error={error} />}
+      {action.error !== undefined && <ErrorMessage error={action.error} />}
     </section>
   );
 }

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { ErrorMessage, Loaded, Notice } from '../components/status.js';
 import type { RuleSettings } from '../types.js';
+import { useAction } from '../use-action.js';
 import { useResource } from '../use-resource.js';
 import { NumberField } from '../components/number-field.js';
 
@@ -20,25 +21,18 @@ function RuleForm(props: { initial: RuleSettings }) {
   const [form, setForm] = useState(props.initial);
   const [keywords, setKeywords] = useState(props.initial.title_keywords.join(', '));
   const [saved, setSaved] = useState(false);
-  const [error, setError] = useState<Error>();
-  const [busy, setBusy] = useState(false);
+  const save = useAction();
   useEffect(() => setSaved(false), [form, keywords]);
   const set = <K extends keyof RuleSettings>(key: K, value: RuleSettings[K]) => setForm((f) => ({ ...f, [key]: value }));
   const quiet = form.quiet_hours;
 
-  const submit = async (event: Event) => {
+  const submit = (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    void save.run(async () => {
       const title_keywords = keywords.split(',').map((k) => k.trim()).filter((k) => k !== '');
       await api('/v1/rules', { method: 'PUT', body: { ...form, title_keywords } });
       setSaved(true);
-    } catch (err) {
-      setError(err as Error);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -84,11 +78,11 @@ function RuleForm(props: { initial: RuleSettings }) {
           </div>
         )}
       </fieldset>
-      <button type="submit" class="primary" disabled={busy}>
-        {busy ? 'Saving…' : 'Save rule'}
+      <button type="submit" class="primary" disabled={save.busy}>
+        {save.busy ? 'Saving…' : 'Save rule'}
       </button>
       {saved && <Notice>Saved. Upcoming meetings were re-planned with the new rule.</Notice>}
-      {error !== undefined && <ErrorMessage error={error} />}
+      {save.error !== undefined && <ErrorMessage error={save.error} />}
     </form>
   );
 }

@@ -4,6 +4,7 @@ import { ErrorMessage, Loaded, Notice } from '../components/status.js';
 import { formatDateTime } from '../format.js';
 import type { JobRun, Schedule } from '../types.js';
 import { usePolling } from '../use-polling.js';
+import { useAction } from '../use-action.js';
 import { useResource } from '../use-resource.js';
 
 /** Operators: every code-defined schedule, its runtime state, and what it will do next. */
@@ -31,9 +32,8 @@ export function Schedules() {
 
 function ScheduleCard(props: { schedule: Schedule; onChanged: () => void }) {
   const s = props.schedule;
-  const [error, setError] = useState<Error>();
+  const action = useAction();
   const [notice, setNotice] = useState<string>();
-  const [busy, setBusy] = useState(false);
   // Shown at once, put back if the api refuses: a checkbox that lags behind the click is confusing.
   const [enabled, setEnabled] = useState(s.enabled);
   useEffect(() => setEnabled(s.enabled), [s.enabled]);
@@ -42,19 +42,13 @@ function ScheduleCard(props: { schedule: Schedule; onChanged: () => void }) {
   // Runs change on the worker's time (a queued manual run starts within its tick).
   usePolling(runs.reload, 3_000);
 
-  const act = async (what: () => Promise<string>) => {
-    setBusy(true);
-    setError(undefined);
+  const act = (what: () => Promise<string>) => {
     setNotice(undefined);
-    try {
+    return action.run(async () => {
       setNotice(await what());
       props.onChanged();
       runs.reload();
-    } catch (err) {
-      setError(err as Error);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const toggle = (wanted: boolean) => {
     setEnabled(wanted);
@@ -80,7 +74,7 @@ function ScheduleCard(props: { schedule: Schedule; onChanged: () => void }) {
       <h2 id={headingId}>{s.id}</h2>
       {s.description !== null && <p class="muted">{s.description}</p>}
       <label class="check">
-        <input type="checkbox" checked={enabled} disabled={busy} onChange={(e) => toggle(e.currentTarget.checked)} aria-describedby="missed-note" /> Enabled
+        <input type="checkbox" checked={enabled} disabled={action.busy} onChange={(e) => toggle(e.currentTarget.checked)} aria-describedby="missed-note" /> Enabled
       </label>
       <dl class="facts">
         <dt>Schedule</dt>
@@ -98,11 +92,11 @@ function ScheduleCard(props: { schedule: Schedule; onChanged: () => void }) {
           {formatDateTime(s.last_run_at)} {s.last_status !== null && <span class="muted">({s.last_status})</span>}
         </dd>
       </dl>
-      <button type="button" onClick={runNow} disabled={busy}>
+      <button type="button" onClick={runNow} disabled={action.busy}>
         Run {s.id} now
       </button>
       {notice !== undefined && <Notice>{notice}</Notice>}
-      {error !== undefined && <ErrorMessage error={error} />}
+      {action.error !== undefined && <ErrorMessage error={action.error} />}
       <details>
         <summary>Next 10 runs</summary>
         <Loaded resource={preview} what="the next runs">

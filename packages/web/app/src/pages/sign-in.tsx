@@ -3,26 +3,21 @@ import { api, ApiError } from '../api.js';
 import { ErrorMessage } from '../components/status.js';
 import { storeToken } from '../session.js';
 import type { Me } from '../types.js';
+import { useAction } from '../use-action.js';
 
 /** Sign in with an API token (from `nudge-admin create-org` or an admin); it is checked against /v1/me before it is kept. */
 export function SignIn(props: { onSignedIn: (me: Me) => void }) {
   const [token, setToken] = useState('');
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const signIn = useAction();
+  const error = signIn.error instanceof ApiError && signIn.error.status === 401 ? 'That token was not accepted. Check it and try again.' : signIn.error?.message;
 
-  const submit = async (event: Event) => {
+  const submit = (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    void signIn.run(async () => {
       const me = await api<Me>('/v1/me', { token: token.trim() });
       storeToken(token.trim());
       props.onSignedIn(me);
-    } catch (err) {
-      setError(err instanceof ApiError && err.status === 401 ? 'That token was not accepted. Check it and try again.' : (err as Error).message);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -45,8 +40,8 @@ export function SignIn(props: { onSignedIn: (me: Me) => void }) {
           Your token starts with <code>nudge_</code>. It is kept in this tab only and forgotten when you close it.
         </p>
         {error !== undefined && <ErrorMessage error={error} />}
-        <button type="submit" class="primary" disabled={busy}>
-          {busy ? 'Signing in…' : 'Sign in'}
+        <button type="submit" class="primary" disabled={signIn.busy}>
+          {signIn.busy ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
     </main>
