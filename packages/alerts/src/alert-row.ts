@@ -31,4 +31,5 @@ export type AlertEventKind =
   | 'cancelled'
   | 'expired'
   | 'failed'
-  | 'escalation_skipped';
+  | 'escalation_skipped'
+  | 'call_retry_scheduled';

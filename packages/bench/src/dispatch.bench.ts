@@ -14,15 +14,11 @@ import {
   seedDueAlerts,
   waitForHttpOk,
 } from '@nudge/testkit';
-import { median, printFigure, printSection, printTargets, ratio } from './report.js';
+import { median, percentile, printFigure, printSection, printTargets, ratio } from './report.js';
 
 const BARE_LOOP = fileURLToPath(new URL('./bare-push-loop.js', import.meta.url));
 const ALERTS = 10_000;
 const CONCURRENCY = 64;
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
 
 async function bareLoop(input: object, env: Record<string, string>): Promise<number> {
   const child = spawn(process.execPath, [BARE_LOOP], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['pipe', 'pipe', 'inherit'] });

@@ -8,12 +8,16 @@ export interface LoadResult {
 }
 
 /** Drives `url` with `connections` concurrent keep-alive connections for `seconds`. */
-export async function load(url: string, options: { connections: number; seconds: number; headers?: Record<string, string> }): Promise<LoadResult> {
+export async function load(
+  url: string,
+  options: { connections: number; seconds: number; headers?: Record<string, string>; requests?: autocannon.Request[] },
+): Promise<LoadResult> {
   const result = await autocannon({
     url,
     connections: options.connections,
     duration: options.seconds,
     headers: options.headers ?? {},
+    ...(options.requests === undefined ? {} : { requests: options.requests }),
   });
   return {
     requestsPerSecond: result.requests.average,

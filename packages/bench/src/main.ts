@@ -9,6 +9,7 @@ import { apiStartAndThroughput } from './api.bench.js';
 import { calendarSync } from './calendar.bench.js';
 import { dispatchBurst } from './dispatch.bench.js';
 import * as schedules from './schedules.bench.js';
+import { escalationBench } from './escalation.bench.js';
 
 const benches: Record<string, () => Promise<void>> = {
   api: apiStartAndThroughput,
@@ -16,6 +17,7 @@ const benches: Record<string, () => Promise<void>> = {
   dispatch: dispatchBurst,
   abuse: abuseLoad,
   calendar: calendarSync,
+  escalation: escalationBench,
 };
 
 const wanted = process.argv.slice(2);

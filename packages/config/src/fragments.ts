@@ -349,3 +349,26 @@ export function opsFragment(env: Env): OpsConfig {
       slack === undefined ? undefined : readUrl(env, 'OPS_SLACK_WEBHOOK_URL', { protocols: ['https:', 'http:'], example: 'https://hooks.slack.com/services/T000/B000/XXXX', secret: true }),
   };
 }
+
+export interface EscalationConfig {
+  /** Escalation jobs the worker runs at once (each a database round trip and a Twilio request). */
+  concurrency: number;
+  /** How often Postgres is compared with the queue, re-creating jobs Redis lost. */
+  reconcileIntervalMs: number;
+  /** How long a call rings before Twilio reports no-answer. */
+  ringTimeoutSeconds: number;
+  /** One Twilio REST request's limit; also how long an unrecorded attempt is left to its caller. */
+  twilioRequestTimeoutMs: number;
+  /** How long the Twilio circuit stays open before one request probes it. */
+  breakerHalfOpenMs: number;
+}
+
+export function escalationFragment(env: Env): EscalationConfig {
+  return {
+    concurrency: readInt(env, 'ESCALATION_CONCURRENCY', { default: 32, min: 1, max: 1_024, example: '32' }),
+    reconcileIntervalMs: readInt(env, 'ESCALATION_RECONCILE_INTERVAL_MS', { default: 5_000, min: 100, max: 300_000, example: '5000' }),
+    ringTimeoutSeconds: readInt(env, 'CALL_RING_TIMEOUT_SECONDS', { default: 25, min: 5, max: 120, example: '25' }),
+    twilioRequestTimeoutMs: readInt(env, 'TWILIO_REQUEST_TIMEOUT_MS', { default: 10_000, min: 500, max: 120_000, example: '10000' }),
+    breakerHalfOpenMs: readInt(env, 'TWILIO_BREAKER_HALF_OPEN_MS', { default: 30_000, min: 100, max: 3_600_000, example: '30000' }),
+  };
+}

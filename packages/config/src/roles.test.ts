@@ -83,6 +83,13 @@ describe('role configuration', () => {
     const worker = parseWorkerConfig({ ...base, ...escalation });
     expect(worker.redis?.url).toBe('redis://127.0.0.1:6379');
     expect(worker.twilio?.apiBaseUrl).toBe('https://api.twilio.com');
+    expect(worker.escalation).toEqual({ concurrency: 32, reconcileIntervalMs: 5_000, ringTimeoutSeconds: 25, twilioRequestTimeoutMs: 10_000, breakerHalfOpenMs: 30_000 });
+  });
+
+  it('validates the escalation settings only when escalation is on', () => {
+    expect(parseWorkerConfig({ ...base, ESCALATION_CONCURRENCY: '0' }).escalation).toBeUndefined();
+    expect(configError(() => parseWorkerConfig({ ...base, ...escalation, ESCALATION_CONCURRENCY: '0' })).variable).toBe('ESCALATION_CONCURRENCY');
+    expect(configError(() => parseWorkerConfig({ ...base, ...escalation, CALL_RING_TIMEOUT_SECONDS: 'soon' })).variable).toBe('CALL_RING_TIMEOUT_SECONDS');
   });
 
   it('requires REDIS_URL on the api only with RATE_LIMIT_STORE=redis', () => {

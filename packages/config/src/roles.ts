@@ -4,6 +4,7 @@ import {
   credentialsKeyFragment,
   dbFragment,
   dispatchFragment,
+  escalationFragment,
   flagsFragment,
   googleFragment,
   httpFragment,
@@ -18,6 +19,7 @@ import {
   type CalendarSyncConfig,
   type DbConfig,
   type DispatchConfig,
+  type EscalationConfig,
   type FeatureFlags,
   type GoogleConfig,
   type HttpConfig,
@@ -127,6 +129,7 @@ export interface WorkerConfig extends CommonConfig {
   twilio: TwilioConfig | undefined;
   callsPublicUrl: string | undefined;
   scheduler: SchedulerConfig;
+  escalation: EscalationConfig | undefined;
 }
 
 export interface SchedulerConfig {
@@ -164,5 +167,6 @@ export function parseWorkerConfig(env: Env): WorkerConfig {
     twilio: escalation ? twilioFragment(env) : undefined,
     callsPublicUrl: escalation ? publicUrlFragment(env, 'CALLS_PUBLIC_URL', escalationReason) : undefined,
     scheduler: schedulerFragment(env),
+    escalation: escalation ? escalationFragment(env) : undefined,
   };
 }

@@ -61,6 +61,9 @@ export const SCHEMA_BY_MIGRATION: Readonly<Record<string, Readonly<Record<string
   '0004_oauth_states': {
     oauth_states: ['nonce', 'user_id', 'expires_at', 'used_at'],
   },
+  '0005_call_status': {
+    deliveries: ['provider_status'],
+  },
   '0006_ops_alerts': {
     ops_alerts: ['key', 'message', 'raised_at', 'resolved_at', 'last_notified_at'],
   },

@@ -49,3 +49,14 @@ export {
   upcomingSlots,
   type ScheduleTiming,
 } from './schedule-timing.js';
+export {
+  advancesCall,
+  CALL_STATUSES,
+  decideAfterUnansweredCall,
+  isCallStatus,
+  isFinalCallStatus,
+  statusesBefore,
+  type AfterCall,
+  type CallStatus,
+} from './call-status.js';
+export { generateVapidKeys, type VapidKeys } from './vapid-keys.js';

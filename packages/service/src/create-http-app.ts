@@ -81,7 +81,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     connectionTimeout: 60_000,
     keepAliveTimeout: 72_000,
-    requestIdHeader: REQUEST_ID_HEADER,
+    // fastify would take any header value as it is; genReqId checks it first.
+    requestIdHeader: false,
     genReqId: (request) => {
       const given = request.headers[REQUEST_ID_HEADER];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();

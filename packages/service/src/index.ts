@@ -20,3 +20,4 @@ export type { OpenApiOptions } from './openapi.js';
 export { silentOpsAlerts, type OpsAlerts } from './ops/ops-alerts.js';
 export { scrubText, scrubValue } from './ops/scrub.js';
 export { slackOpsAlerts, type SlackOpsAlertsOptions } from './ops/slack-ops-alerts.js';
+export { createBreakerGauge, type BreakerGauge } from './ops/breaker-gauge.js';

@@ -148,9 +148,7 @@ export async function runRole<C extends CommonConfig & { http: HttpConfig }>(rol
   }
 
   const instance = await role.build({ config, clock: systemClock, logger, sql, metrics, ops });
-  const address = await instance.app.listen({ host: config.http.host, port: config.http.port });
-  logger.info({ event: 'http.listening', address }, `listening on ${address}`);
-  await instance.start?.();
+  // Beat before listening: a role that answers ready is already in service_heartbeats.
   const heartbeat = await startHeartbeat({
     sql,
     logger,
@@ -160,6 +158,9 @@ export async function runRole<C extends CommonConfig & { http: HttpConfig }>(rol
     schedulersEnabled: config.flags.schedulers,
     intervalMs: config.process.heartbeatIntervalMs,
   });
+  const address = await instance.app.listen({ host: config.http.host, port: config.http.port });
+  logger.info({ event: 'http.listening', address }, `listening on ${address}`);
+  await instance.start?.();
   logger.info({ event: 'process.started', role: config.role }, `${config.role} started`);
 
   closeWithGrace(

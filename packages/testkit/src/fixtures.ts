@@ -40,3 +40,32 @@ export async function insertMeeting(sql: Sql, userId: string, meeting: TestMeeti
     returning id`;
   return row!.id;
 }
+
+export interface TestAlert {
+  meetingId: string;
+  state?: 'scheduled' | 'notified' | 'escalated' | 'acknowledged';
+  escalateAt?: Date | null;
+  dueAt?: Date;
+  /** Rule settings for the user (the schema's defaults otherwise). */
+  maxCallAttempts?: number;
+  callRetrySeconds?: number;
+}
+
+/** An alert already past its push (notified by default), e.g. waiting for escalation at `escalateAt`. */
+export async function insertAlert(sql: Sql, userId: string, alert: TestAlert): Promise<string> {
+  const [rule] = await sql<{ id: string }[]>`
+    insert into alert_rules (user_id, max_call_attempts, call_retry_seconds)
+    values (${userId}, ${alert.maxCallAttempts ?? 2}, ${alert.callRetrySeconds ?? 120})
+    on conflict (user_id) do update set max_call_attempts = excluded.max_call_attempts, call_retry_seconds = excluded.call_retry_seconds
+    returning id`;
+  const [row] = await sql<{ id: string }[]>`
+    insert into alerts (user_id, meeting_id, rule_id, due_at, escalate_at, state)
+    values (${userId}, ${alert.meetingId}, ${rule!.id}, ${alert.dueAt ?? new Date(Date.now() - 60_000)}, ${alert.escalateAt ?? null}, ${alert.state ?? 'notified'})
+    returning id`;
+  return row!.id;
+}
+
+/** An alert's timeline, oldest first. */
+export async function alertTimeline(sql: Sql, alertId: string): Promise<{ kind: string; detail: Record<string, unknown> }[]> {
+  return sql<{ kind: string; detail: Record<string, unknown> }[]>`select kind, detail from alert_events where alert_id = ${alertId} order by id`;
+}

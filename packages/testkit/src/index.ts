@@ -1,6 +1,7 @@
 export { ConnectionCounter } from './connection-counter.js';
-export { insertMeeting, insertUser, type TestMeeting, type TestUser } from './fixtures.js';
+export { alertTimeline, insertAlert, insertMeeting, insertUser, type TestAlert, type TestMeeting, type TestUser } from './fixtures.js';
 export { seedDueAlerts } from './seed-due-alerts.js';
+export { eventually } from './eventually.js';
 export { RedisServer } from './redis-server.js';
 export { WebhookReceiver, type ReceivedWebhook } from './webhook-receiver.js';
 export { freePort } from './free-port.js';

@@ -1,10 +1,9 @@
-import { createECDH, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { generateVapidKeys } from '@nudge/domain';
 
 /** A fresh VAPID key pair (P-256, base64url), as `nudge-admin vapid-keys` prints it. */
 export function vapidKeyPair(): { publicKey: string; privateKey: string } {
-  const ecdh = createECDH('prime256v1');
-  ecdh.generateKeys();
-  return { publicKey: ecdh.getPublicKey('base64url'), privateKey: ecdh.getPrivateKey('base64url') };
+  return generateVapidKeys();
 }
 
 /**

@@ -1,12 +1,11 @@
 #!/usr/bin/env node
-import { createECDH } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { ConfigError, dbFragment } from '@nudge/config';
 import { createDbClient, runMigrations, verifySchema, type SchemaRole, type Sql } from '@nudge/db';
-import { isE164, isIanaTimeZone, normalizeEmail } from '@nudge/domain';
+import { generateVapidKeys, isE164, isIanaTimeZone, normalizeEmail } from '@nudge/domain';
 import { createLogger } from '@nudge/logger';
 import { deploymentHealth } from './admin/deployment-health.js';
-import { listLiveInstances } from './instances/list-instances.js';
+import { listInstances } from './admin/instances.js';
 import { createOrganization, EmailTakenError } from './orgs/create-organization.js';
 
 const USAGE = `nudge-admin: administer a Nudge deployment (needs DATABASE_URL)
@@ -107,9 +106,7 @@ async function verifySchemaCommand(args: string[]): Promise<number> {
 }
 
 function vapidKeysCommand(): number {
-  const ecdh = createECDH('prime256v1');
-  ecdh.generateKeys();
-  print({ publicKey: ecdh.getPublicKey('base64url'), privateKey: ecdh.getPrivateKey('base64url') });
+  print(generateVapidKeys());
   return 0;
 }
 
@@ -127,8 +124,9 @@ async function instancesCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { 'max-age-seconds': { type: 'string', default: '60' } } });
   const maxAgeSeconds = Number(values['max-age-seconds']);
   if (!Number.isInteger(maxAgeSeconds) || maxAgeSeconds < 1) throw new UsageError('--max-age-seconds must be a whole number of seconds, such as 60');
-  const instances = await withDatabase((sql) => listLiveInstances(sql, maxAgeSeconds));
-  for (const row of instances) {
+  // The one list of instances (the admin API's); only the live ones are printed.
+  const instances = await withDatabase((sql) => listInstances(sql, new Date(), maxAgeSeconds * 1000));
+  for (const row of instances.filter((instance) => !instance.stale)) {
     print({
       instance: row.instance_id,
       role: row.role,

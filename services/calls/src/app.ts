@@ -1,23 +1,39 @@
 import type { FastifyInstance } from 'fastify';
 import type { CallsConfig } from '@nudge/config';
 import type { Sql } from '@nudge/db';
+import { systemClock, type Clock } from '@nudge/domain';
 import type { Logger } from '@nudge/logger';
 import { createHttpApp, databaseCheck, schemaCheck, type Metrics } from '@nudge/service';
+import { Counter } from 'prom-client';
 
 export interface CallsDependencies {
   config: CallsConfig;
   sql: Sql;
   logger: Logger;
   metrics: Metrics;
+  clock?: Clock;
 }
 
 /** The calls role: Twilio's webhooks, health and metrics. Tests build it without listening. */
 export async function buildCallsApp(deps: CallsDependencies): Promise<FastifyInstance> {
-  return createHttpApp({
+  const app = await createHttpApp({
     logger: deps.logger,
     metrics: deps.metrics,
     checks: [databaseCheck(deps.sql), schemaCheck(deps.sql, 'calls')],
     http: deps.config.http,
     requestTimeoutMs: 15_000,
   });
+  const { callsPublicUrl, twilio } = deps.config;
+  if (callsPublicUrl !== undefined && twilio !== undefined) {
+    // Loaded only with escalation on: a calls role without it never loads the twilio library.
+    const { twilioRoutes } = await import('./routes/twilio/index.js');
+    const callStatuses = new Counter({
+      name: 'nudge_calls_total',
+      help: 'Escalation call status callbacks applied, by Twilio CallStatus',
+      labelNames: ['status'] as const,
+      registers: [deps.metrics.registry],
+    });
+    await app.register(twilioRoutes, { sql: deps.sql, clock: deps.clock ?? systemClock, callsPublicUrl, authToken: twilio.authToken, callStatuses });
+  }
+  return app;
 }

@@ -13,3 +13,4 @@ export {
   type CalendarSyncOverrides,
   type CalendarTickSummary,
 } from './jobs/calendar-sync.js';
+export { createTwilioClient } from './escalation/twilio-request-client.js';

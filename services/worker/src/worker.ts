@@ -11,16 +11,12 @@ import {
   type RoleContext,
   type RoleInstance,
 } from '@nudge/service';
-import { Counter } from 'prom-client';
-import { Dispatcher } from './dispatcher/dispatcher.js';
-import { VapidHeaders } from './dispatcher/vapid-headers.js';
-import { registerAlertStateGauge } from './metrics/alert-states.js';
-import { calendarSyncDeps, calendarSyncJob } from './jobs/calendar-sync.js';
-import { nudgeJobs } from './jobs/index.js';
-import { ScheduleManager } from './schedules/schedule-manager.js';
+import { createDispatcher } from './dispatcher/create-dispatcher.js';
+import type { Dispatcher } from './dispatcher/dispatcher.js';
+import type { Escalation } from './escalation/escalation.js';
+import { createScheduler } from './schedules/create-scheduler.js';
+import type { ScheduleManager } from './schedules/schedule-manager.js';
 import type { ScheduledJob } from './schedules/scheduled-job.js';
-import { createSchedulerMetrics } from './schedules/scheduler-metrics.js';
-import { schedulerCheck } from './schedules/scheduler-readiness.js';
 
 /** What tests and fixtures may replace; production uses the defaults. */
 export interface WorkerOverrides {
@@ -44,59 +40,37 @@ export async function buildWorker(context: RoleContext<WorkerConfig>, overrides:
     checks.push(redisCheck(redis));
   }
 
-  let dispatcher: Dispatcher | undefined;
-  if (config.push !== undefined) {
-    registerAlertStateGauge(metrics.registry, sql);
-    dispatcher = new Dispatcher({
+  let escalation: Escalation | undefined;
+  if (config.flags.escalation && redis !== undefined && config.redis !== undefined && config.twilio !== undefined && config.callsPublicUrl !== undefined && config.escalation !== undefined) {
+    // Imported here, not at the top: with escalation off, bullmq and twilio are never loaded.
+    const { createEscalation } = await import('./escalation/escalation.js');
+    escalation = createEscalation({
       sql,
       logger,
       clock,
-      sender: { vapid: new VapidHeaders(config.push, clock), timeoutMs: 10_000 },
-      publicBaseUrl: config.publicBaseUrl,
-      concurrency: config.dispatch.concurrency,
-      batchSize: config.dispatch.batchSize,
-      staleProcessingMs: config.dispatch.staleProcessingMs,
-      maxIdleMs: 30_000,
-      checkinEnabled: config.flags.checkin,
-      escalationEnabled: config.flags.escalation,
-      pushResults: new Counter({
-        name: 'nudge_push_deliveries_total',
-        help: 'Web Push sends by result (sent, gone, retry, rejected) and HTTP status',
-        labelNames: ['result', 'status_code'] as const,
-        registers: [metrics.registry],
-      }),
+      registry: metrics.registry,
+      ops: context.ops,
+      redis,
+      redisUrl: config.redis.url,
+      twilio: config.twilio,
+      callsPublicUrl: config.callsPublicUrl,
+      settings: config.escalation,
     });
-    const running = dispatcher;
-    checks.push({
-      name: 'dispatcher',
-      async run() {
-        const last = running.lastLoopAt?.getTime() ?? 0;
-        return clock.now().getTime() - last > 90_000 ? ['the alert dispatcher has not run for over 90 s'] : [];
-      },
-      // Being behind is reported, not "unready": restarting the worker would not help.
-      detail: () => ({ lag_ms: running.lagMs }),
-    });
+    checks.push(...escalation.checks);
+  }
+
+  let dispatcher: Dispatcher | undefined;
+  if (config.push !== undefined) {
+    const created = createDispatcher(context, config.push, clock);
+    dispatcher = created.dispatcher;
+    checks.push(created.check);
   }
 
   let scheduler: ScheduleManager | undefined;
   if (config.flags.schedulers) {
-    scheduler = new ScheduleManager({
-      sql,
-      logger,
-      clock,
-      instanceId: config.process.instanceId,
-      jobs:
-        overrides.jobs ??
-        nudgeJobs({
-          ops: context.ops,
-          // Built once: its circuit breaker must remember an outage from one tick to the next.
-          ...(config.google === undefined ? {} : { calendarSync: calendarSyncJob(calendarSyncDeps(config, { sql, logger, clock, ops: context.ops })) }),
-        }),
-      leaseTimeoutMs: config.scheduler.leaseTimeoutMs,
-      tickIntervalMs: config.scheduler.tickIntervalMs,
-      metrics: createSchedulerMetrics(metrics.registry),
-    });
-    checks.push(schedulerCheck(scheduler, clock, config.scheduler.tickIntervalMs));
+    const created = createScheduler(context, clock, overrides.jobs);
+    scheduler = created.scheduler;
+    checks.push(created.check);
   }
 
   const app = await createHttpApp({ logger, metrics, checks, http: { ...config.http, bodyLimitBytes: 1024 } });
@@ -105,9 +79,11 @@ export async function buildWorker(context: RoleContext<WorkerConfig>, overrides:
     async start() {
       await scheduler?.start();
       await dispatcher?.start();
+      escalation?.start();
     },
     async stop() {
       await scheduler?.stop();
+      await escalation?.stop();
       await dispatcher?.stop();
       redis?.disconnect();
     },

@@ -7,7 +7,7 @@ import type { Clock } from '@nudge/domain';
 import type { Logger } from '@nudge/logger';
 import { liveGoogleCredentials } from '../calendar/live-credentials.js';
 import { createProviderPolicy, DEFAULT_PROVIDER_POLICY, type ProviderPolicy, type ProviderPolicySettings } from '../calendar/provider-policy.js';
-import type { OpsAlerts } from '@nudge/service';
+import type { BreakerGauge, OpsAlerts } from '@nudge/service';
 import { runUserSync, userTimeoutPolicy, type RunUserSyncDeps } from '../calendar/run-user-sync.js';
 import type { UserSyncSettings } from '../calendar/sync-user-calendar.js';
 
@@ -62,16 +62,16 @@ export interface CalendarSyncOverrides {
  */
 export function calendarSyncDeps(
   config: Pick<WorkerConfig, 'google' | 'credentialsKey' | 'calendarSync' | 'flags'>,
-  base: { sql: Sql; logger: Logger; clock: Clock; ops?: OpsAlerts },
+  base: { sql: Sql; logger: Logger; clock: Clock; ops?: OpsAlerts; breakerGauge?: BreakerGauge },
   overrides: CalendarSyncOverrides = {},
 ): CalendarSyncDeps {
   if (config.google === undefined || config.credentialsKey === undefined) {
     throw new Error('calendar sync needs the Google settings and CREDENTIALS_ENCRYPTION_KEY (FEATURE_CALENDAR_ENABLED=true)');
   }
-  const { clock, ops, ...rest } = base;
+  const { clock, ops, breakerGauge, ...rest } = base;
   const userTimeoutMs = overrides.userTimeoutMs ?? config.calendarSync.userTimeoutMs;
   const policy = createProviderPolicy(clock, { ...DEFAULT_PROVIDER_POLICY, ...overrides.policy });
-  reportBreaker(policy, base.logger, ops);
+  reportBreaker(policy, base.logger, ops, breakerGauge);
   return {
     ...rest,
     clock,
@@ -92,12 +92,15 @@ export function calendarSyncDeps(
 }
 
 /** The breaker opening and closing again: one log line each, and an operator alert while it is open. */
-function reportBreaker(policy: ProviderPolicy, logger: Logger, ops: OpsAlerts | undefined): void {
+function reportBreaker(policy: ProviderPolicy, logger: Logger, ops: OpsAlerts | undefined, gauge: BreakerGauge | undefined): void {
+  gauge?.closed('google');
   policy.breaker.onBreak(() => {
+    gauge?.opened('google');
     logger.warn({ event: 'calendar.breaker.opened', provider: 'google' }, 'Google Calendar calls are failing: circuit breaker opened');
     void ops?.raise('breaker.google', 'the Google Calendar circuit breaker opened: most calls to Google are failing');
   });
   policy.breaker.onReset(() => {
+    gauge?.closed('google');
     logger.info({ event: 'calendar.breaker.closed', provider: 'google' }, 'Google Calendar answers again: circuit breaker closed');
     void ops?.resolve('breaker.google');
   });

@@ -148,6 +148,31 @@ describe('Twilio emulator with the real twilio client', () => {
   });
 });
 
+describe('Twilio emulator: listing calls and a slow create answer', () => {
+  it('lists the calls to a number from a day on, newest first, as the client reads them', async () => {
+    const first = await createCall('+15551230007', ['completed']);
+    const second = await createCall('+15551230007', ['completed']);
+    await createCall('+15551230008', ['completed']);
+    const listed = await client().calls.list({ to: '+15551230007', startTimeAfter: new Date(Date.now() - 60_000), limit: 20 });
+    expect(listed.map((call) => call.sid)).toEqual([second.sid, first.sid]);
+    expect(listed[0]?.dateCreated).toBeInstanceOf(Date);
+    expect(await client().calls.list({ to: '+15551230007', startTimeAfter: new Date(Date.now() + 2 * 86_400_000) })).toEqual([]);
+    await Promise.all([first.sid, second.sid].map(finished));
+  });
+
+  it('can hold the create answer back after the call exists (a client that dies never learns the sid)', async () => {
+    emulator.delayCreateResponse('+15551230009', 400);
+    const started = Date.now();
+    const pending = createCall('+15551230009', ['completed']);
+    const exists = await emulator.calls.first((call) => call.to === '+15551230009', 2_000);
+    expect(Date.now() - started).toBeLessThan(400);
+    const call = await pending;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(390);
+    expect(call.sid).toBe(exists.sid);
+    await finished(call.sid);
+  });
+});
+
 describe('signTwilioWebhook', () => {
   it('signs as Twilio does, so the twilio library accepts it and rejects a tampered copy', () => {
     const url = 'https://calls.nudge.test/twilio/status?x=1';

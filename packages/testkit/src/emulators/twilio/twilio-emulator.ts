@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpEmulator, type EmulatorOptions, type Exchange } from '../http/http-emulator.js';
 import { RecordedList } from '../http/recorded-list.js';
-import { basicCredentials, readForm, sendJson } from '../http/responses.js';
+import { basicCredentials, pause, readForm, sendJson } from '../http/responses.js';
 import { ScriptedResponses } from '../http/scripted-responses.js';
 import { CallLifecycle } from './call-lifecycle.js';
 import { parseCreateCall } from './create-call-request.js';
@@ -37,6 +37,7 @@ export class TwilioEmulator extends HttpEmulator {
   readonly webhooks = new RecordedList<WebhookDelivery>();
   private readonly behaviours = new ScriptedResponses<CallBehaviour>();
   private readonly createFailures = new ScriptedResponses<CreateFailure>();
+  private readonly createDelays = new ScriptedResponses<number>();
 
   constructor(options: TwilioEmulatorOptions = {}) {
     super(options);
@@ -64,6 +65,14 @@ export class TwilioEmulator extends HttpEmulator {
     this.createFailures.add(to, failure, times);
   }
 
+  /**
+   * The next `times` calls to `to` (or `ANY`) are created at once but answered `ms` later: the
+   * window in which a client that dies has placed a call without learning its sid.
+   */
+  delayCreateResponse(to: string, ms: number, times = 1): void {
+    this.createDelays.add(to, ms, times);
+  }
+
   call(sid: string): EmulatedCall | undefined {
     return this.calls.items.find((call) => call.sid === sid);
   }
@@ -82,10 +91,35 @@ export class TwilioEmulator extends HttpEmulator {
     }
     recorded.subject = account;
     if (req.method === 'POST' && CALLS_PATH.test(url.pathname)) return this.createCall(req, res, signal);
+    if (req.method === 'GET' && CALLS_PATH.test(url.pathname)) return sendJson(res, 200, this.callList(url));
     const sid = CALL_PATH.exec(url.pathname)?.[2];
     const call = sid === undefined ? undefined : this.call(sid);
     if (req.method === 'GET' && call !== undefined) return sendJson(res, 200, callResource(call));
     return sendTwilioError(res, 404, 20404, `The requested resource ${url.pathname} was not found`);
+  }
+
+  /** `GET …/Calls.json`: filtered by `To` and by `StartTime>` / `StartTime>=` (a day, as Twilio's filter is). */
+  private callList(url: URL): Record<string, unknown> {
+    const to = url.searchParams.get('To');
+    const since = url.searchParams.get('StartTime>') ?? url.searchParams.get('StartTime>=');
+    const fromDay = since === null ? undefined : Date.parse(`${since.slice(0, 10)}T00:00:00Z`);
+    const pageSize = Number(url.searchParams.get('PageSize') ?? 50);
+    const calls = this.calls.items
+      .filter((call) => (to === null || call.to === to) && (fromDay === undefined || call.createdAt.getTime() >= fromDay))
+      .reverse()
+      .slice(0, pageSize);
+    const uri = `${url.pathname}${url.search}`;
+    return {
+      calls: calls.map(callResource),
+      page: 0,
+      page_size: pageSize,
+      first_page_uri: uri,
+      next_page_uri: null,
+      previous_page_uri: null,
+      start: 0,
+      end: Math.max(0, calls.length - 1),
+      uri,
+    };
   }
 
   private async createCall(req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
@@ -115,7 +149,9 @@ export class TwilioEmulator extends HttpEmulator {
       finished: new Promise<void>((resolve) => (settle = resolve)),
     };
     this.calls.push(call);
-    sendJson(res, 201, callResource(call));
+    const delay = this.createDelays.take(call.to);
+    if (delay !== undefined) await pause(delay, signal).catch(() => undefined);
+    if (!res.destroyed) sendJson(res, 201, callResource(call));
 
     const behaviour = this.behaviours.take(call.to) ?? {};
     const sender = new WebhookSender(this.authToken, signal, this.webhooks);
