@@ -2,18 +2,20 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { freePort, REPO_ROOT, RoleProcess } from '@nudge/testkit';
+import { freePort, RedisServer, REPO_ROOT, RoleProcess } from '@nudge/testkit';
 
 /**
  * The README's `pnpm start` (after its build) as a newcomer runs it: no DATABASE_URL (an embedded
- * PostgreSQL under the local folder), no Google or Twilio credentials (the emulators), and the
- * demo's alert shown going through sync, planning and a push the emulated device decrypts.
- * The meeting is moved close so that the push is due at once.
+ * PostgreSQL under the local folder), no Google or Twilio credentials (the emulators), a Redis
+ * (here a private one, through REDIS_URL), and the demo's alert shown going through the whole
+ * flow. The meeting is moved close so that the push is due at once, and the call comes after the
+ * rule's shortest wait (30 s).
  */
 describe('pnpm start on a fresh machine', () => {
   let localDir: string;
   let demo: RoleProcess;
   let ports: { api: number; calls: number; worker: number };
+  let redis: RedisServer;
 
   const output = () => demo.rawOutput.join('\n');
   const waitForOutput = async (pattern: RegExp, timeoutMs: number) => {
@@ -30,6 +32,7 @@ describe('pnpm start on a fresh machine', () => {
     // As root, the embedded server runs as a `postgres` user, who must reach its data folder.
     await chmod(localDir, 0o755);
     ports = { api: await freePort(), calls: await freePort(), worker: await freePort() };
+    redis = await RedisServer.start();
     demo = RoleProcess.startScript(`${REPO_ROOT}packages/testkit/dist/run-local.js`, [], {
       NUDGE_LOCAL_DIR: localDir,
       LOCAL_API_PORT: String(ports.api),
@@ -37,17 +40,20 @@ describe('pnpm start on a fresh machine', () => {
       LOCAL_WORKER_PORT: String(ports.worker),
       NUDGE_DEMO_MEETING_IN_SECONDS: '100',
       NUDGE_DEMO_LEAD_SECONDS: '120',
+      NUDGE_DEMO_ESCALATE_AFTER_SECONDS: '30',
+      REDIS_URL: redis.url,
     });
   });
   afterAll(async () => {
     await demo.stop('SIGKILL');
+    await redis.stop();
     await rm(localDir, { recursive: true, force: true });
   });
 
   it('starts everything on an embedded database and prints the web app and a working demo token', async () => {
     await waitForOutput(/demo token {2}nudge_\S+/, 90_000);
     expect(output()).toContain(`database: embedded PostgreSQL on 127.0.0.1:54329, data in ${localDir}/postgres`);
-    expect(output()).toMatch(/escalation: off .*turns it on/);
+    expect(output()).toContain(`escalation: on, Redis at ${new URL(redis.url).host}`);
     expect(output()).toContain(`web app     http://127.0.0.1:${ports.api}/app/`);
     const token = /demo token {2}(nudge_\S+)/.exec(output())![1]!;
     const me = await fetch(`http://127.0.0.1:${ports.api}/v1/me`, { headers: { authorization: `Bearer ${token}` } });
@@ -58,13 +64,16 @@ describe('pnpm start on a fresh machine', () => {
     expect(await page.text()).toContain('<div id="root">');
   }, 100_000);
 
-  it('shows the flow: sync, alert planned, push delivered and decrypted by the emulated device', async () => {
+  it('shows the flow: sync → alert planned → push delivered (decrypted by the device) → no check-in → call → keypress → acknowledged', async () => {
     await waitForOutput(/worker +calendar\.sync\.completed .*created=1/, 30_000);
     await waitForOutput(/✔ calendar synced: "Demo: design review/, 15_000);
     await waitForOutput(/✔ alert planned: due at/, 15_000);
     await waitForOutput(/worker +push\.dispatch\.completed .*sent=1/, 30_000);
     await waitForOutput(/✔ push delivered; the emulated device decrypted it: \{"alert_id":"[0-9a-f-]{36}","title":"Demo: design review/, 15_000);
-    await waitForOutput(/escalation is off, so nobody is called: acknowledge in the web app at http:\/\/127\.0\.0\.1:\d+\/app\/alerts\//, 5_000);
+    await waitForOutput(/… no check-in yet: the phone call is due at/, 5_000);
+    await waitForOutput(/✔ call placed to \+15005550006 \(CA[0-9a-f]{32}\)/, 45_000);
+    await waitForOutput(/✔ keypress: 1/, 15_000);
+    await waitForOutput(/✔ acknowledged via phone — the whole flow ran/, 15_000);
   }, 120_000);
 
   it('Ctrl-C stops the roles, the emulators and the database cleanly', async () => {

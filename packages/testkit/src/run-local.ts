@@ -76,24 +76,26 @@ async function main(): Promise<void> {
         : { NODE_EXTRA_CA_CERTS: await extraCaBundle(settings.passThrough.NODE_EXTRA_CA_CERTS, emulators.push.caPem, `${settings.localDir}/extra-ca.pem`) }),
     };
 
+    // The calls role answers Twilio's webhooks and never touches Redis.
+    const { REDIS_URL: _callsNeedNoRedis, ...callsEnv } = env;
     supervisor = new RoleSupervisor(env, console.log, (role, code) => {
       say(`${role} exited with code ${code}; stopping the others`);
       void shutdown(1);
     });
     const apiExited = supervisor.start('api', { PORT: String(ports.api), RUN_MIGRATIONS_ON_START: '1', ENABLE_SCHEDULERS: 'false' });
     await waitForHttpOk(`${base}/health/ready`, 120_000, apiExited);
-    const callsExited = supervisor.start('calls', { PORT: String(ports.calls), ENABLE_SCHEDULERS: 'false' });
+    const callsExited = supervisor.start('calls', { PORT: String(ports.calls), ENABLE_SCHEDULERS: 'false' }, callsEnv);
+    await waitForHttpOk(`http://127.0.0.1:${ports.calls}/health/ready`, 60_000, callsExited);
+    // The demo is seeded through the api before the worker starts, so that the worker's first
+    // sync already sees this run's calendar connection, not one left from an earlier run.
+    const seed = emulators === undefined ? undefined : await seedDemo({ base, databaseUrl: database.url, secrets, emulators, timing: settings.demo });
     const workerExited = supervisor.start('worker', { HEALTH_PORT: String(ports.worker), ENABLE_SCHEDULERS: 'true' });
-    await Promise.all([
-      waitForHttpOk(`http://127.0.0.1:${ports.calls}/health/ready`, 60_000, callsExited),
-      waitForHttpOk(`http://127.0.0.1:${ports.worker}/health/ready`, 60_000, workerExited),
-    ]);
+    await waitForHttpOk(`http://127.0.0.1:${ports.worker}/health/ready`, 60_000, workerExited);
 
-    if (emulators === undefined) {
+    if (emulators === undefined || seed === undefined) {
       say(`running. web app: ${webAppUrl}  (create a user: node services/api/dist/cli.js create-org --help)  Ctrl-C stops everything.`);
       return;
     }
-    const seed = await seedDemo({ base, databaseUrl: database.url, secrets, emulators, timing: settings.demo });
     console.log(`
   Nudge is running, with a demo.
     web app     ${webAppUrl}

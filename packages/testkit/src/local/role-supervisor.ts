@@ -14,10 +14,11 @@ export class RoleSupervisor {
     private readonly onUnexpectedExit: (role: RoleName, code: number | null) => void,
   ) {}
 
-  start(role: RoleName, roleEnv: Record<string, string>): Promise<unknown> {
+  /** Starts `role` with the shared environment (or `baseEnv` instead) plus `roleEnv`; resolves when it exits. */
+  start(role: RoleName, roleEnv: Record<string, string>, baseEnv: Record<string, string> = this.env): Promise<unknown> {
     // Its own process group: Ctrl-C reaches only `pnpm start`, which stops the roles in order,
     // instead of every role getting SIGINT and then our SIGTERM as a forcing second signal.
-    const child = spawn(process.execPath, [roleEntry(role)], { env: { ...this.env, ...roleEnv }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(process.execPath, [roleEntry(role)], { env: { ...baseEnv, ...roleEnv }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     // Should `pnpm start` itself die, the roles go with it.
     process.once('exit', () => child.kill('SIGKILL'));
     for (const stream of [child.stdout, child.stderr]) {
