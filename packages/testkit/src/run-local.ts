@@ -8,7 +8,7 @@
 import { startEmulators, type LocalEmulators } from './emulators/start-emulators.js';
 import { REPO_ROOT, waitForHttpOk } from './role-process.js';
 import { narrateDemo } from './local/demo-narrator.js';
-import { seedDemo } from './local/demo-seed.js';
+import { seedDemo, syncNow } from './local/demo-seed.js';
 import { extraCaBundle } from './local/ca-bundle.js';
 import { escalationPlan } from './local/escalation-plan.js';
 import { localDatabase, type LocalDatabase } from './local/local-database.js';
@@ -96,6 +96,7 @@ async function main(): Promise<void> {
       say(`running. web app: ${webAppUrl}  (create a user: node services/api/dist/cli.js create-org --help)  Ctrl-C stops everything.`);
       return;
     }
+    await syncNow(seed);
     console.log(`
   Nudge is running, with a demo.
     web app     ${webAppUrl}

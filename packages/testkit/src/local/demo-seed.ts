@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { LocalEmulators } from '../emulators/start-emulators.js';
 import { REPO_ROOT, RoleProcess } from '../role-process.js';
 import { DemoApi } from './demo-api.js';
@@ -67,6 +68,19 @@ async function subscribeDevice(api: DemoApi, emulators: LocalEmulators): Promise
   return subscription.endpoint;
 }
 
+/** Syncs now rather than at the next minute. The schedule's row is the worker's to create, so it may take a moment to exist. */
+export async function syncNow(seed: DemoSeed): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await seed.api.call('/v1/admin/schedules/calendar-sync/run', { method: 'POST' });
+      return;
+    } catch (err) {
+      if (attempt >= 20 || !(err as Error).message.includes('answered 404')) throw err;
+      await sleep(250);
+    }
+  }
+}
+
 /**
  * What a newcomer would set up by hand: an organisation with a user and a phone number, a rule,
  * a connected (emulated) Google Calendar with a meeting a few minutes out, and a device.
@@ -103,7 +117,5 @@ export async function seedDemo(options: { base: string; databaseUrl: string; sec
   const deviceEndpoint = await subscribeDevice(api, emulators);
   // The phone answers and the person presses 1, as the escalation call asks.
   emulators.twilio.scriptCall(DEMO_PHONE, { answer: 'answered', digits: ['1'], stepDelayMs: 500 }, 10);
-  // Sync now rather than at the next minute.
-  await api.call('/v1/admin/schedules/calendar-sync/run', { method: 'POST' });
   return { api, token, email, phone: DEMO_PHONE, meetingTitle, deviceEndpoint };
 }
