@@ -1,135 +1,115 @@
 /**
- * `pnpm start`: runs Nudge on this machine — api, calls and worker as real processes in
- * production order, against local PostgreSQL (and Redis when escalation is on), with local
- * secrets kept in .local/ so a second run finds its data and token again.
+ * `pnpm start`: Nudge on this machine in one command. The three roles run as real processes in
+ * production order. Without real credentials in the environment it also starts the Google, Web
+ * Push and Twilio emulators and seeds a demo (a user, a connected calendar with a meeting a few
+ * minutes out, a device) whose alert then runs through the whole flow in the logs. With
+ * GOOGLE_CLIENT_ID set it uses the real services and seeds nothing.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import postgres from 'postgres';
-import { roleEntry, REPO_ROOT, waitForHttpOk, type RoleName } from './role-process.js';
-import { vapidKeyPair } from './role-env.js';
+import { startEmulators, type LocalEmulators } from './emulators/start-emulators.js';
+import { REPO_ROOT, waitForHttpOk } from './role-process.js';
+import { narrateDemo } from './local/demo-narrator.js';
+import { seedDemo, syncNow } from './local/demo-seed.js';
+import { extraCaBundle } from './local/ca-bundle.js';
+import { escalationPlan } from './local/escalation-plan.js';
+import { localDatabase, type LocalDatabase } from './local/local-database.js';
+import { LocalSecretsFile } from './local/local-secrets.js';
+import { readLocalSettings } from './local/local-settings.js';
+import { RoleSupervisor } from './local/role-supervisor.js';
 
-interface LocalSecrets {
-  vapidPublicKey: string;
-  vapidPrivateKey: string;
-  credentialsKey: string;
-  adminToken?: string;
-}
-
-const LOCAL_DIR = `${REPO_ROOT}.local`;
-const SECRETS_FILE = `${LOCAL_DIR}/dev-secrets.json`;
-
-async function localSecrets(): Promise<LocalSecrets> {
-  if (existsSync(SECRETS_FILE)) return JSON.parse(await readFile(SECRETS_FILE, 'utf8')) as LocalSecrets;
-  const vapid = vapidKeyPair();
-  const secrets = { vapidPublicKey: vapid.publicKey, vapidPrivateKey: vapid.privateKey, credentialsKey: randomBytes(32).toString('base64') };
-  await mkdir(LOCAL_DIR, { recursive: true });
-  await writeFile(SECRETS_FILE, JSON.stringify(secrets, null, 2), { mode: 0o600 });
-  return secrets;
-}
-
-async function ensureDatabase(url: string): Promise<void> {
-  const target = new URL(url);
-  const name = decodeURIComponent(target.pathname.slice(1));
-  const server = new URL(url);
-  server.pathname = '/postgres';
-  const admin = postgres(server.href, { max: 1, onnotice: () => {} });
-  try {
-    const [exists] = await admin`select 1 from pg_database where datname = ${name}`;
-    if (exists === undefined) {
-      await admin.unsafe(`create database "${name.replaceAll('"', '""')}"`);
-      console.log(`created database ${name}`);
-    }
-  } finally {
-    await admin.end();
-  }
-}
-
-async function createLocalAdmin(env: Record<string, string>): Promise<string | undefined> {
-  const cli = `${REPO_ROOT}services/api/dist/cli.js`;
-  const child = spawn(process.execPath, [cli, 'create-org', '--org', 'Local', '--email', 'admin@localhost.test', '--name', 'Local admin', '--operator'], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  return code === 0 ? (JSON.parse(out) as { token: string }).token : undefined;
-}
+const say = (line: string) => console.log(`nudge   ${line}`);
 
 async function main(): Promise<void> {
-  const secrets = await localSecrets();
-  const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/nudge_local';
-  await ensureDatabase(databaseUrl);
-
-  const ports: Record<RoleName, number> = { api: 3000, calls: 3001, worker: 3002 };
-  const env: Record<string, string> = {
-    DATABASE_URL: databaseUrl,
-    PUBLIC_BASE_URL: `http://127.0.0.1:${ports.api}`,
-    HOST: '127.0.0.1',
-    GOOGLE_CLIENT_ID: 'nudge-local.apps.googleusercontent.com',
-    GOOGLE_CLIENT_SECRET: 'nudge-local-secret',
-    CREDENTIALS_ENCRYPTION_KEY: secrets.credentialsKey,
-    VAPID_PUBLIC_KEY: secrets.vapidPublicKey,
-    VAPID_PRIVATE_KEY: secrets.vapidPrivateKey,
-    VAPID_SUBJECT: 'mailto:admin@localhost.test',
-    // What the operator set wins over the local defaults above.
-    ...(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== undefined)) as Record<string, string>),
-  };
-
-  const children: ChildProcess[] = [];
+  const settings = readLocalSettings(process.env, REPO_ROOT);
+  const { ports } = settings;
+  const base = `http://127.0.0.1:${ports.api}`;
+  const webAppUrl = `${base}/app/`;
+  let database: LocalDatabase | undefined;
+  let emulators: LocalEmulators | undefined;
+  let supervisor: RoleSupervisor | undefined;
   let stopping = false;
-  const stopAll = async (code: number) => {
+
+  const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
-    await Promise.all(
-      children.map((child) =>
-        child.exitCode !== null ? undefined : new Promise((resolve) => child.once('exit', resolve).kill('SIGTERM')),
-      ),
-    );
+    await supervisor?.stopAll();
+    await emulators?.close();
+    await database?.stop();
+    say('stopped');
     process.exit(code);
   };
-  process.on('SIGINT', () => void stopAll(0));
-  process.on('SIGTERM', () => void stopAll(0));
+  process.on('SIGINT', () => {
+    // A second Ctrl-C does not wait for a clean stop.
+    if (stopping) process.exit(130);
+    void shutdown(0);
+  });
+  process.on('SIGTERM', () => void shutdown(0));
 
-  const start = (role: RoleName, roleEnv: Record<string, string>) => {
-    const child = spawn(process.execPath, [roleEntry(role)], { env: { ...env, ...roleEnv }, stdio: 'inherit' });
-    child.on('exit', (code) => {
-      if (!stopping) {
-        console.error(`${role} exited with code ${code}; stopping the others`);
-        void stopAll(1);
-      }
+  try {
+    const secrets = await LocalSecretsFile.open(settings.localDir);
+    database = await localDatabase({ databaseUrl: settings.databaseUrl, localDir: settings.localDir, say });
+    say(`database: ${database.description}`);
+    if (!settings.realServices) emulators = await startEmulators();
+    say(emulators === undefined ? 'Google, Web Push and Twilio: the real services (GOOGLE_CLIENT_ID is set); nothing is seeded' : 'Google, Web Push and Twilio: local emulators (no GOOGLE_CLIENT_ID in the environment)');
+    const escalation = await escalationPlan(settings.escalation, settings.redisUrl);
+    say(escalation.line);
+
+    const env: Record<string, string> = {
+      PUBLIC_BASE_URL: base,
+      HOST: '127.0.0.1',
+      GOOGLE_CLIENT_ID: 'nudge-local.apps.googleusercontent.com',
+      GOOGLE_CLIENT_SECRET: 'nudge-local-secret',
+      CREDENTIALS_ENCRYPTION_KEY: secrets.secrets.credentialsKey,
+      VAPID_PUBLIC_KEY: secrets.secrets.vapidPublicKey,
+      VAPID_PRIVATE_KEY: secrets.secrets.vapidPrivateKey,
+      VAPID_SUBJECT: 'mailto:admin@localhost.test',
+      ...emulators?.env,
+      ...(escalation.on
+        ? { REDIS_URL: escalation.redisUrl!, CALLS_PUBLIC_URL: `http://127.0.0.1:${ports.calls}`, TWILIO_FROM_NUMBER: '+15005550100' }
+        : {}),
+      // What the operator set wins over the local defaults above…
+      ...settings.passThrough,
+      // …except what this run decided from it.
+      DATABASE_URL: database.url,
+      FEATURE_ESCALATION_ENABLED: String(escalation.on),
+      ...(emulators === undefined
+        ? {}
+        : { NODE_EXTRA_CA_CERTS: await extraCaBundle(settings.passThrough.NODE_EXTRA_CA_CERTS, emulators.push.caPem, `${settings.localDir}/extra-ca.pem`) }),
+    };
+
+    // The calls role answers Twilio's webhooks and never touches Redis.
+    const { REDIS_URL: _callsNeedNoRedis, ...callsEnv } = env;
+    supervisor = new RoleSupervisor(env, console.log, (role, code) => {
+      say(`${role} exited with code ${code}; stopping the others`);
+      void shutdown(1);
     });
-    children.push(child);
-    return child;
-  };
+    const apiExited = supervisor.start('api', { PORT: String(ports.api), RUN_MIGRATIONS_ON_START: '1', ENABLE_SCHEDULERS: 'false' });
+    await waitForHttpOk(`${base}/health/ready`, 120_000, apiExited);
+    const callsExited = supervisor.start('calls', { PORT: String(ports.calls), ENABLE_SCHEDULERS: 'false' }, callsEnv);
+    await waitForHttpOk(`http://127.0.0.1:${ports.calls}/health/ready`, 60_000, callsExited);
+    // The demo is seeded through the api before the worker starts, so that the worker's first
+    // sync already sees this run's calendar connection, not one left from an earlier run.
+    const seed = emulators === undefined ? undefined : await seedDemo({ base, databaseUrl: database.url, secrets, emulators, timing: settings.demo });
+    const workerExited = supervisor.start('worker', { HEALTH_PORT: String(ports.worker), ENABLE_SCHEDULERS: 'true' });
+    await waitForHttpOk(`http://127.0.0.1:${ports.worker}/health/ready`, 60_000, workerExited);
 
-  const api = start('api', { PORT: String(ports.api), RUN_MIGRATIONS_ON_START: '1', ENABLE_SCHEDULERS: 'false' });
-  await waitForHttpOk(`http://127.0.0.1:${ports.api}/health/ready`, 60_000, new Promise((r) => api.once('exit', r)));
-  const calls = start('calls', { PORT: String(ports.calls), ENABLE_SCHEDULERS: 'false' });
-  const worker = start('worker', { HEALTH_PORT: String(ports.worker), ENABLE_SCHEDULERS: 'true' });
-  await Promise.all([
-    waitForHttpOk(`http://127.0.0.1:${ports.calls}/health/ready`, 60_000, new Promise((r) => calls.once('exit', r))),
-    waitForHttpOk(`http://127.0.0.1:${ports.worker}/health/ready`, 60_000, new Promise((r) => worker.once('exit', r))),
-  ]);
-
-  if (secrets.adminToken === undefined) {
-    const token = await createLocalAdmin(env);
-    if (token !== undefined) {
-      secrets.adminToken = token;
-      await writeFile(SECRETS_FILE, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+    if (emulators === undefined || seed === undefined) {
+      say(`running. web app: ${webAppUrl}  (create a user: node services/api/dist/cli.js create-org --help)  Ctrl-C stops everything.`);
+      return;
     }
+    await syncNow(seed);
+    console.log(`
+  Nudge is running, with a demo.
+    web app     ${webAppUrl}
+    demo token  ${seed.token}   (sign in with it; the demo user is an operator)
+    api ${base} · calls http://127.0.0.1:${ports.calls} · worker http://127.0.0.1:${ports.worker}
+  The demo meeting "${seed.meetingTitle}" goes through sync, alert, push${escalation.on ? ', call' : ''} below.
+  Ctrl-C stops everything.
+`);
+    await narrateDemo({ seed, emulators, escalation: escalation.on, webAppUrl, say, stopped: () => stopping });
+  } catch (err) {
+    say(`could not start: ${(err as Error).message}`);
+    await shutdown(1);
   }
-  console.log(`
-Nudge is running:
-  api     http://127.0.0.1:${ports.api}   (ready: /health/ready)
-  calls   http://127.0.0.1:${ports.calls}
-  worker  http://127.0.0.1:${ports.worker} (health and metrics)
-  admin token: ${secrets.adminToken ?? '(an organisation already existed; create one with nudge-admin create-org)'}
-  try: curl -H "Authorization: Bearer <token>" http://127.0.0.1:${ports.api}/v1/me
-Ctrl-C stops everything.`);
 }
 
 await main();

@@ -17,6 +17,8 @@ import { meetingRoutes } from './routes/meetings/index.js';
 import { pushRoutes } from './routes/push/index.js';
 import { ruleRoutes } from './routes/rules/index.js';
 import { userAdminRoutes } from './routes/users/index.js';
+import { webAppRoutes } from './routes/web-app/index.js';
+import { WEB_APP_DIR } from '@nudge/web';
 
 export interface ApiDependencies {
   config: ApiConfig;
@@ -26,6 +28,8 @@ export interface ApiDependencies {
   metrics: Metrics;
   /** Shared rate-limit counters (RATE_LIMIT_STORE=redis). */
   redis?: Redis;
+  /** The built web app served under /app/; tests may point elsewhere. */
+  webAppDir?: string;
 }
 
 /** The api as a fastify instance that tests build without listening. */
@@ -60,5 +64,6 @@ export async function buildApiApp(deps: ApiDependencies): Promise<FastifyInstanc
   }
   await app.register(userAdminRoutes, { sql });
   await app.register(operatorRoutes, { sql, clock });
+  await app.register(webAppRoutes, { root: deps.webAppDir ?? WEB_APP_DIR });
   return app;
 }

@@ -24,7 +24,7 @@ export interface ApiUnderTest {
   close(): Promise<void>;
 }
 
-export async function startApi(db: TestDatabase, options: { clock?: Clock; env?: Record<string, string>; redis?: Redis } = {}): Promise<ApiUnderTest> {
+export async function startApi(db: TestDatabase, options: { clock?: Clock; env?: Record<string, string>; redis?: Redis; webAppDir?: string } = {}): Promise<ApiUnderTest> {
   const { logger, lines } = capturingLogger('api');
   const clock = options.clock ?? { now: () => new Date() };
   const app = await buildApiApp({
@@ -34,6 +34,7 @@ export async function startApi(db: TestDatabase, options: { clock?: Clock; env?:
     logger,
     metrics: createMetrics('api'),
     ...(options.redis === undefined ? {} : { redis: options.redis }),
+    ...(options.webAppDir === undefined ? {} : { webAppDir: options.webAppDir }),
   });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   return {

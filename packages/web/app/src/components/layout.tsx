@@ -1,0 +1,56 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect, useRef } from 'preact/hooks';
+import type { Route } from '../router.js';
+import type { Me } from '../types.js';
+import { Link } from './link.js';
+
+const memberPages = [
+  { to: '/meetings', page: 'meetings', label: 'Meetings' },
+  { to: '/connections', page: 'connections', label: 'Calendar & devices' },
+  { to: '/rules', page: 'rules', label: 'Alert rules' },
+] as const;
+
+const operatorPages = [
+  { to: '/admin/schedules', page: 'schedules', label: 'Schedules' },
+  { to: '/admin/instances', page: 'instances', label: 'Instances' },
+] as const;
+
+export function Layout(props: { me: Me; route: Route; title: string; onSignOut: () => void; children: ComponentChildren }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  // A page change moves focus to its heading, as a full page load would for screen readers.
+  useEffect(() => {
+    document.title = `${props.title} · Nudge`;
+    heading.current?.focus();
+  }, [props.title]);
+  const pages = props.me.is_operator ? [...memberPages, ...operatorPages] : memberPages;
+  return (
+    <>
+      <header class="top">
+        <span class="brand">Nudge</span>
+        <nav aria-label="Main">
+          <ul>
+            {pages.map((p) => (
+              <li key={p.page}>
+                <Link to={p.to} current={props.route.page === p.page}>
+                  {p.label}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <span class="who">
+          {props.me.name}{' '}
+          <button type="button" class="link-button" onClick={props.onSignOut}>
+            Sign out
+          </button>
+        </span>
+      </header>
+      <main id="main">
+        <h1 tabIndex={-1} ref={heading}>
+          {props.title}
+        </h1>
+        {props.children}
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,49 @@
+import { useState } from 'preact/hooks';
+import { api, ApiError } from '../api.js';
+import { ErrorMessage } from '../components/status.js';
+import { storeToken } from '../session.js';
+import type { Me } from '../types.js';
+import { useAction } from '../use-action.js';
+
+/** Sign in with an API token (from `nudge-admin create-org` or an admin); it is checked against /v1/me before it is kept. */
+export function SignIn(props: { onSignedIn: (me: Me) => void }) {
+  const [token, setToken] = useState('');
+  const signIn = useAction();
+  const error = signIn.error instanceof ApiError && signIn.error.status === 401 ? 'That token was not accepted. Check it and try again.' : signIn.error?.message;
+
+  const submit = (event: Event) => {
+    event.preventDefault();
+    void signIn.run(async () => {
+      const me = await api<Me>('/v1/me', { token: token.trim() });
+      storeToken(token.trim());
+      props.onSignedIn(me);
+    });
+  };
+
+  return (
+    <main id="main" class="sign-in">
+      <h1>Sign in to Nudge</h1>
+      <form onSubmit={submit}>
+        <label for="token">API token</label>
+        <input
+          id="token"
+          name="token"
+          type="password"
+          autoComplete="off"
+          required
+          value={token}
+          onInput={(e) => setToken(e.currentTarget.value)}
+          aria-describedby="token-help"
+          aria-invalid={error !== undefined}
+        />
+        <p id="token-help" class="help">
+          Your token starts with <code>nudge_</code>. It is kept in this tab only and forgotten when you close it.
+        </p>
+        {error !== undefined && <ErrorMessage error={error} />}
+        <button type="submit" class="primary" disabled={signIn.busy}>
+          {signIn.busy ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+    </main>
+  );
+}

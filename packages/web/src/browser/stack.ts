@@ -1,0 +1,63 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import {
+  createTestDatabase,
+  freePort,
+  GoogleEmulator,
+  REPO_ROOT,
+  roleEnv,
+  RoleProcess,
+  waitForHttpOk,
+  type TestDatabase,
+} from '@nudge/testkit';
+
+/** The api and a scheduling worker as real processes, with the Google emulator, and an operator to sign in as. */
+export interface Stack {
+  db: TestDatabase;
+  google: GoogleEmulator;
+  api: RoleProcess;
+  worker: RoleProcess;
+  base: string;
+  token: string;
+  userId: string;
+  close(): Promise<void>;
+}
+
+export async function startStack(): Promise<Stack> {
+  const db = await createTestDatabase();
+  const google = await GoogleEmulator.start();
+  const scratch = await mkdtemp(`${tmpdir()}/nudge-browser-`);
+  const apiPort = await freePort();
+  const base = `http://127.0.0.1:${apiPort}`;
+  const env = roleEnv(db.url, {
+    PUBLIC_BASE_URL: base,
+    GOOGLE_CLIENT_ID: google.client.clientId,
+    GOOGLE_CLIENT_SECRET: google.client.clientSecret,
+    GOOGLE_OAUTH_AUTH_URL: google.authUrl,
+    GOOGLE_OAUTH_TOKEN_URL: google.tokenUrl,
+    GOOGLE_API_ROOT_URL: google.apiRootUrl,
+  });
+  const api = RoleProcess.start('api', { ...env, PORT: String(apiPort), RUN_MIGRATIONS_ON_START: '1' });
+  const worker = RoleProcess.start('worker', { ...env, HEALTH_PORT: String(await freePort()), ENABLE_SCHEDULERS: 'true' });
+  const close = async () => {
+    await Promise.all([api.stop(), worker.stop()]);
+    await google.close();
+    await db.drop();
+    await rm(scratch, { recursive: true, force: true });
+  };
+  try {
+    await waitForHttpOk(`${base}/health/ready`, 20_000, api.exited);
+    const created = RoleProcess.startScript(
+      `${REPO_ROOT}services/api/dist/cli.js`,
+      ['create-org', '--org', 'Browser', '--email', 'ada@browser.test', '--name', 'Ada Lovelace', '--phone', '+4915112345678', '--timezone', 'Europe/Berlin', '--operator'],
+      { DATABASE_URL: db.url },
+    );
+    const { code } = await created.exited;
+    if (code !== 0) throw new Error(`create-org failed:\n${created.output()}`);
+    const { token, userId } = created.lines[0] as unknown as { token: string; userId: string };
+    return { db, google, api, worker, base, token, userId, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

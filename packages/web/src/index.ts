@@ -1,0 +1,1 @@
+export { WEB_APP_DIR, WEB_APP_PATH } from './location.js';
