@@ -1,7 +1,8 @@
 import type { Sql, TransactionSql } from '@nudge/db';
-import { decideAlert, statesFrom } from '@nudge/domain';
-import { applyAlertEvent, recordAlertEvent } from './alert-transitions.js';
-import { loadRule, ruleSpec, type AlertRuleRow } from './rules.js';
+import { decideAlert, stateAfter, statesFrom } from '@nudge/domain';
+import type { AlertEventKind } from './alert-row.js';
+import { recordAlertEvents } from './alert-transitions.js';
+import { ruleSpec, type AlertRuleRow } from './rules.js';
 
 /** Postgres NOTIFY channel: a planned alert due sooner than the dispatcher's next wake-up wakes it. */
 export const ALERTS_PLANNED_CHANNEL = 'nudge_alerts_planned';
@@ -24,11 +25,19 @@ export interface PlanResult {
   unchanged: number;
 }
 
+/** The rules of these users; a user who never set one gets the defaults, stored now. */
+async function rulesOf(sql: Sql | TransactionSql, userIds: readonly string[]): Promise<Map<string, AlertRuleRow>> {
+  await sql`insert into alert_rules (user_id) select unnest(${userIds as string[]}::uuid[]) on conflict (user_id) do nothing`;
+  const rows = await sql<AlertRuleRow[]>`select * from alert_rules where user_id in ${sql(userIds as string[])}`;
+  return new Map(rows.map((row) => [row.user_id, row]));
+}
+
 /**
  * Plans the alerts of the given meetings: creates the missing ones (idempotent on
  * (meeting_id, rule_id)), moves a pending alert when its meeting moved, and cancels a pending
  * alert whose meeting no longer deserves one (cancelled, declined, or no longer matching).
  * Calendar sync hands it the meetings it changed; a rule change hands it the user's upcoming ones.
+ * Set-based: a handful of statements however many meetings it is given.
  */
 export async function planAlerts(sql: Sql | TransactionSql, meetingIds: readonly string[], now: Date): Promise<PlanResult> {
   const result: PlanResult = { created: 0, replanned: 0, cancelled: 0, unchanged: 0 };
@@ -37,69 +46,73 @@ export async function planAlerts(sql: Sql | TransactionSql, meetingIds: readonly
     select m.id, m.user_id, m.title, m.starts_at, m.status, m.self_response, m.attendee_count, u.timezone
     from meetings m join users u on u.id = m.user_id
     where m.id in ${sql(meetingIds as string[])}`;
-  const rules = new Map<string, AlertRuleRow>();
-  let earliestDue: Date | undefined;
+  if (meetings.length === 0) return result;
+  const rules = await rulesOf(sql, [...new Set(meetings.map((m) => m.user_id))]);
 
+  const toPlan: { meeting: MeetingRow; ruleId: string; dueAt: Date }[] = [];
+  const toCancel: { meeting: MeetingRow; ruleId: string; reason: string }[] = [];
   for (const meeting of meetings) {
-    let rule = rules.get(meeting.user_id);
-    if (rule === undefined) {
-      rule = await loadRule(sql, meeting.user_id);
-      rules.set(meeting.user_id, rule);
-    }
+    const rule = rules.get(meeting.user_id)!;
     const decision = decideAlert(
       ruleSpec(rule),
-      {
-        title: meeting.title,
-        startsAt: meeting.starts_at,
-        status: meeting.status,
-        selfResponse: meeting.self_response,
-        attendeeCount: meeting.attendee_count,
-      },
+      { title: meeting.title, startsAt: meeting.starts_at, status: meeting.status, selfResponse: meeting.self_response, attendeeCount: meeting.attendee_count },
       meeting.timezone,
     );
-    const upcoming = meeting.starts_at.getTime() > now.getTime();
+    if (!decision.alert) toCancel.push({ meeting, ruleId: rule.id, reason: decision.reason });
+    else if (meeting.starts_at.getTime() > now.getTime()) {
+      // An alert whose lead time has already begun is due at once.
+      toPlan.push({ meeting, ruleId: rule.id, dueAt: new Date(Math.max(meeting.starts_at.getTime() - rule.lead_seconds * 1000, now.getTime())) });
+    } else result.unchanged += 1;
+  }
 
-    if (!decision.alert || !upcoming) {
-      const [pending] = await sql<{ id: string }[]>`
-        select id from alerts where meeting_id = ${meeting.id} and rule_id = ${rule.id} and state in ${sql(statesFrom('cancel') as string[])}`;
-      if (pending !== undefined && !decision.alert) {
-        const cancelled = await applyAlertEvent(sql, { alertId: pending.id, event: 'cancel', kind: 'cancelled', detail: { reason: decision.reason } });
-        if (cancelled !== undefined) result.cancelled += 1;
-      } else {
-        result.unchanged += 1;
-      }
-      continue;
-    }
+  const events: { alert_id: string; kind: AlertEventKind; detail: Record<string, unknown> }[] = [];
+  if (toCancel.length > 0) {
+    const reasons = new Map(toCancel.map((c) => [c.meeting.id, c.reason]));
+    const cancelled = await sql<{ id: string; meeting_id: string }[]>`
+      update alerts a set state = ${stateAfter('cancel')}, updated_at = now()
+      from unnest(${toCancel.map((c) => c.meeting.id)}::uuid[], ${toCancel.map((c) => c.ruleId)}::uuid[]) as v(meeting_id, rule_id)
+      where a.meeting_id = v.meeting_id and a.rule_id = v.rule_id and a.state in ${sql(statesFrom('cancel') as string[])}
+      returning a.id, a.meeting_id`;
+    result.cancelled += cancelled.length;
+    result.unchanged += toCancel.length - cancelled.length;
+    for (const row of cancelled) events.push({ alert_id: row.id, kind: 'cancelled', detail: { reason: reasons.get(row.meeting_id) } });
+  }
 
-    // An alert whose lead time has already begun is due at once.
-    const dueAt = new Date(Math.max(meeting.starts_at.getTime() - rule.lead_seconds * 1000, now.getTime()));
-    const [row] = await sql<{ id: string; inserted: boolean; previous_due_at: Date | null; due_at: Date }[]>`
-      with previous as (
-        select id, due_at from alerts where meeting_id = ${meeting.id} and rule_id = ${rule.id}
+  let earliestDue: Date | undefined;
+  if (toPlan.length > 0) {
+    const startsAt = new Map(toPlan.map((p) => [p.meeting.id, p.meeting.starts_at]));
+    const rows = await sql<{ id: string; meeting_id: string; inserted: boolean; previous_due_at: Date | null; due_at: Date }[]>`
+      with input as (
+        select * from unnest(
+          ${toPlan.map((p) => p.meeting.id)}::uuid[], ${toPlan.map((p) => p.meeting.user_id)}::uuid[],
+          ${toPlan.map((p) => p.ruleId)}::uuid[], ${toPlan.map((p) => p.dueAt.toISOString())}::timestamptz[]
+        ) as v(meeting_id, user_id, rule_id, due_at)
+      ), previous as (
+        select a.id, a.due_at from alerts a join input i on a.meeting_id = i.meeting_id and a.rule_id = i.rule_id
       ), upserted as (
         insert into alerts (user_id, meeting_id, rule_id, due_at)
-        values (${meeting.user_id}, ${meeting.id}, ${rule.id}, ${dueAt})
+        select user_id, meeting_id, rule_id, due_at from input
         on conflict (meeting_id, rule_id) do update
           set due_at = excluded.due_at, updated_at = now()
           where alerts.state = 'scheduled' and alerts.due_at <> excluded.due_at
-        returning id, due_at, (xmax = 0) as inserted
+        returning id, meeting_id, due_at, (xmax = 0) as inserted
       )
-      select u.id, u.inserted, u.due_at, p.due_at as previous_due_at
+      select u.id, u.meeting_id, u.inserted, u.due_at, p.due_at as previous_due_at
       from upserted u left join previous p on p.id = u.id`;
-    if (row === undefined) {
-      result.unchanged += 1;
-      continue;
+    result.unchanged += toPlan.length - rows.length;
+    for (const row of rows) {
+      if (row.inserted) {
+        result.created += 1;
+        events.push({ alert_id: row.id, kind: 'created', detail: { due_at: row.due_at.toISOString(), meeting_starts_at: startsAt.get(row.meeting_id)?.toISOString() } });
+      } else {
+        result.replanned += 1;
+        events.push({ alert_id: row.id, kind: 'replanned', detail: { from: row.previous_due_at?.toISOString() ?? null, to: row.due_at.toISOString() } });
+      }
+      if (earliestDue === undefined || row.due_at < earliestDue) earliestDue = row.due_at;
     }
-    if (row.inserted) {
-      result.created += 1;
-      await recordAlertEvent(sql, row.id, 'created', { due_at: row.due_at.toISOString(), meeting_starts_at: meeting.starts_at.toISOString() });
-    } else {
-      result.replanned += 1;
-      await recordAlertEvent(sql, row.id, 'replanned', { from: row.previous_due_at?.toISOString() ?? null, to: row.due_at.toISOString() });
-    }
-    if (earliestDue === undefined || row.due_at < earliestDue) earliestDue = row.due_at;
   }
 
+  await recordAlertEvents(sql, events);
   if (earliestDue !== undefined) await sql`select pg_notify(${ALERTS_PLANNED_CHANNEL}, ${earliestDue.toISOString()})`;
   return result;
 }
