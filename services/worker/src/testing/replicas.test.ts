@@ -26,15 +26,20 @@ describe('three worker replicas with schedulers on', () => {
       select job_name, scheduled_for as slot, count(*)::int as runs, array_agg(status) as statuses, array_agg(worker_id) as workers
       from job_runs where job_name = any(${names}::text[]) and scheduled_for between ${first} and ${last}
       group by job_name, scheduled_for`;
-    const problems = rows.filter((r) => r.runs !== 1 || r.statuses[0] !== 'succeeded');
+    // Exactly one row per slot. On a loaded machine a run can outlast its one-second slot; the
+    // overlap policy (skip) then records the next slot as skipped, which is still one row.
+    const problems = rows.filter((r) => r.runs !== 1 || !['succeeded', 'skipped'].includes(r.statuses[0] ?? ''));
     expect(problems).toEqual([]);
+    const skipped = rows.filter((r) => r.statuses[0] === 'skipped').length;
+    expect(skipped).toBeLessThanOrEqual(rows.length / 10);
     // Every slot of every schedule in the window, none missing.
     expect(rows).toHaveLength(SCHEDULES * RUN_SECONDS);
     const workers = new Set(rows.flatMap((r) => r.workers));
     expect(workers.size).toBeGreaterThanOrEqual(2);
     for (const replica of replicas) {
       expect(replica.process.events('schedule.missed')).toEqual([]);
-      expect(replica.process.events('schedule.overlap.skipped')).toEqual([]);
     }
+    const overlapSkips = replicas.flatMap((r) => r.process.events('schedule.overlap.skipped')).reduce((sum, line) => sum + Number(line.count ?? 1), 0);
+    expect(overlapSkips).toBeGreaterThanOrEqual(skipped);
   }, 60_000);
 });
