@@ -1,21 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTestDatabase, type TestDatabase } from '@nudge/testkit';
-import { startApi, type ApiUnderTest } from '../testing/api-under-test.js';
+import { describe, expect, it } from '@jest/globals';
+import { useApiTestBed } from '../testing/api-under-test.js';
 
 describe('HTTP hygiene', () => {
-  let db: TestDatabase;
-  let api: ApiUnderTest;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    api = await startApi(db, { env: { CORS_ORIGINS: 'https://app.example.com' } });
-  });
-  afterAll(async () => {
-    await api.close();
-    await db.drop();
-  });
+  const bed = useApiTestBed({ env: { CORS_ORIGINS: 'https://app.example.com' } });
 
   const preflight = (origin: string) =>
-    api.request('/v1/me', { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } });
+    bed.api.request('/v1/me', { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } });
 
   it('allows cross-origin calls only from configured origins', async () => {
     const allowed = await preflight('https://app.example.com');
@@ -26,7 +16,7 @@ describe('HTTP hygiene', () => {
   });
 
   it('sends the security headers', async () => {
-    const response = await api.request('/health/live');
+    const response = await bed.api.request('/health/live');
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     expect(response.headers.get('strict-transport-security')).toMatch(/max-age=/);
     expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
@@ -34,14 +24,14 @@ describe('HTTP hygiene', () => {
   });
 
   it('gives every response a request id, echoing a sane one the client sent, and logs it', async () => {
-    const generated = await api.request('/v1/nope');
+    const generated = await bed.api.request('/v1/nope');
     expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
-    const echoed = await api.request('/v1/me', { headers: { 'x-request-id': 'trace-123' } });
+    const echoed = await bed.api.request('/v1/me', { headers: { 'x-request-id': 'trace-123' } });
     expect(echoed.headers.get('x-request-id')).toBe('trace-123');
-    const refused = await api.request('/v1/me', { headers: { 'x-request-id': 'bad id with spaces' } });
+    const refused = await bed.api.request('/v1/me', { headers: { 'x-request-id': 'bad id with spaces' } });
     expect(refused.headers.get('x-request-id')).not.toBe('bad id with spaces');
     // A request's own log lines carry its id (here: a refused OAuth callback's warning).
-    await api.request('/v1/calendar/google/callback?code=x&state=forged', { headers: { 'x-request-id': 'trace-456' } });
-    expect(api.logLines.filter((line) => line.event === 'calendar.connect.refused')).toEqual([expect.objectContaining({ request_id: 'trace-456' })]);
+    await bed.api.request('/v1/calendar/google/callback?code=x&state=forged', { headers: { 'x-request-id': 'trace-456' } });
+    expect(bed.api.logLines.filter((line) => line.event === 'calendar.connect.refused')).toEqual([expect.objectContaining({ request_id: 'trace-456' })]);
   });
 });

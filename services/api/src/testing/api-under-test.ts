@@ -1,8 +1,9 @@
+import { afterAll, beforeAll } from '@jest/globals';
 import type { FastifyInstance } from 'fastify';
 import { parseApiConfig } from '@nudge/config';
 import type { Clock } from '@nudge/domain';
 import { createMetrics, type Redis } from '@nudge/service';
-import { capturingLogger, roleEnv, type TestDatabase } from '@nudge/testkit';
+import { capturingLogger, createTestDatabase, roleEnv, type TestDatabase } from '@nudge/testkit';
 import { buildApiApp } from '../app.js';
 import { createOrganization } from '../orgs/create-organization.js';
 
@@ -56,6 +57,28 @@ export async function startApi(db: TestDatabase, options: { clock?: Clock; env?:
     },
     close: () => app.close(),
   };
+}
+
+export interface ApiTestBed {
+  db: TestDatabase;
+  api: ApiUnderTest;
+}
+
+/**
+ * A test file's database and api, created before its tests and closed after them. The fields
+ * are set by the time a test runs.
+ */
+export function useApiTestBed(options: Parameters<typeof startApi>[1] = {}): ApiTestBed {
+  const bed = {} as ApiTestBed;
+  beforeAll(async () => {
+    bed.db = await createTestDatabase();
+    bed.api = await startApi(bed.db, options);
+  });
+  afterAll(async () => {
+    await bed.api.close();
+    await bed.db.drop();
+  });
+  return bed;
 }
 
 let counter = 0;

@@ -1,7 +1,6 @@
 import { createECDH, randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTestDatabase, type TestDatabase } from '@nudge/testkit';
-import { newOrg, startApi, type ApiUnderTest } from '../../testing/api-under-test.js';
+import { describe, expect, it } from '@jest/globals';
+import { newOrg, useApiTestBed } from '../../testing/api-under-test.js';
 
 function browserSubscription(endpoint = `https://push.example.test/send/${randomBytes(8).toString('hex')}`) {
   const ecdh = createECDH('prime256v1');
@@ -10,36 +9,27 @@ function browserSubscription(endpoint = `https://push.example.test/send/${random
 }
 
 describe('push subscriptions', () => {
-  let db: TestDatabase;
-  let api: ApiUnderTest;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    api = await startApi(db);
-  });
-  afterAll(async () => {
-    await api.close();
-    await db.drop();
-  });
+  const bed = useApiTestBed();
 
   it('serves the VAPID public key browsers subscribe with', async () => {
-    const response = await api.request('/v1/push/vapid-public-key');
+    const response = await bed.api.request('/v1/push/vapid-public-key');
     expect(response.status).toBe(200);
     const key = response.json<{ public_key: string }>().public_key;
     expect(Buffer.from(key, 'base64url')).toHaveLength(65);
   });
 
   it('accepts a browser PushSubscription, and re-subscribing the same endpoint updates it', async () => {
-    const { token, userId } = await newOrg(db);
+    const { token, userId } = await newOrg(bed.db);
     const subscription = browserSubscription();
-    const first = await api.request('/v1/push/subscriptions', { method: 'POST', token, body: subscription, headers: { 'user-agent': 'Firefox/140' } });
+    const first = await bed.api.request('/v1/push/subscriptions', { method: 'POST', token, body: subscription, headers: { 'user-agent': 'Firefox/140' } });
     expect(first.status).toBe(201);
     expect(first.json()).toMatchObject({ endpoint: subscription.endpoint, is_active: true, user_agent: 'Firefox/140' });
 
     const renewed = { ...browserSubscription(subscription.endpoint) };
-    const second = await api.request('/v1/push/subscriptions', { method: 'POST', token, body: renewed });
+    const second = await bed.api.request('/v1/push/subscriptions', { method: 'POST', token, body: renewed });
     expect(second.status).toBe(200);
     expect(second.json<{ id: string }>().id).toBe(first.json<{ id: string }>().id);
-    const rows = await db.sql`select user_id, p256dh, auth from push_subscriptions where endpoint = ${subscription.endpoint}`;
+    const rows = await bed.db.sql`select user_id, p256dh, auth from push_subscriptions where endpoint = ${subscription.endpoint}`;
     expect(rows).toEqual([{ user_id: userId, p256dh: renewed.keys.p256dh, auth: renewed.keys.auth }]);
   });
 
@@ -52,21 +42,21 @@ describe('push subscriptions', () => {
     ['keys in standard base64', (s: ReturnType<typeof browserSubscription>) => ({ ...s, keys: { ...s.keys, auth: 'ab+/cdefghijklmnopqrstuv' } }), 'keys.auth must be 16 bytes'],
     ['no keys at all', (s: ReturnType<typeof browserSubscription>) => ({ endpoint: s.endpoint }), "must have required property 'keys'"],
   ])('rejects %s with a 400 that says which', async (_name, mutate, message) => {
-    const { token } = await newOrg(db);
-    const response = await api.request('/v1/push/subscriptions', { method: 'POST', token, body: mutate(browserSubscription()) });
+    const { token } = await newOrg(bed.db);
+    const response = await bed.api.request('/v1/push/subscriptions', { method: 'POST', token, body: mutate(browserSubscription()) });
     expect(response.status).toBe(400);
     expect(response.json<{ error: { message: string } }>().error.message).toContain(message);
   });
 
   it('lets a user remove only their own subscription', async () => {
-    const ada = await newOrg(db);
-    const bob = await newOrg(db);
-    const created = await api.request('/v1/push/subscriptions', { method: 'POST', token: ada.token, body: browserSubscription() });
+    const ada = await newOrg(bed.db);
+    const bob = await newOrg(bed.db);
+    const created = await bed.api.request('/v1/push/subscriptions', { method: 'POST', token: ada.token, body: browserSubscription() });
     const id = created.json<{ id: string }>().id;
-    expect((await api.request(`/v1/push/subscriptions/${id}`, { method: 'DELETE', token: bob.token })).status).toBe(404);
-    expect((await api.request(`/v1/push/subscriptions/${id}`, { method: 'DELETE', token: ada.token })).status).toBe(204);
-    const [row] = await db.sql`select is_active, deactivation_reason from push_subscriptions where id = ${id}`;
+    expect((await bed.api.request(`/v1/push/subscriptions/${id}`, { method: 'DELETE', token: bob.token })).status).toBe(404);
+    expect((await bed.api.request(`/v1/push/subscriptions/${id}`, { method: 'DELETE', token: ada.token })).status).toBe(204);
+    const [row] = await bed.db.sql`select is_active, deactivation_reason from push_subscriptions where id = ${id}`;
     expect(row).toEqual({ is_active: false, deactivation_reason: 'removed by the user' });
-    expect((await api.request('/v1/push/subscriptions/not-a-uuid', { method: 'DELETE', token: ada.token })).status).toBe(400);
+    expect((await bed.api.request('/v1/push/subscriptions/not-a-uuid', { method: 'DELETE', token: ada.token })).status).toBe(400);
   });
 });

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTestDatabase, insertMeeting, type TestDatabase } from '@nudge/testkit';
-import { newOrg, startApi, type ApiUnderTest } from '../../testing/api-under-test.js';
+import { describe, expect, it } from '@jest/globals';
+import { insertMeeting } from '@nudge/testkit';
+import { newOrg, useApiTestBed } from '../../testing/api-under-test.js';
 
 const valid = {
   lead_seconds: 300,
@@ -15,33 +15,24 @@ const valid = {
 };
 
 describe('GET and PUT /v1/rules', () => {
-  let db: TestDatabase;
-  let api: ApiUnderTest;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    api = await startApi(db);
-  });
-  afterAll(async () => {
-    await api.close();
-    await db.drop();
-  });
+  const bed = useApiTestBed();
 
   it('returns the defaults for a user who never set a rule', async () => {
-    const { token } = await newOrg(db);
-    const response = await api.request('/v1/rules', { token });
+    const { token } = await newOrg(bed.db);
+    const response = await bed.api.request('/v1/rules', { token });
     expect(response.status).toBe(200);
     expect(response.json()).toMatchObject({ lead_seconds: 600, escalate_after_seconds: 180, max_call_attempts: 2, call_retry_seconds: 120, only_accepted: true, title_keywords: [], quiet_hours: null, enabled: true });
   });
 
   it('replaces the rule and re-plans the caller\'s upcoming meetings', async () => {
-    const { token, userId } = await newOrg(db);
+    const { token, userId } = await newOrg(bed.db);
     const startsAt = new Date(Date.now() + 3_600_000);
-    const meetingId = await insertMeeting(db.sql, userId, { startsAt, title: 'Standup', attendeeCount: 3 });
-    const put = await api.request('/v1/rules', { method: 'PUT', token, body: valid });
+    const meetingId = await insertMeeting(bed.db.sql, userId, { startsAt, title: 'Standup', attendeeCount: 3 });
+    const put = await bed.api.request('/v1/rules', { method: 'PUT', token, body: valid });
     expect(put.status).toBe(200);
     expect(put.json()).toMatchObject(valid);
-    expect((await api.request('/v1/rules', { token })).json()).toMatchObject(valid);
-    const [alert] = await db.sql`select due_at from alerts where meeting_id = ${meetingId}`;
+    expect((await bed.api.request('/v1/rules', { token })).json()).toMatchObject(valid);
+    const [alert] = await bed.db.sql`select due_at from alerts where meeting_id = ${meetingId}`;
     expect(alert?.due_at).toEqual(new Date(startsAt.getTime() - 300_000));
   });
 
@@ -54,8 +45,8 @@ describe('GET and PUT /v1/rules', () => {
     ['keywords that are not strings', { title_keywords: [1] }, /title_keywords/],
     ['a string where a number belongs', { lead_seconds: '300' }, /lead_seconds must be integer/],
   ])('rejects %s with a 400 naming the field', async (_name, change, message) => {
-    const { token } = await newOrg(db);
-    const response = await api.request('/v1/rules', { method: 'PUT', token, body: { ...valid, ...change } });
+    const { token } = await newOrg(bed.db);
+    const response = await bed.api.request('/v1/rules', { method: 'PUT', token, body: { ...valid, ...change } });
     expect(response.status).toBe(400);
     const { error } = response.json<{ error: { code: string; message: string; details: unknown } }>();
     expect(error.code).toBe('validation_failed');
@@ -63,9 +54,9 @@ describe('GET and PUT /v1/rules', () => {
   });
 
   it('rejects a rule with a field missing', async () => {
-    const { token } = await newOrg(db);
+    const { token } = await newOrg(bed.db);
     const { enabled: _e, ...partial } = valid;
-    const response = await api.request('/v1/rules', { method: 'PUT', token, body: partial });
+    const response = await bed.api.request('/v1/rules', { method: 'PUT', token, body: partial });
     expect(response.status).toBe(400);
     expect(response.json<{ error: { message: string } }>().error.message).toMatch(/must have required property 'enabled'/);
   });
