@@ -27,6 +27,18 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 await prepareTemplateDatabase();
+// One benchmark that fails says why and the others still run; the exit code tells at the end.
+const failed: string[] = [];
 for (const [name, run] of Object.entries(benches)) {
-  if (wanted.length === 0 || wanted.includes(name)) await run();
+  if (wanted.length > 0 && !wanted.includes(name)) continue;
+  try {
+    await run();
+  } catch (err) {
+    failed.push(name);
+    process.stderr.write(`\nbenchmark ${name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  }
+}
+if (failed.length > 0) {
+  process.stderr.write(`\n${failed.length} benchmark(s) failed: ${failed.join(', ')}\n`);
+  process.exitCode = 1;
 }

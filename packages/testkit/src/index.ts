@@ -1,5 +1,6 @@
 export { ConnectionCounter } from './connection-counter.js';
 export { alertTimeline, insertAlert, insertMeeting, insertUser, type TestAlert, type TestMeeting, type TestUser } from './fixtures.js';
+export { firstHourOutside } from './local-time.js';
 export { seedDueAlerts } from './seed-due-alerts.js';
 export { eventually } from './eventually.js';
 export { RedisServer } from './redis-server.js';
@@ -8,7 +9,7 @@ export { freePort } from './free-port.js';
 export { ManualClock } from './manual-clock.js';
 export { capturingLogger } from './log-capture.js';
 export { escalationEnv, roleEnv, vapidKeyPair } from './role-env.js';
-export { REPO_ROOT, roleEntry, RoleProcess, waitForHttpOk, type LogLine, type RoleName } from './role-process.js';
+export { childBaseEnv, REPO_ROOT, roleEntry, RoleProcess, waitForHttpOk, type LogLine, type RoleName } from './role-process.js';
 export { createTestDatabase, prepareTemplateDatabase, TEST_SERVER_URL, type TestDatabase } from './test-database.js';
 export { ANY } from './emulators/http/scripted-responses.js';
 export type { RecordedRequest } from './emulators/http/recorded-request.js';

@@ -19,6 +19,15 @@ export interface LogLine {
   [key: string]: unknown;
 }
 
+/**
+ * What every process a test starts inherits: PATH, and the preload of a shifted clock
+ * (`pnpm test:clock` runs whole suites under libfaketime), so children keep the test's time.
+ */
+export function childBaseEnv(): Record<string, string> {
+  const inherited = (name: string) => name === 'PATH' || name === 'LD_PRELOAD' || name.startsWith('FAKETIME');
+  return Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined && inherited(entry[0])));
+}
+
 /** A role started as a real process, with its output kept for assertions. */
 export class RoleProcess {
   readonly lines: LogLine[] = [];
@@ -55,14 +64,17 @@ export class RoleProcess {
     }));
   }
 
-  /** Starts a role's main.js with exactly `env` (plus PATH): nothing leaks in from the test's environment. */
+  /**
+   * Starts a role's main.js with exactly `env` plus PATH and a shifted clock's variables (see
+   * `childBaseEnv`): nothing else leaks in from the test's environment.
+   */
   static start(role: RoleName, env: Record<string, string>): RoleProcess {
     return RoleProcess.startScript(roleEntry(role), [], env, role);
   }
 
   static startScript(script: string, args: string[] = [], env: Record<string, string> = {}, role: RoleName | 'script' = 'script'): RoleProcess {
     const child = spawn(process.execPath, [script, ...args], {
-      env: { PATH: process.env.PATH ?? '', ...env },
+      env: { ...childBaseEnv(), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     return new RoleProcess(role, child);

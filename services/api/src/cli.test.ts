@@ -2,14 +2,14 @@ import { spawn } from 'node:child_process';
 import { createECDH } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTestDatabase, type TestDatabase } from '@nudge/testkit';
+import { childBaseEnv, createTestDatabase, type TestDatabase } from '@nudge/testkit';
 import { hashApiToken } from './auth/api-token.js';
 
 const CLI = fileURLToPath(new URL('./cli.js', import.meta.url));
 
 function nudgeAdmin(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...childBaseEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -1,14 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { BrowserContext, CDPSession, Page } from 'playwright-core';
-import { issueCheckinToken } from '@nudge/alerts';
-import { insertMeeting } from '@nudge/testkit';
+import { issueCheckinToken, planAlerts } from '@nudge/alerts';
+import { firstHourOutside, insertAlert, insertMeeting } from '@nudge/testkit';
 import { launchChromium, type ChromiumSession } from './chromium.js';
 import { screenshot, unlabelledControls } from './screenshots.js';
 import { startStack, type Stack } from './stack.js';
 
+/** The quiet hours the rules flow saves: the form's defaults. */
+const QUIET_HOURS = { start: '22:00', end: '07:00', allow_accepted: false };
+const USER_ZONE = 'Europe/Berlin';
+
 /**
  * The web app in Debian's chromium against the api and a scheduling worker as real processes.
- * One browser and one stack for the file: the flows build on each other like a person's session.
+ * One browser and one stack for the file, like a person's session; each test brings the data
+ * it reads (and signs in when it needs to), so none depends on the one before it, and meeting
+ * times are chosen against the rule's quiet hours so the file passes at any hour of the day.
  */
 describe('the web app in a real browser', () => {
   let stack: Stack;
@@ -39,6 +45,24 @@ describe('the web app in a real browser', () => {
     await page.getByRole('heading', { level: 1, name: text }).waitFor({ timeout: 10_000 });
   };
   const expectLabelled = async () => expect(await unlabelledControls(page)).toEqual([]);
+  /** Signs this tab in with the operator's token unless it already is. */
+  const signIn = async () => {
+    const stored = await page.evaluate(() => sessionStorage.getItem('nudge.token')).catch(() => null);
+    if (stored === stack.token) return;
+    await page.goto(`${stack.base}/app/`);
+    await expectHeading('Sign in to Nudge');
+    await page.getByLabel('API token').fill(stack.token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expectHeading('Upcoming meetings');
+  };
+  /** A meeting with an alert planned by the real planner under the user's rule, at a time no quiet hours cover. */
+  const plannedAlert = async (title: string): Promise<string> => {
+    const startsAt = firstHourOutside(QUIET_HOURS, USER_ZONE, new Date(), 40 * 60_000);
+    const meetingId = await insertMeeting(stack.db.sql, stack.userId, { title, startsAt, attendeeCount: 4 });
+    expect(await planAlerts(stack.db.sql, [meetingId], new Date())).toMatchObject({ created: 1 });
+    const [alert] = await stack.db.sql<{ id: string }[]>`select id from alerts where meeting_id = ${meetingId}`;
+    return alert!.id;
+  };
   const userApi = async <T>(path: string, init: RequestInit = {}): Promise<T> => {
     const response = await fetch(`${stack.base}${path}`, { ...init, headers: { authorization: `Bearer ${stack.token}`, 'content-type': 'application/json' } });
     return (await response.json()) as T;
@@ -105,7 +129,10 @@ describe('the web app in a real browser', () => {
   });
 
   it('saves the alert rule, and a new meeting shows up with its planned alert', async () => {
-    await insertMeeting(stack.db.sql, stack.userId, { title: 'Design review', startsAt: new Date(Date.now() + 40 * 60_000), attendeeCount: 4 });
+    await signIn();
+    // Outside the quiet hours this flow saves, whatever the hour: inside them no alert is planned.
+    const startsAt = firstHourOutside(QUIET_HOURS, USER_ZONE, new Date(), 40 * 60_000);
+    await insertMeeting(stack.db.sql, stack.userId, { title: 'Design review', startsAt, attendeeCount: 4 });
     await page.getByRole('link', { name: 'Alert rules' }).click();
     await expectHeading('Alert rules');
     await expectLabelled();
@@ -115,7 +142,7 @@ describe('the web app in a real browser', () => {
     await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
     await screenshot(page, '06-rules-saved');
     const rule = await userApi<{ lead_seconds: number; quiet_hours: unknown }>('/v1/rules');
-    expect(rule).toMatchObject({ lead_seconds: 900, quiet_hours: { start: '22:00', end: '07:00', allow_accepted: false } });
+    expect(rule).toMatchObject({ lead_seconds: 900, quiet_hours: QUIET_HOURS });
 
     await page.getByRole('link', { name: 'Meetings' }).click();
     const row = page.getByRole('row').filter({ hasText: 'Design review' });
@@ -125,9 +152,14 @@ describe('the web app in a real browser', () => {
   });
 
   it('opens an alert with its timeline and acknowledges it', async () => {
-    await page.getByRole('row').filter({ hasText: 'Design review' }).getByRole('link').click();
+    await signIn();
+    const alertId = await plannedAlert('Roadmap review');
+    await page.getByRole('link', { name: 'Meetings' }).click();
+    await expectHeading('Upcoming meetings');
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.getByRole('row').filter({ hasText: 'Roadmap review' }).getByRole('link').click();
     await expectHeading('Alert');
-    await page.getByRole('heading', { name: 'Design review' }).waitFor();
+    await page.getByRole('heading', { name: 'Roadmap review' }).waitFor();
     await page.getByRole('listitem').filter({ hasText: 'created' }).waitFor();
     await screenshot(page, '08-alert-open');
     await page.getByRole('button', { name: 'Acknowledge' }).click();
@@ -135,11 +167,12 @@ describe('the web app in a real browser', () => {
     await page.getByRole('listitem').filter({ hasText: 'acknowledged' }).waitFor();
     expect(await page.getByRole('button', { name: 'Acknowledge' }).count()).toBe(0);
     await screenshot(page, '09-alert-acknowledged');
-    const alertId = page.url().split('/').pop()!;
+    expect(page.url()).toBe(`${stack.base}/app/alerts/${alertId}`);
     expect(await userApi(`/v1/alerts/${alertId}`)).toMatchObject({ state: 'acknowledged', acknowledged_via: 'web' });
   });
 
   it('enables notifications: registers the service worker and shows the permission', async () => {
+    await signIn();
     await page.getByRole('link', { name: 'Calendar & devices' }).click();
     await expectHeading('Calendar & devices');
     await expectLabelled();
@@ -157,11 +190,13 @@ describe('the web app in a real browser', () => {
   it('the service worker turns a push into a notification whose “I’m on it” checks in', async () => {
     // An alert that has been pushed: the state the dispatcher leaves it in.
     const meetingId = await insertMeeting(stack.db.sql, stack.userId, { title: 'Board call', startsAt: new Date(Date.now() + 5 * 60_000) });
-    const [alert] = await stack.db.sql<{ id: string }[]>`
-      insert into alerts (user_id, meeting_id, rule_id, due_at, escalate_at, state)
-      select ${stack.userId}, ${meetingId}, r.id, now(), now() + interval '3 minutes', 'notified' from alert_rules r where r.user_id = ${stack.userId}
-      returning id`;
-    const alertId = alert!.id;
+    const alertId = await insertAlert(stack.db.sql, stack.userId, { meetingId, dueAt: new Date(), escalateAt: new Date(Date.now() + 3 * 60_000) });
+    // The app registers this service worker when notifications are enabled; registering again is a no-op.
+    await signIn();
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.register('/app/sw.js', { scope: '/app/' });
+      await navigator.serviceWorker.ready;
+    });
     const checkinToken = await issueCheckinToken(stack.db.sql, alertId, new Date(Date.now() + 10 * 60_000));
     const payload = {
       alert_id: alertId,
@@ -221,6 +256,7 @@ describe('the web app in a real browser', () => {
   });
 
   it('operators toggle a schedule and run one now, and see the run', async () => {
+    await signIn();
     await page.getByRole('link', { name: 'Schedules' }).click();
     await expectHeading('Schedules');
     await page.getByText('Missed runs').waitFor();
@@ -247,6 +283,7 @@ describe('the web app in a real browser', () => {
     await stack.db.sql`
       insert into service_heartbeats (instance_id, role, version, schedulers_enabled, started_at, last_beat_at)
       values ('worker-gone-1', 'worker', '0.0.9', true, now() - interval '2 hours', now() - interval '1 hour')`;
+    await signIn();
     await page.getByRole('link', { name: 'Instances' }).click();
     await expectHeading('Instances');
     const stale = page.getByRole('row').filter({ hasText: 'worker-gone-1' });
@@ -257,8 +294,9 @@ describe('the web app in a real browser', () => {
   });
 
   it('a push’s link opens the alert page directly, signed in from this tab', async () => {
-    const [alert] = await stack.db.sql<{ id: string }[]>`select id from alerts where user_id = ${stack.userId} order by created_at limit 1`;
-    await page.goto(`${stack.base}/app/alerts/${alert!.id}`);
+    const alertId = await plannedAlert('Quarterly planning');
+    await signIn();
+    await page.goto(`${stack.base}/app/alerts/${alertId}`);
     await expectHeading('Alert');
     expect(await heading().getAttribute('tabindex')).toBe('-1');
   });

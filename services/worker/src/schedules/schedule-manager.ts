@@ -12,6 +12,7 @@ import {
 } from '@nudge/domain';
 import type { Logger } from '@nudge/logger';
 import { GroupRunner, type LeasedRun } from './group-run.js';
+import { retryOnceOnLockConflict } from './lock-conflicts.js';
 import type { ScheduledJob } from './scheduled-job.js';
 import type { SchedulerMetrics } from './scheduler-metrics.js';
 import {
@@ -181,7 +182,7 @@ export class ScheduleManager {
     }
 
     const toStart: LeasedRun[] = [];
-    const { won, runs } = await claimSlots(sql, claims, instanceId, now);
+    const { won, runs } = await retryOnceOnLockConflict(logger, 'claimSlots', () => claimSlots(sql, claims, instanceId, now));
     for (const id of won) {
       const plan = plans.get(id) as DueSlotPlan;
       if (plan.missed > 0) {
@@ -202,7 +203,8 @@ export class ScheduleManager {
     }
 
     if (!this.stopped) {
-      for (const pick of await pickQueuedRuns(sql, this.ids, instanceId, now, randomUUID)) {
+      const picks = await retryOnceOnLockConflict(logger, 'pickQueuedRuns', () => pickQueuedRuns(sql, this.ids, instanceId, now, randomUUID));
+      for (const pick of picks) {
         summary.startedQueued += 1;
         logger.info(
           { event: 'schedule.claimed', schedule: pick.scheduleId, run_id: pick.runId, trigger: pick.trigger },
@@ -233,7 +235,9 @@ export class ScheduleManager {
     if (definition.overlapPolicy === 'buffer_one') return false;
     const span = spanOfDueSlots(timing, row.next_run_at, now);
     const reason = `overlap_policy skip: the run under ${row.locked_by ?? 'another worker'} was still going`;
-    if (!(await skipOverlappedSlot(this.options.sql, row, span.next, this.options.instanceId, now, reason))) return false;
+    const { sql, logger, instanceId } = this.options;
+    const skipped = await retryOnceOnLockConflict(logger, 'skipOverlappedSlot', () => skipOverlappedSlot(sql, row, span.next, instanceId, now, reason));
+    if (!skipped) return false;
     this.options.metrics?.count('overlap_skipped', row.id, span.count);
     this.options.logger.info(
       { event: 'schedule.overlap.skipped', schedule: row.id, count: span.count, scheduled_for: row.next_run_at, held_by: row.locked_by },
@@ -243,7 +247,8 @@ export class ScheduleManager {
   }
 
   private async reclaim(row: Parameters<typeof reclaimLease>[1], now: Date): Promise<boolean> {
-    const reclaimed = await reclaimLease(this.options.sql, row, this.options.instanceId, now);
+    const { sql, logger, instanceId } = this.options;
+    const reclaimed = await retryOnceOnLockConflict(logger, 'reclaimLease', () => reclaimLease(sql, row, instanceId, now));
     if (reclaimed === undefined) return false;
     this.options.metrics?.count('lease_reclaimed', row.id);
     this.options.logger.warn(

@@ -89,6 +89,17 @@ export async function loadTickState(sql: Sql, now: Date, staleBefore: Date): Pro
   };
 }
 
+/**
+ * Row-locks schedules in id order. Every statement that writes several job_schedules rows in
+ * one transaction takes its locks through this first (an UPDATE … FROM joins in whatever order
+ * its plan picks), so claims, queued-run starts and an operator's bulk change queue behind
+ * each other instead of deadlocking.
+ */
+export async function lockSchedules(tx: TransactionSql, ids: readonly string[]): Promise<{ id: string; lock_token: string | null }[]> {
+  return tx<{ id: string; lock_token: string | null }[]>`
+    select id, lock_token from job_schedules where id = any(${ids as string[]}::text[]) order by id for update`;
+}
+
 export interface SlotClaim {
   id: string;
   /**
@@ -120,9 +131,9 @@ export async function claimSlots(
   now: Date,
 ): Promise<{ won: Set<string>; runs: ClaimedRun[] }> {
   if (unordered.length === 0) return { won: new Set(), runs: [] };
-  // Every replica locks the rows in the same (id) order, so racing claims queue, never deadlock.
   const claims = [...unordered].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return sql.begin(async (tx) => {
+    await lockSchedules(tx, claims.map((c) => c.id));
     const won = await tx<{ id: string }[]>`
       update job_schedules s
       set next_run_at = c.next_run_at,
@@ -351,14 +362,16 @@ export async function pickQueuedRuns(
       where status = 'queued' and job_name = any(${ids as string[]}::text[])
       order by id limit 20
       for update skip locked`;
+    if (queued.length === 0) return [];
+    const free = new Set((await lockSchedules(tx, [...new Set(queued.map((run) => run.job_name))])).filter((row) => row.lock_token === null).map((row) => row.id));
     const picks: QueuedPick[] = [];
     for (const run of queued) {
+      // One run per schedule: the first queued takes the free lease, later ones wait for it.
+      if (!free.delete(run.job_name)) continue;
       const token = newToken();
-      const leased = await tx`
+      await tx`
         update job_schedules set lock_token = ${token}, locked_at = ${now}, locked_by = ${workerId}, updated_at = ${now}
-        where id = ${run.job_name} and lock_token is null
-        returning id`;
-      if (leased.length === 0) continue;
+        where id = ${run.job_name}`;
       await tx`
         update job_runs set status = 'running', started_at = ${now}, worker_id = ${workerId}, lock_token = ${token}, error = null
         where id = ${run.id}`;
