@@ -331,6 +331,17 @@ export function rateLimitFragment(env: Env): RateLimitConfig {
   };
 }
 
+export interface WebhookLimitsConfig {
+  /** Requests per minute per client address on Twilio's webhooks; /health and /metrics are not counted. */
+  perAddressPerMinute: number;
+}
+
+export function webhookLimitsFragment(env: Env): WebhookLimitsConfig {
+  return {
+    perAddressPerMinute: readInt(env, 'CALLS_RATE_LIMIT_PER_ADDRESS_PER_MINUTE', { default: 600, min: 1, max: 1_000_000, example: '600' }),
+  };
+}
+
 export interface OpsConfig {
   /** Errors go to Sentry when set; nothing about Sentry loads otherwise. */
   sentryDsn: string | undefined;
