@@ -3,4 +3,4 @@ export { ALERT_COLUMNS, type AlertEventKind, type AlertRow } from './alert-row.j
 export { applyAlertEvent, recordAlertEvent, recordAlertEvents, type AlertChange } from './alert-transitions.js';
 export { findCheckin, hashCheckinToken, issueCheckinToken, issueCheckinTokens, redeemCheckinToken, type CheckinView } from './checkin-tokens.js';
 export { ALERTS_PLANNED_CHANNEL, planAlerts, planUpcomingForUser, type PlanResult } from './planner.js';
-export { loadRule, ruleSpec, saveRule, type AlertRuleRow, type AlertRuleSettings } from './rules.js';
+export { DEFAULT_RULE_SETTINGS, findRule, loadRule, ruleSpec, saveRule, type AlertRuleRow, type AlertRuleSettings } from './rules.js';

@@ -21,6 +21,25 @@ export interface AlertRuleRow {
 
 export type AlertRuleSettings = Omit<AlertRuleRow, 'id' | 'user_id' | 'created_at' | 'updated_at'>;
 
+/** The rule of a user who never saved one: the column defaults of alert_rules (a test holds them equal). */
+export const DEFAULT_RULE_SETTINGS: Readonly<AlertRuleSettings> = Object.freeze({
+  lead_seconds: 600,
+  escalate_after_seconds: 180,
+  max_call_attempts: 2,
+  call_retry_seconds: 120,
+  only_accepted: true,
+  min_attendees: 0,
+  title_keywords: [],
+  quiet_hours: null,
+  enabled: true,
+});
+
+/** The user's stored rule, if they have one; reads only. */
+export async function findRule(sql: Db, userId: string): Promise<AlertRuleRow | undefined> {
+  const [row] = await sql<AlertRuleRow[]>`select * from alert_rules where user_id = ${userId}`;
+  return row;
+}
+
 /** The user's rule; a user who never set one gets the defaults, stored on first use. */
 export async function loadRule(sql: Db, userId: string): Promise<AlertRuleRow> {
   const [created] = await sql<AlertRuleRow[]>`

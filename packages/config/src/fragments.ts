@@ -322,12 +322,26 @@ export interface RateLimitConfig {
   perToken: number;
   /** Requests per minute per client address on unauthenticated routes. */
   perAddress: number;
+  /** Requests per minute for all of one organisation's tokens together. */
+  perOrg: number;
 }
 
 export function rateLimitFragment(env: Env): RateLimitConfig {
   return {
     perToken: readInt(env, 'RATE_LIMIT_PER_TOKEN_PER_MINUTE', { default: 600, min: 1, max: 1_000_000, example: '600' }),
     perAddress: readInt(env, 'RATE_LIMIT_PER_ADDRESS_PER_MINUTE', { default: 120, min: 1, max: 1_000_000, example: '120' }),
+    perOrg: readInt(env, 'RATE_LIMIT_PER_ORG_PER_MINUTE', { default: 6_000, min: 1, max: 10_000_000, example: '6000' }),
+  };
+}
+
+export interface WebhookLimitsConfig {
+  /** Requests per minute per client address on Twilio's webhooks; /health and /metrics are not counted. */
+  perAddressPerMinute: number;
+}
+
+export function webhookLimitsFragment(env: Env): WebhookLimitsConfig {
+  return {
+    perAddressPerMinute: readInt(env, 'CALLS_RATE_LIMIT_PER_ADDRESS_PER_MINUTE', { default: 600, min: 1, max: 1_000_000, example: '600' }),
   };
 }
 

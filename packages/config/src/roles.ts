@@ -14,6 +14,7 @@ import {
   publicUrlFragment,
   pushFragment,
   rateLimitFragment,
+  webhookLimitsFragment,
   redisFragment,
   twilioFragment,
   type CalendarSyncConfig,
@@ -28,6 +29,7 @@ import {
   type ProcessConfig,
   type PushConfig,
   type RateLimitConfig,
+  type WebhookLimitsConfig,
   type RedisConfig,
   type TwilioConfig,
 } from './fragments.js';
@@ -98,6 +100,7 @@ export interface CallsConfig extends CommonConfig {
   /** Present only when escalation is on. */
   callsPublicUrl: string | undefined;
   twilio: TwilioConfig | undefined;
+  webhookLimits: WebhookLimitsConfig;
 }
 
 export function parseCallsConfig(env: Env): CallsConfig {
@@ -111,6 +114,7 @@ export function parseCallsConfig(env: Env): CallsConfig {
       ? publicUrlFragment(env, 'CALLS_PUBLIC_URL', 'FEATURE_ESCALATION_ENABLED=true')
       : undefined,
     twilio: escalation ? twilioFragment(env) : undefined,
+    webhookLimits: webhookLimitsFragment(env),
   };
 }
 

@@ -13,6 +13,8 @@ export interface DbClientOptions {
   /** Shown in pg_stat_activity, e.g. "nudge-api". */
   applicationName: string;
   idleTimeoutSeconds?: number;
+  /** Sees the text of every query sent (tests use it to prove that a path does no database work). */
+  onQuery?: (query: string) => void;
 }
 
 export function createDbClient(options: DbClientOptions): Sql {
@@ -23,6 +25,7 @@ export function createDbClient(options: DbClientOptions): Sql {
     max_lifetime: 60 * 30,
     // The server's NOTICEs (e.g. "relation already exists, skipping") are not worth a log line.
     onnotice: () => {},
+    ...(options.onQuery === undefined ? {} : { debug: (_connection: number, query: string) => options.onQuery!(query) }),
     connection: {
       application_name: options.applicationName,
       statement_timeout: options.statementTimeoutMs,

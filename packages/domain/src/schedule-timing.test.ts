@@ -63,4 +63,14 @@ describe('schedule timing', () => {
     expect(() => parseScheduleTiming('* * * * *', 'Mars/Olympus')).toThrow(/not an IANA time zone/);
     expect(() => parseScheduleTiming('@every 5 parsecs', 'UTC')).toThrow(/not an interval/);
   });
+
+  it('rejects an interval beyond 366 days, and a slot past the last representable date, as invalid schedules', () => {
+    for (const expression of ['@every 99999999999h', '@every 8785h', `@every ${'9'.repeat(400)}h`]) {
+      expect(() => parseScheduleTiming(expression, 'UTC')).toThrow(/longer than the maximum interval of 366 days/);
+    }
+    expect(slots('@every 8784h', 'UTC', '2026-01-01T00:00:00Z', 1)).toHaveLength(1);
+    const lastDate = new Date(8.64e15);
+    expect(() => upcomingSlots(parseScheduleTiming('@every 1h', 'UTC'), lastDate, 1)).toThrow(InvalidScheduleError);
+    expect(() => upcomingSlots(parseScheduleTiming('@every 1h', 'UTC'), lastDate, 1)).toThrow(/no run within the dates that can be represented/);
+  });
 });

@@ -18,6 +18,15 @@ export interface ScheduleTiming {
 const EVERY = /^@every\s+(\d+)\s*(ms|s|m|h)$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 
+/** A longer interval is a typo; a much longer one would put the next run past the last date JavaScript can hold. */
+const MAX_INTERVAL_MS = 366 * 24 * 3_600_000;
+
+/** A slot past the last date a Date can hold (year 275760) is no run at all: an error, never an Invalid Date. */
+function checkedSlot(expression: string, next: Date): Date {
+  if (Number.isNaN(next.getTime())) throw new InvalidScheduleError(`"${expression}" has no run within the dates that can be represented`);
+  return next;
+}
+
 /** The `@every` form of a fixed interval, in the largest unit that divides it. */
 export function everyExpression(everyMs: number): string {
   for (const unit of ['h', 'm', 's'] as const) {
@@ -35,7 +44,7 @@ function intervalTiming(expression: string, everyMs: number, timezone: string): 
   return {
     expression,
     timezone,
-    nextAfter: (instant) => new Date((Math.floor(instant.getTime() / everyMs) + 1) * everyMs),
+    nextAfter: (instant) => checkedSlot(expression, new Date((Math.floor(instant.getTime() / everyMs) + 1) * everyMs)),
   };
 }
 
@@ -58,7 +67,7 @@ function cronTiming(expression: string, timezone: string): ScheduleTiming {
     nextAfter(instant) {
       const next = cron.nextRun(instant);
       if (next === null) throw new InvalidScheduleError(`"${expression}" has no run after ${instant.toISOString()}`);
-      return next;
+      return checkedSlot(expression, next);
     },
   };
 }
@@ -71,6 +80,7 @@ export function parseScheduleTiming(expression: string, timezone: string): Sched
   if (every !== null) {
     const everyMs = Number(every[1]) * (UNIT_MS[every[2] as string] as number);
     if (everyMs < 100) throw new InvalidScheduleError(`"${expression}" is shorter than the 100 ms minimum interval`);
+    if (!(everyMs <= MAX_INTERVAL_MS)) throw new InvalidScheduleError(`"${expression}" is longer than the maximum interval of 366 days (@every 8784h)`);
     return intervalTiming(trimmed, everyMs, timezone);
   }
   if (trimmed.startsWith('@every')) {

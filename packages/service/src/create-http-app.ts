@@ -6,6 +6,7 @@ import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { Logger } from '@nudge/logger';
 import { errorHandlerPlugin } from './error-handler.js';
+import { clientErrorHandler, frameworkErrorReply } from './framework-errors.js';
 import { HttpError } from './http-error.js';
 import { metricsPlugin, type Metrics } from './metrics.js';
 import { openApiPlugin, type OpenApiOptions } from './openapi.js';
@@ -87,6 +88,9 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
       const given = request.headers[REQUEST_ID_HEADER];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
+    // What the router and Node's parser refuse leaves in the documented error format too.
+    frameworkErrors: frameworkErrorReply,
+    clientErrorHandler: clientErrorHandler(options.logger),
   });
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema));
   const inventory: RouteRecord[] = [];

@@ -33,7 +33,7 @@ export async function buildCallsApp(deps: CallsDependencies): Promise<FastifyIns
       labelNames: ['status'] as const,
       registers: [deps.metrics.registry],
     });
-    await app.register(twilioRoutes, { sql: deps.sql, clock: deps.clock ?? systemClock, callsPublicUrl, authToken: twilio.authToken, callStatuses });
+    await app.register(twilioRoutes, { sql: deps.sql, clock: deps.clock ?? systemClock, callsPublicUrl, authToken: twilio.authToken, callStatuses, perAddressPerMinute: deps.config.webhookLimits.perAddressPerMinute });
   }
   return app;
 }

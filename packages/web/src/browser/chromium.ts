@@ -26,7 +26,7 @@ export interface ChromiumSession {
  * A browser with a real (temporary) profile: an incognito context has no Push API at all in
  * Chrome. A missing browser fails the browser tests loudly, never skips them.
  */
-export async function launchChromium(options: { origin: string; timezoneId: string }): Promise<ChromiumSession> {
+export async function launchChromium(options: { origin: string; timezoneId: string; javaScriptEnabled?: boolean }): Promise<ChromiumSession> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(`${CHROMIUM_PATH} is missing: the browser tests need Debian's chromium (apt-get install -y chromium; .ci/run installs it)`);
   }
@@ -41,6 +41,7 @@ export async function launchChromium(options: { origin: string; timezoneId: stri
       locale: 'en-GB',
       timezoneId: options.timezoneId,
       permissions: ['notifications'],
+      javaScriptEnabled: options.javaScriptEnabled ?? true,
     });
     return {
       context,

@@ -23,7 +23,12 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(): Promise<Stack> {
+export interface StackOptions {
+  /** Settings added to the api's and the worker's environment (push CA, escalation, …). */
+  env?: Record<string, string>;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const db = await createTestDatabase();
   const google = await GoogleEmulator.start();
   const scratch = await mkdtemp(`${tmpdir()}/nudge-browser-`);
@@ -36,6 +41,7 @@ export async function startStack(): Promise<Stack> {
     GOOGLE_OAUTH_AUTH_URL: google.authUrl,
     GOOGLE_OAUTH_TOKEN_URL: google.tokenUrl,
     GOOGLE_API_ROOT_URL: google.apiRootUrl,
+    ...options.env,
   });
   const api = RoleProcess.start('api', { ...env, PORT: String(apiPort), RUN_MIGRATIONS_ON_START: '1' });
   const worker = RoleProcess.start('worker', { ...env, HEALTH_PORT: String(await freePort()), ENABLE_SCHEDULERS: 'true' });

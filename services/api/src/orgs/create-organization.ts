@@ -32,24 +32,21 @@ const FIRST_ORG_LOCK_KEY = 0x6e6f7267; // "norg"
  */
 export async function createOrganization(sql: Sql, input: NewOrganization): Promise<CreatedOrganization> {
   const token = generateApiToken();
-  try {
-    return await sql.begin(async (tx) => {
-      await tx`select pg_advisory_xact_lock(${FIRST_ORG_LOCK_KEY})`;
-      const [{ first } = { first: false }] = await tx<{ first: boolean }[]>`
-        select not exists (select 1 from organizations) as first`;
-      const isOperator = input.operator || first;
-      const [org] = await tx<{ id: string }[]>`insert into organizations (name) values (${input.orgName}) returning id`;
-      const [user] = await tx<{ id: string }[]>`
-        insert into users (org_id, email, name, phone_e164, timezone, role, is_operator)
-        values (${org!.id}, ${input.email}, ${input.name}, ${input.phoneE164}, ${input.timezone}, 'admin', ${isOperator})
-        returning id`;
-      await tx`insert into api_tokens (user_id, token_hash, name) values (${user!.id}, ${hashApiToken(token)}, 'created with the organisation')`;
-      return { orgId: org!.id, userId: user!.id, token, isOperator };
-    });
-  } catch (err) {
-    if ((err as { code?: string; constraint_name?: string }).constraint_name === 'users_email_key') {
-      throw new EmailTakenError(`a user with the email ${input.email} already exists`);
-    }
-    throw err;
-  }
+  return sql.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(${FIRST_ORG_LOCK_KEY})`;
+    const [{ first } = { first: false }] = await tx<{ first: boolean }[]>`
+      select not exists (select 1 from organizations) as first`;
+    const isOperator = input.operator || first;
+    // Only the operator runs this (nudge-admin), who may see every organisation: one address
+    // as the first admin of two organisations is almost always a typo, so it is refused here.
+    const [taken] = await tx`select 1 from users where email = ${input.email} limit 1`;
+    if (taken !== undefined) throw new EmailTakenError(`a user with the email ${input.email} already exists`);
+    const [org] = await tx<{ id: string }[]>`insert into organizations (name) values (${input.orgName}) returning id`;
+    const [user] = await tx<{ id: string }[]>`
+      insert into users (org_id, email, name, phone_e164, timezone, role, is_operator)
+      values (${org!.id}, ${input.email}, ${input.name}, ${input.phoneE164}, ${input.timezone}, 'admin', ${isOperator})
+      returning id`;
+    await tx`insert into api_tokens (user_id, token_hash, name) values (${user!.id}, ${hashApiToken(token)}, 'created with the organisation')`;
+    return { orgId: org!.id, userId: user!.id, token, isOperator };
+  });
 }

@@ -12,7 +12,10 @@ export interface NewUser {
   role: 'admin' | 'member';
 }
 
-/** A user in the caller's organisation with a first API token, shown once. */
+/**
+ * A user in the caller's organisation with a first API token, shown once. Emails are unique per
+ * organisation, so the answer never depends on other organisations' users.
+ */
 export async function createUser(sql: Sql, input: NewUser): Promise<{ user: UserRow; token: string }> {
   const token = generateApiToken();
   try {
@@ -25,8 +28,8 @@ export async function createUser(sql: Sql, input: NewUser): Promise<{ user: User
       return { user: user!, token };
     });
   } catch (err) {
-    if ((err as { constraint_name?: string }).constraint_name === 'users_email_key') {
-      throw new EmailTakenError(`a user with the email ${input.email} already exists`);
+    if ((err as { constraint_name?: string }).constraint_name === 'users_org_email_key') {
+      throw new EmailTakenError(`your organisation already has a user with the email ${input.email}`);
     }
     throw err;
   }

@@ -34,7 +34,7 @@ export const authPlugin = fp(
       if (token === undefined) throw unauthorized('the Authorization header must be "Bearer <token>"');
       const caller = await findCallerByToken(options.sql, token);
       if (caller === undefined) throw unauthorized('the token is unknown or revoked');
-      options.knownTokens.remember(hashApiToken(token));
+      options.knownTokens.remember(hashApiToken(token), caller.orgId);
       request.caller = caller;
     });
     app.decorate('requireAdmin', async (request: FastifyRequest) => {

@@ -2,17 +2,30 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { RateLimitConfig } from '@nudge/config';
-import type { Redis } from '@nudge/service';
+import { HttpError, type Redis } from '@nudge/service';
 import { hashApiToken } from '../auth/api-token.js';
 import type { KnownTokens } from '../auth/known-tokens.js';
 
 const BEARER = /^Bearer (\S+)$/;
 
+interface ProvenToken {
+  hash: string;
+  orgId: string;
+}
+
+/** The request's bearer token, when it was recently proven valid. */
+function provenToken(request: FastifyRequest, knownTokens: KnownTokens): ProvenToken | undefined {
+  const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
+  if (token === undefined) return undefined;
+  const hash = hashApiToken(token);
+  const orgId = knownTokens.orgOf(hash);
+  return orgId === undefined ? undefined : { hash, orgId };
+}
+
 /** A proven token's own bucket (keyed by its hash, never the token), else the client address's. */
 function bucketOf(request: FastifyRequest, knownTokens: KnownTokens): string {
-  const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
-  const hash = token === undefined ? undefined : hashApiToken(token);
-  return hash !== undefined && knownTokens.has(hash) ? `token:${hash.slice(0, 32)}` : `address:${request.ip}`;
+  const proven = provenToken(request, knownTokens);
+  return proven !== undefined ? `token:${proven.hash.slice(0, 32)}` : `address:${request.ip}`;
 }
 
 function unlimited(request: FastifyRequest): boolean {
@@ -20,10 +33,14 @@ function unlimited(request: FastifyRequest): boolean {
   return path.startsWith('/health/') || path === '/metrics';
 }
 
+const tooMany = (seconds: number, whose = '') => `too many requests${whose}; try again in ${seconds} s`;
+
 /**
  * Rate limits with @fastify/rate-limit: per token on authenticated calls, per client address
- * otherwise (check-in links, the OAuth callback, and any token not yet proven valid). With a Redis client the counters live in
- * Redis, so replicas share them. A refusal is a 429 in the error format with Retry-After.
+ * otherwise (check-in links, the OAuth callback, and any token not yet proven valid), and on top
+ * of a token's own budget one for its whole organisation, so that an admin minting users and
+ * tokens cannot multiply what the organisation may send. With a Redis client the counters live
+ * in Redis, so replicas share them. A refusal is a 429 in the error format with Retry-After.
  */
 export const rateLimitPlugin = fp(
   async (app: FastifyInstance, options: { limits: RateLimitConfig; knownTokens: KnownTokens; redis?: Redis }) => {
@@ -38,10 +55,23 @@ export const rateLimitPlugin = fp(
       ...(options.redis === undefined ? {} : { redis: options.redis, nameSpace: 'nudge-rate-limit:' }),
       // Counters unreachable (Redis down): serve rather than refuse everyone.
       skipOnError: true,
-      errorResponseBuilder: (_request, context) =>
-        Object.assign(new Error(`too many requests; try again in ${Math.ceil(context.ttl / 1000)} s`), { statusCode: 429 }),
+      errorResponseBuilder: (_request, context) => Object.assign(new Error(tooMany(Math.ceil(context.ttl / 1000))), { statusCode: 429 }),
     });
     app.addHook('onRequest', app.rateLimit());
+
+    // A second counter in the same store. rateLimit() runs once per request, so this one is
+    // applied by hand: createRateLimit only counts, and the refusal is ours.
+    const organisationLimit = app.createRateLimit({
+      max: options.limits.perOrg,
+      keyGenerator: (request) => `org:${provenToken(request, options.knownTokens)?.orgId ?? ''}`,
+      allowList: (request) => unlimited(request) || provenToken(request, options.knownTokens) === undefined,
+    });
+    app.addHook('onRequest', async (request, reply) => {
+      const outcome = await organisationLimit(request);
+      if (outcome.isAllowed || !outcome.isExceeded) return;
+      void reply.header('retry-after', String(outcome.ttlInSeconds));
+      throw new HttpError(429, 'rate_limited', tooMany(outcome.ttlInSeconds, ' from your organisation'));
+    });
   },
   { name: 'nudge-rate-limit' },
 );

@@ -8,7 +8,7 @@ import { NumberField } from '../components/number-field.js';
 
 /** The caller's alert rule; saving re-plans upcoming meetings on the server. */
 export function Rules() {
-  const rule = useResource(() => api<RuleSettings & { id: string; updated_at: string }>('/v1/rules'), 'rules');
+  const rule = useResource(() => api<RuleSettings & { id: string | null; updated_at: string | null }>('/v1/rules'), 'rules');
   return <Loaded resource={rule} what="your rule">{(loaded) => <RuleForm initial={settingsOf(loaded)} />}</Loaded>;
 }
 

@@ -1,3 +1,4 @@
+import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { acknowledgeAlert, findCheckin, redeemCheckinToken } from '@nudge/alerts';
 import type { Sql } from '@nudge/db';
@@ -7,6 +8,8 @@ import { checkinPage, formatStart } from './page.js';
 const tokenParams = { type: 'object', required: ['token'], properties: { token: { type: 'string', maxLength: 128 } } } as const;
 const html = { type: 'string', description: 'an HTML page' } as const;
 const pageResponses = { 200: html, 404: html, 409: html } as const;
+/** The page's form has no fields: a browser posts an empty urlencoded body. Anything bigger is not ours. */
+const FORM_BODY_LIMIT_BYTES = 1_024;
 
 function sendPage(reply: FastifyReply, status: number, html: string) {
   return reply.status(status).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
@@ -24,6 +27,9 @@ const notFoundPage = checkinPage({
  */
 export async function checkinRoutes(app: FastifyInstance, options: { sql: Sql; clock: Clock }): Promise<void> {
   const { sql, clock } = options;
+  // The page's own <form method="post"> arrives as application/x-www-form-urlencoded. Registered
+  // here, the parser serves these routes only; the JSON api keeps refusing forms with 415.
+  await app.register(formbody, { bodyLimit: FORM_BODY_LIMIT_BYTES });
 
   app.get<{ Params: { token: string } }>('/checkin/:token', { schema: { params: tokenParams, response: pageResponses } }, async (request, reply) => {
     const checkin = await findCheckin(sql, request.params.token, clock.now());

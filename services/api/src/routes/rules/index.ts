@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { loadRule, planUpcomingForUser, saveRule, type AlertRuleRow, type AlertRuleSettings } from '@nudge/alerts';
+import { DEFAULT_RULE_SETTINGS, findRule, planUpcomingForUser, saveRule, type AlertRuleRow, type AlertRuleSettings } from '@nudge/alerts';
 import type { Sql } from '@nudge/db';
 import { HH_MM_PATTERN, type Clock } from '@nudge/domain';
 import { callerOf } from '../../plugins/auth.js';
@@ -36,7 +36,11 @@ const settingsProperties = {
 const ruleSchema = {
   type: 'object',
   required: ['id', ...Object.keys(settingsProperties), 'updated_at'],
-  properties: { id: { type: 'string' }, ...settingsProperties, updated_at: { type: 'string', format: 'date-time' } },
+  properties: {
+    id: { type: ['string', 'null'], description: 'null while the user has the defaults, never saved' },
+    ...settingsProperties,
+    updated_at: { anyOf: [{ type: 'string', format: 'date-time' }, { type: 'null' }] },
+  },
 } as const;
 
 const putBody = {
@@ -56,9 +60,12 @@ export async function ruleRoutes(app: FastifyInstance, options: { sql: Sql; cloc
   const { sql, clock } = options;
   app.addHook('onRequest', app.requireCaller);
 
-  app.get('/v1/rules', { schema: { response: { 200: ruleSchema, ...errorResponses } } }, async (request) =>
-    view(await loadRule(sql, callerOf(request).userId)),
-  );
+  // A read never writes: a user who never saved a rule sees the defaults, stored by the first PUT
+  // (or by the planner, which needs a rule row for the alerts it creates).
+  app.get('/v1/rules', { schema: { response: { 200: ruleSchema, ...errorResponses } } }, async (request) => {
+    const rule = await findRule(sql, callerOf(request).userId);
+    return rule === undefined ? { id: null, ...DEFAULT_RULE_SETTINGS, updated_at: null } : view(rule);
+  });
 
   app.put<{ Body: AlertRuleSettings }>('/v1/rules', { schema: { body: putBody, response: { 200: ruleSchema, ...errorResponses } } }, async (request) => {
     const { userId } = callerOf(request);

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Counter } from 'prom-client';
 import { applyCallStatus } from './call-status.js';
 import { twilioSignatureCheck } from './signature-check.js';
+import { WEBHOOK_BODY_LIMIT_BYTES, webhookGuards } from './webhook-guards.js';
 import { promptTwiml, sayAndHangUp, type CallScript } from './voice-twiml.js';
 
 export interface TwilioRoutesOptions {
@@ -15,6 +16,8 @@ export interface TwilioRoutesOptions {
   authToken: string;
   /** Status callbacks applied, by Twilio's CallStatus. */
   callStatuses: Counter<'status'>;
+  /** Webhook requests per minute per client address. */
+  perAddressPerMinute: number;
 }
 
 const alertParams = {
@@ -30,8 +33,11 @@ function sendTwiml(reply: FastifyReply, twiml: string): FastifyReply {
 /** Twilio's webhooks (DESIGN §6): the call's TwiML, the <Gather> answer and status callbacks. Every route is signed. */
 export async function twilioRoutes(app: FastifyInstance, options: TwilioRoutesOptions): Promise<void> {
   const { sql, callsPublicUrl } = options;
-  await app.register(formbody);
+  await webhookGuards(app, { perAddressPerMinute: options.perAddressPerMinute });
+  await app.register(formbody, { bodyLimit: WEBHOOK_BODY_LIMIT_BYTES });
   app.addHook('preHandler', twilioSignatureCheck(callsPublicUrl, options.authToken));
+  // Every content type, not only forms: the JSON parser would otherwise read the global limit.
+  const webhook = { bodyLimit: WEBHOOK_BODY_LIMIT_BYTES };
 
   async function loadScript(alertId: string, attempt: string | undefined): Promise<(CallScript & { state: string }) | undefined> {
     const [row] = await sql<{ state: string; title: string; starts_at: Date; timezone: string }[]>`
@@ -45,7 +51,7 @@ export async function twilioRoutes(app: FastifyInstance, options: TwilioRoutesOp
 
   app.post<{ Params: { alertId: string }; Querystring: { attempt?: string } }>(
     '/twilio/voice/alerts/:alertId',
-    { schema: { params: alertParams } },
+    { ...webhook, schema: { params: alertParams } },
     async (request, reply) => {
       const script = await loadScript(request.params.alertId, request.query.attempt);
       if (script === undefined) return sendTwiml(reply, sayAndHangUp('This reminder is no longer available. Goodbye.'));
@@ -56,7 +62,7 @@ export async function twilioRoutes(app: FastifyInstance, options: TwilioRoutesOp
 
   app.post<{ Params: { alertId: string }; Querystring: { attempt?: string }; Body: { Digits?: string; CallSid?: string } }>(
     '/twilio/voice/alerts/:alertId/gather',
-    { schema: { params: alertParams } },
+    { ...webhook, schema: { params: alertParams } },
     async (request, reply) => {
       const { alertId } = request.params;
       if (request.body.Digits !== '1') {
@@ -76,6 +82,7 @@ export async function twilioRoutes(app: FastifyInstance, options: TwilioRoutesOp
   app.post<{ Querystring: { alert_id?: string; attempt?: string }; Body: { CallSid?: string; CallStatus?: string; CallDuration?: string } }>(
     '/twilio/status',
     {
+      ...webhook,
       schema: {
         querystring: {
           type: 'object',
