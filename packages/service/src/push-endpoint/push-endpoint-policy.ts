@@ -47,29 +47,34 @@ const refuse = (reason: string): EndpointVerdict => ({ allowed: false, reason })
 /**
  * Where Nudge may send Web Push: https on port 443 to a known push service whose every address
  * is public unicast, or a host the operator trusts exactly as configured. Applied when a
- * subscription is registered and again on every send; `agent` connects only to addresses its
- * own resolution checked, so a name that changes its answer in between cannot slip through.
+ * subscription is registered and again on every send, where `agentFor` connects only to the
+ * addresses its own resolution checked, so a name that changes its answer cannot slip through.
  */
 export class PushEndpointPolicy {
-  private sendingAgent: Agent | undefined;
+  private readonly agents: { checked?: Agent; trusted?: Agent } = {};
   private readonly agentOptions: AgentOptions | undefined;
   private readonly allowedHosts: readonly AllowedPushHost[];
-  private readonly trustedNames: ReadonlySet<string>;
   private readonly resolve: ResolveHost;
   private readonly knownServices: readonly string[];
 
   constructor(options: PushEndpointPolicyOptions) {
     this.allowedHosts = options.allowedHosts;
-    this.trustedNames = new Set(options.allowedHosts.map((h) => h.host).filter((host) => !host.startsWith('[') && isIP(host) === 0));
     this.resolve = options.resolve ?? resolveWithDns;
     this.knownServices = options.knownServices ?? KNOWN_PUSH_SERVICES;
     this.agentOptions = options.agentOptions;
   }
 
-  /** A keep-alive HTTPS agent whose every new connection goes through `lookup`; made on first use. */
-  get agent(): Agent {
-    this.sendingAgent ??= new Agent({ keepAlive: true, ...this.agentOptions, lookup: this.lookup });
-    return this.sendingAgent;
+  /**
+   * The keep-alive HTTPS agent to send to an allowed endpoint with: for a trusted host one that
+   * resolves as usual, for any other one whose every new connection goes through `lookup`.
+   */
+  agentFor(verdict: EndpointVerdict & { allowed: true }): Agent {
+    if (verdict.trusted) {
+      this.agents.trusted ??= new Agent({ keepAlive: true, ...this.agentOptions, lookup: lookupWith(this.resolve) });
+      return this.agents.trusted;
+    }
+    this.agents.checked ??= new Agent({ keepAlive: true, ...this.agentOptions, lookup: this.lookup });
+    return this.agents.checked;
   }
 
   /** The endpoint's form alone (scheme, user-info, port, IP literals, host): no DNS. */
@@ -109,30 +114,13 @@ export class PushEndpointPolicy {
     return verdict;
   }
 
-  /**
-   * For the agent's connections: resolves once and hands net exactly the addresses it checked.
-   * Names the operator trusts are resolved without the check.
-   */
-  readonly lookup: LookupFunction = (hostname, options, callback) => {
-    const name = hostname.toLowerCase();
-    const resolved = this.trustedNames.has(name) ? this.resolve(name) : this.resolveChecked(name);
-    resolved.then(
-      (addresses) => {
-        const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : options.family;
-        const wanted = family === 4 || family === 6 ? addresses.filter((a) => a.family === family) : addresses;
-        const first = wanted[0];
-        if (first === undefined) {
-          callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', hostname }), '');
-        } else if (options.all === true) callback(null, wanted);
-        else callback(null, first.address, first.family);
-      },
-      (error: NodeJS.ErrnoException) => callback(error, ''),
-    );
-  };
+  /** For net.connect: resolves once and hands over exactly the addresses it checked, or refuses. */
+  readonly lookup: LookupFunction = lookupWith((hostname) => this.resolveChecked(hostname));
 
-  /** Closes the agent's idle connections. */
+  /** Closes the agents' idle connections. */
   close(): void {
-    this.sendingAgent?.destroy();
+    this.agents.checked?.destroy();
+    this.agents.trusted?.destroy();
   }
 
   private async resolveChecked(hostname: string): Promise<LookupAddress[]> {
@@ -153,4 +141,22 @@ export class PushEndpointPolicy {
   private isKnownService(hostname: string): boolean {
     return this.knownServices.some((service) => (service.startsWith('*.') ? hostname.endsWith(service.slice(1)) && hostname.length > service.length - 1 : hostname === service));
   }
+}
+
+/** A net.connect `lookup` that answers from `resolve`: one address, or all of them when asked. */
+function lookupWith(resolve: ResolveHost): LookupFunction {
+  return (hostname, options, callback) => {
+    resolve(hostname.toLowerCase()).then(
+      (addresses) => {
+        const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : options.family;
+        const wanted = family === 4 || family === 6 ? addresses.filter((a) => a.family === family) : addresses;
+        const first = wanted[0];
+        if (first === undefined) {
+          callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', hostname }), '');
+        } else if (options.all === true) callback(null, wanted);
+        else callback(null, first.address, first.family);
+      },
+      (error: NodeJS.ErrnoException) => callback(error, ''),
+    );
+  };
 }

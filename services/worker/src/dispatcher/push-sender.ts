@@ -30,7 +30,7 @@ export type PushOutcome =
 export interface PushSenderOptions {
   vapid: VapidHeaders;
   timeoutMs: number;
-  /** Where pushes may go; its agent connects only to addresses it has checked. */
+  /** Where pushes may go; its agents connect only to addresses it has checked. */
   policy: PushEndpointPolicy;
 }
 
@@ -57,10 +57,10 @@ export async function sendPush(target: PushTarget, payload: string, message: Pus
       contentEncoding: 'aes128gcm',
       // Signed once per push service and re-used, rather than per message. No vapidDetails are
       // passed (and none are set globally), so web-push keeps this header as it is.
-      headers: { Authorization: options.vapid.for(target.endpoint) },
+      headers: { Authorization: options.vapid.for(verdict.url.href) },
       timeout: options.timeoutMs,
       // Resolves the host once per connection and connects only to the addresses it checked.
-      agent: options.policy.agent,
+      agent: options.policy.agentFor(verdict),
     });
     return { kind: 'sent', status: result.statusCode };
   } catch (err) {
