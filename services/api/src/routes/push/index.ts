@@ -19,7 +19,13 @@ const subscriptionBody = {
   required: ['endpoint', 'keys'],
   // A browser's PushSubscription.toJSON(); other fields a browser may add are tolerated.
   properties: {
-    endpoint: { type: 'string', minLength: 1, maxLength: 2048 },
+    endpoint: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 2048,
+      description:
+        'https on port 443 at a push service browsers use (FCM, Mozilla autopush, Apple, WNS) whose addresses are all public, or a host in PUSH_ENDPOINT_ALLOWED_HOSTS; anything else is 400 push_endpoint_refused',
+    },
     expirationTime: { type: ['number', 'null'] },
     keys: {
       type: 'object',
