@@ -34,7 +34,12 @@ export async function dispatchBurst(): Promise<void> {
   const push = await PushEmulator.start({ recordRequests: false });
   const caFile = `${await mkdtemp(`${tmpdir()}/nudge-bench-`)}/ca.pem`;
   await writeFile(caFile, push.caPem);
-  const env = roleEnv('postgres://unused@127.0.0.1/unused', { NODE_EXTRA_CA_CERTS: caFile, LOG_LEVEL: 'warn', DISPATCH_CONCURRENCY: String(CONCURRENCY) });
+  const env = roleEnv('postgres://unused@127.0.0.1/unused', {
+    NODE_EXTRA_CA_CERTS: caFile,
+    PUSH_ENDPOINT_ALLOWED_HOSTS: push.allowedHostEntry,
+    LOG_LEVEL: 'warn',
+    DISPATCH_CONCURRENCY: String(CONCURRENCY),
+  });
   const db = await createTestDatabase();
   const workers: RoleProcess[] = [];
   try {

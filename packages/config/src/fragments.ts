@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { DatabaseUrlError, parseDatabaseUrl, type DatabaseUrl } from '@nudge/db';
 import { isE164 } from '@nudge/domain';
 import { ConfigError } from './config-error.js';
+import { pushEndpointAllowedHosts, type AllowedPushHost } from './push-endpoint-hosts.js';
 import {
   readBool,
   readEnum,
@@ -164,6 +165,8 @@ export interface PushConfig {
   vapidPublicKey: string;
   vapidPrivateKey: string;
   vapidSubject: string;
+  /** PUSH_ENDPOINT_ALLOWED_HOSTS: trusted as configured, beyond the known push services. */
+  endpointAllowedHosts: AllowedPushHost[];
 }
 
 function base64UrlBytes(value: string): number {
@@ -188,7 +191,7 @@ export function pushFragment(env: Env): PushConfig {
   if (!/^(mailto:\S+@\S+|https:\/\/\S+)$/.test(subject)) {
     throw new ConfigError('VAPID_SUBJECT', `must be a mailto: or https: URL (got ${JSON.stringify(subject)})`, 'mailto:ops@example.com');
   }
-  return { vapidPublicKey: publicKey, vapidPrivateKey: privateKey, vapidSubject: subject };
+  return { vapidPublicKey: publicKey, vapidPrivateKey: privateKey, vapidSubject: subject, endpointAllowedHosts: pushEndpointAllowedHosts(env) };
 }
 
 export interface TwilioConfig {

@@ -132,6 +132,41 @@ describe('role configuration', () => {
     expect(err.message).not.toContain('\n');
   });
 
+  it('reads PUSH_ENDPOINT_ALLOWED_HOSTS for the api and the worker, each entry as a URL writes it', () => {
+    expect(parseApiConfig(base).push?.endpointAllowedHosts).toEqual([]);
+    const env = { ...base, PUSH_ENDPOINT_ALLOWED_HOSTS: ' 127.0.0.1:8443, Push.Internal.Example ,[::1]:9000,push-emulator,' };
+    const expected = [
+      { host: '127.0.0.1', port: 8443 },
+      { host: 'push.internal.example', port: undefined },
+      { host: '[::1]', port: 9000 },
+      { host: 'push-emulator', port: undefined },
+    ];
+    expect(parseApiConfig(env).push?.endpointAllowedHosts).toEqual(expected);
+    expect(parseWorkerConfig(env).push?.endpointAllowedHosts).toEqual(expected);
+  });
+
+  it.each([
+    'https://127.0.0.1:8443',
+    '127.0.0.1:0',
+    '127.0.0.1:65536',
+    '127.0.0.1:08443',
+    'user@push.example',
+    '2130706433',
+    '127.1',
+    '0x7f000001',
+    '0177.0.0.1',
+    '::1',
+    '[not-ipv6]',
+    'push_emulator',
+    'push.example/path',
+  ])('refuses the PUSH_ENDPOINT_ALLOWED_HOSTS entry %s with one line naming the variable and an example', (entry) => {
+    const err = configError(() => parseWorkerConfig({ ...base, PUSH_ENDPOINT_ALLOWED_HOSTS: `fcm.googleapis.com,${entry}` }));
+    expect(err.variable).toBe('PUSH_ENDPOINT_ALLOWED_HOSTS');
+    expect(err.message).toContain(JSON.stringify(entry));
+    expect(err.message).toContain('example: PUSH_ENDPOINT_ALLOWED_HOSTS=127.0.0.1:8443,push.internal.example');
+    expect(err.message).not.toContain('\n');
+  });
+
   it('never prints a secret in its error', () => {
     const secrets = [
       configError(() => parseApiConfig({ ...base, CREDENTIALS_ENCRYPTION_KEY: 'not-a-key-but-secret' })),

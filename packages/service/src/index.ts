@@ -21,3 +21,13 @@ export { silentOpsAlerts, type OpsAlerts } from './ops/ops-alerts.js';
 export { scrubText, scrubValue } from './ops/scrub.js';
 export { slackOpsAlerts, type SlackOpsAlertsOptions } from './ops/slack-ops-alerts.js';
 export { createBreakerGauge, type BreakerGauge } from './ops/breaker-gauge.js';
+export { nonPublicAddressClass } from './push-endpoint/address-class.js';
+export {
+  KNOWN_PUSH_SERVICES,
+  PushEndpointPolicy,
+  PushEndpointRefusedError,
+  resolveWithDns,
+  type EndpointVerdict,
+  type PushEndpointPolicyOptions,
+  type ResolveHost,
+} from './push-endpoint/push-endpoint-policy.js';

@@ -6,6 +6,7 @@ import { createServer, type Socket } from 'node:net';
  */
 export class ConnectionCounter {
   connections = 0;
+  host = '127.0.0.1';
   port = 0;
   private readonly sockets = new Set<Socket>();
   private readonly server = createServer((socket) => {
@@ -15,9 +16,14 @@ export class ConnectionCounter {
     socket.on('error', () => undefined);
   });
 
-  static async listen(): Promise<ConnectionCounter> {
+  /** On 127.0.0.1 and a free port unless told otherwise (any 127.x.y.z works on Linux without setup). */
+  static async listen(options: { host?: string; port?: number } = {}): Promise<ConnectionCounter> {
     const counter = new ConnectionCounter();
-    await new Promise<void>((resolve) => counter.server.listen(0, '127.0.0.1', resolve));
+    counter.host = options.host ?? counter.host;
+    await new Promise<void>((resolve, reject) => {
+      counter.server.once('error', reject);
+      counter.server.listen(options.port ?? 0, counter.host, resolve);
+    });
     const address = counter.server.address();
     if (address === null || typeof address === 'string') throw new Error('no TCP address');
     counter.port = address.port;

@@ -7,6 +7,7 @@ export { RedisServer } from './redis-server.js';
 export { WebhookReceiver, type ReceivedWebhook } from './webhook-receiver.js';
 export { freePort } from './free-port.js';
 export { rawHttpRequest, type RawHttpResponse } from './raw-http.js';
+export { ScriptedResolver } from './scripted-resolver.js';
 export { ManualClock } from './manual-clock.js';
 export { capturingLogger } from './log-capture.js';
 export { escalationEnv, roleEnv, vapidKeyPair } from './role-env.js';

@@ -23,6 +23,8 @@ export function roleEnv(databaseUrl: string, overrides: Record<string, string> =
     VAPID_PUBLIC_KEY: vapid.publicKey,
     VAPID_PRIVATE_KEY: vapid.privateKey,
     VAPID_SUBJECT: 'mailto:ops@example.com',
+    // Push emulators listen on loopback ports chosen at start; this spelling of it is trusted.
+    PUSH_ENDPOINT_ALLOWED_HOSTS: '127.0.0.1',
     SHUTDOWN_TIMEOUT_MS: '5000',
     // Many role processes run at once in a test run; the server's max_connections is shared.
     DB_POOL_MAX: '4',

@@ -73,7 +73,11 @@ async function main(): Promise<void> {
       FEATURE_ESCALATION_ENABLED: String(escalation.on),
       ...(emulators === undefined
         ? {}
-        : { NODE_EXTRA_CA_CERTS: await extraCaBundle(settings.passThrough.NODE_EXTRA_CA_CERTS, emulators.push.caPem, `${settings.localDir}/extra-ca.pem`) }),
+        : {
+            NODE_EXTRA_CA_CERTS: await extraCaBundle(settings.passThrough.NODE_EXTRA_CA_CERTS, emulators.push.caPem, `${settings.localDir}/extra-ca.pem`),
+            // The emulator's endpoints are trusted in addition to what the operator allowed.
+            PUSH_ENDPOINT_ALLOWED_HOSTS: [settings.passThrough.PUSH_ENDPOINT_ALLOWED_HOSTS, emulators.push.allowedHostEntry].filter((v) => v !== undefined && v.trim() !== '').join(','),
+          }),
     };
 
     // The calls role answers Twilio's webhooks and never touches Redis.

@@ -3,7 +3,7 @@ import type { ApiConfig } from '@nudge/config';
 import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
 import type { Logger } from '@nudge/logger';
-import { createHttpApp, databaseCheck, migrationsCheck, redisCheck, schemaCheck, type Metrics, type Redis } from '@nudge/service';
+import { createHttpApp, databaseCheck, migrationsCheck, PushEndpointPolicy, redisCheck, schemaCheck, type Metrics, type Redis, type ResolveHost } from '@nudge/service';
 import cors from '@fastify/cors';
 import { KnownTokens } from './auth/known-tokens.js';
 import { authPlugin } from './plugins/auth.js';
@@ -30,6 +30,8 @@ export interface ApiDependencies {
   redis?: Redis;
   /** The built web app served under /app/; tests may point elsewhere. */
   webAppDir?: string;
+  /** How push endpoint hosts are resolved for the endpoint policy: node's dns.lookup unless a test supplies its own. */
+  resolvePushHost?: ResolveHost;
 }
 
 /** The api as a fastify instance that tests build without listening. */
@@ -56,7 +58,8 @@ export async function buildApiApp(deps: ApiDependencies): Promise<FastifyInstanc
   if (config.push !== undefined) {
     await app.register(ruleRoutes, { sql, clock });
     await app.register(alertRoutes, { sql, clock });
-    await app.register(pushRoutes, { sql, push: config.push });
+    const endpointPolicy = new PushEndpointPolicy({ allowedHosts: config.push.endpointAllowedHosts, ...(deps.resolvePushHost === undefined ? {} : { resolve: deps.resolvePushHost }) });
+    await app.register(pushRoutes, { sql, clock, push: config.push, endpointPolicy });
   }
   if (config.flags.checkin) await app.register(checkinRoutes, { sql, clock });
   if (config.google !== undefined && config.credentialsKey !== undefined) {

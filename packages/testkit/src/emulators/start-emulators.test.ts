@@ -21,7 +21,12 @@ afterAll(async () => {
 describe('startEmulators', () => {
   it('starts all three and gives the environment that points the roles at them', async () => {
     const { env } = emulators;
-    expect(env).toMatchObject({ GOOGLE_API_ROOT_URL: `${emulators.google.url}/`, TWILIO_API_BASE_URL: emulators.twilio.url, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') });
+    expect(env).toMatchObject({
+      GOOGLE_API_ROOT_URL: `${emulators.google.url}/`,
+      TWILIO_API_BASE_URL: emulators.twilio.url,
+      NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem'),
+      PUSH_ENDPOINT_ALLOWED_HOSTS: emulators.push.url.replace('https://', ''),
+    });
     expect((await fetch(`${env.GOOGLE_OAUTH_AUTH_URL ?? ''}?client_id=nope`)).status).toBe(400);
     expect((await fetch(`${env.TWILIO_API_BASE_URL ?? ''}/2010-04-01/Accounts/${env.TWILIO_ACCOUNT_SID ?? ''}/Calls.json`, { method: 'POST' })).status).toBe(401);
     expect(await readFile(join(dir, 'ca.pem'), 'utf8')).toBe(emulators.push.caPem);

@@ -39,12 +39,12 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
     google: google.value,
     push: push.value,
     twilio: twilio.value,
-    env: emulatorEnv(google.value, twilio.value, options.caFile),
+    env: emulatorEnv(google.value, push.value, twilio.value, options.caFile),
     close,
   };
 }
 
-function emulatorEnv(google: GoogleEmulator, twilio: TwilioEmulator, caFile: string | undefined): Record<string, string> {
+function emulatorEnv(google: GoogleEmulator, push: PushEmulator, twilio: TwilioEmulator, caFile: string | undefined): Record<string, string> {
   return {
     GOOGLE_CLIENT_ID: google.client.clientId,
     GOOGLE_CLIENT_SECRET: google.client.clientSecret,
@@ -54,6 +54,7 @@ function emulatorEnv(google: GoogleEmulator, twilio: TwilioEmulator, caFile: str
     TWILIO_ACCOUNT_SID: twilio.accountSid,
     TWILIO_AUTH_TOKEN: twilio.authToken,
     TWILIO_API_BASE_URL: twilio.url,
+    PUSH_ENDPOINT_ALLOWED_HOSTS: push.allowedHostEntry,
     ...(caFile === undefined ? {} : { NODE_EXTRA_CA_CERTS: caFile }),
   };
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll } from '@jest/globals';
 import type { FastifyInstance } from 'fastify';
 import { parseApiConfig } from '@nudge/config';
 import type { Clock } from '@nudge/domain';
-import { createMetrics, type Redis } from '@nudge/service';
+import { createMetrics, type Redis, type ResolveHost } from '@nudge/service';
 import { capturingLogger, createTestDatabase, roleEnv, type TestDatabase } from '@nudge/testkit';
 import { buildApiApp } from '../app.js';
 import { createOrganization } from '../orgs/create-organization.js';
@@ -25,7 +25,10 @@ export interface ApiUnderTest {
   close(): Promise<void>;
 }
 
-export async function startApi(db: TestDatabase, options: { clock?: Clock; env?: Record<string, string>; redis?: Redis; webAppDir?: string } = {}): Promise<ApiUnderTest> {
+export async function startApi(
+  db: TestDatabase,
+  options: { clock?: Clock; env?: Record<string, string>; redis?: Redis; webAppDir?: string; resolvePushHost?: ResolveHost } = {},
+): Promise<ApiUnderTest> {
   const { logger, lines } = capturingLogger('api');
   const clock = options.clock ?? { now: () => new Date() };
   const app = await buildApiApp({
@@ -36,6 +39,7 @@ export async function startApi(db: TestDatabase, options: { clock?: Clock; env?:
     metrics: createMetrics('api'),
     ...(options.redis === undefined ? {} : { redis: options.redis }),
     ...(options.webAppDir === undefined ? {} : { webAppDir: options.webAppDir }),
+    ...(options.resolvePushHost === undefined ? {} : { resolvePushHost: options.resolvePushHost }),
   });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   return {

@@ -1,5 +1,5 @@
 import type { PushConfig, WorkerConfig } from '@nudge/config';
-import type { ReadinessCheck, RoleContext } from '@nudge/service';
+import { PushEndpointPolicy, type ReadinessCheck, type RoleContext } from '@nudge/service';
 import { Counter, Gauge } from 'prom-client';
 import type { Clock } from '@nudge/domain';
 import { registerAlertStateGauge } from '../metrics/alert-states.js';
@@ -14,7 +14,7 @@ export function createDispatcher(context: RoleContext<WorkerConfig>, push: PushC
     sql,
     logger,
     clock,
-    sender: { vapid: new VapidHeaders(push, clock), timeoutMs: 10_000 },
+    sender: { vapid: new VapidHeaders(push, clock), timeoutMs: 10_000, policy: new PushEndpointPolicy({ allowedHosts: push.endpointAllowedHosts }) },
     publicBaseUrl: config.publicBaseUrl,
     concurrency: config.dispatch.concurrency,
     batchSize: config.dispatch.batchSize,

@@ -56,6 +56,7 @@ export async function deliverPushes(deps: DeliverDeps, deliveries: readonly Clai
   const retries: Record<string, unknown>[] = [];
   const sentTo: string[] = [];
   const gone: { id: string; status: number }[] = [];
+  const refused: string[] = [];
   for (const { delivery, result } of outcomes) {
     ids.push(delivery.delivery_id);
     deps.pushResults.inc({ result: result.kind, status_code: String(result.status ?? 'none') });
@@ -74,6 +75,12 @@ export async function deliverPushes(deps: DeliverDeps, deliveries: readonly Clai
         statuses.push('failed');
         errors.push(result.reason);
         deps.logger.warn({ event: 'push.rejected', alert_id: delivery.alert_id, subscription_id: delivery.subscription_id, status: result.status, reason: result.reason }, 'push service rejected a message');
+        break;
+      case 'refused':
+        statuses.push('failed');
+        errors.push(`endpoint_policy: ${result.reason}`);
+        refused.push(delivery.subscription_id);
+        deps.logger.warn({ event: 'push.endpoint.refused', alert_id: delivery.alert_id, subscription_id: delivery.subscription_id, reason: result.reason }, 'push endpoint refused by the endpoint policy; not contacted, subscription deactivated');
         break;
       case 'retry': {
         const lastTry = delivery.attempt >= MAX_PUSH_ATTEMPTS;
@@ -104,6 +111,10 @@ export async function deliverPushes(deps: DeliverDeps, deliveries: readonly Clai
       where d.id = v.id`;
     if (retries.length > 0) await tx`insert into deliveries ${tx(retries)} on conflict do nothing`;
     if (sentTo.length > 0) await tx`update push_subscriptions set last_success_at = ${now} where id in ${tx([...new Set(sentTo)])}`;
+    if (refused.length > 0) {
+      await tx`update push_subscriptions set is_active = false, deactivated_at = ${now}, deactivation_reason = 'endpoint_policy'
+               where id in ${tx([...new Set(refused)])} and is_active`;
+    }
     if (gone.length > 0) {
       const deactivated = await tx<{ id: string }[]>`
         update push_subscriptions s set is_active = false, deactivated_at = ${now},

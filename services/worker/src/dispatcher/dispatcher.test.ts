@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { hashCheckinToken, loadRule, planAlerts } from '@nudge/alerts';
 import { pushFragment } from '@nudge/config';
 import { systemClock } from '@nudge/domain';
-import { createMetrics } from '@nudge/service';
+import { createMetrics, PushEndpointPolicy } from '@nudge/service';
 import {
   capturingLogger,
   createTestDatabase,
@@ -14,7 +14,6 @@ import {
   type TestDatabase,
 } from '@nudge/testkit';
 import { Counter } from 'prom-client';
-import type { Agent } from 'node:https';
 import { Dispatcher } from './dispatcher.js';
 import type { PushPayload } from './push-payload.js';
 import { VapidHeaders } from './vapid-headers.js';
@@ -22,7 +21,7 @@ import { VapidHeaders } from './vapid-headers.js';
 describe('alert dispatcher with the push emulator', () => {
   let db: TestDatabase;
   let push: PushEmulator;
-  let agent: Agent;
+  let policy: PushEndpointPolicy;
   let dispatcher: Dispatcher;
   const { logger, lines } = capturingLogger('worker');
   const env = roleEnv('postgres://unused@127.0.0.1/unused');
@@ -31,12 +30,13 @@ describe('alert dispatcher with the push emulator', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     push = await PushEmulator.start();
-    agent = push.agent();
+    // PUSH_ENDPOINT_ALLOWED_HOSTS of roleEnv trusts the emulator on loopback.
+    policy = new PushEndpointPolicy({ allowedHosts: pushConfig.endpointAllowedHosts, agentOptions: { ca: push.caPem } });
     dispatcher = new Dispatcher({
       sql: db.sql,
       logger,
       clock: systemClock,
-      sender: { vapid: new VapidHeaders(pushConfig, systemClock), timeoutMs: 5_000, agent },
+      sender: { vapid: new VapidHeaders(pushConfig, systemClock), timeoutMs: 5_000, policy },
       publicBaseUrl: 'https://nudge.example.test',
       concurrency: 16,
       batchSize: 50,
@@ -54,7 +54,7 @@ describe('alert dispatcher with the push emulator', () => {
   });
   afterAll(async () => {
     await dispatcher.stop();
-    agent.destroy();
+    policy.close();
     await push.close();
     await db.drop();
   });

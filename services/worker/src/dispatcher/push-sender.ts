@@ -1,4 +1,4 @@
-import type { Agent } from 'node:https';
+import { PushEndpointRefusedError, type PushEndpointPolicy } from '@nudge/service';
 import webpush, { WebPushError } from 'web-push';
 import type { VapidHeaders } from './vapid-headers.js';
 
@@ -23,13 +23,15 @@ export type PushOutcome =
   /** 429, 5xx, timeouts, network errors: worth another try later. */
   | { kind: 'retry'; status: number | null; retryAfterMs: number | undefined; reason: string }
   /** Any other 4xx: retrying cannot help (payload too large, bad VAPID, bad request). */
-  | { kind: 'rejected'; status: number; reason: string };
+  | { kind: 'rejected'; status: number; reason: string }
+  /** The push endpoint policy refused the endpoint or an address its host resolved to: never contacted. */
+  | { kind: 'refused'; status: null; reason: string };
 
 export interface PushSenderOptions {
   vapid: VapidHeaders;
   timeoutMs: number;
-  /** An HTTPS agent, e.g. one that trusts a local push service's CA. */
-  agent?: Agent;
+  /** Where pushes may go; its agents connect only to addresses it has checked. */
+  policy: PushEndpointPolicy;
 }
 
 function retryAfterMs(headers: Record<string, string | string[] | undefined> | undefined, now: number): number | undefined {
@@ -43,20 +45,26 @@ function retryAfterMs(headers: Record<string, string | string[] | undefined> | u
 
 /** Sends one encrypted message with the real web-push client and classifies the answer. */
 export async function sendPush(target: PushTarget, payload: string, message: PushMessageOptions, options: PushSenderOptions): Promise<PushOutcome> {
+  // Checked again on every send: the row may predate the policy, or the operator narrowed it.
+  const verdict = options.policy.checkForm(target.endpoint);
+  if (!verdict.allowed) return { kind: 'refused', status: null, reason: verdict.reason };
   try {
-    const result = await webpush.sendNotification({ endpoint: target.endpoint, keys: { p256dh: target.p256dh, auth: target.auth } }, payload, {
+    // The URL as parsed by the policy, so that web-push's own parser cannot read another host from it.
+    const result = await webpush.sendNotification({ endpoint: verdict.url.href, keys: { p256dh: target.p256dh, auth: target.auth } }, payload, {
       TTL: message.ttlSeconds,
       topic: message.topic,
       urgency: message.urgency,
       contentEncoding: 'aes128gcm',
       // Signed once per push service and re-used, rather than per message. No vapidDetails are
       // passed (and none are set globally), so web-push keeps this header as it is.
-      headers: { Authorization: options.vapid.for(target.endpoint) },
+      headers: { Authorization: options.vapid.for(verdict.url.href) },
       timeout: options.timeoutMs,
-      ...(options.agent === undefined ? {} : { agent: options.agent }),
+      // Resolves the host once per connection and connects only to the addresses it checked.
+      agent: options.policy.agentFor(verdict),
     });
     return { kind: 'sent', status: result.statusCode };
   } catch (err) {
+    if (err instanceof PushEndpointRefusedError) return { kind: 'refused', status: null, reason: err.message };
     if (err instanceof WebPushError) {
       const status = err.statusCode;
       if (status === 404 || status === 410) return { kind: 'gone', status };

@@ -57,6 +57,11 @@ export class PushEmulator extends HttpEmulator {
     return this.ca;
   }
 
+  /** The PUSH_ENDPOINT_ALLOWED_HOSTS entry that lets Nudge send to this emulator (`127.0.0.1:port`). */
+  get allowedHostEntry(): string {
+    return new URL(this.url).host;
+  }
+
   /** An agent that trusts this emulator, for web-push's `agent` option. */
   agent(): Agent {
     return new Agent({ ca: this.caPem });

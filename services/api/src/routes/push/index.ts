@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { PushConfig } from '@nudge/config';
 import type { Sql } from '@nudge/db';
-import { badRequest, notFound } from '@nudge/service';
+import type { Clock } from '@nudge/domain';
+import { badRequest, HttpError, notFound, type PushEndpointPolicy } from '@nudge/service';
 import { callerOf } from '../../plugins/auth.js';
 import { errorResponses } from '../schemas.js';
-import { subscriptionProblem } from './subscription-keys.js';
+import { registerSubscription, unstoredRegistration, type Registration } from './register-subscription.js';
+import { canonicalKey, subscriptionKeysProblem } from './subscription-keys.js';
 
 interface SubscriptionBody {
   endpoint: string;
@@ -17,7 +19,13 @@ const subscriptionBody = {
   required: ['endpoint', 'keys'],
   // A browser's PushSubscription.toJSON(); other fields a browser may add are tolerated.
   properties: {
-    endpoint: { type: 'string', minLength: 1, maxLength: 2048 },
+    endpoint: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 2048,
+      description:
+        'https on port 443 at a push service browsers use (FCM, Mozilla autopush, Apple, WNS) whose addresses are all public, or a host in PUSH_ENDPOINT_ALLOWED_HOSTS; anything else is 400 push_endpoint_refused',
+    },
     expirationTime: { type: ['number', 'null'] },
     keys: {
       type: 'object',
@@ -43,8 +51,8 @@ const subscriptionSchema = {
 } as const;
 
 /** Web Push: the VAPID public key browsers subscribe with, and the caller's subscriptions. */
-export async function pushRoutes(app: FastifyInstance, options: { sql: Sql; push: PushConfig }): Promise<void> {
-  const { sql, push } = options;
+export async function pushRoutes(app: FastifyInstance, options: { sql: Sql; clock: Clock; push: PushConfig; endpointPolicy: PushEndpointPolicy }): Promise<void> {
+  const { sql, clock, push, endpointPolicy } = options;
 
   app.get('/v1/push/vapid-public-key', { schema: { response: { 200: { type: 'object', properties: { public_key: { type: 'string' } } } } } }, async () => ({
     public_key: push.vapidPublicKey,
@@ -60,21 +68,25 @@ export async function pushRoutes(app: FastifyInstance, options: { sql: Sql; push
 
     member.post<{ Body: SubscriptionBody }>(
       '/v1/push/subscriptions',
-      { schema: { body: subscriptionBody, response: { 200: subscriptionSchema, 201: subscriptionSchema, ...errorResponses } } },
+      { schema: { body: subscriptionBody, response: { 201: subscriptionSchema, ...errorResponses } } },
       async (request, reply) => {
         const { endpoint, keys } = request.body;
-        const problem = subscriptionProblem(endpoint, keys.p256dh, keys.auth);
+        const problem = subscriptionKeysProblem(keys.p256dh, keys.auth);
         if (problem !== undefined) throw badRequest(problem.message, [problem]);
-        const userAgent = request.headers['user-agent']?.slice(0, 500) ?? null;
-        // Re-subscribing the same endpoint updates it (new keys, reactivated, its current owner).
-        const [row] = await sql<{ inserted: boolean }[]>`
-          insert into push_subscriptions (user_id, endpoint, p256dh, auth, user_agent)
-          values (${callerOf(request).userId}, ${endpoint}, ${keys.p256dh}, ${keys.auth}, ${userAgent})
-          on conflict (endpoint) do update set
-            user_id = excluded.user_id, p256dh = excluded.p256dh, auth = excluded.auth, user_agent = excluded.user_agent,
-            is_active = true, deactivated_at = null, deactivation_reason = null
-          returning id, endpoint, user_agent, is_active, created_at, last_success_at, deactivated_at, deactivation_reason, (xmax = 0) as inserted`;
-        return reply.status(row!.inserted ? 201 : 200).send(row);
+        const verdict = await endpointPolicy.check(endpoint);
+        if (!verdict.allowed) throw new HttpError(400, 'push_endpoint_refused', verdict.reason, [{ path: 'body/endpoint', message: verdict.reason }]);
+        const registration: Registration = {
+          userId: callerOf(request).userId,
+          endpoint: verdict.url.href,
+          p256dh: canonicalKey(keys.p256dh),
+          auth: canonicalKey(keys.auth),
+          userAgent: request.headers['user-agent']?.slice(0, 500) ?? null,
+        };
+        // One status for "created" and "already yours" (and for a takeover that was refused).
+        const row = await registerSubscription(sql, registration);
+        if (row !== undefined) return reply.status(201).send(row);
+        request.log.info({ event: 'push.subscription.claim_refused', user_id: registration.userId }, 'an endpoint registered by another user was posted with other keys; left with its owner');
+        return reply.status(201).send(unstoredRegistration(registration, clock.now()));
       },
     );
 

@@ -1,14 +1,7 @@
 import { ECDH } from 'node:crypto';
 
-/** Why a browser's PushSubscription cannot be used, or undefined when it can. */
-export function subscriptionProblem(endpoint: string, p256dh: string, auth: string): { path: string; message: string } | undefined {
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    return { path: 'body/endpoint', message: 'endpoint must be an absolute https URL' };
-  }
-  if (url.protocol !== 'https:') return { path: 'body/endpoint', message: 'endpoint must be an https URL' };
+/** Why a browser's PushSubscription keys cannot be used, or undefined when they can. */
+export function subscriptionKeysProblem(p256dh: string, auth: string): { path: string; message: string } | undefined {
   const key = decodeBase64Url(p256dh);
   if (key === undefined || key.length !== 65 || key[0] !== 0x04) {
     return { path: 'body/keys/p256dh', message: 'keys.p256dh must be a 65-byte uncompressed P-256 point, base64url-encoded' };
@@ -22,6 +15,11 @@ export function subscriptionProblem(endpoint: string, p256dh: string, auth: stri
     return { path: 'body/keys/auth', message: 'keys.auth must be 16 bytes, base64url-encoded' };
   }
   return undefined;
+}
+
+/** One spelling per key (unpadded base64url), so that "the same keys" is a string comparison. */
+export function canonicalKey(value: string): string {
+  return Buffer.from(value, 'base64url').toString('base64url');
 }
 
 function decodeBase64Url(value: string): Buffer | undefined {
