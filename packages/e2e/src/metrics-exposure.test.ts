@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createDbClient } from '@nudge/db';
 import { createTestDatabase, freePort, roleEnv, RoleProcess, TEST_SERVER_URL, waitForHttpOk, type RoleName, type TestDatabase } from '@nudge/testkit';
@@ -190,6 +191,20 @@ describe('metrics leave the public port', () => {
     const scrape = await fetch(`${worker.metricsBase}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
     expect(scrape.status).toBe(200);
     expect(await scrape.text()).toContain('role="worker"');
+  });
+
+  it('a METRICS_PORT already in use stops the role with one line naming it', async () => {
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const taken = (squatter.address() as AddressInfo).port;
+    try {
+      const calls = RoleProcess.start('calls', roleEnv(db.url, { PORT: String(await freePort()), METRICS_PORT: String(taken) }));
+      expect((await calls.exited).code).toBe(1);
+      expect(calls.events('metrics.listen_failed')).toEqual([expect.objectContaining({ level: 'fatal', port: taken, code: 'EADDRINUSE' })]);
+      expect(calls.events('http.listening')).toEqual([]);
+    } finally {
+      squatter.close();
+    }
   });
 
   it('with neither setting, calls serves no metrics at all and says so once', async () => {

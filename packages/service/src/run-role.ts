@@ -191,12 +191,19 @@ export async function runRole<C extends CommonConfig & { http: HttpConfig }>(rol
     schedulersEnabled: config.flags.schedulers,
     intervalMs: config.process.heartbeatIntervalMs,
   });
+  // Metrics first: once the public port answers, so does METRICS_PORT.
+  let metricsServer: FastifyInstance | undefined;
+  try {
+    metricsServer = await serveMetrics(config, metrics, logger);
+  } catch (err) {
+    const { code, message } = err as NodeJS.ErrnoException;
+    await fail('metrics.listen_failed', { port: config.http.metrics.port, code }, `could not listen on METRICS_PORT ${config.http.metrics.port}: ${message}`);
+  }
   const address = await instance.app.listen({ host: config.http.host, port: config.http.port });
   logger.info({ event: 'http.listening', address }, `listening on ${address}`);
-  const metricsServer = await serveMetrics(config, metrics, logger);
   await instance.start?.();
   // Ready reflects the started subsystems without waiting for the next background round.
-  await instance.app.readiness.refresh();
+  void instance.app.readiness.refresh();
   logger.info({ event: 'process.started', role: config.role }, `${config.role} started`);
 
   closeWithGrace(
