@@ -90,4 +90,18 @@ describe('/health/ready', () => {
     expect(body).toMatchObject({ status: 'not_ready', reasons: ['database: connection refused'], checks: { database: { ok: false } } });
     expect(Date.parse(body.checked_at)).toBeGreaterThan(Date.now() - 1_000);
   });
+
+  it('while not ready, looks again every 250 ms rather than every interval, so recovery shows quickly', async () => {
+    const db = dependency('database');
+    db.state.mode = 'broken';
+    const base = await serve([db.check], { intervalMs: 60_000, timeoutMs: 100 });
+    expect((await fetch(`${base}/health/ready`)).status).toBe(503);
+    db.state.mode = 'fast';
+    await sleep(600);
+    expect((await fetch(`${base}/health/ready`)).status).toBe(200);
+    const runs = db.state.runs;
+    await sleep(600);
+    // Ready again: back to one round per interval.
+    expect(db.state.runs).toBe(runs);
+  });
 });

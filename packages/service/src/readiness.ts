@@ -38,6 +38,8 @@ export const DEFAULT_READINESS: ReadinessSettings = { intervalMs: 2_000, timeout
 /** A check that misses its budget this many rounds in a row fails; one slow answer under load does not. */
 const LATE_ROUNDS_BEFORE_FAILING = 2;
 
+const NOT_READY_RECHECK_MS = 250;
+
 interface Answer {
   outcome: CheckOutcome;
   /** No answer within the budget (as opposed to an answer that says "not ready"). */
@@ -143,9 +145,11 @@ export class ReadinessMonitor {
 
   private schedule(): void {
     if (!this.running) return;
+    // While not ready (starting, or a dependency away), look again soon: recovery shows at once.
+    const delay = this.last?.ready === false ? Math.min(this.settings.intervalMs, NOT_READY_RECHECK_MS) : this.settings.intervalMs;
     this.timer = setTimeout(() => {
       void this.joinRound().finally(() => this.schedule());
-    }, this.settings.intervalMs);
+    }, delay);
     // Never what keeps a process (or a test run) alive.
     this.timer.unref();
   }
