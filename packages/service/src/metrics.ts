@@ -48,16 +48,28 @@ export function bearerMatches(request: FastifyRequest, expected: string): boolea
   return given !== undefined && timingSafeEqual(digest(given), digest(expected));
 }
 
+/** Scrapes this close together get the same text: Prometheus scrapes every 15 s or so. */
+const RENDER_REUSE_MS = 1_000;
+
 /**
- * Renders the registry once for every scrape that arrives while a render is in flight: some
- * collectors query the database, and a burst of scrapes must not become a burst of queries.
+ * Renders the registry at most about once a second, however many scrapes arrive: a render
+ * costs milliseconds of CPU and some collectors query the database, so a burst of scrapes
+ * must not become a burst of either. Concurrent scrapes share the render in flight.
  */
 function sharedRender(registry: Registry): () => Promise<string> {
   let inFlight: Promise<string> | undefined;
+  let last: { text: string; at: number } | undefined;
   return () => {
-    inFlight ??= registry.metrics().finally(() => {
-      inFlight = undefined;
-    });
+    if (last !== undefined && performance.now() - last.at < RENDER_REUSE_MS) return Promise.resolve(last.text);
+    inFlight ??= registry
+      .metrics()
+      .then((text) => {
+        last = { text, at: performance.now() };
+        return text;
+      })
+      .finally(() => {
+        inFlight = undefined;
+      });
     return inFlight;
   };
 }
