@@ -84,6 +84,48 @@ export interface HttpConfig {
   bodyLimitBytes: number;
   /** Which proxies' X-Forwarded-* headers to believe: none, all, a hop count, or addresses/CIDRs. */
   trustProxy: boolean | number | string[];
+  /** Where `/metrics` is served: never on the public port without a token. */
+  metrics: MetricsEndpointConfig;
+  /** How `/health/ready` learns its answer. */
+  readiness: ReadinessConfig;
+}
+
+/**
+ * METRICS_PORT: a separate listener (on HOST) that serves only /metrics; the public port then
+ * serves none. METRICS_TOKEN: /metrics requires `Authorization: Bearer <token>` wherever it is
+ * served (on the public port when METRICS_PORT is unset). Neither: metrics are not served.
+ */
+export interface MetricsEndpointConfig {
+  port: number | undefined;
+  token: string | undefined;
+}
+
+export interface ReadinessConfig {
+  /** Dependencies are checked in the background this often; /health/ready answers the last result. */
+  intervalMs: number;
+  /** One check's budget; a check that misses it twice in a row counts as failing. */
+  timeoutMs: number;
+}
+
+const METRICS_TOKEN_MIN_LENGTH = 16;
+
+function metricsEndpointFragment(env: Env, portVariable: 'PORT' | 'HEALTH_PORT', publicPort: number): MetricsEndpointConfig {
+  const port = readRaw(env, 'METRICS_PORT') === undefined ? undefined : readInt(env, 'METRICS_PORT', { default: 9464, min: 1, max: 65535, example: '9464' });
+  if (port !== undefined && port === publicPort) {
+    throw new ConfigError('METRICS_PORT', `must differ from ${portVariable} (both are ${port}): metrics leave the public port`, '9464');
+  }
+  const token = readRaw(env, 'METRICS_TOKEN');
+  if (token !== undefined && (token.length < METRICS_TOKEN_MIN_LENGTH || /\s/.test(token))) {
+    throw new ConfigError('METRICS_TOKEN', `must be at least ${METRICS_TOKEN_MIN_LENGTH} characters without spaces (value hidden)`, '$(openssl rand -hex 32)');
+  }
+  return { port, token };
+}
+
+function readinessFragment(env: Env): ReadinessConfig {
+  return {
+    intervalMs: readInt(env, 'READINESS_INTERVAL_MS', { default: 2_000, min: 100, max: 60_000, example: '2000' }),
+    timeoutMs: readInt(env, 'READINESS_TIMEOUT_MS', { default: 2_000, min: 100, max: 30_000, example: '2000' }),
+  };
 }
 
 function trustProxyFragment(env: Env): HttpConfig['trustProxy'] {
@@ -97,9 +139,10 @@ function trustProxyFragment(env: Env): HttpConfig['trustProxy'] {
 }
 
 export function httpFragment(env: Env, portVariable: 'PORT' | 'HEALTH_PORT', defaultPort: number): HttpConfig {
+  const port = readInt(env, portVariable, { default: defaultPort, min: 0, max: 65535, example: String(defaultPort) });
   return {
     host: readRaw(env, 'HOST') ?? '0.0.0.0',
-    port: readInt(env, portVariable, { default: defaultPort, min: 0, max: 65535, example: String(defaultPort) }),
+    port,
     bodyLimitBytes: readInt(env, 'HTTP_BODY_LIMIT_BYTES', {
       default: 64 * 1024,
       min: 1024,
@@ -107,6 +150,8 @@ export function httpFragment(env: Env, portVariable: 'PORT' | 'HEALTH_PORT', def
       example: '65536',
     }),
     trustProxy: trustProxyFragment(env),
+    metrics: metricsEndpointFragment(env, portVariable, port),
+    readiness: readinessFragment(env),
   };
 }
 

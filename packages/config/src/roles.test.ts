@@ -114,6 +114,38 @@ describe('role configuration', () => {
     expect(configError(() => parseApiConfig({ ...base, VAPID_PUBLIC_KEY: 'abc' })).problem).toContain('65 bytes');
   });
 
+  it('serves no metrics by default and checks readiness every 2 s with a 2 s budget', () => {
+    for (const config of [parseApiConfig(base), parseCallsConfig(base), parseWorkerConfig(base)]) {
+      expect(config.http.metrics).toEqual({ port: undefined, token: undefined });
+      expect(config.http.readiness).toEqual({ intervalMs: 2_000, timeoutMs: 2_000 });
+    }
+  });
+
+  it('reads METRICS_PORT and METRICS_TOKEN for every role', () => {
+    const env = { ...base, METRICS_PORT: '9464', METRICS_TOKEN: 'a-long-enough-metrics-token', READINESS_INTERVAL_MS: '500', READINESS_TIMEOUT_MS: '300' };
+    for (const config of [parseApiConfig(env), parseCallsConfig(env), parseWorkerConfig(env)]) {
+      expect(config.http.metrics).toEqual({ port: 9464, token: 'a-long-enough-metrics-token' });
+      expect(config.http.readiness).toEqual({ intervalMs: 500, timeoutMs: 300 });
+    }
+  });
+
+  it('refuses a METRICS_PORT equal to the public port, naming both variables', () => {
+    expect(configError(() => parseApiConfig({ ...base, PORT: '8080', METRICS_PORT: '8080' })).message).toBe(
+      'METRICS_PORT must differ from PORT (both are 8080): metrics leave the public port; example: METRICS_PORT=9464',
+    );
+    expect(configError(() => parseWorkerConfig({ ...base, METRICS_PORT: '3002' })).message).toMatch(/^METRICS_PORT must differ from HEALTH_PORT \(both are 3002\)/);
+    expect(configError(() => parseCallsConfig({ ...base, METRICS_PORT: 'ninety' })).message).toMatch(/^METRICS_PORT must be a whole number from 1 to 65535 \(got "ninety"\)/);
+  });
+
+  it('refuses a guessable METRICS_TOKEN without printing it', () => {
+    for (const token of ['short-token', 'has spaces in the middle of it']) {
+      const err = configError(() => parseCallsConfig({ ...base, METRICS_TOKEN: token }));
+      expect(err.variable).toBe('METRICS_TOKEN');
+      expect(err.message).toMatch(/^METRICS_TOKEN must be at least 16 characters without spaces/);
+      expect(err.message).not.toContain(token);
+    }
+  });
+
   it.each([
     ['PORT', 'abc', /PORT must be a whole number from 0 to 65535 \(got "abc"\); example: PORT=3000/],
     ['PORT', '70000', /PORT must be a whole number/],
@@ -124,6 +156,8 @@ describe('role configuration', () => {
     ['CREDENTIALS_ENCRYPTION_KEY', 'c2hvcnQ=', /must be 32 bytes encoded as base64 \(decoded to 5 bytes\)/],
     ['VAPID_SUBJECT', 'ops', /VAPID_SUBJECT must be a mailto: or https: URL/],
     ['DATABASE_URL', 'mysql://root@db/nudge', /DATABASE_URL is a MySQL URL; Nudge needs PostgreSQL/],
+    ['READINESS_INTERVAL_MS', '10', /READINESS_INTERVAL_MS must be a whole number from 100 to 60000/],
+    ['READINESS_TIMEOUT_MS', 'soon', /READINESS_TIMEOUT_MS must be a whole number from 100 to 30000/],
   ])('rejects %s=%s with one line naming the variable and an example', (variable, value, message) => {
     const err = configError(() => parseApiConfig({ ...base, [variable]: value }));
     expect(err.variable).toBe(variable);

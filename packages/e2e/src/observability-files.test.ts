@@ -15,9 +15,22 @@ function metricNames(expr: string): string[] {
   return [...expr.matchAll(/\b(nudge_[a-z_]+)/g)].map((m) => m[1]!.replace(/_(bucket|count|sum)$/, ''));
 }
 
+interface ScrapeFile {
+  rule_files: string[];
+  scrape_configs: { job_name: string; metrics_path: string; dns_sd_configs: { names: string[]; type: string; port: number }[] }[];
+}
+
+interface ComposeFile {
+  services: Record<string, { environment?: Record<string, string>; ports?: unknown[] }>;
+}
+
+/** A compose value's default: `${VAR:-9464}` → "9464"; a literal stays as it is. */
+const composeDefault = (value: string | undefined) => /^\$\{[A-Z_]+:-([^}]*)\}$/.exec(value ?? '')?.[1] ?? value;
+
 /**
  * The dashboard and the alerting rules only mean something if every metric they read is one
- * the roles really export: checked against /metrics of all three, every feature on.
+ * the roles really export: checked against /metrics (on METRICS_PORT) of all three, every
+ * feature on. The scrape configuration must point where compose serves them.
  */
 describe('dashboards and alerting rules', () => {
   let db: TestDatabase;
@@ -27,12 +40,13 @@ describe('dashboards and alerting rules', () => {
     db = await createTestDatabase();
     const env = roleEnv(db.url, { ...escalationEnv(TEST_REDIS_URL), ENABLE_SCHEDULERS: 'false' });
     const ports = await Promise.all([freePort(), freePort(), freePort()]);
-    roles.push(RoleProcess.start('api', { ...env, PORT: String(ports[0]) }));
-    roles.push(RoleProcess.start('calls', { ...env, PORT: String(ports[1]) }));
-    roles.push(RoleProcess.start('worker', { ...env, ENABLE_SCHEDULERS: 'true', HEALTH_PORT: String(ports[2]) }));
+    const metricsPorts = await Promise.all([freePort(), freePort(), freePort()]);
+    roles.push(RoleProcess.start('api', { ...env, PORT: String(ports[0]), METRICS_PORT: String(metricsPorts[0]) }));
+    roles.push(RoleProcess.start('calls', { ...env, PORT: String(ports[1]), METRICS_PORT: String(metricsPorts[1]) }));
+    roles.push(RoleProcess.start('worker', { ...env, ENABLE_SCHEDULERS: 'true', HEALTH_PORT: String(ports[2]), METRICS_PORT: String(metricsPorts[2]) }));
     for (const [i, role] of roles.entries()) {
       await waitForHttpOk(`http://127.0.0.1:${ports[i]}/health/live`, 45_000, role.exited);
-      exported += await (await fetch(`http://127.0.0.1:${ports[i]}/metrics`)).text();
+      exported += await (await fetch(`http://127.0.0.1:${metricsPorts[i]}/metrics`)).text();
     }
   });
   afterAll(async () => {
@@ -62,6 +76,24 @@ describe('dashboards and alerting rules', () => {
       for (const name of panel.targets.flatMap((t) => metricNames(t.expr))) {
         expect({ panel: panel.title, metric: name, exported: declared().has(name) }).toEqual({ panel: panel.title, metric: name, exported: true });
       }
+    }
+  });
+
+  it('scrapes every role on the METRICS_PORT compose gives it, a port compose does not publish', async () => {
+    const scrape = parse(await readFile(`${REPO_ROOT}infra/observability/prometheus.yml`, 'utf8')) as ScrapeFile;
+    const compose = parse(await readFile(`${REPO_ROOT}docker-compose.prod.yml`, 'utf8'), { merge: true }) as ComposeFile;
+    expect(scrape.rule_files).toEqual(['prometheus-rules.yml']);
+    expect(scrape.scrape_configs.map((job) => job.job_name).sort()).toEqual(['nudge-api', 'nudge-calls', 'nudge-worker']);
+    for (const job of scrape.scrape_configs) {
+      const service = job.job_name.replace(/^nudge-/, '');
+      const environment = compose.services[service]?.environment ?? {};
+      const metricsPort = Number(composeDefault(environment.METRICS_PORT));
+      expect({ job: job.job_name, path: job.metrics_path, targets: job.dns_sd_configs.map((sd) => [sd.names, sd.port]) }).toEqual({
+        job: job.job_name,
+        path: '/metrics',
+        targets: [[[service], metricsPort]],
+      });
+      expect({ service, metricsPort, published: compose.services[service]?.ports ?? [] }).toEqual({ service, metricsPort: 9464, published: [] });
     }
   });
 

@@ -24,14 +24,15 @@ describe('what operators are told', () => {
   it('error lines are counted per kind and sent to Sentry with role, instance and release when SENTRY_DSN is set', async () => {
     const db = await createTestDatabase({ migrated: false });
     const port = await freePort();
+    const metricsPort = await freePort();
     const dsn = `http://publickey@${new URL(receiver.url).host}/42`;
-    const calls = RoleProcess.start('calls', roleEnv(db.url, { PORT: String(port), SENTRY_DSN: dsn, SENTRY_ENVIRONMENT: 'ci', NUDGE_VERSION: '1.2.3', INSTANCE_ID: 'calls-e2e' }));
+    const calls = RoleProcess.start('calls', roleEnv(db.url, { PORT: String(port), METRICS_PORT: String(metricsPort), SENTRY_DSN: dsn, SENTRY_ENVIRONMENT: 'ci', NUDGE_VERSION: '1.2.3', INSTANCE_ID: 'calls-e2e' }));
     try {
       // On an empty database the role logs one error per missing column.
       await waitForHttpOk(`http://127.0.0.1:${port}/health/live`, 45_000, calls.exited);
       const missing = calls.events('db.schema.column_missing').length;
       expect(missing).toBeGreaterThan(10);
-      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
       expect(metrics).toContain(`nudge_errors_total{kind="db.schema.column_missing",role="calls"} ${missing}`);
 
       const envelopes = await receiver.received.until((items) => items.filter((r) => r.path === '/api/42/envelope/').length > 0, 15_000);

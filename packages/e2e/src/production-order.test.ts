@@ -9,6 +9,7 @@ describe('the three roles started in production order', () => {
   let db: TestDatabase;
   const processes: RoleProcess[] = [];
   const ports = { api: 0, calls: 0, worker: 0 };
+  const metricsPorts = { api: 0, calls: 0, worker: 0 };
   let api: RoleProcess;
   let calls: RoleProcess;
   let worker: RoleProcess;
@@ -18,6 +19,7 @@ describe('the three roles started in production order', () => {
     ports.api = await freePort();
     ports.calls = await freePort();
     ports.worker = await freePort();
+    for (const role of ['api', 'calls', 'worker'] as const) metricsPorts[role] = await freePort();
   });
   afterAll(async () => {
     await Promise.all(processes.map((p) => p.stop('SIGKILL')));
@@ -25,7 +27,7 @@ describe('the three roles started in production order', () => {
   });
 
   const start = (role: 'api' | 'calls' | 'worker', env: Record<string, string>) => {
-    const process = RoleProcess.start(role, roleEnv(db.url, { HEARTBEAT_INTERVAL_MS: '500', ...env }));
+    const process = RoleProcess.start(role, roleEnv(db.url, { HEARTBEAT_INTERVAL_MS: '500', METRICS_PORT: String(metricsPorts[role]), ...env }));
     processes.push(process);
     return process;
   };
@@ -77,13 +79,14 @@ describe('the three roles started in production order', () => {
     expect(after!.last_beat_at.getTime()).toBeGreaterThan(before!.last_beat_at.getTime());
   });
 
-  it('serves Prometheus metrics on every role', async () => {
-    for (const port of [ports.api, ports.calls, ports.worker]) {
-      const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+  it('serves Prometheus metrics on every role\'s METRICS_PORT, and none on its public port', async () => {
+    for (const role of ['api', 'calls', 'worker'] as const) {
+      const response = await fetch(`http://127.0.0.1:${metricsPorts[role]}/metrics`);
       expect(response.status).toBe(200);
       expect(await response.text()).toMatch(/^nudge_http_request_duration_seconds_bucket\{.*route="\/health\/ready"/m);
+      expect({ role, public: (await fetch(`http://127.0.0.1:${ports[role]}/metrics`)).status }).toEqual({ role, public: 404 });
     }
-    const worker = await (await fetch(`http://127.0.0.1:${ports.worker}/metrics`)).text();
+    const worker = await (await fetch(`http://127.0.0.1:${metricsPorts.worker}/metrics`)).text();
     expect(worker).toMatch(/^nudge_alerts\{state="scheduled",role="worker"\} 0$/m);
     expect(worker).toContain('# TYPE nudge_schedule_lateness_seconds histogram');
     expect(worker).toContain('# TYPE nudge_push_deliveries_total counter');

@@ -8,7 +8,7 @@ import type { Logger } from '@nudge/logger';
 import { errorHandlerPlugin } from './error-handler.js';
 import { clientErrorHandler, frameworkErrorReply } from './framework-errors.js';
 import { HttpError } from './http-error.js';
-import { metricsPlugin, type Metrics } from './metrics.js';
+import { httpMetricsPlugin, metricsRoute, type Metrics } from './metrics.js';
 import { openApiPlugin, type OpenApiOptions } from './openapi.js';
 import { healthPlugin, type ReadinessCheck } from './readiness.js';
 
@@ -17,7 +17,8 @@ export interface HttpAppOptions {
   metrics: Metrics;
   /** What `/health/ready` asks. */
   checks: readonly ReadinessCheck[];
-  http: Pick<HttpConfig, 'bodyLimitBytes' | 'trustProxy'>;
+  /** `metrics` decides whether this (public) port serves `/metrics`; `readiness` how often checks run. */
+  http: Pick<HttpConfig, 'bodyLimitBytes' | 'trustProxy' | 'metrics' | 'readiness'>;
   requestTimeoutMs?: number;
   /** Serve an OpenAPI description of every route at /docs/json (and a page at /docs). */
   docs?: OpenApiOptions;
@@ -68,8 +69,9 @@ function trustProxy(setting: HttpConfig['trustProxy']): boolean | string[] | ((a
 }
 
 /**
- * A fastify instance with what every role serves: the error format, `/metrics`,
- * `/health/live` and `/health/ready`. Roles register their routes on it.
+ * A fastify instance with what every role serves: the error format, `/health/live` and
+ * `/health/ready`, and `/metrics` only behind METRICS_TOKEN (with METRICS_PORT, metrics have
+ * their own listener, see run-role). Roles register their routes on it.
  */
 export async function createHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -112,7 +114,10 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
       if (containsNul(value, 0)) throw new HttpError(400, 'validation_failed', `${part} must not contain NUL characters`);
     }
   });
-  await app.register(metricsPlugin, { metrics: options.metrics });
-  await app.register(healthPlugin, { checks: options.checks });
+  await app.register(httpMetricsPlugin, { metrics: options.metrics });
+  const { metrics } = options.http;
+  // Never on the public port without a token: a scrape costs CPU anyone could spend.
+  if (metrics.port === undefined && metrics.token !== undefined) await app.register(metricsRoute, { metrics: options.metrics, token: metrics.token });
+  await app.register(healthPlugin, { checks: options.checks, settings: options.http.readiness });
   return app;
 }

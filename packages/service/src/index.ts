@@ -3,16 +3,20 @@ export { errorBody, errorHandlerPlugin, type ErrorBody } from './error-handler.j
 export { startHeartbeat, type Heartbeat, type HeartbeatOptions } from './heartbeat.js';
 export { badRequest, conflict, forbidden, HttpError, notFound, unauthorized } from './http-error.js';
 export { loadConfigOrExit } from './load-config.js';
-export { createMetrics, metricsPlugin, type Metrics } from './metrics.js';
+export { bearerMatches, createMetrics, httpMetricsPlugin, metricsRoute, type Metrics } from './metrics.js';
+export { createMetricsServer, type MetricsServerOptions } from './metrics-server.js';
 export {
   checkReadiness,
   databaseCheck,
+  DEFAULT_READINESS,
   healthPlugin,
   migrationsCheck,
+  ReadinessMonitor,
   schemaCheck,
   type CheckOutcome,
   type ReadinessCheck,
   type ReadinessReport,
+  type ReadinessSettings,
 } from './readiness.js';
 export { connectRedis, redisCheck, type Redis } from './redis.js';
 export { runRole, type RoleContext, type RoleDefinition, type RoleInstance } from './run-role.js';

@@ -14,6 +14,7 @@ import { createLogger, type Logger } from '@nudge/logger';
 import { startHeartbeat } from './heartbeat.js';
 import { loadConfigOrExit } from './load-config.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { createMetricsServer } from './metrics-server.js';
 import { silentOpsAlerts, type OpsAlerts } from './ops/ops-alerts.js';
 import { slackOpsAlerts } from './ops/slack-ops-alerts.js';
 import { startSentry, type ErrorTracker } from './ops/sentry.js';
@@ -24,6 +25,11 @@ export interface RoleContext<C extends CommonConfig> {
   clock: Clock;
   logger: Logger;
   sql: Sql;
+  /**
+   * One connection of its own for readiness checks, so that a busy pool never makes a
+   * healthy role look unready; statements on it are cut off at READINESS_TIMEOUT_MS.
+   */
+  readinessSql: Sql;
   metrics: Metrics;
   /** Critical conditions for the operators (Slack when configured, silent otherwise). */
   ops: OpsAlerts;
@@ -66,6 +72,26 @@ function logStartup(logger: Logger, config: CommonConfig): void {
       `Schedulers ENABLED for service: ${config.role}, which runs no schedulers; set ENABLE_SCHEDULERS=false`,
     );
   }
+}
+
+/**
+ * METRICS_PORT: a listener of its own for /metrics. Otherwise /metrics is on the public port
+ * behind METRICS_TOKEN (create-http-app), or not served at all; each case is logged once.
+ */
+async function serveMetrics(config: CommonConfig & { http: HttpConfig }, metrics: Metrics, logger: Logger): Promise<FastifyInstance | undefined> {
+  const { port, token } = config.http.metrics;
+  if (port === undefined) {
+    if (token === undefined) {
+      logger.info({ event: 'metrics.disabled' }, 'metrics are not served: set METRICS_PORT (a separate listener) or METRICS_TOKEN (bearer on the public port)');
+    } else {
+      logger.info({ event: 'metrics.public_with_token' }, '/metrics is served on the public port and requires METRICS_TOKEN');
+    }
+    return undefined;
+  }
+  const server = await createMetricsServer({ logger, metrics, token });
+  const address = await server.listen({ host: config.http.host, port });
+  logger.info({ event: 'metrics.listening', address, token_required: token !== undefined }, `metrics on ${address}/metrics`);
+  return server;
 }
 
 /**
@@ -122,6 +148,13 @@ export async function runRole<C extends CommonConfig & { http: HttpConfig }>(rol
     statementTimeoutMs: config.db.statementTimeoutMs,
     applicationName: `nudge-${role.service}`,
   });
+  const readinessSql = createDbClient({
+    url: config.db.url.url,
+    max: 1,
+    connectTimeoutSeconds: Math.max(1, Math.ceil(config.http.readiness.timeoutMs / 1000)),
+    statementTimeoutMs: config.http.readiness.timeoutMs,
+    applicationName: `nudge-${role.service}-readiness`,
+  });
   const ops = opsAlertsFor(config, sql, logger);
 
   if (role.migrateOnStart?.(config) === true) {
@@ -147,7 +180,7 @@ export async function runRole<C extends CommonConfig & { http: HttpConfig }>(rol
     logger.error({ event: 'db.schema.unverified', err }, `could not verify the schema: ${(err as Error).message}`);
   }
 
-  const instance = await role.build({ config, clock: systemClock, logger, sql, metrics, ops });
+  const instance = await role.build({ config, clock: systemClock, logger, sql, readinessSql, metrics, ops });
   // Beat before listening: a role that answers ready is already in service_heartbeats.
   const heartbeat = await startHeartbeat({
     sql,
@@ -158,9 +191,19 @@ export async function runRole<C extends CommonConfig & { http: HttpConfig }>(rol
     schedulersEnabled: config.flags.schedulers,
     intervalMs: config.process.heartbeatIntervalMs,
   });
+  // Metrics first: once the public port answers, so does METRICS_PORT.
+  let metricsServer: FastifyInstance | undefined;
+  try {
+    metricsServer = await serveMetrics(config, metrics, logger);
+  } catch (err) {
+    const { code, message } = err as NodeJS.ErrnoException;
+    await fail('metrics.listen_failed', { port: config.http.metrics.port, code }, `could not listen on METRICS_PORT ${config.http.metrics.port}: ${message}`);
+  }
   const address = await instance.app.listen({ host: config.http.host, port: config.http.port });
   logger.info({ event: 'http.listening', address }, `listening on ${address}`);
   await instance.start?.();
+  // Ready reflects the started subsystems without waiting for the next background round.
+  void instance.app.readiness.refresh();
   logger.info({ event: 'process.started', role: config.role }, `${config.role} started`);
 
   closeWithGrace(
@@ -175,8 +218,9 @@ export async function runRole<C extends CommonConfig & { http: HttpConfig }>(rol
       logger.info({ event: 'process.shutdown.started', signal }, 'shutting down');
       await instance.stop?.();
       await instance.app.close();
+      await metricsServer?.close();
       await heartbeat.stop();
-      await sql.end({ timeout: 5 });
+      await Promise.all([sql.end({ timeout: 5 }), readinessSql.end({ timeout: 1 })]);
       logger.info({ event: 'process.shutdown.completed' }, 'stopped');
       await tracker?.flush(2_000);
     },

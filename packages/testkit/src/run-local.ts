@@ -71,6 +71,8 @@ async function main(): Promise<void> {
       // …except what this run decided from it.
       DATABASE_URL: database.url,
       FEATURE_ESCALATION_ENABLED: String(escalation.on),
+      // Three roles share this host, so one METRICS_PORT cannot serve them all (empty is unset).
+      METRICS_PORT: '',
       ...(emulators === undefined
         ? {}
         : {
@@ -80,6 +82,9 @@ async function main(): Promise<void> {
           }),
     };
 
+    if ((settings.passThrough.METRICS_PORT ?? '') !== '') {
+      say('METRICS_PORT is not used by the local run (three roles on one host); set METRICS_TOKEN to read /metrics on each role\'s port with it');
+    }
     // The calls role answers Twilio's webhooks and never touches Redis.
     const { REDIS_URL: _callsNeedNoRedis, ...callsEnv } = env;
     supervisor = new RoleSupervisor(env, console.log, (role, code) => {

@@ -24,6 +24,8 @@ export interface ApiDependencies {
   config: ApiConfig;
   clock: Clock;
   sql: Sql;
+  /** Readiness checks' own connection (runRole gives one); tests may leave it to `sql`. */
+  readinessSql?: Sql;
   logger: Logger;
   metrics: Metrics;
   /** Shared rate-limit counters (RATE_LIMIT_STORE=redis). */
@@ -37,10 +39,11 @@ export interface ApiDependencies {
 /** The api as a fastify instance that tests build without listening. */
 export async function buildApiApp(deps: ApiDependencies): Promise<FastifyInstance> {
   const { sql, clock, config } = deps;
+  const probe = deps.readinessSql ?? sql;
   const app = await createHttpApp({
     logger: deps.logger,
     metrics: deps.metrics,
-    checks: [databaseCheck(sql), migrationsCheck(sql), schemaCheck(sql, 'api'), ...(deps.redis === undefined ? [] : [redisCheck(deps.redis)])],
+    checks: [databaseCheck(probe), migrationsCheck(probe), schemaCheck(probe, 'api'), ...(deps.redis === undefined ? [] : [redisCheck(deps.redis)])],
     http: config.http,
     docs: {
       title: 'Nudge API',

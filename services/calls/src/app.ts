@@ -9,6 +9,8 @@ import { Counter } from 'prom-client';
 export interface CallsDependencies {
   config: CallsConfig;
   sql: Sql;
+  /** Readiness checks' own connection (runRole gives one); tests may leave it to `sql`. */
+  readinessSql?: Sql;
   logger: Logger;
   metrics: Metrics;
   clock?: Clock;
@@ -19,7 +21,7 @@ export async function buildCallsApp(deps: CallsDependencies): Promise<FastifyIns
   const app = await createHttpApp({
     logger: deps.logger,
     metrics: deps.metrics,
-    checks: [databaseCheck(deps.sql), schemaCheck(deps.sql, 'calls')],
+    checks: [databaseCheck(deps.readinessSql ?? deps.sql), schemaCheck(deps.readinessSql ?? deps.sql, 'calls')],
     http: deps.config.http,
     requestTimeoutMs: 15_000,
   });

@@ -27,12 +27,12 @@ export interface WorkerOverrides {
 /**
  * Wires the worker's subsystems from its flags. A subsystem whose flag is off is not loaded:
  * with escalation off, nothing here opens a Redis connection. Its HTTP server, on
- * HEALTH_PORT, serves only health and metrics.
+ * HEALTH_PORT, serves only health (and /metrics with METRICS_TOKEN and no METRICS_PORT).
  */
 export async function buildWorker(context: RoleContext<WorkerConfig>, overrides: WorkerOverrides = {}): Promise<RoleInstance> {
-  const { config, logger, sql, metrics } = context;
+  const { config, logger, sql, readinessSql, metrics } = context;
   const clock = overrides.clock ?? context.clock;
-  const checks: ReadinessCheck[] = [databaseCheck(sql), schemaCheck(sql, 'worker')];
+  const checks: ReadinessCheck[] = [databaseCheck(readinessSql), schemaCheck(readinessSql, 'worker')];
 
   let redis: Redis | undefined;
   if (config.redis !== undefined) {

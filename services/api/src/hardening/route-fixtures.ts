@@ -3,11 +3,13 @@ import { insertMeeting, type TestDatabase } from '@nudge/testkit';
 import { createOrganization } from '../orgs/create-organization.js';
 import { createUser } from '../orgs/create-user.js';
 
-/** Routes anyone may call: health, metrics, docs, check-in links, the VAPID key, OAuth's return. */
+/**
+ * Routes anyone may call: health, docs, check-in links, the VAPID key, OAuth's return. Not
+ * /metrics: the public port serves it only behind METRICS_TOKEN.
+ */
 export const PUBLIC_ROUTES = new Set([
   'GET /health/live',
   'GET /health/ready',
-  'GET /metrics',
   'GET /checkin/:token',
   'POST /checkin/:token',
   'GET /v1/push/vapid-public-key',
