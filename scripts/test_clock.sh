@@ -25,7 +25,7 @@ DEFAULT_INSTANTS=(
 )
 # Files whose outcome depends on the wall clock: quiet hours, local days, cron slots and DST,
 # relative times shown to people, and the flows that plan, push and escalate against now().
-DEFAULT_TESTS='packages/web/dist/browser/web-app\.test|packages/domain/dist/.*\.test|packages/alerts/dist/.*\.test|services/worker/dist/(schedules|jobs|dispatcher|escalation)/.*\.test|services/api/dist/routes/(alerts|rules|admin|meetings)/.*\.test|packages/e2e/dist/(alert-flow|escalation-flow|local-demo)\.test'
+DEFAULT_TESTS='packages/web/dist/browser/.*\.test|packages/domain/dist/.*\.test|packages/alerts/dist/.*\.test|services/worker/dist/(schedules|jobs|dispatcher|escalation)/.*\.test|services/api/dist/routes/(alerts|rules|admin|meetings)/.*\.test|packages/e2e/dist/(alert-flow|escalation-flow|local-demo)\.test'
 
 if [ -n "${CLOCK_INSTANTS:-}" ]; then
   mapfile -t INSTANTS < <(printf '%s\n' "$CLOCK_INSTANTS" | tr ',' '\n' | sed '/^[[:space:]]*$/d')
