@@ -56,7 +56,7 @@ export async function buildApiApp(deps: ApiDependencies): Promise<FastifyInstanc
   if (config.push !== undefined) {
     await app.register(ruleRoutes, { sql, clock });
     await app.register(alertRoutes, { sql, clock });
-    await app.register(pushRoutes, { sql, push: config.push });
+    await app.register(pushRoutes, { sql, push: config.push, maxSubscriptionsPerUser: config.pushMaxSubscriptionsPerUser });
   }
   if (config.flags.checkin) await app.register(checkinRoutes, { sql, clock });
   if (config.google !== undefined && config.credentialsKey !== undefined) {

@@ -4,6 +4,7 @@ import type { Sql } from '@nudge/db';
 import { badRequest, notFound } from '@nudge/service';
 import { callerOf } from '../../plugins/auth.js';
 import { errorResponses } from '../schemas.js';
+import { registerSubscription } from './register-subscription.js';
 import { subscriptionProblem } from './subscription-keys.js';
 
 interface SubscriptionBody {
@@ -43,8 +44,8 @@ const subscriptionSchema = {
 } as const;
 
 /** Web Push: the VAPID public key browsers subscribe with, and the caller's subscriptions. */
-export async function pushRoutes(app: FastifyInstance, options: { sql: Sql; push: PushConfig }): Promise<void> {
-  const { sql, push } = options;
+export async function pushRoutes(app: FastifyInstance, options: { sql: Sql; push: PushConfig; maxSubscriptionsPerUser: number }): Promise<void> {
+  const { sql, push, maxSubscriptionsPerUser } = options;
 
   app.get('/v1/push/vapid-public-key', { schema: { response: { 200: { type: 'object', properties: { public_key: { type: 'string' } } } } } }, async () => ({
     public_key: push.vapidPublicKey,
@@ -66,15 +67,12 @@ export async function pushRoutes(app: FastifyInstance, options: { sql: Sql; push
         const problem = subscriptionProblem(endpoint, keys.p256dh, keys.auth);
         if (problem !== undefined) throw badRequest(problem.message, [problem]);
         const userAgent = request.headers['user-agent']?.slice(0, 500) ?? null;
-        // Re-subscribing the same endpoint updates it (new keys, reactivated, its current owner).
-        const [row] = await sql<{ inserted: boolean }[]>`
-          insert into push_subscriptions (user_id, endpoint, p256dh, auth, user_agent)
-          values (${callerOf(request).userId}, ${endpoint}, ${keys.p256dh}, ${keys.auth}, ${userAgent})
-          on conflict (endpoint) do update set
-            user_id = excluded.user_id, p256dh = excluded.p256dh, auth = excluded.auth, user_agent = excluded.user_agent,
-            is_active = true, deactivated_at = null, deactivation_reason = null
-          returning id, endpoint, user_agent, is_active, created_at, last_success_at, deactivated_at, deactivation_reason, (xmax = 0) as inserted`;
-        return reply.status(row!.inserted ? 201 : 200).send(row);
+        const userId = callerOf(request).userId;
+        const saved = await registerSubscription(sql, { userId, endpoint, p256dh: keys.p256dh, auth: keys.auth, userAgent }, maxSubscriptionsPerUser);
+        if (saved.replaced.length > 0) {
+          request.log.info({ event: 'push.subscription.replaced', user_id: userId, subscription_ids: saved.replaced }, 'older push subscriptions replaced by a newer one');
+        }
+        return reply.status(saved.inserted ? 201 : 200).send(saved.subscription);
       },
     );
 
