@@ -1,16 +1,20 @@
 import { createServer, type Socket } from 'node:net';
 
 /**
- * A TCP listener that only counts who connects: it stands in for Redis (or anything else)
- * where a test must prove that nothing connects at all.
+ * A TCP listener that only counts who connects and never answers: it stands in for Redis (or
+ * anything else) where a test must prove that nothing connects at all, and for a server that
+ * accepts connections and then holds them (a push endpoint that never answers).
  */
 export class ConnectionCounter {
   connections = 0;
+  /** The most connections held open at once. */
+  maxOpen = 0;
   port = 0;
   private readonly sockets = new Set<Socket>();
   private readonly server = createServer((socket) => {
     this.connections += 1;
     this.sockets.add(socket);
+    this.maxOpen = Math.max(this.maxOpen, this.sockets.size);
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => undefined);
   });
@@ -22,6 +26,11 @@ export class ConnectionCounter {
     if (address === null || typeof address === 'string') throw new Error('no TCP address');
     counter.port = address.port;
     return counter;
+  }
+
+  /** Connections open now. */
+  get open(): number {
+    return this.sockets.size;
   }
 
   get redisUrl(): string {

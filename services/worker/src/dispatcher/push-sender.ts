@@ -20,8 +20,8 @@ export type PushOutcome =
   | { kind: 'sent'; status: number }
   /** 404/410: the subscription is gone for good; expected, not an error. */
   | { kind: 'gone'; status: number }
-  /** 429, 5xx, timeouts, network errors: worth another try later. */
-  | { kind: 'retry'; status: number | null; retryAfterMs: number | undefined; reason: string }
+  /** 429, 5xx, timeouts, network errors: worth another try later. A timed-out endpoint is quarantined. */
+  | { kind: 'retry'; status: number | null; retryAfterMs: number | undefined; reason: string; timedOut?: boolean }
   /** Any other 4xx: retrying cannot help (payload too large, bad VAPID, bad request). */
   | { kind: 'rejected'; status: number; reason: string };
 
@@ -65,6 +65,8 @@ export async function sendPush(target: PushTarget, payload: string, message: Pus
       }
       return { kind: 'rejected', status, reason: `push service answered ${status}: ${String(err.body).slice(0, 200)}` };
     }
-    return { kind: 'retry', status: null, retryAfterMs: undefined, reason: (err as Error).message };
+    // web-push ends a request whose socket stayed idle for `timeout` with this error.
+    const timedOut = (err as Error).message === 'Socket timeout';
+    return { kind: 'retry', status: null, retryAfterMs: undefined, reason: (err as Error).message, ...(timedOut ? { timedOut } : {}) };
   }
 }
