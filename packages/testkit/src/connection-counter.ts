@@ -11,12 +11,28 @@ export class ConnectionCounter {
   maxOpen = 0;
   port = 0;
   private readonly sockets = new Set<Socket>();
+  private openNow = 0;
   private readonly server = createServer((socket) => {
     this.connections += 1;
     this.sockets.add(socket);
-    this.maxOpen = Math.max(this.maxOpen, this.sockets.size);
-    socket.on('close', () => this.sockets.delete(socket));
+    this.openNow += 1;
+    this.maxOpen = Math.max(this.maxOpen, this.openNow);
+    // Open until the peer hangs up: its end of stream arrives before 'close' (which waits a turn
+    // of the event loop), so a peer that closes one connection and opens the next is not counted twice.
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.openNow -= 1;
+    };
+    socket.on('end', release);
+    socket.on('close', () => {
+      release();
+      this.sockets.delete(socket);
+    });
     socket.on('error', () => undefined);
+    // Whatever the peer sends is read and dropped, so its end of stream is seen.
+    socket.resume();
   });
 
   static async listen(): Promise<ConnectionCounter> {
@@ -30,7 +46,7 @@ export class ConnectionCounter {
 
   /** Connections open now. */
   get open(): number {
-    return this.sockets.size;
+    return this.openNow;
   }
 
   get redisUrl(): string {
