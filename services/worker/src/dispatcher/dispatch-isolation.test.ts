@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Agent } from 'node:https';
+import { Agent, createServer, type Server } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { planAlerts } from '@nudge/alerts';
 import { pushFragment } from '@nudge/config';
@@ -8,6 +8,7 @@ import { createMetrics } from '@nudge/service';
 import {
   capturingLogger,
   ConnectionCounter,
+  createLocalCertificates,
   createTestDatabase,
   insertMeeting,
   insertUser,
@@ -31,6 +32,9 @@ describe("one user's endpoints that never answer and everyone else's alerts", ()
   let push: PushEmulator;
   let agent: Agent;
   let dispatcher: Dispatcher;
+  /** Answers 201 and then one byte every 100 ms, never ending the response. */
+  let trickle: Server;
+  let tricklePort: number;
   const blackHoles: ConnectionCounter[] = [];
   const { logger, lines } = capturingLogger('worker');
   const pushConfig = pushFragment(roleEnv('postgres://unused@127.0.0.1/unused'));
@@ -38,7 +42,16 @@ describe("one user's endpoints that never answer and everyone else's alerts", ()
   beforeAll(async () => {
     db = await createTestDatabase();
     push = await PushEmulator.start();
-    agent = push.agent();
+    const certificates = await createLocalCertificates(new Date(), 'Trickling push service CA');
+    trickle = createServer({ key: certificates.key, cert: certificates.cert }, (req, res) => {
+      req.resume();
+      res.writeHead(201);
+      const timer = setInterval(() => res.write(' '), 100);
+      res.on('close', () => clearInterval(timer));
+    });
+    await new Promise<void>((resolve) => trickle.listen(0, '127.0.0.1', resolve));
+    tricklePort = (trickle.address() as { port: number }).port;
+    agent = new Agent({ ca: [push.caPem, certificates.caPem] });
     dispatcher = new Dispatcher({
       sql: db.sql,
       logger,
@@ -62,6 +75,8 @@ describe("one user's endpoints that never answer and everyone else's alerts", ()
     await dispatcher.stop();
     agent.destroy();
     await Promise.all(blackHoles.map((b) => b.close()));
+    trickle.closeAllConnections();
+    await new Promise((resolve) => trickle.close(resolve));
     await push.close();
     await db.drop();
   });
@@ -157,5 +172,17 @@ describe("one user's endpoints that never answer and everyone else's alerts", ()
     // Well past every backoff the 50 ms retry policy alone would allow: still the one connection.
     await new Promise((r) => setTimeout(r, 1_500));
     expect(server.connections).toBe(1);
+  });
+
+  it('an endpoint that answers a byte at a time is cut off at the send timeout and quarantined', async () => {
+    const device = push.subscribe(pushConfig.vapidPublicKey);
+    const endpoint = `https://127.0.0.1:${tricklePort}/push/${randomUUID()}`;
+    const userId = await userWith([{ ...device, endpoint }]);
+    const started = Date.now();
+    const alertId = await dueAlert(userId, 'Trickled');
+    await waitFor(async () => (await db.sql`select 1 from push_subscriptions where endpoint = ${endpoint} and quarantined_until is not null`).length > 0, 5_000);
+    expect(Date.now() - started).toBeLessThan(SEND_TIMEOUT_MS + 2_000);
+    const [first] = await db.sql`select status, error_message from deliveries where alert_id = ${alertId} and attempt = 1`;
+    expect(first).toEqual({ status: 'failed', error_message: `no complete answer within ${SEND_TIMEOUT_MS} ms` });
   });
 });
