@@ -116,6 +116,9 @@ export async function recordOutcomes(deps: DeliverDeps, outcomes: readonly Outco
       from unnest(${ids}::uuid[], ${statuses}::text[], ${errors}::text[]) as v(id, status, error)
       where d.id = v.id`;
     if (retries.length > 0) await tx`insert into deliveries ${tx(retries)} on conflict do nothing`;
+    const touched = [...new Set([...sentTo, ...timedOut, ...gone.map((g) => g.id)])];
+    // Locked in one order, so replicas recording outcomes for the same subscriptions cannot deadlock.
+    if (touched.length > 0) await tx`select id from push_subscriptions where id in ${tx(touched)} order by id for no key update`;
     if (sentTo.length > 0) {
       await tx`update push_subscriptions set last_success_at = ${now}, consecutive_timeouts = 0, quarantined_until = null where id in ${tx([...new Set(sentTo)])}`;
     }

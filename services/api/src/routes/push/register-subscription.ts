@@ -40,6 +40,8 @@ export async function registerSubscription(sql: Sql, input: SubscriptionInput, m
   return sql.begin(async (tx) => {
     // NO KEY UPDATE: serialises this user's registrations without blocking rows that reference the user.
     await tx`select id from users where id = ${input.userId} for no key update`;
+    // In id order, as the dispatcher locks them when it records outcomes: the two cannot deadlock.
+    await tx`select id from push_subscriptions where user_id = ${input.userId} and is_active order by id for no key update`;
     // Re-subscribing the same endpoint updates it (new keys, reactivated, its current owner).
     const [row] = await tx<(SubscriptionRow & { inserted: boolean })[]>`
       insert into push_subscriptions (user_id, endpoint, p256dh, auth, user_agent)
