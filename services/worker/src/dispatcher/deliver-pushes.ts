@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Sql, TransactionSql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
 import type { Logger } from '@nudge/logger';
@@ -29,28 +28,15 @@ export interface Outcome {
   result: PushOutcome;
 }
 
-/**
- * Sends one claimed delivery; never throws (a failure is an outcome). The send's timeout is a
- * deadline for the whole exchange: web-push's own timeout only ends a socket that stays idle,
- * and an endpoint that answers a byte at a time would otherwise hold its slot for ever.
- */
+/** Sends one claimed delivery; never throws (a failure is an outcome). */
 export async function sendDelivery(deps: Pick<DeliverDeps, 'clock' | 'publicBaseUrl' | 'sender'>, delivery: ClaimedDelivery, checkinToken: string | undefined): Promise<Outcome> {
-  const deadline = new AbortController();
   try {
     const now = deps.clock.now();
     const payload = pushPayload(delivery, deps.publicBaseUrl, checkinToken);
-    const sending = sendPush(delivery, payload, { ttlSeconds: pushTtlSeconds(delivery.starts_at, now), topic: pushTopic(delivery.alert_id), urgency: 'high' }, deps.sender);
-    const timeoutMs = deps.sender.timeoutMs;
-    const expired = sleep(timeoutMs, undefined, { signal: deadline.signal }).then(
-      (): PushOutcome => ({ kind: 'retry', status: null, retryAfterMs: undefined, reason: `no complete answer within ${timeoutMs} ms`, timedOut: true }),
-      // Cancelled because the send ended first: this side of the race never settles.
-      () => new Promise<never>(() => undefined),
-    );
-    return { delivery, result: await Promise.race([sending, expired]) };
+    const result = await sendPush(delivery, payload, { ttlSeconds: pushTtlSeconds(delivery.starts_at, now), topic: pushTopic(delivery.alert_id), urgency: 'high' }, deps.sender);
+    return { delivery, result };
   } catch (err) {
     return { delivery, result: { kind: 'retry', status: null, retryAfterMs: undefined, reason: (err as Error).message } };
-  } finally {
-    deadline.abort();
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Agent } from 'node:https';
 import webpush, { WebPushError } from 'web-push';
+import { PushTimeoutError, sendPushRequest } from './push-request.js';
 import type { VapidHeaders } from './vapid-headers.js';
 
 export interface PushTarget {
@@ -44,7 +45,8 @@ function retryAfterMs(headers: Record<string, string | string[] | undefined> | u
 /** Sends one encrypted message with the real web-push client and classifies the answer. */
 export async function sendPush(target: PushTarget, payload: string, message: PushMessageOptions, options: PushSenderOptions): Promise<PushOutcome> {
   try {
-    const result = await webpush.sendNotification({ endpoint: target.endpoint, keys: { p256dh: target.p256dh, auth: target.auth } }, payload, {
+    // web-push encrypts and prepares the request; sendPushRequest sends it as sendNotification would, with a hard deadline.
+    const request = webpush.generateRequestDetails({ endpoint: target.endpoint, keys: { p256dh: target.p256dh, auth: target.auth } }, payload, {
       TTL: message.ttlSeconds,
       topic: message.topic,
       urgency: message.urgency,
@@ -52,9 +54,8 @@ export async function sendPush(target: PushTarget, payload: string, message: Pus
       // Signed once per push service and re-used, rather than per message. No vapidDetails are
       // passed (and none are set globally), so web-push keeps this header as it is.
       headers: { Authorization: options.vapid.for(target.endpoint) },
-      timeout: options.timeoutMs,
-      ...(options.agent === undefined ? {} : { agent: options.agent }),
     });
+    const result = await sendPushRequest(request, { timeoutMs: options.timeoutMs, ...(options.agent === undefined ? {} : { agent: options.agent }) });
     return { kind: 'sent', status: result.statusCode };
   } catch (err) {
     if (err instanceof WebPushError) {
@@ -65,8 +66,7 @@ export async function sendPush(target: PushTarget, payload: string, message: Pus
       }
       return { kind: 'rejected', status, reason: `push service answered ${status}: ${String(err.body).slice(0, 200)}` };
     }
-    // web-push ends a request whose socket stayed idle for `timeout` with this error.
-    const timedOut = (err as Error).message === 'Socket timeout';
+    const timedOut = err instanceof PushTimeoutError;
     return { kind: 'retry', status: null, retryAfterMs: undefined, reason: (err as Error).message, ...(timedOut ? { timedOut } : {}) };
   }
 }
