@@ -8,6 +8,7 @@ import { abuseLoad } from './abuse.bench.js';
 import { apiStartAndThroughput } from './api.bench.js';
 import { calendarSync } from './calendar.bench.js';
 import { dispatchBurst } from './dispatch.bench.js';
+import { dispatchIsolation } from './isolation.bench.js';
 import * as schedules from './schedules.bench.js';
 import { escalationBench } from './escalation.bench.js';
 
@@ -15,6 +16,7 @@ const benches: Record<string, () => Promise<void>> = {
   api: apiStartAndThroughput,
   schedules: schedules.run,
   dispatch: dispatchBurst,
+  isolation: dispatchIsolation,
   abuse: abuseLoad,
   calendar: calendarSync,
   escalation: escalationBench,

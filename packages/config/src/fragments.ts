@@ -337,6 +337,10 @@ export interface DispatchConfig {
   concurrency: number;
   /** A delivery left `processing` this long belonged to a dispatcher that died; another one resends it. */
   staleProcessingMs: number;
+  /** Push sends of one user in flight at once: one user's slow endpoints cannot fill the pool. */
+  perUserConcurrency: number;
+  /** One push request's limit; an endpoint that times out is quarantined. */
+  sendTimeoutMs: number;
 }
 
 export function dispatchFragment(env: Env): DispatchConfig {
@@ -344,7 +348,14 @@ export function dispatchFragment(env: Env): DispatchConfig {
     batchSize: readInt(env, 'DISPATCH_BATCH_SIZE', { default: 200, min: 1, max: 5_000, example: '200' }),
     concurrency: readInt(env, 'DISPATCH_CONCURRENCY', { default: 64, min: 1, max: 1_024, example: '64' }),
     staleProcessingMs: readInt(env, 'PUSH_STALE_PROCESSING_MS', { default: 120_000, min: 1_000, max: 3_600_000, example: '120000' }),
+    perUserConcurrency: readInt(env, 'DISPATCH_CONCURRENCY_PER_USER', { default: 4, min: 1, max: 1_024, example: '4' }),
+    sendTimeoutMs: readInt(env, 'PUSH_SEND_TIMEOUT_MS', { default: 3_000, min: 100, max: 60_000, example: '3000' }),
   };
+}
+
+/** The most active push subscriptions one user keeps; registering one more replaces the oldest. */
+export function pushSubscriptionLimitFragment(env: Env): number {
+  return readInt(env, 'PUSH_MAX_SUBSCRIPTIONS_PER_USER', { default: 10, min: 1, max: 1_000, example: '10' });
 }
 
 /** Browser origins allowed to call the API cross-origin (CORS); none by default. */

@@ -54,6 +54,15 @@ describe('role configuration', () => {
     expect(worker.scheduler).toEqual({ leaseTimeoutMs: 60_000, tickIntervalMs: 1_000 });
   });
 
+  it('limits push subscriptions per user, sends per user and the push timeout, with defaults of 10, 4 and 3 s', () => {
+    expect(parseApiConfig(base).pushMaxSubscriptionsPerUser).toBe(10);
+    expect(parseApiConfig({ ...base, PUSH_MAX_SUBSCRIPTIONS_PER_USER: '3' }).pushMaxSubscriptionsPerUser).toBe(3);
+    expect(parseWorkerConfig(base).dispatch).toMatchObject({ perUserConcurrency: 4, sendTimeoutMs: 3_000 });
+    expect(parseWorkerConfig({ ...base, DISPATCH_CONCURRENCY_PER_USER: '2', PUSH_SEND_TIMEOUT_MS: '1500' }).dispatch).toMatchObject({ perUserConcurrency: 2, sendTimeoutMs: 1_500 });
+    expect(configError(() => parseApiConfig({ ...base, PUSH_MAX_SUBSCRIPTIONS_PER_USER: '0' })).message).toMatch(/PUSH_MAX_SUBSCRIPTIONS_PER_USER must be a whole number/);
+    expect(configError(() => parseWorkerConfig({ ...base, PUSH_SEND_TIMEOUT_MS: '3s' })).message).toMatch(/PUSH_SEND_TIMEOUT_MS must be a whole number/);
+  });
+
   it('reads the scheduler lease timeout and rejects a useless one', () => {
     expect(parseWorkerConfig({ ...base, LEASE_TIMEOUT_MS: '1500' }).scheduler.leaseTimeoutMs).toBe(1_500);
     expect(() => parseWorkerConfig({ ...base, LEASE_TIMEOUT_MS: '10' })).toThrow(/LEASE_TIMEOUT_MS must be a whole number/);

@@ -13,6 +13,7 @@ import {
   processFragment,
   publicUrlFragment,
   pushFragment,
+  pushSubscriptionLimitFragment,
   rateLimitFragment,
   webhookLimitsFragment,
   redisFragment,
@@ -73,6 +74,8 @@ export interface ApiConfig extends CommonConfig {
   credentialsKey: Buffer | undefined;
   /** Present only when the alerts feature is on. */
   push: PushConfig | undefined;
+  /** Active push subscriptions per user; the oldest is replaced beyond it. */
+  pushMaxSubscriptionsPerUser: number;
 }
 
 export function parseApiConfig(env: Env): ApiConfig {
@@ -91,6 +94,7 @@ export function parseApiConfig(env: Env): ApiConfig {
     google: common.flags.calendar ? googleFragment(env) : undefined,
     credentialsKey: common.flags.calendar ? credentialsKeyFragment(env) : undefined,
     push: common.flags.alerts ? pushFragment(env) : undefined,
+    pushMaxSubscriptionsPerUser: pushSubscriptionLimitFragment(env),
   };
 }
 

@@ -67,6 +67,9 @@ export const SCHEMA_BY_MIGRATION: Readonly<Record<string, Readonly<Record<string
   '0006_ops_alerts': {
     ops_alerts: ['key', 'message', 'raised_at', 'resolved_at', 'last_notified_at'],
   },
+  '0008_push_quarantine': {
+    push_subscriptions: ['consecutive_timeouts', 'quarantined_until'],
+  },
 };
 
 export type SchemaRole = 'api' | 'calls' | 'worker';

@@ -28,3 +28,4 @@ export { TwilioEmulator, type CreateFailure, type TwilioEmulatorOptions } from '
 export type { CallBehaviour, CallStatus, EmulatedCall, WebhookDelivery } from './emulators/twilio/emulated-call.js';
 export { signTwilioWebhook, type WebhookParams } from './emulators/twilio/twilio-signature.js';
 export { startEmulators, type LocalEmulators, type StartEmulatorsOptions } from './emulators/start-emulators.js';
+export { createLocalCertificates, type LocalCertificates } from './emulators/push/tls-certificates.js';

@@ -62,7 +62,7 @@ export async function buildApiApp(deps: ApiDependencies): Promise<FastifyInstanc
     await app.register(ruleRoutes, { sql, clock });
     await app.register(alertRoutes, { sql, clock });
     const endpointPolicy = new PushEndpointPolicy({ allowedHosts: config.push.endpointAllowedHosts, ...(deps.resolvePushHost === undefined ? {} : { resolve: deps.resolvePushHost }) });
-    await app.register(pushRoutes, { sql, clock, push: config.push, endpointPolicy });
+    await app.register(pushRoutes, { sql, clock, push: config.push, endpointPolicy, maxSubscriptionsPerUser: config.pushMaxSubscriptionsPerUser });
   }
   if (config.flags.checkin) await app.register(checkinRoutes, { sql, clock });
   if (config.google !== undefined && config.credentialsKey !== undefined) {

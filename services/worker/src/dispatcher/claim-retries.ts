@@ -27,7 +27,7 @@ export async function claimRetries(sql: Sql, now: Date, limit: number, staleProc
       from due where d.id = due.id
       returning d.id, d.alert_id, d.target_id, d.attempt
     )
-    select c.id as delivery_id, c.alert_id, c.target_id as subscription_id, c.attempt,
+    select c.id as delivery_id, c.alert_id, a.user_id, c.target_id as subscription_id, c.attempt,
            s.endpoint, s.p256dh, s.auth, s.is_active, m.title, m.starts_at, m.ends_at, a.state as alert_state
     from claimed c
     join push_subscriptions s on s.id = c.target_id

@@ -2,6 +2,8 @@
 export interface ClaimedDelivery {
   delivery_id: string;
   alert_id: string;
+  /** Whose alert: one user's sends in flight at once are capped. */
+  user_id: string;
   subscription_id: string;
   attempt: number;
   endpoint: string;

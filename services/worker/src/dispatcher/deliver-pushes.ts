@@ -1,12 +1,11 @@
-import pLimit from 'p-limit';
-import type { Sql } from '@nudge/db';
+import type { Sql, TransactionSql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
 import type { Logger } from '@nudge/logger';
 import type { Counter } from 'prom-client';
-import type { CheckinTokens, ClaimedDelivery } from './claimed-delivery.js';
+import type { ClaimedDelivery } from './claimed-delivery.js';
 import { pushPayload, pushTopic, pushTtlSeconds } from './push-payload.js';
 import { sendPush, type PushOutcome, type PushSenderOptions } from './push-sender.js';
-import { MAX_PUSH_ATTEMPTS, retryDelayMs } from './retry-policy.js';
+import { MAX_PUSH_ATTEMPTS, QUARANTINE_BASE_MS, QUARANTINE_MAX_MS, retryDelayMs } from './retry-policy.js';
 
 export interface DeliverDeps {
   sql: Sql;
@@ -24,31 +23,33 @@ export interface DeliverDeps {
 /** The mark on a delivery whose subscription the push service said is gone (404/410). */
 const GONE = 'gone:';
 
-interface Outcome {
+export interface Outcome {
   delivery: ClaimedDelivery;
   result: PushOutcome;
 }
 
-/**
- * Sends the claimed deliveries in parallel and records each answer: sent, gone (the subscription
- * is deactivated, at info level), retry later (a new attempt row), rejected, or dead-lettered
- * once the attempts are used up. Writes are batched: a handful of statements per round.
- */
-export async function deliverPushes(deps: DeliverDeps, deliveries: readonly ClaimedDelivery[], tokens: CheckinTokens): Promise<void> {
-  if (deliveries.length === 0) return;
-  const { sql, clock } = deps;
-  const limit = pLimit(deps.concurrency);
-  const outcomes: Outcome[] = await Promise.all(
-    deliveries.map((delivery) =>
-      limit(async () => {
-        const now = clock.now();
-        const payload = pushPayload(delivery, deps.publicBaseUrl, tokens.get(delivery.alert_id));
-        const result = await sendPush(delivery, payload, { ttlSeconds: pushTtlSeconds(delivery.starts_at, now), topic: pushTopic(delivery.alert_id), urgency: 'high' }, deps.sender);
-        return { delivery, result };
-      }),
-    ),
-  );
+/** Sends one claimed delivery; never throws (a failure is an outcome). */
+export async function sendDelivery(deps: Pick<DeliverDeps, 'clock' | 'publicBaseUrl' | 'sender'>, delivery: ClaimedDelivery, checkinToken: string | undefined): Promise<Outcome> {
+  try {
+    const now = deps.clock.now();
+    const payload = pushPayload(delivery, deps.publicBaseUrl, checkinToken);
+    const result = await sendPush(delivery, payload, { ttlSeconds: pushTtlSeconds(delivery.starts_at, now), topic: pushTopic(delivery.alert_id), urgency: 'high' }, deps.sender);
+    return { delivery, result };
+  } catch (err) {
+    return { delivery, result: { kind: 'retry', status: null, retryAfterMs: undefined, reason: (err as Error).message } };
+  }
+}
 
+/**
+ * Records the answers of finished sends: sent, gone (the subscription is deactivated, at info
+ * level), retry later (a new attempt row), rejected, or dead-lettered once the attempts are used
+ * up. An endpoint that timed out is quarantined, and its waiting deliveries wait with it. Writes
+ * are batched: a handful of statements per call, however many outcomes. Returns the earliest
+ * time a new retry is due.
+ */
+export async function recordOutcomes(deps: DeliverDeps, outcomes: readonly Outcome[]): Promise<Date | undefined> {
+  if (outcomes.length === 0) return undefined;
+  const { sql, clock } = deps;
   const now = clock.now();
   const ids: string[] = [];
   const statuses: string[] = [];
@@ -57,6 +58,8 @@ export async function deliverPushes(deps: DeliverDeps, deliveries: readonly Clai
   const sentTo: string[] = [];
   const gone: { id: string; status: number }[] = [];
   const refused: string[] = [];
+  const timedOut = new Set<string>();
+  let firstRetryAt: Date | undefined;
   for (const { delivery, result } of outcomes) {
     ids.push(delivery.delivery_id);
     deps.pushResults.inc({ result: result.kind, status_code: String(result.status ?? 'none') });
@@ -86,15 +89,11 @@ export async function deliverPushes(deps: DeliverDeps, deliveries: readonly Clai
         const lastTry = delivery.attempt >= MAX_PUSH_ATTEMPTS;
         statuses.push(lastTry ? 'dead_letter' : 'failed');
         errors.push(result.reason);
+        if (result.timedOut === true) timedOut.add(delivery.subscription_id);
         if (!lastTry) {
-          retries.push({
-            alert_id: delivery.alert_id,
-            channel: 'push',
-            target_id: delivery.subscription_id,
-            attempt: delivery.attempt + 1,
-            status: 'pending',
-            not_before: new Date(now.getTime() + retryDelayMs(delivery.attempt, result.retryAfterMs, deps.retryBaseMs)),
-          });
+          const notBefore = new Date(now.getTime() + retryDelayMs(delivery.attempt, result.retryAfterMs, deps.retryBaseMs));
+          if (firstRetryAt === undefined || notBefore < firstRetryAt) firstRetryAt = notBefore;
+          retries.push({ alert_id: delivery.alert_id, channel: 'push', target_id: delivery.subscription_id, attempt: delivery.attempt + 1, status: 'pending', not_before: notBefore });
         } else {
           deps.logger.warn({ event: 'push.dead_letter', alert_id: delivery.alert_id, subscription_id: delivery.subscription_id, attempts: delivery.attempt, reason: result.reason }, 'push given up after its last attempt');
         }
@@ -110,7 +109,13 @@ export async function deliverPushes(deps: DeliverDeps, deliveries: readonly Clai
       from unnest(${ids}::uuid[], ${statuses}::text[], ${errors}::text[]) as v(id, status, error)
       where d.id = v.id`;
     if (retries.length > 0) await tx`insert into deliveries ${tx(retries)} on conflict do nothing`;
-    if (sentTo.length > 0) await tx`update push_subscriptions set last_success_at = ${now} where id in ${tx([...new Set(sentTo)])}`;
+    const touched = [...new Set([...sentTo, ...timedOut, ...refused, ...gone.map((g) => g.id)])];
+    // Locked in one order, so replicas recording outcomes for the same subscriptions cannot deadlock.
+    if (touched.length > 0) await tx`select id from push_subscriptions where id in ${tx(touched)} order by id for no key update`;
+    if (sentTo.length > 0) {
+      await tx`update push_subscriptions set last_success_at = ${now}, consecutive_timeouts = 0, quarantined_until = null where id in ${tx([...new Set(sentTo)])}`;
+    }
+    if (timedOut.size > 0) await quarantine(tx, deps.logger, [...timedOut], now);
     if (refused.length > 0) {
       await tx`update push_subscriptions set is_active = false, deactivated_at = ${now}, deactivation_reason = 'endpoint_policy'
                where id in ${tx([...new Set(refused)])} and is_active`;
@@ -128,7 +133,34 @@ export async function deliverPushes(deps: DeliverDeps, deliveries: readonly Clai
       }
     }
   });
-  await summarizeFinishedAlerts(deps, [...new Set(deliveries.map((d) => d.alert_id))]);
+  await summarizeFinishedAlerts(deps, [...new Set(outcomes.map((o) => o.delivery.alert_id))]);
+  return firstRetryAt;
+}
+
+/**
+ * Endpoints that timed out are left alone for a backoff that doubles per consecutive timeout,
+ * and every delivery waiting for them (retries included) waits until then, or until its
+ * meeting starts, when it is closed unsent.
+ */
+async function quarantine(sql: TransactionSql, logger: Logger, subscriptionIds: string[], now: Date): Promise<void> {
+  const rows = await sql<{ id: string; quarantined_until: Date; consecutive_timeouts: number }[]>`
+    update push_subscriptions
+    set consecutive_timeouts = consecutive_timeouts + 1,
+        quarantined_until = ${now}::timestamptz + make_interval(secs => least(${QUARANTINE_MAX_MS / 1000}, ${QUARANTINE_BASE_MS / 1000} * power(2, least(consecutive_timeouts, 30))))
+    where id in ${sql(subscriptionIds)}
+    returning id, quarantined_until, consecutive_timeouts`;
+  await sql`
+    update deliveries d set not_before = greatest(d.not_before, least(s.quarantined_until, m.starts_at))
+    from push_subscriptions s, alerts a, meetings m
+    where s.id in ${sql(subscriptionIds)} and d.target_id = s.id and d.channel = 'push' and d.status = 'pending'
+      and d.not_before < s.quarantined_until and a.id = d.alert_id and m.id = a.meeting_id`;
+  for (const row of rows) {
+    // The user's endpoint, not this service, is at fault: info.
+    logger.info(
+      { event: 'push.endpoint.quarantined', subscription_id: row.id, consecutive_timeouts: row.consecutive_timeouts, quarantined_until: row.quarantined_until.toISOString() },
+      'push endpoint timed out; quarantined',
+    );
+  }
 }
 
 /**

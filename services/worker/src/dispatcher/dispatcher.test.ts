@@ -39,6 +39,7 @@ describe('alert dispatcher with the push emulator', () => {
       sender: { vapid: new VapidHeaders(pushConfig, systemClock), timeoutMs: 5_000, policy },
       publicBaseUrl: 'https://nudge.example.test',
       concurrency: 16,
+      perUserConcurrency: 4,
       batchSize: 50,
       maxIdleMs: 30_000,
       staleProcessingMs: 120_000,

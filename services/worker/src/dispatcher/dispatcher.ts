@@ -4,9 +4,12 @@ import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
 import type { Logger } from '@nudge/logger';
 import { claimRetries } from './claim-retries.js';
-import { deliverPushes, summarizeFinishedAlerts, type DeliverDeps } from './deliver-pushes.js';
+import type { CheckinTokens, ClaimedDelivery } from './claimed-delivery.js';
+import { recordOutcomes, sendDelivery, summarizeFinishedAlerts, type DeliverDeps, type Outcome } from './deliver-pushes.js';
 import { expireUnanswered } from './expire-unanswered.js';
+import { FairSendPool } from './fair-send-pool.js';
 import { notifyDueAlerts } from './notify-due-alerts.js';
+import { OutcomeRecorder } from './outcome-recorder.js';
 
 export interface DispatcherOptions extends DeliverDeps {
   sql: Sql;
@@ -16,14 +19,27 @@ export interface DispatcherOptions extends DeliverDeps {
   escalationEnabled: boolean;
   /** Alerts claimed per transaction. */
   batchSize: number;
+  /** One user's sends in flight at once. */
+  perUserConcurrency: number;
   /** The longest sleep when nothing is due: a safety net under LISTEN/NOTIFY. */
   maxIdleMs: number;
   staleProcessingMs: number;
 }
 
+interface HeldDelivery {
+  delivery: ClaimedDelivery;
+  /** The check-in token lives only in this process's memory. */
+  checkinToken: string | undefined;
+}
+
 /**
  * Sends due alerts as Web Push. It sleeps until the next alert is due — woken early by the
  * planner's NOTIFY when a sooner one is planned — rather than polling on a fixed slow interval.
+ *
+ * Sends run in a pool where each one frees its slot as soon as it ends and records its own
+ * outcome (batched with whatever else ended meanwhile); the loop claims more work whenever the
+ * pool has room, so slow sends never hold back the next alerts. One user's sends in flight are
+ * capped, so a user whose endpoints never answer holds a few slots, not the pool.
  */
 export class Dispatcher {
   private running = false;
@@ -31,16 +47,49 @@ export class Dispatcher {
   private wake: AbortController = new AbortController();
   private unlisten: (() => Promise<void>) | undefined;
   private lastExpirySweep = 0;
+  private waitingForRoom = false;
+  private wakeRequested = false;
+  /** Deliveries this process holds as `processing`: queued, being sent, or their outcome not written yet. */
+  private readonly held = new Set<string>();
+  private readonly pool: FairSendPool<HeldDelivery>;
+  private readonly recorder: OutcomeRecorder<Outcome>;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private heartbeating = false;
   /** How far behind the oldest due alert was at the last check (for health and metrics). */
   lagMs = 0;
   lastLoopAt: Date | undefined;
 
-  constructor(private readonly options: DispatcherOptions) {}
+  constructor(private readonly options: DispatcherOptions) {
+    this.pool = new FairSendPool<HeldDelivery>({
+      concurrency: options.concurrency,
+      perKey: options.perUserConcurrency,
+      keyOf: (held) => held.delivery.user_id,
+      run: async (held) => this.recorder.add(await sendDelivery(options, held.delivery, held.checkinToken)),
+      onTaskEnd: () => {
+        if (this.waitingForRoom && this.hasRoom()) this.wakeUp();
+      },
+    });
+    this.recorder = new OutcomeRecorder<Outcome>(
+      async (outcomes) => {
+        try {
+          const retryAt = await recordOutcomes(options, outcomes);
+          if (retryAt !== undefined) this.wakeBy(retryAt.getTime());
+        } finally {
+          // Unwritten outcomes are left `processing`: once stale, a dispatcher sends them again.
+          for (const { delivery } of outcomes) this.held.delete(delivery.delivery_id);
+        }
+      },
+      (err, outcomes) =>
+        options.logger.error({ event: 'dispatcher.record.failed', err, deliveries: outcomes.length }, `recording push outcomes failed: ${(err as Error).message}`),
+    );
+  }
 
   async start(): Promise<void> {
     this.running = true;
     const listener = await this.options.sql.listen(ALERTS_PLANNED_CHANNEL, (payload) => this.onPlanned(payload));
     this.unlisten = () => listener.unlisten();
+    this.heartbeat = setInterval(() => void this.keepHeldFresh(), Math.max(250, Math.floor(this.options.staleProcessingMs / 4)));
+    this.heartbeat.unref();
     this.loop = this.run();
   }
 
@@ -48,6 +97,10 @@ export class Dispatcher {
     this.running = false;
     this.wake.abort();
     await this.loop;
+    await this.releaseUnsent();
+    await this.pool.idle();
+    await this.recorder.drain();
+    clearInterval(this.heartbeat);
     await this.unlisten?.();
   }
 
@@ -55,13 +108,33 @@ export class Dispatcher {
 
   private onPlanned(payload: string): void {
     const due = Date.parse(payload);
-    if (!Number.isNaN(due) && due < this.nextWakeAt) this.wake.abort();
+    if (!Number.isNaN(due)) this.wakeBy(due);
+  }
+
+  private wakeBy(at: number): void {
+    if (at < this.nextWakeAt) this.wakeUp();
+  }
+
+  /** Ends the current pause, or the next one at once when the loop is busy (a wake-up is never lost). */
+  private wakeUp(): void {
+    this.wakeRequested = true;
+    this.wake.abort();
+  }
+
+  /** Less than one pool's worth of sends waits for a slot: time to claim more. */
+  private hasRoom(): boolean {
+    return this.pool.waitingForSlots < this.options.concurrency;
   }
 
   private async run(): Promise<void> {
     while (this.running) {
       try {
-        const busy = await this.round();
+        this.lastLoopAt = this.options.clock.now();
+        if (!this.hasRoom()) {
+          await this.waitForRoom();
+          continue;
+        }
+        const busy = await this.claim();
         if (busy) continue;
         await this.sleepUntilNextDue();
       } catch (err) {
@@ -72,18 +145,17 @@ export class Dispatcher {
     }
   }
 
-  /** One round; true when there may be more work right now. */
-  private async round(): Promise<boolean> {
+  /** Claims due alerts and due retries into the pool; true when there may be more work right now. */
+  private async claim(): Promise<boolean> {
     const { options } = this;
     const now = options.clock.now();
-    this.lastLoopAt = now;
     const notified = await notifyDueAlerts(options.sql, {
       now,
       limit: options.batchSize,
       checkinEnabled: options.checkinEnabled,
       escalationEnabled: options.escalationEnabled,
     });
-    await deliverPushes(options, notified.deliveries, notified.tokens);
+    this.enqueue(notified.deliveries, notified.tokens);
     for (const alertId of notified.withoutSubscriptions) {
       options.logger.info({ event: 'push.dispatch.completed', alert_id: alertId, sent: 0, total: 0, expired_deactivated: 0 }, 'alert has no active push subscription');
     }
@@ -93,7 +165,7 @@ export class Dispatcher {
       // The check-in token of a first attempt lives only in that process's memory: a retry gets a fresh one.
       const alerts = [...new Map(retries.deliveries.map((d) => [d.alert_id, d])).values()];
       const tokens = options.checkinEnabled ? await issueCheckinTokens(options.sql, alerts.map((d) => ({ alertId: d.alert_id, expiresAt: d.ends_at }))) : new Map<string, string>();
-      await deliverPushes(options, retries.deliveries, tokens);
+      this.enqueue(retries.deliveries, tokens);
     }
     if (retries.closed.length > 0) await summarizeFinishedAlerts(options, retries.closedAlertIds);
 
@@ -102,6 +174,52 @@ export class Dispatcher {
       await expireUnanswered(options.sql, options.logger, now);
     }
     return notified.claimed === options.batchSize || retries.deliveries.length + retries.closed.length === options.batchSize;
+  }
+
+  private enqueue(deliveries: readonly ClaimedDelivery[], tokens: CheckinTokens): void {
+    // A delivery this process still holds (its heartbeat lagged and it was reclaimed as stale) is not sent twice.
+    const fresh = deliveries.filter((d) => !this.held.has(d.delivery_id));
+    for (const d of fresh) this.held.add(d.delivery_id);
+    this.pool.add(fresh.map((delivery) => ({ delivery, checkinToken: tokens.get(delivery.alert_id) })));
+  }
+
+  /** Held deliveries stay `processing` with a recent time, so no dispatcher takes them for a dead one's. */
+  private async keepHeldFresh(): Promise<void> {
+    if (this.heartbeating || this.held.size === 0) return;
+    this.heartbeating = true;
+    try {
+      await this.options.sql`
+        update deliveries set last_attempt_at = ${this.options.clock.now()}
+        where id = any(${[...this.held]}::uuid[]) and status = 'processing'`;
+    } catch (err) {
+      this.options.logger.error({ event: 'dispatcher.heartbeat.failed', err }, `refreshing held deliveries failed: ${(err as Error).message}`);
+    } finally {
+      this.heartbeating = false;
+    }
+  }
+
+  /** On stop, deliveries queued but never sent go back to `pending`, for any dispatcher to send now. */
+  private async releaseUnsent(): Promise<void> {
+    const unsent = this.pool.takeQueued().map((held) => held.delivery.delivery_id);
+    if (unsent.length === 0) return;
+    try {
+      await this.options.sql`
+        update deliveries set status = 'pending', not_before = ${this.options.clock.now()}, attempts = greatest(attempts - 1, 0)
+        where id = any(${unsent}::uuid[]) and status = 'processing'`;
+    } catch (err) {
+      // Left `processing`: another dispatcher sends them once they are stale.
+      this.options.logger.error({ event: 'dispatcher.release.failed', err, deliveries: unsent.length }, `releasing unsent deliveries failed: ${(err as Error).message}`);
+    }
+    for (const id of unsent) this.held.delete(id);
+  }
+
+  private async waitForRoom(): Promise<void> {
+    this.waitingForRoom = true;
+    try {
+      await this.pause(this.options.maxIdleMs);
+    } finally {
+      this.waitingForRoom = false;
+    }
   }
 
   private async sleepUntilNextDue(): Promise<void> {
@@ -122,9 +240,14 @@ export class Dispatcher {
   }
 
   private async pause(ms: number): Promise<void> {
-    if (this.wake.signal.aborted) this.wake = new AbortController();
     if (!this.running) return;
+    if (this.wakeRequested) {
+      this.wakeRequested = false;
+      return;
+    }
+    if (this.wake.signal.aborted) this.wake = new AbortController();
     await sleep(ms, undefined, { signal: this.wake.signal }).catch(() => undefined);
+    this.wakeRequested = false;
     if (this.wake.signal.aborted) this.wake = new AbortController();
   }
 }

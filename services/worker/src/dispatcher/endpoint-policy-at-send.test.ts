@@ -51,6 +51,7 @@ describe('push endpoint policy at send time', () => {
       sender: { vapid: new VapidHeaders(pushConfig, systemClock), timeoutMs: 5_000, policy },
       publicBaseUrl: 'https://nudge.example.test',
       concurrency: 8,
+      perUserConcurrency: 4,
       batchSize: 50,
       maxIdleMs: 30_000,
       staleProcessingMs: 120_000,

@@ -32,8 +32,9 @@ export interface NotifyOptions {
 /**
  * Claims due alerts (FOR UPDATE SKIP LOCKED, so replicas never take the same one), moves them to
  * `notified` and creates one delivery per active subscription, held by this process as
- * `processing`. All in one transaction: a crash before commit leaves the alerts due; after
- * commit the deliveries are durable and another dispatcher reclaims any this one never finished.
+ * `processing` — or, for an endpoint quarantined after timeouts, `pending` until its quarantine
+ * ends. All in one transaction: a crash before commit leaves the alerts due; after commit the
+ * deliveries are durable and another dispatcher reclaims any this one never finished.
  */
 export async function notifyDueAlerts(sql: Sql, options: NotifyOptions): Promise<NotifyRound> {
   const { now } = options;
@@ -59,8 +60,8 @@ export async function notifyDueAlerts(sql: Sql, options: NotifyOptions): Promise
     const sendable = due.filter((a) => a.starts_at > now);
     if (sendable.length === 0) return round;
 
-    const subscriptions = await tx<{ id: string; user_id: string; endpoint: string; p256dh: string; auth: string }[]>`
-      select id, user_id, endpoint, p256dh, auth from push_subscriptions
+    const subscriptions = await tx<{ id: string; user_id: string; endpoint: string; p256dh: string; auth: string; quarantined_until: Date | null }[]>`
+      select id, user_id, endpoint, p256dh, auth, quarantined_until from push_subscriptions
       where is_active and user_id in ${tx([...new Set(sendable.map((a) => a.user_id))])}`;
     const byUser = Map.groupBy(subscriptions, (s) => s.user_id);
 
@@ -73,27 +74,25 @@ export async function notifyDueAlerts(sql: Sql, options: NotifyOptions): Promise
     await recordAlertEvents(
       tx,
       sendable.map((a) => {
-        const count = byUser.get(a.user_id)?.length ?? 0;
-        const detail = count === 0 ? { subscriptions: 0, reason: 'no active push subscription' } : { subscriptions: count };
+        const targets = byUser.get(a.user_id) ?? [];
+        const quarantined = targets.filter((s) => isQuarantined(s, now)).length;
+        const detail =
+          targets.length === 0 ? { subscriptions: 0, reason: 'no active push subscription' } : { subscriptions: targets.length, ...(quarantined > 0 ? { quarantined } : {}) };
         return { alert_id: a.id, kind: 'notified', detail };
       }),
     );
 
     const rows = sendable.flatMap((alert) =>
-      (byUser.get(alert.user_id) ?? []).map((s) => ({
-        alert_id: alert.id,
-        channel: 'push',
-        target_id: s.id,
-        attempt: 1,
-        status: 'processing',
-        attempts: 1,
-        last_attempt_at: now,
-      })),
+      (byUser.get(alert.user_id) ?? []).map((s) =>
+        isQuarantined(s, now)
+          ? { alert_id: alert.id, channel: 'push', target_id: s.id, attempt: 1, status: 'pending', attempts: 0, last_attempt_at: null, not_before: earliest(s.quarantined_until, alert.starts_at) }
+          : { alert_id: alert.id, channel: 'push', target_id: s.id, attempt: 1, status: 'processing', attempts: 1, last_attempt_at: now, not_before: now },
+      ),
     );
     round.withoutSubscriptions = sendable.filter((a) => (byUser.get(a.user_id)?.length ?? 0) === 0).map((a) => a.id);
     if (rows.length === 0) return round;
-    const inserted = await tx<{ id: string; alert_id: string; target_id: string }[]>`
-      insert into deliveries ${tx(rows)} returning id, alert_id, target_id`;
+    const inserted = await tx<{ id: string; alert_id: string; target_id: string; status: string }[]>`
+      insert into deliveries ${tx(rows)} returning id, alert_id, target_id, status`;
 
     if (options.checkinEnabled) {
       const withTargets = sendable.filter((a) => byUser.has(a.user_id));
@@ -101,12 +100,13 @@ export async function notifyDueAlerts(sql: Sql, options: NotifyOptions): Promise
     }
     const alerts = new Map(sendable.map((a) => [a.id, a]));
     const subs = new Map(subscriptions.map((s) => [s.id, s]));
-    round.deliveries = inserted.map((row) => {
+    round.deliveries = inserted.filter((row) => row.status === 'processing').map((row) => {
       const alert = alerts.get(row.alert_id)!;
       const sub = subs.get(row.target_id)!;
       return {
         delivery_id: row.id,
         alert_id: row.alert_id,
+        user_id: alert.user_id,
         subscription_id: sub.id,
         attempt: 1,
         endpoint: sub.endpoint,
@@ -119,4 +119,13 @@ export async function notifyDueAlerts(sql: Sql, options: NotifyOptions): Promise
     });
     return round;
   });
+}
+
+function isQuarantined(subscription: { quarantined_until: Date | null }, now: Date): subscription is { quarantined_until: Date } {
+  return subscription.quarantined_until !== null && subscription.quarantined_until > now;
+}
+
+// Once the meeting starts the delivery is closed unsent; its alert's summary need not wait for the quarantine.
+function earliest(a: Date, b: Date): Date {
+  return a < b ? a : b;
 }

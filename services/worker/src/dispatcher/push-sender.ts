@@ -1,5 +1,6 @@
 import { PushEndpointRefusedError, type PushEndpointPolicy } from '@nudge/service';
 import webpush, { WebPushError } from 'web-push';
+import { PushTimeoutError, sendPushRequest } from './push-request.js';
 import type { VapidHeaders } from './vapid-headers.js';
 
 export interface PushTarget {
@@ -20,8 +21,8 @@ export type PushOutcome =
   | { kind: 'sent'; status: number }
   /** 404/410: the subscription is gone for good; expected, not an error. */
   | { kind: 'gone'; status: number }
-  /** 429, 5xx, timeouts, network errors: worth another try later. */
-  | { kind: 'retry'; status: number | null; retryAfterMs: number | undefined; reason: string }
+  /** 429, 5xx, timeouts, network errors: worth another try later. A timed-out endpoint is quarantined. */
+  | { kind: 'retry'; status: number | null; retryAfterMs: number | undefined; reason: string; timedOut?: boolean }
   /** Any other 4xx: retrying cannot help (payload too large, bad VAPID, bad request). */
   | { kind: 'rejected'; status: number; reason: string }
   /** The push endpoint policy refused the endpoint or an address its host resolved to: never contacted. */
@@ -49,8 +50,9 @@ export async function sendPush(target: PushTarget, payload: string, message: Pus
   const verdict = options.policy.checkForm(target.endpoint);
   if (!verdict.allowed) return { kind: 'refused', status: null, reason: verdict.reason };
   try {
+    // web-push encrypts and prepares the request; sendPushRequest sends it as sendNotification would, with a hard deadline.
     // The URL as parsed by the policy, so that web-push's own parser cannot read another host from it.
-    const result = await webpush.sendNotification({ endpoint: verdict.url.href, keys: { p256dh: target.p256dh, auth: target.auth } }, payload, {
+    const request = webpush.generateRequestDetails({ endpoint: verdict.url.href, keys: { p256dh: target.p256dh, auth: target.auth } }, payload, {
       TTL: message.ttlSeconds,
       topic: message.topic,
       urgency: message.urgency,
@@ -58,10 +60,9 @@ export async function sendPush(target: PushTarget, payload: string, message: Pus
       // Signed once per push service and re-used, rather than per message. No vapidDetails are
       // passed (and none are set globally), so web-push keeps this header as it is.
       headers: { Authorization: options.vapid.for(verdict.url.href) },
-      timeout: options.timeoutMs,
-      // Resolves the host once per connection and connects only to the addresses it checked.
-      agent: options.policy.agentFor(verdict),
     });
+    // Resolves the host once per connection and connects only to the addresses it checked.
+    const result = await sendPushRequest(request, { timeoutMs: options.timeoutMs, agent: options.policy.agentFor(verdict) });
     return { kind: 'sent', status: result.statusCode };
   } catch (err) {
     if (err instanceof PushEndpointRefusedError) return { kind: 'refused', status: null, reason: err.message };
@@ -73,6 +74,7 @@ export async function sendPush(target: PushTarget, payload: string, message: Pus
       }
       return { kind: 'rejected', status, reason: `push service answered ${status}: ${String(err.body).slice(0, 200)}` };
     }
-    return { kind: 'retry', status: null, retryAfterMs: undefined, reason: (err as Error).message };
+    const timedOut = err instanceof PushTimeoutError;
+    return { kind: 'retry', status: null, retryAfterMs: undefined, reason: (err as Error).message, ...(timedOut ? { timedOut } : {}) };
   }
 }

@@ -12,3 +12,7 @@ export function retryDelayMs(attempt: number, retryAfterMs: number | undefined, 
   const exponential = Math.min(baseMs * 2 ** (attempt - 1), MAX_BACKOFF_MS);
   return Math.round(exponential * (0.5 + random() / 2));
 }
+
+/** An endpoint that timed out is left alone this long, doubling per consecutive timeout up to the maximum. */
+export const QUARANTINE_BASE_MS = 30_000;
+export const QUARANTINE_MAX_MS = 60 * 60_000;

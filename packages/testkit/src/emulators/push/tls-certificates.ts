@@ -9,12 +9,13 @@ export interface LocalCertificates {
 
 /**
  * A throwaway CA and a server certificate it signed for 127.0.0.1 and localhost, made at
- * start so nothing secret is ever committed. EC keys: they generate in milliseconds.
+ * start so nothing secret is ever committed. EC keys: they generate in milliseconds. Two CAs
+ * trusted side by side need different names: a client picks the CA by its name.
  */
-export async function createLocalCertificates(now = new Date()): Promise<LocalCertificates> {
+export async function createLocalCertificates(now = new Date(), caName = 'Nudge local emulators CA'): Promise<LocalCertificates> {
   const notAfterDate = new Date(now.getTime() + 7 * 86_400_000);
   const validity = { notBeforeDate: new Date(now.getTime() - 60_000), notAfterDate, keyType: 'ec' as const, algorithm: 'sha256' };
-  const ca = await generate([{ name: 'commonName', value: 'Nudge local emulators CA' }], {
+  const ca = await generate([{ name: 'commonName', value: caName }], {
     ...validity,
     extensions: [
       { name: 'basicConstraints', cA: true, critical: true },

@@ -51,8 +51,11 @@ const subscriptionSchema = {
 } as const;
 
 /** Web Push: the VAPID public key browsers subscribe with, and the caller's subscriptions. */
-export async function pushRoutes(app: FastifyInstance, options: { sql: Sql; clock: Clock; push: PushConfig; endpointPolicy: PushEndpointPolicy }): Promise<void> {
-  const { sql, clock, push, endpointPolicy } = options;
+export async function pushRoutes(
+  app: FastifyInstance,
+  options: { sql: Sql; clock: Clock; push: PushConfig; endpointPolicy: PushEndpointPolicy; maxSubscriptionsPerUser: number },
+): Promise<void> {
+  const { sql, clock, push, endpointPolicy, maxSubscriptionsPerUser } = options;
 
   app.get('/v1/push/vapid-public-key', { schema: { response: { 200: { type: 'object', properties: { public_key: { type: 'string' } } } } } }, async () => ({
     public_key: push.vapidPublicKey,
@@ -83,10 +86,15 @@ export async function pushRoutes(app: FastifyInstance, options: { sql: Sql; cloc
           userAgent: request.headers['user-agent']?.slice(0, 500) ?? null,
         };
         // One status for "created" and "already yours" (and for a takeover that was refused).
-        const row = await registerSubscription(sql, registration);
-        if (row !== undefined) return reply.status(201).send(row);
-        request.log.info({ event: 'push.subscription.claim_refused', user_id: registration.userId }, 'an endpoint registered by another user was posted with other keys; left with its owner');
-        return reply.status(201).send(unstoredRegistration(registration, clock.now()));
+        const saved = await registerSubscription(sql, registration, maxSubscriptionsPerUser);
+        if (saved === undefined) {
+          request.log.info({ event: 'push.subscription.claim_refused', user_id: registration.userId }, 'an endpoint registered by another user was posted with other keys; left with its owner');
+          return reply.status(201).send(unstoredRegistration(registration, clock.now()));
+        }
+        if (saved.replaced.length > 0) {
+          request.log.info({ event: 'push.subscription.replaced', user_id: registration.userId, subscription_ids: saved.replaced }, 'older push subscriptions replaced by a newer one');
+        }
+        return reply.status(201).send(saved.subscription);
       },
     );
 

@@ -142,6 +142,52 @@ describe('push subscriptions', () => {
     expect(response.json<{ error: { message: string } }>().error.message).toContain(message);
   });
 
+  it('keeps at most 10 active subscriptions per user: the 11th replaces the oldest, with the reason', async () => {
+    const { token, userId } = await newOrg(bed.db);
+    const other = await newOrg(bed.db);
+    await bed.api.request('/v1/push/subscriptions', { method: 'POST', token: other.token, body: browserSubscription() });
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i += 1) {
+      const created = await bed.api.request('/v1/push/subscriptions', { method: 'POST', token, body: browserSubscription() });
+      expect(created.status).toBe(201);
+      ids.push(created.json<{ id: string }>().id);
+    }
+    const eleventh = await bed.api.request('/v1/push/subscriptions', { method: 'POST', token, body: browserSubscription() });
+    expect(eleventh.status).toBe(201);
+
+    const listed = (await bed.api.request('/v1/push/subscriptions', { token })).json<{ id: string; is_active: boolean; deactivation_reason: string | null }[]>();
+    expect(listed.filter((s) => s.is_active).map((s) => s.id)).toEqual([...ids.slice(1), eleventh.json<{ id: string }>().id]);
+    expect(listed.find((s) => s.id === ids[0])).toMatchObject({ is_active: false, deactivation_reason: 'replaced by a newer subscription (at most 10 per user)' });
+    expect(bed.api.logLines.filter((l) => l.event === 'push.subscription.replaced')).toContainEqual(
+      expect.objectContaining({ level: 'info', user_id: userId, subscription_ids: [ids[0]] }),
+    );
+    // Another user's subscription is not counted, nor touched.
+    const [theirs] = await bed.db.sql`select count(*)::int as active from push_subscriptions where user_id = ${other.userId} and is_active`;
+    expect(theirs?.active).toBe(1);
+  });
+
+  it('re-subscribing an endpoint that was replaced brings it back and replaces the then oldest instead', async () => {
+    const { token } = await newOrg(bed.db);
+    const first = browserSubscription();
+    const firstId = (await bed.api.request('/v1/push/subscriptions', { method: 'POST', token, body: first })).json<{ id: string }>().id;
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i += 1) ids.push((await bed.api.request('/v1/push/subscriptions', { method: 'POST', token, body: browserSubscription() })).json<{ id: string }>().id);
+    const again = await bed.api.request('/v1/push/subscriptions', { method: 'POST', token, body: browserSubscription(first.endpoint) });
+    expect(again.status).toBe(200);
+    expect(again.json()).toMatchObject({ id: firstId, is_active: true, deactivation_reason: null });
+    const active = await bed.db.sql<{ id: string }[]>`select id from push_subscriptions where id in ${bed.db.sql([firstId, ...ids])} and is_active`;
+    expect(new Set(active.map((r) => r.id))).toEqual(new Set([firstId, ...ids.slice(1)]));
+  });
+
+  it('concurrent registrations of one user never leave more than 10 subscriptions active', async () => {
+    const { token, userId } = await newOrg(bed.db);
+    const responses = await Promise.all(Array.from({ length: 30 }, () => bed.api.request('/v1/push/subscriptions', { method: 'POST', token, body: browserSubscription() })));
+    expect(responses.map((r) => r.status)).toEqual(Array.from({ length: 30 }, () => 201));
+    const [counts] = await bed.db.sql`
+      select count(*) filter (where is_active)::int as active, count(*)::int as total from push_subscriptions where user_id = ${userId}`;
+    expect(counts).toEqual({ active: 10, total: 30 });
+  });
+
   it('lets a user remove only their own subscription', async () => {
     const ada = await newOrg(bed.db);
     const bob = await newOrg(bed.db);
