@@ -173,7 +173,7 @@ describe('push subscriptions', () => {
     const ids: string[] = [];
     for (let i = 0; i < 10; i += 1) ids.push((await bed.api.request('/v1/push/subscriptions', { method: 'POST', token, body: browserSubscription() })).json<{ id: string }>().id);
     const again = await bed.api.request('/v1/push/subscriptions', { method: 'POST', token, body: browserSubscription(first.endpoint) });
-    expect(again.status).toBe(200);
+    expect(again.status).toBe(201); // the same status as a new registration: nothing tells that it existed
     expect(again.json()).toMatchObject({ id: firstId, is_active: true, deactivation_reason: null });
     const active = await bed.db.sql<{ id: string }[]>`select id from push_subscriptions where id in ${bed.db.sql([firstId, ...ids])} and is_active`;
     expect(new Set(active.map((r) => r.id))).toEqual(new Set([firstId, ...ids.slice(1)]));
