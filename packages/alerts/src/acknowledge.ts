@@ -1,6 +1,7 @@
-import type { Sql } from '@nudge/db';
+import type { Sql, TransactionSql } from '@nudge/db';
 import type { AlertRow } from './alert-row.js';
 import { applyAlertEvent } from './alert-transitions.js';
+import { redeemCheckinToken } from './checkin-tokens.js';
 
 export type AcknowledgeOutcome =
   | { outcome: 'acknowledged'; alert: AlertRow }
@@ -13,7 +14,7 @@ export type AcknowledgeOutcome =
  * was cancelled, expired or failed is a conflict. `userId` limits it to that user's alert.
  */
 export async function acknowledgeAlert(
-  sql: Sql,
+  sql: Sql | TransactionSql,
   input: { alertId: string; via: NonNullable<AlertRow['acknowledged_via']>; userId?: string; detail?: Record<string, unknown> },
 ): Promise<AcknowledgeOutcome> {
   const changed = await applyAlertEvent(sql, {
@@ -30,4 +31,16 @@ export async function acknowledgeAlert(
     where id = ${input.alertId} and (${input.userId ?? null}::uuid is null or user_id = ${input.userId ?? null}::uuid)`;
   if (current === undefined) return { outcome: 'not_found' };
   return current.state === 'acknowledged' ? { outcome: 'already_acknowledged', alert: current } : { outcome: 'conflict', alert: current };
+}
+
+/**
+ * A check-in link's button: redeems the token and acknowledges its alert (via push) in one
+ * transaction, so a second press waits on the token's row lock until the first has committed
+ * and then finds the alert acknowledged, never half-way.
+ */
+export async function checkInWithToken(sql: Sql, token: string, now: Date): Promise<void> {
+  await sql.begin(async (tx) => {
+    const alertId = await redeemCheckinToken(tx, token, now);
+    if (alertId !== undefined) await acknowledgeAlert(tx, { alertId, via: 'push', detail: { source: 'checkin_link' } });
+  });
 }

@@ -42,6 +42,10 @@ describe('alert dispatch across worker processes', () => {
       HEALTH_PORT: String(port),
       NODE_EXTRA_CA_CERTS: caFile,
       LOG_LEVEL: 'warn',
+      // A 1,000-push burst through one emulator on a busy test machine can hold a request past the
+      // 3 s production deadline, and a timed-out endpoint then waits 30 s in quarantine: not what
+      // these tests are about (dispatch-isolation.test covers timeouts and quarantine).
+      PUSH_SEND_TIMEOUT_MS: '15000',
       ...extra,
     });
     workers.push(worker);

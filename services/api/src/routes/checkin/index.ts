@@ -1,6 +1,6 @@
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { acknowledgeAlert, findCheckin, redeemCheckinToken } from '@nudge/alerts';
+import { checkInWithToken, findCheckin } from '@nudge/alerts';
 import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
 import { checkinPage, formatStart } from './page.js';
@@ -54,8 +54,7 @@ export async function checkinRoutes(app: FastifyInstance, options: { sql: Sql; c
     const now = clock.now();
     const checkin = await findCheckin(sql, request.params.token, now);
     if (checkin === undefined) return sendPage(reply, 404, notFoundPage);
-    const alertId = await redeemCheckinToken(sql, request.params.token, now);
-    if (alertId !== undefined) await acknowledgeAlert(sql, { alertId, via: 'push', detail: { source: 'checkin_link' } });
+    await checkInWithToken(sql, request.params.token, now);
     const [alert] = await sql<{ state: string }[]>`select state from alerts where id = ${checkin.alert_id}`;
     if (alert?.state !== 'acknowledged') {
       return sendPage(reply, 409, checkinPage({ title: 'Too late', heading: `${checkin.title}: this alert is ${alert?.state ?? 'gone'}`, body: 'Nothing was changed.' }));
