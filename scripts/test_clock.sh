@@ -27,6 +27,10 @@ DEFAULT_INSTANTS=(
 # relative times shown to people, and the flows that plan, push and escalate against now().
 DEFAULT_TESTS='packages/web/dist/browser/.*\.test|packages/domain/dist/.*\.test|packages/alerts/dist/.*\.test|services/worker/dist/(schedules|jobs|dispatcher|escalation)/.*\.test|services/api/dist/routes/(alerts|rules|admin|meetings)/.*\.test|packages/e2e/dist/(alert-flow|escalation-flow|local-demo)\.test'
 
+# The forced-deadlock test waits for Postgres's deadlock_timeout timer, which does not fire in a
+# server under libfaketime; the order of row locks is no wall-clock matter, and `pnpm test` runs it.
+IGNORED='services/worker/dist/schedules/lock-order\.test'
+
 if [ -n "${CLOCK_INSTANTS:-}" ]; then
   mapfile -t INSTANTS < <(printf '%s\n' "$CLOCK_INSTANTS" | tr ',' '\n' | sed '/^[[:space:]]*$/d')
 else
@@ -93,7 +97,7 @@ for instant in "${INSTANTS[@]}"; do
   status=0
   PATH="$WORK/bin:$PATH" TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/postgres" TEST_REDIS_URL="redis://127.0.0.1:$redis_port" \
     node --experimental-vm-modules --disable-warning=ExperimentalWarning node_modules/jest/bin/jest.js \
-    --testPathPatterns "$TESTS" || status=$?
+    --testPathPatterns "$TESTS" --testPathIgnorePatterns "$IGNORED" || status=$?
   unset LD_PRELOAD FAKETIME
   [ "$status" = 0 ] || failed_instants+=("$instant")
   cleanup
