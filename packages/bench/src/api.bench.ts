@@ -80,8 +80,11 @@ export async function apiStartAndThroughput(): Promise<void> {
   printSection('api: GET /v1/me under 50 connections for 10 s, next to a bare fastify route');
   const db = await createTestDatabase();
   const port = await freePort();
-  // One client hammering: the per-token rate limit is not what this measures.
-  const api = RoleProcess.start('api', roleEnv(db.url, { PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT_PER_TOKEN_PER_MINUTE: '1000000' }));
+  // One client hammering: the per-token and per-organisation rate limits are not what this measures.
+  const api = RoleProcess.start(
+    'api',
+    roleEnv(db.url, { PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT_PER_TOKEN_PER_MINUTE: '1000000', RATE_LIMIT_PER_ORG_PER_MINUTE: '10000000' }),
+  );
   const barePort = await freePort();
   const bare = RoleProcess.startScript(BARE_SERVER, [String(barePort)]);
   try {
