@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { planAlerts } from '@nudge/alerts';
+import { ALERTS_PLANNED_CHANNEL, planAlerts } from '@nudge/alerts';
 import {
   createTestDatabase,
   freePort,
@@ -52,13 +52,17 @@ export async function dispatchBurst(): Promise<void> {
     const bareRate = (ALERTS / bareMs) * 1000;
     push.messages.items.length = 0;
 
-    const dueAt = new Date(Date.now() + 5_000);
-    await seedDueAlerts(db.sql, push, { count: ALERTS, vapidPublicKey: env.VAPID_PUBLIC_KEY!, dueAt });
+    // Seeded due in an hour, then, once the worker is up, all moved to one instant two seconds
+    // out and announced as the planner does: however long seeding and start-up take, the
+    // dispatcher is idle and waiting when the burst comes due.
+    await seedDueAlerts(db.sql, push, { count: ALERTS, vapidPublicKey: env.VAPID_PUBLIC_KEY!, dueAt: new Date(Date.now() + 3_600_000) });
     const port = await freePort();
     const worker = RoleProcess.start('worker', { ...env, DATABASE_URL: db.url, HEALTH_PORT: String(port) });
     workers.push(worker);
     await waitForHttpOk(`http://127.0.0.1:${port}/health/live`, 20_000, worker.exited);
-    if (Date.now() > dueAt.getTime()) throw new Error('the worker took longer to start than the lead time; raise it');
+    const dueAt = new Date(Date.now() + 2_000);
+    await db.sql`update alerts set due_at = ${dueAt} where state = 'scheduled'`;
+    await db.sql`select pg_notify(${ALERTS_PLANNED_CHANNEL}, ${dueAt.toISOString()})`;
     await push.messages.until((items) => items.length >= ALERTS, 300_000);
     const lateness = push.messages.items.map((m) => m.receivedAt.getTime() - dueAt.getTime()).sort((a, b) => a - b);
     const spanMs = (lateness.at(-1) ?? 0) - Math.max(0, lateness[0] ?? 0);
