@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { planAlerts } from '@nudge/alerts';
 import { pushFragment } from '@nudge/config';
 import { systemClock } from '@nudge/domain';
-import { createMetrics, PushEndpointPolicy } from '@nudge/service';
+import { PushEndpointPolicy } from '@nudge/service';
 import {
   capturingLogger,
   ConnectionCounter,
@@ -17,7 +17,7 @@ import {
   type PushSubscriptionJson,
   type TestDatabase,
 } from '@nudge/testkit';
-import { Counter } from 'prom-client';
+import { dispatcherOptions } from '../testing/dispatcher-options.js';
 import { Dispatcher } from './dispatcher.js';
 import type { PushPayload } from './push-payload.js';
 import { QUARANTINE_BASE_MS } from './retry-policy.js';
@@ -53,23 +53,10 @@ describe("one user's endpoints that never answer and everyone else's alerts", ()
     tricklePort = (trickle.address() as { port: number }).port;
     // roleEnv trusts 127.0.0.1 (any port): the emulator and the local black holes.
     policy = new PushEndpointPolicy({ allowedHosts: pushConfig.endpointAllowedHosts, agentOptions: { ca: [push.caPem, certificates.caPem] } });
-    dispatcher = new Dispatcher({
-      sql: db.sql,
-      logger,
-      clock: systemClock,
-      sender: { vapid: new VapidHeaders(pushConfig, systemClock), timeoutMs: SEND_TIMEOUT_MS, policy },
-      publicBaseUrl: 'https://nudge.example.test',
-      concurrency: 16,
-      perUserConcurrency: PER_USER,
-      batchSize: 50,
-      maxIdleMs: 30_000,
-      staleProcessingMs: 120_000,
-      // Without quarantine, a timed-out endpoint would be tried again within a few hundred ms.
-      retryBaseMs: 50,
-      checkinEnabled: true,
-      escalationEnabled: false,
-      pushResults: new Counter({ name: 'test_push_results', help: 'x', labelNames: ['result', 'status_code'] as const, registers: [createMetrics('worker').registry] }),
-    });
+    dispatcher = new Dispatcher(
+      // retryBaseMs 50 (the default here): without quarantine, a timed-out endpoint would be tried again within a few hundred ms.
+      dispatcherOptions({ sql: db.sql, logger, sender: { vapid: new VapidHeaders(pushConfig, systemClock), timeoutMs: SEND_TIMEOUT_MS, policy } }, { perUserConcurrency: PER_USER }),
+    );
     await dispatcher.start();
   });
   afterAll(async () => {

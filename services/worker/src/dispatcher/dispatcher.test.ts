@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { hashCheckinToken, loadRule, planAlerts } from '@nudge/alerts';
 import { pushFragment } from '@nudge/config';
 import { systemClock } from '@nudge/domain';
-import { createMetrics, PushEndpointPolicy } from '@nudge/service';
+import { PushEndpointPolicy } from '@nudge/service';
 import {
   capturingLogger,
   createTestDatabase,
@@ -13,7 +13,7 @@ import {
   type PushMessage,
   type TestDatabase,
 } from '@nudge/testkit';
-import { Counter } from 'prom-client';
+import { dispatcherOptions } from '../testing/dispatcher-options.js';
 import { Dispatcher } from './dispatcher.js';
 import type { PushPayload } from './push-payload.js';
 import { VapidHeaders } from './vapid-headers.js';
@@ -32,22 +32,9 @@ describe('alert dispatcher with the push emulator', () => {
     push = await PushEmulator.start();
     // PUSH_ENDPOINT_ALLOWED_HOSTS of roleEnv trusts the emulator on loopback.
     policy = new PushEndpointPolicy({ allowedHosts: pushConfig.endpointAllowedHosts, agentOptions: { ca: push.caPem } });
-    dispatcher = new Dispatcher({
-      sql: db.sql,
-      logger,
-      clock: systemClock,
-      sender: { vapid: new VapidHeaders(pushConfig, systemClock), timeoutMs: 5_000, policy },
-      publicBaseUrl: 'https://nudge.example.test',
-      concurrency: 16,
-      perUserConcurrency: 4,
-      batchSize: 50,
-      maxIdleMs: 30_000,
-      staleProcessingMs: 120_000,
-      retryBaseMs: 50,
-      checkinEnabled: true,
-      escalationEnabled: true,
-      pushResults: new Counter({ name: 'test_push_results', help: 'x', labelNames: ['result', 'status_code'] as const, registers: [createMetrics('worker').registry] }),
-    });
+    dispatcher = new Dispatcher(
+      dispatcherOptions({ sql: db.sql, logger, sender: { vapid: new VapidHeaders(pushConfig, systemClock), timeoutMs: 5_000, policy } }, { escalationEnabled: true }),
+    );
     await dispatcher.start();
   });
   afterEach(() => {

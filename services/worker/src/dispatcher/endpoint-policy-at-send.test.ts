@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { planAlerts } from '@nudge/alerts';
 import { pushFragment } from '@nudge/config';
 import { systemClock } from '@nudge/domain';
-import { createMetrics, PushEndpointPolicy } from '@nudge/service';
+import { PushEndpointPolicy } from '@nudge/service';
 import {
   capturingLogger,
   ConnectionCounter,
@@ -15,7 +15,7 @@ import {
   ScriptedResolver,
   type TestDatabase,
 } from '@nudge/testkit';
-import { Counter } from 'prom-client';
+import { dispatcherOptions } from '../testing/dispatcher-options.js';
 import { Dispatcher } from './dispatcher.js';
 import { sendPush } from './push-sender.js';
 import { VapidHeaders } from './vapid-headers.js';
@@ -44,22 +44,7 @@ describe('push endpoint policy at send time', () => {
     // Only the emulator, exactly as its endpoints are written, is trusted.
     pushConfig = pushFragment({ ...env, PUSH_ENDPOINT_ALLOWED_HOSTS: push.allowedHostEntry });
     policy = new PushEndpointPolicy({ allowedHosts: pushConfig.endpointAllowedHosts, resolve: dns.resolve, agentOptions: { ca: push.caPem } });
-    dispatcher = new Dispatcher({
-      sql: db.sql,
-      logger,
-      clock: systemClock,
-      sender: { vapid: new VapidHeaders(pushConfig, systemClock), timeoutMs: 5_000, policy },
-      publicBaseUrl: 'https://nudge.example.test',
-      concurrency: 8,
-      perUserConcurrency: 4,
-      batchSize: 50,
-      maxIdleMs: 30_000,
-      staleProcessingMs: 120_000,
-      retryBaseMs: 50,
-      checkinEnabled: true,
-      escalationEnabled: false,
-      pushResults: new Counter({ name: 'test_push_results', help: 'x', labelNames: ['result', 'status_code'] as const, registers: [createMetrics('worker').registry] }),
-    });
+    dispatcher = new Dispatcher(dispatcherOptions({ sql: db.sql, logger, sender: { vapid: new VapidHeaders(pushConfig, systemClock), timeoutMs: 5_000, policy } }, { concurrency: 8 }));
     await dispatcher.start();
   });
   afterAll(async () => {
