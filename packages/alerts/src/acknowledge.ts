@@ -1,6 +1,7 @@
 import type { Sql, TransactionSql } from '@nudge/db';
+import type { AcknowledgedVia } from '@nudge/domain';
 import type { AlertRow } from './alert-row.js';
-import { applyAlertEvent } from './alert-transitions.js';
+import { acknowledge } from './alert-transitions.js';
 import { redeemCheckinToken } from './checkin-tokens.js';
 
 export type AcknowledgeOutcome =
@@ -15,20 +16,12 @@ export type AcknowledgeOutcome =
  */
 export async function acknowledgeAlert(
   sql: Sql | TransactionSql,
-  input: { alertId: string; via: NonNullable<AlertRow['acknowledged_via']>; userId?: string; detail?: Record<string, unknown> },
+  input: { alertId: string; via: AcknowledgedVia; userId?: string; detail?: Record<string, unknown> },
 ): Promise<AcknowledgeOutcome> {
-  const changed = await applyAlertEvent(sql, {
-    alertId: input.alertId,
-    event: 'acknowledge',
-    kind: 'acknowledged',
-    via: input.via,
-    userId: input.userId,
-    detail: { via: input.via, ...input.detail },
-  });
-  if (changed !== undefined) return { outcome: 'acknowledged', alert: changed };
-  const [current] = await sql<AlertRow[]>`
-    select * from alerts
-    where id = ${input.alertId} and (${input.userId ?? null}::uuid is null or user_id = ${input.userId ?? null}::uuid)`;
+  const changed = await acknowledge(sql, input);
+  if (changed.applied) return { outcome: 'acknowledged', alert: changed.alert };
+  if (changed.reason === 'not_found') return { outcome: 'not_found' };
+  const [current] = await sql<AlertRow[]>`select * from alerts where id = ${input.alertId}`;
   if (current === undefined) return { outcome: 'not_found' };
   return current.state === 'acknowledged' ? { outcome: 'already_acknowledged', alert: current } : { outcome: 'conflict', alert: current };
 }

@@ -1,4 +1,4 @@
-import type { AlertState } from '@nudge/domain';
+import type { AcknowledgedVia, AlertState } from '@nudge/domain';
 
 export interface AlertRow {
   id: string;
@@ -9,7 +9,7 @@ export interface AlertRow {
   escalate_at: Date | null;
   state: AlertState;
   acknowledged_at: Date | null;
-  acknowledged_via: 'push' | 'web' | 'phone' | 'api' | null;
+  acknowledged_via: AcknowledgedVia | null;
   created_at: Date;
   updated_at: Date;
 }

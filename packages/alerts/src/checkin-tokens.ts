@@ -57,3 +57,12 @@ export async function redeemCheckinToken(sql: Db, token: string, now: Date): Pro
     returning alert_id`;
   return row?.alert_id;
 }
+
+/** Deletes up to `limit` expired tokens; returns how many (the cleanup job repeats until fewer). */
+export async function deleteExpiredCheckinTokens(sql: Db, cutoff: Date, limit: number): Promise<number> {
+  const rows = await sql`
+    delete from checkin_tokens
+    where token_hash in (select token_hash from checkin_tokens where expires_at < ${cutoff} limit ${limit})
+    returning 1`;
+  return rows.length;
+}

@@ -1,5 +1,5 @@
 import type { Sql, TransactionSql } from '@nudge/db';
-import { decideAlert, stateAfter, statesFrom } from '@nudge/domain';
+import { decideAlert, stateAfter, statesFrom, type AlertState } from '@nudge/domain';
 import type { AlertEventKind } from './alert-row.js';
 import { recordAlertEvents } from './alert-transitions.js';
 import { ruleSpec, type AlertRuleRow } from './rules.js';
@@ -37,7 +37,9 @@ async function rulesOf(sql: Sql | TransactionSql, userIds: readonly string[]): P
  * (meeting_id, rule_id)), moves a pending alert when its meeting moved, and cancels a pending
  * alert whose meeting no longer deserves one (cancelled, declined, or no longer matching).
  * Calendar sync hands it the meetings it changed; a rule change hands it the user's upcoming ones.
- * Set-based: a handful of statements however many meetings it is given.
+ * Set-based: a handful of statements however many meetings it is given. An alert is created
+ * `scheduled`; moving it is the domain's `replan` and ending it `cancel`, each a compare-and-set
+ * on the states the event may leave, with its timeline entry.
  */
 export async function planAlerts(sql: Sql | TransactionSql, meetingIds: readonly string[], now: Date): Promise<PlanResult> {
   const result: PlanResult = { created: 0, replanned: 0, cancelled: 0, unchanged: 0 };
@@ -71,7 +73,7 @@ export async function planAlerts(sql: Sql | TransactionSql, meetingIds: readonly
     const cancelled = await sql<{ id: string; meeting_id: string }[]>`
       update alerts a set state = ${stateAfter('cancel')}, updated_at = now()
       from unnest(${toCancel.map((c) => c.meeting.id)}::uuid[], ${toCancel.map((c) => c.ruleId)}::uuid[]) as v(meeting_id, rule_id)
-      where a.meeting_id = v.meeting_id and a.rule_id = v.rule_id and a.state in ${sql(statesFrom('cancel') as string[])}
+      where a.meeting_id = v.meeting_id and a.rule_id = v.rule_id and a.state in ${sql(statesFrom('cancel') as AlertState[])}
       returning a.id, a.meeting_id`;
     result.cancelled += cancelled.length;
     result.unchanged += toCancel.length - cancelled.length;
@@ -94,7 +96,7 @@ export async function planAlerts(sql: Sql | TransactionSql, meetingIds: readonly
         select user_id, meeting_id, rule_id, due_at from input
         on conflict (meeting_id, rule_id) do update
           set due_at = excluded.due_at, updated_at = now()
-          where alerts.state = 'scheduled' and alerts.due_at <> excluded.due_at
+          where alerts.state in ${sql(statesFrom('replan') as AlertState[])} and alerts.due_at <> excluded.due_at
         returning id, meeting_id, due_at, (xmax = 0) as inserted
       )
       select u.id, u.meeting_id, u.inserted, u.due_at, p.due_at as previous_due_at

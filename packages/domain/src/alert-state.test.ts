@@ -1,8 +1,20 @@
 import { describe, expect, it } from '@jest/globals';
-import { ALERT_EVENTS, ALERT_STATES, canApply, IllegalTransitionError, isTerminal, nextState, type AlertEvent, type AlertState } from './alert-state.js';
+import {
+  ALERT_EVENTS,
+  ALERT_STATES,
+  AWAITING_ANSWER_STATES,
+  canApply,
+  IllegalTransitionError,
+  isTerminal,
+  nextState,
+  statesFromAll,
+  type AlertEvent,
+  type AlertState,
+} from './alert-state.js';
 
 /** The whole lifecycle written out as a table: every (state, event) pair not listed is illegal. */
 const LEGAL: Record<string, AlertState> = {
+  'scheduled replan': 'scheduled',
   'scheduled notify': 'notified',
   'scheduled acknowledge': 'acknowledged',
   'scheduled cancel': 'cancelled',
@@ -37,5 +49,14 @@ describe('alert state machine', () => {
     const terminal = ALERT_STATES.filter(isTerminal);
     expect(terminal).toEqual(['acknowledged', 'cancelled', 'expired', 'failed']);
     for (const state of terminal) for (const event of ALERT_EVENTS) expect(canApply(state, event)).toBe(false);
+  });
+
+  it('a sweep that expires or fails each alert touches only the states both events may leave', () => {
+    expect(statesFromAll('expire', 'fail')).toEqual(['notified', 'escalated']);
+    expect(statesFromAll('notify')).toEqual(['scheduled']);
+  });
+
+  it('an alert awaits an answer once pushed and until it ends', () => {
+    expect(AWAITING_ANSWER_STATES).toEqual(['notified', 'escalated']);
   });
 });

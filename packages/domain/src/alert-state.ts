@@ -6,10 +6,16 @@
 export const ALERT_STATES = ['scheduled', 'notified', 'escalated', 'acknowledged', 'cancelled', 'expired', 'failed'] as const;
 export type AlertState = (typeof ALERT_STATES)[number];
 
-export const ALERT_EVENTS = ['notify', 'escalate', 'acknowledge', 'cancel', 'expire', 'fail'] as const;
+export const ALERT_EVENTS = ['replan', 'notify', 'escalate', 'acknowledge', 'cancel', 'expire', 'fail'] as const;
 export type AlertEvent = (typeof ALERT_EVENTS)[number];
 
+/** How an alert was acknowledged. */
+export const ACKNOWLEDGED_VIA = ['push', 'web', 'phone', 'api'] as const;
+export type AcknowledgedVia = (typeof ACKNOWLEDGED_VIA)[number];
+
 const TARGET: Record<AlertEvent, AlertState> = {
+  // The meeting moved: a planned alert takes the new due time and stays planned.
+  replan: 'scheduled',
   notify: 'notified',
   escalate: 'escalated',
   acknowledge: 'acknowledged',
@@ -20,6 +26,8 @@ const TARGET: Record<AlertEvent, AlertState> = {
 
 /** The states each event may leave from. Terminal states leave to nothing. */
 const LEGAL_FROM: Record<AlertEvent, readonly AlertState[]> = {
+  // Once the push went out the alert keeps the time it was sent for.
+  replan: ['scheduled'],
   notify: ['scheduled'],
   escalate: ['notified', 'escalated'],
   // Acknowledging before the push went out is fine: the user is aware.
@@ -55,6 +63,21 @@ export function statesFrom(event: AlertEvent): readonly AlertState[] {
 /** The state an event leads to. */
 export function stateAfter(event: AlertEvent): AlertState {
   return TARGET[event];
+}
+
+/**
+ * The states every one of `events` may be applied to: the `where` of a set-based update that
+ * applies one or the other per row (the sweep that expires or fails alerts).
+ */
+export function statesFromAll(...events: readonly AlertEvent[]): readonly AlertState[] {
+  return ALERT_STATES.filter((state) => events.every((event) => LEGAL_FROM[event].includes(state)));
+}
+
+/** Pushed and not answered yet: the states in which a push retry or a call may still reach the user. */
+export const AWAITING_ANSWER_STATES: readonly AlertState[] = LEGAL_FROM.escalate;
+
+export function isAwaitingAnswer(state: AlertState): boolean {
+  return AWAITING_ANSWER_STATES.includes(state);
 }
 
 export function canApply(from: AlertState, event: AlertEvent): boolean {

@@ -1,16 +1,30 @@
 export {
+  ACKNOWLEDGED_VIA,
   ALERT_EVENTS,
   ALERT_STATES,
+  AWAITING_ANSWER_STATES,
   canApply,
   IllegalTransitionError,
+  isAwaitingAnswer,
   isTerminal,
   nextState,
   stateAfter,
   statesFrom,
+  statesFromAll,
   TERMINAL_STATES,
+  type AcknowledgedVia,
   type AlertEvent,
   type AlertState,
 } from './alert-state.js';
+export {
+  DELIVERY_CHANNELS,
+  DELIVERY_STATUSES,
+  deliveryStatusAfterCall,
+  isOpenDelivery,
+  OPEN_DELIVERY_STATUSES,
+  type DeliveryChannel,
+  type DeliveryStatus,
+} from './delivery-status.js';
 export { E164_PATTERN, isE164, isIanaTimeZone, normalizeEmail } from './contact.js';
 export {
   decideAlert,

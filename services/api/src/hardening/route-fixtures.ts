@@ -1,4 +1,4 @@
-import { applyAlertEvent, planAlerts } from '@nudge/alerts';
+import { markNotified, planAlerts } from '@nudge/alerts';
 import { insertMeeting, type TestDatabase } from '@nudge/testkit';
 import { createOrganization } from '../orgs/create-organization.js';
 import { createUser } from '../orgs/create-user.js';
@@ -37,7 +37,7 @@ export async function seedTenants(db: TestDatabase) {
   const meetingId = await insertMeeting(db.sql, victim.userId, { startsAt: new Date(Date.now() + 3_600_000), title: 'Victim secret meeting' });
   await planAlerts(db.sql, [meetingId], new Date());
   const [alert] = await db.sql<{ id: string }[]>`select id from alerts where meeting_id = ${meetingId}`;
-  await applyAlertEvent(db.sql, { alertId: alert!.id, event: 'notify', kind: 'notified' });
+  await markNotified(db.sql, alert!.id);
   const [subscription] = await db.sql<{ id: string }[]>`
     insert into push_subscriptions (user_id, endpoint, p256dh, auth)
     values (${victim.userId}, 'https://push.example.test/victim', 'BAAA', 'AAAA') returning id`;

@@ -1,14 +1,21 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ALERTS_PLANNED_CHANNEL, issueCheckinTokens } from '@nudge/alerts';
+import {
+  ALERTS_PLANNED_CHANNEL,
+  claimPushRetries,
+  issueCheckinTokens,
+  keepPushDeliveriesHeld,
+  nextPushWorkAt,
+  notifyDueAlerts,
+  releasePushDeliveries,
+  type CheckinTokens,
+  type ClaimedDelivery,
+} from '@nudge/alerts';
 import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
 import type { Logger } from '@nudge/logger';
-import { claimRetries } from './claim-retries.js';
-import type { CheckinTokens, ClaimedDelivery } from './claimed-delivery.js';
 import { recordOutcomes, sendDelivery, summarizeFinishedAlerts, type DeliverDeps, type Outcome } from './deliver-pushes.js';
-import { expireUnanswered } from './expire-unanswered.js';
+import { endUnansweredAlerts } from './expire-unanswered.js';
 import { FairSendPool } from './fair-send-pool.js';
-import { notifyDueAlerts } from './notify-due-alerts.js';
 import { OutcomeRecorder } from './outcome-recorder.js';
 
 export interface DispatcherOptions extends DeliverDeps {
@@ -160,7 +167,7 @@ export class Dispatcher {
       options.logger.info({ event: 'push.dispatch.completed', alert_id: alertId, sent: 0, total: 0, expired_deactivated: 0 }, 'alert has no active push subscription');
     }
 
-    const retries = await claimRetries(options.sql, now, options.batchSize, options.staleProcessingMs);
+    const retries = await claimPushRetries(options.sql, now, options.batchSize, options.staleProcessingMs);
     if (retries.deliveries.length > 0) {
       // The check-in token of a first attempt lives only in that process's memory: a retry gets a fresh one.
       const alerts = [...new Map(retries.deliveries.map((d) => [d.alert_id, d])).values()];
@@ -171,7 +178,7 @@ export class Dispatcher {
 
     if (!options.escalationEnabled && now.getTime() - this.lastExpirySweep > 10_000) {
       this.lastExpirySweep = now.getTime();
-      await expireUnanswered(options.sql, options.logger, now);
+      await endUnansweredAlerts(options.sql, options.logger, now);
     }
     return notified.claimed === options.batchSize || retries.deliveries.length + retries.closed.length === options.batchSize;
   }
@@ -188,9 +195,7 @@ export class Dispatcher {
     if (this.heartbeating || this.held.size === 0) return;
     this.heartbeating = true;
     try {
-      await this.options.sql`
-        update deliveries set last_attempt_at = ${this.options.clock.now()}
-        where id = any(${[...this.held]}::uuid[]) and status = 'processing'`;
+      await keepPushDeliveriesHeld(this.options.sql, [...this.held], this.options.clock.now());
     } catch (err) {
       this.options.logger.error({ event: 'dispatcher.heartbeat.failed', err }, `refreshing held deliveries failed: ${(err as Error).message}`);
     } finally {
@@ -203,9 +208,7 @@ export class Dispatcher {
     const unsent = this.pool.takeQueued().map((held) => held.delivery.delivery_id);
     if (unsent.length === 0) return;
     try {
-      await this.options.sql`
-        update deliveries set status = 'pending', not_before = ${this.options.clock.now()}, attempts = greatest(attempts - 1, 0)
-        where id = any(${unsent}::uuid[]) and status = 'processing'`;
+      await releasePushDeliveries(this.options.sql, unsent, this.options.clock.now());
     } catch (err) {
       // Left `processing`: another dispatcher sends them once they are stale.
       this.options.logger.error({ event: 'dispatcher.release.failed', err, deliveries: unsent.length }, `releasing unsent deliveries failed: ${(err as Error).message}`);
@@ -224,14 +227,9 @@ export class Dispatcher {
 
   private async sleepUntilNextDue(): Promise<void> {
     const { sql, clock, maxIdleMs } = this.options;
-    const [next] = await sql<{ at: Date | null }[]>`
-      select least(
-        (select min(due_at) from alerts where state = 'scheduled'),
-        (select min(not_before) from deliveries where status = 'pending' and channel = 'push'),
-        (select min(last_attempt_at) + make_interval(secs => ${this.options.staleProcessingMs / 1000}) from deliveries where status = 'processing' and channel = 'push')
-      ) as at`;
+    const next = await nextPushWorkAt(sql, this.options.staleProcessingMs);
     const now = clock.now().getTime();
-    const dueAt = next?.at?.getTime();
+    const dueAt = next?.getTime();
     this.lagMs = dueAt !== undefined && dueAt < now ? now - dueAt : 0;
     const wait = Math.min(dueAt === undefined ? maxIdleMs : Math.max(0, dueAt - now), maxIdleMs);
     this.nextWakeAt = now + wait;

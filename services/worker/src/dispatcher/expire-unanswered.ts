@@ -1,46 +1,10 @@
+import { expireUnanswered } from '@nudge/alerts';
 import type { Sql } from '@nudge/db';
 import type { Logger } from '@nudge/logger';
 
-/** Sent, and not answered yet (a scheduled alert whose meeting started is expired when it is claimed). */
-const WAITING_FOR_USER = ['notified', 'escalated'];
-
-// A placed call with no final status after this long lost its callbacks; it no longer holds the alert open.
-const CALL_IN_PROGRESS_LIMIT = '15 minutes';
-
-/**
- * Ends the alerts nobody acknowledged once their meeting has started. Without escalation they
- * are `expired`. With it, an alert waits while a call is in progress; then it is `failed` when
- * calls were placed and went unanswered, and `expired` when none was (no phone number, say).
- */
-export async function expireUnanswered(sql: Sql, logger: Logger, now: Date, options: { escalation: boolean } = { escalation: false }): Promise<number> {
-  const ended = await sql<{ id: string; state: string }[]>`
-    with candidates as (
-      select a.id,
-        ${options.escalation} and exists (
-          select 1 from deliveries d where d.alert_id = a.id and d.channel = 'call' and d.provider_ref is not null
-        ) as called
-      from alerts a
-      join meetings m on m.id = a.meeting_id
-      where a.state in ${sql(WAITING_FOR_USER)} and m.starts_at <= ${now}
-        and not (${options.escalation} and exists (
-          select 1 from deliveries d
-          where d.alert_id = a.id and d.channel = 'call' and d.status = 'processing'
-            and d.last_attempt_at > ${now}::timestamptz - ${CALL_IN_PROGRESS_LIMIT}::interval
-        ))
-      for update of a skip locked
-    ), ended as (
-      update alerts a set state = case when c.called then 'failed' else 'expired' end, escalate_at = null, updated_at = now()
-      from candidates c
-      where a.id = c.id
-      returning a.id, a.state
-    ), logged as (
-      insert into alert_events (alert_id, kind, detail)
-      select id, state, jsonb_build_object('reason', case when state = 'failed'
-        then 'the meeting started; the escalation calls went unanswered'
-        else 'not acknowledged before the meeting started' end)
-      from ended
-    )
-    select id, state from ended`;
+/** Ends the alerts nobody acknowledged before their meeting started, with one log line. */
+export async function endUnansweredAlerts(sql: Sql, logger: Logger, now: Date, options: { escalation: boolean } = { escalation: false }): Promise<number> {
+  const ended = await expireUnanswered(sql, now, options);
   if (ended.length > 0) logger.info({ event: 'alerts.expired', count: ended.length, failed: ended.filter((a) => a.state === 'failed').length }, `${ended.length} unacknowledged alerts ended`);
   return ended.length;
 }

@@ -1,4 +1,4 @@
-import type { ClaimedDelivery } from './claimed-delivery.js';
+import type { ClaimedDelivery } from '@nudge/alerts';
 
 /** What the service worker on the device receives, decrypted. */
 export interface PushPayload {

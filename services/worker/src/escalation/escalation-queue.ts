@@ -1,13 +1,10 @@
 import type { Logger } from '@nudge/logger';
 import type { Redis } from '@nudge/service';
 import { Queue, Worker } from 'bullmq';
-import type { AttemptRef } from './call-attempts.js';
+import type { AttemptRef, DueCallAttempt } from '@nudge/alerts';
 
 /** An attempt to put on the queue, due at `at`; `tries` tells a retry of a recorded attempt from the first try. */
-export interface QueuedAttempt extends AttemptRef {
-  at: Date;
-  tries: number;
-}
+export type QueuedAttempt = DueCallAttempt;
 
 export const ESCALATION_QUEUE = 'escalation';
 /** BullMQ's key prefix: Nudge's keys stay apart from any other BullMQ application on the same Redis. */

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { dueCallAttempts } from '@nudge/alerts';
 import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
 import type { Logger } from '@nudge/logger';
-import { expireUnanswered } from '../dispatcher/expire-unanswered.js';
-import { dueAttempts } from './due-attempts.js';
+import { endUnansweredAlerts } from '../dispatcher/expire-unanswered.js';
 import type { EscalationQueue } from './escalation-queue.js';
 
 export interface ReconcilerOptions {
@@ -49,8 +49,8 @@ export class EscalationReconciler {
     const { sql, logger, clock, queue } = this.options;
     const now = clock.now();
     this.lastTickAt = now;
-    await expireUnanswered(sql, logger, now, { escalation: true });
-    const due = await dueAttempts(sql, now, this.lookaheadMs, this.options.leaseMs);
+    await endUnansweredAlerts(sql, logger, now, { escalation: true });
+    const due = await dueCallAttempts(sql, now, this.lookaheadMs, this.options.leaseMs);
     try {
       await queue.add(due, clock.now());
       if (this.queueDown) logger.info({ event: 'escalation.reconcile.recovered', jobs: due.length }, 'escalation jobs re-created after Redis returned');

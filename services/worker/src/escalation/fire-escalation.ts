@@ -1,15 +1,16 @@
+import {
+  callUrls,
+  claimCallAttempt,
+  knownCallSids,
+  recordPlacedCall,
+  recordRejectedCall,
+  releaseCallAttempt,
+  type AttemptRef,
+} from '@nudge/alerts';
 import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
 import type { Logger } from '@nudge/logger';
 import type { Counter } from 'prom-client';
-import {
-  claimAttempt,
-  knownCallSids,
-  recordPlacedCall,
-  recordRejectedCall,
-  releaseAttempt,
-  type AttemptRef,
-} from './call-attempts.js';
 import { CallRejectedError, type TwilioCalls } from './twilio-calls.js';
 
 export interface FireDeps {
@@ -34,15 +35,6 @@ export class AttemptDeferredError extends Error {
 // Twilio's date_created has whole seconds; the window around a lost attempt allows for that.
 const CLOCK_SLACK_MS = 2_000;
 
-/** TwiML and status callback URLs carry the attempt, so the calls role can tie callbacks to it before the sid is known. */
-export function callUrls(callsPublicUrl: string, ref: AttemptRef): { url: string; statusCallback: string } {
-  const attempt = `attempt=${ref.attempt}`;
-  return {
-    url: `${callsPublicUrl}/twilio/voice/alerts/${ref.alertId}?${attempt}`,
-    statusCallback: `${callsPublicUrl}/twilio/status?alert_id=${ref.alertId}&${attempt}`,
-  };
-}
-
 /**
  * An escalation job fires: claim and record the attempt, then place the call (or adopt the one
  * a dead worker placed), never twice for the same attempt.
@@ -50,7 +42,7 @@ export function callUrls(callsPublicUrl: string, ref: AttemptRef): { url: string
 export async function fireEscalation(deps: FireDeps, ref: AttemptRef): Promise<void> {
   const { logger, sql } = deps;
   const now = deps.clock.now();
-  const claim = await claimAttempt(sql, ref, now, deps.leaseMs);
+  const claim = await claimCallAttempt(sql, ref, now, deps.leaseMs);
   const ids = { alert_id: ref.alertId, attempt: ref.attempt };
   if (claim.kind === 'nothing') {
     logger.debug({ event: 'escalation.job.skipped', ...ids, reason: claim.reason }, `escalation job skipped: ${claim.reason}`);
@@ -88,7 +80,7 @@ export async function fireEscalation(deps: FireDeps, ref: AttemptRef): Promise<v
       logger.warn({ event: 'escalation.call.rejected', ...ids, status: error.status, code: error.code, reason: error.message }, `Twilio rejected the call: ${error.message}`);
       return;
     }
-    await releaseAttempt(sql, claim.deliveryId, (error as Error).message);
+    await releaseCallAttempt(sql, claim.deliveryId, (error as Error).message);
     deps.outcomes.inc({ outcome: 'deferred' });
     logger.warn({ event: 'escalation.call.deferred', ...ids, reason: (error as Error).message }, `call deferred: ${(error as Error).message}`);
     throw new AttemptDeferredError((error as Error).message, { cause: error });

@@ -1,3 +1,4 @@
+import { deleteFinishedDeliveries } from '@nudge/alerts';
 import type { JobHandler } from '../schedules/scheduled-job.js';
 import { deleteInBatches } from './delete-in-batches.js';
 
@@ -6,15 +7,6 @@ export const DELIVERIES_KEPT_MS = 7 * 24 * 60 * 60 * 1000;
 
 export const deliveriesCleanup: JobHandler = async ({ sql, signal, now }) => {
   const cutoff = new Date(now().getTime() - DELIVERIES_KEPT_MS);
-  const removed = await deleteInBatches(async (batchSize) => {
-    const rows = await sql`
-      delete from deliveries
-      where id in (
-        select id from deliveries
-        where status in ('completed', 'failed') and created_at < ${cutoff}
-        limit ${batchSize})
-      returning 1`;
-    return rows.length;
-  }, signal);
+  const removed = await deleteInBatches((batchSize) => deleteFinishedDeliveries(sql, cutoff, batchSize), signal);
   return { removed, cutoff };
 };

@@ -1,3 +1,4 @@
+import { dueAlertBacklog } from '@nudge/alerts';
 import type { Sql } from '@nudge/db';
 import type { OpsAlerts } from '@nudge/service';
 import type { JobHandler } from '../schedules/scheduled-job.js';
@@ -15,12 +16,11 @@ interface Finding {
 }
 
 async function dispatcherLag(sql: Sql, now: Date): Promise<Finding> {
-  const [row] = await sql<{ oldest: Date | null; waiting: number }[]>`
-    select min(due_at) as oldest, count(*)::int as waiting from alerts where state = 'scheduled' and due_at <= ${now}`;
-  const lagMs = row?.oldest == null ? 0 : now.getTime() - row.oldest.getTime();
+  const row = await dueAlertBacklog(sql, now);
+  const lagMs = row.oldest === null ? 0 : now.getTime() - row.oldest.getTime();
   return {
     key: 'dispatcher.behind',
-    problem: lagMs > DISPATCH_LAG_MS ? `the alert dispatcher is ${Math.round(lagMs / 1000)} s behind (${row?.waiting} alerts waiting); is a worker with alerts enabled running?` : undefined,
+    problem: lagMs > DISPATCH_LAG_MS ? `the alert dispatcher is ${Math.round(lagMs / 1000)} s behind (${row.waiting} alerts waiting); is a worker with alerts enabled running?` : undefined,
   };
 }
 

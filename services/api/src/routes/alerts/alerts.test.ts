@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { applyAlertEvent, issueCheckinToken, planAlerts } from '@nudge/alerts';
+import { cancel, issueCheckinToken, markNotified, planAlerts } from '@nudge/alerts';
 import { insertMeeting } from '@nudge/testkit';
 import { newOrg, useApiTestBed } from '../../testing/api-under-test.js';
 
@@ -13,7 +13,7 @@ describe('alerts, acknowledgement and check-in', () => {
     const meetingId = await insertMeeting(bed.db.sql, org.userId, { startsAt, title });
     await planAlerts(bed.db.sql, [meetingId], new Date());
     const [{ id: alertId } = { id: '' }] = await bed.db.sql<{ id: string }[]>`select id from alerts where meeting_id = ${meetingId}`;
-    await applyAlertEvent(bed.db.sql, { alertId, event: 'notify', kind: 'notified', detail: { sent: 1, total: 1 } });
+    await markNotified(bed.db.sql, alertId, { detail: { sent: 1, total: 1 } });
     const checkin = await issueCheckinToken(bed.db.sql, alertId, new Date(startsAt.getTime() + 30 * 60_000));
     return { ...org, alertId, meetingId, checkin };
   }
@@ -62,7 +62,7 @@ describe('alerts, acknowledgement and check-in', () => {
 
   it('acknowledging a cancelled alert is a 409', async () => {
     const { token, alertId } = await notifiedAlert();
-    await applyAlertEvent(bed.db.sql, { alertId, event: 'cancel', kind: 'cancelled', detail: { reason: 'the meeting was cancelled' } });
+    await cancel(bed.db.sql, alertId, 'the meeting was cancelled');
     const response = await bed.api.request(`/v1/alerts/${alertId}/ack`, { method: 'POST', token });
     expect(response.status).toBe(409);
     expect(response.json()).toEqual({ error: { code: 'conflict', message: 'the alert is cancelled and can no longer be acknowledged' } });

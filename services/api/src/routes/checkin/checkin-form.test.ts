@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { applyAlertEvent, issueCheckinToken, planAlerts } from '@nudge/alerts';
+import { issueCheckinToken, markNotified, planAlerts } from '@nudge/alerts';
 import { insertMeeting } from '@nudge/testkit';
 import { newOrg, useApiTestBed } from '../../testing/api-under-test.js';
 
@@ -15,7 +15,7 @@ describe('the check-in form, posted as a browser posts it', () => {
     const meetingId = await insertMeeting(bed.db.sql, org.userId, { startsAt, title: 'Standup' });
     await planAlerts(bed.db.sql, [meetingId], new Date());
     const [{ id: alertId } = { id: '' }] = await bed.db.sql<{ id: string }[]>`select id from alerts where meeting_id = ${meetingId}`;
-    await applyAlertEvent(bed.db.sql, { alertId, event: 'notify', kind: 'notified', detail: { sent: 1, total: 1 } });
+    await markNotified(bed.db.sql, alertId, { detail: { sent: 1, total: 1 } });
     const checkin = await issueCheckinToken(bed.db.sql, alertId, new Date(startsAt.getTime() + 30 * 60_000));
     return { ...org, alertId, checkin };
   }

@@ -1,10 +1,9 @@
 import formbody from '@fastify/formbody';
-import { acknowledgeAlert } from '@nudge/alerts';
+import { acknowledgeAlert, applyCallStatus, CALL_ROUTE_SCHEMAS, CALL_ROUTES, gatherUrl, parseAttempt, parseStatusCallbackQuery } from '@nudge/alerts';
 import type { Sql } from '@nudge/db';
 import { isCallStatus, type Clock } from '@nudge/domain';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Counter } from 'prom-client';
-import { applyCallStatus } from './call-status.js';
 import { twilioSignatureCheck } from './signature-check.js';
 import { WEBHOOK_BODY_LIMIT_BYTES, webhookGuards } from './webhook-guards.js';
 import { promptTwiml, sayAndHangUp, type CallScript } from './voice-twiml.js';
@@ -20,12 +19,6 @@ export interface TwilioRoutesOptions {
   perAddressPerMinute: number;
 }
 
-const alertParams = {
-  type: 'object',
-  required: ['alertId'],
-  properties: { alertId: { type: 'string', format: 'uuid' } },
-} as const;
-
 function sendTwiml(reply: FastifyReply, twiml: string): FastifyReply {
   return reply.type('text/xml; charset=utf-8').send(twiml);
 }
@@ -39,21 +32,20 @@ export async function twilioRoutes(app: FastifyInstance, options: TwilioRoutesOp
   // Every content type, not only forms: the JSON parser would otherwise read the global limit.
   const webhook = { bodyLimit: WEBHOOK_BODY_LIMIT_BYTES };
 
-  async function loadScript(alertId: string, attempt: string | undefined): Promise<(CallScript & { state: string }) | undefined> {
+  async function loadScript(alertId: string, attempt: number | undefined): Promise<(CallScript & { state: string }) | undefined> {
     const [row] = await sql<{ state: string; title: string; starts_at: Date; timezone: string }[]>`
       select a.state, m.title, m.starts_at, u.timezone
       from alerts a join meetings m on m.id = a.meeting_id join users u on u.id = a.user_id
       where a.id = ${alertId}`;
     if (row === undefined) return undefined;
-    const query = attempt === undefined ? '' : `?attempt=${encodeURIComponent(attempt)}`;
-    return { state: row.state, title: row.title, startsAt: row.starts_at, timezone: row.timezone, gatherUrl: `${callsPublicUrl}/twilio/voice/alerts/${alertId}/gather${query}` };
+    return { state: row.state, title: row.title, startsAt: row.starts_at, timezone: row.timezone, gatherUrl: gatherUrl(callsPublicUrl, alertId, attempt) };
   }
 
   app.post<{ Params: { alertId: string }; Querystring: { attempt?: string } }>(
-    '/twilio/voice/alerts/:alertId',
-    { ...webhook, schema: { params: alertParams } },
+    CALL_ROUTES.voice,
+    { ...webhook, schema: { params: CALL_ROUTE_SCHEMAS.alertParams, querystring: CALL_ROUTE_SCHEMAS.attemptQuery } },
     async (request, reply) => {
-      const script = await loadScript(request.params.alertId, request.query.attempt);
+      const script = await loadScript(request.params.alertId, parseAttempt(request.query.attempt));
       if (script === undefined) return sendTwiml(reply, sayAndHangUp('This reminder is no longer available. Goodbye.'));
       if (script.state === 'acknowledged') return sendTwiml(reply, sayAndHangUp('This meeting reminder was already acknowledged. Goodbye.'));
       return sendTwiml(reply, promptTwiml(script, { times: 2 }));
@@ -61,12 +53,12 @@ export async function twilioRoutes(app: FastifyInstance, options: TwilioRoutesOp
   );
 
   app.post<{ Params: { alertId: string }; Querystring: { attempt?: string }; Body: { Digits?: string; CallSid?: string } }>(
-    '/twilio/voice/alerts/:alertId/gather',
-    { ...webhook, schema: { params: alertParams } },
+    CALL_ROUTES.gather,
+    { ...webhook, schema: { params: CALL_ROUTE_SCHEMAS.alertParams, querystring: CALL_ROUTE_SCHEMAS.attemptQuery } },
     async (request, reply) => {
       const { alertId } = request.params;
       if (request.body.Digits !== '1') {
-        const script = await loadScript(alertId, request.query.attempt);
+        const script = await loadScript(alertId, parseAttempt(request.query.attempt));
         if (script === undefined) return sendTwiml(reply, sayAndHangUp('This reminder is no longer available. Goodbye.'));
         return sendTwiml(reply, promptTwiml(script, { lead: 'Sorry, that was not 1.', times: 1 }));
       }
@@ -80,27 +72,20 @@ export async function twilioRoutes(app: FastifyInstance, options: TwilioRoutesOp
   );
 
   app.post<{ Querystring: { alert_id?: string; attempt?: string }; Body: { CallSid?: string; CallStatus?: string; CallDuration?: string } }>(
-    '/twilio/status',
-    {
-      ...webhook,
-      schema: {
-        querystring: {
-          type: 'object',
-          properties: { alert_id: { type: 'string', format: 'uuid' }, attempt: { type: 'string', pattern: '^[1-9][0-9]{0,2}$' } },
-        },
-      },
-    },
+    CALL_ROUTES.status,
+    { ...webhook, schema: { querystring: CALL_ROUTE_SCHEMAS.statusQuery } },
     async (request, reply) => {
       const { CallSid: callSid, CallStatus: status, CallDuration: duration } = request.body;
       if (callSid === undefined || status === undefined || !isCallStatus(status)) {
         request.log.warn({ event: 'twilio.status.ignored', call_sid: callSid, status }, 'a status callback without a known CallStatus was ignored');
         return reply.status(204).send();
       }
+      const named = parseStatusCallbackQuery(request.query);
       const outcome = await applyCallStatus(sql, {
         callSid,
         status,
-        alertId: request.query.alert_id,
-        attempt: request.query.attempt === undefined ? undefined : Number(request.query.attempt),
+        alertId: named.alertId,
+        attempt: named.attempt,
         durationSeconds: duration === undefined || duration === '' ? undefined : Number(duration),
         now: options.clock.now(),
       });

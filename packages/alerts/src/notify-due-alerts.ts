@@ -1,6 +1,7 @@
-import { issueCheckinTokens, recordAlertEvents } from '@nudge/alerts';
 import type { Sql } from '@nudge/db';
-import { statesFrom } from '@nudge/domain';
+import { stateAfter, statesFrom, type AlertState, type DeliveryChannel, type DeliveryStatus } from '@nudge/domain';
+import { recordAlertEvents } from './alert-transitions.js';
+import { issueCheckinTokens } from './checkin-tokens.js';
 import type { CheckinTokens, ClaimedDelivery } from './claimed-delivery.js';
 
 interface DueAlert {
@@ -30,11 +31,13 @@ export interface NotifyOptions {
 }
 
 /**
- * Claims due alerts (FOR UPDATE SKIP LOCKED, so replicas never take the same one), moves them to
- * `notified` and creates one delivery per active subscription, held by this process as
- * `processing` — or, for an endpoint quarantined after timeouts, `pending` until its quarantine
- * ends. All in one transaction: a crash before commit leaves the alerts due; after commit the
- * deliveries are durable and another dispatcher reclaims any this one never finished.
+ * The dispatcher's set-based `markNotified`: claims due alerts (FOR UPDATE SKIP LOCKED, so
+ * replicas never take the same one) among the states `notify` may leave, expires those whose
+ * meeting already started, moves the others to `notified` and creates one delivery per active
+ * subscription, held by this process as `processing` — or, for an endpoint quarantined after
+ * timeouts, `pending` until its quarantine ends. All in one transaction: a crash before commit
+ * leaves the alerts due; after commit the deliveries are durable and another dispatcher
+ * reclaims any this one never finished.
  */
 export async function notifyDueAlerts(sql: Sql, options: NotifyOptions): Promise<NotifyRound> {
   const { now } = options;
@@ -44,7 +47,7 @@ export async function notifyDueAlerts(sql: Sql, options: NotifyOptions): Promise
       from alerts a
       join meetings m on m.id = a.meeting_id
       join alert_rules r on r.id = a.rule_id
-      where a.state in ${tx(statesFrom('notify') as string[])} and a.due_at <= ${now}
+      where a.state in ${tx(statesFrom('notify') as AlertState[])} and a.due_at <= ${now}
       order by a.due_at
       limit ${options.limit}
       for update of a skip locked`;
@@ -53,7 +56,8 @@ export async function notifyDueAlerts(sql: Sql, options: NotifyOptions): Promise
 
     const late = due.filter((a) => a.starts_at <= now).map((a) => a.id);
     if (late.length > 0) {
-      await tx`update alerts set state = 'expired', updated_at = now() where id in ${tx(late)}`;
+      // Claimed and locked above; the compare-and-set holds the rule even so.
+      await tx`update alerts set state = ${stateAfter('expire')}, updated_at = now() where id in ${tx(late)} and state in ${tx(statesFrom('expire') as AlertState[])}`;
       await recordAlertEvents(tx, late.map((id) => ({ alert_id: id, kind: 'expired', detail: { reason: 'the meeting started before the alert was sent' } })));
       round.expired = late.length;
     }
@@ -67,10 +71,10 @@ export async function notifyDueAlerts(sql: Sql, options: NotifyOptions): Promise
 
     const ids = sendable.map((a) => a.id);
     await tx`
-      update alerts a set state = 'notified', updated_at = now(),
+      update alerts a set state = ${stateAfter('notify')}, updated_at = now(),
         escalate_at = case when ${options.escalationEnabled} then ${now}::timestamptz + make_interval(secs => r.escalate_after_seconds) end
       from alert_rules r
-      where r.id = a.rule_id and a.id in ${tx(ids)}`;
+      where r.id = a.rule_id and a.id in ${tx(ids)} and a.state in ${tx(statesFrom('notify') as AlertState[])}`;
     await recordAlertEvents(
       tx,
       sendable.map((a) => {
@@ -83,7 +87,7 @@ export async function notifyDueAlerts(sql: Sql, options: NotifyOptions): Promise
     );
 
     const rows = sendable.flatMap((alert) =>
-      (byUser.get(alert.user_id) ?? []).map((s) =>
+      (byUser.get(alert.user_id) ?? []).map((s): NewDelivery =>
         isQuarantined(s, now)
           ? { alert_id: alert.id, channel: 'push', target_id: s.id, attempt: 1, status: 'pending', attempts: 0, last_attempt_at: null, not_before: earliest(s.quarantined_until, alert.starts_at) }
           : { alert_id: alert.id, channel: 'push', target_id: s.id, attempt: 1, status: 'processing', attempts: 1, last_attempt_at: now, not_before: now },
@@ -91,7 +95,7 @@ export async function notifyDueAlerts(sql: Sql, options: NotifyOptions): Promise
     );
     round.withoutSubscriptions = sendable.filter((a) => (byUser.get(a.user_id)?.length ?? 0) === 0).map((a) => a.id);
     if (rows.length === 0) return round;
-    const inserted = await tx<{ id: string; alert_id: string; target_id: string; status: string }[]>`
+    const inserted = await tx<{ id: string; alert_id: string; target_id: string; status: DeliveryStatus }[]>`
       insert into deliveries ${tx(rows)} returning id, alert_id, target_id, status`;
 
     if (options.checkinEnabled) {
@@ -121,6 +125,17 @@ export async function notifyDueAlerts(sql: Sql, options: NotifyOptions): Promise
   });
 }
 
+interface NewDelivery {
+  alert_id: string;
+  channel: DeliveryChannel;
+  target_id: string;
+  attempt: number;
+  status: DeliveryStatus;
+  attempts: number;
+  last_attempt_at: Date | null;
+  not_before: Date;
+}
+
 function isQuarantined(subscription: { quarantined_until: Date | null }, now: Date): subscription is { quarantined_until: Date } {
   return subscription.quarantined_until !== null && subscription.quarantined_until > now;
 }
@@ -128,4 +143,11 @@ function isQuarantined(subscription: { quarantined_until: Date | null }, now: Da
 // Once the meeting starts the delivery is closed unsent; its alert's summary need not wait for the quarantine.
 function earliest(a: Date, b: Date): Date {
   return a < b ? a : b;
+}
+
+/** Alerts due and not sent yet, for the operators' lag alarm. `scheduled` is written out to match the partial index alerts_due_idx. */
+export async function dueAlertBacklog(sql: Sql, now: Date): Promise<{ oldest: Date | null; waiting: number }> {
+  const [row] = await sql<{ oldest: Date | null; waiting: number }[]>`
+    select min(due_at) as oldest, count(*)::int as waiting from alerts where state = 'scheduled' and due_at <= ${now}`;
+  return { oldest: row?.oldest ?? null, waiting: row?.waiting ?? 0 };
 }

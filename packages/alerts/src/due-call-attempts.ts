@@ -1,16 +1,23 @@
 import type { Sql } from '@nudge/db';
-import { statesFrom } from '@nudge/domain';
-import type { QueuedAttempt } from './escalation-queue.js';
+import { AWAITING_ANSWER_STATES, type AlertState } from '@nudge/domain';
+import type { AttemptRef } from './call-contract.js';
 
 const LIMIT = 10_000;
 
+/** An attempt that is due at `at`; `tries` tells a retry of a recorded attempt from the first try. */
+export interface DueCallAttempt extends AttemptRef {
+  at: Date;
+  tries: number;
+}
+
 /**
- * What Postgres says the queue should hold within `lookaheadMs`: the next attempt of every alert
- * whose escalate_at is near, and every recorded attempt left without a call (Twilio was away, or
- * its worker died) once its lease has run out.
+ * What Postgres says the escalation queue should hold within `lookaheadMs`: the next attempt of
+ * every alert awaiting an answer whose escalate_at is near, and every recorded attempt left
+ * without a call (Twilio was away, or its worker died) once its lease has run out. Statuses are
+ * written out to match the partial index deliveries_open_idx.
  */
-export async function dueAttempts(sql: Sql, now: Date, lookaheadMs: number, leaseMs: number): Promise<QueuedAttempt[]> {
-  const waiting = statesFrom('escalate') as string[];
+export async function dueCallAttempts(sql: Sql, now: Date, lookaheadMs: number, leaseMs: number): Promise<DueCallAttempt[]> {
+  const waiting = AWAITING_ANSWER_STATES as AlertState[];
   const horizon = new Date(now.getTime() + lookaheadMs);
   const rows = await sql<{ alert_id: string; attempt: number; at: Date; tries: number }[]>`
     (select a.id as alert_id,

@@ -1,6 +1,16 @@
-import { applyAlertEvent, recordAlertEvent, type AlertRuleRow } from '@nudge/alerts';
 import type { Sql, TransactionSql } from '@nudge/db';
-import { advancesCall, decideAfterUnansweredCall, isFinalCallStatus, statesFrom, statusesBefore, type CallStatus } from '@nudge/domain';
+import {
+  advancesCall,
+  canApply,
+  decideAfterUnansweredCall,
+  deliveryStatusAfterCall,
+  isFinalCallStatus,
+  statusesBefore,
+  type AlertState,
+  type CallStatus,
+} from '@nudge/domain';
+import { fail, recordAlertEvents, scheduleCallRetry } from './alert-transitions.js';
+import type { AlertRuleRow } from './rules.js';
 
 export interface StatusCallback {
   callSid: string;
@@ -47,20 +57,27 @@ export async function applyCallStatus(sql: Sql, callback: StatusCallback): Promi
     if (!advancesCall(call.provider_status, callback.status)) return { kind: 'stale', current: call.provider_status ?? '' };
 
     const final = isFinalCallStatus(callback.status);
+    const ended = final ? deliveryStatusAfterCall(callback.status) : null;
     await tx`
       update deliveries set
         provider_ref = coalesce(provider_ref, ${callback.callSid}),
         provider_status = ${callback.status},
-        status = case when ${final} then (case when ${callback.status} = 'completed' then 'completed' else 'failed' end) else status end,
+        status = coalesce(${ended}, status),
         completed_at = case when ${final} then now() else completed_at end,
         error_message = case when ${final} and ${callback.status} <> 'completed' then ${`call ${callback.status}`} else error_message end
       where id = ${call.id}`;
-    await recordAlertEvent(tx, call.alert_id, 'call_status', {
-      call_sid: callback.callSid,
-      status: callback.status,
-      attempt: call.attempt,
-      ...(callback.durationSeconds === undefined ? {} : { duration_seconds: callback.durationSeconds }),
-    });
+    await recordAlertEvents(tx, [
+      {
+        alert_id: call.alert_id,
+        kind: 'call_status',
+        detail: {
+          call_sid: callback.callSid,
+          status: callback.status,
+          attempt: call.attempt,
+          ...(callback.durationSeconds === undefined ? {} : { duration_seconds: callback.durationSeconds }),
+        },
+      },
+    ]);
     const next = final ? await afterCallEnded(tx, call, callback) : 'none';
     return { kind: 'applied', alertId: call.alert_id, attempt: call.attempt, next };
   });
@@ -116,7 +133,7 @@ async function findCallAttempt(tx: TransactionSql, callback: StatusCallback): Pr
 }
 
 async function afterCallEnded(tx: TransactionSql, call: CallAttempt, callback: StatusCallback): Promise<'none' | 'retry' | 'failed'> {
-  const [alert] = await tx<(Pick<AlertRuleRow, 'max_call_attempts' | 'call_retry_seconds'> & { state: string; starts_at: Date; later: number })[]>`
+  const [alert] = await tx<(Pick<AlertRuleRow, 'max_call_attempts' | 'call_retry_seconds'> & { state: AlertState; starts_at: Date; later: number })[]>`
     select a.state, m.starts_at, r.max_call_attempts, r.call_retry_seconds,
       (select count(*)::int from deliveries d where d.alert_id = a.id and d.channel = 'call' and d.attempt > ${call.attempt}) as later
     from alerts a
@@ -125,7 +142,7 @@ async function afterCallEnded(tx: TransactionSql, call: CallAttempt, callback: S
     where a.id = ${call.alert_id}
     for update of a`;
   // Acknowledged during the call (or ended otherwise), or an older attempt reporting late: nothing follows.
-  if (alert === undefined || !statesFrom('escalate').includes(alert.state as never) || alert.later > 0) return 'none';
+  if (alert === undefined || !canApply(alert.state, 'escalate') || alert.later > 0) return 'none';
   const decision = decideAfterUnansweredCall({
     status: callback.status,
     attempt: call.attempt,
@@ -136,10 +153,9 @@ async function afterCallEnded(tx: TransactionSql, call: CallAttempt, callback: S
   });
   if (decision.kind === 'retry') {
     // The worker's reconciler sees the new escalate_at and queues the next attempt.
-    await tx`update alerts set escalate_at = ${decision.at}, updated_at = now() where id = ${call.alert_id}`;
-    await recordAlertEvent(tx, call.alert_id, 'call_retry_scheduled', { attempt: call.attempt + 1, at: decision.at.toISOString(), after: callback.status });
+    await scheduleCallRetry(tx, call.alert_id, { attempt: call.attempt + 1, at: decision.at, after: callback.status });
     return 'retry';
   }
-  await applyAlertEvent(tx, { alertId: call.alert_id, event: 'fail', kind: 'failed', detail: { reason: decision.reason, attempt: call.attempt, last_status: callback.status }, escalateAt: null });
+  await fail(tx, call.alert_id, { reason: decision.reason, attempt: call.attempt, last_status: callback.status });
   return 'failed';
 }

@@ -1,12 +1,7 @@
-import { applyAlertEvent, recordAlertEvent } from '@nudge/alerts';
 import type { Sql, TransactionSql } from '@nudge/db';
-import { stateAfter, statesFrom } from '@nudge/domain';
-
-/** One call attempt of one alert, as a BullMQ job names it. */
-export interface AttemptRef {
-  alertId: string;
-  attempt: number;
-}
+import { canApply, isOpenDelivery, stateAfter, statesFrom, type AlertState, type DeliveryStatus } from '@nudge/domain';
+import { escalate, fail, skipEscalation } from './alert-transitions.js';
+import type { AttemptRef } from './call-contract.js';
 
 /** What the worker does about an attempt after its claim. */
 export type AttemptClaim =
@@ -16,7 +11,7 @@ export type AttemptClaim =
   | { kind: 'place'; deliveryId: string; to: string; escalateAt: Date | null; reconcileSince: Date | undefined };
 
 interface AlertForCall {
-  state: string;
+  state: AlertState;
   escalate_at: Date | null;
   starts_at: Date;
   user_id: string;
@@ -27,7 +22,7 @@ interface AlertForCall {
 
 interface AttemptRow {
   id: string;
-  status: string;
+  status: DeliveryStatus;
   provider_ref: string | null;
   last_attempt_at: Date | null;
   created_at: Date;
@@ -43,17 +38,17 @@ const EARLY_TOLERANCE_MS = 1_000;
  * that died or failed mid-call: it is taken over once its lease has run out, and the caller
  * must first look for a call that worker may have placed.
  */
-export async function claimAttempt(sql: Sql, ref: AttemptRef, now: Date, leaseMs: number): Promise<AttemptClaim> {
-  return (await claimNextAttempt(sql, ref, now)) ?? claimOtherwise(sql, ref, now, leaseMs);
+export async function claimCallAttempt(sql: Sql, ref: AttemptRef, now: Date, leaseMs: number): Promise<AttemptClaim> {
+  return (await recordCallAttempt(sql, ref, now)) ?? claimOtherwise(sql, ref, now, leaseMs);
 }
 
 /**
  * The common case in one statement (a burst of escalations is bound by round trips): the job
  * is for the alert's next attempt, it is due, and there is someone to call. Records the attempt
- * and the `escalated` transition (the same update as the domain's escalate event); undefined
- * when any condition fails, for claimOtherwise to sort out.
+ * and the domain's `escalate` transition, compare-and-set on the states it may leave, with its
+ * timeline entry; undefined when any condition fails, for claimOtherwise to sort out.
  */
-async function claimNextAttempt(sql: Sql, ref: AttemptRef, now: Date): Promise<AttemptClaim | undefined> {
+async function recordCallAttempt(sql: Sql, ref: AttemptRef, now: Date): Promise<AttemptClaim | undefined> {
   const [claimed] = await sql<{ delivery_id: string; phone_e164: string; escalate_at: Date }[]>`
     with target as (
       select a.id, a.escalate_at, u.id as user_id, u.phone_e164
@@ -62,7 +57,7 @@ async function claimNextAttempt(sql: Sql, ref: AttemptRef, now: Date): Promise<A
       join users u on u.id = a.user_id
       join alert_rules r on r.id = a.rule_id
       where a.id = ${ref.alertId}
-        and a.state in ${sql(statesFrom('escalate') as string[])}
+        and a.state in ${sql(statesFrom('escalate') as AlertState[])}
         and a.escalate_at <= ${new Date(now.getTime() + EARLY_TOLERANCE_MS)}
         and m.starts_at > ${now}
         and u.phone_e164 is not null
@@ -77,7 +72,7 @@ async function claimNextAttempt(sql: Sql, ref: AttemptRef, now: Date): Promise<A
     ), escalated as (
       update alerts a set state = ${stateAfter('escalate')}, escalate_at = null, updated_at = now()
       from recorded
-      where a.id = recorded.alert_id
+      where a.id = recorded.alert_id and a.state in ${sql(statesFrom('escalate') as AlertState[])}
       returning a.id
     ), logged as (
       insert into alert_events (alert_id, kind, detail)
@@ -101,7 +96,7 @@ async function claimOtherwise(sql: Sql, ref: AttemptRef, now: Date, leaseMs: num
       where a.id = ${ref.alertId}
       for update of a`;
     if (alert === undefined) return { kind: 'nothing', reason: 'the alert no longer exists' };
-    if (!statesFrom('escalate').includes(alert.state as never)) return { kind: 'nothing', reason: `the alert is ${alert.state}` };
+    if (!canApply(alert.state, 'escalate')) return { kind: 'nothing', reason: `the alert is ${alert.state}` };
 
     const [row] = await tx<AttemptRow[]>`
       select id, status, provider_ref, last_attempt_at, created_at from deliveries
@@ -121,8 +116,7 @@ async function claimOtherwise(sql: Sql, ref: AttemptRef, now: Date, leaseMs: num
           ? `the rule allows ${alert.max_call_attempts} call attempts`
           : undefined;
     if (cannot !== undefined) {
-      await tx`update alerts set escalate_at = null, updated_at = now() where id = ${ref.alertId}`;
-      await recordAlertEvent(tx, ref.alertId, 'escalation_skipped', { reason: cannot, attempt: ref.attempt });
+      await skipEscalation(tx, ref.alertId, { reason: cannot, attempt: ref.attempt });
       return { kind: 'skipped', reason: cannot };
     }
 
@@ -130,13 +124,13 @@ async function claimOtherwise(sql: Sql, ref: AttemptRef, now: Date, leaseMs: num
       insert into deliveries (alert_id, channel, target_id, attempt, status, attempts, last_attempt_at)
       values (${ref.alertId}, 'call', ${alert.user_id}, ${ref.attempt}, 'processing', 1, ${now})
       returning id`;
-    await applyAlertEvent(tx, { alertId: ref.alertId, event: 'escalate', kind: 'escalated', detail: { attempt: ref.attempt }, escalateAt: null });
+    await escalate(tx, ref.alertId, ref.attempt);
     return { kind: 'place', deliveryId: inserted!.id, to: alert.phone_e164!, escalateAt: alert.escalate_at, reconcileSince: undefined };
   });
 }
 
 async function takeOver(tx: TransactionSql, row: AttemptRow, alert: AlertForCall, now: Date, leaseMs: number): Promise<AttemptClaim> {
-  if (row.provider_ref !== null || !['pending', 'processing'].includes(row.status)) return { kind: 'nothing', reason: 'the attempt was placed already' };
+  if (row.provider_ref !== null || !isOpenDelivery(row.status)) return { kind: 'nothing', reason: 'the attempt was placed already' };
   const startedAt = row.last_attempt_at ?? row.created_at;
   if (row.status === 'processing' && now.getTime() - startedAt.getTime() < leaseMs) return { kind: 'in_flight' };
   if (alert.phone_e164 === null) return { kind: 'nothing', reason: 'the user has no phone number' };
@@ -164,17 +158,18 @@ export async function recordRejectedCall(sql: Sql, ref: AttemptRef, deliveryId: 
     await tx`
       update deliveries set status = 'failed', completed_at = now(), error_message = ${`${rejection.code ?? rejection.status}: ${rejection.message}`}
       where id = ${deliveryId}`;
-    await applyAlertEvent(tx, {
-      alertId: ref.alertId,
-      event: 'fail',
-      kind: 'failed',
-      detail: { reason: 'Twilio rejected the call', attempt: ref.attempt, provider_status: rejection.status, provider_code: rejection.code ?? null, provider_message: rejection.message },
+    await fail(tx, ref.alertId, {
+      reason: 'Twilio rejected the call',
+      attempt: ref.attempt,
+      provider_status: rejection.status,
+      provider_code: rejection.code ?? null,
+      provider_message: rejection.message,
     });
   });
 }
 
 /** Twilio was unavailable: the attempt stays recorded, without a call, for the reconciler to retry. */
-export async function releaseAttempt(sql: Sql, deliveryId: string, error: string): Promise<void> {
+export async function releaseCallAttempt(sql: Sql, deliveryId: string, error: string): Promise<void> {
   await sql`update deliveries set status = 'pending', error_message = ${error} where id = ${deliveryId} and provider_ref is null`;
 }
 
