@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Sql, TransactionSql } from '@nudge/db';
+import type { AlertState } from '@nudge/domain';
 
 type Db = Sql | TransactionSql;
 
@@ -28,7 +29,7 @@ export async function issueCheckinTokens(sql: Db, alerts: readonly { alertId: st
 
 export interface CheckinView {
   alert_id: string;
-  state: string;
+  state: AlertState;
   title: string;
   starts_at: Date;
   timezone: string;

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
+import { findStateLiterals } from './state-literals.js';
 import { TABLE_OWNERS } from './table-owners.js';
 import { checkOwnership, describeViolation, findTableWrites, migrationTables, productionSources } from './table-writers.js';
 
@@ -9,10 +10,18 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 const tables = migrationTables(root);
 const writes = productionSources(root).flatMap((file) => findTableWrites(file, readFileSync(join(root, file), 'utf8'), tables));
 const report = checkOwnership(writes, TABLE_OWNERS);
+/** The owner of the alert tables may write states out where a partial index must match; nobody else. */
+const stateLiterals = productionSources(root)
+  .filter((file) => !file.startsWith(TABLE_OWNERS.alerts!))
+  .flatMap((file) => findStateLiterals(file, readFileSync(join(root, file), 'utf8')));
 
 describe('table writers', () => {
   it('every owned table is written only by its owner module', () => {
     expect(report.violations.map(describeViolation)).toEqual([]);
+  });
+
+  it('no SQL outside the alerts module compares with an alert state or delivery status written out', () => {
+    expect(stateLiterals.map((l) => `${l.file}:${l.line} ${l.text}`)).toEqual([]);
   });
 
   it('every declared owner names a table the migrations create', () => {
@@ -67,5 +76,20 @@ describe('the table-writer rule', () => {
     const report = checkOwnership(findTableWrites('services/worker/src/sync.ts', 'sql`update meetings set title = ${t}`', known), owners);
     expect(report.violations).toEqual([]);
     expect([...report.unowned.keys()]).toEqual(['meetings']);
+  });
+});
+
+describe('the state-literal rule', () => {
+  it('reports a state or delivery status written out in SQL, and ignores typed values and other tables', () => {
+    const source = [
+      "const a = (sql: any) => sql`select 1 from alerts where state = 'scheduled'`;",
+      "const b = (sql: any, s: string[]) => sql`select 1 from alerts where state in ${sql(s)}`;",
+      "const c = (sql: any) => sql`select 1 from deliveries where status in ('pending', 'processing')`;",
+      "const d = (sql: any) => sql`select 1 from job_runs where status = 'queued'`;",
+    ].join('\n');
+    expect(findStateLiterals('services/worker/src/x.ts', source).map((l) => `${l.line} ${l.text}`)).toEqual([
+      "1 state = 'scheduled'",
+      "3 status in ('pending'",
+    ]);
   });
 });

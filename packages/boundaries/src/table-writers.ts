@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import ts from 'typescript';
+import { sqlLiterals } from './sql-literals.js';
 
 /** One SQL statement in the source that writes a table. */
 export interface TableWrite {
@@ -21,30 +21,10 @@ export interface OwnershipReport {
 
 const WRITE = /\b(insert\s+into|update|delete\s+from)\s+("?)([a-z_][a-z0-9_]*)\2/gi;
 
-/**
- * The text of every string and template literal in a TypeScript source, each with the line it
- * starts on; a template's `${…}` parts become a space. Comments and code are never read as SQL.
- */
-function literals(fileName: string, text: string): { text: string; line: number }[] {
-  const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
-  const found: { text: string; line: number }[] = [];
-  const lineOf = (node: ts.Node) => source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1;
-  const visit = (node: ts.Node): void => {
-    if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) {
-      found.push({ text: node.text, line: lineOf(node) });
-    } else if (ts.isTemplateExpression(node)) {
-      found.push({ text: [node.head.text, ...node.templateSpans.map((span) => span.literal.text)].join(' '), line: lineOf(node) });
-    }
-    ts.forEachChild(node, visit);
-  };
-  visit(source);
-  return found;
-}
-
 /** The writes of the given tables in one source file. */
 export function findTableWrites(file: string, text: string, tables: ReadonlySet<string>): TableWrite[] {
   const writes: TableWrite[] = [];
-  for (const literal of literals(file, text)) {
+  for (const literal of sqlLiterals(file, text)) {
     for (const match of literal.text.matchAll(WRITE)) {
       const table = match[3]!.toLowerCase();
       if (!tables.has(table)) continue;

@@ -1,7 +1,7 @@
 import formbody from '@fastify/formbody';
 import { acknowledgeAlert, applyCallStatus, CALL_ROUTE_SCHEMAS, CALL_ROUTES, gatherUrl, parseAttempt, parseStatusCallbackQuery } from '@nudge/alerts';
 import type { Sql } from '@nudge/db';
-import { isCallStatus, type Clock } from '@nudge/domain';
+import { isCallStatus, type AlertState, type Clock } from '@nudge/domain';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Counter } from 'prom-client';
 import { twilioSignatureCheck } from './signature-check.js';
@@ -32,8 +32,8 @@ export async function twilioRoutes(app: FastifyInstance, options: TwilioRoutesOp
   // Every content type, not only forms: the JSON parser would otherwise read the global limit.
   const webhook = { bodyLimit: WEBHOOK_BODY_LIMIT_BYTES };
 
-  async function loadScript(alertId: string, attempt: number | undefined): Promise<(CallScript & { state: string }) | undefined> {
-    const [row] = await sql<{ state: string; title: string; starts_at: Date; timezone: string }[]>`
+  async function loadScript(alertId: string, attempt: number | undefined): Promise<(CallScript & { state: AlertState }) | undefined> {
+    const [row] = await sql<{ state: AlertState; title: string; starts_at: Date; timezone: string }[]>`
       select a.state, m.title, m.starts_at, u.timezone
       from alerts a join meetings m on m.id = a.meeting_id join users u on u.id = a.user_id
       where a.id = ${alertId}`;

@@ -79,6 +79,15 @@ describe('calls role: Twilio webhooks', () => {
     expect(twiml).toMatch(/Goodbye\.<\/Say><Hangup\/><\/Response>$/);
   });
 
+  it('refuses a call URL whose attempt or alert id is malformed with 400, before any database work', async () => {
+    const { alertId } = await escalatedAlert();
+    for (const path of [`/twilio/voice/alerts/${alertId}?attempt=0`, `/twilio/voice/alerts/${alertId}/gather?attempt=x`, '/twilio/status?alert_id=nope&attempt=1']) {
+      const response = await post(path, { CallSid: 'CA1', CallStatus: 'ringing', Digits: '1' });
+      expect(response.statusCode).toBe(400);
+    }
+    expect(await alertRow(alertId)).toMatchObject({ state: 'escalated' });
+  });
+
   it('tells the callee when the alert is already acknowledged, and hangs up', async () => {
     const { alertId } = await escalatedAlert();
     await db.sql`update alerts set state = 'acknowledged' where id = ${alertId}`;
