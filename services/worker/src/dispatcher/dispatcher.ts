@@ -14,7 +14,7 @@ import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
 import type { Logger } from '@nudge/logger';
 import { recordOutcomes, sendDelivery, summarizeFinishedAlerts, type DeliverDeps, type Outcome } from './deliver-pushes.js';
-import { endUnansweredAlerts } from './expire-unanswered.js';
+import { endUnansweredAlerts } from './end-unanswered-alerts.js';
 import { FairSendPool } from './fair-send-pool.js';
 import { OutcomeRecorder } from './outcome-recorder.js';
 

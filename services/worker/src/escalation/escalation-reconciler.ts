@@ -3,7 +3,7 @@ import { dueCallAttempts } from '@nudge/alerts';
 import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
 import type { Logger } from '@nudge/logger';
-import { endUnansweredAlerts } from '../dispatcher/expire-unanswered.js';
+import { endUnansweredAlerts } from '../dispatcher/end-unanswered-alerts.js';
 import type { EscalationQueue } from './escalation-queue.js';
 
 export interface ReconcilerOptions {
