@@ -2,10 +2,12 @@
 
 export const errorSchema = {
   type: 'object',
+  additionalProperties: false,
   required: ['error'],
   properties: {
     error: {
       type: 'object',
+      additionalProperties: false,
       required: ['code', 'message'],
       properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} },
     },
@@ -14,8 +16,15 @@ export const errorSchema = {
 
 export const errorResponses = { '4xx': errorSchema, '5xx': errorSchema } as const;
 
+/** The answer of a route that answers 204 with no body. */
+export const noContent = { type: 'null', description: 'no content' } as const;
+
+/** `:id` of a row addressed by its uuid. */
+export const uuidIdParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } as const;
+
 export const userSchema = {
   type: 'object',
+  additionalProperties: false,
   required: ['id', 'org_id', 'email', 'name', 'phone_e164', 'timezone', 'role', 'is_operator', 'created_at'],
   properties: {
     id: { type: 'string', format: 'uuid' },

@@ -2,7 +2,8 @@ import formbody from '@fastify/formbody';
 import { acknowledgeAlert } from '@nudge/alerts';
 import type { Sql } from '@nudge/db';
 import { isCallStatus, type Clock } from '@nudge/domain';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyReply } from 'fastify';
+import type { HttpApp } from '@nudge/service';
 import type { Counter } from 'prom-client';
 import { applyCallStatus } from './call-status.js';
 import { twilioSignatureCheck } from './signature-check.js';
@@ -26,16 +27,33 @@ const alertParams = {
   properties: { alertId: { type: 'string', format: 'uuid' } },
 } as const;
 
+/** The attempt the worker put in the call's URL, passed on to the <Gather> action. */
+const voiceQuery = { type: 'object', properties: { attempt: { type: 'string' } } } as const;
+
+const statusQuery = {
+  type: 'object',
+  properties: { alert_id: { type: 'string', format: 'uuid' }, attempt: { type: 'string', pattern: '^[1-9][0-9]{0,2}$' } },
+} as const;
+
+// Twilio posts a few dozen form fields; these schemas name the ones read and tolerate the rest.
+const gatherBody = { type: 'object', properties: { Digits: { type: 'string' }, CallSid: { type: 'string' } } } as const;
+
+const statusBody = {
+  type: 'object',
+  properties: { CallSid: { type: 'string' }, CallStatus: { type: 'string' }, CallDuration: { type: 'string' } },
+} as const;
+
 function sendTwiml(reply: FastifyReply, twiml: string): FastifyReply {
   return reply.type('text/xml; charset=utf-8').send(twiml);
 }
 
 /** Twilio's webhooks (DESIGN §6): the call's TwiML, the <Gather> answer and status callbacks. Every route is signed. */
-export async function twilioRoutes(app: FastifyInstance, options: TwilioRoutesOptions): Promise<void> {
+export async function twilioRoutes(app: HttpApp, options: TwilioRoutesOptions): Promise<void> {
   const { sql, callsPublicUrl } = options;
   await webhookGuards(app, { perAddressPerMinute: options.perAddressPerMinute });
   await app.register(formbody, { bodyLimit: WEBHOOK_BODY_LIMIT_BYTES });
-  app.addHook('preHandler', twilioSignatureCheck(callsPublicUrl, options.authToken));
+  // Before validation: what an unsigned request sent is never looked at, not even to describe it in a 400.
+  app.addHook('preValidation', twilioSignatureCheck(callsPublicUrl, options.authToken));
   // Every content type, not only forms: the JSON parser would otherwise read the global limit.
   const webhook = { bodyLimit: WEBHOOK_BODY_LIMIT_BYTES };
 
@@ -49,9 +67,9 @@ export async function twilioRoutes(app: FastifyInstance, options: TwilioRoutesOp
     return { state: row.state, title: row.title, startsAt: row.starts_at, timezone: row.timezone, gatherUrl: `${callsPublicUrl}/twilio/voice/alerts/${alertId}/gather${query}` };
   }
 
-  app.post<{ Params: { alertId: string }; Querystring: { attempt?: string } }>(
+  app.post(
     '/twilio/voice/alerts/:alertId',
-    { ...webhook, schema: { params: alertParams } },
+    { ...webhook, schema: { params: alertParams, querystring: voiceQuery } },
     async (request, reply) => {
       const script = await loadScript(request.params.alertId, request.query.attempt);
       if (script === undefined) return sendTwiml(reply, sayAndHangUp('This reminder is no longer available. Goodbye.'));
@@ -60,9 +78,9 @@ export async function twilioRoutes(app: FastifyInstance, options: TwilioRoutesOp
     },
   );
 
-  app.post<{ Params: { alertId: string }; Querystring: { attempt?: string }; Body: { Digits?: string; CallSid?: string } }>(
+  app.post(
     '/twilio/voice/alerts/:alertId/gather',
-    { ...webhook, schema: { params: alertParams } },
+    { ...webhook, schema: { params: alertParams, querystring: voiceQuery, body: gatherBody } },
     async (request, reply) => {
       const { alertId } = request.params;
       if (request.body.Digits !== '1') {
@@ -79,17 +97,9 @@ export async function twilioRoutes(app: FastifyInstance, options: TwilioRoutesOp
     },
   );
 
-  app.post<{ Querystring: { alert_id?: string; attempt?: string }; Body: { CallSid?: string; CallStatus?: string; CallDuration?: string } }>(
+  app.post(
     '/twilio/status',
-    {
-      ...webhook,
-      schema: {
-        querystring: {
-          type: 'object',
-          properties: { alert_id: { type: 'string', format: 'uuid' }, attempt: { type: 'string', pattern: '^[1-9][0-9]{0,2}$' } },
-        },
-      },
-    },
+    { ...webhook, schema: { querystring: statusQuery, body: statusBody } },
     async (request, reply) => {
       const { CallSid: callSid, CallStatus: status, CallDuration: duration } = request.body;
       if (callSid === undefined || status === undefined || !isCallStatus(status)) {
