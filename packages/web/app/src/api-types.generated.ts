@@ -810,9 +810,11 @@ export interface paths {
                     "application/json": {
                         email: string;
                         name: string;
+                        /** @description E.164, e.g. +4915112345678; null for none */
                         phone_e164?: string | null;
                         /** @enum {string} */
                         role?: "admin" | "member";
+                        /** @description IANA time zone, e.g. Europe/Berlin */
                         timezone?: string;
                     };
                 };
@@ -1501,7 +1503,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         name?: string;
-                        /** @description E.164, e.g. +4915112345678; null removes it */
+                        /** @description E.164, e.g. +4915112345678; null for none */
                         phone_e164?: string | null;
                         /** @description IANA time zone, e.g. Europe/Berlin */
                         timezone?: string;

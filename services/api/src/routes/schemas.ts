@@ -1,4 +1,5 @@
 /** JSON schemas shared by routes: responses are serialised through them, so nothing unlisted leaks. */
+import { E164_PATTERN } from '@nudge/domain';
 
 export const errorSchema = {
   type: 'object',
@@ -22,6 +23,18 @@ export const noContent = { type: 'null', description: 'no content' } as const;
 /** `:id` of a row addressed by its uuid. */
 export const uuidIdParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } as const;
 
+export const USER_ROLES = ['admin', 'member'] as const;
+
+/** What a user's own PATCH /v1/me and an admin's POST /v1/admin/users may set, checked alike. */
+export const userFieldSchemas = {
+  name: { type: 'string', minLength: 1, maxLength: 200 },
+  phone_e164: {
+    anyOf: [{ type: 'string', pattern: E164_PATTERN, maxLength: 16 }, { type: 'null' }],
+    description: 'E.164, e.g. +4915112345678; null for none',
+  },
+  timezone: { type: 'string', minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Europe/Berlin' },
+} as const;
+
 export const userSchema = {
   type: 'object',
   additionalProperties: false,
@@ -33,7 +46,7 @@ export const userSchema = {
     name: { type: 'string' },
     phone_e164: { type: ['string', 'null'] },
     timezone: { type: 'string' },
-    role: { type: 'string', enum: ['admin', 'member'] },
+    role: { type: 'string', enum: USER_ROLES },
     is_operator: { type: 'boolean' },
     created_at: { type: 'string', format: 'date-time' },
   },

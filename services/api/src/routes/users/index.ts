@@ -1,10 +1,10 @@
 import type { Sql } from '@nudge/db';
-import { E164_PATTERN, isIanaTimeZone, normalizeEmail } from '@nudge/domain';
+import { isIanaTimeZone, normalizeEmail } from '@nudge/domain';
 import { badRequest, conflict, type HttpApp, type ReplyOf } from '@nudge/service';
 import { createUser } from '../../orgs/create-user.js';
 import { EmailTakenError } from '../../orgs/create-organization.js';
 import { callerOf } from '../../plugins/auth.js';
-import { errorResponses, userSchema } from '../schemas.js';
+import { errorResponses, USER_ROLES, userFieldSchemas, userSchema } from '../schemas.js';
 
 const newUserBody = {
   type: 'object',
@@ -12,10 +12,8 @@ const newUserBody = {
   required: ['email', 'name'],
   properties: {
     email: { type: 'string', minLength: 3, maxLength: 254 },
-    name: { type: 'string', minLength: 1, maxLength: 200 },
-    phone_e164: { anyOf: [{ type: 'string', pattern: E164_PATTERN }, { type: 'null' }] },
-    timezone: { type: 'string', minLength: 1, maxLength: 64 },
-    role: { type: 'string', enum: ['admin', 'member'] },
+    ...userFieldSchemas,
+    role: { type: 'string', enum: USER_ROLES },
   },
 } as const;
 
