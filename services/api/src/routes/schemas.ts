@@ -15,6 +15,11 @@ export const errorSchema = {
   },
 } as const;
 
+/** Every property's name, for a schema whose properties are all required (typed, unlike Object.keys). */
+export function allFields<Properties extends object>(properties: Properties): (keyof Properties & string)[] {
+  return Object.keys(properties) as (keyof Properties & string)[];
+}
+
 export const errorResponses = { '4xx': errorSchema, '5xx': errorSchema } as const;
 
 /** The answer of a route that answers 204 with no body. */

@@ -3,7 +3,7 @@ import type { Sql } from '@nudge/db';
 import { ALERT_STATES, type Clock } from '@nudge/domain';
 import { conflict, notFound, type HttpApp, type ReplyOf } from '@nudge/service';
 import { callerOf } from '../../plugins/auth.js';
-import { errorResponses, uuidIdParams } from '../schemas.js';
+import { allFields, errorResponses, uuidIdParams } from '../schemas.js';
 import { timeRange, timeRangeQuery } from '../time-range.js';
 
 const alertProperties = {
@@ -19,7 +19,7 @@ const alertProperties = {
   created_at: { type: 'string', format: 'date-time' },
 } as const;
 
-const alertFields = Object.keys(alertProperties) as (keyof typeof alertProperties)[];
+const alertFields = allFields(alertProperties);
 
 const alertSchema = { type: 'object', additionalProperties: false, required: alertFields, properties: alertProperties } as const;
 

@@ -2,7 +2,7 @@ import type { Sql } from '@nudge/db';
 import { ALERT_STATES, type Clock } from '@nudge/domain';
 import type { HttpApp, ReplyOf } from '@nudge/service';
 import { callerOf } from '../../plugins/auth.js';
-import { errorResponses } from '../schemas.js';
+import { allFields, errorResponses } from '../schemas.js';
 import { timeRange, timeRangeQuery } from '../time-range.js';
 
 const meetingProperties = {
@@ -21,7 +21,7 @@ const meetingProperties = {
 const meetingSchema = {
   type: 'object',
   additionalProperties: false,
-  required: Object.keys(meetingProperties) as (keyof typeof meetingProperties)[],
+  required: allFields(meetingProperties),
   properties: meetingProperties,
 } as const;
 

@@ -44,6 +44,8 @@ const subscriptionSchema = {
   },
 } as const;
 
+const vapidKeySchema = { type: 'object', additionalProperties: false, required: ['public_key'], properties: { public_key: { type: 'string' } } } as const;
+
 /** Web Push: the VAPID public key browsers subscribe with, and the caller's subscriptions. */
 export async function pushRoutes(
   app: HttpApp,
@@ -51,9 +53,7 @@ export async function pushRoutes(
 ): Promise<void> {
   const { sql, clock, push, endpointPolicy, maxSubscriptionsPerUser } = options;
 
-  app.get('/v1/push/vapid-public-key', { schema: { response: { 200: { type: 'object', additionalProperties: false, required: ['public_key'], properties: { public_key: { type: 'string' } } } } } }, async () => ({
-    public_key: push.vapidPublicKey,
-  }));
+  app.get('/v1/push/vapid-public-key', { schema: { response: { 200: vapidKeySchema } } }, async () => ({ public_key: push.vapidPublicKey }));
 
   app.register(async (member: HttpApp) => {
     member.addHook('onRequest', app.requireCaller);

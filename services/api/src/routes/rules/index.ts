@@ -3,7 +3,7 @@ import type { Sql } from '@nudge/db';
 import { HH_MM_PATTERN, type Clock } from '@nudge/domain';
 import type { HttpApp } from '@nudge/service';
 import { callerOf } from '../../plugins/auth.js';
-import { errorResponses } from '../schemas.js';
+import { allFields, errorResponses } from '../schemas.js';
 
 const quietHoursSchema = {
   anyOf: [
@@ -33,7 +33,7 @@ const settingsProperties = {
   enabled: { type: 'boolean' },
 } as const;
 
-const settingsFields = Object.keys(settingsProperties) as (keyof typeof settingsProperties)[];
+const settingsFields = allFields(settingsProperties);
 
 const ruleSchema = {
   type: 'object',
