@@ -6,15 +6,17 @@ import type { paths } from './api-types.generated.js';
 
 type Method = 'get' | 'put' | 'post' | 'patch' | 'delete';
 
+// `unknown` rather than `never` when a route has no such JSON: a page using it then fails to type-check.
+
 /** The JSON a route answers with `status`. */
 type Answer<P extends keyof paths, M extends Method, Status extends number = 200> = paths[P][M] extends {
   responses: { [S in Status]: { content: { 'application/json': infer Json } } };
 }
   ? Json
-  : never;
+  : unknown;
 
 /** The JSON body a route takes. */
-type RequestBody<P extends keyof paths, M extends Method> = paths[P][M] extends { requestBody?: { content: { 'application/json': infer Json } } } ? Json : never;
+type RequestBody<P extends keyof paths, M extends Method> = paths[P][M] extends { requestBody?: { content: { 'application/json': infer Json } } } ? Json : unknown;
 
 export type Me = Answer<'/v1/me', 'get'>;
 
@@ -25,14 +27,27 @@ export type AlertState = Answer<'/v1/alerts', 'get'>[number]['state'];
 /** An alert with its timeline. */
 export type Alert = Answer<'/v1/alerts/{id}', 'get'>;
 
+/** The caller's rule as read: the settings, and when (if ever) they were saved. */
+export type Rule = Answer<'/v1/rules', 'get'>;
+
 export type RuleSettings = RequestBody<'/v1/rules', 'put'>;
 
 export type QuietHours = NonNullable<RuleSettings['quiet_hours']>;
 
 export type CalendarStatus = Answer<'/v1/calendar/google', 'get'>;
 
-export type Schedule = Answer<'/v1/admin/schedules', 'get'>['schedules'][number];
+/** Where to send the browser for Google's consent. */
+export type CalendarConnect = Answer<'/v1/calendar/google/connect', 'get'>;
 
-export type JobRun = Answer<'/v1/admin/job-runs', 'get'>['runs'][number];
+export type VapidPublicKey = Answer<'/v1/push/vapid-public-key', 'get'>;
 
-export type Instance = Answer<'/v1/admin/instances', 'get'>['instances'][number];
+export type Schedules = Answer<'/v1/admin/schedules', 'get'>;
+export type Schedule = Schedules['schedules'][number];
+
+export type SchedulePreview = Answer<'/v1/admin/schedules/{id}/preview', 'get'>;
+
+export type JobRuns = Answer<'/v1/admin/job-runs', 'get'>;
+export type JobRun = JobRuns['runs'][number];
+
+export type Instances = Answer<'/v1/admin/instances', 'get'>;
+export type Instance = Instances['instances'][number];
