@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { HttpConfig } from '@nudge/config';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
@@ -11,6 +11,7 @@ import { HttpError } from './http-error.js';
 import { httpMetricsPlugin, metricsRoute, type Metrics } from './metrics.js';
 import { openApiPlugin, type OpenApiOptions } from './openapi.js';
 import { healthPlugin, type ReadinessCheck } from './readiness.js';
+import type { HttpApp, SchemaTypeProvider } from './schema-types.js';
 
 export interface HttpAppOptions {
   logger: Logger;
@@ -73,7 +74,7 @@ function trustProxy(setting: HttpConfig['trustProxy']): boolean | string[] | ((a
  * `/health/ready`, and `/metrics` only behind METRICS_TOKEN (with METRICS_PORT, metrics have
  * their own listener, see run-role). Roles register their routes on it.
  */
-export async function createHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
+export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   const app = Fastify({
     // pino's Logger is a FastifyBaseLogger; the cast only drops pino's extra generic.
     loggerInstance: options.logger as FastifyBaseLogger,
@@ -119,5 +120,5 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   // Never on the public port without a token: a scrape costs CPU anyone could spend.
   if (metrics.port === undefined && metrics.token !== undefined) await app.register(metricsRoute, { metrics: options.metrics, token: metrics.token });
   await app.register(healthPlugin, { checks: options.checks, settings: options.http.readiness });
-  return app;
+  return app.withTypeProvider<SchemaTypeProvider>();
 }

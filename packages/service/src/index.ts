@@ -20,7 +20,8 @@ export {
 } from './readiness.js';
 export { connectRedis, redisCheck, type Redis } from './redis.js';
 export { runRole, type RoleContext, type RoleDefinition, type RoleInstance } from './run-role.js';
-export type { OpenApiOptions } from './openapi.js';
+export { openApiDocument, type OpenApiOptions } from './openapi.js';
+export type { HttpApp, ReplyOf, SchemaTypeProvider } from './schema-types.js';
 export { silentOpsAlerts, type OpsAlerts } from './ops/ops-alerts.js';
 export { scrubText, scrubValue } from './ops/scrub.js';
 export { slackOpsAlerts, type SlackOpsAlertsOptions } from './ops/slack-ops-alerts.js';

@@ -36,3 +36,9 @@ export const openApiPlugin = fp(
   },
   { name: 'nudge-openapi' },
 );
+
+/** The document an app built with `docs` serves at /docs/json, read without listening. */
+export async function openApiDocument(app: FastifyInstance): Promise<Record<string, unknown>> {
+  await app.ready();
+  return app.swagger() as unknown as Record<string, unknown>;
+}

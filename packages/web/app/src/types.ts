@@ -1,97 +1,53 @@
-/** The api's JSON (DESIGN §5), as far as the pages use it. */
+/**
+ * The api's JSON (DESIGN §5) as the pages use it: names for shapes of the generated
+ * api-types.generated.ts, never copies of them (`pnpm api-types` regenerates it from the api).
+ */
+import type { paths } from './api-types.generated.js';
 
-export interface Me {
-  id: string;
-  email: string;
-  name: string;
-  phone_e164: string | null;
-  timezone: string;
-  role: 'admin' | 'member';
-  is_operator: boolean;
+type Method = 'get' | 'put' | 'post' | 'patch' | 'delete';
+
+// `unknown` rather than `never` when a route has no such JSON: a page using it then fails to type-check.
+
+/** The JSON a route answers with `status`. */
+type Answer<P extends keyof paths, M extends Method, Status extends number = 200> = paths[P][M] extends {
+  responses: { [S in Status]: { content: { 'application/json': infer Json } } };
 }
+  ? Json
+  : unknown;
 
-export type AlertState = 'scheduled' | 'notified' | 'escalated' | 'acknowledged' | 'cancelled' | 'expired' | 'failed';
+/** The JSON body a route takes. */
+type RequestBody<P extends keyof paths, M extends Method> = paths[P][M] extends { requestBody?: { content: { 'application/json': infer Json } } } ? Json : unknown;
 
-export interface Meeting {
-  id: string;
-  title: string;
-  starts_at: string;
-  ends_at: string;
-  status: string;
-  self_response: string | null;
-  conference_url: string | null;
-  alert_id: string | null;
-  alert_state: AlertState | null;
-}
+export type Me = Answer<'/v1/me', 'get'>;
 
-export interface Alert {
-  id: string;
-  title: string;
-  starts_at: string;
-  due_at: string;
-  escalate_at: string | null;
-  state: AlertState;
-  acknowledged_at: string | null;
-  acknowledged_via: string | null;
-  timeline: { at: string; kind: string; detail: Record<string, unknown> }[];
-}
+export type Meeting = Answer<'/v1/meetings', 'get'>[number];
 
-export interface QuietHours {
-  start: string;
-  end: string;
-  allow_accepted: boolean;
-}
+export type AlertState = Answer<'/v1/alerts', 'get'>[number]['state'];
 
-export interface RuleSettings {
-  lead_seconds: number;
-  escalate_after_seconds: number;
-  max_call_attempts: number;
-  call_retry_seconds: number;
-  only_accepted: boolean;
-  min_attendees: number;
-  title_keywords: string[];
-  quiet_hours: QuietHours | null;
-  enabled: boolean;
-}
+/** An alert with its timeline. */
+export type Alert = Answer<'/v1/alerts/{id}', 'get'>;
 
-export interface CalendarStatus {
-  connected: boolean;
-  revoked: boolean;
-  revoked_reason: string | null;
-  last_synced_at: string | null;
-}
+/** The caller's rule as read: the settings, and when (if ever) they were saved. */
+export type Rule = Answer<'/v1/rules', 'get'>;
 
-export interface Schedule {
-  id: string;
-  description: string | null;
-  enabled: boolean;
-  state: 'disabled' | 'idle' | 'running';
-  cron: string;
-  timezone: string;
-  missed_policy?: string;
-  next_run_at: string | null;
-  last_run_at: string | null;
-  last_status: string | null;
-}
+export type RuleSettings = RequestBody<'/v1/rules', 'put'>;
 
-export interface JobRun {
-  id: string;
-  job_name: string;
-  trigger: string;
-  status: string;
-  scheduled_for: string | null;
-  started_at: string | null;
-  finished_at: string | null;
-  error: string | null;
-  created_at: string;
-}
+export type QuietHours = NonNullable<RuleSettings['quiet_hours']>;
 
-export interface Instance {
-  instance_id: string;
-  role: string;
-  version: string;
-  schedulers_enabled: boolean;
-  started_at: string;
-  last_beat_at: string;
-  stale: boolean;
-}
+export type CalendarStatus = Answer<'/v1/calendar/google', 'get'>;
+
+/** Where to send the browser for Google's consent. */
+export type CalendarConnect = Answer<'/v1/calendar/google/connect', 'get'>;
+
+export type VapidPublicKey = Answer<'/v1/push/vapid-public-key', 'get'>;
+
+export type Schedules = Answer<'/v1/admin/schedules', 'get'>;
+export type Schedule = Schedules['schedules'][number];
+
+export type SchedulePreview = Answer<'/v1/admin/schedules/{id}/preview', 'get'>;
+
+export type JobRuns = Answer<'/v1/admin/job-runs', 'get'>;
+export type JobRun = JobRuns['runs'][number];
+
+export type Instances = Answer<'/v1/admin/instances', 'get'>;
+export type Instance = Instances['instances'][number];

@@ -24,7 +24,7 @@ export interface ScheduleView extends Omit<ScheduleRow, 'running'> {
   /** False for a row whose definition is no longer in the code (no worker runs it). */
   defined: boolean;
   description: string | null;
-  depends_on: readonly string[];
+  depends_on: string[];
 }
 
 function view(row: ScheduleRow): ScheduleView {
@@ -35,7 +35,7 @@ function view(row: ScheduleRow): ScheduleView {
     state: running ? 'running' : row.enabled ? 'idle' : 'disabled',
     defined: definition !== undefined,
     description: definition?.description ?? null,
-    depends_on: definition?.dependsOn ?? [],
+    depends_on: [...(definition?.dependsOn ?? [])],
   };
 }
 

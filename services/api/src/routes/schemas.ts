@@ -1,21 +1,48 @@
 /** JSON schemas shared by routes: responses are serialised through them, so nothing unlisted leaks. */
+import { E164_PATTERN } from '@nudge/domain';
 
 export const errorSchema = {
   type: 'object',
+  additionalProperties: false,
   required: ['error'],
   properties: {
     error: {
       type: 'object',
+      additionalProperties: false,
       required: ['code', 'message'],
       properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} },
     },
   },
 } as const;
 
+/** Every property's name, for a schema whose properties are all required (typed, unlike Object.keys). */
+export function allFields<Properties extends object>(properties: Properties): (keyof Properties & string)[] {
+  return Object.keys(properties) as (keyof Properties & string)[];
+}
+
 export const errorResponses = { '4xx': errorSchema, '5xx': errorSchema } as const;
+
+/** The answer of a route that answers 204 with no body. */
+export const noContent = { type: 'null', description: 'no content' } as const;
+
+/** `:id` of a row addressed by its uuid. */
+export const uuidIdParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } as const;
+
+export const USER_ROLES = ['admin', 'member'] as const;
+
+/** What a user's own PATCH /v1/me and an admin's POST /v1/admin/users may set, checked alike. */
+export const userFieldSchemas = {
+  name: { type: 'string', minLength: 1, maxLength: 200 },
+  phone_e164: {
+    anyOf: [{ type: 'string', pattern: E164_PATTERN, maxLength: 16 }, { type: 'null' }],
+    description: 'E.164, e.g. +4915112345678; null for none',
+  },
+  timezone: { type: 'string', minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Europe/Berlin' },
+} as const;
 
 export const userSchema = {
   type: 'object',
+  additionalProperties: false,
   required: ['id', 'org_id', 'email', 'name', 'phone_e164', 'timezone', 'role', 'is_operator', 'created_at'],
   properties: {
     id: { type: 'string', format: 'uuid' },
@@ -24,7 +51,7 @@ export const userSchema = {
     name: { type: 'string' },
     phone_e164: { type: ['string', 'null'] },
     timezone: { type: 'string' },
-    role: { type: 'string', enum: ['admin', 'member'] },
+    role: { type: 'string', enum: USER_ROLES },
     is_operator: { type: 'boolean' },
     created_at: { type: 'string', format: 'date-time' },
   },

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api.js';
 import { ErrorMessage, Loaded } from '../components/status.js';
 import { formatDateTime } from '../format.js';
-import type { CalendarStatus } from '../types.js';
+import type { CalendarConnect, CalendarStatus } from '../types.js';
 import { usePolling } from '../use-polling.js';
 import { useAction } from '../use-action.js';
 import { useResource } from '../use-resource.js';
@@ -22,7 +22,7 @@ export function CalendarSection() {
     const consent = window.open('', '_blank');
     if (consent !== null) consent.opener = null;
     return action.run(async () => {
-      const answer = await api<{ url: string }>('/v1/calendar/google/connect').catch((err: unknown) => {
+      const answer = await api<CalendarConnect>('/v1/calendar/google/connect').catch((err: unknown) => {
         consent?.close();
         throw err;
       });

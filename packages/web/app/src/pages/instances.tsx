@@ -1,13 +1,13 @@
 import { api } from '../api.js';
 import { Loaded } from '../components/status.js';
 import { formatDateTime, relative } from '../format.js';
-import type { Instance } from '../types.js';
+import type { Instances } from '../types.js';
 import { usePolling } from '../use-polling.js';
 import { useResource } from '../use-resource.js';
 
 /** Operators: every process that wrote a heartbeat; the api marks the ones silent too long as stale. */
 export function Instances() {
-  const instances = useResource(() => api<{ instances: Instance[] }>('/v1/admin/instances'), 'instances');
+  const instances = useResource(() => api<Instances>('/v1/admin/instances'), 'instances');
   usePolling(instances.reload, 15_000);
   return (
     <Loaded resource={instances} what="instances">

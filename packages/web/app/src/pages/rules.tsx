@@ -1,14 +1,14 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { ErrorMessage, Loaded, Notice } from '../components/status.js';
-import type { RuleSettings } from '../types.js';
+import type { Rule, RuleSettings } from '../types.js';
 import { useAction } from '../use-action.js';
 import { useResource } from '../use-resource.js';
 import { NumberField } from '../components/number-field.js';
 
 /** The caller's alert rule; saving re-plans upcoming meetings on the server. */
 export function Rules() {
-  const rule = useResource(() => api<RuleSettings & { id: string | null; updated_at: string | null }>('/v1/rules'), 'rules');
+  const rule = useResource(() => api<Rule>('/v1/rules'), 'rules');
   return <Loaded resource={rule} what="your rule">{(loaded) => <RuleForm initial={settingsOf(loaded)} />}</Loaded>;
 }
 

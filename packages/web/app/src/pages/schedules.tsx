@@ -2,14 +2,14 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { ErrorMessage, Loaded, Notice } from '../components/status.js';
 import { formatDateTime } from '../format.js';
-import type { JobRun, Schedule } from '../types.js';
+import type { JobRuns, Schedule, SchedulePreview, Schedules } from '../types.js';
 import { usePolling } from '../use-polling.js';
 import { useAction } from '../use-action.js';
 import { useResource } from '../use-resource.js';
 
 /** Operators: every code-defined schedule, its runtime state, and what it will do next. */
 export function Schedules() {
-  const schedules = useResource(() => api<{ schedules: Schedule[] }>('/v1/admin/schedules'), 'schedules');
+  const schedules = useResource(() => api<Schedules>('/v1/admin/schedules'), 'schedules');
   usePolling(schedules.reload, 10_000);
   return (
     <>
@@ -37,8 +37,8 @@ function ScheduleCard(props: { schedule: Schedule; onChanged: () => void }) {
   // Shown at once, put back if the api refuses: a checkbox that lags behind the click is confusing.
   const [enabled, setEnabled] = useState(s.enabled);
   useEffect(() => setEnabled(s.enabled), [s.enabled]);
-  const preview = useResource(() => api<{ runs: string[] }>(`/v1/admin/schedules/${encodeURIComponent(s.id)}/preview?n=10`), `${s.id}:${s.cron}:${s.timezone}`);
-  const runs = useResource(() => api<{ runs: JobRun[] }>(`/v1/admin/job-runs?job=${encodeURIComponent(s.id)}&limit=5`), `${s.id}:${s.last_run_at ?? ''}:${s.state}`);
+  const preview = useResource(() => api<SchedulePreview>(`/v1/admin/schedules/${encodeURIComponent(s.id)}/preview?n=10`), `${s.id}:${s.cron}:${s.timezone}`);
+  const runs = useResource(() => api<JobRuns>(`/v1/admin/job-runs?job=${encodeURIComponent(s.id)}&limit=5`), `${s.id}:${s.last_run_at ?? ''}:${s.state}`);
   // Runs change on the worker's time (a queued manual run starts within its tick).
   usePolling(runs.reload, 3_000);
 

@@ -1,4 +1,5 @@
 import { api } from '../api.js';
+import type { VapidPublicKey } from '../types.js';
 
 /** The service worker is served at /app/sw.js and controls only the app's pages. */
 export const SERVICE_WORKER_URL = '/app/sw.js';
@@ -32,7 +33,7 @@ export async function enablePushOnThisDevice(): Promise<NotificationPermission> 
   const registration = await navigator.serviceWorker.register(SERVICE_WORKER_URL, { scope: SERVICE_WORKER_SCOPE });
   const permission = await Notification.requestPermission();
   if (permission !== 'granted') return permission;
-  const { public_key } = await api<{ public_key: string }>('/v1/push/vapid-public-key');
+  const { public_key } = await api<VapidPublicKey>('/v1/push/vapid-public-key');
   await navigator.serviceWorker.ready;
   let subscription = await registration.pushManager.getSubscription();
   // A subscription made with another key (the server's keys were rotated) cannot receive our pushes.

@@ -1,6 +1,6 @@
-import type { FastifyInstance } from 'fastify';
 import type { Sql } from '@nudge/db';
-import { listJobRuns, RUN_STATUSES, RUN_TRIGGERS, type JobRunFilter } from '../../admin/job-runs.js';
+import type { HttpApp } from '@nudge/service';
+import { listJobRuns, RUN_STATUSES, RUN_TRIGGERS } from '../../admin/job-runs.js';
 import { errorResponses } from '../schemas.js';
 import { jobRunSchema } from './schemas.js';
 
@@ -15,10 +15,10 @@ const query = {
   },
 } as const;
 
-export async function adminJobRunRoutes(app: FastifyInstance, options: { sql: Sql }): Promise<void> {
-  app.get<{ Querystring: JobRunFilter }>(
+export async function adminJobRunRoutes(app: HttpApp, options: { sql: Sql }): Promise<void> {
+  app.get(
     '/v1/admin/job-runs',
-    { schema: { querystring: query, response: { 200: { type: 'object', properties: { runs: { type: 'array', items: jobRunSchema } } }, ...errorResponses } } },
+    { schema: { querystring: query, response: { 200: { type: 'object', additionalProperties: false, required: ['runs'], properties: { runs: { type: 'array', items: jobRunSchema } } }, ...errorResponses } } },
     async (request) => ({ runs: await listJobRuns(options.sql, request.query) }),
   );
 }

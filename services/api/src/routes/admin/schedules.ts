@@ -1,15 +1,10 @@
-import type { FastifyInstance } from 'fastify';
 import type { Sql } from '@nudge/db';
 import { InvalidScheduleError, parseScheduleTiming, upcomingSlots, type Clock } from '@nudge/domain';
-import { HttpError, notFound } from '@nudge/service';
+import { HttpError, notFound, type HttpApp } from '@nudge/service';
 import { findSchedule, listSchedules, setScheduleEnabled } from '../../admin/schedules.js';
 import { enqueueManualRun } from '../../admin/job-runs.js';
 import { errorResponses } from '../schemas.js';
 import { jobRunSchema, scheduleIdParams, scheduleSchema } from './schemas.js';
-
-interface IdParams {
-  id: string;
-}
 
 const previewQuery = {
   type: 'object',
@@ -22,16 +17,16 @@ const previewQuery = {
 } as const;
 
 /** Operator routes over job_schedules (DESIGN §5). */
-export async function adminScheduleRoutes(app: FastifyInstance, options: { sql: Sql; clock: Clock }): Promise<void> {
+export async function adminScheduleRoutes(app: HttpApp, options: { sql: Sql; clock: Clock }): Promise<void> {
   const { sql, clock } = options;
 
   app.get(
     '/v1/admin/schedules',
-    { schema: { response: { 200: { type: 'object', properties: { schedules: { type: 'array', items: scheduleSchema } } }, ...errorResponses } } },
+    { schema: { response: { 200: { type: 'object', additionalProperties: false, required: ['schedules'], properties: { schedules: { type: 'array', items: scheduleSchema } } }, ...errorResponses } } },
     async () => ({ schedules: await listSchedules(sql) }),
   );
 
-  app.patch<{ Params: IdParams; Body: { enabled: boolean } }>(
+  app.patch(
     '/v1/admin/schedules/:id',
     {
       schema: {
@@ -55,9 +50,9 @@ export async function adminScheduleRoutes(app: FastifyInstance, options: { sql: 
     },
   );
 
-  app.post<{ Params: IdParams }>(
+  app.post(
     '/v1/admin/schedules/:id/run',
-    { schema: { params: scheduleIdParams, response: { 202: { type: 'object', properties: { run: jobRunSchema } }, ...errorResponses } } },
+    { schema: { params: scheduleIdParams, response: { 202: { type: 'object', additionalProperties: false, required: ['run'], properties: { run: jobRunSchema } }, ...errorResponses } } },
     async (request, reply) => {
       if ((await findSchedule(sql, request.params.id)) === undefined) throw notFound('schedule');
       const run = await enqueueManualRun(sql, request.params.id, clock.now());
@@ -66,7 +61,7 @@ export async function adminScheduleRoutes(app: FastifyInstance, options: { sql: 
     },
   );
 
-  app.get<{ Params: IdParams; Querystring: { n: number; cron?: string; timezone?: string } }>(
+  app.get(
     '/v1/admin/schedules/:id/preview',
     {
       schema: {
@@ -75,6 +70,8 @@ export async function adminScheduleRoutes(app: FastifyInstance, options: { sql: 
         response: {
           200: {
             type: 'object',
+            additionalProperties: false,
+            required: ['id', 'cron', 'timezone', 'runs'],
             properties: {
               id: { type: 'string' },
               cron: { type: 'string' },

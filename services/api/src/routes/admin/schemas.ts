@@ -6,7 +6,11 @@ const nullableString = { type: ['string', 'null'] } as const;
 
 export const scheduleSchema = {
   type: 'object',
-  required: ['id', 'enabled', 'state', 'defined', 'cron', 'timezone', 'next_run_at', 'last_run_at', 'last_status'],
+  additionalProperties: false,
+  required: [
+    'id', 'description', 'defined', 'enabled', 'state', 'cron', 'timezone', 'missed_policy', 'overlap_policy', 'depends_on',
+    'next_run_at', 'last_run_at', 'last_status', 'locked_by', 'locked_at', 'updated_at',
+  ],
   properties: {
     id: { type: 'string' },
     description: nullableString,
@@ -29,7 +33,8 @@ export const scheduleSchema = {
 
 export const jobRunSchema = {
   type: 'object',
-  required: ['id', 'job_name', 'trigger', 'status'],
+  additionalProperties: false,
+  required: ['id', 'job_name', 'schedule_id', 'trigger', 'status', 'scheduled_for', 'started_at', 'finished_at', 'worker_id', 'error', 'created_at'],
   properties: {
     id: { type: 'string' },
     job_name: { type: 'string' },
@@ -47,6 +52,7 @@ export const jobRunSchema = {
 
 export const instanceSchema = {
   type: 'object',
+  additionalProperties: false,
   required: ['instance_id', 'role', 'version', 'schedulers_enabled', 'started_at', 'last_beat_at', 'stale'],
   properties: {
     instance_id: { type: 'string' },

@@ -1,10 +1,9 @@
-import type { FastifyInstance } from 'fastify';
 import { acknowledgeAlert } from '@nudge/alerts';
 import type { Sql } from '@nudge/db';
 import { ALERT_STATES, type Clock } from '@nudge/domain';
-import { conflict, notFound } from '@nudge/service';
+import { conflict, notFound, type HttpApp, type ReplyOf } from '@nudge/service';
 import { callerOf } from '../../plugins/auth.js';
-import { errorResponses } from '../schemas.js';
+import { allFields, errorResponses, uuidIdParams } from '../schemas.js';
 import { timeRange, timeRangeQuery } from '../time-range.js';
 
 const alertProperties = {
@@ -16,27 +15,32 @@ const alertProperties = {
   escalate_at: { type: ['string', 'null'], format: 'date-time' },
   state: { type: 'string', enum: ALERT_STATES },
   acknowledged_at: { type: ['string', 'null'], format: 'date-time' },
-  acknowledged_via: { type: ['string', 'null'] },
+  acknowledged_via: { type: ['string', 'null'], enum: ['push', 'web', 'phone', 'api', null] },
   created_at: { type: 'string', format: 'date-time' },
 } as const;
 
-const alertSchema = { type: 'object', properties: alertProperties } as const;
+const alertFields = allFields(alertProperties);
+
+const alertSchema = { type: 'object', additionalProperties: false, required: alertFields, properties: alertProperties } as const;
+
+const timelineEntrySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['at', 'kind', 'detail'],
+  properties: { at: { type: 'string', format: 'date-time' }, kind: { type: 'string' }, detail: { type: 'object', additionalProperties: true } },
+} as const;
 
 const alertWithTimelineSchema = {
   type: 'object',
-  properties: {
-    ...alertProperties,
-    timeline: {
-      type: 'array',
-      items: { type: 'object', properties: { at: { type: 'string', format: 'date-time' }, kind: { type: 'string' }, detail: { type: 'object', additionalProperties: true } } },
-    },
-  },
+  additionalProperties: false,
+  required: [...alertFields, 'timeline'],
+  properties: { ...alertProperties, timeline: { type: 'array', items: timelineEntrySchema } },
 } as const;
 
-const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } as const;
+type Alert = ReplyOf<typeof alertSchema>;
 
 /** The caller's alerts, each with its timeline, and acknowledgement. */
-export async function alertRoutes(app: FastifyInstance, options: { sql: Sql; clock: Clock }): Promise<void> {
+export async function alertRoutes(app: HttpApp, options: { sql: Sql; clock: Clock }): Promise<void> {
   const { sql, clock } = options;
   app.addHook('onRequest', app.requireCaller);
 
@@ -45,7 +49,7 @@ export async function alertRoutes(app: FastifyInstance, options: { sql: Sql; clo
     from alerts a join meetings m on m.id = a.meeting_id
     where a.user_id = ${userId}`;
 
-  app.get<{ Querystring: { state?: string; from?: string; to?: string } }>(
+  app.get(
     '/v1/alerts',
     {
       schema: {
@@ -56,7 +60,7 @@ export async function alertRoutes(app: FastifyInstance, options: { sql: Sql; clo
     async (request) => {
       const { userId } = callerOf(request);
       const { from, to } = timeRange(request.query, clock.now(), { backDays: 1, aheadDays: 14 });
-      return sql`
+      return sql<Alert[]>`
         ${selectAlerts(userId)} and a.due_at >= ${from} and a.due_at < ${to}
           and (${request.query.state ?? null}::text is null or a.state = ${request.query.state ?? null})
         order by a.due_at
@@ -64,23 +68,23 @@ export async function alertRoutes(app: FastifyInstance, options: { sql: Sql; clo
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/v1/alerts/:id',
-    { schema: { params: idParams, response: { 200: alertWithTimelineSchema, ...errorResponses } } },
+    { schema: { params: uuidIdParams, response: { 200: alertWithTimelineSchema, ...errorResponses } } },
     async (request) => {
       const { userId } = callerOf(request);
-      const [alert] = await sql`${selectAlerts(userId)} and a.id = ${request.params.id}`;
+      const [alert] = await sql<Alert[]>`${selectAlerts(userId)} and a.id = ${request.params.id}`;
       if (alert === undefined) throw notFound('alert');
-      const timeline = await sql`select at, kind, detail from alert_events where alert_id = ${request.params.id} order by at, id`;
+      const timeline = await sql<ReplyOf<typeof timelineEntrySchema>[]>`select at, kind, detail from alert_events where alert_id = ${request.params.id} order by at, id`;
       return { ...alert, timeline };
     },
   );
 
-  app.post<{ Params: { id: string }; Body: { via?: 'web' | 'api' } | undefined }>(
+  app.post(
     '/v1/alerts/:id/ack',
     {
       schema: {
-        params: idParams,
+        params: uuidIdParams,
         body: { type: ['object', 'null'], additionalProperties: false, properties: { via: { type: 'string', enum: ['web', 'api'] } } },
         response: { 200: alertSchema, ...errorResponses },
       },
@@ -91,7 +95,7 @@ export async function alertRoutes(app: FastifyInstance, options: { sql: Sql; clo
       const result = await acknowledgeAlert(sql, { alertId: request.params.id, userId, via });
       if (result.outcome === 'not_found') throw notFound('alert');
       if (result.outcome === 'conflict') throw conflict(`the alert is ${result.alert.state} and can no longer be acknowledged`);
-      const [alert] = await sql`${selectAlerts(userId)} and a.id = ${request.params.id}`;
+      const [alert] = await sql<Alert[]>`${selectAlerts(userId)} and a.id = ${request.params.id}`;
       return alert;
     },
   );

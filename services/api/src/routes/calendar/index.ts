@@ -1,16 +1,16 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CALENDAR_READONLY_SCOPE, GoogleClients, TokenCipher } from '@nudge/calendar';
 import type { GoogleConfig } from '@nudge/config';
 import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
-import { errorBody } from '@nudge/service';
+import { errorBody, type HttpApp } from '@nudge/service';
 import { CallbackError } from '../../calendar/callback-outcome.js';
-import { completeGoogleConnect, type CallbackQuery } from '../../calendar/complete-connect.js';
+import { completeGoogleConnect } from '../../calendar/complete-connect.js';
 import { forgetGoogleCredential, googleConnection } from '../../calendar/credentials.js';
 import { OAuthStateSigner } from '../../calendar/oauth-state.js';
 import { callerOf } from '../../plugins/auth.js';
 import { checkinPage } from '../checkin/page.js';
-import { errorResponses } from '../schemas.js';
+import { errorResponses, noContent } from '../schemas.js';
 
 export interface CalendarRouteOptions {
   sql: Sql;
@@ -22,6 +22,7 @@ export interface CalendarRouteOptions {
 
 const connectionSchema = {
   type: 'object',
+  additionalProperties: false,
   required: ['connected', 'revoked', 'revoked_reason', 'last_synced_at'],
   properties: {
     connected: { type: 'boolean' },
@@ -54,7 +55,7 @@ function sendPage(reply: FastifyReply, status: number, heading: string, body: st
 }
 
 /** Google Calendar: connect through OAuth consent, see the connection, disconnect. */
-export async function calendarRoutes(app: FastifyInstance, options: CalendarRouteOptions): Promise<void> {
+export async function calendarRoutes(app: HttpApp, options: CalendarRouteOptions): Promise<void> {
   const { sql, clock } = options;
   const redirectUri = `${options.publicBaseUrl}/v1/calendar/google/callback`;
   const clients = new GoogleClients(options.google, redirectUri);
@@ -62,12 +63,12 @@ export async function calendarRoutes(app: FastifyInstance, options: CalendarRout
   const cipher = new TokenCipher([options.credentialsKey]);
 
   // The browser arrives here from Google's consent screen, without our token: the state says who it is.
-  app.get<{ Querystring: CallbackQuery }>('/v1/calendar/google/callback',
+  app.get('/v1/calendar/google/callback',
     {
       schema: {
         querystring: callbackQuery,
         // JSON for API clients; a browser (Accept: text/html) gets a small page with the same outcome.
-        response: { 200: { type: 'object', properties: { connected: { type: 'boolean' } } }, ...errorResponses },
+        response: { 200: { type: 'object', additionalProperties: false, required: ['connected'], properties: { connected: { type: 'boolean' } } }, ...errorResponses },
       },
     }, async (request, reply) => {
     try {
@@ -83,7 +84,7 @@ export async function calendarRoutes(app: FastifyInstance, options: CalendarRout
     }
   });
 
-  app.register(async (member) => {
+  app.register(async (member: HttpApp) => {
     member.addHook('onRequest', app.requireCaller);
 
     member.get('/v1/calendar/google', { schema: { response: { 200: connectionSchema, ...errorResponses } } }, async (request) =>
@@ -92,7 +93,7 @@ export async function calendarRoutes(app: FastifyInstance, options: CalendarRout
 
     member.get(
       '/v1/calendar/google/connect',
-      { schema: { response: { 200: { type: 'object', required: ['url'], properties: { url: { type: 'string' } } }, ...errorResponses } } },
+      { schema: { response: { 200: { type: 'object', additionalProperties: false, required: ['url'], properties: { url: { type: 'string' } } }, ...errorResponses } } },
       async (request) => {
         const url = clients.oauth().generateAuthUrl({
           // offline + consent: Google hands out a refresh token every time, even on a reconnect.
@@ -105,7 +106,7 @@ export async function calendarRoutes(app: FastifyInstance, options: CalendarRout
       },
     );
 
-    member.delete('/v1/calendar/google', { schema: { response: { 204: { type: 'null' }, ...errorResponses } } }, async (request, reply) => {
+    member.delete('/v1/calendar/google', { schema: { response: { 204: noContent, ...errorResponses } } }, async (request, reply) => {
       const userId = callerOf(request).userId;
       const forgotten = await forgetGoogleCredential(sql, cipher, userId);
       if (forgotten?.refreshToken !== undefined) {
@@ -118,7 +119,7 @@ export async function calendarRoutes(app: FastifyInstance, options: CalendarRout
           );
       }
       request.log.info({ event: 'calendar.credential.forgotten', user_id: userId, existed: forgotten !== undefined }, 'Google Calendar disconnected');
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     });
   });
 }

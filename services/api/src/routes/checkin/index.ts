@@ -1,8 +1,9 @@
 import formbody from '@fastify/formbody';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { checkInWithToken, findCheckin } from '@nudge/alerts';
 import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
+import type { HttpApp } from '@nudge/service';
 import { checkinPage, formatStart } from './page.js';
 
 const tokenParams = { type: 'object', required: ['token'], properties: { token: { type: 'string', maxLength: 128 } } } as const;
@@ -25,13 +26,13 @@ const notFoundPage = checkinPage({
  * The link in a push notification. GET only shows the meeting and a button — link scanners and
  * previews must not acknowledge — and POST acknowledges (via push), once.
  */
-export async function checkinRoutes(app: FastifyInstance, options: { sql: Sql; clock: Clock }): Promise<void> {
+export async function checkinRoutes(app: HttpApp, options: { sql: Sql; clock: Clock }): Promise<void> {
   const { sql, clock } = options;
   // The page's own <form method="post"> arrives as application/x-www-form-urlencoded. Registered
   // here, the parser serves these routes only; the JSON api keeps refusing forms with 415.
   await app.register(formbody, { bodyLimit: FORM_BODY_LIMIT_BYTES });
 
-  app.get<{ Params: { token: string } }>('/checkin/:token', { schema: { params: tokenParams, response: pageResponses } }, async (request, reply) => {
+  app.get('/checkin/:token', { schema: { params: tokenParams, response: pageResponses } }, async (request, reply) => {
     const checkin = await findCheckin(sql, request.params.token, clock.now());
     if (checkin === undefined) return sendPage(reply, 404, notFoundPage);
     const when = formatStart(checkin.starts_at, checkin.timezone);
@@ -50,7 +51,7 @@ export async function checkinRoutes(app: FastifyInstance, options: { sql: Sql; c
     );
   });
 
-  app.post<{ Params: { token: string } }>('/checkin/:token', { schema: { params: tokenParams, response: pageResponses } }, async (request, reply) => {
+  app.post('/checkin/:token', { schema: { params: tokenParams, response: pageResponses } }, async (request, reply) => {
     const now = clock.now();
     const checkin = await findCheckin(sql, request.params.token, now);
     if (checkin === undefined) return sendPage(reply, 404, notFoundPage);

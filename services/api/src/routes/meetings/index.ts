@@ -1,31 +1,35 @@
-import type { FastifyInstance } from 'fastify';
 import type { Sql } from '@nudge/db';
-import type { Clock } from '@nudge/domain';
+import { ALERT_STATES, type Clock } from '@nudge/domain';
+import type { HttpApp, ReplyOf } from '@nudge/service';
 import { callerOf } from '../../plugins/auth.js';
-import { errorResponses } from '../schemas.js';
+import { allFields, errorResponses } from '../schemas.js';
 import { timeRange, timeRangeQuery } from '../time-range.js';
+
+const meetingProperties = {
+  id: { type: 'string' },
+  title: { type: 'string' },
+  starts_at: { type: 'string', format: 'date-time' },
+  ends_at: { type: 'string', format: 'date-time' },
+  status: { type: 'string', enum: ['confirmed', 'cancelled'] },
+  self_response: { type: ['string', 'null'], enum: ['accepted', 'declined', 'tentative', 'needsAction', null] },
+  attendee_count: { type: 'integer' },
+  conference_url: { type: ['string', 'null'] },
+  alert_id: { type: ['string', 'null'] },
+  alert_state: { type: ['string', 'null'], enum: [...ALERT_STATES, null] },
+} as const;
 
 const meetingSchema = {
   type: 'object',
-  properties: {
-    id: { type: 'string' },
-    title: { type: 'string' },
-    starts_at: { type: 'string', format: 'date-time' },
-    ends_at: { type: 'string', format: 'date-time' },
-    status: { type: 'string' },
-    self_response: { type: ['string', 'null'] },
-    attendee_count: { type: 'integer' },
-    conference_url: { type: ['string', 'null'] },
-    alert_id: { type: ['string', 'null'] },
-    alert_state: { type: ['string', 'null'] },
-  },
+  additionalProperties: false,
+  required: allFields(meetingProperties),
+  properties: meetingProperties,
 } as const;
 
 /** The caller's meetings in a range (default: now to 14 days ahead), each with its alert's state. */
-export async function meetingRoutes(app: FastifyInstance, options: { sql: Sql; clock: Clock }): Promise<void> {
+export async function meetingRoutes(app: HttpApp, options: { sql: Sql; clock: Clock }): Promise<void> {
   const { sql, clock } = options;
   app.addHook('onRequest', app.requireCaller);
-  app.get<{ Querystring: { from?: string; to?: string } }>(
+  app.get(
     '/v1/meetings',
     {
       schema: {
@@ -35,7 +39,7 @@ export async function meetingRoutes(app: FastifyInstance, options: { sql: Sql; c
     },
     async (request) => {
       const { from, to } = timeRange(request.query, clock.now(), { backDays: 0, aheadDays: 14 });
-      return sql`
+      return sql<ReplyOf<typeof meetingSchema>[]>`
         select m.id, m.title, m.starts_at, m.ends_at, m.status, m.self_response, m.attendee_count, m.conference_url,
                a.id as alert_id, a.state as alert_state
         from meetings m

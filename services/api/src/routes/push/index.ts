@@ -1,18 +1,11 @@
-import type { FastifyInstance } from 'fastify';
 import type { PushConfig } from '@nudge/config';
 import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
-import { badRequest, HttpError, notFound, type PushEndpointPolicy } from '@nudge/service';
+import { badRequest, HttpError, notFound, type HttpApp, type PushEndpointPolicy } from '@nudge/service';
 import { callerOf } from '../../plugins/auth.js';
-import { errorResponses } from '../schemas.js';
-import { registerSubscription, unstoredRegistration, type Registration } from './register-subscription.js';
+import { errorResponses, noContent, uuidIdParams } from '../schemas.js';
+import { registerSubscription, unstoredRegistration, type Registration, type SubscriptionRow } from './register-subscription.js';
 import { canonicalKey, subscriptionKeysProblem } from './subscription-keys.js';
-
-interface SubscriptionBody {
-  endpoint: string;
-  expirationTime?: number | null;
-  keys: { p256dh: string; auth: string };
-}
 
 const subscriptionBody = {
   type: 'object',
@@ -37,7 +30,8 @@ const subscriptionBody = {
 
 const subscriptionSchema = {
   type: 'object',
-  required: ['id', 'endpoint', 'is_active', 'created_at'],
+  additionalProperties: false,
+  required: ['id', 'endpoint', 'user_agent', 'is_active', 'created_at', 'last_success_at', 'deactivated_at', 'deactivation_reason'],
   properties: {
     id: { type: 'string' },
     endpoint: { type: 'string' },
@@ -50,26 +44,26 @@ const subscriptionSchema = {
   },
 } as const;
 
+const vapidKeySchema = { type: 'object', additionalProperties: false, required: ['public_key'], properties: { public_key: { type: 'string' } } } as const;
+
 /** Web Push: the VAPID public key browsers subscribe with, and the caller's subscriptions. */
 export async function pushRoutes(
-  app: FastifyInstance,
+  app: HttpApp,
   options: { sql: Sql; clock: Clock; push: PushConfig; endpointPolicy: PushEndpointPolicy; maxSubscriptionsPerUser: number },
 ): Promise<void> {
   const { sql, clock, push, endpointPolicy, maxSubscriptionsPerUser } = options;
 
-  app.get('/v1/push/vapid-public-key', { schema: { response: { 200: { type: 'object', properties: { public_key: { type: 'string' } } } } } }, async () => ({
-    public_key: push.vapidPublicKey,
-  }));
+  app.get('/v1/push/vapid-public-key', { schema: { response: { 200: vapidKeySchema } } }, async () => ({ public_key: push.vapidPublicKey }));
 
-  app.register(async (member) => {
+  app.register(async (member: HttpApp) => {
     member.addHook('onRequest', app.requireCaller);
 
     member.get('/v1/push/subscriptions', { schema: { response: { 200: { type: 'array', items: subscriptionSchema }, ...errorResponses } } }, async (request) =>
-      sql`select id, endpoint, user_agent, is_active, created_at, last_success_at, deactivated_at, deactivation_reason
+      sql<SubscriptionRow[]>`select id, endpoint, user_agent, is_active, created_at, last_success_at, deactivated_at, deactivation_reason
           from push_subscriptions where user_id = ${callerOf(request).userId} order by created_at`,
     );
 
-    member.post<{ Body: SubscriptionBody }>(
+    member.post(
       '/v1/push/subscriptions',
       { schema: { body: subscriptionBody, response: { 201: subscriptionSchema, ...errorResponses } } },
       async (request, reply) => {
@@ -98,16 +92,16 @@ export async function pushRoutes(
       },
     );
 
-    member.delete<{ Params: { id: string } }>(
+    member.delete(
       '/v1/push/subscriptions/:id',
-      { schema: { params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } } }, response: { 204: { type: 'null' }, ...errorResponses } } },
+      { schema: { params: uuidIdParams, response: { 204: noContent, ...errorResponses } } },
       async (request, reply) => {
         const rows = await sql`
           update push_subscriptions set is_active = false, deactivated_at = now(), deactivation_reason = 'removed by the user'
           where id = ${request.params.id} and user_id = ${callerOf(request).userId}
           returning id`;
         if (rows.length === 0) throw notFound('push subscription');
-        return reply.status(204).send();
+        return reply.status(204).send(null);
       },
     );
   });

@@ -1,9 +1,9 @@
-import type { FastifyInstance } from 'fastify';
-import { DEFAULT_RULE_SETTINGS, findRule, planUpcomingForUser, saveRule, type AlertRuleRow, type AlertRuleSettings } from '@nudge/alerts';
+import { DEFAULT_RULE_SETTINGS, findRule, planUpcomingForUser, saveRule, type AlertRuleRow } from '@nudge/alerts';
 import type { Sql } from '@nudge/db';
 import { HH_MM_PATTERN, type Clock } from '@nudge/domain';
+import type { HttpApp } from '@nudge/service';
 import { callerOf } from '../../plugins/auth.js';
-import { errorResponses } from '../schemas.js';
+import { allFields, errorResponses } from '../schemas.js';
 
 const quietHoursSchema = {
   anyOf: [
@@ -33,9 +33,12 @@ const settingsProperties = {
   enabled: { type: 'boolean' },
 } as const;
 
+const settingsFields = allFields(settingsProperties);
+
 const ruleSchema = {
   type: 'object',
-  required: ['id', ...Object.keys(settingsProperties), 'updated_at'],
+  additionalProperties: false,
+  required: ['id', ...settingsFields, 'updated_at'],
   properties: {
     id: { type: ['string', 'null'], description: 'null while the user has the defaults, never saved' },
     ...settingsProperties,
@@ -46,7 +49,7 @@ const ruleSchema = {
 const putBody = {
   type: 'object',
   additionalProperties: false,
-  required: Object.keys(settingsProperties),
+  required: settingsFields,
   properties: settingsProperties,
 } as const;
 
@@ -56,7 +59,7 @@ function view(rule: AlertRuleRow) {
 }
 
 /** The caller's alert rule. Changing it re-plans the caller's upcoming meetings. */
-export async function ruleRoutes(app: FastifyInstance, options: { sql: Sql; clock: Clock }): Promise<void> {
+export async function ruleRoutes(app: HttpApp, options: { sql: Sql; clock: Clock }): Promise<void> {
   const { sql, clock } = options;
   app.addHook('onRequest', app.requireCaller);
 
@@ -67,7 +70,7 @@ export async function ruleRoutes(app: FastifyInstance, options: { sql: Sql; cloc
     return rule === undefined ? { id: null, ...DEFAULT_RULE_SETTINGS, updated_at: null } : view(rule);
   });
 
-  app.put<{ Body: AlertRuleSettings }>('/v1/rules', { schema: { body: putBody, response: { 200: ruleSchema, ...errorResponses } } }, async (request) => {
+  app.put('/v1/rules', { schema: { body: putBody, response: { 200: ruleSchema, ...errorResponses } } }, async (request) => {
     const { userId } = callerOf(request);
     const rule = await saveRule(sql, userId, request.body);
     await planUpcomingForUser(sql, userId, clock.now());

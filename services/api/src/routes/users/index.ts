@@ -1,19 +1,10 @@
-import type { FastifyInstance } from 'fastify';
 import type { Sql } from '@nudge/db';
-import { E164_PATTERN, isIanaTimeZone, normalizeEmail } from '@nudge/domain';
-import { badRequest, conflict } from '@nudge/service';
+import { isIanaTimeZone, normalizeEmail } from '@nudge/domain';
+import { badRequest, conflict, type HttpApp, type ReplyOf } from '@nudge/service';
 import { createUser } from '../../orgs/create-user.js';
 import { EmailTakenError } from '../../orgs/create-organization.js';
 import { callerOf } from '../../plugins/auth.js';
-import { errorResponses, userSchema } from '../schemas.js';
-
-interface NewUserBody {
-  email: string;
-  name: string;
-  phone_e164?: string | null;
-  timezone?: string;
-  role?: 'admin' | 'member';
-}
+import { errorResponses, USER_ROLES, userFieldSchemas, userSchema } from '../schemas.js';
 
 const newUserBody = {
   type: 'object',
@@ -21,31 +12,29 @@ const newUserBody = {
   required: ['email', 'name'],
   properties: {
     email: { type: 'string', minLength: 3, maxLength: 254 },
-    name: { type: 'string', minLength: 1, maxLength: 200 },
-    phone_e164: { anyOf: [{ type: 'string', pattern: E164_PATTERN }, { type: 'null' }] },
-    timezone: { type: 'string', minLength: 1, maxLength: 64 },
-    role: { type: 'string', enum: ['admin', 'member'] },
+    ...userFieldSchemas,
+    role: { type: 'string', enum: USER_ROLES },
   },
 } as const;
 
 /** Organisation administration: the caller's organisation only, for its admins. */
-export async function userAdminRoutes(app: FastifyInstance, options: { sql: Sql }): Promise<void> {
+export async function userAdminRoutes(app: HttpApp, options: { sql: Sql }): Promise<void> {
   const { sql } = options;
   app.addHook('onRequest', app.requireCaller);
   app.addHook('onRequest', app.requireAdmin);
 
   app.get('/v1/admin/users', { schema: { response: { 200: { type: 'array', items: userSchema }, ...errorResponses } } }, async (request) =>
-    sql`select id, org_id, email, name, phone_e164, timezone, role, is_operator, created_at
+    sql<ReplyOf<typeof userSchema>[]>`select id, org_id, email, name, phone_e164, timezone, role, is_operator, created_at
         from users where org_id = ${callerOf(request).orgId} order by created_at`,
   );
 
-  app.post<{ Body: NewUserBody }>(
+  app.post(
     '/v1/admin/users',
     {
       schema: {
         body: newUserBody,
         response: {
-          201: { type: 'object', required: ['user', 'token'], properties: { user: userSchema, token: { type: 'string', description: 'shown once; only its hash is stored' } } },
+          201: { type: 'object', additionalProperties: false, required: ['user', 'token'], properties: { user: userSchema, token: { type: 'string', description: 'shown once; only its hash is stored' } } },
           ...errorResponses,
         },
       },

@@ -2,7 +2,8 @@ import formbody from '@fastify/formbody';
 import { acknowledgeAlert, applyCallStatus, CALL_ROUTE_SCHEMAS, CALL_ROUTES, gatherUrl, parseAttempt, parseStatusCallbackQuery } from '@nudge/alerts';
 import type { Sql } from '@nudge/db';
 import { isCallStatus, type AlertState, type Clock } from '@nudge/domain';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyReply } from 'fastify';
+import type { HttpApp } from '@nudge/service';
 import type { Counter } from 'prom-client';
 import { twilioSignatureCheck } from './signature-check.js';
 import { WEBHOOK_BODY_LIMIT_BYTES, webhookGuards } from './webhook-guards.js';
@@ -19,16 +20,25 @@ export interface TwilioRoutesOptions {
   perAddressPerMinute: number;
 }
 
+// Twilio posts a few dozen form fields; these schemas name the ones read and tolerate the rest.
+const gatherBody = { type: 'object', properties: { Digits: { type: 'string' }, CallSid: { type: 'string' } } } as const;
+
+const statusBody = {
+  type: 'object',
+  properties: { CallSid: { type: 'string' }, CallStatus: { type: 'string' }, CallDuration: { type: 'string' } },
+} as const;
+
 function sendTwiml(reply: FastifyReply, twiml: string): FastifyReply {
   return reply.type('text/xml; charset=utf-8').send(twiml);
 }
 
 /** Twilio's webhooks (DESIGN §6): the call's TwiML, the <Gather> answer and status callbacks. Every route is signed. */
-export async function twilioRoutes(app: FastifyInstance, options: TwilioRoutesOptions): Promise<void> {
+export async function twilioRoutes(app: HttpApp, options: TwilioRoutesOptions): Promise<void> {
   const { sql, callsPublicUrl } = options;
   await webhookGuards(app, { perAddressPerMinute: options.perAddressPerMinute });
   await app.register(formbody, { bodyLimit: WEBHOOK_BODY_LIMIT_BYTES });
-  app.addHook('preHandler', twilioSignatureCheck(callsPublicUrl, options.authToken));
+  // Before validation: what an unsigned request sent is never looked at, not even to describe it in a 400.
+  app.addHook('preValidation', twilioSignatureCheck(callsPublicUrl, options.authToken));
   // Every content type, not only forms: the JSON parser would otherwise read the global limit.
   const webhook = { bodyLimit: WEBHOOK_BODY_LIMIT_BYTES };
 
@@ -41,7 +51,7 @@ export async function twilioRoutes(app: FastifyInstance, options: TwilioRoutesOp
     return { state: row.state, title: row.title, startsAt: row.starts_at, timezone: row.timezone, gatherUrl: gatherUrl(callsPublicUrl, alertId, attempt) };
   }
 
-  app.post<{ Params: { alertId: string }; Querystring: { attempt?: string } }>(
+  app.post(
     CALL_ROUTES.voice,
     { ...webhook, schema: { params: CALL_ROUTE_SCHEMAS.alertParams, querystring: CALL_ROUTE_SCHEMAS.attemptQuery } },
     async (request, reply) => {
@@ -52,9 +62,9 @@ export async function twilioRoutes(app: FastifyInstance, options: TwilioRoutesOp
     },
   );
 
-  app.post<{ Params: { alertId: string }; Querystring: { attempt?: string }; Body: { Digits?: string; CallSid?: string } }>(
+  app.post(
     CALL_ROUTES.gather,
-    { ...webhook, schema: { params: CALL_ROUTE_SCHEMAS.alertParams, querystring: CALL_ROUTE_SCHEMAS.attemptQuery } },
+    { ...webhook, schema: { params: CALL_ROUTE_SCHEMAS.alertParams, querystring: CALL_ROUTE_SCHEMAS.attemptQuery, body: gatherBody } },
     async (request, reply) => {
       const { alertId } = request.params;
       if (request.body.Digits !== '1') {
@@ -71,9 +81,9 @@ export async function twilioRoutes(app: FastifyInstance, options: TwilioRoutesOp
     },
   );
 
-  app.post<{ Querystring: { alert_id?: string; attempt?: string }; Body: { CallSid?: string; CallStatus?: string; CallDuration?: string } }>(
+  app.post(
     CALL_ROUTES.status,
-    { ...webhook, schema: { querystring: CALL_ROUTE_SCHEMAS.statusQuery } },
+    { ...webhook, schema: { querystring: CALL_ROUTE_SCHEMAS.statusQuery, body: statusBody } },
     async (request, reply) => {
       const { CallSid: callSid, CallStatus: status, CallDuration: duration } = request.body;
       if (callSid === undefined || status === undefined || !isCallStatus(status)) {

@@ -3,7 +3,7 @@ import { forbidden } from '@nudge/service';
 import twilio from 'twilio';
 
 /**
- * A preHandler that lets through only requests Twilio signed. The URL checked is the one Twilio
+ * A preValidation hook that lets through only requests Twilio signed. The URL checked is the one Twilio
  * was given, CALLS_PUBLIC_URL plus the path and query, never one rebuilt from the Host header
  * (which a client controls and a proxy rewrites).
  */

@@ -129,6 +129,15 @@ describe('calls role: Twilio webhooks', () => {
     expect((await timeline(alertId)).length).toBe(0);
   });
 
+  it('checks the signature before the parameters: an unsigned request with a malformed alert id is a 403, a signed one a 400', async () => {
+    const unsigned = await post('/twilio/voice/alerts/not-an-alert/gather', { Digits: '1' }, 'forged');
+    expect(unsigned.statusCode).toBe(403);
+    expect(unsigned.body).not.toContain('alertId');
+    const signed = await post('/twilio/voice/alerts/not-an-alert/gather', { Digits: '1' });
+    expect(signed.statusCode).toBe(400);
+    expect(signed.json()).toMatchObject({ error: { code: 'validation_failed' } });
+  });
+
   it('processes duplicated and reordered status callbacks once each, and never moves a call backwards', async () => {
     const { alertId, sid } = await escalatedAlert();
     await db.sql`update alerts set state = 'acknowledged' where id = ${alertId}`;
