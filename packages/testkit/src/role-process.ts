@@ -102,7 +102,8 @@ export class RoleProcess {
 export async function waitForHttpOk(url: string, timeoutMs = 15_000, exited?: Promise<unknown>): Promise<number> {
   const started = performance.now();
   let last = 'no answer';
-  let gone = false;
+  // Set by the callback below; typed wide so the loop's check is not narrowed to `false`.
+  let gone: boolean = false as boolean;
   void exited?.then(() => {
     gone = true;
   });

@@ -14,19 +14,19 @@ export interface ReceivedWebhook {
  * ingest endpoint, any callback a test needs to see.
  */
 export class WebhookReceiver {
-  readonly received = new RecordedList<ReceivedWebhook>();
-
-  private constructor(private readonly server: ListeningServer) {}
+  private constructor(
+    private readonly server: ListeningServer,
+    readonly received: RecordedList<ReceivedWebhook>,
+  ) {}
 
   static async start(status = 200): Promise<WebhookReceiver> {
-    let receiver: WebhookReceiver | undefined;
+    const received = new RecordedList<ReceivedWebhook>();
     const server = await ListeningServer.start(async (req, res) => {
       const body = await readBody(req);
-      receiver?.received.push({ path: new URL(req.url ?? '/', 'http://x').pathname, headers: req.headers, body, text: body.toString('utf8') });
+      received.push({ path: new URL(req.url ?? '/', 'http://x').pathname, headers: req.headers, body, text: body.toString('utf8') });
       res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
     });
-    receiver = new WebhookReceiver(server);
-    return receiver;
+    return new WebhookReceiver(server, received);
   }
 
   get url(): string {

@@ -43,7 +43,7 @@ export function AlertPage(props: { id: string }) {
             </dd>
           </dl>
           {OPEN_STATES.has(a.state) && (
-            <button type="button" class="primary" onClick={acknowledge} disabled={ack.busy}>
+            <button type="button" class="primary" onClick={() => void acknowledge()} disabled={ack.busy}>
               {ack.busy ? 'Acknowledging…' : 'Acknowledge'}
             </button>
           )}

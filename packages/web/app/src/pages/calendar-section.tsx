@@ -58,11 +58,11 @@ export function CalendarSection() {
               </p>
               {waiting && <p role="status">Waiting for Google: finish in the tab that opened, then come back here.</p>}
               {s.connected && !s.revoked ? (
-                <button type="button" onClick={disconnect} disabled={action.busy}>
+                <button type="button" onClick={() => void disconnect()} disabled={action.busy}>
                   Disconnect Google Calendar
                 </button>
               ) : (
-                <button type="button" class="primary" onClick={connect} disabled={action.busy}>
+                <button type="button" class="primary" onClick={() => void connect()} disabled={action.busy}>
                   Connect Google Calendar
                 </button>
               )}

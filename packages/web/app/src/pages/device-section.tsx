@@ -37,7 +37,7 @@ export function DeviceSection() {
             Browser permission: <strong data-testid="permission">{permissionText[permission ?? 'default']}</strong>
           </p>
           <p>This device {subscribed === true ? 'receives' : 'does not receive'} alerts.</p>
-          <button type="button" class="primary" onClick={enable} disabled={action.busy || permission === 'denied'}>
+          <button type="button" class="primary" onClick={() => void enable()} disabled={action.busy || permission === 'denied'}>
             {subscribed === true ? 'Renew notifications on this device' : 'Enable notifications on this device'}
           </button>
           {action.busy && <p role="status">Registering this device with the browser’s push service…</p>}

@@ -74,7 +74,7 @@ function ScheduleCard(props: { schedule: Schedule; onChanged: () => void }) {
       <h2 id={headingId}>{s.id}</h2>
       {s.description !== null && <p class="muted">{s.description}</p>}
       <label class="check">
-        <input type="checkbox" checked={enabled} disabled={action.busy} onChange={(e) => toggle(e.currentTarget.checked)} aria-describedby="missed-note" /> Enabled
+        <input type="checkbox" checked={enabled} disabled={action.busy} onChange={(e) => void toggle(e.currentTarget.checked)} aria-describedby="missed-note" /> Enabled
       </label>
       <dl class="facts">
         <dt>Schedule</dt>
@@ -92,7 +92,7 @@ function ScheduleCard(props: { schedule: Schedule; onChanged: () => void }) {
           {formatDateTime(s.last_run_at)} {s.last_status !== null && <span class="muted">({s.last_status})</span>}
         </dd>
       </dl>
-      <button type="button" onClick={runNow} disabled={action.busy}>
+      <button type="button" onClick={() => void runNow()} disabled={action.busy}>
         Run {s.id} now
       </button>
       {notice !== undefined && <Notice>{notice}</Notice>}
