@@ -20,6 +20,7 @@ export { CALENDAR_READONLY_SCOPE, GoogleEmulator, type GoogleEmulatorOptions } f
 export type { Attendee, CalendarEvent, EventInput, StoredEvent } from './emulators/google/calendar-events.js';
 export type { CalendarFailure } from './emulators/google/calendar-failures.js';
 export type { TokenResponse } from './emulators/google/oauth-grants.js';
+export type { AccountOptions, GoogleAccount, IdTokenClaims } from './emulators/google/oidc-identity.js';
 export { PushEmulator, type PushEmulatorOptions, type PushOutcome } from './emulators/push/push-emulator.js';
 export { PushMessage, type Urgency } from './emulators/push/push-message.js';
 export type { PushSubscriptionJson } from './emulators/push/fake-subscriptions.js';
