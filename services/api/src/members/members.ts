@@ -37,10 +37,10 @@ async function refuseLosingLastAdmin(tx: TransactionSql, orgId: string, userId: 
   if (admins.length === 1 && admins[0]!.id === userId) throw new MemberChangeRefused('this is the organisation’s last active admin; make someone else an admin first');
 }
 
-export async function changeRole(sql: Sql, orgId: string, userId: string, role: 'admin' | 'member'): Promise<MemberRow | undefined> {
+export async function changeRole(sql: Sql, orgId: string, userId: string, role: 'admin' | 'member' | undefined): Promise<MemberRow | undefined> {
   return sql.begin(async (tx) => {
     const current = await member(tx, orgId, userId);
-    if (current === undefined) return undefined;
+    if (current === undefined || role === undefined) return current;
     if (current.role === 'admin' && role === 'member') await refuseLosingLastAdmin(tx, orgId, userId);
     await tx`update users set role = ${role} where id = ${userId}`;
     return { ...current, role };

@@ -70,18 +70,19 @@ export async function memberRoutes(app: FastifyInstance, options: MemberRouteOpt
     listMembers(sql, callerOf(request).orgId),
   );
 
-  app.patch<{ Params: { id: string }; Body: { role: 'admin' | 'member' } }>(
+  app.patch<{ Params: { id: string }; Body: { role?: 'admin' | 'member' } }>(
     '/v1/admin/members/:id',
     {
       schema: {
         params: idParams,
-        body: { type: 'object', additionalProperties: false, required: ['role'], properties: { role: { type: 'string', enum: ['admin', 'member'] } } },
+        // Only the role changes here; an empty patch changes nothing and answers the member.
+        body: { type: 'object', additionalProperties: false, properties: { role: { type: 'string', enum: ['admin', 'member'] } } },
         response: { 200: memberSchema, ...errorResponses },
       },
     },
     async (request) => {
       try {
-        const changed = await changeRole(sql, callerOf(request).orgId, request.params.id, request.body.role);
+        const changed = await changeRole(sql, callerOf(request).orgId, request.params.id, request.body.role ?? undefined);
         if (changed === undefined) throw notFound('member');
         request.log.info({ event: 'member.role_changed', user_id: changed.id, role: changed.role, by: callerOf(request).userId }, 'role changed');
         return changed;
