@@ -95,3 +95,12 @@ export interface Instance {
   last_beat_at: string;
   stale: boolean;
 }
+
+export interface BrowserSession {
+  id: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  user_agent: string | null;
+  current: boolean;
+}

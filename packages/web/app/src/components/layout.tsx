@@ -8,6 +8,7 @@ const memberPages = [
   { to: '/meetings', page: 'meetings', label: 'Meetings' },
   { to: '/connections', page: 'connections', label: 'Calendar & devices' },
   { to: '/rules', page: 'rules', label: 'Alert rules' },
+  { to: '/account', page: 'account', label: 'Sessions' },
 ] as const;
 
 const operatorPages = [
