@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Page } from 'playwright-core';
+import { launchChromium, type ChromiumSession } from './chromium.js';
+import { screenshot, unlabelledControls } from './screenshots.js';
+import { startStack, type Stack } from './stack.js';
+
+/**
+ * Sign in with Google in Debian's chromium, through the Google emulator's consent screen, against
+ * the api and worker as real processes: the person lands in the app with a session cookie, can
+ * connect the calendar in one more click, sees their sessions and signs out everywhere.
+ */
+describe('Sign in with Google in a real browser', () => {
+  let stack: Stack;
+  let chromium: ChromiumSession;
+  let page: Page;
+  const browserErrors: string[] = [];
+  const EMAIL = 'ada@browser.test';
+
+  beforeAll(async () => {
+    stack = await startStack();
+    chromium = await launchChromium({ origin: stack.base, timezoneId: 'Europe/Berlin' });
+    page = chromium.context.pages()[0] ?? (await chromium.context.newPage());
+    page.on('pageerror', (error) => browserErrors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) browserErrors.push(message.text());
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await chromium?.close();
+    await stack?.close();
+  });
+
+  const expectHeading = (text: string) => page.getByRole('heading', { level: 1, name: text }).waitFor({ timeout: 10_000 });
+
+  it('signs in with Google and lands in the app, with an HttpOnly session cookie and no token in the page', async () => {
+    stack.google.approveAs(EMAIL, { name: 'Ada Lovelace' });
+    await page.goto(`${stack.base}/app/`);
+    await expectHeading('Sign in to Nudge');
+    expect(await unlabelledControls(page)).toEqual([]);
+    await screenshot(page, 'sign-in-01-page');
+
+    await page.getByRole('link', { name: 'Sign in with Google' }).click();
+    await expectHeading('Upcoming meetings');
+    await screenshot(page, 'sign-in-02-landed');
+
+    const cookies = await chromium.context.cookies(stack.base);
+    const session = cookies.find((c) => c.name === 'nudge_session');
+    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' });
+    expect(cookies.some((c) => c.name === 'nudge_sign_in')).toBe(false);
+    expect(await page.evaluate(() => document.cookie)).not.toContain('nudge_session');
+    expect(await page.evaluate(() => sessionStorage.getItem('nudge.token'))).toBeNull();
+    const [user] = await stack.db.sql<{ google_sub: string }[]>`select google_sub from users where id = ${stack.userId}`;
+    expect(user!.google_sub).toBe(stack.google.account(EMAIL)!.sub);
+  });
+
+  it('connects the calendar in one more click, as the signed-in person', async () => {
+    await page.getByRole('link', { name: 'Calendar & devices' }).click();
+    await expectHeading('Calendar & devices');
+    const [consent] = await Promise.all([chromium.context.waitForEvent('page'), page.getByRole('button', { name: 'Connect Google Calendar' }).click()]);
+    await consent.getByText('Google Calendar connected').first().waitFor({ timeout: 10_000 });
+    await screenshot(consent, 'sign-in-03-calendar-connected');
+    await consent.close();
+    const [credential] = await stack.db.sql<{ scopes: string[] }[]>`select scopes from calendar_credentials where user_id = ${stack.userId}`;
+    expect(credential!.scopes).toEqual(expect.arrayContaining(['openid', 'https://www.googleapis.com/auth/calendar.readonly']));
+  });
+
+  it('lists the sessions and signs out everywhere, back to the sign-in page', async () => {
+    await page.getByRole('link', { name: 'Sessions' }).click();
+    await expectHeading('Your sessions');
+    await page.getByTestId('sessions').getByText('(this browser)').waitFor();
+    await screenshot(page, 'sign-in-04-sessions');
+    await page.getByRole('button', { name: 'Sign out everywhere' }).click();
+    await expectHeading('Sign in to Nudge');
+    await screenshot(page, 'sign-in-05-signed-out');
+    expect(await stack.db.sql`select id from sessions where user_id = ${stack.userId}`).toEqual([]);
+    expect(browserErrors).toEqual([]);
+  });
+});
