@@ -30,3 +30,4 @@ export type { CallBehaviour, CallStatus, EmulatedCall, WebhookDelivery } from '.
 export { signTwilioWebhook, type WebhookParams } from './emulators/twilio/twilio-signature.js';
 export { startEmulators, type LocalEmulators, type StartEmulatorsOptions } from './emulators/start-emulators.js';
 export { createLocalCertificates, type LocalCertificates } from './emulators/push/tls-certificates.js';
+export { SmtpReceiver, type ReceivedMail } from './emulators/smtp/smtp-receiver.js';
