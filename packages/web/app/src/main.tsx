@@ -8,6 +8,7 @@ import { Account } from './pages/account.js';
 import { Connections } from './pages/connections.js';
 import { Instances } from './pages/instances.js';
 import { Meetings } from './pages/meetings.js';
+import { Members } from './pages/members.js';
 import { Rules } from './pages/rules.js';
 import { Schedules } from './pages/schedules.js';
 import { SignIn } from './pages/sign-in.js';
@@ -22,6 +23,7 @@ const titles: Record<Route['page'], string> = {
   connections: 'Calendar & devices',
   rules: 'Alert rules',
   account: 'Your sessions',
+  members: 'Members',
   schedules: 'Schedules',
   instances: 'Instances',
   'not-found': 'Page not found',
@@ -30,6 +32,7 @@ const titles: Record<Route['page'], string> = {
 function Page(props: { route: Route; me: Me }) {
   const { route, me } = props;
   if ((route.page === 'schedules' || route.page === 'instances') && !me.is_operator) return <p>Only operators see this page.</p>;
+  if (route.page === 'members' && me.role !== 'admin') return <p>Only your organisation’s admins see this page.</p>;
   switch (route.page) {
     case 'meetings':
       return <Meetings />;
@@ -41,6 +44,8 @@ function Page(props: { route: Route; me: Me }) {
       return <Rules />;
     case 'account':
       return <Account />;
+    case 'members':
+      return <Members me={me} />;
     case 'schedules':
       return <Schedules />;
     case 'instances':

@@ -9,6 +9,7 @@ export type Route =
   | { page: 'connections' }
   | { page: 'rules' }
   | { page: 'account' }
+  | { page: 'members' }
   | { page: 'schedules' }
   | { page: 'instances' }
   | { page: 'not-found' };
@@ -22,6 +23,7 @@ export function parseRoute(pathname: string): Route {
   if (first === 'connections' && parts.length === 1) return { page: 'connections' };
   if (first === 'rules' && parts.length === 1) return { page: 'rules' };
   if (first === 'account' && parts.length === 1) return { page: 'account' };
+  if (first === 'admin' && second === 'members') return { page: 'members' };
   if (first === 'admin' && second === 'schedules') return { page: 'schedules' };
   if (first === 'admin' && second === 'instances') return { page: 'instances' };
   return { page: 'not-found' };

@@ -104,3 +104,23 @@ export interface BrowserSession {
   user_agent: string | null;
   current: boolean;
 }
+
+export interface Member {
+  id: string;
+  email: string;
+  name: string;
+  role: 'admin' | 'member';
+  is_operator: boolean;
+  phone_e164: string | null;
+  created_at: string;
+  deactivated_at: string | null;
+  signs_in_with_google: boolean;
+}
+
+export interface Invitation {
+  id: string;
+  email: string;
+  role: 'admin' | 'member';
+  created_at: string;
+  expires_at: string;
+}

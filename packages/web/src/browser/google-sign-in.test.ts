@@ -64,14 +64,55 @@ describe('Sign in with Google in a real browser', () => {
     expect(credential!.scopes).toEqual(expect.arrayContaining(['openid', 'https://www.googleapis.com/auth/calendar.readonly']));
   });
 
+  it('an admin invites a colleague, who accepts by signing in with Google, and is deactivated from the members page', async () => {
+    const COLLEAGUE = 'grace@browser.test';
+    stack.google.addUser(COLLEAGUE, { name: 'Grace Hopper' });
+    await page.getByRole('link', { name: 'Members' }).click();
+    await expectHeading('Members');
+    expect(await unlabelledControls(page)).toEqual([]);
+    await page.getByLabel('Email').fill(COLLEAGUE);
+    await page.getByRole('button', { name: 'Invite' }).click();
+    const link = (await page.getByTestId('invitation-link').locator('code').textContent()) ?? '';
+    expect(link).toContain('/v1/auth/google/start?invitation=inv_');
+    await screenshot(page, 'sign-in-04-invited');
+
+    // The colleague's own browser.
+    const theirs = await launchChromium({ origin: stack.base, timezoneId: 'Europe/Berlin' });
+    try {
+      const colleague = theirs.context.pages()[0] ?? (await theirs.context.newPage());
+      await colleague.goto(link);
+      await colleague.getByRole('heading', { level: 1, name: 'Upcoming meetings' }).waitFor({ timeout: 10_000 });
+      await colleague.getByText('Grace Hopper').first().waitFor();
+      await screenshot(colleague, 'sign-in-05-colleague-landed');
+      expect(await colleague.getByRole('link', { name: 'Members' }).count()).toBe(0);
+
+      // The link worked once.
+      await colleague.goto(link);
+      await colleague.getByText('already used').waitFor();
+
+      await page.reload();
+      await expectHeading('Members');
+      page.once('dialog', (dialog) => void dialog.accept());
+      await page.getByRole('button', { name: 'Deactivate Grace Hopper' }).click();
+      await page.getByTestId('members').getByText('Deactivated').waitFor();
+      await screenshot(page, 'sign-in-06-member-deactivated');
+
+      // At once: the colleague's next request finds the session gone, and the app returns to sign-in.
+      await colleague.goto(`${stack.base}/app/`);
+      await colleague.getByRole('heading', { level: 1, name: 'Sign in to Nudge' }).waitFor({ timeout: 10_000 });
+    } finally {
+      await theirs.close();
+    }
+  });
+
   it('lists the sessions and signs out everywhere, back to the sign-in page', async () => {
     await page.getByRole('link', { name: 'Sessions' }).click();
     await expectHeading('Your sessions');
     await page.getByTestId('sessions').getByText('(this browser)').waitFor();
-    await screenshot(page, 'sign-in-04-sessions');
+    await screenshot(page, 'sign-in-07-sessions');
     await page.getByRole('button', { name: 'Sign out everywhere' }).click();
     await expectHeading('Sign in to Nudge');
-    await screenshot(page, 'sign-in-05-signed-out');
+    await screenshot(page, 'sign-in-08-signed-out');
     expect(await stack.db.sql`select id from sessions where user_id = ${stack.userId}`).toEqual([]);
     expect(browserErrors).toEqual([]);
   });

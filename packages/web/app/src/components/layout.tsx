@@ -11,6 +11,8 @@ const memberPages = [
   { to: '/account', page: 'account', label: 'Sessions' },
 ] as const;
 
+const adminPages = [{ to: '/admin/members', page: 'members', label: 'Members' }] as const;
+
 const operatorPages = [
   { to: '/admin/schedules', page: 'schedules', label: 'Schedules' },
   { to: '/admin/instances', page: 'instances', label: 'Instances' },
@@ -23,7 +25,7 @@ export function Layout(props: { me: Me; route: Route; title: string; onSignOut: 
     document.title = `${props.title} · Nudge`;
     heading.current?.focus();
   }, [props.title]);
-  const pages = props.me.is_operator ? [...memberPages, ...operatorPages] : memberPages;
+  const pages = [...memberPages, ...(props.me.role === 'admin' ? adminPages : []), ...(props.me.is_operator ? operatorPages : [])];
   return (
     <>
       <header class="top">
