@@ -83,7 +83,7 @@ export class OidcIdentity {
   }
 
   /** Signs any claims, so tests can make tokens Google would never issue (wrong audience, expired, …). */
-  sign(claims: Partial<IdTokenClaims> & Record<string, unknown>, key: KeyObject = this.privateKey): string {
+  sign(claims: Partial<IdTokenClaims> | Record<string, unknown>, key: KeyObject = this.privateKey): string {
     const header = Buffer.from(JSON.stringify({ alg: 'RS256', kid: this.kid, typ: 'JWT' })).toString('base64url');
     const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
     const signature = createSign('RSA-SHA256').update(`${header}.${payload}`).sign(key).toString('base64url');
