@@ -443,3 +443,36 @@ describe('members', () => {
     expect(await db.sql`select deactivated_at from users where id = ${stranger.userId}`).toEqual([{ deactivated_at: null }]);
   });
 });
+
+describe('outside local development (https PUBLIC_BASE_URL)', () => {
+  it('sets Secure __Host- cookies, and the session works with them', async () => {
+    const secure = await startApi(db, {
+      env: {
+        PUBLIC_BASE_URL: 'https://nudge.example.test',
+        GOOGLE_OAUTH_AUTH_URL: google.authUrl,
+        GOOGLE_OAUTH_TOKEN_URL: google.tokenUrl,
+        GOOGLE_OIDC_ISSUER: google.issuer,
+        GOOGLE_OIDC_CERTS_URL: google.certsUrl,
+      },
+    });
+    try {
+      const ada = await newOrg(db);
+      const [{ email } = { email: '' }] = await db.sql<{ email: string }[]>`select email from users where id = ${ada.userId}`;
+      google.approveAs(email);
+      const browser = new CookieBrowser(secure.base, 'https://nudge.example.test');
+      const { response } = await browser.navigate(`${secure.base}/v1/auth/google/start`);
+      expect(response.status).toBe(303);
+      const setCookie = response.headers.getSetCookie().find((line) => line.startsWith('__Host-nudge_session='));
+      expect(setCookie).toMatch(/; Secure/i);
+      expect(setCookie).toMatch(/; Path=\//);
+      expect(setCookie).not.toMatch(/Domain=/i);
+      const me = await browser.fetch(`${secure.base}/v1/auth/session`);
+      expect(me.status).toBe(200);
+      // The plain-http name means nothing here.
+      const plain = await fetch(`${secure.base}/v1/me`, { headers: { cookie: `nudge_session=${browser.cookies.get('__Host-nudge_session')}` } });
+      expect(plain.status).toBe(401);
+    } finally {
+      await secure.close();
+    }
+  });
+});
