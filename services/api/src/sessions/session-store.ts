@@ -66,6 +66,10 @@ export async function endSession(sql: Sql, userId: string, sessionId: string): P
   return rows.count > 0;
 }
 
+export async function endSessionBySecret(sql: Sql, secret: string): Promise<void> {
+  await sql`delete from sessions where id_hash = ${hashSessionSecret(secret)}`;
+}
+
 /** Sign out everywhere (and deactivation): every session of the user ends. */
 export async function endAllSessions(sql: Sql, userId: string): Promise<number> {
   const rows = await sql`delete from sessions where user_id = ${userId}`;

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifySchema } from 'fastify';
 import { GoogleClients } from '@nudge/calendar';
 import type { GoogleConfig, GoogleSignInConfig, SessionConfig } from '@nudge/config';
 import type { Sql } from '@nudge/db';
@@ -8,7 +8,7 @@ import { findInvitation } from '../../invitations/invitations.js';
 import { callerOf } from '../../plugins/auth.js';
 import { csrfTokenFor } from '../../sessions/csrf.js';
 import { FLOW_COOKIE_SECONDS, type SessionCookies } from '../../sessions/session-cookies.js';
-import { endAllSessions, endSession, listSessions, startSession } from '../../sessions/session-store.js';
+import { endAllSessions, endSession, endSessionBySecret, listSessions, startSession } from '../../sessions/session-store.js';
 import { admitUser } from '../../sign-in/admit-user.js';
 import { decodeBinding, encodeBinding, newSignInBinding, sameSecret } from '../../sign-in/flow-binding.js';
 import { idTokenChecks, verifyGoogleIdToken } from '../../sign-in/google-id-token.js';
@@ -46,6 +46,12 @@ export async function authRoutes(app: FastifyInstance, options: AuthRouteOptions
   const { sql, clock, cookies, sessions } = options;
 
   if (options.google !== undefined) registerGoogleSignIn(app, options, options.google);
+  else {
+    // The web app's button still leads somewhere that says what to do.
+    app.get('/v1/auth/google/start', { schema: { hide: true } as FastifySchema }, async (_request, reply) =>
+      sendNotice(reply, 404, 'Sign in with Google is not set up', 'This Nudge deployment has no Google client configured. Sign in with an API token from your admin.'),
+    );
+  }
 
   app.register(async (signedIn) => {
     signedIn.addHook('onRequest', app.requireCaller);
@@ -191,6 +197,9 @@ function registerGoogleSignIn(app: FastifyInstance, options: AuthRouteOptions, g
         const identity = await verifyGoogleIdToken(oauth, idToken, google.client.clientId, binding.nonce);
         const now = clock.now();
         const admission = await admitUser(sql, identity, binding.invitation, now);
+        // A new session id at every sign-in; the one this browser had before ends.
+        const previous = request.cookies[cookies.session];
+        if (previous !== undefined && previous !== '') await endSessionBySecret(sql, previous);
         const secret = await startSession(sql, admission.userId, request.headers['user-agent'], now, sessions);
         request.log.info({ event: 'session.started', user_id: admission.userId, org_id: admission.orgId, admitted_by: admission.how }, 'signed in with Google');
         return reply

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { planAlerts } from '@nudge/alerts';
 import { alertTimeline, createTestDatabase, GoogleEmulator, insertAlert, insertMeeting, insertUser, type AccountOptions, type TestDatabase } from '@nudge/testkit';
 import { CookieBrowser } from '../../testing/cookie-browser.js';
 import { newOrg, startApi, type ApiUnderTest } from '../../testing/api-under-test.js';
@@ -286,6 +287,10 @@ describe('browser sessions', () => {
     const ada = await signedIn();
     const phone = await signInWithGoogle(ada.email);
     const laptop = await signInWithGoogle(ada.email);
+    // Signing in again in the same browser replaces its session rather than adding one.
+    const laptopBefore = laptop.browser.cookies.get('nudge_session');
+    await laptop.browser.navigate(`${api.base}/v1/auth/google/start`);
+    expect(laptop.browser.cookies.get('nudge_session')).not.toBe(laptopBefore);
     const listed = await ada.browser.fetch(`${api.base}/v1/me/sessions`);
     const sessions = (await listed.json()) as { id: string; current: boolean; user_agent: string | null }[];
     expect(sessions).toHaveLength(3);
@@ -418,9 +423,13 @@ describe('members', () => {
     const again = await signInWithGoogle(email);
     expect(again.response.status).toBe(403);
     expect(again.text).toContain('was deactivated');
+    // The planner makes no new alert for them.
+    const later = await insertMeeting(db.sql, leaver.user.id, { startsAt: new Date(nowMs + 7_200_000) });
+    expect(await planAlerts(db.sql, [later], new Date(nowMs))).toMatchObject({ created: 0 });
 
     expect((await api.request(`/v1/admin/members/${leaver.user.id}/reactivate`, { method: 'POST', token: admin.token })).status).toBe(200);
     expect((await api.request('/v1/me', { token: leaver.token })).status).toBe(200);
+    expect(await planAlerts(db.sql, [later], new Date(nowMs))).toMatchObject({ created: 1 });
   });
 
   it('changes roles but never leaves an organisation without an active admin, and an admin cannot deactivate themselves', async () => {
