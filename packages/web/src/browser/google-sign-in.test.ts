@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
+import { REPO_ROOT, RoleProcess } from '@nudge/testkit';
 import { launchChromium, type ChromiumSession } from './chromium.js';
 import { screenshot, unlabelledControls } from './screenshots.js';
 import { startStack, type Stack } from './stack.js';
@@ -53,12 +54,35 @@ describe('Sign in with Google in a real browser', () => {
     expect(user!.google_sub).toBe(stack.google.account(EMAIL)!.sub);
   });
 
+  it('refuses an attacker’s connect link opened in the signed-in person’s browser, linking nothing', async () => {
+    // The attacker, another organisation's user with an API token, makes a consent URL for themselves.
+    const created = RoleProcess.startScript(
+      `${REPO_ROOT}services/api/dist/cli.js`,
+      ['create-org', '--org', 'Attackers', '--email', 'mallory@attack.test', '--name', 'Mallory'],
+      { DATABASE_URL: stack.db.url },
+    );
+    expect((await created.exited).code).toBe(0);
+    const attacker = created.lines[0] as unknown as { token: string; userId: string };
+    const connect = await fetch(`${stack.base}/v1/calendar/google/connect`, { headers: { authorization: `Bearer ${attacker.token}` } });
+    const { url } = (await connect.json()) as { url: string };
+
+    // The victim opens it and Google (the emulator) consents as the victim.
+    stack.google.approveAs(EMAIL);
+    await page.goto(url);
+    await page.getByRole('heading', { level: 1, name: 'Google Calendar was not connected' }).waitFor({ timeout: 10_000 });
+    await page.getByText('not started in this browser').waitFor();
+    await screenshot(page, 'sign-in-03-attack-refused');
+    expect(await stack.db.sql`select user_id from calendar_credentials`).toEqual([]);
+    await page.goto(`${stack.base}/app/`);
+    await expectHeading('Upcoming meetings');
+  });
+
   it('connects the calendar in one more click, as the signed-in person', async () => {
     await page.getByRole('link', { name: 'Calendar & devices' }).click();
     await expectHeading('Calendar & devices');
     const [consent] = await Promise.all([chromium.context.waitForEvent('page'), page.getByRole('button', { name: 'Connect Google Calendar' }).click()]);
     await consent.getByText('Google Calendar connected').first().waitFor({ timeout: 10_000 });
-    await screenshot(consent, 'sign-in-03-calendar-connected');
+    await screenshot(consent, 'sign-in-03b-calendar-connected');
     await consent.close();
     const [credential] = await stack.db.sql<{ scopes: string[] }[]>`select scopes from calendar_credentials where user_id = ${stack.userId}`;
     expect(credential!.scopes).toEqual(expect.arrayContaining(['openid', 'https://www.googleapis.com/auth/calendar.readonly']));
