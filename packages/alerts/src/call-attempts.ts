@@ -61,6 +61,7 @@ async function recordCallAttempt(sql: Sql, ref: AttemptRef, now: Date): Promise<
         and a.escalate_at <= ${new Date(now.getTime() + EARLY_TOLERANCE_MS)}
         and m.starts_at > ${now}
         and u.phone_e164 is not null
+        and u.deactivated_at is null
         and ${ref.attempt} <= r.max_call_attempts
         and (select count(*) from deliveries d where d.alert_id = a.id and d.channel = 'call') = ${ref.attempt - 1}
       for update of a

@@ -47,7 +47,7 @@ export async function planAlerts(sql: Sql | TransactionSql, meetingIds: readonly
   const meetings = await sql<MeetingRow[]>`
     select m.id, m.user_id, m.title, m.starts_at, m.status, m.self_response, m.attendee_count, u.timezone
     from meetings m join users u on u.id = m.user_id
-    where m.id in ${sql(meetingIds as string[])}`;
+    where m.id in ${sql(meetingIds as string[])} and u.deactivated_at is null`;
   if (meetings.length === 0) return result;
   const rules = await rulesOf(sql, [...new Set(meetings.map((m) => m.user_id))]);
 

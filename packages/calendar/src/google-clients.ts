@@ -19,7 +19,8 @@ export class GoogleClients {
     private readonly redirectUri?: string,
   ) {}
 
-  oauth(): OAuth2Client {
+  /** With `idTokens`: where ID tokens' signing keys are fetched and which issuers they may name (sign-in). */
+  oauth(idTokens?: { certsUrl: string; issuers: string[] }): OAuth2Client {
     const client = new OAuth2Client({
       clientId: this.config.clientId,
       clientSecret: this.config.clientSecret,
@@ -28,7 +29,9 @@ export class GoogleClients {
         oauth2AuthBaseUrl: this.config.authUrl,
         oauth2TokenUrl: this.config.tokenUrl,
         oauth2RevokeUrl: this.config.revokeUrl,
+        ...(idTokens === undefined ? {} : { oauth2FederatedSignonPemCertsUrl: idTokens.certsUrl }),
       },
+      ...(idTokens === undefined ? {} : { issuers: idTokens.issuers }),
     });
     // Token requests carry a retry config of their own (3 tries on 5xx/429); this overrides it.
     client.transporter.interceptors.request.add({

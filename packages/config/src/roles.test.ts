@@ -123,6 +123,19 @@ describe('role configuration', () => {
     expect(configError(() => parseApiConfig({ ...base, VAPID_PUBLIC_KEY: 'abc' })).problem).toContain('65 bytes');
   });
 
+  it('reads sign-in, session and mail settings: Google defaults, Secure cookies only over https, idle within absolute', () => {
+    const api = parseApiConfig(base);
+    expect(api.googleSignIn).toEqual({ issuer: 'https://accounts.google.com', certsUrl: 'https://www.googleapis.com/oauth2/v1/certs' });
+    expect(api.sessions).toEqual({ idleMs: 7 * 24 * 3_600_000, absoluteMs: 30 * 24 * 3_600_000, secureCookies: true });
+    expect(api.mail).toBeUndefined();
+    expect(parseApiConfig({ ...base, PUBLIC_BASE_URL: 'http://127.0.0.1:3000' }).sessions.secureCookies).toBe(false);
+    expect(configError(() => parseApiConfig({ ...base, SESSION_IDLE_MINUTES: '600', SESSION_ABSOLUTE_HOURS: '2' })).message).toMatch(/SESSION_IDLE_MINUTES must not exceed SESSION_ABSOLUTE_HOURS/);
+    expect(parseApiConfig({ ...base, SMTP_URL: 'smtps://u:p@mail.example.com:465' }).mail).toEqual({ smtpUrl: 'smtps://u:p@mail.example.com:465', from: 'Nudge <nudge@localhost>' });
+    const smtp = configError(() => parseApiConfig({ ...base, SMTP_URL: 'https://u:secret-pass@mail.example.com' }));
+    expect(smtp.message).toMatch(/SMTP_URL must start with smtp:\/\/ or smtps:\/\//);
+    expect(smtp.message).not.toContain('secret-pass');
+  });
+
   it('serves no metrics by default and checks readiness every 2 s with a 2 s budget', () => {
     for (const config of [parseApiConfig(base), parseCallsConfig(base), parseWorkerConfig(base)]) {
       expect(config.http.metrics).toEqual({ port: undefined, token: undefined });

@@ -34,6 +34,7 @@ import {
   type RedisConfig,
   type TwilioConfig,
 } from './fragments.js';
+import { googleSignInFragment, mailFragment, sessionFragment, type GoogleSignInConfig, type MailConfig, type SessionConfig } from './accounts.js';
 import { readBool, readEnum, readInt, type Env } from './env-reader.js';
 
 export type Role = 'api' | 'calls' | 'worker';
@@ -76,6 +77,11 @@ export interface ApiConfig extends CommonConfig {
   push: PushConfig | undefined;
   /** Active push subscriptions per user; the oldest is replaced beyond it. */
   pushMaxSubscriptionsPerUser: number;
+  /** Sign in with Google: present with the Google client (calendar feature). */
+  googleSignIn: GoogleSignInConfig | undefined;
+  sessions: SessionConfig;
+  /** Invitation emails; undefined without SMTP_URL. */
+  mail: MailConfig | undefined;
 }
 
 export function parseApiConfig(env: Env): ApiConfig {
@@ -95,6 +101,9 @@ export function parseApiConfig(env: Env): ApiConfig {
     credentialsKey: common.flags.calendar ? credentialsKeyFragment(env) : undefined,
     push: common.flags.alerts ? pushFragment(env) : undefined,
     pushMaxSubscriptionsPerUser: pushSubscriptionLimitFragment(env),
+    googleSignIn: common.flags.calendar ? googleSignInFragment(env) : undefined,
+    sessions: sessionFragment(env, publicUrlFragment(env, 'PUBLIC_BASE_URL')),
+    mail: mailFragment(env),
   };
 }
 

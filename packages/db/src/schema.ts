@@ -70,6 +70,12 @@ export const SCHEMA_BY_MIGRATION: Readonly<Record<string, Readonly<Record<string
   '0008_push_quarantine': {
     push_subscriptions: ['consecutive_timeouts', 'quarantined_until'],
   },
+  '0010_accounts_sign_in': {
+    users: ['google_sub', 'deactivated_at'],
+    organizations: ['google_workspace_domain'],
+    sessions: ['id', 'id_hash', 'user_id', 'created_at', 'last_seen_at', 'expires_at', 'user_agent'],
+    invitations: ['id', 'org_id', 'email', 'role', 'token_hash', 'invited_by', 'created_at', 'expires_at', 'accepted_at', 'accepted_by'],
+  },
 };
 
 export type SchemaRole = 'api' | 'calls' | 'worker';
@@ -79,7 +85,7 @@ export const ROLE_TABLES: Readonly<Record<SchemaRole, readonly string[]>> = {
   api: [
     'organizations', 'users', 'api_tokens', 'calendar_credentials', 'calendar_sync_state', 'meetings',
     'alert_rules', 'alerts', 'alert_events', 'push_subscriptions', 'deliveries', 'checkin_tokens',
-    'job_schedules', 'job_runs', 'service_heartbeats', 'oauth_states',
+    'job_schedules', 'job_runs', 'service_heartbeats', 'oauth_states', 'sessions', 'invitations',
   ],
   calls: ['users', 'meetings', 'alert_rules', 'alerts', 'alert_events', 'deliveries', 'processed_webhook_events', 'service_heartbeats'],
   worker: [

@@ -62,6 +62,16 @@ describe('pnpm start on a fresh machine', () => {
     const page = await fetch(`http://127.0.0.1:${ports.api}/app/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<div id="root">');
+
+    // Sign in with Google through the emulator, as the demo user: start → consent → callback with this "browser"'s cookie.
+    const start = await fetch(`http://127.0.0.1:${ports.api}/v1/auth/google/start`, { redirect: 'manual' });
+    const binding = start.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
+    const consent = await fetch(start.headers.get('location')!, { redirect: 'manual' });
+    const signedIn = await fetch(consent.headers.get('location')!, { redirect: 'manual', headers: { cookie: binding } });
+    expect(signedIn.status).toBe(303);
+    const session = signedIn.headers.getSetCookie().find((line) => line.startsWith('nudge_session='))!.split(';')[0]!;
+    const who = await fetch(`http://127.0.0.1:${ports.api}/v1/auth/session`, { headers: { cookie: session } });
+    expect(await who.json()).toMatchObject({ user: { is_operator: true, phone_e164: '+15005550006' } });
   }, 100_000);
 
   it('shows the flow: sync → alert planned → push delivered (decrypted by the device) → no check-in → call → keypress → acknowledged', async () => {

@@ -20,6 +20,7 @@ export { CALENDAR_READONLY_SCOPE, GoogleEmulator, type GoogleEmulatorOptions } f
 export type { Attendee, CalendarEvent, EventInput, StoredEvent } from './emulators/google/calendar-events.js';
 export type { CalendarFailure } from './emulators/google/calendar-failures.js';
 export type { TokenResponse } from './emulators/google/oauth-grants.js';
+export type { AccountOptions, GoogleAccount, IdTokenClaims } from './emulators/google/oidc-identity.js';
 export { PushEmulator, type PushEmulatorOptions, type PushOutcome } from './emulators/push/push-emulator.js';
 export { PushMessage, type Urgency } from './emulators/push/push-message.js';
 export type { PushSubscriptionJson } from './emulators/push/fake-subscriptions.js';
@@ -29,3 +30,4 @@ export type { CallBehaviour, CallStatus, EmulatedCall, WebhookDelivery } from '.
 export { signTwilioWebhook, type WebhookParams } from './emulators/twilio/twilio-signature.js';
 export { startEmulators, type LocalEmulators, type StartEmulatorsOptions } from './emulators/start-emulators.js';
 export { createLocalCertificates, type LocalCertificates } from './emulators/push/tls-certificates.js';
+export { SmtpReceiver, type ReceivedMail } from './emulators/smtp/smtp-receiver.js';

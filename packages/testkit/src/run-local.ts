@@ -110,6 +110,7 @@ async function main(): Promise<void> {
   Nudge is running, with a demo.
     web app     ${webAppUrl}
     demo token  ${seed.token}   (sign in with it; the demo user is an operator)
+    or          "Sign in with Google": the emulated Google account is ${seed.email}
     api ${base} · calls http://127.0.0.1:${ports.calls} · worker http://127.0.0.1:${ports.worker}
   The demo meeting "${seed.meetingTitle}" goes through sync, alert, push${escalation.on ? ', call' : ''} below.
   Ctrl-C stops everything.

@@ -4,11 +4,15 @@ import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
 import type { Logger } from '@nudge/logger';
 import { createHttpApp, databaseCheck, migrationsCheck, PushEndpointPolicy, redisCheck, schemaCheck, type Metrics, type Redis, type ResolveHost } from '@nudge/service';
+import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import { KnownTokens } from './auth/known-tokens.js';
 import { authPlugin } from './plugins/auth.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { alertRoutes } from './routes/alerts/index.js';
+import { authRoutes } from './routes/auth/index.js';
+import { memberRoutes } from './routes/members/index.js';
+import { SessionCookies } from './sessions/session-cookies.js';
 import { calendarRoutes } from './routes/calendar/index.js';
 import { checkinRoutes } from './routes/checkin/index.js';
 import { operatorRoutes } from './routes/admin/index.js';
@@ -53,9 +57,20 @@ export async function buildApiApp(deps: ApiDependencies): Promise<FastifyInstanc
     },
   });
   await app.register(cors, { origin: config.corsOrigins.length === 0 ? false : config.corsOrigins, credentials: false });
+  // Cookies are parsed before rate limiting, so a proven session gets its own bucket as a token does.
+  await app.register(cookie);
+  const cookies = new SessionCookies(config.sessions.secureCookies);
   const knownTokens = new KnownTokens();
-  await app.register(rateLimitPlugin, { limits: config.rateLimit, knownTokens, ...(deps.redis === undefined ? {} : { redis: deps.redis }) });
-  await app.register(authPlugin, { sql, knownTokens });
+  await app.register(rateLimitPlugin, { limits: config.rateLimit, knownTokens, sessionCookie: cookies.session, ...(deps.redis === undefined ? {} : { redis: deps.redis }) });
+  await app.register(authPlugin, { sql, clock, knownTokens, cookies, sessions: config.sessions, publicOrigin: new URL(config.publicBaseUrl).origin });
+  await app.register(authRoutes, {
+    sql,
+    clock,
+    cookies,
+    sessions: config.sessions,
+    publicBaseUrl: config.publicBaseUrl,
+    google: config.google === undefined || config.googleSignIn === undefined ? undefined : { client: config.google, signIn: config.googleSignIn },
+  });
   await app.register(meRoutes, { sql });
   await app.register(meetingRoutes, { sql, clock });
   if (config.push !== undefined) {
@@ -66,9 +81,10 @@ export async function buildApiApp(deps: ApiDependencies): Promise<FastifyInstanc
   }
   if (config.flags.checkin) await app.register(checkinRoutes, { sql, clock });
   if (config.google !== undefined && config.credentialsKey !== undefined) {
-    await app.register(calendarRoutes, { sql, clock, google: config.google, credentialsKey: config.credentialsKey, publicBaseUrl: config.publicBaseUrl });
+    await app.register(calendarRoutes, { sql, clock, google: config.google, credentialsKey: config.credentialsKey, publicBaseUrl: config.publicBaseUrl, cookies });
   }
   await app.register(userAdminRoutes, { sql });
+  await app.register(memberRoutes, { sql, clock, publicBaseUrl: config.publicBaseUrl, mail: config.mail });
   await app.register(operatorRoutes, { sql, clock });
   await app.register(webAppRoutes, { root: deps.webAppDir ?? WEB_APP_DIR });
   return app;

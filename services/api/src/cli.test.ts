@@ -51,6 +51,31 @@ describe('nudge-admin', () => {
     expect(ops).toEqual({ is_operator: true });
   });
 
+  it('users deactivate stops the user\'s tokens and sessions at once and cancels their open alerts', async () => {
+    const created = await nudgeAdmin(['create-org', '--org', 'Leavers', '--email', 'leaver@leavers.test', '--name', 'L'], env);
+    const { userId, token } = JSON.parse(created.stdout) as { userId: string; token: string };
+    await db.sql`insert into sessions (id_hash, user_id, expires_at) values ('leaver-session', ${userId}, now() + interval '1 day')`;
+    const [meeting] = await db.sql<{ id: string }[]>`
+      insert into meetings (user_id, external_id, title, starts_at, ends_at, status) values (${userId}, 'm1', 'Standup', now() + interval '1 hour', now() + interval '2 hours', 'confirmed') returning id`;
+    const [rule] = await db.sql<{ id: string }[]>`insert into alert_rules (user_id) values (${userId}) returning id`;
+    const [alert] = await db.sql<{ id: string }[]>`
+      insert into alerts (user_id, meeting_id, rule_id, due_at, state) values (${userId}, ${meeting!.id}, ${rule!.id}, now(), 'notified') returning id`;
+
+    const done = await nudgeAdmin(['users', 'deactivate', '--email', 'Leaver@Leavers.test'], env);
+    expect(done.code).toBe(0);
+    expect(JSON.parse(done.stdout)).toMatchObject({ userId, endedSessions: 1, cancelledAlerts: 1 });
+    expect(await db.sql`select deactivated_at is not null as deactivated from users where id = ${userId}`).toEqual([{ deactivated: true }]);
+    expect(await db.sql`select state from alerts where id = ${alert!.id}`).toEqual([{ state: 'cancelled' }]);
+    expect(await db.sql`select 1 from sessions where user_id = ${userId}`).toEqual([]);
+    // The token is still stored, but the auth lookup requires an active user.
+    expect(await db.sql`select 1 from api_tokens t join users u on u.id = t.user_id where t.token_hash = ${hashApiToken(token)} and u.deactivated_at is null`).toEqual([]);
+
+    const nobody = await nudgeAdmin(['users', 'deactivate', '--email', 'nobody@leavers.test'], env);
+    expect(nobody.code).toBe(1);
+    expect(nobody.stderr).toContain('no user has the email nobody@leavers.test');
+    expect((await nudgeAdmin(['users', 'frobnicate'], env)).code).toBe(2);
+  });
+
   it.each([
     [['create-org', '--org', 'X', '--name', 'N'], 2, /--email is required/],
     [['create-org', '--org', 'X', '--email', 'nope', '--name', 'N'], 2, /--email must be an email address/],

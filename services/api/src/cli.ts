@@ -6,6 +6,7 @@ import { generateVapidKeys, isE164, isIanaTimeZone, normalizeEmail } from '@nudg
 import { createLogger } from '@nudge/logger';
 import { deploymentHealth } from './admin/deployment-health.js';
 import { listInstances } from './admin/instances.js';
+import { deactivateByEmail } from './members/members.js';
 import { createOrganization, EmailTakenError } from './orgs/create-organization.js';
 
 const USAGE = `nudge-admin: administer a Nudge deployment (needs DATABASE_URL)
@@ -24,6 +25,9 @@ const USAGE = `nudge-admin: administer a Nudge deployment (needs DATABASE_URL)
   nudge-admin instances [--max-age-seconds 60]
       Prints one JSON line per live instance (recent heartbeat): instance, role, version,
       schedulersEnabled, startedAt, lastBeatAt. scripts/verify_production.sh reads it.
+  nudge-admin users deactivate --email EMAIL
+      Deactivates every user with that email: their sessions and API tokens stop working at
+      once and their open alerts are cancelled. Prints one JSON line per user; exit 1 if none.
 `;
 
 class UsageError extends Error {}
@@ -139,6 +143,18 @@ async function instancesCommand(args: string[]): Promise<number> {
   return 0;
 }
 
+async function usersCommand(args: string[]): Promise<number> {
+  const [action, ...rest] = args;
+  if (action !== 'deactivate') throw new UsageError(`unknown users action "${action ?? ''}" (expected: users deactivate --email EMAIL)`);
+  const { values } = parseArgs({ args: rest, options: { email: { type: 'string' } } });
+  const email = normalizeEmail(required(values, 'email'));
+  if (email === undefined) throw new UsageError('--email must be an email address such as ada@example.com');
+  const done = await withDatabase((sql) => deactivateByEmail(sql, email, new Date()));
+  if (done.length === 0) process.stderr.write(`nudge-admin: no user has the email ${email}\n`);
+  for (const user of done) print(user);
+  return done.length === 0 ? 1 : 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   switch (command) {
@@ -154,6 +170,8 @@ async function main(argv: string[]): Promise<number> {
       return healthCommand(args);
     case 'instances':
       return instancesCommand(args);
+    case 'users':
+      return usersCommand(args);
     case undefined:
     case 'help':
     case '--help':

@@ -51,6 +51,8 @@ function emulatorEnv(google: GoogleEmulator, push: PushEmulator, twilio: TwilioE
     GOOGLE_OAUTH_AUTH_URL: google.authUrl,
     GOOGLE_OAUTH_TOKEN_URL: google.tokenUrl,
     GOOGLE_API_ROOT_URL: google.apiRootUrl,
+    GOOGLE_OIDC_ISSUER: google.issuer,
+    GOOGLE_OIDC_CERTS_URL: google.certsUrl,
     TWILIO_ACCOUNT_SID: twilio.accountSid,
     TWILIO_AUTH_TOKEN: twilio.authToken,
     TWILIO_API_BASE_URL: twilio.url,

@@ -49,11 +49,12 @@ async function demoUser(base: string, databaseUrl: string, secrets: LocalSecrets
 
 /** Connects the emulated Google account through the api's real OAuth routes, as a browser would. */
 async function connectCalendar(api: DemoApi): Promise<void> {
-  const { url } = await api.call<{ url: string }>('/v1/calendar/google/connect');
+  const { body: { url }, cookies } = await api.callWithCookies<{ url: string }>('/v1/calendar/google/connect');
   const consent = await fetch(url, { redirect: 'manual' });
   const callback = consent.headers.get('location');
   if (consent.status !== 302 || callback === null) throw new Error(`the emulated consent screen answered ${consent.status}`);
-  const connected = await fetch(callback, { headers: { accept: 'application/json' } });
+  // The callback is honoured only with the cookie the connect answer set, as in the browser that asked.
+  const connected = await fetch(callback, { headers: { accept: 'application/json', cookie: cookies } });
   if (!connected.ok) throw new Error(`the OAuth callback answered ${connected.status}: ${await connected.text()}`);
 }
 

@@ -1,4 +1,4 @@
-import { forgetToken, storedToken } from './session.js';
+import { currentCsrfToken, forgetToken, storedToken } from './session.js';
 
 /** An answer other than 2xx, carrying the api's `{"error":{"code","message"}}`. */
 export class ApiError extends Error {
@@ -20,10 +20,12 @@ export function whenUnauthorized(handler: () => void): void {
 export async function api<T>(path: string, init: { method?: string; body?: unknown; token?: string } = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   const token = init.token ?? storedToken();
+  const method = init.method ?? 'GET';
   if (token !== undefined) headers.authorization = `Bearer ${token}`;
+  else if (method !== 'GET' && currentCsrfToken() !== undefined) headers['x-csrf-token'] = currentCsrfToken()!;
   if (init.body !== undefined) headers['content-type'] = 'application/json';
   const response = await fetch(path, {
-    method: init.method ?? 'GET',
+    method,
     headers,
     ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
   });

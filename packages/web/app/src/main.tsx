@@ -4,14 +4,16 @@ import { api, whenUnauthorized } from './api.js';
 import { Layout } from './components/layout.js';
 import { ErrorMessage } from './components/status.js';
 import { AlertPage } from './pages/alert.js';
+import { Account } from './pages/account.js';
 import { Connections } from './pages/connections.js';
 import { Instances } from './pages/instances.js';
 import { Meetings } from './pages/meetings.js';
+import { Members } from './pages/members.js';
 import { Rules } from './pages/rules.js';
 import { Schedules } from './pages/schedules.js';
 import { SignIn } from './pages/sign-in.js';
 import { useRoute, type Route } from './router.js';
-import { forgetToken, storedToken } from './session.js';
+import { forgetToken, rememberCsrfToken, storedToken } from './session.js';
 import type { Me } from './types.js';
 import './styles.css';
 
@@ -20,6 +22,8 @@ const titles: Record<Route['page'], string> = {
   alert: 'Alert',
   connections: 'Calendar & devices',
   rules: 'Alert rules',
+  account: 'Your sessions',
+  members: 'Members',
   schedules: 'Schedules',
   instances: 'Instances',
   'not-found': 'Page not found',
@@ -28,6 +32,7 @@ const titles: Record<Route['page'], string> = {
 function Page(props: { route: Route; me: Me }) {
   const { route, me } = props;
   if ((route.page === 'schedules' || route.page === 'instances') && !me.is_operator) return <p>Only operators see this page.</p>;
+  if (route.page === 'members' && me.role !== 'admin') return <p>Only your organisation’s admins see this page.</p>;
   switch (route.page) {
     case 'meetings':
       return <Meetings />;
@@ -37,6 +42,10 @@ function Page(props: { route: Route; me: Me }) {
       return <Connections />;
     case 'rules':
       return <Rules />;
+    case 'account':
+      return <Account />;
+    case 'members':
+      return <Members me={me} />;
     case 'schedules':
       return <Schedules />;
     case 'instances':
@@ -49,13 +58,25 @@ function Page(props: { route: Route; me: Me }) {
 function App() {
   const route = useRoute();
   const [me, setMe] = useState<Me>();
-  const [checking, setChecking] = useState(storedToken() !== undefined);
+  const [checking, setChecking] = useState(true);
   const [error, setError] = useState<Error>();
 
   useEffect(() => {
     whenUnauthorized(() => setMe(undefined));
-    if (storedToken() === undefined) return;
-    api<Me>('/v1/me').then(setMe, setError).finally(() => setChecking(false));
+    if (storedToken() !== undefined) {
+      api<Me>('/v1/me').then(setMe, setError).finally(() => setChecking(false));
+      return;
+    }
+    // Signed in with Google? The session cookie answers; without one the sign-in page shows.
+    fetch('/v1/auth/session', { headers: { accept: 'application/json' } })
+      .then(async (response) => {
+        if (!response.ok) return;
+        const session = (await response.json()) as { user: Me; csrf_token: string };
+        rememberCsrfToken(session.csrf_token);
+        setMe(session.user);
+      })
+      .catch(setError)
+      .finally(() => setChecking(false));
   }, []);
 
   if (checking) return <p role="status">Loading…</p>;
@@ -68,7 +89,9 @@ function App() {
     );
   }
   const signOut = () => {
-    forgetToken();
+    if (storedToken() !== undefined) forgetToken();
+    else void api('/v1/auth/sign-out', { method: 'POST' }).catch(() => undefined);
+    rememberCsrfToken(undefined);
     setMe(undefined);
   };
   return (

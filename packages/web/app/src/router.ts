@@ -8,6 +8,8 @@ export type Route =
   | { page: 'alert'; id: string }
   | { page: 'connections' }
   | { page: 'rules' }
+  | { page: 'account' }
+  | { page: 'members' }
   | { page: 'schedules' }
   | { page: 'instances' }
   | { page: 'not-found' };
@@ -20,6 +22,8 @@ export function parseRoute(pathname: string): Route {
   if (first === 'alerts' && second !== undefined && parts.length === 2) return { page: 'alert', id: decodeURIComponent(second) };
   if (first === 'connections' && parts.length === 1) return { page: 'connections' };
   if (first === 'rules' && parts.length === 1) return { page: 'rules' };
+  if (first === 'account' && parts.length === 1) return { page: 'account' };
+  if (first === 'admin' && second === 'members') return { page: 'members' };
   if (first === 'admin' && second === 'schedules') return { page: 'schedules' };
   if (first === 'admin' && second === 'instances') return { page: 'instances' };
   return { page: 'not-found' };

@@ -51,3 +51,9 @@ export type JobRun = JobRuns['runs'][number];
 
 export type Instances = Answer<'/v1/admin/instances', 'get'>;
 export type Instance = Instances['instances'][number];
+
+export type BrowserSession = Answer<'/v1/me/sessions', 'get'>[number];
+
+export type Member = Answer<'/v1/admin/members', 'get'>[number];
+
+export type Invitation = Answer<'/v1/admin/invitations', 'get'>[number];

@@ -77,9 +77,11 @@ describe('the web app in a real browser', () => {
     await page.getByRole('alert').filter({ hasText: 'not accepted' }).waitFor();
     await screenshot(page, '01-sign-in-refused');
 
-    // Keyboard only, from a fresh load: the skip link first, then the field, then Enter submits.
+    // Keyboard only, from a fresh load: the skip link first, then Sign in with Google, then the
+    // token field, then Enter submits.
     await page.reload();
     await expectHeading('Sign in to Nudge');
+    await page.keyboard.press('Tab');
     await page.keyboard.press('Tab');
     await page.keyboard.press('Tab');
     await page.keyboard.type(stack.token);

@@ -8,7 +8,10 @@ export interface Caller {
   orgId: string;
   role: 'admin' | 'member';
   isOperator: boolean;
-  tokenId: string;
+  /** The API token the request carried; null for a browser session. */
+  tokenId: string | null;
+  /** The browser session the request carried; null for an API token. */
+  sessionId: string | null;
   /** The caller's own row, read in the same query as the token. */
   user: UserRow;
 }
@@ -16,7 +19,7 @@ export interface Caller {
 /** last_used_at is written at most this often per token, so reads stay reads. */
 const LAST_USED_RESOLUTION_SECONDS = 60;
 
-/** One query per authenticated request: the token and its user together. */
+/** One query per authenticated request: the token and its (active) user together. */
 export async function findCallerByToken(sql: Sql, token: string): Promise<Caller | undefined> {
   if (!looksLikeApiToken(token)) return undefined;
   const [row] = await sql<(UserRow & { token_id: string; stale: boolean })[]>`
@@ -26,9 +29,9 @@ export async function findCallerByToken(sql: Sql, token: string): Promise<Caller
             or t.last_used_at < now() - make_interval(secs => ${LAST_USED_RESOLUTION_SECONDS})) as stale
     from api_tokens t
     join users u on u.id = t.user_id
-    where t.token_hash = ${hashApiToken(token)} and t.revoked_at is null`;
+    where t.token_hash = ${hashApiToken(token)} and t.revoked_at is null and u.deactivated_at is null`;
   if (row === undefined) return undefined;
   const { token_id: tokenId, stale, ...user } = row;
   if (stale) await sql`update api_tokens set last_used_at = now() where id = ${tokenId}`;
-  return { userId: user.id, orgId: user.org_id, role: user.role, isOperator: user.is_operator, tokenId, user };
+  return { userId: user.id, orgId: user.org_id, role: user.role, isOperator: user.is_operator, tokenId, sessionId: null, user };
 }

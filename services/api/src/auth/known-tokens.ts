@@ -1,6 +1,7 @@
 /**
- * Hashes of tokens recently proven valid, with their organisation, so the rate limiter (which
- * runs before authentication) can give a real token its own bucket and charge its
+ * Hashes of tokens (and browser session secrets) recently proven valid, with their
+ * organisation, so the rate limiter (which runs before authentication) can give a real token
+ * its own bucket and charge its
  * organisation's, while anything unproven counts against the client's address: spraying
  * made-up tokens cannot escape the per-address limit.
  */

@@ -1,6 +1,7 @@
 /** Why a Google callback stored nothing; each becomes a 400 naming the code. */
 export type CallbackProblem =
   | 'invalid_state'
+  | 'state_not_bound'
   | 'state_expired'
   | 'state_used'
   | 'access_denied'

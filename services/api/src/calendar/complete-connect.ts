@@ -4,6 +4,7 @@ import { CallbackError } from './callback-outcome.js';
 import { saveGoogleCredential } from './credentials.js';
 import { StateError, type OAuthStateSigner } from './oauth-state.js';
 import { redeemOAuthState } from './redeem-state.js';
+import { sameSecret } from '../sign-in/flow-binding.js';
 
 export interface ConnectDeps {
   sql: Sql;
@@ -19,11 +20,12 @@ export interface CallbackQuery {
 }
 
 /**
- * The OAuth callback: the state must verify and be redeemed before anything else, so a
- * replayed or forged callback can neither store nor spend a code. Returns the user connected;
+ * The OAuth callback: the state must verify, belong to this browser (`boundNonce`, from the
+ * cookie set when the consent URL was made) and be redeemed before anything else, so a replayed,
+ * forged or forwarded callback can neither store nor spend a code. Returns the user connected;
  * any failure throws a CallbackError and leaves the stored credential as it was.
  */
-export async function completeGoogleConnect(deps: ConnectDeps, query: CallbackQuery, now: Date): Promise<string> {
+export async function completeGoogleConnect(deps: ConnectDeps, query: CallbackQuery, boundNonce: string | undefined, now: Date): Promise<string> {
   if (query.state === undefined || query.state === '') throw new CallbackError('invalid_state', 'the callback has no state parameter');
   let state;
   try {
@@ -31,6 +33,11 @@ export async function completeGoogleConnect(deps: ConnectDeps, query: CallbackQu
   } catch (error) {
     if (error instanceof StateError) throw new CallbackError(error.code, error.message);
     throw error;
+  }
+  // A connect link made by someone else (or opened in another browser) must not connect this
+  // person's Google account to the link maker's Nudge user.
+  if (boundNonce === undefined || !sameSecret(boundNonce, state.nonce)) {
+    throw new CallbackError('state_not_bound', 'this connect link was not started in this browser, so nothing was connected; start connecting from your own Nudge page');
   }
   const redemption = await redeemOAuthState(deps.sql, state, now);
   if (redemption === 'already_used') throw new CallbackError('state_used', 'this connect link was already used; start connecting again');

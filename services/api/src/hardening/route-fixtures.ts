@@ -14,10 +14,12 @@ export const PUBLIC_ROUTES = new Set([
   'POST /checkin/:token',
   'GET /v1/push/vapid-public-key',
   'GET /v1/calendar/google/callback',
+  'GET /v1/auth/google/start',
+  'GET /v1/auth/google/callback',
 ]);
 
 export const isOperatorRoute = (url: string) => /^\/v1\/admin\/(schedules|job-runs|instances)/.test(url);
-export const isAdminRoute = (url: string) => url.startsWith('/v1/admin/users');
+export const isAdminRoute = (url: string) => /^\/v1\/admin\/(users|members|invitations|organization)/.test(url);
 
 /**
  * Two organisations and the people the isolation and fuzz tests act as. The first organisation
@@ -42,12 +44,22 @@ export async function seedTenants(db: TestDatabase) {
     insert into push_subscriptions (user_id, endpoint, p256dh, auth)
     values (${victim.userId}, 'https://push.example.test/victim', 'BAAA', 'AAAA') returning id`;
   const [schedule] = await db.sql<{ id: string }[]>`select id from job_schedules order by id limit 1`;
+  const [victimInvitation] = await db.sql<{ id: string }[]>`
+    insert into invitations (org_id, email, role, token_hash, expires_at)
+    values (${victim.orgId}, 'invitee@victim.test', 'member', 'victim-invitation-hash', now() + interval '7 days') returning id`;
+  const [victimSession] = await db.sql<{ id: string }[]>`
+    insert into sessions (id_hash, user_id, expires_at) values ('victim-session-hash', ${victim.userId}, now() + interval '1 day') returning id`;
 
   /** A victim's resource id for each kind of path parameter. */
   const params: Record<string, string> = {
     '/v1/alerts/:id': alert!.id,
     '/v1/alerts/:id/ack': alert!.id,
     '/v1/push/subscriptions/:id': subscription!.id,
+    '/v1/me/sessions/:id': victimSession!.id,
+    '/v1/admin/invitations/:id': victimInvitation!.id,
+    '/v1/admin/members/:id': victim.userId,
+    '/v1/admin/members/:id/deactivate': victim.userId,
+    '/v1/admin/members/:id/reactivate': victim.userId,
   };
   const fillPath = (url: string) =>
     Object.hasOwn(params, url) ? url.replace(':id', params[url]!) : url.replace(/:id\b/, schedule?.id ?? 'calendar-sync').replace(/:(\w+)/g, 'x');

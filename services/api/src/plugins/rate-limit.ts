@@ -5,6 +5,7 @@ import type { RateLimitConfig } from '@nudge/config';
 import { HttpError, type Redis } from '@nudge/service';
 import { hashApiToken } from '../auth/api-token.js';
 import type { KnownTokens } from '../auth/known-tokens.js';
+import { hashSessionSecret } from '../sessions/session-store.js';
 
 const BEARER = /^Bearer (\S+)$/;
 
@@ -13,18 +14,19 @@ interface ProvenToken {
   orgId: string;
 }
 
-/** The request's bearer token, when it was recently proven valid. */
-function provenToken(request: FastifyRequest, knownTokens: KnownTokens): ProvenToken | undefined {
+/** The request's bearer token (or else its session cookie), when it was recently proven valid. */
+function provenToken(request: FastifyRequest, knownTokens: KnownTokens, sessionCookie: string): ProvenToken | undefined {
   const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
-  if (token === undefined) return undefined;
-  const hash = hashApiToken(token);
+  const session = token === undefined ? request.cookies?.[sessionCookie] : undefined;
+  if (token === undefined && session === undefined) return undefined;
+  const hash = token !== undefined ? hashApiToken(token) : hashSessionSecret(session!);
   const orgId = knownTokens.orgOf(hash);
   return orgId === undefined ? undefined : { hash, orgId };
 }
 
 /** A proven token's own bucket (keyed by its hash, never the token), else the client address's. */
-function bucketOf(request: FastifyRequest, knownTokens: KnownTokens): string {
-  const proven = provenToken(request, knownTokens);
+function bucketOf(request: FastifyRequest, knownTokens: KnownTokens, sessionCookie: string): string {
+  const proven = provenToken(request, knownTokens, sessionCookie);
   return proven !== undefined ? `token:${proven.hash.slice(0, 32)}` : `address:${request.ip}`;
 }
 
@@ -43,14 +45,14 @@ const tooMany = (seconds: number, whose = '') => `too many requests${whose}; try
  * in Redis, so replicas share them. A refusal is a 429 in the error format with Retry-After.
  */
 export const rateLimitPlugin = fp(
-  async (app: FastifyInstance, options: { limits: RateLimitConfig; knownTokens: KnownTokens; redis?: Redis }) => {
+  async (app: FastifyInstance, options: { limits: RateLimitConfig; knownTokens: KnownTokens; sessionCookie: string; redis?: Redis }) => {
     await app.register(rateLimit, {
       // Not per route: route-level hooks would run after authentication, which would then
       // answer 401 to token sprayers before any counting. One root hook counts first.
       global: false,
       timeWindow: 60_000,
       max: (_request, key) => (key.startsWith('token:') ? options.limits.perToken : options.limits.perAddress),
-      keyGenerator: (request) => bucketOf(request, options.knownTokens),
+      keyGenerator: (request) => bucketOf(request, options.knownTokens, options.sessionCookie),
       allowList: unlimited,
       ...(options.redis === undefined ? {} : { redis: options.redis, nameSpace: 'nudge-rate-limit:' }),
       // Counters unreachable (Redis down): serve rather than refuse everyone.
@@ -63,8 +65,8 @@ export const rateLimitPlugin = fp(
     // applied by hand: createRateLimit only counts, and the refusal is ours.
     const organisationLimit = app.createRateLimit({
       max: options.limits.perOrg,
-      keyGenerator: (request) => `org:${provenToken(request, options.knownTokens)?.orgId ?? ''}`,
-      allowList: (request) => unlimited(request) || provenToken(request, options.knownTokens) === undefined,
+      keyGenerator: (request) => `org:${provenToken(request, options.knownTokens, options.sessionCookie)?.orgId ?? ''}`,
+      allowList: (request) => unlimited(request) || provenToken(request, options.knownTokens, options.sessionCookie) === undefined,
     });
     app.addHook('onRequest', async (request, reply) => {
       const outcome = await organisationLimit(request);

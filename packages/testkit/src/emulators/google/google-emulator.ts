@@ -1,13 +1,14 @@
 import { Latencies } from '../http/latencies.js';
 import { HttpEmulator, type EmulatorOptions, type Exchange } from '../http/http-emulator.js';
 import type { RecordedRequest } from '../http/recorded-request.js';
-import { sendText } from '../http/responses.js';
+import { sendJson, sendText } from '../http/responses.js';
 import { ANY, ScriptedResponses } from '../http/scripted-responses.js';
 import { CalendarEvents, type CalendarEvent, type EventInput, type StoredEvent } from './calendar-events.js';
 import type { CalendarFailure } from './calendar-failures.js';
 import { EVENTS_PATH, eventsList } from './calendar-route.js';
 import { OAuthGrants, type TokenResponse } from './oauth-grants.js';
 import { authorize, revoke, token, type OAuthClient } from './oauth-routes.js';
+import { OidcIdentity, type AccountOptions, type IdTokenClaims } from './oidc-identity.js';
 
 export const CALENDAR_READONLY_SCOPE = 'https://www.googleapis.com/auth/calendar.readonly';
 
@@ -29,12 +30,20 @@ export class GoogleEmulator extends HttpEmulator {
   private readonly latencies = new Latencies();
   private readonly consentDenials = new ScriptedResponses<true>();
   private consentUser: string | undefined;
+  /** The OpenID Connect signing key and ID tokens. */
+  readonly identity: OidcIdentity;
+  private readonly idTokenOverrides = new ScriptedResponses<Partial<IdTokenClaims> & Record<string, unknown>>();
 
   constructor(options: GoogleEmulatorOptions = {}) {
     super(options);
     this.client = { clientId: options.clientId ?? 'nudge-test.apps.googleusercontent.com', clientSecret: options.clientSecret ?? 'test-google-secret' };
     this.grants = new OAuthGrants(this.now, options.accessTokenTtlSeconds ?? 3600);
     this.calendar = new CalendarEvents(this.now);
+    this.identity = new OidcIdentity(this.now);
+    this.grants.idTokens = (account, consent) => {
+      const claims = this.identity.claimsFor(account, this.issuer, consent.clientId, consent.nonce);
+      return this.identity.sign({ ...claims, ...this.idTokenOverrides.take(ANY) });
+    };
   }
 
   static async start(options?: GoogleEmulatorOptions): Promise<GoogleEmulator> {
@@ -60,16 +69,44 @@ export class GoogleEmulator extends HttpEmulator {
     return `${this.url}/`;
   }
 
-  /** Adds a test user; the first one added is who the consent screen approves by default. */
-  addUser(email: string): void {
-    this.grants.addUser(email);
+  /** GOOGLE_OIDC_ISSUER: the `iss` of the emulator's ID tokens. */
+  get issuer(): string {
+    return this.url;
+  }
+
+  /** GOOGLE_OIDC_CERTS_URL: the signing keys in the PEM form google-auth-library reads in Node. */
+  get certsUrl(): string {
+    return `${this.url}/oauth2/v1/certs`;
+  }
+
+  /** The JWKS, as the discovery document names it. */
+  get jwksUrl(): string {
+    return `${this.url}/oauth2/v3/certs`;
+  }
+
+  /**
+   * Adds a test user (a workspace account with `hd`, an unverified email, a given `sub`); the
+   * first one added is who the consent screen approves by default.
+   */
+  addUser(email: string, options?: AccountOptions): void {
+    this.grants.addUser(email, options);
     this.consentUser ??= email;
   }
 
   /** The user the consent screen signs in when the request has no `login_hint` of a known user. */
-  approveAs(email: string): void {
-    this.addUser(email);
+  approveAs(email: string, options?: AccountOptions): void {
+    this.addUser(email, options);
     this.consentUser = email;
+  }
+
+  /** The next `times` ID tokens carry these claims instead of Google's (a wrong `aud`, an `exp` in the past, …). */
+  tamperNextIdToken(claims: Partial<IdTokenClaims> & Record<string, unknown>, times = 1): void {
+    this.idTokenOverrides.add(ANY, claims, times);
+  }
+
+  /** The Google account (`sub`, `hd`, …) behind an email the emulator knows. */
+  account(email: string) {
+    return this.grants.account(email);
   }
 
   /** The next `times` consents redirect with `error=access_denied`. */
@@ -140,11 +177,29 @@ export class GoogleEmulator extends HttpEmulator {
       });
     }
     if (route === 'POST /token') return token(req, res, this.grants, this.client);
+    if (route === 'GET /.well-known/openid-configuration') return sendJson(res, 200, this.discoveryDocument());
+    if (route === 'GET /oauth2/v3/certs') return sendJson(res, 200, this.identity.jwks(), { 'cache-control': 'public, max-age=300' });
+    if (route === 'GET /oauth2/v1/certs') return sendJson(res, 200, this.identity.pemCerts(), { 'cache-control': 'public, max-age=300' });
     if (route === 'POST /revoke') return revoke(req, url, res, this.grants);
     if (req.method === 'GET' && EVENTS_PATH.test(url.pathname)) {
       const deps = { grants: this.grants, calendar: this.calendar, failures: this.failures, latencies: this.latencies, now: this.now };
       return eventsList(req, url, res, deps, signal, recorded);
     }
     sendText(res, 404, `Google emulator: no route for ${route}`);
+  }
+
+  private discoveryDocument(): Record<string, unknown> {
+    return {
+      issuer: this.issuer,
+      authorization_endpoint: this.authUrl,
+      token_endpoint: this.tokenUrl,
+      revocation_endpoint: this.revokeUrl,
+      jwks_uri: this.jwksUrl,
+      response_types_supported: ['code'],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['RS256'],
+      scopes_supported: ['openid', 'email', 'profile'],
+      claims_supported: ['aud', 'email', 'email_verified', 'exp', 'hd', 'iat', 'iss', 'name', 'nonce', 'sub'],
+    };
   }
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { googleAccount, type AccountOptions, type GoogleAccount } from './oidc-identity.js';
 
 /** What Google's token endpoint answers for a code exchange or a refresh. */
 export interface TokenResponse {
@@ -7,6 +8,8 @@ export interface TokenResponse {
   refresh_token?: string;
   scope: string;
   token_type: 'Bearer';
+  /** With the `openid` scope: the signed ID token. */
+  id_token?: string;
 }
 
 export interface ConsentRequest {
@@ -16,7 +19,12 @@ export interface ConsentRequest {
   scope: string;
   /** `access_type=offline`: only then does Google hand out a refresh token. */
   offline: boolean;
+  /** The sign-in request's `nonce`, echoed in the ID token. */
+  nonce?: string | undefined;
 }
+
+/** Makes the ID token of a consent that asked for `openid`. */
+export type IdTokenIssuer = (account: GoogleAccount, consent: ConsentRequest) => string;
 
 interface Grant {
   email: string;
@@ -49,7 +57,10 @@ const CODE_LIFETIME_MS = 10 * 60_000;
 
 /** Users, authorization codes, refresh and access tokens of the Google emulator. */
 export class OAuthGrants {
-  private readonly users = new Set<string>();
+  private readonly users = new Map<string, GoogleAccount>();
+  /** Scopes each user granted each client: `include_granted_scopes` adds them to a new grant. */
+  private readonly granted = new Map<string, Set<string>>();
+  idTokens: IdTokenIssuer | undefined;
   private readonly codes = new Map<string, AuthorizationCode>();
   private readonly refreshTokens = new Map<string, Grant>();
   private readonly accessTokens = new Map<string, AccessToken>();
@@ -59,8 +70,18 @@ export class OAuthGrants {
     private readonly accessTokenTtlSeconds: number,
   ) {}
 
-  addUser(email: string): void {
-    this.users.add(email);
+  addUser(email: string, options?: AccountOptions): void {
+    if (options !== undefined || !this.users.has(email)) this.users.set(email, googleAccount(email, options));
+  }
+
+  account(email: string): GoogleAccount | undefined {
+    return this.users.get(email);
+  }
+
+  /** Every scope the user granted the client so far, with the new ones (incremental authorization). */
+  withGrantedScopes(email: string, clientId: string, scope: string): string {
+    const known = this.granted.get(`${email} ${clientId}`) ?? new Set<string>();
+    return [...new Set([...known, ...scope.split(' ').filter((s) => s !== '')])].join(' ');
   }
 
   hasUser(email: string): boolean {
@@ -79,12 +100,19 @@ export class OAuthGrants {
     this.codes.delete(code);
     if (issued === undefined || issued.expiresAt <= this.now()) throw new GrantError('invalid_grant', 'Malformed auth code.');
     if (issued.clientId !== clientId || issued.redirectUri !== redirectUri) throw new GrantError('invalid_grant', 'Bad Request');
-    return this.grant(issued.email, issued.clientId, issued.scope, issued.offline);
+    const tokens = this.grant(issued.email, issued.clientId, issued.scope, issued.offline);
+    const account = this.users.get(issued.email);
+    if (issued.scope.split(' ').includes('openid') && this.idTokens !== undefined && account !== undefined) {
+      return { ...tokens, id_token: this.idTokens(account, issued) };
+    }
+    return tokens;
   }
 
   /** Tokens for a user without the consent round trip (benchmarks, seeded tests). */
   grant(email: string, clientId: string, scope: string, offline = true): TokenResponse {
     this.addUser(email);
+    const key = `${email} ${clientId}`;
+    this.granted.set(key, new Set([...(this.granted.get(key) ?? []), ...scope.split(' ').filter((s) => s !== '')]));
     const refreshToken = offline ? `1//emu-${randomBytes(24).toString('base64url')}` : undefined;
     const grant: Grant = { email, clientId, scope, refreshToken, revoked: false };
     if (refreshToken !== undefined) this.refreshTokens.set(refreshToken, grant);

@@ -31,8 +31,9 @@ export function authorize(url: URL, res: ServerResponse, grants: OAuthGrants, cl
   if (consent.denies() || email === undefined) {
     target.searchParams.set('error', 'access_denied');
   } else {
-    const scope = q.get('scope') ?? '';
-    const code = grants.issueCode({ email, clientId: client.clientId, redirectUri, scope, offline: q.get('access_type') === 'offline' });
+    const asked = q.get('scope') ?? '';
+    const scope = q.get('include_granted_scopes') === 'true' ? grants.withGrantedScopes(email, client.clientId, asked) : asked;
+    const code = grants.issueCode({ email, clientId: client.clientId, redirectUri, scope, offline: q.get('access_type') === 'offline', nonce: q.get('nonce') ?? undefined });
     target.searchParams.set('code', code);
     target.searchParams.set('scope', scope);
   }

@@ -8,7 +8,10 @@ const memberPages = [
   { to: '/meetings', page: 'meetings', label: 'Meetings' },
   { to: '/connections', page: 'connections', label: 'Calendar & devices' },
   { to: '/rules', page: 'rules', label: 'Alert rules' },
+  { to: '/account', page: 'account', label: 'Sessions' },
 ] as const;
+
+const adminPages = [{ to: '/admin/members', page: 'members', label: 'Members' }] as const;
 
 const operatorPages = [
   { to: '/admin/schedules', page: 'schedules', label: 'Schedules' },
@@ -22,7 +25,7 @@ export function Layout(props: { me: Me; route: Route; title: string; onSignOut: 
     document.title = `${props.title} · Nudge`;
     heading.current?.focus();
   }, [props.title]);
-  const pages = props.me.is_operator ? [...memberPages, ...operatorPages] : memberPages;
+  const pages = [...memberPages, ...(props.me.role === 'admin' ? adminPages : []), ...(props.me.is_operator ? operatorPages : [])];
   return (
     <>
       <header class="top">

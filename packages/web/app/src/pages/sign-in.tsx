@@ -23,6 +23,13 @@ export function SignIn(props: { onSignedIn: (me: Me) => void }) {
   return (
     <main id="main" class="sign-in">
       <h1>Sign in to Nudge</h1>
+      <p>
+        <a class="button primary" href="/v1/auth/google/start">
+          Sign in with Google
+        </a>
+      </p>
+      <p class="help">Your organisation’s admin invites you, or admits your Google Workspace domain. Calendar access is asked for later, when you connect it.</p>
+      <h2>Or use an API token</h2>
       <form onSubmit={submit}>
         <label for="token">API token</label>
         <input

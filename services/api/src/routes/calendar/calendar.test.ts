@@ -48,14 +48,22 @@ async function credentialOf(userId: string): Promise<CredentialRow | undefined> 
   return row;
 }
 
+/** The connect cookie of the browser that asked for the last consent URL: callbacks carry it, as that browser would. */
+let boundCookie = '';
+
 /** Asks the api for a consent URL and lets the emulator's consent screen answer it. */
 async function consent(token: string): Promise<{ consentUrl: URL; callback: URL }> {
   const connect = await api.request('/v1/calendar/google/connect', { token });
   expect(connect.status).toBe(200);
+  boundCookie = (connect.headers.getSetCookie()[0] ?? '').split(';')[0]!;
   const consentUrl = new URL(connect.json<{ url: string }>().url);
   const answer = await fetch(consentUrl, { redirect: 'manual' });
   expect(answer.status).toBe(302);
   return { consentUrl, callback: new URL(answer.headers.get('location') ?? '') };
+}
+
+function callbackRequest(path: string, init: { headers?: Record<string, string> } = {}) {
+  return api.request(path, { ...init, headers: { ...init.headers, cookie: boundCookie } });
 }
 
 function callbackPath(callback: URL): string {
@@ -76,7 +84,7 @@ describe('Google Calendar connect', () => {
     expect(callback.pathname).toBe('/v1/calendar/google/callback');
     expect(callback.searchParams.get('code')).toEqual(expect.any(String));
 
-    const page = await api.request(callbackPath(callback), { headers: { accept: 'text/html' } });
+    const page = await callbackRequest(callbackPath(callback), { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect(page.text).toContain('Google Calendar connected');
@@ -104,7 +112,7 @@ describe('Google Calendar connect', () => {
     const status = await api.request('/v1/calendar/google', { token: ada.token });
     expect(status.json()).toEqual({ connected: true, revoked: false, revoked_reason: null, last_synced_at: null });
 
-    const replay = await api.request(callbackPath(callback));
+    const replay = await callbackRequest(callbackPath(callback));
     expect(replay.status).toBe(400);
     expect(replay.json()).toMatchObject({ error: { code: 'state_used' } });
     expect((await credentialOf(ada.userId))?.updated_at).toEqual(row!.updated_at);
@@ -113,12 +121,12 @@ describe('Google Calendar connect', () => {
   it('replaces the previous credential of the user on a reconnect, live again', async () => {
     const bob = await newOrg(db);
     google.approveAs('bob@gmail.test');
-    expect((await api.request(callbackPath((await consent(bob.token)).callback))).status).toBe(200);
+    expect((await callbackRequest(callbackPath((await consent(bob.token)).callback))).status).toBe(200);
     const first = await credentialOf(bob.userId);
     await db.sql`update calendar_credentials set revoked = true, revoked_reason = 'invalid_grant' where id = ${first!.id}`;
     await db.sql`insert into calendar_sync_state (credential_id, sync_token) values (${first!.id}, 'old-token')`;
 
-    expect((await api.request(callbackPath((await consent(bob.token)).callback))).status).toBe(200);
+    expect((await callbackRequest(callbackPath((await consent(bob.token)).callback))).status).toBe(200);
     const rows = await db.sql<CredentialRow[]>`select id, refresh_token_enc, revoked from calendar_credentials where user_id = ${bob.userId}`;
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ id: first!.id, revoked: false });
@@ -152,7 +160,7 @@ describe('Google Calendar connect', () => {
     google.approveAs('carol@gmail.test');
     const { callback } = await consent(carol.token);
     nowMs += 10 * 60_000 + 1;
-    const response = await api.request(callbackPath(callback), { headers: { accept: 'text/html,application/xhtml+xml' } });
+    const response = await callbackRequest(callbackPath(callback), { headers: { accept: 'text/html,application/xhtml+xml' } });
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toMatch(/^text\/html/);
     expect(response.text).toContain('expired');
@@ -164,7 +172,7 @@ describe('Google Calendar connect', () => {
     google.denyConsent();
     const { callback } = await consent(dan.token);
     expect(callback.searchParams.get('error')).toBe('access_denied');
-    const json = await api.request(callbackPath(callback));
+    const json = await callbackRequest(callbackPath(callback));
     expect(json.status).toBe(400);
     expect(json.json()).toMatchObject({ error: { code: 'access_denied', message: expect.stringContaining('not granted') } });
     expect(await credentialOf(dan.userId)).toBeUndefined();
@@ -175,7 +183,7 @@ describe('Google Calendar connect', () => {
     google.approveAs('fay@gmail.test');
     const { callback } = await consent(fay.token);
     callback.searchParams.set('code', '4/emu-never-issued');
-    const response = await api.request(callbackPath(callback));
+    const response = await callbackRequest(callbackPath(callback));
     expect(response.status).toBe(400);
     expect(response.json()).toMatchObject({ error: { code: 'token_exchange_failed', message: expect.stringContaining('invalid_grant') } });
     expect(await credentialOf(fay.userId)).toBeUndefined();
@@ -189,7 +197,7 @@ describe('Google Calendar connect', () => {
   it('disconnects: revokes the grant at Google and forgets the credential and its sync state', async () => {
     const gil = await newOrg(db);
     google.approveAs('gil@gmail.test');
-    expect((await api.request(callbackPath((await consent(gil.token)).callback))).status).toBe(200);
+    expect((await callbackRequest(callbackPath((await consent(gil.token)).callback))).status).toBe(200);
     const row = await credentialOf(gil.userId);
     const refreshToken = new TokenCipher([KEY]).decrypt(row!.refresh_token_enc, gil.userId);
     await db.sql`insert into calendar_sync_state (credential_id, sync_token) values (${row!.id}, 'token')`;

@@ -9,6 +9,7 @@ import { completeGoogleConnect } from '../../calendar/complete-connect.js';
 import { forgetGoogleCredential, googleConnection } from '../../calendar/credentials.js';
 import { OAuthStateSigner } from '../../calendar/oauth-state.js';
 import { callerOf } from '../../plugins/auth.js';
+import { FLOW_COOKIE_SECONDS, type SessionCookies } from '../../sessions/session-cookies.js';
 import { checkinPage } from '../checkin/page.js';
 import { errorResponses, noContent } from '../schemas.js';
 
@@ -18,6 +19,7 @@ export interface CalendarRouteOptions {
   google: GoogleConfig;
   credentialsKey: Buffer;
   publicBaseUrl: string;
+  cookies: SessionCookies;
 }
 
 const connectionSchema = {
@@ -71,8 +73,10 @@ export async function calendarRoutes(app: HttpApp, options: CalendarRouteOptions
         response: { 200: { type: 'object', additionalProperties: false, required: ['connected'], properties: { connected: { type: 'boolean' } } }, ...errorResponses },
       },
     }, async (request, reply) => {
+    const bound = request.cookies[options.cookies.connect];
+    void reply.clearCookie(options.cookies.connect, options.cookies.cleared());
     try {
-      const userId = await completeGoogleConnect({ sql, signer, clients, cipher }, request.query, clock.now());
+      const userId = await completeGoogleConnect({ sql, signer, clients, cipher }, request.query, bound, clock.now());
       request.log.info({ event: 'calendar.credential.connected', user_id: userId }, 'Google Calendar connected');
       if (wantsHtml(request)) return sendPage(reply, 200, 'Google Calendar connected', 'Nudge will read your upcoming meetings within a minute. You can close this page.');
       return reply.status(200).send({ connected: true });
@@ -94,14 +98,21 @@ export async function calendarRoutes(app: HttpApp, options: CalendarRouteOptions
     member.get(
       '/v1/calendar/google/connect',
       { schema: { response: { 200: { type: 'object', additionalProperties: false, required: ['url'], properties: { url: { type: 'string' } } }, ...errorResponses } } },
-      async (request) => {
+      async (request, reply) => {
+        const caller = callerOf(request);
+        const { state, nonce } = signer.issue(caller.userId, clock.now());
         const url = clients.oauth().generateAuthUrl({
           // offline + consent: Google hands out a refresh token every time, even on a reconnect.
           access_type: 'offline',
           prompt: 'consent',
+          // Incremental authorization: added to what the person granted at sign-in.
+          include_granted_scopes: true,
+          login_hint: caller.user.email,
           scope: [CALENDAR_READONLY_SCOPE],
-          state: signer.issue(callerOf(request).userId, clock.now()),
+          state,
         });
+        // The callback is honoured only in the browser that asked for this URL.
+        void reply.setCookie(options.cookies.connect, nonce, options.cookies.options(FLOW_COOKIE_SECONDS));
         return { url };
       },
     );

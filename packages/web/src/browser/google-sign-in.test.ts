@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Page } from 'playwright-core';
+import { REPO_ROOT, RoleProcess } from '@nudge/testkit';
+import { launchChromium, type ChromiumSession } from './chromium.js';
+import { screenshot, unlabelledControls } from './screenshots.js';
+import { startStack, type Stack } from './stack.js';
+
+/**
+ * Sign in with Google in Debian's chromium, through the Google emulator's consent screen, against
+ * the api and worker as real processes: the person lands in the app with a session cookie, can
+ * connect the calendar in one more click, sees their sessions and signs out everywhere.
+ */
+describe('Sign in with Google in a real browser', () => {
+  let stack: Stack;
+  let chromium: ChromiumSession;
+  let page: Page;
+  const browserErrors: string[] = [];
+  const EMAIL = 'ada@browser.test';
+
+  beforeAll(async () => {
+    stack = await startStack();
+    chromium = await launchChromium({ origin: stack.base, timezoneId: 'Europe/Berlin' });
+    page = chromium.context.pages()[0] ?? (await chromium.context.newPage());
+    page.on('pageerror', (error) => browserErrors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) browserErrors.push(message.text());
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await chromium?.close();
+    await stack?.close();
+  });
+
+  const expectHeading = (text: string) => page.getByRole('heading', { level: 1, name: text }).waitFor({ timeout: 10_000 });
+
+  it('signs in with Google and lands in the app, with an HttpOnly session cookie and no token in the page', async () => {
+    stack.google.approveAs(EMAIL, { name: 'Ada Lovelace' });
+    await page.goto(`${stack.base}/app/`);
+    await expectHeading('Sign in to Nudge');
+    expect(await unlabelledControls(page)).toEqual([]);
+    await screenshot(page, 'sign-in-01-page');
+
+    await page.getByRole('link', { name: 'Sign in with Google' }).click();
+    await expectHeading('Upcoming meetings');
+    await screenshot(page, 'sign-in-02-landed');
+
+    const cookies = await chromium.context.cookies(stack.base);
+    const session = cookies.find((c) => c.name === 'nudge_session');
+    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' });
+    expect(cookies.some((c) => c.name === 'nudge_sign_in')).toBe(false);
+    expect(await page.evaluate(() => document.cookie)).not.toContain('nudge_session');
+    expect(await page.evaluate(() => sessionStorage.getItem('nudge.token'))).toBeNull();
+    const [user] = await stack.db.sql<{ google_sub: string }[]>`select google_sub from users where id = ${stack.userId}`;
+    expect(user!.google_sub).toBe(stack.google.account(EMAIL)!.sub);
+  });
+
+  it('refuses an attacker’s connect link opened in the signed-in person’s browser, linking nothing', async () => {
+    // The attacker, another organisation's user with an API token, makes a consent URL for themselves.
+    const created = RoleProcess.startScript(
+      `${REPO_ROOT}services/api/dist/cli.js`,
+      ['create-org', '--org', 'Attackers', '--email', 'mallory@attack.test', '--name', 'Mallory'],
+      { DATABASE_URL: stack.db.url },
+    );
+    expect((await created.exited).code).toBe(0);
+    const attacker = created.lines[0] as unknown as { token: string; userId: string };
+    const connect = await fetch(`${stack.base}/v1/calendar/google/connect`, { headers: { authorization: `Bearer ${attacker.token}` } });
+    const { url } = (await connect.json()) as { url: string };
+
+    // The victim opens it and Google (the emulator) consents as the victim.
+    stack.google.approveAs(EMAIL);
+    await page.goto(url);
+    await page.getByRole('heading', { level: 1, name: 'Google Calendar was not connected' }).waitFor({ timeout: 10_000 });
+    await page.getByText('not started in this browser').waitFor();
+    await screenshot(page, 'sign-in-03-attack-refused');
+    expect(await stack.db.sql`select user_id from calendar_credentials`).toEqual([]);
+    await page.goto(`${stack.base}/app/`);
+    await expectHeading('Upcoming meetings');
+  });
+
+  it('connects the calendar in one more click, as the signed-in person', async () => {
+    await page.getByRole('link', { name: 'Calendar & devices' }).click();
+    await expectHeading('Calendar & devices');
+    const [consent] = await Promise.all([chromium.context.waitForEvent('page'), page.getByRole('button', { name: 'Connect Google Calendar' }).click()]);
+    await consent.getByText('Google Calendar connected').first().waitFor({ timeout: 10_000 });
+    await screenshot(consent, 'sign-in-03b-calendar-connected');
+    await consent.close();
+    const [credential] = await stack.db.sql<{ scopes: string[] }[]>`select scopes from calendar_credentials where user_id = ${stack.userId}`;
+    expect(credential!.scopes).toEqual(expect.arrayContaining(['openid', 'https://www.googleapis.com/auth/calendar.readonly']));
+  });
+
+  it('an admin invites a colleague, who accepts by signing in with Google, and is deactivated from the members page', async () => {
+    const COLLEAGUE = 'grace@browser.test';
+    stack.google.addUser(COLLEAGUE, { name: 'Grace Hopper' });
+    await page.getByRole('link', { name: 'Members' }).click();
+    await expectHeading('Members');
+    expect(await unlabelledControls(page)).toEqual([]);
+    await page.getByLabel('Email').fill(COLLEAGUE);
+    await page.getByRole('button', { name: 'Invite' }).click();
+    const link = (await page.getByTestId('invitation-link').locator('code').textContent()) ?? '';
+    expect(link).toContain('/v1/auth/google/start?invitation=inv_');
+    await screenshot(page, 'sign-in-04-invited');
+
+    // The colleague's own browser.
+    const theirs = await launchChromium({ origin: stack.base, timezoneId: 'Europe/Berlin' });
+    try {
+      const colleague = theirs.context.pages()[0] ?? (await theirs.context.newPage());
+      await colleague.goto(link);
+      await colleague.getByRole('heading', { level: 1, name: 'Upcoming meetings' }).waitFor({ timeout: 10_000 });
+      await colleague.getByText('Grace Hopper').first().waitFor();
+      await screenshot(colleague, 'sign-in-05-colleague-landed');
+      expect(await colleague.getByRole('link', { name: 'Members' }).count()).toBe(0);
+
+      // The link worked once.
+      await colleague.goto(link);
+      await colleague.getByText('already used').waitFor();
+
+      await page.reload();
+      await expectHeading('Members');
+      page.once('dialog', (dialog) => void dialog.accept());
+      await page.getByRole('button', { name: 'Deactivate Grace Hopper' }).click();
+      await page.getByTestId('members').getByText('Deactivated').waitFor();
+      await screenshot(page, 'sign-in-06-member-deactivated');
+
+      // At once: the colleague's next request finds the session gone, and the app returns to sign-in.
+      await colleague.goto(`${stack.base}/app/`);
+      await colleague.getByRole('heading', { level: 1, name: 'Sign in to Nudge' }).waitFor({ timeout: 10_000 });
+    } finally {
+      await theirs.close();
+    }
+  });
+
+  it('lists the sessions and signs out everywhere, back to the sign-in page', async () => {
+    await page.getByRole('link', { name: 'Sessions' }).click();
+    await expectHeading('Your sessions');
+    await page.getByTestId('sessions').getByText('(this browser)').waitFor();
+    await screenshot(page, 'sign-in-07-sessions');
+    await page.getByRole('button', { name: 'Sign out everywhere' }).click();
+    await expectHeading('Sign in to Nudge');
+    await screenshot(page, 'sign-in-08-signed-out');
+    expect(await stack.db.sql`select id from sessions where user_id = ${stack.userId}`).toEqual([]);
+    expect(browserErrors).toEqual([]);
+  });
+});
