@@ -10,6 +10,7 @@ import {
   httpFragment,
   logFragment,
   opsFragment,
+  phoneVerificationFragment,
   processFragment,
   publicUrlFragment,
   pushFragment,
@@ -27,6 +28,7 @@ import {
   type HttpConfig,
   type LogConfig,
   type OpsConfig,
+  type PhoneVerificationConfig,
   type ProcessConfig,
   type PushConfig,
   type RateLimitConfig,
@@ -76,6 +78,8 @@ export interface ApiConfig extends CommonConfig {
   push: PushConfig | undefined;
   /** Active push subscriptions per user; the oldest is replaced beyond it. */
   pushMaxSubscriptionsPerUser: number;
+  /** Present only when escalation is on: only verified numbers are called, and the api sends the codes. */
+  phoneVerification: PhoneVerificationConfig | undefined;
 }
 
 export function parseApiConfig(env: Env): ApiConfig {
@@ -95,6 +99,9 @@ export function parseApiConfig(env: Env): ApiConfig {
     credentialsKey: common.flags.calendar ? credentialsKeyFragment(env) : undefined,
     push: common.flags.alerts ? pushFragment(env) : undefined,
     pushMaxSubscriptionsPerUser: pushSubscriptionLimitFragment(env),
+    phoneVerification: common.flags.escalation
+      ? phoneVerificationFragment(env, twilioFragment(env), publicUrlFragment(env, 'CALLS_PUBLIC_URL', 'FEATURE_ESCALATION_ENABLED=true'))
+      : undefined,
   };
 }
 

@@ -70,6 +70,14 @@ export const SCHEMA_BY_MIGRATION: Readonly<Record<string, Readonly<Record<string
   '0008_push_quarantine': {
     push_subscriptions: ['consecutive_timeouts', 'quarantined_until'],
   },
+  '0011_phone_verification_and_tokens': {
+    users: ['phone_verified_at'],
+    phone_verifications: [
+      'id', 'user_id', 'phone_e164', 'channel', 'code_hash', 'created_at', 'expires_at', 'wrong_entries',
+      'verified_at', 'provider_ref', 'failed_reason',
+    ],
+    api_tokens: ['expires_at', 'token_prefix'],
+  },
 };
 
 export type SchemaRole = 'api' | 'calls' | 'worker';
@@ -79,9 +87,9 @@ export const ROLE_TABLES: Readonly<Record<SchemaRole, readonly string[]>> = {
   api: [
     'organizations', 'users', 'api_tokens', 'calendar_credentials', 'calendar_sync_state', 'meetings',
     'alert_rules', 'alerts', 'alert_events', 'push_subscriptions', 'deliveries', 'checkin_tokens',
-    'job_schedules', 'job_runs', 'service_heartbeats', 'oauth_states',
+    'job_schedules', 'job_runs', 'service_heartbeats', 'oauth_states', 'phone_verifications',
   ],
-  calls: ['users', 'meetings', 'alert_rules', 'alerts', 'alert_events', 'deliveries', 'processed_webhook_events', 'service_heartbeats'],
+  calls: ['users', 'meetings', 'alert_rules', 'alerts', 'alert_events', 'deliveries', 'processed_webhook_events', 'service_heartbeats', 'phone_verifications'],
   worker: [
     'users', 'calendar_credentials', 'calendar_sync_state', 'sync_runs', 'meetings', 'alert_rules', 'alerts',
     'alert_events', 'push_subscriptions', 'deliveries', 'checkin_tokens', 'processed_webhook_events',

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiConfig } from '@nudge/config';
 import type { Sql } from '@nudge/db';
-import type { Clock } from '@nudge/domain';
+import { VerificationCodes, type Clock } from '@nudge/domain';
 import type { Logger } from '@nudge/logger';
 import { createHttpApp, databaseCheck, migrationsCheck, PushEndpointPolicy, redisCheck, schemaCheck, type Metrics, type Redis, type ResolveHost } from '@nudge/service';
 import cors from '@fastify/cors';
@@ -13,9 +13,12 @@ import { calendarRoutes } from './routes/calendar/index.js';
 import { checkinRoutes } from './routes/checkin/index.js';
 import { operatorRoutes } from './routes/admin/index.js';
 import { meRoutes } from './routes/me/index.js';
+import { phoneRoutes } from './routes/phone/index.js';
+import { twilioVerificationSender, type VerificationSender } from './phone/verification-sender.js';
 import { meetingRoutes } from './routes/meetings/index.js';
 import { pushRoutes } from './routes/push/index.js';
 import { ruleRoutes } from './routes/rules/index.js';
+import { tokenRoutes } from './routes/tokens/index.js';
 import { userAdminRoutes } from './routes/users/index.js';
 import { webAppRoutes } from './routes/web-app/index.js';
 import { WEB_APP_DIR } from '@nudge/web';
@@ -34,6 +37,13 @@ export interface ApiDependencies {
   webAppDir?: string;
   /** How push endpoint hosts are resolved for the endpoint policy: node's dns.lookup unless a test supplies its own. */
   resolvePushHost?: ResolveHost;
+}
+
+/** With escalation on: the codes (keyed by the Twilio auth token the calls role shares) and how they are sent. */
+async function phoneVerification(config: ApiConfig): Promise<{ codes: VerificationCodes; sender: VerificationSender; channel: 'call' | 'sms' } | undefined> {
+  if (config.phoneVerification === undefined) return undefined;
+  const codes = new VerificationCodes(config.phoneVerification.twilio.authToken);
+  return { codes, sender: await twilioVerificationSender(config.phoneVerification, codes), channel: config.phoneVerification.channel };
 }
 
 /** The api as a fastify instance that tests build without listening. */
@@ -55,8 +65,10 @@ export async function buildApiApp(deps: ApiDependencies): Promise<FastifyInstanc
   await app.register(cors, { origin: config.corsOrigins.length === 0 ? false : config.corsOrigins, credentials: false });
   const knownTokens = new KnownTokens();
   await app.register(rateLimitPlugin, { limits: config.rateLimit, knownTokens, ...(deps.redis === undefined ? {} : { redis: deps.redis }) });
-  await app.register(authPlugin, { sql, knownTokens });
+  await app.register(authPlugin, { sql, clock, knownTokens });
   await app.register(meRoutes, { sql });
+  await app.register(tokenRoutes, { sql, clock });
+  await app.register(phoneRoutes, { sql, clock, verification: await phoneVerification(config) });
   await app.register(meetingRoutes, { sql, clock });
   if (config.push !== undefined) {
     await app.register(ruleRoutes, { sql, clock });
@@ -68,7 +80,7 @@ export async function buildApiApp(deps: ApiDependencies): Promise<FastifyInstanc
   if (config.google !== undefined && config.credentialsKey !== undefined) {
     await app.register(calendarRoutes, { sql, clock, google: config.google, credentialsKey: config.credentialsKey, publicBaseUrl: config.publicBaseUrl });
   }
-  await app.register(userAdminRoutes, { sql });
+  await app.register(userAdminRoutes, { sql, clock });
   await app.register(operatorRoutes, { sql, clock });
   await app.register(webAppRoutes, { root: deps.webAppDir ?? WEB_APP_DIR });
   return app;

@@ -20,7 +20,7 @@ import {
 } from '@nudge/testkit';
 import twilio from 'twilio';
 import { createEscalation, type Escalation } from './escalation.js';
-import { BaseUrlRequestClient } from './twilio-request-client.js';
+import { BaseUrlRequestClient } from '@nudge/service/twilio';
 
 const FROM = '+15005550006';
 
@@ -75,7 +75,7 @@ describe('escalation: BullMQ jobs reconciled from Postgres, calls through the re
   async function waitingAlert(options: { inMs?: number; phone?: string | null; startsInMinutes?: number } = {}) {
     phoneCounter += 1;
     const phone = options.phone === undefined ? `+1555700${String(phoneCounter).padStart(4, '0')}` : options.phone;
-    const { userId } = await insertUser(db.sql, { phone, timezone: 'Europe/Berlin' });
+    const { userId } = await insertUser(db.sql, { phone, phoneVerified: true, timezone: 'Europe/Berlin' });
     const meetingId = await insertMeeting(db.sql, userId, { startsAt: new Date(Date.now() + (options.startsInMinutes ?? 10) * 60_000), title: 'Design review' });
     const escalateAt = new Date(Date.now() + (options.inMs ?? 0));
     const alertId = await insertAlert(db.sql, userId, { meetingId, escalateAt });

@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Sql } from '@nudge/db';
-import { E164_PATTERN, isIanaTimeZone, normalizeEmail } from '@nudge/domain';
+import { E164_PATTERN, isIanaTimeZone, normalizeEmail, type Clock } from '@nudge/domain';
 import { badRequest, conflict } from '@nudge/service';
 import { createUser } from '../../orgs/create-user.js';
 import { EmailTakenError } from '../../orgs/create-organization.js';
+import { USER_COLUMNS } from '../../orgs/users.js';
 import { callerOf } from '../../plugins/auth.js';
 import { errorResponses, userSchema } from '../schemas.js';
 
@@ -29,14 +30,13 @@ const newUserBody = {
 } as const;
 
 /** Organisation administration: the caller's organisation only, for its admins. */
-export async function userAdminRoutes(app: FastifyInstance, options: { sql: Sql }): Promise<void> {
-  const { sql } = options;
+export async function userAdminRoutes(app: FastifyInstance, options: { sql: Sql; clock: Clock }): Promise<void> {
+  const { sql, clock } = options;
   app.addHook('onRequest', app.requireCaller);
   app.addHook('onRequest', app.requireAdmin);
 
   app.get('/v1/admin/users', { schema: { response: { 200: { type: 'array', items: userSchema }, ...errorResponses } } }, async (request) =>
-    sql`select id, org_id, email, name, phone_e164, timezone, role, is_operator, created_at
-        from users where org_id = ${callerOf(request).orgId} order by created_at`,
+    sql`select ${sql.unsafe(USER_COLUMNS)} from users where org_id = ${callerOf(request).orgId} order by created_at`,
   );
 
   app.post<{ Body: NewUserBody }>(
@@ -64,7 +64,7 @@ export async function userAdminRoutes(app: FastifyInstance, options: { sql: Sql 
           phoneE164: body.phone_e164 ?? null,
           timezone,
           role: body.role ?? 'member',
-        });
+        }, clock.now());
         return reply.status(201).send(created);
       } catch (err) {
         if (err instanceof EmailTakenError) throw conflict(err.message);

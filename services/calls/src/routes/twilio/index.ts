@@ -1,13 +1,14 @@
 import formbody from '@fastify/formbody';
 import { acknowledgeAlert } from '@nudge/alerts';
 import type { Sql } from '@nudge/db';
-import { isCallStatus, type Clock } from '@nudge/domain';
+import { isCallStatus, VerificationCodes, type Clock } from '@nudge/domain';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Counter } from 'prom-client';
 import { applyCallStatus } from './call-status.js';
 import { twilioSignatureCheck } from './signature-check.js';
 import { WEBHOOK_BODY_LIMIT_BYTES, webhookGuards } from './webhook-guards.js';
 import { promptTwiml, sayAndHangUp, type CallScript } from './voice-twiml.js';
+import { verificationRoutes } from './verification-twiml.js';
 
 export interface TwilioRoutesOptions {
   sql: Sql;
@@ -38,6 +39,8 @@ export async function twilioRoutes(app: FastifyInstance, options: TwilioRoutesOp
   app.addHook('preHandler', twilioSignatureCheck(callsPublicUrl, options.authToken));
   // Every content type, not only forms: the JSON parser would otherwise read the global limit.
   const webhook = { bodyLimit: WEBHOOK_BODY_LIMIT_BYTES };
+  // Phone number verification calls: the same signature check and guards as every route here.
+  verificationRoutes(app, { sql, clock: options.clock, codes: new VerificationCodes(options.authToken), bodyLimit: WEBHOOK_BODY_LIMIT_BYTES });
 
   async function loadScript(alertId: string, attempt: string | undefined): Promise<(CallScript & { state: string }) | undefined> {
     const [row] = await sql<{ state: string; title: string; starts_at: Date; timezone: string }[]>`
