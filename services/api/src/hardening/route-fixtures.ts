@@ -42,12 +42,14 @@ export async function seedTenants(db: TestDatabase) {
     insert into push_subscriptions (user_id, endpoint, p256dh, auth)
     values (${victim.userId}, 'https://push.example.test/victim', 'BAAA', 'AAAA') returning id`;
   const [schedule] = await db.sql<{ id: string }[]>`select id from job_schedules order by id limit 1`;
+  const [victimToken] = await db.sql<{ id: string }[]>`select id from api_tokens where user_id = ${victim.userId} limit 1`;
 
   /** A victim's resource id for each kind of path parameter. */
   const params: Record<string, string> = {
     '/v1/alerts/:id': alert!.id,
     '/v1/alerts/:id/ack': alert!.id,
     '/v1/push/subscriptions/:id': subscription!.id,
+    '/v1/me/tokens/:id': victimToken!.id,
   };
   const fillPath = (url: string) =>
     Object.hasOwn(params, url) ? url.replace(':id', params[url]!) : url.replace(/:id\b/, schedule?.id ?? 'calendar-sync').replace(/:(\w+)/g, 'x');

@@ -10,8 +10,7 @@ import { errorResponses, userSchema } from '../schemas.js';
 export interface PhoneRoutesOptions {
   sql: Sql;
   clock: Clock;
-  /** Absent when escalation is off: there is nothing to verify a number for. */
-  verification: { codes: VerificationCodes; sender: VerificationSender; channel: Channel } | undefined;
+  verification: { codes: VerificationCodes; sender: VerificationSender; channel: Channel };
 }
 
 const verificationSchema = {
@@ -32,13 +31,10 @@ const confirmBody = {
   properties: { code: { type: 'string', minLength: 1, maxLength: 20, description: 'the 6-digit code; spaces and dashes are ignored' } },
 } as const;
 
-function unavailable(): HttpError {
-  return new HttpError(503, 'phone_verification_unavailable', 'phone verification needs phone escalation, which is off on this deployment');
-}
-
 /**
  * Verifying the caller's phone number: Nudge sends a 6-digit code to the number (a call or a
  * text) and the person enters it within 10 minutes. Only a verified number is called.
+ * Registered only with escalation on, when there is a reason and a way to call.
  */
 export async function phoneRoutes(app: FastifyInstance, options: PhoneRoutesOptions): Promise<void> {
   const { sql, clock, verification } = options;
@@ -48,7 +44,6 @@ export async function phoneRoutes(app: FastifyInstance, options: PhoneRoutesOpti
     '/v1/me/phone/verifications',
     { schema: { response: { 201: verificationSchema, ...errorResponses } } },
     async (request, reply) => {
-      if (verification === undefined) throw unavailable();
       const caller = callerOf(request);
       const outcome = await startVerification(sql, verification.codes, { userId: caller.userId, channel: verification.channel, now: clock.now() });
       if (outcome.kind === 'no_phone') throw new HttpError(409, 'no_phone_number', 'set a phone number first (PATCH /v1/me with phone_e164)');
@@ -87,7 +82,6 @@ export async function phoneRoutes(app: FastifyInstance, options: PhoneRoutesOpti
     '/v1/me/phone/verifications/confirm',
     { schema: { body: confirmBody, response: { 200: userSchema, ...errorResponses } } },
     async (request) => {
-      if (verification === undefined) throw unavailable();
       const caller = callerOf(request);
       const code = normalizeEnteredCode(request.body.code);
       if (code === undefined) throw badRequest('the code is the 6 digits Nudge sent', [{ path: 'body/code', message: 'must be 6 digits' }]);
