@@ -27,6 +27,7 @@ export type { VapidIdentity } from './emulators/push/vapid-verification.js';
 export { TwilioEmulator, type CreateFailure, type TwilioEmulatorOptions } from './emulators/twilio/twilio-emulator.js';
 export type { CallBehaviour, CallStatus, EmulatedCall, WebhookDelivery } from './emulators/twilio/emulated-call.js';
 export type { EmulatedMessage } from './emulators/twilio/emulated-message.js';
+export { verificationCodeSaid } from './emulators/twilio/spoken-code.js';
 export { signTwilioWebhook, type WebhookParams } from './emulators/twilio/twilio-signature.js';
 export { startEmulators, type LocalEmulators, type StartEmulatorsOptions } from './emulators/start-emulators.js';
 export { createLocalCertificates, type LocalCertificates } from './emulators/push/tls-certificates.js';

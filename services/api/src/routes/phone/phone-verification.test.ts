@@ -12,6 +12,7 @@ import {
   roleEnv,
   signTwilioWebhook,
   TwilioEmulator,
+  verificationCodeSaid,
   type EmulatedCall,
   type TestDatabase,
 } from '@nudge/testkit';
@@ -19,11 +20,11 @@ import { buildApiApp } from '../../app.js';
 import { createUser } from '../../orgs/create-user.js';
 import { createOrganization } from '../../orgs/create-organization.js';
 
-/** The code as the callee heard it: "Your verification code is 1, 2, 3, 4, 5, 6." */
+/** The code as the callee heard it from the calls role's TwiML. */
 function codeHeard(call: EmulatedCall): string {
-  const spoken = /code is ((?:\d, ){5}\d)/.exec(call.said.join(' '))?.[1];
-  if (spoken === undefined) throw new Error(`no code in what the call said: ${JSON.stringify(call.said)}`);
-  return spoken.replaceAll(', ', '');
+  const code = verificationCodeSaid(call);
+  if (code === undefined) throw new Error(`no code in what the call said: ${JSON.stringify(call.said)}`);
+  return code;
 }
 
 describe('verified phone numbers', () => {
