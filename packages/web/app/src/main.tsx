@@ -9,6 +9,7 @@ import { Instances } from './pages/instances.js';
 import { Meetings } from './pages/meetings.js';
 import { Rules } from './pages/rules.js';
 import { Schedules } from './pages/schedules.js';
+import { Settings } from './pages/settings.js';
 import { SignIn } from './pages/sign-in.js';
 import { useRoute, type Route } from './router.js';
 import { forgetToken, storedToken } from './session.js';
@@ -20,12 +21,13 @@ const titles: Record<Route['page'], string> = {
   alert: 'Alert',
   connections: 'Calendar & devices',
   rules: 'Alert rules',
+  settings: 'Settings',
   schedules: 'Schedules',
   instances: 'Instances',
   'not-found': 'Page not found',
 };
 
-function Page(props: { route: Route; me: Me }) {
+function Page(props: { route: Route; me: Me; onMeChanged: (me: Me) => void }) {
   const { route, me } = props;
   if ((route.page === 'schedules' || route.page === 'instances') && !me.is_operator) return <p>Only operators see this page.</p>;
   switch (route.page) {
@@ -37,6 +39,8 @@ function Page(props: { route: Route; me: Me }) {
       return <Connections />;
     case 'rules':
       return <Rules />;
+    case 'settings':
+      return <Settings me={me} onMeChanged={props.onMeChanged} />;
     case 'schedules':
       return <Schedules />;
     case 'instances':
@@ -73,7 +77,7 @@ function App() {
   };
   return (
     <Layout me={me} route={route} title={titles[route.page]} onSignOut={signOut}>
-      <Page route={route} me={me} />
+      <Page route={route} me={me} onMeChanged={setMe} />
     </Layout>
   );
 }

@@ -8,6 +8,7 @@ export type Route =
   | { page: 'alert'; id: string }
   | { page: 'connections' }
   | { page: 'rules' }
+  | { page: 'settings' }
   | { page: 'schedules' }
   | { page: 'instances' }
   | { page: 'not-found' };
@@ -20,6 +21,7 @@ export function parseRoute(pathname: string): Route {
   if (first === 'alerts' && second !== undefined && parts.length === 2) return { page: 'alert', id: decodeURIComponent(second) };
   if (first === 'connections' && parts.length === 1) return { page: 'connections' };
   if (first === 'rules' && parts.length === 1) return { page: 'rules' };
+  if (first === 'settings' && parts.length === 1) return { page: 'settings' };
   if (first === 'admin' && second === 'schedules') return { page: 'schedules' };
   if (first === 'admin' && second === 'instances') return { page: 'instances' };
   return { page: 'not-found' };

@@ -5,6 +5,8 @@ export interface Me {
   email: string;
   name: string;
   phone_e164: string | null;
+  /** Null until the person entered the code Nudge sent: only a verified number is called. */
+  phone_verified_at: string | null;
   timezone: string;
   role: 'admin' | 'member';
   is_operator: boolean;
@@ -94,4 +96,25 @@ export interface Instance {
   started_at: string;
   last_beat_at: string;
   stale: boolean;
+}
+
+export interface PhoneVerification {
+  id: string;
+  phone_e164: string;
+  channel: 'call' | 'sms';
+  expires_at: string;
+}
+
+export interface AccessToken {
+  id: string;
+  name: string;
+  prefix: string | null;
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+}
+
+export interface IssuedAccessToken extends AccessToken {
+  /** Shown once. */
+  token: string;
 }
