@@ -47,7 +47,7 @@ export function Layout(props: { me: Me; route: Route; title: string; onSignOut: 
         </span>
       </header>
       {props.me.phone_verified_at === null && (
-        <div class="banner" role="region" aria-label="Phone number">
+        <div class="banner" role="region" aria-label="Phone escalation paused">
           {props.me.phone_e164 === null ? 'Nudge cannot phone you about missed alerts: you have no phone number. ' : 'Nudge will not phone you about missed alerts until you verify your phone number. '}
           {props.route.page !== 'settings' && <Link to="/settings">{props.me.phone_e164 === null ? 'Add your number' : 'Verify it now'}</Link>}
         </div>
