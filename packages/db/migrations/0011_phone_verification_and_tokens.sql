@@ -4,12 +4,12 @@
 -- before this migration were never proved, so they start unverified: each person verifies once.
 alter table users add column phone_verified_at timestamptz;
 
--- One row per code sent. Only a keyed hash of the code is stored; rows also count towards the
--- per-user and per-number limits, so they are kept (the cleanup of old rows is by created_at).
+-- One row per code sent; the rows are also the per-user and per-number hourly counters. Only
+-- keyed hashes (HMAC) of the code and of the number are stored: phone numbers stay in users.
 create table phone_verifications (
   id            uuid primary key default gen_random_uuid(),
   user_id       uuid not null references users (id) on delete cascade,
-  phone_e164    text not null check (phone_e164 ~ '^\+[1-9][0-9]{6,14}$'),
+  phone_hash    text not null,
   channel       text not null check (channel in ('call', 'sms')),
   code_hash     text not null,
   created_at    timestamptz not null default now(),
@@ -20,7 +20,7 @@ create table phone_verifications (
   failed_reason text
 );
 create index phone_verifications_user_idx on phone_verifications (user_id, created_at desc);
-create index phone_verifications_phone_idx on phone_verifications (phone_e164, created_at desc);
+create index phone_verifications_phone_idx on phone_verifications (phone_hash, created_at desc);
 
 -- Personal access tokens: an optional expiry and the first characters of the token, so people
 -- can tell their tokens apart. Tokens issued before this migration keep working with no expiry

@@ -73,7 +73,7 @@ export const SCHEMA_BY_MIGRATION: Readonly<Record<string, Readonly<Record<string
   '0011_phone_verification_and_tokens': {
     users: ['phone_verified_at'],
     phone_verifications: [
-      'id', 'user_id', 'phone_e164', 'channel', 'code_hash', 'created_at', 'expires_at', 'wrong_entries',
+      'id', 'user_id', 'phone_hash', 'channel', 'code_hash', 'created_at', 'expires_at', 'wrong_entries',
       'verified_at', 'provider_ref', 'failed_reason',
     ],
     api_tokens: ['expires_at', 'token_prefix'],

@@ -25,6 +25,12 @@ describe('verification codes', () => {
     expect(codes.matches('a', '123456', 'zz')).toBe(false);
   });
 
+  it('hashes a number to the same value each time, and never to the number itself', () => {
+    expect(codes.phoneHash('+4915112345678')).toBe(new VerificationCodes('twilio-auth-token').phoneHash('+4915112345678'));
+    expect(codes.phoneHash('+4915112345678')).not.toBe(codes.phoneHash('+4915112345679'));
+    expect(codes.phoneHash('+4915112345678')).not.toContain('4915112345678');
+  });
+
   it('accepts what people type and refuses everything else', () => {
     expect(normalizeEnteredCode(' 123 456 ')).toBe('123456');
     expect(normalizeEnteredCode('123-456')).toBe('123456');

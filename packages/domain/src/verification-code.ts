@@ -11,10 +11,17 @@ import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 export class VerificationCodes {
   private readonly codeKey: Buffer;
   private readonly hashKey: Buffer;
+  private readonly phoneKey: Buffer;
 
   constructor(secret: string) {
     this.codeKey = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'nudge/phone-verification-code', 32));
     this.hashKey = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'nudge/phone-verification-hash', 32));
+    this.phoneKey = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'nudge/phone-verification-number', 32));
+  }
+
+  /** What the database stores for the number a code went to: enough to count and compare, not to read. */
+  phoneHash(phoneE164: string): string {
+    return createHmac('sha256', this.phoneKey).update(phoneE164).digest('hex');
   }
 
   /** The code for this verification: six decimal digits, leading zeros kept. */

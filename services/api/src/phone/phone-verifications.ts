@@ -40,16 +40,17 @@ export async function startVerification(sql: Sql, codes: VerificationCodes, inpu
     if (user?.phone_e164 == null) return { kind: 'no_phone' };
     if (user.phone_verified_at !== null) return { kind: 'already_verified' };
     const phone = user.phone_e164;
-    await tx`select pg_advisory_xact_lock(hashtextextended(${`nudge/phone-verification/${phone}`}, 0))`;
+    const phoneHash = codes.phoneHash(phone);
+    await tx`select pg_advisory_xact_lock(hashtextextended(${`nudge/phone-verification/${phoneHash}`}, 0))`;
     const since = new Date(now.getTime() - HOUR_MS);
     const [counts] = await tx<{ by_user: number; by_number: number; user_oldest: Date | null; number_oldest: Date | null }[]>`
       select
         count(*) filter (where user_id = ${input.userId})::int as by_user,
-        count(*) filter (where phone_e164 = ${phone})::int as by_number,
+        count(*) filter (where phone_hash = ${phoneHash})::int as by_number,
         min(created_at) filter (where user_id = ${input.userId}) as user_oldest,
-        min(created_at) filter (where phone_e164 = ${phone}) as number_oldest
+        min(created_at) filter (where phone_hash = ${phoneHash}) as number_oldest
       from phone_verifications
-      where (user_id = ${input.userId} or phone_e164 = ${phone}) and created_at > ${since}`;
+      where (user_id = ${input.userId} or phone_hash = ${phoneHash}) and created_at > ${since}`;
     const limited = (count: number, oldest: Date | null, scope: 'user' | 'number'): StartOutcome | undefined =>
       count >= CODES_PER_HOUR && oldest !== null
         ? { kind: 'rate_limited', scope, retryAfterSeconds: Math.max(1, Math.ceil((oldest.getTime() + HOUR_MS - now.getTime()) / 1000)) }
@@ -58,11 +59,11 @@ export async function startVerification(sql: Sql, codes: VerificationCodes, inpu
     if (refusal !== undefined) return refusal;
 
     const id = randomUUID();
-    const [verification] = await tx<PendingVerification[]>`
-      insert into phone_verifications (id, user_id, phone_e164, channel, code_hash, created_at, expires_at)
-      values (${id}, ${input.userId}, ${phone}, ${input.channel}, ${codes.hashOf(id, codes.codeFor(id))}, ${now}, ${new Date(now.getTime() + CODE_LIFETIME_MS)})
-      returning id, phone_e164, channel, created_at, expires_at`;
-    return { kind: 'started', verification: verification! };
+    const [verification] = await tx<Omit<PendingVerification, 'phone_e164'>[]>`
+      insert into phone_verifications (id, user_id, phone_hash, channel, code_hash, created_at, expires_at)
+      values (${id}, ${input.userId}, ${phoneHash}, ${input.channel}, ${codes.hashOf(id, codes.codeFor(id))}, ${now}, ${new Date(now.getTime() + CODE_LIFETIME_MS)})
+      returning id, channel, created_at, expires_at`;
+    return { kind: 'started', verification: { ...verification!, phone_e164: phone } };
   });
 }
 
@@ -86,15 +87,18 @@ export type ConfirmOutcome =
  */
 export async function confirmVerification(sql: Sql, codes: VerificationCodes, input: { userId: string; code: string; now: Date }): Promise<ConfirmOutcome> {
   return sql.begin(async (tx): Promise<ConfirmOutcome> => {
-    const [latest] = await tx<{ id: string; phone_e164: string; code_hash: string; expires_at: Date; wrong_entries: number; verified_at: Date | null }[]>`
-      select v.id, v.phone_e164, v.code_hash, v.expires_at, v.wrong_entries, v.verified_at
+    const [latest] = await tx<{ id: string; phone_hash: string; phone_e164: string | null; code_hash: string; expires_at: Date; wrong_entries: number; verified_at: Date | null }[]>`
+      select v.id, v.phone_hash, u.phone_e164, v.code_hash, v.expires_at, v.wrong_entries, v.verified_at
       from phone_verifications v
-      join users u on u.id = v.user_id and u.phone_e164 = v.phone_e164
+      join users u on u.id = v.user_id
       where v.user_id = ${input.userId} and u.phone_verified_at is null and v.failed_reason is null
       order by v.created_at desc, v.id
       limit 1
-      for update of v`;
-    if (latest === undefined || latest.verified_at !== null) return { kind: 'none_pending' };
+      for update of v, u`;
+    // The newest code went to another number (the user changed it since): it proves nothing now.
+    if (latest === undefined || latest.verified_at !== null || latest.phone_e164 === null || codes.phoneHash(latest.phone_e164) !== latest.phone_hash) {
+      return { kind: 'none_pending' };
+    }
     if (latest.expires_at.getTime() <= input.now.getTime()) return { kind: 'expired' };
     if (latest.wrong_entries >= WRONG_ENTRIES_PER_CODE) return { kind: 'too_many_wrong' };
     if (!codes.matches(latest.id, input.code, latest.code_hash)) {
@@ -104,7 +108,7 @@ export async function confirmVerification(sql: Sql, codes: VerificationCodes, in
     await tx`update phone_verifications set verified_at = ${input.now} where id = ${latest.id}`;
     const [user] = await tx<UserRow[]>`
       update users set phone_verified_at = ${input.now}
-      where id = ${input.userId} and phone_e164 = ${latest.phone_e164}
+      where id = ${input.userId}
       returning ${tx.unsafe(USER_COLUMNS)}`;
     return { kind: 'verified', user: user! };
   });

@@ -114,9 +114,10 @@ describe('verified phone numbers', () => {
     expect(verified.body.phone_verified_at).not.toBeNull();
     expect((await call(token, '/v1/me')).body).toMatchObject({ phone_e164: phone, phone_verified_at: verified.body.phone_verified_at });
 
-    // Only a keyed hash is stored, and the code is in no log line of either role.
-    const [row] = await db.sql`select code_hash, verified_at from phone_verifications where user_id = ${userId}`;
+    // Only keyed hashes of the code and the number are stored, and the code is in no log line of either role.
+    const [row] = await db.sql`select * from phone_verifications where user_id = ${userId}`;
     expect(row!.code_hash).not.toContain(code);
+    expect(JSON.stringify(row)).not.toContain(phone.slice(1));
     expect(row!.verified_at).not.toBeNull();
     expect(JSON.stringify(apiLog.lines)).not.toContain(code);
     expect(JSON.stringify(callsLog.lines)).not.toContain(code);
@@ -184,7 +185,7 @@ describe('verified phone numbers', () => {
       expect(late.status).toBe(410);
       expect(late.body.error.code).toBe('code_expired');
       // The calls role will not read out an expired code either, even to a signed request.
-      const [row] = await db.sql<{ id: string }[]>`select id from phone_verifications where phone_e164 = ${phone}`;
+      const [row] = await db.sql<{ id: string }[]>`select v.id from phone_verifications v join users u on u.id = v.user_id where u.phone_e164 = ${phone}`;
       const path = `/twilio/voice/verifications/${row!.id}`;
       const params = { CallSid: `CA${'1'.repeat(32)}`, CallStatus: 'in-progress' };
       const twiml = await fetch(`${callsUrl}${path}`, {
@@ -284,6 +285,14 @@ describe('verified phone numbers', () => {
     await requestCode(created.body.token);
     expect((await confirm(adminToken, codeHeard(await finishedCallTo(phone)))).status).toBe(404);
     expect((await confirm(created.body.token, codeHeard(twilio.calls.items.find((c) => c.to === phone)!))).status).toBe(200);
+  });
+
+  it('documents the verification routes in the OpenAPI description', async () => {
+    const doc = (await (await fetch(`${base}/docs/json`)).json()) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    expect(Object.keys(doc.paths['/v1/me/phone/verifications']?.post?.responses ?? {})).toContain('201');
+    expect(Object.keys(doc.paths['/v1/me/phone/verifications/confirm']?.post?.responses ?? {})).toContain('200');
+    expect(Object.keys(doc.paths['/v1/me/tokens']?.post?.responses ?? {})).toContain('201');
+    expect(Object.keys(doc.paths['/v1/me/tokens/{id}']?.delete?.responses ?? {})).toContain('204');
   });
 
   it('asks for a number first', async () => {

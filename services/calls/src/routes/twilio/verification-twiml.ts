@@ -35,11 +35,11 @@ export function verificationRoutes(app: FastifyInstance, options: { sql: Sql; cl
     { bodyLimit: options.bodyLimit, schema: { params: verificationParams } },
     async (request, reply) => {
       const id = request.params.verificationId;
-      const [pending] = await sql<{ id: string }[]>`
-        select v.id from phone_verifications v join users u on u.id = v.user_id and u.phone_e164 = v.phone_e164
+      const [pending] = await sql<{ phone_hash: string; phone_e164: string | null }[]>`
+        select v.phone_hash, u.phone_e164 from phone_verifications v join users u on u.id = v.user_id
         where v.id = ${id} and v.verified_at is null and v.expires_at > ${options.clock.now()} and u.phone_verified_at is null`;
       reply.type('text/xml; charset=utf-8');
-      if (pending === undefined) {
+      if (pending?.phone_e164 == null || options.codes.phoneHash(pending.phone_e164) !== pending.phone_hash) {
         request.log.info({ event: 'phone.verification.call.stale', verification_id: id }, 'a verification call for a code no longer pending');
         return reply.send(sayAndHangUp('This verification code is no longer valid. Please ask for a new one in Nudge. Goodbye.'));
       }
