@@ -5,6 +5,8 @@ import { apiTokenPrefix, generateApiToken, hashApiToken } from './api-token.js';
 export const DEFAULT_TOKEN_LIFETIME_DAYS = 90;
 /** The longest expiry anyone may choose; only operators may have a token that never expires. */
 export const MAX_TOKEN_LIFETIME_DAYS = 366;
+/** Live (unrevoked, unexpired) tokens one person may hold: enough for every tool, not a mint. */
+export const MAX_LIVE_TOKENS_PER_USER = 50;
 
 /** A personal access token as its owner sees it: never the token itself, nor its hash. */
 export interface TokenListing {
@@ -48,6 +50,14 @@ export async function listTokens(sql: Sql, userId: string): Promise<TokenListing
     select ${sql.unsafe(COLUMNS)} from api_tokens
     where user_id = ${userId} and revoked_at is null
     order by created_at desc, id`;
+}
+
+/** The user's tokens that still work. */
+export async function liveTokenCount(sql: Sql, userId: string, now: Date): Promise<number> {
+  const [row] = await sql<{ count: number }[]>`
+    select count(*)::int as count from api_tokens
+    where user_id = ${userId} and revoked_at is null and (expires_at is null or expires_at > ${now})`;
+  return row!.count;
 }
 
 /** Revokes one of the user's tokens; false when the user has no such (unrevoked) token. */

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
-import { forbidden, notFound } from '@nudge/service';
-import { issueToken, listTokens, MAX_TOKEN_LIFETIME_DAYS, revokeToken } from '../../auth/personal-access-tokens.js';
+import { conflict, forbidden, notFound } from '@nudge/service';
+import { issueToken, listTokens, liveTokenCount, MAX_LIVE_TOKENS_PER_USER, MAX_TOKEN_LIFETIME_DAYS, revokeToken } from '../../auth/personal-access-tokens.js';
 import { callerOf } from '../../plugins/auth.js';
 import { errorResponses } from '../schemas.js';
 
@@ -64,7 +64,11 @@ export async function tokenRoutes(app: FastifyInstance, options: { sql: Sql; clo
       const lifetimeDays = request.body.expires_in_days;
       // A token that never expires outlives every mistake; only the people who run the deployment get one.
       if (lifetimeDays === null && !caller.isOperator) throw forbidden('only operators may create a token that never expires; choose expires_in_days');
-      const issued = await issueToken(sql, { userId: caller.userId, name: request.body.name, lifetimeDays, now: clock.now() });
+      const now = clock.now();
+      if ((await liveTokenCount(sql, caller.userId, now)) >= MAX_LIVE_TOKENS_PER_USER) {
+        throw conflict(`you have ${MAX_LIVE_TOKENS_PER_USER} working tokens; revoke one you no longer use first`);
+      }
+      const issued = await issueToken(sql, { userId: caller.userId, name: request.body.name, lifetimeDays, now });
       request.log.info({ event: 'token.created', user_id: caller.userId, token_id: issued.id, expires_at: issued.expires_at }, 'personal access token created');
       return reply.status(201).send(issued);
     },

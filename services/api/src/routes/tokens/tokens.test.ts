@@ -129,6 +129,21 @@ describe('personal access tokens', () => {
     expect(entry).toMatchObject({ prefix: null, expires_at: null });
   });
 
+  it('caps the working tokens a person holds, counting neither revoked nor expired ones', async () => {
+    const { token } = await createUser(db.sql, { orgId: (await db.sql`select org_id from users where id = ${memberId}`)[0]!.org_id, email: 'mint@ops.test', name: 'Mint', phoneE164: null, timezone: 'UTC', role: 'member' });
+    const made: string[] = [];
+    for (let i = 1; i < 50; i += 1) {
+      const answer = await create(token, { name: `t${i}`, expires_in_days: 1 });
+      expect(answer.status).toBe(201);
+      made.push(answer.body.id);
+    }
+    const refused = await create(token, { name: 'one too many' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toMatch(/revoke one/);
+    expect((await call(token, `/v1/me/tokens/${made[0]}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await create(token, { name: 'after revoking' })).status).toBe(201);
+  });
+
   it('records when a token was last used', async () => {
     const { body } = await create(memberToken, { name: 'fresh', expires_in_days: 3 });
     expect((await call(memberToken, '/v1/me/tokens')).body.find((t: { id: string }) => t.id === body.id).last_used_at).toBeNull();
