@@ -7,16 +7,23 @@ export interface VerificationSender {
   send(verification: { id: string; phone_e164: string; channel: Channel }): Promise<string>;
 }
 
-/** Twilio refused or could not be reached; the message says which, never the code. */
+/**
+ * Twilio refused or could not be reached. The message says which with Twilio's status and error
+ * code only: Twilio's own text may quote the number, and this one is logged and stored.
+ */
 export class VerificationNotSentError extends Error {
   override readonly name = 'VerificationNotSentError';
+  /** A 4xx from Twilio: the number itself is the problem (unreachable, not a phone). */
+  readonly rejected: boolean;
 
   constructor(
-    message: string,
-    /** A 4xx from Twilio: the number itself is the problem (unreachable, not a phone). */
-    readonly rejected: boolean,
+    readonly channel: 'call' | 'sms',
+    readonly status: number | undefined,
+    readonly twilioCode: number | undefined,
   ) {
-    super(message);
+    const rejected = status !== undefined && status >= 400 && status < 500 && status !== 429;
+    super(`Twilio ${rejected ? 'refused' : 'did not take'} the ${channel === 'sms' ? 'message' : 'call'} (${status === undefined ? 'no answer' : `HTTP ${status}`}${twilioCode === undefined ? '' : `, error ${twilioCode}`})`);
+    this.rejected = rejected;
   }
 }
 
@@ -50,9 +57,8 @@ export async function twilioVerificationSender(config: PhoneVerificationConfig, 
         });
         return call.sid;
       } catch (error) {
-        const status = (error as { status?: unknown }).status;
-        const rejected = typeof status === 'number' && status >= 400 && status < 500 && status !== 429;
-        throw new VerificationNotSentError(`Twilio ${rejected ? 'refused' : 'did not take'} the ${verification.channel === 'sms' ? 'message' : 'call'}: ${(error as Error).message}`, rejected);
+        const { status, code } = error as { status?: unknown; code?: unknown };
+        throw new VerificationNotSentError(verification.channel, typeof status === 'number' ? status : undefined, typeof code === 'number' ? code : undefined);
       }
     },
   };

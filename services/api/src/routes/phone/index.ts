@@ -69,9 +69,9 @@ export async function phoneRoutes(app: FastifyInstance, options: PhoneRoutesOpti
       } catch (error) {
         if (!(error instanceof VerificationNotSentError)) throw error;
         await recordDelivery(sql, pending.id, { failedReason: error.message });
-        request.log.warn({ event: 'phone.verification.not_sent', ...ids, rejected: error.rejected, reason: error.message }, 'verification code not sent');
+        request.log.warn({ event: 'phone.verification.not_sent', ...ids, rejected: error.rejected, twilio_status: error.status, twilio_code: error.twilioCode }, error.message);
         throw error.rejected
-          ? badRequest(`Twilio cannot reach this number: ${error.message}`, [{ path: 'phone_e164', message: 'not reachable' }])
+          ? badRequest(`this number cannot be reached: ${error.message}; check it and save it again`, [{ path: 'phone_e164', message: 'not reachable' }])
           : new HttpError(503, 'verification_not_sent', 'the code could not be sent just now; try again in a minute');
       }
       return reply.status(201).send(pending);

@@ -295,6 +295,23 @@ describe('verified phone numbers', () => {
     expect(Object.keys(doc.paths['/v1/me/tokens/{id}']?.delete?.responses ?? {})).toContain('204');
   });
 
+  it('a number Twilio refuses gets a clear 400, counts towards the limit, and neither logs nor stores the number', async () => {
+    const { token, phone, userId } = await member();
+    twilio.failCreate(phone, { status: 400, code: 21211, message: `Invalid 'To' Phone Number: ${phone}` });
+    const answer = await requestCode(token);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.message).toMatch(/cannot be reached.*error 21211/);
+    const [row] = await db.sql`select failed_reason, provider_ref from phone_verifications where user_id = ${userId}`;
+    expect(row).toEqual({ failed_reason: expect.stringContaining('21211'), provider_ref: null });
+    expect(JSON.stringify(row)).not.toContain(phone.slice(1));
+    expect(JSON.stringify(apiLog.lines.filter((l) => l.event === 'phone.verification.not_sent'))).not.toContain(phone.slice(1));
+    // Twilio unreachable is not the person's fault: a 503 asking to try again.
+    twilio.failCreate(phone, { status: 503 }, 3);
+    const later = await requestCode(token);
+    expect(later.status).toBe(503);
+    expect(later.body.error.code).toBe('verification_not_sent');
+  });
+
   it('asks for a number first', async () => {
     const { token } = await member(null);
     const answer = await requestCode(token);
