@@ -16,6 +16,7 @@ interface AlertForCall {
   starts_at: Date;
   user_id: string;
   phone_e164: string | null;
+  phone_verified_at: Date | null;
   max_call_attempts: number;
   recorded: number;
 }
@@ -62,6 +63,7 @@ async function recordCallAttempt(sql: Sql, ref: AttemptRef, now: Date): Promise<
         and m.starts_at > ${now}
         and u.phone_e164 is not null
         and u.deactivated_at is null
+        and u.phone_verified_at is not null
         and ${ref.attempt} <= r.max_call_attempts
         and (select count(*) from deliveries d where d.alert_id = a.id and d.channel = 'call') = ${ref.attempt - 1}
       for update of a
@@ -88,7 +90,7 @@ async function recordCallAttempt(sql: Sql, ref: AttemptRef, now: Date): Promise<
 async function claimOtherwise(sql: Sql, ref: AttemptRef, now: Date, leaseMs: number): Promise<AttemptClaim> {
   return sql.begin(async (tx) => {
     const [alert] = await tx<AlertForCall[]>`
-      select a.state, a.escalate_at, m.starts_at, u.id as user_id, u.phone_e164, r.max_call_attempts,
+      select a.state, a.escalate_at, m.starts_at, u.id as user_id, u.phone_e164, u.phone_verified_at, r.max_call_attempts,
         (select count(*)::int from deliveries d where d.alert_id = a.id and d.channel = 'call') as recorded
       from alerts a
       join meetings m on m.id = a.meeting_id
@@ -113,7 +115,9 @@ async function claimOtherwise(sql: Sql, ref: AttemptRef, now: Date, leaseMs: num
     const cannot =
       alert.phone_e164 === null
         ? 'the user has no phone number'
-        : ref.attempt > alert.max_call_attempts
+        : alert.phone_verified_at === null
+          ? 'the user has not verified their phone number'
+          : ref.attempt > alert.max_call_attempts
           ? `the rule allows ${alert.max_call_attempts} call attempts`
           : undefined;
     if (cannot !== undefined) {
@@ -135,6 +139,7 @@ async function takeOver(tx: TransactionSql, row: AttemptRow, alert: AlertForCall
   const startedAt = row.last_attempt_at ?? row.created_at;
   if (row.status === 'processing' && now.getTime() - startedAt.getTime() < leaseMs) return { kind: 'in_flight' };
   if (alert.phone_e164 === null) return { kind: 'nothing', reason: 'the user has no phone number' };
+  if (alert.phone_verified_at === null) return { kind: 'nothing', reason: 'the user has not verified their phone number' };
   await tx`
     update deliveries set status = 'processing', attempts = attempts + 1, last_attempt_at = ${now}
     where id = ${row.id}`;

@@ -3,20 +3,22 @@ import { parseApiConfig } from '@nudge/config';
 import { createDbClient } from '@nudge/db';
 import { createLogger } from '@nudge/logger';
 import { createMetrics, openApiDocument } from '@nudge/service';
-import { roleEnv } from '@nudge/testkit';
+import { escalationEnv, roleEnv } from '@nudge/testkit';
 
 /** An OpenAPI document as JSON. */
 export type OpenApiDocument = Record<string, unknown>;
 
 /** Nothing listens here: building the app never needs the database, and nothing is queried. */
 const NO_DATABASE = 'postgres://openapi@127.0.0.1:1/openapi';
+/** Nor Redis: the api is given no client, so this address is only read as a setting. */
+const NO_REDIS = 'redis://127.0.0.1:1';
 
 /**
  * The document the api serves at /docs/json, with every feature on so that every route is
  * described: the api is built in-process and never listens.
  */
 export async function apiDocument(): Promise<OpenApiDocument> {
-  const config = parseApiConfig(roleEnv(NO_DATABASE));
+  const config = parseApiConfig(roleEnv(NO_DATABASE, escalationEnv(NO_REDIS)));
   const sql = createDbClient({ url: NO_DATABASE, max: 1, connectTimeoutSeconds: 1, statementTimeoutMs: 1_000, applicationName: 'nudge-api-types' });
   const app = await buildApiApp({
     config,

@@ -35,8 +35,8 @@ async function seedEscalations(db: TestDatabase, first: number, count: number, e
     with input as (
       select ${first}::int + (t.n - 1)::int as n, t.at::timestamptz as at from unnest(${times}::text[]) with ordinality as t(at, n)
     ), users_in as (
-      insert into users (org_id, email, name, phone_e164, timezone)
-      select ${org!.id}, 'esc-' || n || '@bench.test', 'Esc ' || n, '+1555' || lpad(n::text, 7, '0'), 'UTC' from input
+      insert into users (org_id, email, name, phone_e164, phone_verified_at, timezone)
+      select ${org!.id}, 'esc-' || n || '@bench.test', 'Esc ' || n, '+1555' || lpad(n::text, 7, '0'), now(), 'UTC' from input
       returning id, email
     ), numbered as (
       select u.id, i.n, i.at from users_in u join input i on u.email = 'esc-' || i.n || '@bench.test'

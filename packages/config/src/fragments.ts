@@ -271,6 +271,19 @@ export function twilioFragment(env: Env): TwilioConfig {
   };
 }
 
+/** Phone number verification: Twilio places the call (or sends the text) that carries the code. */
+export interface PhoneVerificationConfig {
+  twilio: TwilioConfig;
+  /** Where Twilio fetches the verification call's TwiML (the calls role). */
+  callsPublicUrl: string;
+  /** `call` reads the code out; `sms` texts it (TWILIO_VERIFY_CHANNEL). */
+  channel: 'call' | 'sms';
+}
+
+export function phoneVerificationFragment(env: Env, twilio: TwilioConfig, callsPublicUrl: string): PhoneVerificationConfig {
+  return { twilio, callsPublicUrl, channel: readEnum(env, 'TWILIO_VERIFY_CHANNEL', ['call', 'sms'] as const, 'call') };
+}
+
 export function publicUrlFragment(env: Env, name: 'PUBLIC_BASE_URL' | 'CALLS_PUBLIC_URL', why?: string): string {
   const example = name === 'PUBLIC_BASE_URL' ? 'https://nudge.example.com' : 'https://calls.nudge.example.com';
   if (why !== undefined && readRaw(env, name) === undefined) {

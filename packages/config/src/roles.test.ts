@@ -101,6 +101,18 @@ describe('role configuration', () => {
     expect(configError(() => parseWorkerConfig({ ...base, ...escalation, CALL_RING_TIMEOUT_SECONDS: 'soon' })).variable).toBe('CALL_RING_TIMEOUT_SECONDS');
   });
 
+  it('gives the api Twilio for phone verification only with escalation on, by call unless TWILIO_VERIFY_CHANNEL=sms', () => {
+    expect(parseApiConfig(base).phoneVerification).toBeUndefined();
+    const { REDIS_URL: _apiNeedsNoRedis, ...apiEscalation } = escalation;
+    expect(parseApiConfig({ ...base, ...apiEscalation }).phoneVerification).toMatchObject({ channel: 'call', callsPublicUrl: 'https://calls.example.com', twilio: { fromNumber: '+15005550006' } });
+    expect(parseApiConfig({ ...base, ...apiEscalation, TWILIO_VERIFY_CHANNEL: 'sms' }).phoneVerification?.channel).toBe('sms');
+    expect(configError(() => parseApiConfig({ ...base, ...apiEscalation, TWILIO_VERIFY_CHANNEL: 'pigeon' })).variable).toBe('TWILIO_VERIFY_CHANNEL');
+    const { TWILIO_AUTH_TOKEN: _missing, ...noToken } = apiEscalation;
+    expect(configError(() => parseApiConfig({ ...base, ...noToken })).variable).toBe('TWILIO_AUTH_TOKEN');
+    const { CALLS_PUBLIC_URL: _none, ...noCallsUrl } = apiEscalation;
+    expect(configError(() => parseApiConfig({ ...base, ...noCallsUrl })).variable).toBe('CALLS_PUBLIC_URL');
+  });
+
   it('requires REDIS_URL on the api only with RATE_LIMIT_STORE=redis', () => {
     expect(parseApiConfig(base).redis).toBeUndefined();
     expect(configError(() => parseApiConfig({ ...base, RATE_LIMIT_STORE: 'redis' })).message).toContain(

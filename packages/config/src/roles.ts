@@ -10,6 +10,7 @@ import {
   httpFragment,
   logFragment,
   opsFragment,
+  phoneVerificationFragment,
   processFragment,
   publicUrlFragment,
   pushFragment,
@@ -27,6 +28,7 @@ import {
   type HttpConfig,
   type LogConfig,
   type OpsConfig,
+  type PhoneVerificationConfig,
   type ProcessConfig,
   type PushConfig,
   type RateLimitConfig,
@@ -82,6 +84,8 @@ export interface ApiConfig extends CommonConfig {
   sessions: SessionConfig;
   /** Invitation emails; undefined without SMTP_URL. */
   mail: MailConfig | undefined;
+  /** Present only when escalation is on: only verified numbers are called, and the api sends the codes. */
+  phoneVerification: PhoneVerificationConfig | undefined;
 }
 
 export function parseApiConfig(env: Env): ApiConfig {
@@ -104,6 +108,9 @@ export function parseApiConfig(env: Env): ApiConfig {
     googleSignIn: common.flags.calendar ? googleSignInFragment(env) : undefined,
     sessions: sessionFragment(env, publicUrlFragment(env, 'PUBLIC_BASE_URL')),
     mail: mailFragment(env),
+    phoneVerification: common.flags.escalation
+      ? phoneVerificationFragment(env, twilioFragment(env), publicUrlFragment(env, 'CALLS_PUBLIC_URL', 'FEATURE_ESCALATION_ENABLED=true'))
+      : undefined,
   };
 }
 

@@ -76,6 +76,14 @@ export const SCHEMA_BY_MIGRATION: Readonly<Record<string, Readonly<Record<string
     sessions: ['id', 'id_hash', 'user_id', 'created_at', 'last_seen_at', 'expires_at', 'user_agent'],
     invitations: ['id', 'org_id', 'email', 'role', 'token_hash', 'invited_by', 'created_at', 'expires_at', 'accepted_at', 'accepted_by'],
   },
+  '0011_phone_verification_and_tokens': {
+    users: ['phone_verified_at'],
+    phone_verifications: [
+      'id', 'user_id', 'phone_hash', 'channel', 'code_hash', 'created_at', 'expires_at', 'wrong_entries',
+      'verified_at', 'provider_ref', 'failed_reason',
+    ],
+    api_tokens: ['expires_at', 'token_prefix'],
+  },
 };
 
 export type SchemaRole = 'api' | 'calls' | 'worker';
@@ -85,9 +93,9 @@ export const ROLE_TABLES: Readonly<Record<SchemaRole, readonly string[]>> = {
   api: [
     'organizations', 'users', 'api_tokens', 'calendar_credentials', 'calendar_sync_state', 'meetings',
     'alert_rules', 'alerts', 'alert_events', 'push_subscriptions', 'deliveries', 'checkin_tokens',
-    'job_schedules', 'job_runs', 'service_heartbeats', 'oauth_states', 'sessions', 'invitations',
+    'job_schedules', 'job_runs', 'service_heartbeats', 'oauth_states', 'sessions', 'invitations', 'phone_verifications',
   ],
-  calls: ['users', 'meetings', 'alert_rules', 'alerts', 'alert_events', 'deliveries', 'processed_webhook_events', 'service_heartbeats'],
+  calls: ['users', 'meetings', 'alert_rules', 'alerts', 'alert_events', 'deliveries', 'processed_webhook_events', 'service_heartbeats', 'phone_verifications'],
   worker: [
     'users', 'calendar_credentials', 'calendar_sync_state', 'sync_runs', 'meetings', 'alert_rules', 'alerts',
     'alert_events', 'push_subscriptions', 'deliveries', 'checkin_tokens', 'processed_webhook_events',

@@ -74,3 +74,4 @@ export {
   type CallStatus,
 } from './call-status.js';
 export { generateVapidKeys, type VapidKeys } from './vapid-keys.js';
+export { normalizeEnteredCode, spokenCode, VerificationCodes } from './verification-code.js';

@@ -78,7 +78,7 @@ describe('escalation from push to phone, through real worker and calls processes
   async function userWithPhone(options: { device?: boolean } = {}) {
     phoneCounter += 1;
     const phone = `+1555800${String(phoneCounter).padStart(4, '0')}`;
-    const { userId } = await insertUser(db.sql, { phone, timezone: 'Europe/Berlin' });
+    const { userId } = await insertUser(db.sql, { phone, phoneVerified: true, timezone: 'Europe/Berlin' });
     if (options.device === true) {
       const device = push.subscribe(workerEnv.VAPID_PUBLIC_KEY!);
       await db.sql`insert into push_subscriptions (user_id, endpoint, p256dh, auth) values (${userId}, ${device.endpoint}, ${device.keys.p256dh}, ${device.keys.auth})`;

@@ -58,7 +58,8 @@ describe('pnpm start on a fresh machine', () => {
     const token = /demo token {2}(nudge_\S+)/.exec(output())![1]!;
     const me = await fetch(`http://127.0.0.1:${ports.api}/v1/me`, { headers: { authorization: `Bearer ${token}` } });
     expect(me.status).toBe(200);
-    expect(await me.json()).toMatchObject({ is_operator: true, phone_e164: '+15005550006' });
+    // The demo verified its number through the emulated call: escalation calls only verified numbers.
+    expect(await me.json()).toMatchObject({ is_operator: true, phone_e164: '+15005550006', phone_verified_at: expect.any(String) });
     const page = await fetch(`http://127.0.0.1:${ports.api}/app/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<div id="root">');

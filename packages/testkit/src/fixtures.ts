@@ -10,15 +10,32 @@ export interface TestUser {
 
 export async function insertUser(
   sql: Sql,
-  options: { orgId?: string; timezone?: string; phone?: string | null; role?: 'admin' | 'member'; email?: string } = {},
+  options: {
+    orgId?: string;
+    timezone?: string;
+    phone?: string | null;
+    /**
+     * The user proved they hold the number, as if they had entered the code. Escalation calls
+     * only verified numbers, so a test that expects a call says so here.
+     */
+    phoneVerified?: boolean;
+    role?: 'admin' | 'member';
+    email?: string;
+  } = {},
 ): Promise<TestUser> {
   const orgId = options.orgId ?? (await sql<{ id: string }[]>`insert into organizations (name) values ('Test org') returning id`)[0]!.id;
   const email = options.email ?? `user-${randomBytes(4).toString('hex')}@example.test`;
   const [user] = await sql<{ id: string }[]>`
-    insert into users (org_id, email, name, phone_e164, timezone, role)
-    values (${orgId}, ${email}, 'Test user', ${options.phone === undefined ? '+15005550006' : options.phone}, ${options.timezone ?? 'UTC'}, ${options.role ?? 'member'})
+    insert into users (org_id, email, name, phone_e164, phone_verified_at, timezone, role)
+    values (${orgId}, ${email}, 'Test user', ${options.phone === undefined ? '+15005550006' : options.phone},
+            ${options.phoneVerified === true ? new Date() : null}, ${options.timezone ?? 'UTC'}, ${options.role ?? 'member'})
     returning id`;
   return { orgId, userId: user!.id };
+}
+
+/** The user proved they hold their number (as entering the code does): escalation may call it. */
+export async function markPhoneVerified(sql: Sql, userId: string): Promise<void> {
+  await sql`update users set phone_verified_at = now() where id = ${userId} and phone_e164 is not null`;
 }
 
 export interface TestMeeting {

@@ -1,5 +1,5 @@
 export { ConnectionCounter } from './connection-counter.js';
-export { alertTimeline, insertAlert, insertMeeting, insertUser, type TestAlert, type TestMeeting, type TestUser } from './fixtures.js';
+export { alertTimeline, insertAlert, insertMeeting, insertUser, markPhoneVerified, type TestAlert, type TestMeeting, type TestUser } from './fixtures.js';
 export { firstHourOutside } from './local-time.js';
 export { seedDueAlerts } from './seed-due-alerts.js';
 export { eventually } from './eventually.js';
@@ -27,6 +27,8 @@ export type { PushSubscriptionJson } from './emulators/push/fake-subscriptions.j
 export type { VapidIdentity } from './emulators/push/vapid-verification.js';
 export { TwilioEmulator, type CreateFailure, type TwilioEmulatorOptions } from './emulators/twilio/twilio-emulator.js';
 export type { CallBehaviour, CallStatus, EmulatedCall, WebhookDelivery } from './emulators/twilio/emulated-call.js';
+export type { EmulatedMessage } from './emulators/twilio/emulated-message.js';
+export { verificationCodeSaid } from './emulators/twilio/spoken-code.js';
 export { signTwilioWebhook, type WebhookParams } from './emulators/twilio/twilio-signature.js';
 export { startEmulators, type LocalEmulators, type StartEmulatorsOptions } from './emulators/start-emulators.js';
 export { createLocalCertificates, type LocalCertificates } from './emulators/push/tls-certificates.js';

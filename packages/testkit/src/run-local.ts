@@ -97,7 +97,7 @@ async function main(): Promise<void> {
     await waitForHttpOk(`http://127.0.0.1:${ports.calls}/health/ready`, 60_000, callsExited);
     // The demo is seeded through the api before the worker starts, so that the worker's first
     // sync already sees this run's calendar connection, not one left from an earlier run.
-    const seed = emulators === undefined ? undefined : await seedDemo({ base, databaseUrl: database.url, secrets, emulators, timing: settings.demo });
+    const seed = emulators === undefined ? undefined : await seedDemo({ base, databaseUrl: database.url, secrets, emulators, timing: settings.demo, escalation: escalation.on });
     const workerExited = supervisor.start('worker', { HEALTH_PORT: String(ports.worker), ENABLE_SCHEDULERS: 'true' });
     await waitForHttpOk(`http://127.0.0.1:${ports.worker}/health/ready`, 60_000, workerExited);
 

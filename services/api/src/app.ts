@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiConfig } from '@nudge/config';
 import type { Sql } from '@nudge/db';
-import type { Clock } from '@nudge/domain';
+import { VerificationCodes, type Clock } from '@nudge/domain';
 import type { Logger } from '@nudge/logger';
 import { createHttpApp, databaseCheck, migrationsCheck, PushEndpointPolicy, redisCheck, schemaCheck, type Metrics, type Redis, type ResolveHost } from '@nudge/service';
 import cookie from '@fastify/cookie';
@@ -17,9 +17,12 @@ import { calendarRoutes } from './routes/calendar/index.js';
 import { checkinRoutes } from './routes/checkin/index.js';
 import { operatorRoutes } from './routes/admin/index.js';
 import { meRoutes } from './routes/me/index.js';
+import { phoneRoutes } from './routes/phone/index.js';
+import { twilioVerificationSender, type VerificationSender } from './phone/verification-sender.js';
 import { meetingRoutes } from './routes/meetings/index.js';
 import { pushRoutes } from './routes/push/index.js';
 import { ruleRoutes } from './routes/rules/index.js';
+import { tokenRoutes } from './routes/tokens/index.js';
 import { userAdminRoutes } from './routes/users/index.js';
 import { webAppRoutes } from './routes/web-app/index.js';
 import { WEB_APP_DIR } from '@nudge/web';
@@ -38,6 +41,13 @@ export interface ApiDependencies {
   webAppDir?: string;
   /** How push endpoint hosts are resolved for the endpoint policy: node's dns.lookup unless a test supplies its own. */
   resolvePushHost?: ResolveHost;
+}
+
+/** With escalation on: the codes (keyed by the Twilio auth token the calls role shares) and how they are sent. */
+async function phoneVerification(config: ApiConfig): Promise<{ codes: VerificationCodes; sender: VerificationSender; channel: 'call' | 'sms' } | undefined> {
+  if (config.phoneVerification === undefined) return undefined;
+  const codes = new VerificationCodes(config.phoneVerification.twilio.authToken);
+  return { codes, sender: await twilioVerificationSender(config.phoneVerification, codes), channel: config.phoneVerification.channel };
 }
 
 /** The api as a fastify instance that tests build without listening. */
@@ -72,6 +82,10 @@ export async function buildApiApp(deps: ApiDependencies): Promise<FastifyInstanc
     google: config.google === undefined || config.googleSignIn === undefined ? undefined : { client: config.google, signIn: config.googleSignIn },
   });
   await app.register(meRoutes, { sql });
+  await app.register(tokenRoutes, { sql, clock });
+  // Only with escalation on: a number is verified to be called, and Twilio carries the code.
+  const verification = await phoneVerification(config);
+  if (verification !== undefined) await app.register(phoneRoutes, { sql, clock, verification });
   await app.register(meetingRoutes, { sql, clock });
   if (config.push !== undefined) {
     await app.register(ruleRoutes, { sql, clock });
@@ -83,7 +97,7 @@ export async function buildApiApp(deps: ApiDependencies): Promise<FastifyInstanc
   if (config.google !== undefined && config.credentialsKey !== undefined) {
     await app.register(calendarRoutes, { sql, clock, google: config.google, credentialsKey: config.credentialsKey, publicBaseUrl: config.publicBaseUrl, cookies });
   }
-  await app.register(userAdminRoutes, { sql });
+  await app.register(userAdminRoutes, { sql, clock });
   await app.register(memberRoutes, { sql, clock, publicBaseUrl: config.publicBaseUrl, mail: config.mail });
   await app.register(operatorRoutes, { sql, clock });
   await app.register(webAppRoutes, { root: deps.webAppDir ?? WEB_APP_DIR });

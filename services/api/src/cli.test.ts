@@ -123,4 +123,52 @@ describe('nudge-admin', () => {
     // The api does not query sync_runs.
     expect((await nudgeAdmin(['verify-schema', '--role', 'api'], env)).code).toBe(0);
   });
+  it('tokens list, revoke and rotate manage a user’s personal access tokens without ever printing a stored one', async () => {
+    const created = JSON.parse((await nudgeAdmin(['create-org', '--org', 'Tok', '--email', 'tok@tok.test', '--name', 'Tok'], env)).stdout) as { userId: string; token: string };
+    const lines = (out: string) => out.trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+
+    const listed = await nudgeAdmin(['tokens', 'list', '--email', 'TOK@tok.test'], env);
+    expect(listed.code).toBe(0);
+    const [only] = lines(listed.stdout);
+    expect(only).toMatchObject({ name: 'created with the organisation', prefix: created.token.slice(0, 12), lastUsedAt: null });
+    expect(Object.keys(only!).sort()).toEqual(['createdAt', 'expiresAt', 'id', 'lastUsedAt', 'name', 'prefix']);
+    expect(listed.stdout).not.toContain(created.token);
+
+    // Rotation: the old token is revoked, a new one printed once, expiring as asked.
+    const rotated = await nudgeAdmin(['tokens', 'rotate', '--email', 'tok@tok.test', '--name', 'ci', '--expires-in-days', '30'], env);
+    expect(rotated.code).toBe(0);
+    const fresh = JSON.parse(rotated.stdout) as { id: string; token: string; expiresAt: string; revoked: number };
+    expect(fresh.revoked).toBe(1);
+    expect(fresh.token).toMatch(/^nudge_/);
+    expect(Math.abs(new Date(fresh.expiresAt).getTime() - Date.now() - 30 * 86_400_000)).toBeLessThan(60_000);
+    const rows = await db.sql`select token_hash, revoked_at from api_tokens where user_id = ${created.userId} order by created_at`;
+    expect(rows.map((r) => [r.token_hash, r.revoked_at === null])).toEqual([
+      [hashApiToken(created.token), false],
+      [hashApiToken(fresh.token), true],
+    ]);
+
+    // Tok is not an operator: a token that never expires is refused.
+    const forever = await nudgeAdmin(['tokens', 'rotate', '--email', 'tok@tok.test', '--no-expiry'], env);
+    expect(forever.code).toBe(1);
+    expect(forever.stderr).toMatch(/only operators/);
+
+    const revoked = await nudgeAdmin(['tokens', 'revoke', '--email', 'tok@tok.test', '--id', fresh.id], env);
+    expect(revoked.code).toBe(0);
+    expect(JSON.parse(revoked.stdout)).toEqual({ revoked: 1 });
+    expect(lines((await nudgeAdmin(['tokens', 'list', '--email', 'tok@tok.test'], env)).stdout)).toEqual([]);
+    const again = await nudgeAdmin(['tokens', 'revoke', '--email', 'tok@tok.test', '--id', fresh.id], env);
+    expect(again.code).toBe(1);
+  });
+
+  it.each([
+    [['tokens', 'list'], 2, /--email is required/],
+    [['tokens', 'list', '--email', 'nobody@nowhere.test'], 1, /no user has the email/],
+    [['tokens', 'frob', '--email', 'ada@acme.test'], 2, /list, revoke or rotate/],
+    [['tokens', 'revoke', '--email', 'ada@acme.test'], 2, /--id TOKEN_ID or --all/],
+    [['tokens', 'rotate', '--email', 'ada@acme.test', '--expires-in-days', '0'], 2, /--expires-in-days must be/],
+  ])('%j exits %i with a clear message', async (args, code, message) => {
+    const result = await nudgeAdmin(args, env);
+    expect(result.code).toBe(code);
+    expect(result.stderr).toMatch(message);
+  });
 });

@@ -8,11 +8,20 @@ import { deploymentHealth } from './admin/deployment-health.js';
 import { listInstances } from './admin/instances.js';
 import { deactivateByEmail } from './members/members.js';
 import { createOrganization, EmailTakenError } from './orgs/create-organization.js';
+import { listTokens, MAX_TOKEN_LIFETIME_DAYS, revokeAllTokens, revokeToken, rotateTokens, type TokenLifetime } from './auth/personal-access-tokens.js';
 
 const USAGE = `nudge-admin: administer a Nudge deployment (needs DATABASE_URL)
 
   nudge-admin create-org --org NAME --email EMAIL --name NAME [--phone +E164] [--timezone TZ] [--operator]
       Creates an organisation and its admin; prints {"orgId","userId","token"}. The token is shown once.
+  nudge-admin tokens list --email EMAIL [--org-id ID]
+      Prints one JSON line per unrevoked token of the user: id, name, prefix, createdAt,
+      lastUsedAt, expiresAt. Never the token itself.
+  nudge-admin tokens revoke --email EMAIL (--id TOKEN_ID | --all) [--org-id ID]
+      Revokes one token, or all of the user's tokens; prints {"revoked"}.
+  nudge-admin tokens rotate --email EMAIL [--name NAME] [--expires-in-days 90 | --no-expiry] [--org-id ID]
+      Revokes all of the user's tokens and prints a new one, shown once: {"id","token","expiresAt","revoked"}.
+      --no-expiry only for operators.
   nudge-admin migrate
       Applies pending migrations (safe to run from several processes at once).
   nudge-admin verify-schema [--role api|calls|worker]
@@ -31,6 +40,8 @@ const USAGE = `nudge-admin: administer a Nudge deployment (needs DATABASE_URL)
 `;
 
 class UsageError extends Error {}
+/** The command was well formed but cannot be done (exit 1). */
+class CommandError extends Error {}
 
 function print(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);
@@ -88,6 +99,69 @@ async function createOrgCommand(args: string[]): Promise<number> {
   );
   print({ orgId: created.orgId, userId: created.userId, token: created.token });
   return 0;
+}
+
+/** The one user with this email (emails are unique per organisation, so --org-id settles a tie). */
+async function userByEmail(sql: Sql, email: string, orgId: string | undefined): Promise<{ id: string; is_operator: boolean }> {
+  const normalized = normalizeEmail(email);
+  if (normalized === undefined) throw new UsageError('--email must be an email address such as ada@example.com');
+  const users = await sql<{ id: string; org_id: string; is_operator: boolean }[]>`
+    select id, org_id, is_operator from users where email = ${normalized} ${orgId === undefined ? sql`` : sql`and org_id::text = ${orgId}`}`;
+  if (users.length === 0) throw new CommandError(`no user has the email ${normalized}${orgId === undefined ? '' : ` in organisation ${orgId}`}`);
+  if (users.length > 1) throw new UsageError(`${users.length} organisations have a user ${normalized}; add --org-id (one of ${users.map((u) => u.org_id).join(', ')})`);
+  return users[0]!;
+}
+
+function lifetimeOption(values: { 'expires-in-days'?: string; 'no-expiry'?: boolean }): TokenLifetime {
+  if (values['no-expiry'] === true) {
+    if (values['expires-in-days'] !== undefined) throw new UsageError('--expires-in-days and --no-expiry exclude each other');
+    return null;
+  }
+  if (values['expires-in-days'] === undefined) return undefined;
+  const days = Number(values['expires-in-days']);
+  if (!Number.isInteger(days) || days < 1 || days > MAX_TOKEN_LIFETIME_DAYS) throw new UsageError(`--expires-in-days must be a whole number from 1 to ${MAX_TOKEN_LIFETIME_DAYS}`);
+  return days;
+}
+
+async function tokensCommand(args: string[]): Promise<number> {
+  const [action, ...rest] = args;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      email: { type: 'string' },
+      'org-id': { type: 'string' },
+      id: { type: 'string' },
+      all: { type: 'boolean', default: false },
+      name: { type: 'string' },
+      'expires-in-days': { type: 'string' },
+      'no-expiry': { type: 'boolean', default: false },
+    },
+  });
+  const email = required(values, 'email');
+  if (action !== 'list' && action !== 'revoke' && action !== 'rotate') throw new UsageError('tokens needs list, revoke or rotate');
+  return withDatabase(async (sql) => {
+    const user = await userByEmail(sql, email, values['org-id']);
+    const now = new Date();
+    if (action === 'list') {
+      for (const token of await listTokens(sql, user.id)) {
+        print({ id: token.id, name: token.name, prefix: token.prefix, createdAt: token.created_at, lastUsedAt: token.last_used_at, expiresAt: token.expires_at });
+      }
+      return 0;
+    }
+    if (action === 'revoke') {
+      if ((values.id === undefined) === (values.all !== true)) throw new UsageError('tokens revoke needs either --id TOKEN_ID or --all');
+      if (values.id !== undefined && !/^[0-9a-f-]{36}$/i.test(values.id)) throw new UsageError('--id must be a token id as tokens list prints it');
+      const revoked = values.id === undefined ? await revokeAllTokens(sql, user.id, now) : (await revokeToken(sql, user.id, values.id, now)) ? 1 : 0;
+      if (values.id !== undefined && revoked === 0) throw new CommandError(`the user has no unrevoked token ${values.id}`);
+      print({ revoked });
+      return 0;
+    }
+    const lifetimeDays = lifetimeOption(values);
+    if (lifetimeDays === null && !user.is_operator) throw new CommandError('only operators may hold a token that never expires; use --expires-in-days');
+    const { revoked, issued } = await rotateTokens(sql, { userId: user.id, name: values.name?.trim() || 'rotated by an operator', lifetimeDays, now });
+    print({ id: issued.id, token: issued.token, expiresAt: issued.expires_at, revoked });
+    return 0;
+  });
 }
 
 async function migrateCommand(): Promise<number> {
@@ -160,6 +234,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'create-org':
       return createOrgCommand(args);
+    case 'tokens':
+      return tokensCommand(args);
     case 'migrate':
       return migrateCommand();
     case 'verify-schema':
@@ -189,7 +265,7 @@ try {
   if (err instanceof UsageError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     process.stderr.write(`nudge-admin: ${(err as Error).message}\n\n${USAGE}`);
     process.exitCode = 2;
-  } else if (err instanceof ConfigError || err instanceof EmailTakenError) {
+  } else if (err instanceof ConfigError || err instanceof EmailTakenError || err instanceof CommandError) {
     process.stderr.write(`nudge-admin: ${err.message}\n`);
     process.exitCode = 1;
   } else {

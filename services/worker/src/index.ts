@@ -13,4 +13,4 @@ export {
   type CalendarSyncOverrides,
   type CalendarTickSummary,
 } from './jobs/calendar-sync.js';
-export { createTwilioClient } from './escalation/twilio-request-client.js';
+export { createTwilioClient } from '@nudge/service/twilio';

@@ -39,7 +39,7 @@ export async function narrateDemo(options: { seed: DemoSeed; emulators: LocalEmu
           if (options.escalation && alert.escalate_at !== null) once('waiting', `… no check-in yet: the phone call is due at ${time(alert.escalate_at)} UTC`);
           if (!options.escalation) once('no-call', `escalation is off, so nobody is called: acknowledge in the web app at ${options.webAppUrl}alerts/${alert.id}`);
         }
-        const call = emulators.twilio.calls.items.find((c) => c.to === seed.phone);
+        const call = emulators.twilio.calls.items.find((c) => c.to === seed.phone && c.url?.includes(`/alerts/${alert.id}`) === true);
         if (call !== undefined) once('called', `✔ call placed to ${seed.phone} (${call.sid})`);
         if (call !== undefined && call.digitsSent.length > 0) once('keypress', `✔ keypress: ${call.digitsSent.join(', ')}`);
         if (alert.state === 'acknowledged') {

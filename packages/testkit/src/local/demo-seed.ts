@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LocalEmulators } from '../emulators/start-emulators.js';
+import { verificationCodeSaid } from '../emulators/twilio/spoken-code.js';
 import { REPO_ROOT, RoleProcess } from '../role-process.js';
 import { DemoApi } from './demo-api.js';
 import type { LocalSecretsFile } from './local-secrets.js';
@@ -69,6 +70,21 @@ async function subscribeDevice(api: DemoApi, emulators: LocalEmulators): Promise
   return subscription.endpoint;
 }
 
+/**
+ * Verifies the demo user's number as a person would: asks for a code, lets the emulated phone
+ * take Nudge's call, and enters the code it heard. Escalation calls only verified numbers.
+ */
+async function verifyPhone(api: DemoApi, emulators: LocalEmulators): Promise<void> {
+  const me = await api.call<{ phone_verified_at: string | null }>('/v1/me');
+  if (me.phone_verified_at !== null) return;
+  const { id } = await api.call<{ id: string }>('/v1/me/phone/verifications', { method: 'POST' });
+  const call = await emulators.twilio.calls.first((c) => c.to === DEMO_PHONE && c.url?.endsWith(`/verifications/${id}`) === true, 15_000);
+  await call.finished;
+  const code = verificationCodeSaid(call);
+  if (code === undefined) throw new Error(`the verification call said no code: ${JSON.stringify(call.said)}`);
+  await api.call('/v1/me/phone/verifications/confirm', { method: 'POST', body: { code } });
+}
+
 /** Syncs now rather than at the next minute. The schedule's row is the worker's to create, so it may take a moment to exist. */
 export async function syncNow(seed: DemoSeed): Promise<void> {
   for (let attempt = 1; ; attempt += 1) {
@@ -83,12 +99,22 @@ export async function syncNow(seed: DemoSeed): Promise<void> {
 }
 
 /**
- * What a newcomer would set up by hand: an organisation with a user and a phone number, a rule,
+ * What a newcomer would set up by hand: an organisation with a user and a verified phone number, a rule,
  * a connected (emulated) Google Calendar with a meeting a few minutes out, and a device.
  */
-export async function seedDemo(options: { base: string; databaseUrl: string; secrets: LocalSecretsFile; emulators: LocalEmulators; timing: DemoTiming }): Promise<DemoSeed> {
+export async function seedDemo(options: {
+  base: string;
+  databaseUrl: string;
+  secrets: LocalSecretsFile;
+  emulators: LocalEmulators;
+  timing: DemoTiming;
+  /** Phone escalation is on: the demo number is verified through an emulated call first. */
+  escalation: boolean;
+}): Promise<DemoSeed> {
   const { emulators, timing } = options;
   const { api, token, email } = await demoUser(options.base, options.databaseUrl, options.secrets);
+  // Before the escalation calls are scripted: the verification call is answered and listened to.
+  if (options.escalation) await verifyPhone(api, emulators);
   await api.call('/v1/rules', {
     method: 'PUT',
     body: {

@@ -1476,6 +1476,11 @@ export interface paths {
                             /** Format: uuid */
                             org_id: string;
                             phone_e164: string | null;
+                            /**
+                             * Format: date-time
+                             * @description when the user proved they hold phone_e164 (POST /v1/me/phone/verifications); only a verified number is called for escalation
+                             */
+                            phone_verified_at: string | null;
                             /** @enum {string} */
                             role: "admin" | "member";
                             timezone: string;
@@ -1557,6 +1562,11 @@ export interface paths {
                                 /** Format: uuid */
                                 org_id: string;
                                 phone_e164: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description when the user proved they hold phone_e164 (POST /v1/me/phone/verifications); only a verified number is called for escalation
+                                 */
+                                phone_verified_at: string | null;
                                 /** @enum {string} */
                                 role: "admin" | "member";
                                 timezone: string;
@@ -2047,6 +2057,11 @@ export interface paths {
                                 /** Format: uuid */
                                 org_id: string;
                                 phone_e164: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description when the user proved they hold phone_e164 (POST /v1/me/phone/verifications); only a verified number is called for escalation
+                                 */
+                                phone_verified_at: string | null;
                                 /** @enum {string} */
                                 role: "admin" | "member";
                                 timezone: string;
@@ -2516,6 +2531,11 @@ export interface paths {
                             /** Format: uuid */
                             org_id: string;
                             phone_e164: string | null;
+                            /**
+                             * Format: date-time
+                             * @description when the user proved they hold phone_e164 (POST /v1/me/phone/verifications); only a verified number is called for escalation
+                             */
+                            phone_verified_at: string | null;
                             /** @enum {string} */
                             role: "admin" | "member";
                             timezone: string;
@@ -2595,6 +2615,11 @@ export interface paths {
                             /** Format: uuid */
                             org_id: string;
                             phone_e164: string | null;
+                            /**
+                             * Format: date-time
+                             * @description when the user proved they hold phone_e164 (POST /v1/me/phone/verifications); only a verified number is called for escalation
+                             */
+                            phone_verified_at: string | null;
                             /** @enum {string} */
                             role: "admin" | "member";
                             timezone: string;
@@ -2603,6 +2628,176 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/v1/me/phone/verifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @description call: Nudge phones the number and reads the code; sms: a text carries it
+                             * @enum {string}
+                             */
+                            channel: "call" | "sms";
+                            /**
+                             * Format: date-time
+                             * @description the code may be entered until then (10 minutes)
+                             */
+                            expires_at: string;
+                            /** Format: uuid */
+                            id: string;
+                            phone_e164: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/phone/verifications/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description the 6-digit code; spaces and dashes are ignored */
+                        code: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            created_at: string;
+                            email: string;
+                            /** Format: uuid */
+                            id: string;
+                            is_operator: boolean;
+                            name: string;
+                            /** Format: uuid */
+                            org_id: string;
+                            phone_e164: string | null;
+                            /**
+                             * Format: date-time
+                             * @description when the user proved they hold phone_e164 (POST /v1/me/phone/verifications); only a verified number is called for escalation
+                             */
+                            phone_verified_at: string | null;
+                            /** @enum {string} */
+                            role: "admin" | "member";
+                            timezone: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/me/sessions": {
@@ -2687,6 +2882,232 @@ export interface paths {
         trace?: never;
     };
     "/v1/me/sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description null: never expires
+                             */
+                            expires_at: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            /**
+                             * Format: date-time
+                             * @description updated at most once a minute
+                             */
+                            last_used_at: string | null;
+                            name: string;
+                            /** @description the first characters of the token, to tell tokens apart; null for tokens made before prefixes were kept */
+                            prefix: string | null;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description days until the token stops working (default 90); null: never (operators only) */
+                        expires_in_days?: number | null;
+                        /** @description what the token is for, e.g. "laptop CLI" */
+                        name: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description null: never expires
+                             */
+                            expires_at: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            /**
+                             * Format: date-time
+                             * @description updated at most once a minute
+                             */
+                            last_used_at: string | null;
+                            name: string;
+                            /** @description the first characters of the token, to tell tokens apart; null for tokens made before prefixes were kept */
+                            prefix: string | null;
+                            /** @description shown once; only its hash is stored */
+                            token: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/tokens/{id}": {
         parameters: {
             query?: never;
             header?: never;

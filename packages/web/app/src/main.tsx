@@ -11,6 +11,7 @@ import { Meetings } from './pages/meetings.js';
 import { Members } from './pages/members.js';
 import { Rules } from './pages/rules.js';
 import { Schedules } from './pages/schedules.js';
+import { Settings } from './pages/settings.js';
 import { SignIn } from './pages/sign-in.js';
 import { useRoute, type Route } from './router.js';
 import { forgetToken, rememberCsrfToken, storedToken } from './session.js';
@@ -24,12 +25,13 @@ const titles: Record<Route['page'], string> = {
   rules: 'Alert rules',
   account: 'Your sessions',
   members: 'Members',
+  settings: 'Settings',
   schedules: 'Schedules',
   instances: 'Instances',
   'not-found': 'Page not found',
 };
 
-function Page(props: { route: Route; me: Me }) {
+function Page(props: { route: Route; me: Me; onMeChanged: (me: Me) => void }) {
   const { route, me } = props;
   if ((route.page === 'schedules' || route.page === 'instances') && !me.is_operator) return <p>Only operators see this page.</p>;
   if (route.page === 'members' && me.role !== 'admin') return <p>Only your organisation’s admins see this page.</p>;
@@ -46,6 +48,8 @@ function Page(props: { route: Route; me: Me }) {
       return <Account />;
     case 'members':
       return <Members me={me} />;
+    case 'settings':
+      return <Settings me={me} onMeChanged={props.onMeChanged} />;
     case 'schedules':
       return <Schedules />;
     case 'instances':
@@ -96,7 +100,7 @@ function App() {
   };
   return (
     <Layout me={me} route={route} title={titles[route.page]} onSignOut={signOut}>
-      <Page route={route} me={me} />
+      <Page route={route} me={me} onMeChanged={setMe} />
     </Layout>
   );
 }

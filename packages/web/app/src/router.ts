@@ -10,6 +10,7 @@ export type Route =
   | { page: 'rules' }
   | { page: 'account' }
   | { page: 'members' }
+  | { page: 'settings' }
   | { page: 'schedules' }
   | { page: 'instances' }
   | { page: 'not-found' };
@@ -24,6 +25,7 @@ export function parseRoute(pathname: string): Route {
   if (first === 'rules' && parts.length === 1) return { page: 'rules' };
   if (first === 'account' && parts.length === 1) return { page: 'account' };
   if (first === 'admin' && second === 'members') return { page: 'members' };
+  if (first === 'settings' && parts.length === 1) return { page: 'settings' };
   if (first === 'admin' && second === 'schedules') return { page: 'schedules' };
   if (first === 'admin' && second === 'instances') return { page: 'instances' };
   return { page: 'not-found' };

@@ -57,3 +57,11 @@ export type BrowserSession = Answer<'/v1/me/sessions', 'get'>[number];
 export type Member = Answer<'/v1/admin/members', 'get'>[number];
 
 export type Invitation = Answer<'/v1/admin/invitations', 'get'>[number];
+
+/** A verification just sent: where and how, and until when its code counts. */
+export type PhoneVerification = Answer<'/v1/me/phone/verifications', 'post', 201>;
+
+export type AccessToken = Answer<'/v1/me/tokens', 'get'>[number];
+
+/** A token just made: the secret is shown this once. */
+export type IssuedAccessToken = Answer<'/v1/me/tokens', 'post', 201>;

@@ -54,6 +54,7 @@ describe('the check-in page of a pushed alert, in a real browser', () => {
     const callsUrl = `http://127.0.0.1:${callsPort}`;
     stack = await startStack({
       env: { ...escalation, CALLS_PUBLIC_URL: callsUrl, TWILIO_API_BASE_URL: twilio.url, ESCALATION_RECONCILE_INTERVAL_MS: '200', NODE_EXTRA_CA_CERTS: caFile },
+      phoneVerified: true,
     });
     const { REDIS_URL: _worker, ...callsEnv }: Record<string, string> = { ...roleEnv(stack.db.url), ...escalation, CALLS_PUBLIC_URL: callsUrl };
     calls = RoleProcess.start('calls', { ...callsEnv, PORT: String(callsPort) });

@@ -4,6 +4,7 @@ import {
   createTestDatabase,
   freePort,
   GoogleEmulator,
+  markPhoneVerified,
   REPO_ROOT,
   roleEnv,
   RoleProcess,
@@ -26,6 +27,8 @@ export interface Stack {
 export interface StackOptions {
   /** Settings added to the api's and the worker's environment (push CA, escalation, …). */
   env?: Record<string, string>;
+  /** The operator has verified their phone number already (escalation calls only verified numbers). */
+  phoneVerified?: boolean;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -63,6 +66,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const { code } = await created.exited;
     if (code !== 0) throw new Error(`create-org failed:\n${created.output()}`);
     const { token, userId } = created.lines[0] as unknown as { token: string; userId: string };
+    if (options.phoneVerified === true) await markPhoneVerified(db.sql, userId);
     return { db, google, api, worker, base, token, userId, close };
   } catch (err) {
     await close();

@@ -15,3 +15,8 @@ export function hashApiToken(token: string): string {
 export function looksLikeApiToken(token: string): boolean {
   return token.startsWith(PREFIX) && token.length === PREFIX.length + 43 && /^[A-Za-z0-9_-]+$/.test(token.slice(PREFIX.length));
 }
+
+/** The start of a token that people see to tell their tokens apart ("nudge_AbC12x…"); far too short to use. */
+export function apiTokenPrefix(token: string): string {
+  return token.slice(0, PREFIX.length + 6);
+}

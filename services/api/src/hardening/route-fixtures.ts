@@ -49,6 +49,7 @@ export async function seedTenants(db: TestDatabase) {
     values (${victim.orgId}, 'invitee@victim.test', 'member', 'victim-invitation-hash', now() + interval '7 days') returning id`;
   const [victimSession] = await db.sql<{ id: string }[]>`
     insert into sessions (id_hash, user_id, expires_at) values ('victim-session-hash', ${victim.userId}, now() + interval '1 day') returning id`;
+  const [victimToken] = await db.sql<{ id: string }[]>`select id from api_tokens where user_id = ${victim.userId} limit 1`;
 
   /** A victim's resource id for each kind of path parameter. */
   const params: Record<string, string> = {
@@ -60,6 +61,7 @@ export async function seedTenants(db: TestDatabase) {
     '/v1/admin/members/:id': victim.userId,
     '/v1/admin/members/:id/deactivate': victim.userId,
     '/v1/admin/members/:id/reactivate': victim.userId,
+    '/v1/me/tokens/:id': victimToken!.id,
   };
   const fillPath = (url: string) =>
     Object.hasOwn(params, url) ? url.replace(':id', params[url]!) : url.replace(/:id\b/, schedule?.id ?? 'calendar-sync').replace(/:(\w+)/g, 'x');

@@ -1,5 +1,5 @@
 import type { Sql } from '@nudge/db';
-import { generateApiToken, hashApiToken } from '../auth/api-token.js';
+import { issueToken } from '../auth/personal-access-tokens.js';
 
 export interface NewOrganization {
   orgName: string;
@@ -31,7 +31,6 @@ const FIRST_ORG_LOCK_KEY = 0x6e6f7267; // "norg"
  * organisation in an empty database makes its admin an operator.
  */
 export async function createOrganization(sql: Sql, input: NewOrganization): Promise<CreatedOrganization> {
-  const token = generateApiToken();
   return sql.begin(async (tx) => {
     await tx`select pg_advisory_xact_lock(${FIRST_ORG_LOCK_KEY})`;
     const [{ first } = { first: false }] = await tx<{ first: boolean }[]>`
@@ -46,7 +45,7 @@ export async function createOrganization(sql: Sql, input: NewOrganization): Prom
       insert into users (org_id, email, name, phone_e164, timezone, role, is_operator)
       values (${org!.id}, ${input.email}, ${input.name}, ${input.phoneE164}, ${input.timezone}, 'admin', ${isOperator})
       returning id`;
-    await tx`insert into api_tokens (user_id, token_hash, name) values (${user!.id}, ${hashApiToken(token)}, 'created with the organisation')`;
+    const { token } = await issueToken(tx, { userId: user!.id, name: 'created with the organisation', lifetimeDays: undefined, now: new Date() });
     return { orgId: org!.id, userId: user!.id, token, isOperator };
   });
 }

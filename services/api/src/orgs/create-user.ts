@@ -1,7 +1,7 @@
 import type { Sql } from '@nudge/db';
-import { generateApiToken, hashApiToken } from '../auth/api-token.js';
+import { issueToken } from '../auth/personal-access-tokens.js';
 import { EmailTakenError } from './create-organization.js';
-import type { UserRow } from './users.js';
+import { USER_COLUMNS, type UserRow } from './users.js';
 
 export interface NewUser {
   orgId: string;
@@ -16,15 +16,15 @@ export interface NewUser {
  * A user in the caller's organisation with a first API token, shown once. Emails are unique per
  * organisation, so the answer never depends on other organisations' users.
  */
-export async function createUser(sql: Sql, input: NewUser): Promise<{ user: UserRow; token: string }> {
-  const token = generateApiToken();
+export async function createUser(sql: Sql, input: NewUser, now: Date = new Date()): Promise<{ user: UserRow; token: string }> {
   try {
     return await sql.begin(async (tx) => {
       const [user] = await tx<UserRow[]>`
         insert into users (org_id, email, name, phone_e164, timezone, role)
         values (${input.orgId}, ${input.email}, ${input.name}, ${input.phoneE164}, ${input.timezone}, ${input.role})
-        returning id, org_id, email, name, phone_e164, timezone, role, is_operator, created_at`;
-      await tx`insert into api_tokens (user_id, token_hash, name) values (${user!.id}, ${hashApiToken(token)}, 'created by an admin')`;
+        returning ${tx.unsafe(USER_COLUMNS)}`;
+      // A number an admin sets starts unverified (the column's default): only its owner can verify it.
+      const { token } = await issueToken(tx, { userId: user!.id, name: 'created by an admin', lifetimeDays: undefined, now });
       return { user: user!, token };
     });
   } catch (err) {

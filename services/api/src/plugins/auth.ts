@@ -56,8 +56,11 @@ export const authPlugin = fp(
     const fromToken = async (request: FastifyRequest, header: string) => {
       const token = BEARER.exec(header)?.[1];
       if (token === undefined) throw unauthorized('the Authorization header must be "Bearer <token>"');
-      const caller = await findCallerByToken(sql, token);
-      if (caller === undefined) throw unauthorized('the token is unknown or revoked');
+      const caller = await findCallerByToken(sql, token, clock.now());
+      if (caller === undefined) throw unauthorized('the token is unknown');
+      if (caller === 'token_revoked') throw new HttpError(401, 'token_revoked', 'this token was revoked; create a new one');
+      if (caller === 'token_expired') throw new HttpError(401, 'token_expired', 'this token has expired; create a new one');
+      if (caller === 'account_deactivated') throw new HttpError(401, 'account_deactivated', 'this account was deactivated; ask an admin of your organisation');
       options.knownTokens.remember(hashApiToken(token), caller.orgId);
       request.caller = caller;
     };

@@ -43,13 +43,18 @@ export const userFieldSchemas = {
 export const userSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['id', 'org_id', 'email', 'name', 'phone_e164', 'timezone', 'role', 'is_operator', 'created_at'],
+  required: ['id', 'org_id', 'email', 'name', 'phone_e164', 'phone_verified_at', 'timezone', 'role', 'is_operator', 'created_at'],
   properties: {
     id: { type: 'string', format: 'uuid' },
     org_id: { type: 'string', format: 'uuid' },
     email: { type: 'string' },
     name: { type: 'string' },
     phone_e164: { type: ['string', 'null'] },
+    phone_verified_at: {
+      type: ['string', 'null'],
+      format: 'date-time',
+      description: 'when the user proved they hold phone_e164 (POST /v1/me/phone/verifications); only a verified number is called for escalation',
+    },
     timezone: { type: 'string' },
     role: { type: 'string', enum: USER_ROLES },
     is_operator: { type: 'boolean' },

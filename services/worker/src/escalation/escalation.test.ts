@@ -20,7 +20,7 @@ import {
 } from '@nudge/testkit';
 import twilio from 'twilio';
 import { createEscalation, type Escalation } from './escalation.js';
-import { BaseUrlRequestClient } from './twilio-request-client.js';
+import { BaseUrlRequestClient } from '@nudge/service/twilio';
 
 const FROM = '+15005550006';
 
@@ -72,10 +72,10 @@ describe('escalation: BullMQ jobs reconciled from Postgres, calls through the re
   });
 
   /** A notified alert for a user with a phone of its own, escalating `inMs` from now. */
-  async function waitingAlert(options: { inMs?: number; phone?: string | null; startsInMinutes?: number } = {}) {
+  async function waitingAlert(options: { inMs?: number; phone?: string | null; phoneVerified?: boolean; startsInMinutes?: number } = {}) {
     phoneCounter += 1;
     const phone = options.phone === undefined ? `+1555700${String(phoneCounter).padStart(4, '0')}` : options.phone;
-    const { userId } = await insertUser(db.sql, { phone, timezone: 'Europe/Berlin' });
+    const { userId } = await insertUser(db.sql, { phone, phoneVerified: options.phoneVerified ?? true, timezone: 'Europe/Berlin' });
     const meetingId = await insertMeeting(db.sql, userId, { startsAt: new Date(Date.now() + (options.startsInMinutes ?? 10) * 60_000), title: 'Design review' });
     const escalateAt = new Date(Date.now() + (options.inMs ?? 0));
     const alertId = await insertAlert(db.sql, userId, { meetingId, escalateAt });
@@ -126,6 +126,20 @@ describe('escalation: BullMQ jobs reconciled from Postgres, calls through the re
     await db.sql`update meetings set starts_at = now() - interval '1 minute' where id = (select meeting_id from alerts where id = ${alertId})`;
     await until(hasEvent(alertId, 'expired'));
     expect((await db.sql`select state from alerts where id = ${alertId}`)[0]?.state).toBe('expired');
+  });
+
+  it('a number its owner has not verified is never called: the timeline says why, and the alert is not escalated', async () => {
+    const { alertId, phone } = await waitingAlert({ phoneVerified: false });
+    await until(hasEvent(alertId, 'escalation_skipped'));
+    expect(await timeline(alertId)).toEqual([
+      { kind: 'escalation_skipped', detail: { reason: 'the user has not verified their phone number', attempt: 1 } },
+    ]);
+    // Nothing retries it: the reconciler sees no escalate_at, and no delivery was recorded.
+    await sleep(1_500);
+    expect(callsTo(phone)).toHaveLength(0);
+    expect(await db.sql`select 1 from deliveries where alert_id = ${alertId}`).toHaveLength(0);
+    expect((await db.sql`select state, escalate_at from alerts where id = ${alertId}`)[0]).toEqual({ state: 'notified', escalate_at: null });
+    expect(lines.some((line) => line.event === 'escalation.call.skipped' && line.reason === 'the user has not verified their phone number')).toBe(true);
   });
 
   it('an invalid number fails the alert at once with the provider code and message', async () => {

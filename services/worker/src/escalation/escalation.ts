@@ -9,7 +9,7 @@ import { EscalationQueue } from './escalation-queue.js';
 import { EscalationReconciler } from './escalation-reconciler.js';
 import { fireEscalation } from './fire-escalation.js';
 import { DEFAULT_MAX_TRIES, TwilioCalls } from './twilio-calls.js';
-import { createTwilioClient } from './twilio-request-client.js';
+import { createTwilioClient } from '@nudge/service/twilio';
 
 export interface EscalationDeps {
   sql: Sql;

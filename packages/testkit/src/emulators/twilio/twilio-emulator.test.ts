@@ -11,7 +11,7 @@ import { TwilioEmulator } from './twilio-emulator.js';
 
 /**
  * Test-only adapter: the real RequestClient with api.twilio.com swapped for the emulator.
- * Production needs the same for TWILIO_API_BASE_URL and keeps its own copy in the worker.
+ * Production needs the same for TWILIO_API_BASE_URL and keeps its own copy in @nudge/service/twilio.
  */
 class EmulatorRequestClient extends twilio.RequestClient {
   constructor(private readonly baseUrl: string) {
@@ -104,6 +104,16 @@ describe('Twilio emulator with the real twilio client', () => {
 
     const fetched = await client().calls(call.sid).fetch();
     expect(fetched.status).toBe('completed');
+  });
+
+  it('sends a text message through the Messages resource and records it as the handset receives it', async () => {
+    const sent = await client().messages.create({ to: '+15551230050', from: FROM, body: 'Your code is 123456' });
+    expect(sent.sid).toMatch(/^SM[0-9a-f]{32}$/);
+    expect(sent).toMatchObject({ to: '+15551230050', from: FROM, body: 'Your code is 123456', status: 'queued', accountSid: emulator.accountSid });
+    expect(emulator.messages.items.find((m) => m.sid === sent.sid)).toMatchObject({ to: '+15551230050', body: 'Your code is 123456' });
+    await expect(client().messages.create({ to: 'not-a-number', from: FROM, body: 'x' })).rejects.toMatchObject({ status: 400, code: 21211 });
+    await expect(client().messages.create({ to: '+15551230050', from: FROM, body: 'x'.repeat(1601) })).rejects.toMatchObject({ status: 400, code: 21617 });
+    await expect(client('wrong-token').messages.create({ to: '+15551230050', from: FROM, body: 'x' })).rejects.toMatchObject({ status: 401 });
   });
 
   it('carries on after a Gather with no input, without calling its action', async () => {

@@ -7,6 +7,7 @@ import { ScriptedResponses } from '../http/scripted-responses.js';
 import { CallLifecycle } from './call-lifecycle.js';
 import { parseCreateCall } from './create-call-request.js';
 import { callResource, type CallBehaviour, type EmulatedCall, type WebhookDelivery } from './emulated-call.js';
+import { messageResource, parseCreateMessage, type EmulatedMessage } from './emulated-message.js';
 import { sendTwilioError } from './twilio-errors.js';
 import { WebhookSender } from './webhook-sender.js';
 
@@ -25,16 +26,20 @@ export interface TwilioEmulatorOptions extends EmulatorOptions {
 
 const CALLS_PATH = /^\/2010-04-01\/Accounts\/(\w+)\/Calls\.json$/;
 const CALL_PATH = /^\/2010-04-01\/Accounts\/(\w+)\/Calls\/(CA\w+)\.json$/;
+const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/(\w+)\/Messages\.json$/;
 
 /**
  * Twilio's Calls REST resource, and then Twilio's side of each call: signed requests for the
- * TwiML, the <Gather> answer and the status callbacks, as the script for the callee says.
+ * TwiML, the <Gather> answer and the status callbacks, as the script for the callee says. Also
+ * the Messages resource: text messages are recorded, as the handset would receive them.
  */
 export class TwilioEmulator extends HttpEmulator {
   readonly accountSid: string;
   readonly authToken: string;
   readonly calls = new RecordedList<EmulatedCall>();
   readonly webhooks = new RecordedList<WebhookDelivery>();
+  /** Text messages sent, oldest first. */
+  readonly messages = new RecordedList<EmulatedMessage>();
   private readonly behaviours = new ScriptedResponses<CallBehaviour>();
   private readonly createFailures = new ScriptedResponses<CreateFailure>();
   private readonly createDelays = new ScriptedResponses<number>();
@@ -83,7 +88,7 @@ export class TwilioEmulator extends HttpEmulator {
   }
 
   protected async route({ req, res, url, recorded, signal }: Exchange): Promise<void> {
-    const account = CALLS_PATH.exec(url.pathname)?.[1] ?? CALL_PATH.exec(url.pathname)?.[1];
+    const account = CALLS_PATH.exec(url.pathname)?.[1] ?? CALL_PATH.exec(url.pathname)?.[1] ?? MESSAGES_PATH.exec(url.pathname)?.[1];
     if (account === undefined) return sendTwilioError(res, 404, 20404, `The requested resource ${url.pathname} was not found`);
     const credentials = basicCredentials(req);
     if (credentials?.user !== this.accountSid || credentials.password !== this.authToken || account !== this.accountSid) {
@@ -91,6 +96,7 @@ export class TwilioEmulator extends HttpEmulator {
     }
     recorded.subject = account;
     if (req.method === 'POST' && CALLS_PATH.test(url.pathname)) return this.createCall(req, res, signal);
+    if (req.method === 'POST' && MESSAGES_PATH.test(url.pathname)) return this.createMessage(req, res);
     if (req.method === 'GET' && CALLS_PATH.test(url.pathname)) return sendJson(res, 200, this.callList(url));
     const sid = CALL_PATH.exec(url.pathname)?.[2];
     const call = sid === undefined ? undefined : this.call(sid);
@@ -120,6 +126,24 @@ export class TwilioEmulator extends HttpEmulator {
       end: Math.max(0, calls.length - 1),
       uri,
     };
+  }
+
+  private async createMessage(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const form = await readForm(req);
+    const failure = this.createFailures.take(form.get('To') ?? '');
+    if (failure !== undefined) return sendTwilioError(res, failure.status, failure.code ?? 20000 + failure.status, failure.message ?? 'Scripted failure');
+    const parsed = parseCreateMessage(form);
+    if (!parsed.ok) return sendTwilioError(res, 400, parsed.code, parsed.message);
+    const message: EmulatedMessage = {
+      sid: `SM${randomBytes(16).toString('hex')}`,
+      accountSid: this.accountSid,
+      to: parsed.to,
+      from: parsed.from,
+      body: parsed.body,
+      createdAt: new Date(this.now()),
+    };
+    this.messages.push(message);
+    sendJson(res, 201, messageResource(message));
   }
 
   private async createCall(req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {

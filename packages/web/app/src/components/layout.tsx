@@ -9,6 +9,7 @@ const memberPages = [
   { to: '/connections', page: 'connections', label: 'Calendar & devices' },
   { to: '/rules', page: 'rules', label: 'Alert rules' },
   { to: '/account', page: 'account', label: 'Sessions' },
+  { to: '/settings', page: 'settings', label: 'Settings' },
 ] as const;
 
 const adminPages = [{ to: '/admin/members', page: 'members', label: 'Members' }] as const;
@@ -48,6 +49,12 @@ export function Layout(props: { me: Me; route: Route; title: string; onSignOut: 
           </button>
         </span>
       </header>
+      {props.me.phone_verified_at === null && (
+        <div class="banner" role="region" aria-label="Phone escalation paused">
+          {props.me.phone_e164 === null ? 'Nudge cannot phone you about missed alerts: you have no phone number. ' : 'Nudge will not phone you about missed alerts until you verify your phone number. '}
+          {props.route.page !== 'settings' && <Link to="/settings">{props.me.phone_e164 === null ? 'Add your number' : 'Verify it now'}</Link>}
+        </div>
+      )}
       <main id="main">
         <h1 tabIndex={-1} ref={heading}>
           {props.title}

@@ -1,8 +1,9 @@
 import type { Sql } from '@nudge/db';
-import { isIanaTimeZone, normalizeEmail } from '@nudge/domain';
+import { isIanaTimeZone, normalizeEmail, type Clock } from '@nudge/domain';
 import { badRequest, conflict, type HttpApp, type ReplyOf } from '@nudge/service';
 import { createUser } from '../../orgs/create-user.js';
 import { EmailTakenError } from '../../orgs/create-organization.js';
+import { USER_COLUMNS } from '../../orgs/users.js';
 import { callerOf } from '../../plugins/auth.js';
 import { errorResponses, USER_ROLES, userFieldSchemas, userSchema } from '../schemas.js';
 
@@ -18,14 +19,13 @@ const newUserBody = {
 } as const;
 
 /** Organisation administration: the caller's organisation only, for its admins. */
-export async function userAdminRoutes(app: HttpApp, options: { sql: Sql }): Promise<void> {
-  const { sql } = options;
+export async function userAdminRoutes(app: HttpApp, options: { sql: Sql; clock: Clock }): Promise<void> {
+  const { sql, clock } = options;
   app.addHook('onRequest', app.requireCaller);
   app.addHook('onRequest', app.requireAdmin);
 
   app.get('/v1/admin/users', { schema: { response: { 200: { type: 'array', items: userSchema }, ...errorResponses } } }, async (request) =>
-    sql<ReplyOf<typeof userSchema>[]>`select id, org_id, email, name, phone_e164, timezone, role, is_operator, created_at
-        from users where org_id = ${callerOf(request).orgId} order by created_at`,
+    sql<ReplyOf<typeof userSchema>[]>`select ${sql.unsafe(USER_COLUMNS)} from users where org_id = ${callerOf(request).orgId} order by created_at`,
   );
 
   app.post(
@@ -53,7 +53,7 @@ export async function userAdminRoutes(app: HttpApp, options: { sql: Sql }): Prom
           phoneE164: body.phone_e164 ?? null,
           timezone,
           role: body.role ?? 'member',
-        });
+        }, clock.now());
         return reply.status(201).send(created);
       } catch (err) {
         if (err instanceof EmailTakenError) throw conflict(err.message);

@@ -1,13 +1,14 @@
 import formbody from '@fastify/formbody';
 import { acknowledgeAlert, applyCallStatus, CALL_ROUTE_SCHEMAS, CALL_ROUTES, gatherUrl, parseAttempt, parseStatusCallbackQuery } from '@nudge/alerts';
 import type { Sql } from '@nudge/db';
-import { isCallStatus, type AlertState, type Clock } from '@nudge/domain';
+import { isCallStatus, VerificationCodes, type AlertState, type Clock } from '@nudge/domain';
 import type { FastifyReply } from 'fastify';
 import type { HttpApp } from '@nudge/service';
 import type { Counter } from 'prom-client';
 import { twilioSignatureCheck } from './signature-check.js';
 import { WEBHOOK_BODY_LIMIT_BYTES, webhookGuards } from './webhook-guards.js';
 import { promptTwiml, sayAndHangUp, type CallScript } from './voice-twiml.js';
+import { verificationRoutes } from './verification-twiml.js';
 
 export interface TwilioRoutesOptions {
   sql: Sql;
@@ -41,6 +42,8 @@ export async function twilioRoutes(app: HttpApp, options: TwilioRoutesOptions): 
   app.addHook('preValidation', twilioSignatureCheck(callsPublicUrl, options.authToken));
   // Every content type, not only forms: the JSON parser would otherwise read the global limit.
   const webhook = { bodyLimit: WEBHOOK_BODY_LIMIT_BYTES };
+  // Phone number verification calls: the same signature check and guards as every route here.
+  verificationRoutes(app, { sql, clock: options.clock, codes: new VerificationCodes(options.authToken), bodyLimit: WEBHOOK_BODY_LIMIT_BYTES });
 
   async function loadScript(alertId: string, attempt: number | undefined): Promise<(CallScript & { state: AlertState }) | undefined> {
     const [row] = await sql<{ state: AlertState; title: string; starts_at: Date; timezone: string }[]>`

@@ -1,3 +1,4 @@
+// Its own entry point (@nudge/service/twilio): only roles that talk to Twilio load the library.
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
 import type * as TwilioResponse from 'twilio/lib/http/response.js';

@@ -1,0 +1,87 @@
+import type { FastifyInstance } from 'fastify';
+import type { Sql } from '@nudge/db';
+import type { Clock } from '@nudge/domain';
+import { conflict, forbidden, notFound } from '@nudge/service';
+import { issueToken, listTokens, liveTokenCount, MAX_LIVE_TOKENS_PER_USER, MAX_TOKEN_LIFETIME_DAYS, revokeToken } from '../../auth/personal-access-tokens.js';
+import { callerOf } from '../../plugins/auth.js';
+import { errorResponses } from '../schemas.js';
+
+const tokenProperties = {
+  id: { type: 'string', format: 'uuid' },
+  name: { type: 'string' },
+  prefix: { type: ['string', 'null'], description: 'the first characters of the token, to tell tokens apart; null for tokens made before prefixes were kept' },
+  created_at: { type: 'string', format: 'date-time' },
+  last_used_at: { type: ['string', 'null'], format: 'date-time', description: 'updated at most once a minute' },
+  expires_at: { type: ['string', 'null'], format: 'date-time', description: 'null: never expires' },
+} as const;
+
+const tokenSchema = {
+  type: 'object',
+  required: ['id', 'name', 'prefix', 'created_at', 'last_used_at', 'expires_at'],
+  properties: tokenProperties,
+} as const;
+
+const issuedSchema = {
+  type: 'object',
+  required: [...tokenSchema.required, 'token'],
+  properties: { ...tokenProperties, token: { type: 'string', description: 'shown once; only its hash is stored' } },
+} as const;
+
+interface NewTokenBody {
+  name: string;
+  expires_in_days?: number | null;
+}
+
+const newTokenBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 100, description: 'what the token is for, e.g. "laptop CLI"' },
+    expires_in_days: {
+      anyOf: [{ type: 'integer', minimum: 1, maximum: MAX_TOKEN_LIFETIME_DAYS }, { type: 'null' }],
+      description: `days until the token stops working (default 90); null: never (operators only)`,
+    },
+  },
+} as const;
+
+const tokenParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } as const;
+
+/** Personal access tokens: the caller's own, created, listed and revoked by the caller. */
+export async function tokenRoutes(app: FastifyInstance, options: { sql: Sql; clock: Clock }): Promise<void> {
+  const { sql, clock } = options;
+  app.addHook('onRequest', app.requireCaller);
+
+  app.get('/v1/me/tokens', { schema: { response: { 200: { type: 'array', items: tokenSchema }, ...errorResponses } } }, async (request) =>
+    listTokens(sql, callerOf(request).userId),
+  );
+
+  app.post<{ Body: NewTokenBody }>(
+    '/v1/me/tokens',
+    { schema: { body: newTokenBody, response: { 201: issuedSchema, ...errorResponses } } },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      const lifetimeDays = request.body.expires_in_days;
+      // A token that never expires outlives every mistake; only the people who run the deployment get one.
+      if (lifetimeDays === null && !caller.isOperator) throw forbidden('only operators may create a token that never expires; choose expires_in_days');
+      const now = clock.now();
+      if ((await liveTokenCount(sql, caller.userId, now)) >= MAX_LIVE_TOKENS_PER_USER) {
+        throw conflict(`you have ${MAX_LIVE_TOKENS_PER_USER} working tokens; revoke one you no longer use first`);
+      }
+      const issued = await issueToken(sql, { userId: caller.userId, name: request.body.name, lifetimeDays, now });
+      request.log.info({ event: 'token.created', user_id: caller.userId, token_id: issued.id, expires_at: issued.expires_at }, 'personal access token created');
+      return reply.status(201).send(issued);
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/v1/me/tokens/:id',
+    { schema: { params: tokenParams, response: { 204: { type: 'null' }, ...errorResponses } } },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      if (!(await revokeToken(sql, caller.userId, request.params.id, clock.now()))) throw notFound('token');
+      request.log.info({ event: 'token.revoked', user_id: caller.userId, token_id: request.params.id }, 'personal access token revoked');
+      return reply.status(204).send();
+    },
+  );
+}

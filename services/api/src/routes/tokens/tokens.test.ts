@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { FastifyInstance } from 'fastify';
+import { parseApiConfig } from '@nudge/config';
+import { createMetrics } from '@nudge/service';
+import { capturingLogger, createTestDatabase, roleEnv, type TestDatabase } from '@nudge/testkit';
+import { buildApiApp } from '../../app.js';
+import { generateApiToken, hashApiToken } from '../../auth/api-token.js';
+import { createOrganization } from '../../orgs/create-organization.js';
+import { createUser } from '../../orgs/create-user.js';
+
+const DAY_MS = 86_400_000;
+
+describe('personal access tokens', () => {
+  let db: TestDatabase;
+  let app: FastifyInstance;
+  let base: string;
+  let offsetMs = 0;
+  const clock = { now: () => new Date(Date.now() + offsetMs) };
+  let operatorToken: string;
+  let memberToken: string;
+  let memberId: string;
+  let otherToken: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    app = await buildApiApp({ config: parseApiConfig(roleEnv(db.url)), clock, sql: db.sql, logger: capturingLogger('api').logger, metrics: createMetrics('api') });
+    base = await app.listen({ host: '127.0.0.1', port: 0 });
+    const org = await createOrganization(db.sql, { orgName: 'Ops', email: 'op@ops.test', name: 'Op', phoneE164: null, timezone: 'UTC', operator: true });
+    operatorToken = org.token;
+    const created = await createUser(db.sql, { orgId: org.orgId, email: 'mem@ops.test', name: 'Mem', phoneE164: null, timezone: 'UTC', role: 'member' });
+    memberToken = created.token;
+    memberId = created.user.id;
+    otherToken = (await createUser(db.sql, { orgId: org.orgId, email: 'other@ops.test', name: 'Other', phoneE164: null, timezone: 'UTC', role: 'member' })).token;
+  });
+  afterAll(async () => {
+    await app.close();
+    await db.drop();
+  });
+
+  async function call(token: string, path: string, init: { method?: string; body?: unknown } = {}) {
+    const response = await fetch(`${base}${path}`, {
+      method: init.method ?? 'GET',
+      headers: { authorization: `Bearer ${token}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as any };
+  }
+  const create = (token: string, body: unknown) => call(token, '/v1/me/tokens', { method: 'POST', body });
+
+  it('creates a named token that expires in 90 days by default, shows it once and lists it without the secret', async () => {
+    const created = await create(memberToken, { name: 'laptop CLI' });
+    expect(created.status).toBe(201);
+    const { token, prefix, expires_at, id } = created.body;
+    expect(token).toMatch(/^nudge_[A-Za-z0-9_-]{43}$/);
+    expect(token.startsWith(prefix)).toBe(true);
+    expect(prefix.length).toBe(12);
+    expect(Math.abs(new Date(expires_at).getTime() - (Date.now() + 90 * DAY_MS))).toBeLessThan(60_000);
+
+    expect((await call(token, '/v1/me')).body.email).toBe('mem@ops.test');
+    const listed = await call(memberToken, '/v1/me/tokens');
+    expect(listed.status).toBe(200);
+    const entry = listed.body.find((t: { id: string }) => t.id === id);
+    expect(entry).toEqual({ id, name: 'laptop CLI', prefix, created_at: created.body.created_at, last_used_at: expect.any(String), expires_at });
+    expect(JSON.stringify(listed.body)).not.toContain(token.slice(prefix.length));
+    const [row] = await db.sql`select token_hash from api_tokens where id = ${id}`;
+    expect(row!.token_hash).toBe(hashApiToken(token));
+  });
+
+  it('lists only the caller’s own tokens', async () => {
+    const mine = await call(otherToken, '/v1/me/tokens');
+    expect(mine.body).toHaveLength(1);
+    expect(mine.body[0].name).toBe('created by an admin');
+  });
+
+  it('answers a revoked token with 401 token_revoked, and revokes only the caller’s own tokens', async () => {
+    const { body } = await create(memberToken, { name: 'to revoke', expires_in_days: 7 });
+    expect((await call(otherToken, `/v1/me/tokens/${body.id}`, { method: 'DELETE' })).status).toBe(404);
+    expect((await call(body.token, '/v1/me')).status).toBe(200);
+    expect((await call(memberToken, `/v1/me/tokens/${body.id}`, { method: 'DELETE' })).status).toBe(204);
+    const refused = await call(body.token, '/v1/me');
+    expect(refused.status).toBe(401);
+    expect(refused.body.error.code).toBe('token_revoked');
+    expect((await call(memberToken, '/v1/me/tokens')).body.some((t: { id: string }) => t.id === body.id)).toBe(false);
+    expect((await call(memberToken, `/v1/me/tokens/${body.id}`, { method: 'DELETE' })).status).toBe(404);
+  });
+
+  it('answers an expired token with 401 token_expired', async () => {
+    const { body } = await create(memberToken, { name: 'one day', expires_in_days: 1 });
+    expect((await call(body.token, '/v1/me')).status).toBe(200);
+    offsetMs = DAY_MS + 1_000;
+    try {
+      const refused = await call(body.token, '/v1/me');
+      expect(refused.status).toBe(401);
+      expect(refused.body.error).toEqual({ code: 'token_expired', message: expect.stringMatching(/expired/) });
+      // Listed still, so its owner sees it ran out.
+      expect((await call(memberToken, '/v1/me/tokens')).body.find((t: { id: string }) => t.id === body.id)).toBeDefined();
+    } finally {
+      offsetMs = 0;
+    }
+  });
+
+  it('allows a token that never expires only to operators', async () => {
+    const refused = await create(memberToken, { name: 'forever', expires_in_days: null });
+    expect(refused.status).toBe(403);
+    const allowed = await create(operatorToken, { name: 'monitoring', expires_in_days: null });
+    expect(allowed.status).toBe(201);
+    expect(allowed.body.expires_at).toBeNull();
+  });
+
+  it.each([
+    ['no name', { expires_in_days: 5 }],
+    ['an empty name', { name: '' }],
+    ['zero days', { name: 'x', expires_in_days: 0 }],
+    ['more than a year', { name: 'x', expires_in_days: 400 }],
+    ['fractional days', { name: 'x', expires_in_days: 1.5 }],
+    ['an unknown field', { name: 'x', scopes: ['admin'] }],
+  ])('refuses %s with a 400', async (_name, body) => {
+    const answer = await create(memberToken, body);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.code).toBe('validation_failed');
+  });
+
+  it('keeps a token made before expiry and prefixes existed working, with no expiry', async () => {
+    const legacy = generateApiToken();
+    await db.sql`insert into api_tokens (user_id, token_hash, name) values (${memberId}, ${hashApiToken(legacy)}, 'default')`;
+    expect((await call(legacy, '/v1/me')).status).toBe(200);
+    const entry = (await call(memberToken, '/v1/me/tokens')).body.find((t: { name: string }) => t.name === 'default');
+    expect(entry).toMatchObject({ prefix: null, expires_at: null });
+  });
+
+  it('caps the working tokens a person holds, counting neither revoked nor expired ones', async () => {
+    const { token } = await createUser(db.sql, { orgId: (await db.sql`select org_id from users where id = ${memberId}`)[0]!.org_id, email: 'mint@ops.test', name: 'Mint', phoneE164: null, timezone: 'UTC', role: 'member' });
+    const made: string[] = [];
+    for (let i = 1; i < 50; i += 1) {
+      const answer = await create(token, { name: `t${i}`, expires_in_days: 1 });
+      expect(answer.status).toBe(201);
+      made.push(answer.body.id);
+    }
+    const refused = await create(token, { name: 'one too many' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toMatch(/revoke one/);
+    expect((await call(token, `/v1/me/tokens/${made[0]}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await create(token, { name: 'after revoking' })).status).toBe(201);
+  });
+
+  it('records when a token was last used', async () => {
+    const { body } = await create(memberToken, { name: 'fresh', expires_in_days: 3 });
+    expect((await call(memberToken, '/v1/me/tokens')).body.find((t: { id: string }) => t.id === body.id).last_used_at).toBeNull();
+    await call(body.token, '/v1/me');
+    expect((await call(memberToken, '/v1/me/tokens')).body.find((t: { id: string }) => t.id === body.id).last_used_at).not.toBeNull();
+  });
+});
