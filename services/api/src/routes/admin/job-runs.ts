@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Sql } from '@nudge/db';
-import { listJobRuns, RUN_STATUSES, RUN_TRIGGERS, type JobRunFilter } from '../../admin/job-runs.js';
+import { RUN_STATUSES, RUN_TRIGGERS } from '@nudge/schedules';
+import { listJobRuns, type JobRunFilter } from '../../admin/job-runs.js';
 import { errorResponses } from '../schemas.js';
 import { jobRunSchema } from './schemas.js';
 
