@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CALENDAR_READONLY_SCOPE, GoogleClients, TokenCipher } from '@nudge/calendar';
+import { CALENDAR_READONLY_SCOPE, forgetGoogleCredential, GoogleClients, TokenCipher } from '@nudge/calendar';
 import type { GoogleConfig } from '@nudge/config';
 import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
 import { errorBody } from '@nudge/service';
 import { CallbackError } from '../../calendar/callback-outcome.js';
 import { completeGoogleConnect, type CallbackQuery } from '../../calendar/complete-connect.js';
-import { forgetGoogleCredential, googleConnection } from '../../calendar/credentials.js';
+import { googleConnection } from '../../calendar/credentials.js';
 import { OAuthStateSigner } from '../../calendar/oauth-state.js';
 import { callerOf } from '../../plugins/auth.js';
 import { checkinPage } from '../checkin/page.js';
