@@ -4,3 +4,18 @@ export { applyAlertEvent, recordAlertEvent, recordAlertEvents, type AlertChange 
 export { findCheckin, hashCheckinToken, issueCheckinToken, issueCheckinTokens, type CheckinView } from './checkin-tokens.js';
 export { ALERTS_PLANNED_CHANNEL, planAlerts, planUpcomingForUser, type PlanResult } from './planner.js';
 export { DEFAULT_RULE_SETTINGS, findRule, loadRule, ruleSpec, saveRule, type AlertRuleRow, type AlertRuleSettings } from './rules.js';
+export {
+  deactivateGone,
+  deactivateRefused,
+  lockSubscriptions,
+  markPushSent,
+  quarantineSubscriptions,
+  registerSubscription,
+  removeSubscription,
+  replacedReason,
+  type PushSubscriptionRow,
+  type Quarantined,
+  type Registered,
+  type Registration,
+  type SubscriptionView,
+} from './push-subscriptions.js';

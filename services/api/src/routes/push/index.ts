@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { PushConfig } from '@nudge/config';
+import { registerSubscription, removeSubscription, type Registration } from '@nudge/alerts';
 import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
 import { badRequest, HttpError, notFound, type PushEndpointPolicy } from '@nudge/service';
 import { callerOf } from '../../plugins/auth.js';
 import { errorResponses } from '../schemas.js';
-import { registerSubscription, unstoredRegistration, type Registration } from './register-subscription.js';
+import { unstoredRegistration } from './unstored-registration.js';
 import { canonicalKey, subscriptionKeysProblem } from './subscription-keys.js';
 
 interface SubscriptionBody {
@@ -102,11 +103,7 @@ export async function pushRoutes(
       '/v1/push/subscriptions/:id',
       { schema: { params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } } }, response: { 204: { type: 'null' }, ...errorResponses } } },
       async (request, reply) => {
-        const rows = await sql`
-          update push_subscriptions set is_active = false, deactivated_at = now(), deactivation_reason = 'removed by the user'
-          where id = ${request.params.id} and user_id = ${callerOf(request).userId}
-          returning id`;
-        if (rows.length === 0) throw notFound('push subscription');
+        if (!(await removeSubscription(sql, request.params.id, callerOf(request).userId))) throw notFound('push subscription');
         return reply.status(204).send();
       },
     );
