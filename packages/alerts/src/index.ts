@@ -19,3 +19,9 @@ export {
   type Registration,
   type SubscriptionView,
 } from './push-subscriptions.js';
+export {
+  deleteWebhookEventsBefore,
+  recordWebhookEvent,
+  webhookEventInsert,
+  type ProcessedWebhookEventRow,
+} from './webhook-events.js';

@@ -1,4 +1,4 @@
-export { createDbClient, type DbClientOptions, type Sql, type TransactionSql } from './client.js';
+export { createDbClient, type DbClientOptions, type Sql, type SqlFragment, type TransactionSql } from './client.js';
 export {
   assertDatabaseHostResolves,
   DatabaseHostError,
