@@ -2,7 +2,7 @@ import type { Sql, TransactionSql } from '@nudge/db';
 import { decideAlert, stateAfter, statesFrom } from '@nudge/domain';
 import type { AlertEventKind } from './alert-row.js';
 import { recordAlertEvents } from './alert-transitions.js';
-import { ruleSpec, type AlertRuleRow } from './rules.js';
+import { ruleSpec, storeDefaultRules, type AlertRuleRow } from './rules.js';
 
 /** Postgres NOTIFY channel: a planned alert due sooner than the dispatcher's next wake-up wakes it. */
 export const ALERTS_PLANNED_CHANNEL = 'nudge_alerts_planned';
@@ -27,7 +27,7 @@ export interface PlanResult {
 
 /** The rules of these users; a user who never set one gets the defaults, stored now. */
 async function rulesOf(sql: Sql | TransactionSql, userIds: readonly string[]): Promise<Map<string, AlertRuleRow>> {
-  await sql`insert into alert_rules (user_id) select unnest(${userIds as string[]}::uuid[]) on conflict (user_id) do nothing`;
+  await storeDefaultRules(sql, userIds);
   const rows = await sql<AlertRuleRow[]>`select * from alert_rules where user_id in ${sql(userIds as string[])}`;
   return new Map(rows.map((row) => [row.user_id, row]));
 }

@@ -1,6 +1,6 @@
 import type { Sql } from '@nudge/db';
 import type { UserRow } from '../orgs/users.js';
-import { hashApiToken, looksLikeApiToken } from './api-token.js';
+import { hashApiToken, looksLikeApiToken, touchApiToken, type ApiTokenRow } from './api-token.js';
 
 /** The authenticated user a request acts as. Every query is scoped by its `orgId`. */
 export interface Caller {
@@ -19,7 +19,7 @@ const LAST_USED_RESOLUTION_SECONDS = 60;
 /** One query per authenticated request: the token and its user together. */
 export async function findCallerByToken(sql: Sql, token: string): Promise<Caller | undefined> {
   if (!looksLikeApiToken(token)) return undefined;
-  const [row] = await sql<(UserRow & { token_id: string; stale: boolean })[]>`
+  const [row] = await sql<(UserRow & { token_id: ApiTokenRow['id']; stale: boolean })[]>`
     select u.id, u.org_id, u.email, u.name, u.phone_e164, u.timezone, u.role, u.is_operator, u.created_at,
            t.id as token_id,
            (t.last_used_at is null
@@ -29,6 +29,6 @@ export async function findCallerByToken(sql: Sql, token: string): Promise<Caller
     where t.token_hash = ${hashApiToken(token)} and t.revoked_at is null`;
   if (row === undefined) return undefined;
   const { token_id: tokenId, stale, ...user } = row;
-  if (stale) await sql`update api_tokens set last_used_at = now() where id = ${tokenId}`;
+  if (stale) await touchApiToken(sql, tokenId);
   return { userId: user.id, orgId: user.org_id, role: user.role, isOperator: user.is_operator, tokenId, user };
 }

@@ -1,7 +1,7 @@
 import type { Sql } from '@nudge/db';
-import { generateApiToken, hashApiToken } from '../auth/api-token.js';
+import { generateApiToken, storeApiToken } from '../auth/api-token.js';
 import { EmailTakenError } from './create-organization.js';
-import type { UserRow } from './users.js';
+import { insertUser, type UserRow } from './users.js';
 
 export interface NewUser {
   orgId: string;
@@ -20,12 +20,17 @@ export async function createUser(sql: Sql, input: NewUser): Promise<{ user: User
   const token = generateApiToken();
   try {
     return await sql.begin(async (tx) => {
-      const [user] = await tx<UserRow[]>`
-        insert into users (org_id, email, name, phone_e164, timezone, role)
-        values (${input.orgId}, ${input.email}, ${input.name}, ${input.phoneE164}, ${input.timezone}, ${input.role})
-        returning id, org_id, email, name, phone_e164, timezone, role, is_operator, created_at`;
-      await tx`insert into api_tokens (user_id, token_hash, name) values (${user!.id}, ${hashApiToken(token)}, 'created by an admin')`;
-      return { user: user!, token };
+      const user = await insertUser(tx, {
+        org_id: input.orgId,
+        email: input.email,
+        name: input.name,
+        phone_e164: input.phoneE164,
+        timezone: input.timezone,
+        role: input.role,
+        is_operator: false,
+      });
+      await storeApiToken(tx, user.id, token, 'created by an admin');
+      return { user, token };
     });
   } catch (err) {
     if ((err as { constraint_name?: string }).constraint_name === 'users_org_email_key') {
