@@ -25,3 +25,4 @@ export {
   webhookEventInsert,
   type ProcessedWebhookEventRow,
 } from './webhook-events.js';
+export type { MeetingRow } from './meeting-row.js';

@@ -1,6 +1,16 @@
 import type { Sql } from '@nudge/db';
 import type { Logger } from '@nudge/logger';
 
+/** A service_heartbeats row: one per running process, written only here. */
+export interface ServiceHeartbeatRow {
+  instance_id: string;
+  role: string;
+  version: string;
+  schedulers_enabled: boolean;
+  started_at: Date;
+  last_beat_at: Date;
+}
+
 export interface HeartbeatOptions {
   sql: Sql;
   logger: Logger;
