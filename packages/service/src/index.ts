@@ -19,6 +19,7 @@ export {
   type ReadinessSettings,
 } from './readiness.js';
 export { connectRedis, redisCheck, type Redis } from './redis.js';
+export { runLoop, type Loop, type LoopOptions } from './run-loop.js';
 export { runRole, type RoleContext, type RoleDefinition, type RoleInstance } from './run-role.js';
 export type { OpenApiOptions } from './openapi.js';
 export { silentOpsAlerts, type OpsAlerts } from './ops/ops-alerts.js';
