@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
-import { DatabaseUrlError, parseDatabaseUrl, type DatabaseUrl } from '@nudge/db';
 import { isE164 } from '@nudge/domain';
 import { ConfigError } from './config-error.js';
+import { DatabaseUrlError, parseDatabaseUrl, type DatabaseUrl } from './database-url.js';
 import { pushEndpointAllowedHosts, type AllowedPushHost } from './push-endpoint-hosts.js';
 import {
   readBool,

@@ -1,4 +1,11 @@
 export { ConfigError } from './config-error.js';
+export {
+  assertDatabaseHostResolves,
+  DatabaseHostError,
+  DatabaseUrlError,
+  parseDatabaseUrl,
+  type DatabaseUrl,
+} from './database-url.js';
 export { readBool, readEnum, readInt, readRaw, readUrl, requireString, type Env } from './env-reader.js';
 export * from './fragments.js';
 export type { AllowedPushHost } from './push-endpoint-hosts.js';
