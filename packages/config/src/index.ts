@@ -6,7 +6,7 @@ export {
   parseDatabaseUrl,
   type DatabaseUrl,
 } from './database-url.js';
-export { readBool, readEnum, readInt, readRaw, readUrl, requireString, type Env } from './env-reader.js';
+export { readBool, readEnum, readInt, readInts, readRaw, readUrl, requireString, type Env, type IntVariable } from './env-reader.js';
 export * from './fragments.js';
 export type { AllowedPushHost } from './push-endpoint-hosts.js';
 export * from './roles.js';
