@@ -11,6 +11,7 @@ import {
 } from '@nudge/domain';
 import { fail, recordAlertEvents, scheduleCallRetry } from './alert-transitions.js';
 import type { AlertRuleRow } from './rules.js';
+import { recordWebhookEvent, webhookEventInsert } from './webhook-events.js';
 
 export interface StatusCallback {
   callSid: string;
@@ -47,10 +48,7 @@ export async function applyCallStatus(sql: Sql, callback: StatusCallback): Promi
     if (progressed !== undefined) return progressed;
   }
   return sql.begin(async (tx) => {
-    const [fresh] = await tx`
-      insert into processed_webhook_events (provider, event_id) values ('twilio', ${`${callback.callSid}:${callback.status}`})
-      on conflict do nothing returning event_id`;
-    if (fresh === undefined) return { kind: 'duplicate' };
+    if (!(await recordWebhookEvent(tx, 'twilio', `${callback.callSid}:${callback.status}`))) return { kind: 'duplicate' };
 
     const call = await findCallAttempt(tx, callback);
     if (call === undefined) return { kind: 'unknown_call' };
@@ -94,11 +92,7 @@ async function applyProgress(sql: Sql, callback: StatusCallback): Promise<Status
       select id, alert_id, attempt, provider_status from deliveries
       where channel = 'call' and provider_ref = ${callback.callSid}
       for update
-    ), fresh as (
-      insert into processed_webhook_events (provider, event_id)
-      select 'twilio', ${`${callback.callSid}:${callback.status}`} where exists (select 1 from call)
-      on conflict do nothing
-      returning event_id
+    ), fresh as (${webhookEventInsert(sql, 'twilio', `${callback.callSid}:${callback.status}`, sql`exists (select 1 from call)`)}
     ), changed as (
       update deliveries d set provider_status = ${callback.status}
       from call c

@@ -36,3 +36,25 @@ export {
   type RetryClaim,
 } from './push-deliveries.js';
 export { DEFAULT_RULE_SETTINGS, findRule, loadRule, ruleSpec, saveRule, type AlertRuleRow, type AlertRuleSettings } from './rules.js';
+export {
+  deactivateGone,
+  deactivateRefused,
+  lockSubscriptions,
+  markPushSent,
+  quarantineSubscriptions,
+  registerSubscription,
+  removeSubscription,
+  replacedReason,
+  type PushSubscriptionRow,
+  type Quarantined,
+  type Registered,
+  type Registration,
+  type SubscriptionView,
+} from './push-subscriptions.js';
+export {
+  deleteWebhookEventsBefore,
+  recordWebhookEvent,
+  webhookEventInsert,
+  type ProcessedWebhookEventRow,
+} from './webhook-events.js';
+export type { MeetingRow } from './meeting-row.js';

@@ -3,6 +3,7 @@ import { stateAfter, statesFrom, type AlertState, type DeliveryChannel, type Del
 import { recordAlertEvents } from './alert-transitions.js';
 import { issueCheckinTokens } from './checkin-tokens.js';
 import type { CheckinTokens, ClaimedDelivery } from './claimed-delivery.js';
+import type { PushSubscriptionRow } from './push-subscriptions.js';
 
 interface DueAlert {
   id: string;
@@ -64,7 +65,7 @@ export async function notifyDueAlerts(sql: Sql, options: NotifyOptions): Promise
     const sendable = due.filter((a) => a.starts_at > now);
     if (sendable.length === 0) return round;
 
-    const subscriptions = await tx<{ id: string; user_id: string; endpoint: string; p256dh: string; auth: string; quarantined_until: Date | null }[]>`
+    const subscriptions = await tx<Pick<PushSubscriptionRow, 'id' | 'user_id' | 'endpoint' | 'p256dh' | 'auth' | 'quarantined_until'>[]>`
       select id, user_id, endpoint, p256dh, auth, quarantined_until from push_subscriptions
       where is_active and user_id in ${tx([...new Set(sendable.map((a) => a.user_id))])}`;
     const byUser = Map.groupBy(subscriptions, (s) => s.user_id);

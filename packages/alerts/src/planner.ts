@@ -1,22 +1,17 @@
 import type { Sql, TransactionSql } from '@nudge/db';
 import { decideAlert, stateAfter, statesFrom, type AlertState } from '@nudge/domain';
 import type { AlertEventKind } from './alert-row.js';
+import type { MeetingRow } from './meeting-row.js';
 import { recordAlertEvents } from './alert-transitions.js';
-import { ruleSpec, type AlertRuleRow } from './rules.js';
+import { ruleSpec, storeDefaultRules, type AlertRuleRow } from './rules.js';
 
 /** Postgres NOTIFY channel: a planned alert due sooner than the dispatcher's next wake-up wakes it. */
 export const ALERTS_PLANNED_CHANNEL = 'nudge_alerts_planned';
 
-interface MeetingRow {
-  id: string;
-  user_id: string;
-  title: string;
-  starts_at: Date;
-  status: 'confirmed' | 'cancelled';
-  self_response: 'accepted' | 'declined' | 'tentative' | 'needsAction' | null;
-  attendee_count: number;
+/** What the planner reads of a meeting, with its user's time zone. */
+type PlannedMeeting = Pick<MeetingRow, 'id' | 'user_id' | 'title' | 'starts_at' | 'status' | 'self_response' | 'attendee_count'> & {
   timezone: string;
-}
+};
 
 export interface PlanResult {
   created: number;
@@ -27,7 +22,7 @@ export interface PlanResult {
 
 /** The rules of these users; a user who never set one gets the defaults, stored now. */
 async function rulesOf(sql: Sql | TransactionSql, userIds: readonly string[]): Promise<Map<string, AlertRuleRow>> {
-  await sql`insert into alert_rules (user_id) select unnest(${userIds as string[]}::uuid[]) on conflict (user_id) do nothing`;
+  await storeDefaultRules(sql, userIds);
   const rows = await sql<AlertRuleRow[]>`select * from alert_rules where user_id in ${sql(userIds as string[])}`;
   return new Map(rows.map((row) => [row.user_id, row]));
 }
@@ -44,15 +39,15 @@ async function rulesOf(sql: Sql | TransactionSql, userIds: readonly string[]): P
 export async function planAlerts(sql: Sql | TransactionSql, meetingIds: readonly string[], now: Date): Promise<PlanResult> {
   const result: PlanResult = { created: 0, replanned: 0, cancelled: 0, unchanged: 0 };
   if (meetingIds.length === 0) return result;
-  const meetings = await sql<MeetingRow[]>`
+  const meetings = await sql<PlannedMeeting[]>`
     select m.id, m.user_id, m.title, m.starts_at, m.status, m.self_response, m.attendee_count, u.timezone
     from meetings m join users u on u.id = m.user_id
     where m.id in ${sql(meetingIds as string[])} and u.deactivated_at is null`;
   if (meetings.length === 0) return result;
   const rules = await rulesOf(sql, [...new Set(meetings.map((m) => m.user_id))]);
 
-  const toPlan: { meeting: MeetingRow; ruleId: string; dueAt: Date }[] = [];
-  const toCancel: { meeting: MeetingRow; ruleId: string; reason: string }[] = [];
+  const toPlan: { meeting: PlannedMeeting; ruleId: string; dueAt: Date }[] = [];
+  const toCancel: { meeting: PlannedMeeting; ruleId: string; reason: string }[] = [];
   for (const meeting of meetings) {
     const rule = rules.get(meeting.user_id)!;
     const decision = decideAlert(
@@ -121,6 +116,6 @@ export async function planAlerts(sql: Sql | TransactionSql, meetingIds: readonly
 
 /** Re-plans every upcoming meeting of a user, e.g. after the rule changed. */
 export async function planUpcomingForUser(sql: Sql, userId: string, now: Date): Promise<PlanResult> {
-  const rows = await sql<{ id: string }[]>`select id from meetings where user_id = ${userId} and starts_at > ${now}`;
+  const rows = await sql<Pick<MeetingRow, 'id'>[]>`select id from meetings where user_id = ${userId} and starts_at > ${now}`;
   return planAlerts(sql, rows.map((row) => row.id), now);
 }

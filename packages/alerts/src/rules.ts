@@ -40,6 +40,11 @@ export async function findRule(sql: Db, userId: string): Promise<AlertRuleRow | 
   return row;
 }
 
+/** Stores the default rule of each of these users who has none yet. */
+export async function storeDefaultRules(sql: Db, userIds: readonly string[]): Promise<void> {
+  await sql`insert into alert_rules (user_id) select unnest(${userIds as string[]}::uuid[]) on conflict (user_id) do nothing`;
+}
+
 /** The user's rule; a user who never set one gets the defaults, stored on first use. */
 export async function loadRule(sql: Db, userId: string): Promise<AlertRuleRow> {
   const [created] = await sql<AlertRuleRow[]>`

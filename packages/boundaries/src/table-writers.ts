@@ -62,9 +62,10 @@ export function migrationTables(root: string): Set<string> {
   return tables;
 }
 
-/** Not production code: tests, the test kit, benchmarks, end-to-end tests, build output. */
-const EXCLUDED_PACKAGES = new Set(['packages/testkit', 'packages/bench', 'packages/e2e', 'packages/boundaries']);
-const EXCLUDED_DIRS = new Set(['node_modules', 'dist']);
+/** Not production code: tests, the test kit, benchmarks, end-to-end tests, generators, build output. */
+const EXCLUDED_PACKAGES = new Set(['packages/testkit', 'packages/bench', 'packages/e2e', 'packages/boundaries', 'packages/api-types']);
+/** `testing/` folders hold test helpers, built only by a role's tsconfig.test.json (never into an image). */
+const EXCLUDED_DIRS = new Set(['node_modules', 'dist', 'testing']);
 
 /** The production TypeScript sources under packages/* and services/*, as paths from the root. */
 export function productionSources(root: string): string[] {

@@ -2,3 +2,15 @@ export { CALENDAR_READONLY_SCOPE, GoogleClients, type CalendarApi, type calendar
 export { googleFailureOf, isInvalidGrant, type GoogleFailure } from './google-errors.js';
 export { deriveKey } from './key-derivation.js';
 export { keyIdOf, TokenCipher, TokenDecryptionError } from './token-cipher.js';
+export {
+  forgetGoogleCredential,
+  PRIMARY_CALENDAR,
+  revokeCredential,
+  saveAccessToken,
+  saveGoogleCredential,
+  saveSyncState,
+  type CalendarCredentialRow,
+  type CalendarSyncStateRow,
+  type ForgottenCredential,
+  type GrantedTokens,
+} from './credential-store.js';

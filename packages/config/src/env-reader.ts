@@ -46,6 +46,27 @@ export function readInt(
   return parsed;
 }
 
+/** One whole-number variable: its name, its default (also the example in errors) and its range. */
+export interface IntVariable {
+  name: string;
+  default: number;
+  min: number;
+  max: number;
+}
+
+/**
+ * Reads a table of whole-number variables, in the table's order, into an object with the
+ * table's keys: a fragment declares its numbers instead of repeating readInt calls.
+ */
+export function readInts<K extends string>(env: Env, table: Readonly<Record<K, IntVariable>>): Record<K, number> {
+  const values = {} as Record<K, number>;
+  for (const key of Object.keys(table) as K[]) {
+    const variable = table[key];
+    values[key] = readInt(env, variable.name, { ...variable, example: String(variable.default) });
+  }
+  return values;
+}
+
 const TRUE = new Set(['true', '1', 'yes', 'on']);
 const FALSE = new Set(['false', '0', 'no', 'off']);
 

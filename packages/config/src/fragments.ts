@@ -1,12 +1,13 @@
 import { hostname } from 'node:os';
-import { DatabaseUrlError, parseDatabaseUrl, type DatabaseUrl } from '@nudge/db';
 import { isE164 } from '@nudge/domain';
 import { ConfigError } from './config-error.js';
+import { DatabaseUrlError, parseDatabaseUrl, type DatabaseUrl } from './database-url.js';
 import { pushEndpointAllowedHosts, type AllowedPushHost } from './push-endpoint-hosts.js';
 import {
   readBool,
   readEnum,
   readInt,
+  readInts,
   readKeyBytes,
   readRaw,
   readUrl,
@@ -23,6 +24,67 @@ export interface DbConfig {
   statementTimeoutMs: number;
 }
 
+/*
+ * The whole-number settings, one table per fragment: variable, default, and the accepted range.
+ * An error names the variable, the range, and the default as the example.
+ */
+
+const DB_NUMBERS = {
+  poolMax: { name: 'DB_POOL_MAX', default: 10, min: 1, max: 200 },
+  connectTimeoutSeconds: { name: 'DB_CONNECT_TIMEOUT_SECONDS', default: 10, min: 1, max: 300 },
+  statementTimeoutMs: { name: 'DB_STATEMENT_TIMEOUT_MS', default: 30_000, min: 100, max: 3_600_000 },
+} as const;
+
+const READINESS_NUMBERS = {
+  intervalMs: { name: 'READINESS_INTERVAL_MS', default: 2_000, min: 100, max: 60_000 },
+  timeoutMs: { name: 'READINESS_TIMEOUT_MS', default: 2_000, min: 100, max: 30_000 },
+} as const;
+
+const HTTP_NUMBERS = {
+  bodyLimitBytes: { name: 'HTTP_BODY_LIMIT_BYTES', default: 64 * 1024, min: 1024, max: 10 * 1024 * 1024 },
+} as const;
+
+const PROCESS_NUMBERS = {
+  shutdownTimeoutMs: { name: 'SHUTDOWN_TIMEOUT_MS', default: 10_000, min: 100, max: 600_000 },
+  heartbeatIntervalMs: { name: 'HEARTBEAT_INTERVAL_MS', default: 15_000, min: 100, max: 300_000 },
+} as const;
+
+const CALENDAR_SYNC_NUMBERS = {
+  concurrency: { name: 'CALENDAR_SYNC_CONCURRENCY', default: 8, min: 1, max: 256 },
+  horizonDays: { name: 'CALENDAR_SYNC_HORIZON_DAYS', default: 14, min: 1, max: 365 },
+  userTimeoutMs: { name: 'CALENDAR_SYNC_USER_TIMEOUT_MS', default: 30_000, min: 100, max: 600_000 },
+} as const;
+
+const DISPATCH_NUMBERS = {
+  batchSize: { name: 'DISPATCH_BATCH_SIZE', default: 200, min: 1, max: 5_000 },
+  concurrency: { name: 'DISPATCH_CONCURRENCY', default: 64, min: 1, max: 1_024 },
+  staleProcessingMs: { name: 'PUSH_STALE_PROCESSING_MS', default: 120_000, min: 1_000, max: 3_600_000 },
+  perUserConcurrency: { name: 'DISPATCH_CONCURRENCY_PER_USER', default: 4, min: 1, max: 1_024 },
+  sendTimeoutMs: { name: 'PUSH_SEND_TIMEOUT_MS', default: 3_000, min: 100, max: 60_000 },
+} as const;
+
+const PUSH_SUBSCRIPTION_NUMBERS = {
+  maxPerUser: { name: 'PUSH_MAX_SUBSCRIPTIONS_PER_USER', default: 10, min: 1, max: 1_000 },
+} as const;
+
+const RATE_LIMIT_NUMBERS = {
+  perToken: { name: 'RATE_LIMIT_PER_TOKEN_PER_MINUTE', default: 600, min: 1, max: 1_000_000 },
+  perAddress: { name: 'RATE_LIMIT_PER_ADDRESS_PER_MINUTE', default: 120, min: 1, max: 1_000_000 },
+  perOrg: { name: 'RATE_LIMIT_PER_ORG_PER_MINUTE', default: 6_000, min: 1, max: 10_000_000 },
+} as const;
+
+const WEBHOOK_LIMIT_NUMBERS = {
+  perAddressPerMinute: { name: 'CALLS_RATE_LIMIT_PER_ADDRESS_PER_MINUTE', default: 600, min: 1, max: 1_000_000 },
+} as const;
+
+const ESCALATION_NUMBERS = {
+  concurrency: { name: 'ESCALATION_CONCURRENCY', default: 32, min: 1, max: 1_024 },
+  reconcileIntervalMs: { name: 'ESCALATION_RECONCILE_INTERVAL_MS', default: 5_000, min: 100, max: 300_000 },
+  ringTimeoutSeconds: { name: 'CALL_RING_TIMEOUT_SECONDS', default: 25, min: 5, max: 120 },
+  twilioRequestTimeoutMs: { name: 'TWILIO_REQUEST_TIMEOUT_MS', default: 10_000, min: 500, max: 120_000 },
+  breakerHalfOpenMs: { name: 'TWILIO_BREAKER_HALF_OPEN_MS', default: 30_000, min: 100, max: 3_600_000 },
+} as const;
+
 export function dbFragment(env: Env): DbConfig {
   let url: DatabaseUrl;
   try {
@@ -31,22 +93,7 @@ export function dbFragment(env: Env): DbConfig {
     if (err instanceof DatabaseUrlError) throw new ConfigError('DATABASE_URL', err.problem, err.example);
     throw err;
   }
-  return {
-    url,
-    poolMax: readInt(env, 'DB_POOL_MAX', { default: 10, min: 1, max: 200, example: '10' }),
-    connectTimeoutSeconds: readInt(env, 'DB_CONNECT_TIMEOUT_SECONDS', {
-      default: 10,
-      min: 1,
-      max: 300,
-      example: '10',
-    }),
-    statementTimeoutMs: readInt(env, 'DB_STATEMENT_TIMEOUT_MS', {
-      default: 30_000,
-      min: 100,
-      max: 3_600_000,
-      example: '30000',
-    }),
-  };
+  return { url, ...readInts(env, DB_NUMBERS) };
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -122,10 +169,7 @@ function metricsEndpointFragment(env: Env, portVariable: 'PORT' | 'HEALTH_PORT',
 }
 
 function readinessFragment(env: Env): ReadinessConfig {
-  return {
-    intervalMs: readInt(env, 'READINESS_INTERVAL_MS', { default: 2_000, min: 100, max: 60_000, example: '2000' }),
-    timeoutMs: readInt(env, 'READINESS_TIMEOUT_MS', { default: 2_000, min: 100, max: 30_000, example: '2000' }),
-  };
+  return readInts(env, READINESS_NUMBERS);
 }
 
 function trustProxyFragment(env: Env): HttpConfig['trustProxy'] {
@@ -143,12 +187,7 @@ export function httpFragment(env: Env, portVariable: 'PORT' | 'HEALTH_PORT', def
   return {
     host: readRaw(env, 'HOST') ?? '0.0.0.0',
     port,
-    bodyLimitBytes: readInt(env, 'HTTP_BODY_LIMIT_BYTES', {
-      default: 64 * 1024,
-      min: 1024,
-      max: 10 * 1024 * 1024,
-      example: '65536',
-    }),
+    ...readInts(env, HTTP_NUMBERS),
     trustProxy: trustProxyFragment(env),
     metrics: metricsEndpointFragment(env, portVariable, port),
     readiness: readinessFragment(env),
@@ -311,18 +350,7 @@ export function processFragment(env: Env): ProcessConfig {
   return {
     instanceId: readRaw(env, 'INSTANCE_ID') ?? `${hostname()}-${process.pid}`,
     version: readRaw(env, 'NUDGE_VERSION') ?? 'dev',
-    shutdownTimeoutMs: readInt(env, 'SHUTDOWN_TIMEOUT_MS', {
-      default: 10_000,
-      min: 100,
-      max: 600_000,
-      example: '10000',
-    }),
-    heartbeatIntervalMs: readInt(env, 'HEARTBEAT_INTERVAL_MS', {
-      default: 15_000,
-      min: 100,
-      max: 300_000,
-      example: '15000',
-    }),
+    ...readInts(env, PROCESS_NUMBERS),
   };
 }
 
@@ -336,11 +364,7 @@ export interface CalendarSyncConfig {
 }
 
 export function calendarSyncFragment(env: Env): CalendarSyncConfig {
-  return {
-    concurrency: readInt(env, 'CALENDAR_SYNC_CONCURRENCY', { default: 8, min: 1, max: 256, example: '8' }),
-    horizonDays: readInt(env, 'CALENDAR_SYNC_HORIZON_DAYS', { default: 14, min: 1, max: 365, example: '14' }),
-    userTimeoutMs: readInt(env, 'CALENDAR_SYNC_USER_TIMEOUT_MS', { default: 30_000, min: 100, max: 600_000, example: '30000' }),
-  };
+  return readInts(env, CALENDAR_SYNC_NUMBERS);
 }
 
 export interface DispatchConfig {
@@ -357,18 +381,12 @@ export interface DispatchConfig {
 }
 
 export function dispatchFragment(env: Env): DispatchConfig {
-  return {
-    batchSize: readInt(env, 'DISPATCH_BATCH_SIZE', { default: 200, min: 1, max: 5_000, example: '200' }),
-    concurrency: readInt(env, 'DISPATCH_CONCURRENCY', { default: 64, min: 1, max: 1_024, example: '64' }),
-    staleProcessingMs: readInt(env, 'PUSH_STALE_PROCESSING_MS', { default: 120_000, min: 1_000, max: 3_600_000, example: '120000' }),
-    perUserConcurrency: readInt(env, 'DISPATCH_CONCURRENCY_PER_USER', { default: 4, min: 1, max: 1_024, example: '4' }),
-    sendTimeoutMs: readInt(env, 'PUSH_SEND_TIMEOUT_MS', { default: 3_000, min: 100, max: 60_000, example: '3000' }),
-  };
+  return readInts(env, DISPATCH_NUMBERS);
 }
 
 /** The most active push subscriptions one user keeps; registering one more replaces the oldest. */
 export function pushSubscriptionLimitFragment(env: Env): number {
-  return readInt(env, 'PUSH_MAX_SUBSCRIPTIONS_PER_USER', { default: 10, min: 1, max: 1_000, example: '10' });
+  return readInts(env, PUSH_SUBSCRIPTION_NUMBERS).maxPerUser;
 }
 
 /** Browser origins allowed to call the API cross-origin (CORS); none by default. */
@@ -399,11 +417,7 @@ export interface RateLimitConfig {
 }
 
 export function rateLimitFragment(env: Env): RateLimitConfig {
-  return {
-    perToken: readInt(env, 'RATE_LIMIT_PER_TOKEN_PER_MINUTE', { default: 600, min: 1, max: 1_000_000, example: '600' }),
-    perAddress: readInt(env, 'RATE_LIMIT_PER_ADDRESS_PER_MINUTE', { default: 120, min: 1, max: 1_000_000, example: '120' }),
-    perOrg: readInt(env, 'RATE_LIMIT_PER_ORG_PER_MINUTE', { default: 6_000, min: 1, max: 10_000_000, example: '6000' }),
-  };
+  return readInts(env, RATE_LIMIT_NUMBERS);
 }
 
 export interface WebhookLimitsConfig {
@@ -412,9 +426,7 @@ export interface WebhookLimitsConfig {
 }
 
 export function webhookLimitsFragment(env: Env): WebhookLimitsConfig {
-  return {
-    perAddressPerMinute: readInt(env, 'CALLS_RATE_LIMIT_PER_ADDRESS_PER_MINUTE', { default: 600, min: 1, max: 1_000_000, example: '600' }),
-  };
+  return readInts(env, WEBHOOK_LIMIT_NUMBERS);
 }
 
 export interface OpsConfig {
@@ -450,11 +462,5 @@ export interface EscalationConfig {
 }
 
 export function escalationFragment(env: Env): EscalationConfig {
-  return {
-    concurrency: readInt(env, 'ESCALATION_CONCURRENCY', { default: 32, min: 1, max: 1_024, example: '32' }),
-    reconcileIntervalMs: readInt(env, 'ESCALATION_RECONCILE_INTERVAL_MS', { default: 5_000, min: 100, max: 300_000, example: '5000' }),
-    ringTimeoutSeconds: readInt(env, 'CALL_RING_TIMEOUT_SECONDS', { default: 25, min: 5, max: 120, example: '25' }),
-    twilioRequestTimeoutMs: readInt(env, 'TWILIO_REQUEST_TIMEOUT_MS', { default: 10_000, min: 500, max: 120_000, example: '10000' }),
-    breakerHalfOpenMs: readInt(env, 'TWILIO_BREAKER_HALF_OPEN_MS', { default: 30_000, min: 100, max: 3_600_000, example: '30000' }),
-  };
+  return readInts(env, ESCALATION_NUMBERS);
 }

@@ -1,5 +1,12 @@
 export { ConfigError } from './config-error.js';
-export { readBool, readEnum, readInt, readRaw, readUrl, requireString, type Env } from './env-reader.js';
+export {
+  assertDatabaseHostResolves,
+  DatabaseHostError,
+  DatabaseUrlError,
+  parseDatabaseUrl,
+  type DatabaseUrl,
+} from './database-url.js';
+export { readBool, readEnum, readInt, readInts, readRaw, readUrl, requireString, type Env, type IntVariable } from './env-reader.js';
 export * from './accounts.js';
 export * from './fragments.js';
 export type { AllowedPushHost } from './push-endpoint-hosts.js';

@@ -246,3 +246,66 @@ describe('role configuration', () => {
     }
   });
 });
+
+describe('the whole-number settings', () => {
+  // variable, default, min, max: what the environment table declares, stated here a second time
+  // on purpose so that a slip in the table (a name, a default, a bound) fails.
+  const numbers: [string, number, number, number][] = [
+    ['DB_POOL_MAX', 10, 1, 200],
+    ['DB_CONNECT_TIMEOUT_SECONDS', 10, 1, 300],
+    ['DB_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000],
+    ['READINESS_INTERVAL_MS', 2_000, 100, 60_000],
+    ['READINESS_TIMEOUT_MS', 2_000, 100, 30_000],
+    ['HTTP_BODY_LIMIT_BYTES', 65_536, 1_024, 10_485_760],
+    ['SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000],
+    ['HEARTBEAT_INTERVAL_MS', 15_000, 100, 300_000],
+    ['CALENDAR_SYNC_CONCURRENCY', 8, 1, 256],
+    ['CALENDAR_SYNC_HORIZON_DAYS', 14, 1, 365],
+    ['CALENDAR_SYNC_USER_TIMEOUT_MS', 30_000, 100, 600_000],
+    ['DISPATCH_BATCH_SIZE', 200, 1, 5_000],
+    ['DISPATCH_CONCURRENCY', 64, 1, 1_024],
+    ['PUSH_STALE_PROCESSING_MS', 120_000, 1_000, 3_600_000],
+    ['DISPATCH_CONCURRENCY_PER_USER', 4, 1, 1_024],
+    ['PUSH_SEND_TIMEOUT_MS', 3_000, 100, 60_000],
+    ['ESCALATION_CONCURRENCY', 32, 1, 1_024],
+    ['ESCALATION_RECONCILE_INTERVAL_MS', 5_000, 100, 300_000],
+    ['CALL_RING_TIMEOUT_SECONDS', 25, 5, 120],
+    ['TWILIO_REQUEST_TIMEOUT_MS', 10_000, 500, 120_000],
+    ['TWILIO_BREAKER_HALF_OPEN_MS', 30_000, 100, 3_600_000],
+    ['LEASE_TIMEOUT_MS', 60_000, 300, 3_600_000],
+    ['SCHEDULER_TICK_INTERVAL_MS', 1_000, 10, 60_000],
+  ];
+  const worker = { ...base, ...escalation };
+
+  it.each(numbers)('%s outside its range names the range and the default as the example', (name, fallback, min, max) => {
+    for (const bad of [String(min - 1), String(max + 1)]) {
+      expect(configError(() => parseWorkerConfig({ ...worker, [name]: bad })).message).toBe(
+        `${name} must be a whole number from ${min} to ${max} (got "${bad}"); example: ${name}=${fallback}`,
+      );
+    }
+    expect(() => parseWorkerConfig({ ...worker, [name]: String(min) })).not.toThrow();
+    expect(() => parseWorkerConfig({ ...worker, [name]: String(max) })).not.toThrow();
+  });
+
+  it('the defaults apply when nothing is set', () => {
+    const config = parseWorkerConfig(worker);
+    expect(config.db).toMatchObject({ poolMax: 10, connectTimeoutSeconds: 10, statementTimeoutMs: 30_000 });
+    expect(config.dispatch).toEqual({ batchSize: 200, concurrency: 64, staleProcessingMs: 120_000, perUserConcurrency: 4, sendTimeoutMs: 3_000 });
+    expect(config.escalation).toMatchObject({ concurrency: 32, reconcileIntervalMs: 5_000, ringTimeoutSeconds: 25, twilioRequestTimeoutMs: 10_000, breakerHalfOpenMs: 30_000 });
+    expect(config.scheduler).toEqual({ leaseTimeoutMs: 60_000, tickIntervalMs: 1_000 });
+    expect(parseApiConfig(base).rateLimit).toEqual({ perToken: 600, perAddress: 120, perOrg: 6_000 });
+    expect(parseApiConfig(base).pushMaxSubscriptionsPerUser).toBe(10);
+    expect(parseCallsConfig(worker).webhookLimits).toEqual({ perAddressPerMinute: 600 });
+  });
+
+  it.each([
+    ['RATE_LIMIT_PER_TOKEN_PER_MINUTE', 600, 1, 1_000_000],
+    ['RATE_LIMIT_PER_ADDRESS_PER_MINUTE', 120, 1, 1_000_000],
+    ['RATE_LIMIT_PER_ORG_PER_MINUTE', 6_000, 1, 10_000_000],
+    ['PUSH_MAX_SUBSCRIPTIONS_PER_USER', 10, 1, 1_000],
+  ] as [string, number, number, number][])('api: %s outside its range names the range and the default', (name, fallback, min, max) => {
+    expect(configError(() => parseApiConfig({ ...base, [name]: String(max + 1) })).message).toBe(
+      `${name} must be a whole number from ${min} to ${max} (got "${max + 1}"); example: ${name}=${fallback}`,
+    );
+  });
+});

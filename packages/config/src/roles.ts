@@ -37,7 +37,7 @@ import {
   type TwilioConfig,
 } from './fragments.js';
 import { googleSignInFragment, mailFragment, sessionFragment, type GoogleSignInConfig, type MailConfig, type SessionConfig } from './accounts.js';
-import { readBool, readEnum, readInt, type Env } from './env-reader.js';
+import { readBool, readEnum, readInts, type Env } from './env-reader.js';
 
 export type Role = 'api' | 'calls' | 'worker';
 
@@ -163,11 +163,13 @@ export interface SchedulerConfig {
   tickIntervalMs: number;
 }
 
+const SCHEDULER_NUMBERS = {
+  leaseTimeoutMs: { name: 'LEASE_TIMEOUT_MS', default: 60_000, min: 300, max: 3_600_000 },
+  tickIntervalMs: { name: 'SCHEDULER_TICK_INTERVAL_MS', default: 1_000, min: 10, max: 60_000 },
+} as const;
+
 function schedulerFragment(env: Env): SchedulerConfig {
-  return {
-    leaseTimeoutMs: readInt(env, 'LEASE_TIMEOUT_MS', { default: 60_000, min: 300, max: 3_600_000, example: '60000' }),
-    tickIntervalMs: readInt(env, 'SCHEDULER_TICK_INTERVAL_MS', { default: 1_000, min: 10, max: 60_000, example: '1000' }),
-  };
+  return readInts(env, SCHEDULER_NUMBERS);
 }
 
 export function parseWorkerConfig(env: Env): WorkerConfig {

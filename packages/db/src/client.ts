@@ -2,6 +2,8 @@ import postgres from 'postgres';
 
 export type Sql = postgres.Sql;
 export type TransactionSql = postgres.TransactionSql;
+/** A piece of SQL built with the tagged template, to be nested in another statement. */
+export type SqlFragment = postgres.PendingQuery<postgres.Row[]>;
 
 export interface DbClientOptions {
   url: string;

@@ -1,5 +1,16 @@
 import type { Sql } from '@nudge/db';
 import type { Logger } from '@nudge/logger';
+import { runLoop } from './run-loop.js';
+
+/** A service_heartbeats row: one per running process, written only here. */
+export interface ServiceHeartbeatRow {
+  instance_id: string;
+  role: string;
+  version: string;
+  schedulers_enabled: boolean;
+  started_at: Date;
+  last_beat_at: Date;
+}
 
 export interface HeartbeatOptions {
   sql: Sql;
@@ -37,14 +48,19 @@ export async function startHeartbeat(options: HeartbeatOptions): Promise<Heartbe
     }
   };
   await beat();
-  let running: Promise<void> = Promise.resolve();
-  const timer = setInterval(() => {
-    running = beat();
-  }, options.intervalMs);
+  const loop = runLoop({
+    round: async () => {
+      await beat();
+      return options.intervalMs;
+    },
+    // beat() reports its own failures.
+    onError: () => undefined,
+    backoffMs: () => options.intervalMs,
+    firstDelayMs: options.intervalMs,
+  });
   return {
     async stop() {
-      clearInterval(timer);
-      await running;
+      await loop.stop();
       await sql`delete from service_heartbeats where instance_id = ${instanceId}`.catch(() => undefined);
     },
   };

@@ -1,6 +1,6 @@
 export { createHttpApp, REQUEST_ID_HEADER, type HttpAppOptions, type RouteRecord } from './create-http-app.js';
 export { errorBody, errorHandlerPlugin, type ErrorBody } from './error-handler.js';
-export { startHeartbeat, type Heartbeat, type HeartbeatOptions } from './heartbeat.js';
+export { startHeartbeat, type Heartbeat, type HeartbeatOptions, type ServiceHeartbeatRow } from './heartbeat.js';
 export { badRequest, conflict, forbidden, HttpError, notFound, unauthorized } from './http-error.js';
 export { loadConfigOrExit } from './load-config.js';
 export { bearerMatches, createMetrics, httpMetricsPlugin, metricsRoute, type Metrics } from './metrics.js';
@@ -19,12 +19,13 @@ export {
   type ReadinessSettings,
 } from './readiness.js';
 export { connectRedis, redisCheck, type Redis } from './redis.js';
+export { runLoop, type Loop, type LoopOptions } from './run-loop.js';
 export { runRole, type RoleContext, type RoleDefinition, type RoleInstance } from './run-role.js';
 export { openApiDocument, type OpenApiOptions } from './openapi.js';
 export type { HttpApp, ReplyOf, SchemaTypeProvider } from './schema-types.js';
 export { silentOpsAlerts, type OpsAlerts } from './ops/ops-alerts.js';
 export { scrubText, scrubValue } from './ops/scrub.js';
-export { slackOpsAlerts, type SlackOpsAlertsOptions } from './ops/slack-ops-alerts.js';
+export { slackOpsAlerts, type OpsAlertRow, type SlackOpsAlertsOptions } from './ops/slack-ops-alerts.js';
 export { createBreakerGauge, type BreakerGauge } from './ops/breaker-gauge.js';
 export { nonPublicAddressClass } from './push-endpoint/address-class.js';
 export {

@@ -1,14 +1,7 @@
 import closeWithGrace from 'close-with-grace';
 import type { FastifyInstance } from 'fastify';
-import type { CommonConfig, Env, HttpConfig } from '@nudge/config';
-import {
-  assertDatabaseHostResolves,
-  createDbClient,
-  DatabaseHostError,
-  runMigrations,
-  verifySchema,
-  type Sql,
-} from '@nudge/db';
+import { assertDatabaseHostResolves, DatabaseHostError, type CommonConfig, type Env, type HttpConfig } from '@nudge/config';
+import { createDbClient, runMigrations, verifySchema, type Sql } from '@nudge/db';
 import { systemClock, type Clock } from '@nudge/domain';
 import { createLogger, type Logger } from '@nudge/logger';
 import { startHeartbeat } from './heartbeat.js';

@@ -3,6 +3,15 @@ import type { Clock } from '@nudge/domain';
 import type { Logger } from '@nudge/logger';
 import type { OpsAlerts } from './ops-alerts.js';
 
+/** An ops_alerts row: one per condition an operator was told about, written only here. */
+export interface OpsAlertRow {
+  key: string;
+  message: string;
+  raised_at: Date;
+  resolved_at: Date | null;
+  last_notified_at: Date | null;
+}
+
 export interface SlackOpsAlertsOptions {
   sql: Sql;
   webhookUrl: string;
@@ -50,7 +59,7 @@ export function slackOpsAlerts(options: SlackOpsAlertsOptions): OpsAlerts {
         claimed = await sql.begin(async (tx) => {
           const [{ recent } = { recent: 0 }] = await tx<{ recent: number }[]>`
             select count(*)::int as recent from ops_alerts where last_notified_at > ${new Date(now.getTime() - 3_600_000)}`;
-          const [row] = await tx<{ key: string }[]>`
+          const [row] = await tx<Pick<OpsAlertRow, 'key'>[]>`
             insert into ops_alerts (key, message, raised_at, last_notified_at)
             values (${key}, ${text}, ${now}, ${recent < maxPerHour ? now : null})
             on conflict (key) do update set

@@ -1,17 +1,10 @@
 import type { Sql } from '@nudge/db';
+import type { ServiceHeartbeatRow } from '@nudge/service';
 
 /** An instance whose last beat is older than this is stale (heartbeats come every 15 s). */
 export const STALE_AFTER_MS = 5 * 60 * 1000;
 
-export interface InstanceView {
-  instance_id: string;
-  role: string;
-  version: string;
-  schedulers_enabled: boolean;
-  started_at: Date;
-  last_beat_at: Date;
-  stale: boolean;
-}
+export type InstanceView = ServiceHeartbeatRow & { stale: boolean };
 
 export async function listInstances(sql: Sql, now: Date, staleAfterMs = STALE_AFTER_MS): Promise<InstanceView[]> {
   return sql<InstanceView[]>`

@@ -1,23 +1,10 @@
 import type { Sql } from '@nudge/db';
-import { parseScheduleTiming, SCHEDULE_DEFINITIONS, type ScheduleDefinition } from '@nudge/domain';
+import { SCHEDULE_DEFINITIONS, type ScheduleDefinition } from '@nudge/domain';
+import { setScheduleEnabled as writeScheduleEnabled, type JobScheduleRow } from '@nudge/schedules';
 
 const DEFINITIONS = new Map<string, ScheduleDefinition>(SCHEDULE_DEFINITIONS.map((d) => [d.name, d]));
 
-interface ScheduleRow {
-  id: string;
-  enabled: boolean;
-  cron: string;
-  timezone: string;
-  missed_policy: string;
-  overlap_policy: string;
-  next_run_at: Date | null;
-  last_run_at: Date | null;
-  last_status: string | null;
-  locked_at: Date | null;
-  locked_by: string | null;
-  running: boolean;
-  updated_at: Date;
-}
+type ScheduleRow = Omit<JobScheduleRow, 'lock_token'> & { running: boolean };
 
 export interface ScheduleView extends Omit<ScheduleRow, 'running'> {
   state: 'disabled' | 'idle' | 'running';
@@ -55,18 +42,8 @@ export async function findSchedule(sql: Sql, id: string): Promise<ScheduleView |
   return row === undefined ? undefined : view(row);
 }
 
-/**
- * Enabling starts from the next slot after `now`: the time a schedule spent disabled is
- * not downtime, so it produces no missed slots. Disabling keeps the row's state as it is.
- */
+/** Enables or disables through the owner of job_schedules; returns the schedule as it is then. */
 export async function setScheduleEnabled(sql: Sql, id: string, enabled: boolean, now: Date): Promise<ScheduleView | undefined> {
-  const current = await findSchedule(sql, id);
-  if (current === undefined) return undefined;
-  if (enabled && !current.enabled) {
-    const next = parseScheduleTiming(current.cron, current.timezone).nextAfter(now);
-    await sql`update job_schedules set enabled = true, next_run_at = ${next}, updated_at = ${now} where id = ${id} and not enabled`;
-  } else if (!enabled && current.enabled) {
-    await sql`update job_schedules set enabled = false, updated_at = ${now} where id = ${id}`;
-  }
+  if (!(await writeScheduleEnabled(sql, id, enabled, now))) return undefined;
   return findSchedule(sql, id);
 }

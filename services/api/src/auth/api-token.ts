@@ -1,5 +1,25 @@
 import { createHash, randomBytes } from 'node:crypto';
 
+/**
+ * API tokens: making and recognising them (their rows are written by personal-access-tokens.ts).
+ * Only a token's hash is stored; the token itself is shown once.
+ */
+
+/** An api_tokens row. */
+export interface ApiTokenRow {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  name: string;
+  created_at: Date;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+  /** Null: never expires (operators, and tokens from before expiry existed). */
+  expires_at: Date | null;
+  /** Null for tokens from before prefixes were kept. */
+  token_prefix: string | null;
+}
+
 const PREFIX = 'nudge_';
 
 /** A new API token. Only its hash is stored; the token itself is shown once. */

@@ -1,6 +1,7 @@
 import type { Sql } from '@nudge/db';
 import type { UserRow } from '../orgs/users.js';
-import { hashApiToken, looksLikeApiToken } from './api-token.js';
+import { hashApiToken, looksLikeApiToken, type ApiTokenRow } from './api-token.js';
+import { touchApiToken } from './personal-access-tokens.js';
 
 /** The authenticated user a request acts as. Every query is scoped by its `orgId`. */
 export interface Caller {
@@ -29,7 +30,7 @@ export type TokenRefusal = 'token_revoked' | 'token_expired' | 'account_deactiva
  */
 export async function findCallerByToken(sql: Sql, token: string, now: Date): Promise<Caller | TokenRefusal | undefined> {
   if (!looksLikeApiToken(token)) return undefined;
-  const [row] = await sql<(UserRow & { token_id: string; stale: boolean; revoked: boolean; expired: boolean; deactivated: boolean })[]>`
+  const [row] = await sql<(UserRow & { token_id: ApiTokenRow['id']; stale: boolean; revoked: boolean; expired: boolean; deactivated: boolean })[]>`
     select u.id, u.org_id, u.email, u.name, u.phone_e164, u.phone_verified_at, u.timezone, u.role, u.is_operator, u.created_at,
            t.id as token_id,
            t.revoked_at is not null as revoked,
@@ -44,6 +45,6 @@ export async function findCallerByToken(sql: Sql, token: string, now: Date): Pro
   if (deactivated) return 'account_deactivated';
   if (revoked) return 'token_revoked';
   if (expired) return 'token_expired';
-  if (stale) await sql`update api_tokens set last_used_at = ${now} where id = ${tokenId}`;
+  if (stale) await touchApiToken(sql, tokenId, now);
   return { userId: user.id, orgId: user.org_id, role: user.role, isOperator: user.is_operator, tokenId, sessionId: null, user };
 }

@@ -44,6 +44,11 @@ export async function issueToken(sql: Sql | TransactionSql, input: { userId: str
   return { ...row!, token };
 }
 
+/** Notes that a token was just used. */
+export async function touchApiToken(sql: Sql, tokenId: string, now: Date): Promise<void> {
+  await sql`update api_tokens set last_used_at = ${now} where id = ${tokenId}`;
+}
+
 /** The user's tokens that were not revoked, newest first (expired ones included, marked by expires_at). */
 export async function listTokens(sql: Sql, userId: string): Promise<TokenListing[]> {
   return sql<TokenListing[]>`

@@ -1,7 +1,6 @@
-import { CALENDAR_READONLY_SCOPE, googleFailureOf, type GoogleClients, type TokenCipher } from '@nudge/calendar';
+import { CALENDAR_READONLY_SCOPE, googleFailureOf, saveGoogleCredential, type GoogleClients, type TokenCipher } from '@nudge/calendar';
 import type { Sql } from '@nudge/db';
 import { CallbackError } from './callback-outcome.js';
-import { saveGoogleCredential } from './credentials.js';
 import { StateError, type OAuthStateSigner } from './oauth-state.js';
 import { redeemOAuthState } from './redeem-state.js';
 import { sameSecret } from '../sign-in/flow-binding.js';

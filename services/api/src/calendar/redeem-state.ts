@@ -1,6 +1,14 @@
 import type { Sql } from '@nudge/db';
 import type { OAuthState } from './oauth-state.js';
 
+/** An oauth_states row: a redeemed OAuth state, kept until it expires so it cannot be replayed; written only here. */
+export interface OAuthStateRow {
+  nonce: string;
+  user_id: string;
+  expires_at: Date;
+  used_at: Date;
+}
+
 export type Redemption = 'redeemed' | 'already_used' | 'unknown_user';
 
 /**

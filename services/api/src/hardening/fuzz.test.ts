@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { createTestDatabase, type TestDatabase } from '@nudge/testkit';
 import { startApi, type ApiUnderTest } from '../testing/api-under-test.js';
-import { seedTenants } from './route-fixtures.js';
+import { seedTenants } from '../testing/route-fixtures.js';
 
 /** CI runs a fixed seed and a few runs per route; `pnpm fuzz` runs many more (FUZZ_RUNS, FUZZ_SEED). */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 12);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestDatabase, type TestDatabase } from '@nudge/testkit';
 import { startApi, type ApiUnderTest } from '../testing/api-under-test.js';
-import { isAdminRoute, isOperatorRoute, PUBLIC_ROUTES, seedTenants } from './route-fixtures.js';
+import { isAdminRoute, isOperatorRoute, PUBLIC_ROUTES, seedTenants } from '../testing/route-fixtures.js';
 
 /**
  * Every route, called as everyone who must not get in: no token, a malformed header, a revoked

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Sql } from '@nudge/db';
+import type { Sql, TransactionSql } from '@nudge/db';
 
 /** An invitation link is valid this long. */
 export const INVITATION_LIFETIME_MS = 7 * 24 * 3_600_000;
@@ -71,4 +71,9 @@ export async function findInvitation(sql: Sql, secret: string, now: Date): Promi
   if (row.expires_at <= now) return { status: 'expired' };
   const { org_name: orgName, ...invitation } = row;
   return { status: 'valid', invitation, orgName };
+}
+
+/** Spends an invitation: it admitted `userId` and admits nobody again. */
+export async function markInvitationAccepted(tx: TransactionSql, invitationId: string, userId: string, now: Date): Promise<void> {
+  await tx`update invitations set accepted_at = ${now}, accepted_by = ${userId} where id = ${invitationId}`;
 }

@@ -1,6 +1,8 @@
 import { cancel } from '@nudge/alerts';
 import type { Sql, TransactionSql } from '@nudge/db';
 import { statesFrom } from '@nudge/domain';
+import { setUserDeactivated, setUserRole } from '../orgs/users.js';
+import { endAllSessions } from '../sessions/session-store.js';
 
 export interface MemberRow {
   id: string;
@@ -22,7 +24,7 @@ export async function listMembers(sql: Sql, orgId: string): Promise<MemberRow[]>
     from users where org_id = ${orgId} order by deactivated_at is not null, created_at`;
 }
 
-async function member(tx: TransactionSql, orgId: string, userId: string): Promise<MemberRow | undefined> {
+async function member(tx: Sql | TransactionSql, orgId: string, userId: string): Promise<MemberRow | undefined> {
   const [row] = await tx<MemberRow[]>`
     select id, email, name, role, is_operator, phone_e164, created_at, deactivated_at, google_sub is not null as signs_in_with_google
     from users where id = ${userId} and org_id = ${orgId} for update`;
@@ -42,7 +44,7 @@ export async function changeRole(sql: Sql, orgId: string, userId: string, role: 
     const current = await member(tx, orgId, userId);
     if (current === undefined || role === undefined) return current;
     if (current.role === 'admin' && role === 'member') await refuseLosingLastAdmin(tx, orgId, userId);
-    await tx`update users set role = ${role} where id = ${userId}`;
+    await setUserRole(tx, userId, role);
     return { ...current, role };
   });
 }
@@ -65,22 +67,20 @@ export async function deactivateMember(sql: Sql, orgId: string, userId: string, 
     if (userId === byUserId) throw new MemberChangeRefused('you cannot deactivate yourself; ask another admin');
     if (current.deactivated_at !== null) return { member: current, endedSessions: 0, cancelledAlerts: 0 };
     if (current.role === 'admin') await refuseLosingLastAdmin(tx, orgId, userId);
-    await tx`update users set deactivated_at = ${now} where id = ${userId}`;
-    const ended = await tx`delete from sessions where user_id = ${userId}`;
+    await setUserDeactivated(tx, orgId, userId, now);
+    const endedSessions = await endAllSessions(tx, userId);
     const open = await tx<{ id: string }[]>`select id from alerts where user_id = ${userId} and state in ${tx(statesFrom('cancel') as string[])}`;
     let cancelled = 0;
     for (const alert of open) {
       if ((await cancel(tx, alert.id, 'user_deactivated')).applied) cancelled += 1;
     }
-    return { member: { ...current, deactivated_at: now }, endedSessions: ended.count, cancelledAlerts: cancelled };
+    return { member: { ...current, deactivated_at: now }, endedSessions, cancelledAlerts: cancelled };
   });
 }
 
 export async function reactivateMember(sql: Sql, orgId: string, userId: string): Promise<MemberRow | undefined> {
-  const [row] = await sql<MemberRow[]>`
-    update users set deactivated_at = null where id = ${userId} and org_id = ${orgId}
-    returning id, email, name, role, is_operator, phone_e164, created_at, deactivated_at, google_sub is not null as signs_in_with_google`;
-  return row;
+  if (!(await setUserDeactivated(sql, orgId, userId, null))) return undefined;
+  return member(sql, orgId, userId);
 }
 
 /** Deactivation by email (nudge-admin): every user with that email, in any organisation. */
@@ -90,14 +90,14 @@ export async function deactivateByEmail(sql: Sql, email: string, now: Date): Pro
   for (const user of users) {
     // The operator is not a member of the organisation: the self and last-admin rules are theirs to weigh.
     const done = await sql.begin(async (tx) => {
-      await tx`update users set deactivated_at = coalesce(deactivated_at, ${now}) where id = ${user.id}`;
-      const ended = await tx`delete from sessions where user_id = ${user.id}`;
+      await setUserDeactivated(tx, user.org_id, user.id, now);
+      const endedSessions = await endAllSessions(tx, user.id);
       const open = await tx<{ id: string }[]>`select id from alerts where user_id = ${user.id} and state in ${tx(statesFrom('cancel') as string[])}`;
       let cancelled = 0;
       for (const alert of open) {
         if ((await cancel(tx, alert.id, 'user_deactivated')).applied) cancelled += 1;
       }
-      return { userId: user.id, orgId: user.org_id, endedSessions: ended.count, cancelledAlerts: cancelled };
+      return { userId: user.id, orgId: user.org_id, endedSessions, cancelledAlerts: cancelled };
     });
     results.push(done);
   }

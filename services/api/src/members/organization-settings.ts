@@ -1,10 +1,7 @@
 import type { Sql } from '@nudge/db';
+import { updateWorkspaceDomain, type OrganizationRow } from '../orgs/users.js';
 
-export interface OrganizationSettings {
-  id: string;
-  name: string;
-  google_workspace_domain: string | null;
-}
+export type OrganizationSettings = Pick<OrganizationRow, 'id' | 'name' | 'google_workspace_domain'>;
 
 export class DomainTakenError extends Error {}
 
@@ -16,9 +13,7 @@ export async function organizationSettings(sql: Sql, orgId: string): Promise<Org
 /** Everyone of this Google Workspace domain may sign in as a member (null: nobody by domain). */
 export async function setWorkspaceDomain(sql: Sql, orgId: string, domain: string | null): Promise<OrganizationSettings | undefined> {
   try {
-    const [row] = await sql<OrganizationSettings[]>`
-      update organizations set google_workspace_domain = ${domain} where id = ${orgId} returning id, name, google_workspace_domain`;
-    return row;
+    return await updateWorkspaceDomain(sql, orgId, domain);
   } catch (err) {
     if ((err as { constraint_name?: string }).constraint_name === 'organizations_google_workspace_domain_key') {
       throw new DomainTakenError(`another organisation already admits ${domain}`);

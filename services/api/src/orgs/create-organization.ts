@@ -1,5 +1,6 @@
 import type { Sql } from '@nudge/db';
 import { issueToken } from '../auth/personal-access-tokens.js';
+import { insertOrganization, insertUser } from './users.js';
 
 export interface NewOrganization {
   orgName: string;
@@ -40,12 +41,17 @@ export async function createOrganization(sql: Sql, input: NewOrganization): Prom
     // as the first admin of two organisations is almost always a typo, so it is refused here.
     const [taken] = await tx`select 1 from users where email = ${input.email} limit 1`;
     if (taken !== undefined) throw new EmailTakenError(`a user with the email ${input.email} already exists`);
-    const [org] = await tx<{ id: string }[]>`insert into organizations (name) values (${input.orgName}) returning id`;
-    const [user] = await tx<{ id: string }[]>`
-      insert into users (org_id, email, name, phone_e164, timezone, role, is_operator)
-      values (${org!.id}, ${input.email}, ${input.name}, ${input.phoneE164}, ${input.timezone}, 'admin', ${isOperator})
-      returning id`;
-    const { token } = await issueToken(tx, { userId: user!.id, name: 'created with the organisation', lifetimeDays: undefined, now: new Date() });
-    return { orgId: org!.id, userId: user!.id, token, isOperator };
+    const org = await insertOrganization(tx, input.orgName);
+    const user = await insertUser(tx, {
+      org_id: org.id,
+      email: input.email,
+      name: input.name,
+      phone_e164: input.phoneE164,
+      timezone: input.timezone,
+      role: 'admin',
+      is_operator: isOperator,
+    });
+    const { token } = await issueToken(tx, { userId: user.id, name: 'created with the organisation', lifetimeDays: undefined, now: new Date() });
+    return { orgId: org.id, userId: user.id, token, isOperator };
   });
 }

@@ -1,7 +1,7 @@
 import type { Sql } from '@nudge/db';
 import { issueToken } from '../auth/personal-access-tokens.js';
 import { EmailTakenError } from './create-organization.js';
-import { USER_COLUMNS, type UserRow } from './users.js';
+import { insertUser, type UserRow } from './users.js';
 
 export interface NewUser {
   orgId: string;
@@ -19,13 +19,18 @@ export interface NewUser {
 export async function createUser(sql: Sql, input: NewUser, now: Date = new Date()): Promise<{ user: UserRow; token: string }> {
   try {
     return await sql.begin(async (tx) => {
-      const [user] = await tx<UserRow[]>`
-        insert into users (org_id, email, name, phone_e164, timezone, role)
-        values (${input.orgId}, ${input.email}, ${input.name}, ${input.phoneE164}, ${input.timezone}, ${input.role})
-        returning ${tx.unsafe(USER_COLUMNS)}`;
+      const user = await insertUser(tx, {
+        org_id: input.orgId,
+        email: input.email,
+        name: input.name,
+        phone_e164: input.phoneE164,
+        timezone: input.timezone,
+        role: input.role,
+        is_operator: false,
+      });
       // A number an admin sets starts unverified (the column's default): only its owner can verify it.
-      const { token } = await issueToken(tx, { userId: user!.id, name: 'created by an admin', lifetimeDays: undefined, now });
-      return { user: user!, token };
+      const { token } = await issueToken(tx, { userId: user.id, name: 'created by an admin', lifetimeDays: undefined, now });
+      return { user, token };
     });
   } catch (err) {
     if ((err as { constraint_name?: string }).constraint_name === 'users_org_email_key') {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Sql } from '@nudge/db';
 import type { VerificationCodes } from '@nudge/domain';
-import { USER_COLUMNS, type UserRow } from '../orgs/users.js';
+import { markPhoneVerified, type UserRow } from '../orgs/users.js';
 
 /** How long a code may be entered. */
 export const CODE_LIFETIME_MS = 10 * 60_000;
@@ -106,10 +106,6 @@ export async function confirmVerification(sql: Sql, codes: VerificationCodes, in
       return { kind: 'wrong', remaining: WRONG_ENTRIES_PER_CODE - latest.wrong_entries - 1 };
     }
     await tx`update phone_verifications set verified_at = ${input.now} where id = ${latest.id}`;
-    const [user] = await tx<UserRow[]>`
-      update users set phone_verified_at = ${input.now}
-      where id = ${input.userId}
-      returning ${tx.unsafe(USER_COLUMNS)}`;
-    return { kind: 'verified', user: user! };
+    return { kind: 'verified', user: await markPhoneVerified(tx, input.userId, input.now) };
   });
 }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { SessionConfig } from '@nudge/config';
-import type { Sql } from '@nudge/db';
+import type { Sql, TransactionSql } from '@nudge/db';
 import type { UserRow } from '../orgs/users.js';
 
 /** The cookie's value: 256 random bits. Only its hash is stored. */
@@ -45,7 +45,7 @@ export interface LiveSession {
 export async function findLiveSession(sql: Sql, secret: string, now: Date, lifetimes: SessionLifetimes): Promise<LiveSession | undefined> {
   if (!looksLikeSessionSecret(secret)) return undefined;
   const [row] = await sql<(UserRow & { session_id: string; last_seen_at: Date })[]>`
-    select u.id, u.org_id, u.email, u.name, u.phone_e164, u.timezone, u.role, u.is_operator, u.created_at,
+    select u.id, u.org_id, u.email, u.name, u.phone_e164, u.phone_verified_at, u.timezone, u.role, u.is_operator, u.created_at,
            s.id as session_id, s.last_seen_at
     from sessions s
     join users u on u.id = s.user_id
@@ -71,8 +71,8 @@ export async function endSessionBySecret(sql: Sql, secret: string): Promise<void
 }
 
 /** Sign out everywhere (and deactivation): every session of the user ends. */
-export async function endAllSessions(sql: Sql, userId: string): Promise<number> {
-  const rows = await sql`delete from sessions where user_id = ${userId}`;
+export async function endAllSessions(sql: Sql | TransactionSql, userId: string): Promise<number> {
+  const rows = await (sql as Sql)`delete from sessions where user_id = ${userId}`;
   return rows.count;
 }
 

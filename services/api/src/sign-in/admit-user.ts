@@ -1,5 +1,6 @@
 import type { Sql, TransactionSql } from '@nudge/db';
-import { hashInvitationSecret, looksLikeInvitationSecret } from '../invitations/invitations.js';
+import { hashInvitationSecret, looksLikeInvitationSecret, markInvitationAccepted } from '../invitations/invitations.js';
+import { bindGoogleAccount, insertUser } from '../orgs/users.js';
 import type { GoogleIdentity } from './google-id-token.js';
 import { SignInError } from './sign-in-error.js';
 
@@ -46,13 +47,13 @@ export async function admitUser(sql: Sql, identity: GoogleIdentity, invitationSe
       }
       const user = unbound[0]!;
       if (user.deactivated) throw deactivated(identity.email);
-      await tx`update users set google_sub = ${identity.sub} where id = ${user.id}`;
+      await bindGoogleAccount(tx, user.id, identity.sub);
       return { userId: user.id, orgId: user.org_id, how: 'email' };
     }
     if (identity.hd !== undefined) {
       const [org] = await tx<{ id: string }[]>`select id from organizations where google_workspace_domain = ${identity.hd.toLowerCase()}`;
       if (org !== undefined) {
-        const userId = await insertUser(tx, org.id, identity, 'member');
+        const userId = await insertGoogleUser(tx, org.id, identity, 'member');
         return { userId, orgId: org.id, how: 'workspace_domain' };
       }
       throw new SignInError('wrong_workspace_domain', `No organisation in Nudge admits the Google Workspace domain ${identity.hd}. ${ASK} as ${identity.email}, or to admit ${identity.hd}.`, 403);
@@ -65,12 +66,18 @@ function deactivated(email: string): SignInError {
   return new SignInError('deactivated', `The Nudge account of ${email} was deactivated. Ask an admin of your organisation to reactivate it.`, 403);
 }
 
-async function insertUser(tx: TransactionSql, orgId: string, identity: GoogleIdentity, role: 'admin' | 'member'): Promise<string> {
-  const [user] = await tx<{ id: string }[]>`
-    insert into users (org_id, email, name, timezone, role, google_sub)
-    values (${orgId}, ${identity.email}, ${identity.name ?? identity.email.split('@')[0]!}, 'UTC', ${role}, ${identity.sub})
-    returning id`;
-  return user!.id;
+async function insertGoogleUser(tx: TransactionSql, orgId: string, identity: GoogleIdentity, role: 'admin' | 'member'): Promise<string> {
+  const user = await insertUser(tx, {
+    org_id: orgId,
+    email: identity.email,
+    name: identity.name ?? identity.email.split('@')[0]!,
+    phone_e164: null,
+    timezone: 'UTC',
+    role,
+    is_operator: false,
+    google_sub: identity.sub,
+  });
+  return user.id;
 }
 
 /** Spends the invitation (single use) for this identity: its email must be the invited one. */
@@ -106,12 +113,12 @@ async function acceptInvitation(
       throw new SignInError('bound_to_other_account', `${identity.email} signs in to Nudge with another Google account; use that one`, 403);
     }
     if (existing !== undefined) {
-      await tx`update users set google_sub = ${identity.sub} where id = ${existing.id}`;
+      await bindGoogleAccount(tx, existing.id, identity.sub);
       userId = existing.id;
     } else {
-      userId = await insertUser(tx, invitation.org_id, identity, invitation.role);
+      userId = await insertGoogleUser(tx, invitation.org_id, identity, invitation.role);
     }
   }
-  await tx`update invitations set accepted_at = ${now}, accepted_by = ${userId} where id = ${invitation.id}`;
+  await markInvitationAccepted(tx, invitation.id, userId, now);
   return { userId, orgId: invitation.org_id };
 }

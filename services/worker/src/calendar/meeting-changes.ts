@@ -1,27 +1,25 @@
+import type { MeetingRow } from '@nudge/alerts';
 import type { calendar_v3 } from '@nudge/calendar';
 import { overlaps, type CalendarWindow } from './calendar-window.js';
 
-type SelfResponse = 'accepted' | 'declined' | 'tentative' | 'needsAction';
+type SelfResponse = NonNullable<MeetingRow['self_response']>;
 const SELF_RESPONSES = new Set<string>(['accepted', 'declined', 'tentative', 'needsAction']);
 
-/** A meeting row as the sync writes it (snake_case: it goes to Postgres as JSON). */
-export interface MeetingRow {
-  external_id: string;
-  title: string;
+/**
+ * An event as the sync hands it to the upsert: the meetings row's columns, with times as ISO
+ * text (snake_case: it goes to Postgres as JSON).
+ */
+export type IncomingMeeting = Pick<MeetingRow, 'external_id' | 'title' | 'status' | 'self_response' | 'attendee_count' | 'conference_url'> & {
   starts_at: string;
   ends_at: string;
-  status: 'confirmed' | 'cancelled';
-  self_response: SelfResponse | null;
-  attendee_count: number;
-  conference_url: string | null;
   provider_updated_at: string | null;
   /** Outside the window: it only updates a meeting already stored (one that moved away), never adds one. */
   in_window: boolean;
-}
+};
 
 /** One page of events, sorted into what the upsert needs. */
 export interface PageChanges {
-  rows: MeetingRow[];
+  rows: IncomingMeeting[];
   /** Ids of cancelled events (incremental pages carry only the id and the status). */
   cancelledIds: string[];
   /** Events Nudge does not keep: all-day, without an id, with unreadable times. */
@@ -44,7 +42,7 @@ export function pageChanges(events: readonly calendar_v3.Schema$Event[], window:
   return changes;
 }
 
-function meetingRow(event: calendar_v3.Schema$Event, id: string, window: CalendarWindow): MeetingRow | undefined {
+function meetingRow(event: calendar_v3.Schema$Event, id: string, window: CalendarWindow): IncomingMeeting | undefined {
   // All-day events have `date` instead of `dateTime`: they are not meetings to be alerted for.
   const startsAt = timeOf(event.start?.dateTime);
   const endsAt = timeOf(event.end?.dateTime);

@@ -1,8 +1,9 @@
 import { timeout, TimeoutStrategy, type TimeoutPolicy } from 'cockatiel';
+import { PRIMARY_CALENDAR, revokeCredential, saveSyncState } from '@nudge/calendar';
 import type { TransactionSql } from '@nudge/db';
 import type { Logger } from '@nudge/logger';
 import { calendarWindow } from './calendar-window.js';
-import { PRIMARY_CALENDAR, revokeCredential, saveSyncState, type LiveCredential } from './live-credentials.js';
+import type { LiveCredential } from './live-credentials.js';
 import { failureReason } from './sync-errors.js';
 import { emptyProgress, recordSyncRun, type SyncRun } from './sync-runs.js';
 import { syncUserCalendar, type UserSyncDeps } from './sync-user-calendar.js';

@@ -1,5 +1,21 @@
 import type { Sql, TransactionSql } from '@nudge/db';
 
+/** A sync_runs row: one per user per sync, written only here. */
+export interface SyncRunRow {
+  id: string;
+  user_id: string;
+  started_at: Date;
+  finished_at: Date | null;
+  from_date: Date;
+  run_to_completion: boolean;
+  created_count: number;
+  updated_count: number;
+  cancelled_count: number;
+  skipped_count: number;
+  pages: number;
+  error: string | null;
+}
+
 /** What one user's sync did so far; filled in as pages are applied, so a failed run still reports its part. */
 export interface SyncProgress {
   full: boolean;

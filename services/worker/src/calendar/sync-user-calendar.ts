@@ -1,10 +1,10 @@
 import type { OAuth2Client } from 'google-auth-library';
-import type { CalendarApi, GoogleClients, TokenCipher } from '@nudge/calendar';
+import { PRIMARY_CALENDAR, saveAccessToken, type CalendarApi, type GoogleClients, type TokenCipher } from '@nudge/calendar';
 import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
 import { calendarWindow, type CalendarWindow } from './calendar-window.js';
 import { readEventsPage, type EventsPage } from './events-page.js';
-import { PRIMARY_CALENDAR, saveAccessToken, type LiveCredential } from './live-credentials.js';
+import type { LiveCredential } from './live-credentials.js';
 import { pageChanges } from './meeting-changes.js';
 import type { ProviderPolicy } from './provider-policy.js';
 import { statusOf } from './sync-errors.js';

@@ -1,3 +1,4 @@
+import type { MeetingRow } from '@nudge/alerts';
 import type { Sql, TransactionSql } from '@nudge/db';
 import type { CalendarWindow } from './calendar-window.js';
 import type { PageChanges } from './meeting-changes.js';
@@ -84,7 +85,7 @@ export async function applyPage(sql: Sql, userId: string, calendarId: string, pa
  * deleted while we were not looking (a stale sync token hides those deletions).
  */
 export async function cancelUnlisted(sql: Sql | TransactionSql, userId: string, calendarId: string, window: CalendarWindow, listedIds: readonly string[]): Promise<string[]> {
-  const rows = await sql<{ id: string }[]>`
+  const rows = await sql<Pick<MeetingRow, 'id'>[]>`
     update meetings set status = 'cancelled', updated_at = now()
     where user_id = ${userId} and provider = 'google' and calendar_id = ${calendarId} and status = 'confirmed'
       and starts_at < ${window.end} and ends_at > ${window.start}

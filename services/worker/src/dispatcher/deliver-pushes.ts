@@ -1,4 +1,17 @@
-import { holdPushesForQuarantine, pushGoneMessage, recordPushResults, summarizePushedAlerts, type ClaimedDelivery, type PushResult, type PushRetry } from '@nudge/alerts';
+import {
+  deactivateGone,
+  deactivateRefused,
+  holdPushesForQuarantine,
+  lockSubscriptions,
+  markPushSent,
+  pushGoneMessage,
+  quarantineSubscriptions,
+  recordPushResults,
+  summarizePushedAlerts,
+  type ClaimedDelivery,
+  type PushResult,
+  type PushRetry,
+} from '@nudge/alerts';
 import type { Sql, TransactionSql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
 import type { Logger } from '@nudge/logger';
@@ -96,23 +109,12 @@ export async function recordOutcomes(deps: DeliverDeps, outcomes: readonly Outco
     await recordPushResults(tx, results, retries, now);
     const touched = [...new Set([...sentTo, ...timedOut, ...refused, ...gone.map((g) => g.id)])];
     // Locked in one order, so replicas recording outcomes for the same subscriptions cannot deadlock.
-    if (touched.length > 0) await tx`select id from push_subscriptions where id in ${tx(touched)} order by id for no key update`;
-    if (sentTo.length > 0) {
-      await tx`update push_subscriptions set last_success_at = ${now}, consecutive_timeouts = 0, quarantined_until = null where id in ${tx([...new Set(sentTo)])}`;
-    }
+    if (touched.length > 0) await lockSubscriptions(tx, touched);
+    if (sentTo.length > 0) await markPushSent(tx, [...new Set(sentTo)], now);
     if (timedOut.size > 0) await quarantine(tx, deps.logger, [...timedOut], now);
-    if (refused.length > 0) {
-      await tx`update push_subscriptions set is_active = false, deactivated_at = ${now}, deactivation_reason = 'endpoint_policy'
-               where id in ${tx([...new Set(refused)])} and is_active`;
-    }
+    if (refused.length > 0) await deactivateRefused(tx, [...new Set(refused)], now);
     if (gone.length > 0) {
-      const deactivated = await tx<{ id: string }[]>`
-        update push_subscriptions s set is_active = false, deactivated_at = ${now},
-          deactivation_reason = 'push service answered ' || v.status
-        from unnest(${gone.map((g) => g.id)}::uuid[], ${gone.map((g) => String(g.status))}::text[]) as v(id, status)
-        where s.id = v.id and s.is_active
-        returning s.id`;
-      for (const { id } of deactivated) {
+      for (const id of await deactivateGone(tx, gone, now)) {
         // Expected: browsers unsubscribe. Info, not a warning.
         deps.logger.info({ event: 'push.subscription.deactivated', subscription_id: id }, 'push subscription is gone; deactivated');
       }
@@ -128,12 +130,7 @@ export async function recordOutcomes(deps: DeliverDeps, outcomes: readonly Outco
  * meeting starts, when it is closed unsent.
  */
 async function quarantine(sql: TransactionSql, logger: Logger, subscriptionIds: string[], now: Date): Promise<void> {
-  const rows = await sql<{ id: string; quarantined_until: Date; consecutive_timeouts: number }[]>`
-    update push_subscriptions
-    set consecutive_timeouts = consecutive_timeouts + 1,
-        quarantined_until = ${now}::timestamptz + make_interval(secs => least(${QUARANTINE_MAX_MS / 1000}, ${QUARANTINE_BASE_MS / 1000} * power(2, least(consecutive_timeouts, 30))))
-    where id in ${sql(subscriptionIds)}
-    returning id, quarantined_until, consecutive_timeouts`;
+  const rows = await quarantineSubscriptions(sql, subscriptionIds, { baseMs: QUARANTINE_BASE_MS, maxMs: QUARANTINE_MAX_MS }, now);
   await holdPushesForQuarantine(sql, subscriptionIds);
   for (const row of rows) {
     // The user's endpoint, not this service, is at fault: info.

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ALERTS_PLANNED_CHANNEL,
   claimPushRetries,
@@ -13,6 +12,7 @@ import {
 import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
 import type { Logger } from '@nudge/logger';
+import { runLoop, type Loop } from '@nudge/service';
 import { recordOutcomes, sendDelivery, summarizeFinishedAlerts, type DeliverDeps, type Outcome } from './deliver-pushes.js';
 import { endUnansweredAlerts } from './end-unanswered-alerts.js';
 import { FairSendPool } from './fair-send-pool.js';
@@ -49,13 +49,10 @@ interface HeldDelivery {
  * capped, so a user whose endpoints never answer holds a few slots, not the pool.
  */
 export class Dispatcher {
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private wake: AbortController = new AbortController();
+  private loop: Loop | undefined;
   private unlisten: (() => Promise<void>) | undefined;
   private lastExpirySweep = 0;
   private waitingForRoom = false;
-  private wakeRequested = false;
   /** Deliveries this process holds as `processing`: queued, being sent, or their outcome not written yet. */
   private readonly held = new Set<string>();
   private readonly pool: FairSendPool<HeldDelivery>;
@@ -92,18 +89,20 @@ export class Dispatcher {
   }
 
   async start(): Promise<void> {
-    this.running = true;
     const listener = await this.options.sql.listen(ALERTS_PLANNED_CHANNEL, (payload) => this.onPlanned(payload));
     this.unlisten = () => listener.unlisten();
     this.heartbeat = setInterval(() => void this.keepHeldFresh(), Math.max(250, Math.floor(this.options.staleProcessingMs / 4)));
     this.heartbeat.unref();
-    this.loop = this.run();
+    this.loop = runLoop({
+      round: () => this.round(),
+      // A failing round (database away, say) never ends the loop.
+      onError: (err) => this.options.logger.error({ event: 'dispatcher.round.failed', err }, `dispatch round failed: ${(err as Error).message}`),
+      backoffMs: () => 1_000,
+    });
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.wake.abort();
-    await this.loop;
+    await this.loop?.stop();
     await this.releaseUnsent();
     await this.pool.idle();
     await this.recorder.drain();
@@ -124,8 +123,7 @@ export class Dispatcher {
 
   /** Ends the current pause, or the next one at once when the loop is busy (a wake-up is never lost). */
   private wakeUp(): void {
-    this.wakeRequested = true;
-    this.wake.abort();
+    this.loop?.wake();
   }
 
   /** Less than one pool's worth of sends waits for a slot: time to claim more. */
@@ -133,23 +131,20 @@ export class Dispatcher {
     return this.pool.waitingForSlots < this.options.concurrency;
   }
 
-  private async run(): Promise<void> {
-    while (this.running) {
-      try {
-        this.lastLoopAt = this.options.clock.now();
-        if (!this.hasRoom()) {
-          await this.waitForRoom();
-          continue;
-        }
-        const busy = await this.claim();
-        if (busy) continue;
-        await this.sleepUntilNextDue();
-      } catch (err) {
-        // A failing round (database away, say) never ends the loop.
-        this.options.logger.error({ event: 'dispatcher.round.failed', err }, `dispatch round failed: ${(err as Error).message}`);
-        await this.pause(1_000);
-      }
+  /** One round of the loop; returns how long to pause before the next. */
+  private async round(): Promise<number> {
+    // What the previous pause waited for is over.
+    this.waitingForRoom = false;
+    this.nextWakeAt = Number.POSITIVE_INFINITY;
+    this.lastLoopAt = this.options.clock.now();
+    if (!this.hasRoom()) {
+      // Until a send ends (the pool wakes the loop) or the idle limit.
+      this.waitingForRoom = true;
+      return this.options.maxIdleMs;
     }
+    const busy = await this.claim();
+    if (busy) return 0;
+    return this.untilNextDue();
   }
 
   /** Claims due alerts and due retries into the pool; true when there may be more work right now. */
@@ -216,16 +211,8 @@ export class Dispatcher {
     for (const id of unsent) this.held.delete(id);
   }
 
-  private async waitForRoom(): Promise<void> {
-    this.waitingForRoom = true;
-    try {
-      await this.pause(this.options.maxIdleMs);
-    } finally {
-      this.waitingForRoom = false;
-    }
-  }
-
-  private async sleepUntilNextDue(): Promise<void> {
+  /** How long to pause until the next alert or delivery is due (at most the idle limit). */
+  private async untilNextDue(): Promise<number> {
     const { sql, clock, maxIdleMs } = this.options;
     const next = await nextPushWorkAt(sql, this.options.staleProcessingMs);
     const now = clock.now().getTime();
@@ -233,19 +220,6 @@ export class Dispatcher {
     this.lagMs = dueAt !== undefined && dueAt < now ? now - dueAt : 0;
     const wait = Math.min(dueAt === undefined ? maxIdleMs : Math.max(0, dueAt - now), maxIdleMs);
     this.nextWakeAt = now + wait;
-    await this.pause(wait);
-    this.nextWakeAt = Number.POSITIVE_INFINITY;
-  }
-
-  private async pause(ms: number): Promise<void> {
-    if (!this.running) return;
-    if (this.wakeRequested) {
-      this.wakeRequested = false;
-      return;
-    }
-    if (this.wake.signal.aborted) this.wake = new AbortController();
-    await sleep(ms, undefined, { signal: this.wake.signal }).catch(() => undefined);
-    this.wakeRequested = false;
-    if (this.wake.signal.aborted) this.wake = new AbortController();
+    return wait;
   }
 }

@@ -1,8 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { dueCallAttempts } from '@nudge/alerts';
 import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
 import type { Logger } from '@nudge/logger';
+import { runLoop, type Loop } from '@nudge/service';
 import { endUnansweredAlerts } from '../dispatcher/end-unanswered-alerts.js';
 import type { EscalationQueue } from './escalation-queue.js';
 
@@ -21,9 +21,7 @@ export interface ReconcilerOptions {
  * so a Redis that restarted empty, or was down at the due time, delays calls but loses none.
  */
 export class EscalationReconciler {
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private readonly stopping = new AbortController();
+  private loop: Loop | undefined;
   private queueDown = false;
   lastTickAt: Date | undefined;
 
@@ -35,14 +33,19 @@ export class EscalationReconciler {
   }
 
   start(): void {
-    this.running = true;
-    this.loop = this.run();
+    const { intervalMs, logger } = this.options;
+    this.loop = runLoop({
+      round: async () => {
+        await this.tick();
+        return intervalMs;
+      },
+      onError: (err) => logger.error({ event: 'escalation.reconcile.failed', err }, `escalation reconcile failed: ${(err as Error).message}`),
+      backoffMs: () => intervalMs,
+    });
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.stopping.abort();
-    await this.loop;
+    await this.loop?.stop();
   }
 
   async tick(): Promise<number> {
@@ -61,16 +64,5 @@ export class EscalationReconciler {
       this.queueDown = true;
     }
     return due.length;
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      try {
-        await this.tick();
-      } catch (err) {
-        this.options.logger.error({ event: 'escalation.reconcile.failed', err }, `escalation reconcile failed: ${(err as Error).message}`);
-      }
-      await sleep(this.options.intervalMs, undefined, { signal: this.stopping.signal }).catch(() => undefined);
-    }
   }
 }

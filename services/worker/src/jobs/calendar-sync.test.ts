@@ -4,6 +4,7 @@ import { parseWorkerConfig } from '@nudge/config';
 import { systemClock } from '@nudge/domain';
 import { capturingLogger, createTestDatabase, GoogleEmulator, insertUser, roleEnv, type TestDatabase } from '@nudge/testkit';
 import { calendarSyncDeps, syncAllCalendars, type CalendarSyncDeps, type CalendarSyncOverrides } from './calendar-sync.js';
+import type { SyncRunRow } from '../calendar/sync-runs.js';
 
 const KEY = Buffer.alloc(32, 3);
 const HOUR = 3_600_000;
@@ -60,17 +61,7 @@ function meeting(hoursFromNow: number, summary: string, extra: object = {}) {
   return { summary, start, end: new Date(start.getTime() + 30 * 60_000), ...extra };
 }
 
-interface RunRow {
-  from_date: Date;
-  run_to_completion: boolean;
-  created_count: number;
-  updated_count: number;
-  cancelled_count: number;
-  skipped_count: number;
-  pages: number;
-  error: string | null;
-  finished_at: Date | null;
-}
+type RunRow = Omit<SyncRunRow, 'id' | 'user_id' | 'started_at'>;
 
 async function runsOf(userId: string): Promise<RunRow[]> {
   return db.sql<RunRow[]>`

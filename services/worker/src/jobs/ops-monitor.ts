@@ -1,6 +1,6 @@
 import { dueAlertBacklog } from '@nudge/alerts';
 import type { Sql } from '@nudge/db';
-import type { OpsAlerts } from '@nudge/service';
+import type { OpsAlerts, ServiceHeartbeatRow } from '@nudge/service';
 import type { JobHandler } from '../schedules/scheduled-job.js';
 
 /** The dispatcher is behind when the oldest due alert has waited this long. */
@@ -25,7 +25,7 @@ async function dispatcherLag(sql: Sql, now: Date): Promise<Finding> {
 }
 
 async function staleSchedulers(sql: Sql, now: Date): Promise<Finding> {
-  const stale = await sql<{ instance_id: string; last_beat_at: Date }[]>`
+  const stale = await sql<Pick<ServiceHeartbeatRow, 'instance_id' | 'last_beat_at'>[]>`
     select instance_id, last_beat_at from service_heartbeats
     where role = 'worker' and schedulers_enabled and last_beat_at < ${new Date(now.getTime() - STALE_HEARTBEAT_MS)}
     order by instance_id`;

@@ -1,3 +1,4 @@
+import { deleteWebhookEventsBefore } from '@nudge/alerts';
 import type { JobHandler } from '../schedules/scheduled-job.js';
 import { deleteInBatches } from './delete-in-batches.js';
 
@@ -6,13 +7,6 @@ export const WEBHOOK_EVENTS_KEPT_MS = 24 * 60 * 60 * 1000;
 
 export const webhookEventsCleanup: JobHandler = async ({ sql, signal, now }) => {
   const cutoff = new Date(now().getTime() - WEBHOOK_EVENTS_KEPT_MS);
-  const removed = await deleteInBatches(async (batchSize) => {
-    const rows = await sql`
-      delete from processed_webhook_events
-      where (provider, event_id) in (
-        select provider, event_id from processed_webhook_events where received_at < ${cutoff} limit ${batchSize})
-      returning 1`;
-    return rows.length;
-  }, signal);
+  const removed = await deleteInBatches((batchSize) => deleteWebhookEventsBefore(sql, cutoff, batchSize), signal);
   return { removed, cutoff };
 };

@@ -13,7 +13,7 @@ import {
   takeBufferedSlot,
   whileLeaseHeld,
   type RunTrigger,
-} from './schedule-store.js';
+} from '@nudge/schedules';
 
 /** A run that holds its schedule's lease. */
 export interface LeasedRun {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { JobRunRow } from '@nudge/schedules';
 import { Registry } from 'prom-client';
 import { defineSchedule, type ScheduleDefinition } from '@nudge/domain';
 import { silentOpsAlerts } from '@nudge/service';
@@ -78,15 +79,7 @@ function manager(jobs: ScheduledJob[], clock: ManualClock, options: { instanceId
   return { manager: instance, lines, counter, events: (name: string) => lines.filter((line) => line.event === name) };
 }
 
-interface RunRow {
-  id: string;
-  job_name: string;
-  trigger: string;
-  status: string;
-  scheduled_for: Date | null;
-  worker_id: string | null;
-  error: string | null;
-}
+type RunRow = Pick<JobRunRow, 'id' | 'job_name' | 'trigger' | 'status' | 'scheduled_for' | 'worker_id' | 'error'>;
 
 async function runsOf(...names: string[]): Promise<RunRow[]> {
   return db.sql<RunRow[]>`

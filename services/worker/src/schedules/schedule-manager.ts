@@ -24,7 +24,7 @@ import {
   skipOverlappedSlot,
   syncDefinition,
   type SlotClaim,
-} from './schedule-store.js';
+} from '@nudge/schedules';
 
 export interface ScheduleManagerOptions {
   sql: Sql;

@@ -1,6 +1,7 @@
 import type { Sql } from '@nudge/db';
 import type { HttpApp } from '@nudge/service';
-import { listJobRuns, RUN_STATUSES, RUN_TRIGGERS } from '../../admin/job-runs.js';
+import { RUN_STATUSES, RUN_TRIGGERS } from '@nudge/schedules';
+import { listJobRuns } from '../../admin/job-runs.js';
 import { errorResponses } from '../schemas.js';
 import { jobRunSchema } from './schemas.js';
 

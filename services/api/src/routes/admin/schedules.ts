@@ -2,7 +2,7 @@ import type { Sql } from '@nudge/db';
 import { InvalidScheduleError, parseScheduleTiming, upcomingSlots, type Clock } from '@nudge/domain';
 import { HttpError, notFound, type HttpApp } from '@nudge/service';
 import { findSchedule, listSchedules, setScheduleEnabled } from '../../admin/schedules.js';
-import { enqueueManualRun } from '../../admin/job-runs.js';
+import { enqueueManualRun } from '@nudge/schedules';
 import { errorResponses } from '../schemas.js';
 import { jobRunSchema, scheduleIdParams, scheduleSchema } from './schemas.js';
 

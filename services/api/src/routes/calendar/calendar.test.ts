@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { TokenCipher } from '@nudge/calendar';
+import { TokenCipher, type CalendarCredentialRow } from '@nudge/calendar';
 import { CALENDAR_READONLY_SCOPE, createTestDatabase, GoogleEmulator, type TestDatabase } from '@nudge/testkit';
 import { newOrg, startApi, type ApiUnderTest } from '../../testing/api-under-test.js';
 
@@ -33,14 +33,7 @@ beforeEach(() => {
   nowMs = Date.now();
 });
 
-interface CredentialRow {
-  id: string;
-  refresh_token_enc: string;
-  access_token_enc: string | null;
-  scopes: string[];
-  revoked: boolean;
-  updated_at: Date;
-}
+type CredentialRow = Pick<CalendarCredentialRow, 'id' | 'refresh_token_enc' | 'access_token_enc' | 'scopes' | 'revoked' | 'updated_at'>;
 
 async function credentialOf(userId: string): Promise<CredentialRow | undefined> {
   const [row] = await db.sql<CredentialRow[]>`

@@ -1,12 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CALENDAR_READONLY_SCOPE, GoogleClients, TokenCipher } from '@nudge/calendar';
+import { CALENDAR_READONLY_SCOPE, forgetGoogleCredential, GoogleClients, TokenCipher } from '@nudge/calendar';
 import type { GoogleConfig } from '@nudge/config';
 import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
 import { errorBody, type HttpApp } from '@nudge/service';
 import { CallbackError } from '../../calendar/callback-outcome.js';
 import { completeGoogleConnect } from '../../calendar/complete-connect.js';
-import { forgetGoogleCredential, googleConnection } from '../../calendar/credentials.js';
+import { googleConnection } from '../../calendar/credentials.js';
 import { OAuthStateSigner } from '../../calendar/oauth-state.js';
 import { callerOf } from '../../plugins/auth.js';
 import { FLOW_COOKIE_SECONDS, type SessionCookies } from '../../sessions/session-cookies.js';

@@ -1,10 +1,11 @@
 import type { PushConfig } from '@nudge/config';
+import { registerSubscription, removeSubscription, type Registration } from '@nudge/alerts';
 import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
-import { badRequest, HttpError, notFound, type HttpApp, type PushEndpointPolicy } from '@nudge/service';
+import { badRequest, HttpError, notFound, type HttpApp, type PushEndpointPolicy, type ReplyOf } from '@nudge/service';
 import { callerOf } from '../../plugins/auth.js';
 import { errorResponses, noContent, uuidIdParams } from '../schemas.js';
-import { registerSubscription, unstoredRegistration, type Registration, type SubscriptionRow } from './register-subscription.js';
+import { unstoredRegistration } from './unstored-registration.js';
 import { canonicalKey, subscriptionKeysProblem } from './subscription-keys.js';
 
 const subscriptionBody = {
@@ -59,7 +60,7 @@ export async function pushRoutes(
     member.addHook('onRequest', app.requireCaller);
 
     member.get('/v1/push/subscriptions', { schema: { response: { 200: { type: 'array', items: subscriptionSchema }, ...errorResponses } } }, async (request) =>
-      sql<SubscriptionRow[]>`select id, endpoint, user_agent, is_active, created_at, last_success_at, deactivated_at, deactivation_reason
+      sql<ReplyOf<typeof subscriptionSchema>[]>`select id, endpoint, user_agent, is_active, created_at, last_success_at, deactivated_at, deactivation_reason
           from push_subscriptions where user_id = ${callerOf(request).userId} order by created_at`,
     );
 
@@ -96,11 +97,7 @@ export async function pushRoutes(
       '/v1/push/subscriptions/:id',
       { schema: { params: uuidIdParams, response: { 204: noContent, ...errorResponses } } },
       async (request, reply) => {
-        const rows = await sql`
-          update push_subscriptions set is_active = false, deactivated_at = now(), deactivation_reason = 'removed by the user'
-          where id = ${request.params.id} and user_id = ${callerOf(request).userId}
-          returning id`;
-        if (rows.length === 0) throw notFound('push subscription');
+        if (!(await removeSubscription(sql, request.params.id, callerOf(request).userId))) throw notFound('push subscription');
         return reply.status(204).send(null);
       },
     );

@@ -25,7 +25,7 @@ export async function userAdminRoutes(app: HttpApp, options: { sql: Sql; clock: 
   app.addHook('onRequest', app.requireAdmin);
 
   app.get('/v1/admin/users', { schema: { response: { 200: { type: 'array', items: userSchema }, ...errorResponses } } }, async (request) =>
-    sql<ReplyOf<typeof userSchema>[]>`select ${sql.unsafe(USER_COLUMNS)} from users where org_id = ${callerOf(request).orgId} order by created_at`,
+    sql<ReplyOf<typeof userSchema>[]>`select ${sql(USER_COLUMNS)} from users where org_id = ${callerOf(request).orgId} order by created_at`,
   );
 
   app.post(

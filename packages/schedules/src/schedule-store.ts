@@ -1,21 +1,52 @@
 import type { Sql, TransactionSql } from '@nudge/db';
-import type { ScheduleDefinition } from '@nudge/domain';
+import { parseScheduleTiming, type ScheduleDefinition } from '@nudge/domain';
 
 /**
- * The SQL of the schedule manager. Every time it writes comes from the injected clock, never
+ * The only writer of job_schedules and job_runs: the schedule manager's SQL and the operator's
+ * changes (enable, disable, run now). Every time it writes comes from the injected clock, never
  * from the database's now(), so leases, slots and DST are decided on one timeline.
  */
 
-export type RunTrigger = 'schedule' | 'manual' | 'dependency';
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'skipped';
+export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'skipped'] as const;
+export const RUN_TRIGGERS = ['schedule', 'manual', 'dependency'] as const;
+export type RunTrigger = (typeof RUN_TRIGGERS)[number];
+export type RunStatus = (typeof RUN_STATUSES)[number];
 
-export interface ScheduleStateRow {
+/** A job_schedules row: runtime state only, the definition lives in the code. */
+export interface JobScheduleRow {
   id: string;
-  next_run_at: Date;
+  enabled: boolean;
+  cron: string;
+  timezone: string;
+  missed_policy: string;
+  overlap_policy: string;
+  next_run_at: Date | null;
+  last_run_at: Date | null;
+  last_status: string | null;
   locked_at: Date | null;
   locked_by: string | null;
   lock_token: string | null;
+  updated_at: Date;
 }
+
+/** A job_runs row. */
+export interface JobRunRow {
+  id: string;
+  job_name: string;
+  schedule_id: string | null;
+  trigger: RunTrigger;
+  status: RunStatus;
+  scheduled_for: Date | null;
+  started_at: Date | null;
+  finished_at: Date | null;
+  worker_id: string | null;
+  error: string | null;
+  lock_token: string | null;
+  created_at: Date;
+}
+
+/** What a tick reads of a due or stale schedule; due rows always have a next run. */
+export type ScheduleStateRow = Pick<JobScheduleRow, 'id' | 'locked_at' | 'locked_by' | 'lock_token'> & { next_run_at: Date };
 
 /**
  * Creates the row of a new definition with `enabledByDefault`; an existing row keeps its
@@ -96,7 +127,7 @@ export async function loadTickState(sql: Sql, now: Date, staleBefore: Date): Pro
  * each other instead of deadlocking.
  */
 export async function lockSchedules(tx: TransactionSql, ids: readonly string[]): Promise<{ id: string; lock_token: string | null }[]> {
-  return tx<{ id: string; lock_token: string | null }[]>`
+  return tx<Pick<JobScheduleRow, 'id' | 'lock_token'>[]>`
     select id, lock_token from job_schedules where id = any(${ids as string[]}::text[]) order by id for update`;
 }
 
@@ -134,7 +165,7 @@ export async function claimSlots(
   const claims = [...unordered].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return sql.begin(async (tx) => {
     await lockSchedules(tx, claims.map((c) => c.id));
-    const won = await tx<{ id: string }[]>`
+    const won = await tx<Pick<JobScheduleRow, 'id'>[]>`
       update job_schedules s
       set next_run_at = c.next_run_at,
           lock_token = nullif(c.token, '')::uuid,
@@ -150,7 +181,7 @@ export async function claimSlots(
     const toRun = claims.filter((c) => wonIds.has(c.id) && c.run !== undefined);
     const runs: ClaimedRun[] = [];
     if (toRun.length > 0) {
-      const inserted = await tx<{ id: string; job_name: string }[]>`
+      const inserted = await tx<Pick<JobRunRow, 'id' | 'job_name'>[]>`
         insert into job_runs (job_name, schedule_id, trigger, status, scheduled_for, started_at, worker_id, lock_token)
         select id, id, 'schedule', 'running', slot, ${now}, ${workerId}, token
         from unnest(${toRun.map((c) => c.id)}::text[], ${toRun.map((c) => c.run!.slot.toISOString())}::timestamptz[],
@@ -199,13 +230,13 @@ export interface NewRun {
 export async function insertRun(sql: Sql | TransactionSql, run: NewRun): Promise<string> {
   const running = run.status === 'running';
   const finished = run.status === 'skipped';
-  const [row] = await sql<{ id: string }[]>`
+  const [row] = await sql<Pick<JobRunRow, 'id'>[]>`
     insert into job_runs (job_name, schedule_id, trigger, status, scheduled_for, started_at, finished_at, worker_id, error, lock_token)
     values (${run.jobName}, ${run.jobName}, ${run.trigger}, ${run.status}, ${run.scheduledFor},
             ${running ? run.now : null}, ${finished ? run.now : null}, ${run.workerId ?? null}, ${run.error ?? null},
             ${run.token ?? null})
     returning id`;
-  return (row as { id: string }).id;
+  return (row as Pick<JobRunRow, 'id'>).id;
 }
 
 /**
@@ -276,7 +307,7 @@ export async function takeBufferedSlot(
   previous: { status: string; startedAt: Date },
   now: Date,
 ): Promise<{ slot: Date; runId: string } | undefined> {
-  const [row] = await tx<{ next_run_at: Date }[]>`
+  const [row] = await tx<Pick<ScheduleStateRow, 'next_run_at'>[]>`
     select next_run_at from job_schedules
     where id = ${scheduleId} and enabled and overlap_policy = 'buffer_one' and next_run_at <= ${now}`;
   if (row === undefined) return undefined;
@@ -314,7 +345,7 @@ export async function reclaimLease(
       returning id`;
     if (freed.length === 0) return undefined;
     const reason = `lease expired: ${row.locked_by ?? 'its worker'} stopped renewing it after ${row.locked_at?.toISOString()}; reclaimed by ${workerId}`;
-    const failed = await tx<{ id: string; trigger: RunTrigger; scheduled_for: Date | null }[]>`
+    const failed = await tx<Pick<JobRunRow, 'id' | 'trigger' | 'scheduled_for'>[]>`
       update job_runs set status = 'failed', finished_at = ${now}, error = ${reason}
       where lock_token = ${row.lock_token} and status = 'running'
       returning id, trigger, scheduled_for`;
@@ -357,7 +388,7 @@ export async function pickQueuedRuns(
   const [any] = await sql`select 1 from job_runs where status = 'queued' limit 1`;
   if (any === undefined) return [];
   return sql.begin(async (tx) => {
-    const queued = await tx<{ id: string; job_name: string; trigger: RunTrigger; scheduled_for: Date | null }[]>`
+    const queued = await tx<Pick<JobRunRow, 'id' | 'job_name' | 'trigger' | 'scheduled_for'>[]>`
       select id, job_name, trigger, scheduled_for from job_runs
       where status = 'queued' and job_name = any(${ids as string[]}::text[])
       order by id limit 20
@@ -379,4 +410,37 @@ export async function pickQueuedRuns(
     }
     return picks;
   });
+}
+
+/**
+ * Operator's switch. Enabling starts from the next slot after `now`: the time a schedule spent
+ * disabled is not downtime, so it produces no missed slots. Disabling keeps the row's state as
+ * it is. Returns false when there is no such schedule.
+ */
+export async function setScheduleEnabled(sql: Sql, id: string, enabled: boolean, now: Date): Promise<boolean> {
+  const [current] = await sql<Pick<JobScheduleRow, 'enabled' | 'cron' | 'timezone'>[]>`
+    select enabled, cron, timezone from job_schedules where id = ${id}`;
+  if (current === undefined) return false;
+  if (enabled && !current.enabled) {
+    const next = parseScheduleTiming(current.cron, current.timezone).nextAfter(now);
+    await sql`update job_schedules set enabled = true, next_run_at = ${next}, updated_at = ${now} where id = ${id} and not enabled`;
+  } else if (!enabled && current.enabled) {
+    await sql`update job_schedules set enabled = false, updated_at = ${now} where id = ${id}`;
+  }
+  return true;
+}
+
+/** The columns of a job run an operator sees. */
+export type JobRunView = Omit<JobRunRow, 'lock_token'>;
+
+/**
+ * Run-now: the api never runs a job itself. It queues a manual run, which a worker's
+ * scheduler starts on its next tick, even when the schedule is disabled.
+ */
+export async function enqueueManualRun(sql: Sql, scheduleId: string, now: Date): Promise<JobRunView> {
+  const [run] = await sql<JobRunView[]>`
+    insert into job_runs (job_name, schedule_id, trigger, status, scheduled_for, created_at)
+    values (${scheduleId}, ${scheduleId}, 'manual', 'queued', ${now}, ${now})
+    returning id, job_name, schedule_id, trigger, status, scheduled_for, started_at, finished_at, worker_id, error, created_at`;
+  return run as JobRunView;
 }
