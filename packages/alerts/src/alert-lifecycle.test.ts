@@ -25,7 +25,7 @@ describe('an alert’s life, through the commands of packages/alerts', () => {
 
   /** A planned alert whose meeting starts in `minutes`; with the default lead (10 min) it is due at once. */
   async function plannedAlert(now: Date, minutes = 8): Promise<string> {
-    const { userId } = await insertUser(db.sql);
+    const { userId } = await insertUser(db.sql, { phoneVerified: true });
     const meetingId = await insertMeeting(db.sql, userId, { startsAt: new Date(now.getTime() + minutes * 60_000) });
     await planAlerts(db.sql, [meetingId], now);
     const [alert] = await db.sql<{ id: string }[]>`select id from alerts where meeting_id = ${meetingId}`;

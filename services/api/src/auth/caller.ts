@@ -34,6 +34,7 @@ export async function findCallerByToken(sql: Sql, token: string, now: Date): Pro
     select u.id, u.org_id, u.email, u.name, u.phone_e164, u.phone_verified_at, u.timezone, u.role, u.is_operator, u.created_at,
            t.id as token_id,
            t.revoked_at is not null as revoked,
+           u.deactivated_at is not null as deactivated,
            coalesce(t.expires_at <= ${now}, false) as expired,
            (t.last_used_at is null
             or t.last_used_at < ${now}::timestamptz - make_interval(secs => ${LAST_USED_RESOLUTION_SECONDS})) as stale
