@@ -492,7 +492,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description no content */
                 204: {
                     headers: {
                         [name: string]: unknown;
@@ -2128,7 +2128,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description no content */
                 204: {
                     headers: {
                         [name: string]: unknown;
@@ -2932,7 +2932,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description no content */
                 204: {
                     headers: {
                         [name: string]: unknown;
@@ -3158,7 +3158,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description no content */
                 204: {
                     headers: {
                         [name: string]: unknown;

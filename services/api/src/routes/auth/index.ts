@@ -1,9 +1,9 @@
-import type { FastifyInstance, FastifySchema } from 'fastify';
+import type { FastifySchema } from 'fastify';
 import { GoogleClients } from '@nudge/calendar';
 import type { GoogleConfig, GoogleSignInConfig, SessionConfig } from '@nudge/config';
 import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
-import { notFound } from '@nudge/service';
+import { notFound, type HttpApp } from '@nudge/service';
 import { findInvitation } from '../../invitations/invitations.js';
 import { callerOf } from '../../plugins/auth.js';
 import { csrfTokenFor } from '../../sessions/csrf.js';
@@ -13,7 +13,7 @@ import { admitUser } from '../../sign-in/admit-user.js';
 import { decodeBinding, encodeBinding, newSignInBinding, sameSecret } from '../../sign-in/flow-binding.js';
 import { idTokenChecks, verifyGoogleIdToken } from '../../sign-in/google-id-token.js';
 import { SignInError } from '../../sign-in/sign-in-error.js';
-import { errorResponses, userSchema } from '../schemas.js';
+import { errorResponses, noContent, userSchema, uuidIdParams } from '../schemas.js';
 import { sendNotice } from './pages.js';
 
 export interface AuthRouteOptions {
@@ -30,6 +30,7 @@ const SIGN_IN_SCOPES = ['openid', 'email', 'profile'];
 
 const sessionSchema = {
   type: 'object',
+  additionalProperties: false,
   required: ['id', 'created_at', 'last_seen_at', 'expires_at', 'user_agent', 'current'],
   properties: {
     id: { type: 'string', format: 'uuid' },
@@ -42,7 +43,7 @@ const sessionSchema = {
 } as const;
 
 /** Sign in with Google, the browser session, signing out. */
-export async function authRoutes(app: FastifyInstance, options: AuthRouteOptions): Promise<void> {
+export async function authRoutes(app: HttpApp, options: AuthRouteOptions): Promise<void> {
   const { sql, clock, cookies, sessions } = options;
 
   if (options.google !== undefined) registerGoogleSignIn(app, options, options.google);
@@ -53,7 +54,7 @@ export async function authRoutes(app: FastifyInstance, options: AuthRouteOptions
     );
   }
 
-  app.register(async (signedIn) => {
+  app.register(async (signedIn: HttpApp) => {
     signedIn.addHook('onRequest', app.requireCaller);
 
     signedIn.get(
@@ -62,7 +63,7 @@ export async function authRoutes(app: FastifyInstance, options: AuthRouteOptions
         schema: {
           // The browser session behind the session cookie: who is signed in, and the CSRF token to send in X-CSRF-Token on every change.
           response: {
-            200: { type: 'object', required: ['user', 'csrf_token'], properties: { user: userSchema, csrf_token: { type: 'string' } } },
+            200: { type: 'object', additionalProperties: false, required: ['user', 'csrf_token'], properties: { user: userSchema, csrf_token: { type: 'string' } } },
             ...errorResponses,
           },
         },
@@ -74,16 +75,16 @@ export async function authRoutes(app: FastifyInstance, options: AuthRouteOptions
       },
     );
 
-    signedIn.post('/v1/auth/sign-out', { schema: { description: 'Ends the session this request came with.', response: { 204: { type: 'null' }, ...errorResponses } } }, async (request, reply) => {
+    signedIn.post('/v1/auth/sign-out', { schema: { description: 'Ends the session this request came with.', response: { 204: noContent, ...errorResponses } } }, async (request, reply) => {
       const caller = callerOf(request);
       if (caller.sessionId !== null) await endSession(sql, caller.userId, caller.sessionId);
       request.log.info({ event: 'session.ended', user_id: caller.userId }, 'signed out');
-      return reply.clearCookie(cookies.session, cookies.cleared()).status(204).send();
+      return reply.clearCookie(cookies.session, cookies.cleared()).status(204).send(null);
     });
 
     signedIn.post(
       '/v1/auth/sign-out-everywhere',
-      { schema: { description: 'Ends every browser session of the caller (API tokens are not affected).', response: { 200: { type: 'object', required: ['ended'], properties: { ended: { type: 'integer' } } }, ...errorResponses } } },
+      { schema: { description: 'Ends every browser session of the caller (API tokens are not affected).', response: { 200: { type: 'object', additionalProperties: false, required: ['ended'], properties: { ended: { type: 'integer' } } }, ...errorResponses } } },
       async (request, reply) => {
         const caller = callerOf(request);
         const ended = await endAllSessions(sql, caller.userId);
@@ -97,33 +98,33 @@ export async function authRoutes(app: FastifyInstance, options: AuthRouteOptions
       return listSessions(sql, caller.userId, caller.sessionId ?? undefined, clock.now(), sessions);
     });
 
-    signedIn.delete<{ Params: { id: string } }>(
+    signedIn.delete(
       '/v1/me/sessions/:id',
       {
         schema: {
           // Ends one of the caller’s sessions (another device).
-          params: { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } },
-          response: { 204: { type: 'null' }, ...errorResponses },
+          params: uuidIdParams,
+          response: { 204: noContent, ...errorResponses },
         },
       },
       async (request, reply) => {
         const caller = callerOf(request);
         if (!(await endSession(sql, caller.userId, request.params.id))) throw notFound('session');
         if (request.params.id === caller.sessionId) void reply.clearCookie(cookies.session, cookies.cleared());
-        return reply.status(204).send();
+        return reply.status(204).send(null);
       },
     );
   });
 }
 
-function registerGoogleSignIn(app: FastifyInstance, options: AuthRouteOptions, google: NonNullable<AuthRouteOptions['google']>): void {
+function registerGoogleSignIn(app: HttpApp, options: AuthRouteOptions, google: NonNullable<AuthRouteOptions['google']>): void {
   const { sql, clock, cookies, sessions } = options;
   const redirectUri = `${options.publicBaseUrl}/v1/auth/google/callback`;
   const clients = new GoogleClients(google.client, redirectUri);
   // One client for every sign-in, so Google's signing keys are fetched once per their max-age.
   const oauth = clients.oauth(idTokenChecks(google.signIn));
 
-  app.get<{ Querystring: { invitation?: string } }>(
+  app.get(
     '/v1/auth/google/start',
     {
       schema: {
@@ -155,7 +156,7 @@ function registerGoogleSignIn(app: FastifyInstance, options: AuthRouteOptions, g
     },
   );
 
-  app.get<{ Querystring: { code?: string; state?: string; error?: string } }>(
+  app.get(
     '/v1/auth/google/callback',
     {
       schema: {

@@ -1,14 +1,13 @@
-import type { FastifyInstance } from 'fastify';
 import type { MailConfig } from '@nudge/config';
 import type { Sql } from '@nudge/db';
 import { normalizeEmail, type Clock } from '@nudge/domain';
-import { badRequest, conflict, notFound } from '@nudge/service';
+import { badRequest, conflict, notFound, type HttpApp } from '@nudge/service';
 import { InvitationMailer } from '../../invitations/invitation-mailer.js';
 import { createInvitation, pendingInvitations, withdrawInvitation } from '../../invitations/invitations.js';
 import { changeRole, deactivateMember, listMembers, MemberChangeRefused, reactivateMember } from '../../members/members.js';
 import { DomainTakenError, organizationSettings, setWorkspaceDomain } from '../../members/organization-settings.js';
 import { callerOf } from '../../plugins/auth.js';
-import { errorResponses } from '../schemas.js';
+import { errorResponses, noContent, USER_ROLES, uuidIdParams } from '../schemas.js';
 
 export interface MemberRouteOptions {
   sql: Sql;
@@ -19,12 +18,13 @@ export interface MemberRouteOptions {
 
 const memberSchema = {
   type: 'object',
+  additionalProperties: false,
   required: ['id', 'email', 'name', 'role', 'is_operator', 'phone_e164', 'created_at', 'deactivated_at', 'signs_in_with_google'],
   properties: {
     id: { type: 'string', format: 'uuid' },
     email: { type: 'string' },
     name: { type: 'string' },
-    role: { type: 'string', enum: ['admin', 'member'] },
+    role: { type: 'string', enum: USER_ROLES },
     is_operator: { type: 'boolean' },
     phone_e164: { type: ['string', 'null'] },
     created_at: { type: 'string', format: 'date-time' },
@@ -35,11 +35,12 @@ const memberSchema = {
 
 const invitationSchema = {
   type: 'object',
+  additionalProperties: false,
   required: ['id', 'email', 'role', 'created_at', 'expires_at'],
   properties: {
     id: { type: 'string', format: 'uuid' },
     email: { type: 'string' },
-    role: { type: 'string', enum: ['admin', 'member'] },
+    role: { type: 'string', enum: USER_ROLES },
     created_at: { type: 'string', format: 'date-time' },
     expires_at: { type: 'string', format: 'date-time' },
   },
@@ -47,6 +48,7 @@ const invitationSchema = {
 
 const organizationSchema = {
   type: 'object',
+  additionalProperties: false,
   required: ['id', 'name', 'google_workspace_domain'],
   properties: {
     id: { type: 'string', format: 'uuid' },
@@ -55,11 +57,10 @@ const organizationSchema = {
   },
 } as const;
 
-const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } as const;
 const DOMAIN = '^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$';
 
 /** Members and invitations of the caller's organisation, for its admins. */
-export async function memberRoutes(app: FastifyInstance, options: MemberRouteOptions): Promise<void> {
+export async function memberRoutes(app: HttpApp, options: MemberRouteOptions): Promise<void> {
   const { sql, clock } = options;
   const mailer = options.mail === undefined ? undefined : new InvitationMailer(options.mail);
   if (mailer !== undefined) app.addHook('onClose', async () => mailer.close());
@@ -70,13 +71,13 @@ export async function memberRoutes(app: FastifyInstance, options: MemberRouteOpt
     listMembers(sql, callerOf(request).orgId),
   );
 
-  app.patch<{ Params: { id: string }; Body: { role?: 'admin' | 'member' } }>(
+  app.patch(
     '/v1/admin/members/:id',
     {
       schema: {
-        params: idParams,
+        params: uuidIdParams,
         // Only the role changes here; an empty patch changes nothing and answers the member.
-        body: { type: 'object', additionalProperties: false, properties: { role: { type: 'string', enum: ['admin', 'member'] } } },
+        body: { type: 'object', additionalProperties: false, properties: { role: { type: 'string', enum: USER_ROLES } } },
         response: { 200: memberSchema, ...errorResponses },
       },
     },
@@ -93,12 +94,12 @@ export async function memberRoutes(app: FastifyInstance, options: MemberRouteOpt
     },
   );
 
-  app.post<{ Params: { id: string } }>(
+  app.post(
     '/v1/admin/members/:id/deactivate',
     {
       schema: {
         // At once: the member’s sessions and API tokens stop working, their open alerts are cancelled, and they are neither alerted nor phoned again.
-        params: idParams,
+        params: uuidIdParams,
         response: { 200: memberSchema, ...errorResponses },
       },
     },
@@ -119,9 +120,9 @@ export async function memberRoutes(app: FastifyInstance, options: MemberRouteOpt
     },
   );
 
-  app.post<{ Params: { id: string } }>(
+  app.post(
     '/v1/admin/members/:id/reactivate',
-    { schema: { params: idParams, response: { 200: memberSchema, ...errorResponses } } },
+    { schema: { params: uuidIdParams, response: { 200: memberSchema, ...errorResponses } } },
     async (request) => {
       const member = await reactivateMember(sql, callerOf(request).orgId, request.params.id);
       if (member === undefined) throw notFound('member');
@@ -134,7 +135,7 @@ export async function memberRoutes(app: FastifyInstance, options: MemberRouteOpt
     pendingInvitations(sql, callerOf(request).orgId, clock.now()),
   );
 
-  app.post<{ Body: { email: string; role?: 'admin' | 'member' } }>(
+  app.post(
     '/v1/admin/invitations',
     {
       schema: {
@@ -143,11 +144,12 @@ export async function memberRoutes(app: FastifyInstance, options: MemberRouteOpt
           type: 'object',
           additionalProperties: false,
           required: ['email'],
-          properties: { email: { type: 'string', minLength: 3, maxLength: 254 }, role: { type: 'string', enum: ['admin', 'member'] } },
+          properties: { email: { type: 'string', minLength: 3, maxLength: 254 }, role: { type: 'string', enum: USER_ROLES } },
         },
         response: {
           201: {
             type: 'object',
+            additionalProperties: false,
             required: ['invitation', 'url', 'emailed'],
             properties: {
               invitation: invitationSchema,
@@ -184,12 +186,12 @@ export async function memberRoutes(app: FastifyInstance, options: MemberRouteOpt
     },
   );
 
-  app.delete<{ Params: { id: string } }>(
+  app.delete(
     '/v1/admin/invitations/:id',
-    { schema: { params: idParams, response: { 204: { type: 'null' }, ...errorResponses } } },
+    { schema: { params: uuidIdParams, response: { 204: noContent, ...errorResponses } } },
     async (request, reply) => {
       if (!(await withdrawInvitation(sql, callerOf(request).orgId, request.params.id))) throw notFound('invitation');
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
 
@@ -199,7 +201,7 @@ export async function memberRoutes(app: FastifyInstance, options: MemberRouteOpt
     return org;
   });
 
-  app.patch<{ Body: { google_workspace_domain: string | null } }>(
+  app.patch(
     '/v1/admin/organization',
     {
       schema: {

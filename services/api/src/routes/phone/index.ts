@@ -1,7 +1,6 @@
-import type { FastifyInstance } from 'fastify';
 import type { Sql } from '@nudge/db';
 import { normalizeEnteredCode, type Clock, type VerificationCodes } from '@nudge/domain';
-import { badRequest, HttpError, notFound } from '@nudge/service';
+import { badRequest, HttpError, notFound, type HttpApp } from '@nudge/service';
 import { confirmVerification, recordDelivery, startVerification, type Channel } from '../../phone/phone-verifications.js';
 import { VerificationNotSentError, type VerificationSender } from '../../phone/verification-sender.js';
 import { callerOf } from '../../plugins/auth.js';
@@ -15,6 +14,7 @@ export interface PhoneRoutesOptions {
 
 const verificationSchema = {
   type: 'object',
+  additionalProperties: false,
   required: ['id', 'phone_e164', 'channel', 'expires_at'],
   properties: {
     id: { type: 'string', format: 'uuid' },
@@ -36,7 +36,7 @@ const confirmBody = {
  * text) and the person enters it within 10 minutes. Only a verified number is called.
  * Registered only with escalation on, when there is a reason and a way to call.
  */
-export async function phoneRoutes(app: FastifyInstance, options: PhoneRoutesOptions): Promise<void> {
+export async function phoneRoutes(app: HttpApp, options: PhoneRoutesOptions): Promise<void> {
   const { sql, clock, verification } = options;
   app.addHook('onRequest', app.requireCaller);
 
@@ -78,7 +78,7 @@ export async function phoneRoutes(app: FastifyInstance, options: PhoneRoutesOpti
     },
   );
 
-  app.post<{ Body: { code: string } }>(
+  app.post(
     '/v1/me/phone/verifications/confirm',
     { schema: { body: confirmBody, response: { 200: userSchema, ...errorResponses } } },
     async (request) => {

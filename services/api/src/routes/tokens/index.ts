@@ -1,10 +1,9 @@
-import type { FastifyInstance } from 'fastify';
 import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
-import { conflict, forbidden, notFound } from '@nudge/service';
+import { conflict, forbidden, notFound, type HttpApp } from '@nudge/service';
 import { issueToken, listTokens, liveTokenCount, MAX_LIVE_TOKENS_PER_USER, MAX_TOKEN_LIFETIME_DAYS, revokeToken } from '../../auth/personal-access-tokens.js';
 import { callerOf } from '../../plugins/auth.js';
-import { errorResponses } from '../schemas.js';
+import { allFields, errorResponses, noContent, uuidIdParams } from '../schemas.js';
 
 const tokenProperties = {
   id: { type: 'string', format: 'uuid' },
@@ -15,22 +14,16 @@ const tokenProperties = {
   expires_at: { type: ['string', 'null'], format: 'date-time', description: 'null: never expires' },
 } as const;
 
-const tokenSchema = {
-  type: 'object',
-  required: ['id', 'name', 'prefix', 'created_at', 'last_used_at', 'expires_at'],
-  properties: tokenProperties,
-} as const;
+const tokenFields = allFields(tokenProperties);
+
+const tokenSchema = { type: 'object', additionalProperties: false, required: tokenFields, properties: tokenProperties } as const;
 
 const issuedSchema = {
   type: 'object',
-  required: [...tokenSchema.required, 'token'],
+  additionalProperties: false,
+  required: [...tokenFields, 'token'],
   properties: { ...tokenProperties, token: { type: 'string', description: 'shown once; only its hash is stored' } },
 } as const;
-
-interface NewTokenBody {
-  name: string;
-  expires_in_days?: number | null;
-}
 
 const newTokenBody = {
   type: 'object',
@@ -45,10 +38,8 @@ const newTokenBody = {
   },
 } as const;
 
-const tokenParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } as const;
-
 /** Personal access tokens: the caller's own, created, listed and revoked by the caller. */
-export async function tokenRoutes(app: FastifyInstance, options: { sql: Sql; clock: Clock }): Promise<void> {
+export async function tokenRoutes(app: HttpApp, options: { sql: Sql; clock: Clock }): Promise<void> {
   const { sql, clock } = options;
   app.addHook('onRequest', app.requireCaller);
 
@@ -56,7 +47,7 @@ export async function tokenRoutes(app: FastifyInstance, options: { sql: Sql; clo
     listTokens(sql, callerOf(request).userId),
   );
 
-  app.post<{ Body: NewTokenBody }>(
+  app.post(
     '/v1/me/tokens',
     { schema: { body: newTokenBody, response: { 201: issuedSchema, ...errorResponses } } },
     async (request, reply) => {
@@ -74,14 +65,14 @@ export async function tokenRoutes(app: FastifyInstance, options: { sql: Sql; clo
     },
   );
 
-  app.delete<{ Params: { id: string } }>(
+  app.delete(
     '/v1/me/tokens/:id',
-    { schema: { params: tokenParams, response: { 204: { type: 'null' }, ...errorResponses } } },
+    { schema: { params: uuidIdParams, response: { 204: noContent, ...errorResponses } } },
     async (request, reply) => {
       const caller = callerOf(request);
       if (!(await revokeToken(sql, caller.userId, request.params.id, clock.now()))) throw notFound('token');
       request.log.info({ event: 'token.revoked', user_id: caller.userId, token_id: request.params.id }, 'personal access token revoked');
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
 }

@@ -1,6 +1,6 @@
 import type { Sql } from '@nudge/db';
+import type { HttpApp } from '@nudge/service';
 import { spokenCode, type Clock, type VerificationCodes } from '@nudge/domain';
-import type { FastifyInstance } from 'fastify';
 import twilio from 'twilio';
 import { sayAndHangUp } from './voice-twiml.js';
 
@@ -28,9 +28,9 @@ const verificationParams = {
  * logged), and read out only while the verification is pending, unexpired and for the user's
  * current number.
  */
-export function verificationRoutes(app: FastifyInstance, options: { sql: Sql; clock: Clock; codes: VerificationCodes; bodyLimit: number }): void {
+export function verificationRoutes(app: HttpApp, options: { sql: Sql; clock: Clock; codes: VerificationCodes; bodyLimit: number }): void {
   const { sql } = options;
-  app.post<{ Params: { verificationId: string } }>(
+  app.post(
     '/twilio/voice/verifications/:verificationId',
     { bodyLimit: options.bodyLimit, schema: { params: verificationParams } },
     async (request, reply) => {
