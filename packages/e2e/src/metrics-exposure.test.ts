@@ -40,7 +40,8 @@ async function burst(url: string, total: number, concurrency: number, headers: R
 async function readinessDuring<T>(readyUrl: string, during: () => Promise<T>): Promise<{ result: T; statuses: number[]; slowestMs: number }> {
   const statuses: number[] = [];
   let slowestMs = 0;
-  let done = false;
+  // Set when `during` ends; typed wide so the poller's check is not narrowed to `false`.
+  let done = false as boolean;
   const poller = (async () => {
     while (!done) {
       const started = performance.now();

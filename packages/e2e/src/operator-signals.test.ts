@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTestDatabase, freePort, roleEnv, RoleProcess, waitForHttpOk, WebhookReceiver, type TestDatabase } from '@nudge/testkit';
+import { createTestDatabase, freePort, roleEnv, RoleProcess, waitForHttpOk, WebhookReceiver } from '@nudge/testkit';
 
 /** Sentry's envelope: a header line, then (item header, item payload) pairs. */
 function envelopeEvents(text: string): Record<string, unknown>[] {

@@ -91,8 +91,8 @@ export async function repairMissingNextRun(sql: Sql, id: string, nextRunAt: Date
 export interface TickState {
   /** Enabled schedules whose next run is at or before now, locked or not. */
   due: ScheduleStateRow[];
-  /** Leases not renewed since the cutoff. */
-  stale: ScheduleStateRow[];
+  /** Leases not renewed since the cutoff (a schedule may have no next run). */
+  stale: (Omit<ScheduleStateRow, 'next_run_at'> & { next_run_at: Date | null })[];
   /** The earliest next run after now of an enabled, unleased schedule: when to wake. */
   nextDueAt: Date | undefined;
 }
@@ -104,7 +104,8 @@ export interface TickState {
  */
 export async function loadTickState(sql: Sql, now: Date, staleBefore: Date): Promise<TickState> {
   const [rows, [next]] = await Promise.all([
-    sql<(ScheduleStateRow & { stale: boolean })[]>`
+    // A stale lease may sit on a schedule with no next run: next_run_at is null there.
+    sql<(Omit<ScheduleStateRow, 'next_run_at'> & { next_run_at: Date | null; stale: boolean })[]>`
       select id, next_run_at, locked_at, locked_by, lock_token, (lock_token is not null and locked_at < ${staleBefore}) as stale
       from job_schedules
       where (enabled and next_run_at <= ${now}) or (lock_token is not null and locked_at < ${staleBefore})
@@ -114,7 +115,7 @@ export async function loadTickState(sql: Sql, now: Date, staleBefore: Date): Pro
       where enabled and lock_token is null and next_run_at > ${now}`,
   ]);
   return {
-    due: rows.filter((row) => !row.stale && row.next_run_at !== null && row.next_run_at <= now),
+    due: rows.filter((row): row is typeof row & ScheduleStateRow => !row.stale && row.next_run_at !== null && row.next_run_at <= now),
     stale: rows.filter((row) => row.stale),
     nextDueAt: next?.next_due_at ?? undefined,
   };
@@ -334,7 +335,7 @@ export async function takeBufferedSlot(
  */
 export async function reclaimLease(
   sql: Sql,
-  row: ScheduleStateRow,
+  row: Omit<ScheduleStateRow, 'next_run_at'>,
   workerId: string,
   now: Date,
 ): Promise<{ failedRunIds: string[]; retryRunId: string | undefined } | undefined> {

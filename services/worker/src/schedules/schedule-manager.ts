@@ -139,7 +139,8 @@ export class ScheduleManager {
         if (!this.tickFailing) this.options.logger.error({ event: 'scheduler.tick.failed', err }, `scheduler tick failed: ${(err as Error).message}`);
         this.tickFailing = true;
       }
-      if (this.stopped) break;
+      // stop() may have run during the tick's awaits (the loop condition's narrowing does not know).
+      if (this.stopped as boolean) break;
       await new Promise<void>((resolve) => {
         this.wake = resolve;
         this.timer = setTimeout(resolve, Math.max(MIN_SLEEP_MS, sleepMs));

@@ -40,7 +40,7 @@ export async function startScheduleReplicas(
     await Promise.all(replicas.map((r) => waitForHttpOk(r.healthUrl, 45_000, r.process.exited)));
   } catch (err) {
     await stopScheduleReplicas(replicas);
-    throw new Error(`${(err as Error).message}\n${replicas.map((r) => r.process.output()).join('\n')}`);
+    throw new Error(`${(err as Error).message}\n${replicas.map((r) => r.process.output()).join('\n')}`, { cause: err });
   }
   return replicas;
 }

@@ -41,7 +41,7 @@ export function PhoneSection(props: { me: Me; onChanged: (me: Me) => void }) {
         setPending(started);
         setCode('');
       } catch (err) {
-        if (err instanceof ApiError && err.status === 404) throw new Error('Phone calls are off on this deployment, so there is nothing to verify.');
+        if (err instanceof ApiError && err.status === 404) throw new Error('Phone calls are off on this deployment, so there is nothing to verify.', { cause: err });
         throw err;
       }
     });
@@ -78,7 +78,7 @@ export function PhoneSection(props: { me: Me; onChanged: (me: Me) => void }) {
             : `${me.phone_e164} is not verified: Nudge will not call it until you enter the code it sends.`}
       </p>
       {me.phone_e164 !== null && !verified && (
-        <button type="button" class="primary" onClick={sendCode} disabled={send.busy}>
+        <button type="button" class="primary" onClick={() => void sendCode()} disabled={send.busy}>
           {pending === undefined ? 'Send me a code' : 'Send a new code'}
         </button>
       )}

@@ -82,7 +82,7 @@ function ScheduleCard(props: { schedule: Schedule; onChanged: () => void }) {
           <code>{s.cron}</code> ({s.timezone})
         </dd>
         <dt>Missed policy</dt>
-        <dd>{s.missed_policy ?? '—'}</dd>
+        <dd>{s.missed_policy}</dd>
         <dt>State</dt>
         <dd>{s.state}</dd>
         <dt>Next run</dt>

@@ -102,7 +102,7 @@ describe('calls role under a flood of unsigned and oversized webhooks', () => {
 
     // Readiness polled all along, as the orchestrator would.
     const readiness: number[] = [];
-    let flooding = true;
+    let flooding = true as boolean;
     const poller = (async () => {
       while (flooding) {
         readiness.push((await fetch(`${base}/health/ready`)).status);
