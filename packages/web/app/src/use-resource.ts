@@ -13,14 +13,14 @@ export function useResource<T>(load: () => Promise<T>, key: string): Resource<T>
   const [generation, setGeneration] = useState(0);
   // `load` is a new closure on every render; `key` says when it means something new, so the
   // effect reads the latest closure through a ref instead of depending on it.
-  const latestLoad = useRef(load);
+  const latestLoadRef = useRef(load);
   useEffect(() => {
-    latestLoad.current = load;
+    latestLoadRef.current = load;
   });
   useEffect(() => {
     let current = true;
     setState((previous) => ({ ...previous, loading: true }));
-    latestLoad.current().then(
+    latestLoadRef.current().then(
       (data) => current && setState({ data, loading: false }),
       (error: unknown) => current && setState({ error: error instanceof Error ? error : new Error(String(error)), loading: false }),
     );
