@@ -30,12 +30,13 @@ create table calendar_channel_failures (
 
 -- A targeted sync asked for by a notification: one row per credential, so a burst coalesces.
 -- first_requested_at is the oldest notification the next sync answers (its latency is measured
--- from there); requested_at moves with each new one, so a notification that arrives during a
--- sync leaves the row behind for another sync.
+-- from there); requested_at and notifications move with each new one, so a notification that
+-- arrives during a sync leaves the row behind for another sync.
 create table calendar_sync_requests (
   credential_id       uuid primary key references calendar_credentials (id) on delete cascade,
   first_requested_at  timestamptz not null,
   requested_at        timestamptz not null,
+  notifications       integer not null default 1,
   claimed_at          timestamptz,
   claimed_by          text
 );

@@ -76,7 +76,7 @@ export const SCHEMA_BY_MIGRATION: Readonly<Record<string, Readonly<Record<string
       'created_at', 'stopped_at', 'stop_reason',
     ],
     calendar_channel_failures: ['credential_id', 'failed_at', 'attempts', 'retry_at', 'reason'],
-    calendar_sync_requests: ['credential_id', 'first_requested_at', 'requested_at', 'claimed_at', 'claimed_by'],
+    calendar_sync_requests: ['credential_id', 'first_requested_at', 'requested_at', 'notifications', 'claimed_at', 'claimed_by'],
     google_quota_windows: ['key', 'count', 'expires_at'],
   },
 };

@@ -10,6 +10,7 @@ import { authPlugin } from './plugins/auth.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { alertRoutes } from './routes/alerts/index.js';
 import { calendarRoutes } from './routes/calendar/index.js';
+import { notificationRoutes } from './routes/calendar/notifications.js';
 import { checkinRoutes } from './routes/checkin/index.js';
 import { operatorRoutes } from './routes/admin/index.js';
 import { meRoutes } from './routes/me/index.js';
@@ -67,6 +68,7 @@ export async function buildApiApp(deps: ApiDependencies): Promise<FastifyInstanc
   if (config.flags.checkin) await app.register(checkinRoutes, { sql, clock });
   if (config.google !== undefined && config.credentialsKey !== undefined) {
     await app.register(calendarRoutes, { sql, clock, google: config.google, credentialsKey: config.credentialsKey, publicBaseUrl: config.publicBaseUrl });
+    await app.register(notificationRoutes, { sql, clock, metrics: deps.metrics });
   }
   await app.register(userAdminRoutes, { sql });
   await app.register(operatorRoutes, { sql, clock });

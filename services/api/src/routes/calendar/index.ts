@@ -7,6 +7,7 @@ import { errorBody } from '@nudge/service';
 import { CallbackError } from '../../calendar/callback-outcome.js';
 import { completeGoogleConnect, type CallbackQuery } from '../../calendar/complete-connect.js';
 import { forgetGoogleCredential, googleConnection } from '../../calendar/credentials.js';
+import { stopChannelsOnDisconnect } from '../../calendar/stop-channels-on-disconnect.js';
 import { OAuthStateSigner } from '../../calendar/oauth-state.js';
 import { callerOf } from '../../plugins/auth.js';
 import { checkinPage } from '../checkin/page.js';
@@ -107,8 +108,11 @@ export async function calendarRoutes(app: FastifyInstance, options: CalendarRout
 
     member.delete('/v1/calendar/google', { schema: { response: { 204: { type: 'null' }, ...errorResponses } } }, async (request, reply) => {
       const userId = callerOf(request).userId;
+      const stopChannels = await stopChannelsOnDisconnect({ sql, clients, logger: request.log }, userId, clock.now());
       const forgotten = await forgetGoogleCredential(sql, cipher, userId);
       if (forgotten?.refreshToken !== undefined) {
+        // Channels first, while the grant still works; then the grant itself.
+        await stopChannels(forgotten.refreshToken);
         // Best effort: the user's wish is honoured by forgetting; Google being away must not undo it.
         await clients
           .oauth()
