@@ -12,7 +12,7 @@ const MINUTE_MS = 60_000;
 
 /**
  * Sliding-minute counters of Calendar requests, for the project and per user. Unlimited until
- * `limits` are set. Every request counts, refused ones included, as Google counts them.
+ * `limits` are set. Only admitted requests count against the minute.
  */
 export class CalendarQuota {
   limits: CalendarQuotaLimits | undefined;
@@ -20,7 +20,7 @@ export class CalendarQuota {
   private readonly users = new Map<string, number[]>();
   /** Requests refused for quota since start. */
   rejected = { project: 0, user: 0 };
-  /** Every Calendar request's time, for rates measured by tests and benchmarks. */
+  /** Calendar requests received since start, refused ones included. */
   total = 0;
 
   constructor(private readonly now: () => number) {}
