@@ -14,3 +14,4 @@ export {
   type CalendarTickSummary,
 } from './jobs/calendar-sync.js';
 export { createTwilioClient } from './escalation/twilio-request-client.js';
+export { createCalendarSubsystem, type CalendarSubsystem, type CalendarWorkerConfig } from './calendar/calendar-subsystem.js';

@@ -1,3 +1,4 @@
+import { encodeBase64urlJson } from '../http/base64url-json.js';
 import { Latencies } from '../http/latencies.js';
 import { HttpEmulator, type EmulatorOptions, type Exchange } from '../http/http-emulator.js';
 import type { RecordedRequest } from '../http/recorded-request.js';
@@ -159,6 +160,11 @@ export class GoogleEmulator extends HttpEmulator {
 
   events(email: string): StoredEvent[] {
     return this.calendar.stored(email);
+  }
+
+  /** A sync token as a full listing would end with now, for seeding benchmarks without listing. */
+  currentSyncToken(email: string): string {
+    return encodeBase64urlJson({ u: email, s: this.calendar.sequenceOf(email) });
   }
 
   /** The user's next sync token request gets 410 fullSyncRequired. */
