@@ -1,4 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { WatchChannel } from './watch-channels.js';
+
+const RETRIES = 4;
 
 export type ResourceState = 'sync' | 'exists' | 'not_exists';
 
@@ -17,7 +20,8 @@ export interface DeliveredNotification {
 
 /**
  * Delivers notifications the way Google does: a POST with an empty body and the X-Goog-*
- * headers to the channel's address. Deliveries run in the background; `settled()` waits for them.
+ * headers to the channel's address, retried with backoff while the address does not answer or
+ * answers 5xx. Deliveries run in the background; `settled()` waits for them.
  */
 export class NotificationSender {
   readonly delivered: DeliveredNotification[] = [];
@@ -57,17 +61,30 @@ export class NotificationSender {
       'user-agent': 'APIs-Google; (+https://developers.google.com/webmasters/APIs-Google.html)',
     };
     if (channel.token !== undefined) headers['x-goog-channel-token'] = channel.token;
-    const delivery = fetch(channel.address, { method: 'POST', headers, signal: AbortSignal.timeout(10_000) })
-      .then(async (response) => {
-        await response.arrayBuffer().catch(() => undefined);
-        return response.status;
-      })
-      .catch(() => undefined)
-      .then((status) => {
-        if (this.record) this.delivered.push({ ...base, status, lost: false });
-      });
+    const delivery = this.deliver(channel.address, headers).then((status) => {
+      if (this.record) this.delivered.push({ ...base, status, lost: false });
+    });
     const tracked = delivery.finally(() => this.inFlight.delete(tracked));
     this.inFlight.add(tracked);
+  }
+
+  /**
+   * One POST, retried as Google retries: after no answer or a 5xx, with exponential backoff
+   * (1 s, 2 s, 4 s, 8 s), then given up. Answers the last status (undefined: never answered).
+   */
+  private async deliver(address: string, headers: Record<string, string>): Promise<number | undefined> {
+    let status: number | undefined;
+    for (let attempt = 0; attempt < RETRIES + 1; attempt += 1) {
+      if (attempt > 0) await sleep(1_000 * 2 ** (attempt - 1));
+      status = await fetch(address, { method: 'POST', headers, signal: AbortSignal.timeout(10_000) })
+        .then(async (response) => {
+          await response.arrayBuffer().catch(() => undefined);
+          return response.status;
+        })
+        .catch(() => undefined);
+      if (status !== undefined && status < 500) return status;
+    }
+    return status;
   }
 
   async settled(): Promise<void> {
