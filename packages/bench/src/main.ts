@@ -7,6 +7,7 @@ import { prepareTemplateDatabase } from '@nudge/testkit';
 import { abuseLoad } from './abuse.bench.js';
 import { apiStartAndThroughput } from './api.bench.js';
 import { calendarSync } from './calendar.bench.js';
+import { calendarChannels } from './calendar-channels.bench.js';
 import { dispatchBurst } from './dispatch.bench.js';
 import { dispatchIsolation } from './isolation.bench.js';
 import * as schedules from './schedules.bench.js';
@@ -18,7 +19,11 @@ const benches: Record<string, () => Promise<void>> = {
   dispatch: dispatchBurst,
   isolation: dispatchIsolation,
   abuse: abuseLoad,
-  calendar: calendarSync,
+  // Minute polling at scale, then push channels side by side with it.
+  calendar: async () => {
+    await calendarSync();
+    await calendarChannels();
+  },
   escalation: escalationBench,
 };
 

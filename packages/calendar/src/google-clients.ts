@@ -6,6 +6,16 @@ import { calendar, type calendar_v3 } from 'googleapis/build/src/apis/calendar/i
 export const CALENDAR_READONLY_SCOPE = 'https://www.googleapis.com/auth/calendar.readonly';
 
 export type CalendarApi = calendar_v3.Calendar;
+
+/**
+ * Stands before every HTTP request a client makes (API calls and token refreshes alike): the
+ * shared quota budget. `before` resolves when the request may go; `answered` hears every
+ * outcome, so rate limits can shrink the budget.
+ */
+export interface RequestGate {
+  before(signal: AbortSignal | undefined): Promise<void>;
+  answered(error: unknown): void;
+}
 export type { calendar_v3 };
 
 /**
@@ -19,8 +29,12 @@ export class GoogleClients {
     private readonly redirectUri?: string,
   ) {}
 
-  /** With `idTokens`: where ID tokens' signing keys are fetched and which issuers they may name (sign-in). */
-  oauth(idTokens?: { certsUrl: string; issuers: string[] }): OAuth2Client {
+  /**
+   * `idTokens`: where ID tokens' signing keys are fetched and which issuers they may name (sign-in).
+   * `gate`: every request of this client (and of the API clients made with it) waits for it.
+   */
+  oauth(options: { idTokens?: { certsUrl: string; issuers: string[] }; gate?: RequestGate } = {}): OAuth2Client {
+    const { idTokens, gate } = options;
     const client = new OAuth2Client({
       clientId: this.config.clientId,
       clientSecret: this.config.clientSecret,
@@ -38,9 +52,22 @@ export class GoogleClients {
       resolved: async (options) => {
         options.retry = false;
         options.retryConfig = { retry: 0, noResponseRetries: 0 };
+        await gate?.before(options.signal as AbortSignal | undefined);
         return options;
       },
     });
+    if (gate !== undefined) {
+      client.transporter.interceptors.response.add({
+        resolved: async (response) => {
+          gate.answered(undefined);
+          return response;
+        },
+        rejected: async (error: unknown) => {
+          gate.answered(error);
+          throw error;
+        },
+      });
+    }
     return client;
   }
 

@@ -9,5 +9,6 @@ export {
 export { readBool, readEnum, readInt, readInts, readRaw, readUrl, requireString, type Env, type IntVariable } from './env-reader.js';
 export * from './accounts.js';
 export * from './fragments.js';
+export * from './calendar-channels.js';
 export type { AllowedPushHost } from './push-endpoint-hosts.js';
 export * from './roles.js';

@@ -37,7 +37,8 @@ import {
   type TwilioConfig,
 } from './fragments.js';
 import { googleSignInFragment, mailFragment, sessionFragment, type GoogleSignInConfig, type MailConfig, type SessionConfig } from './accounts.js';
-import { readBool, readEnum, readInts, type Env } from './env-reader.js';
+import { readBool, readEnum, readInts, readRaw, type Env } from './env-reader.js';
+import { calendarChannelsFragment, googleQuotaFragment, type CalendarChannelsConfig, type GoogleQuotaConfig } from './calendar-channels.js';
 
 export type Role = 'api' | 'calls' | 'worker';
 
@@ -154,6 +155,9 @@ export interface WorkerConfig extends CommonConfig {
   callsPublicUrl: string | undefined;
   scheduler: SchedulerConfig;
   escalation: EscalationConfig | undefined;
+  /** Present only when the calendar feature is on. */
+  calendarChannels: CalendarChannelsConfig | undefined;
+  googleQuota: GoogleQuotaConfig | undefined;
 }
 
 export interface SchedulerConfig {
@@ -177,11 +181,15 @@ export function parseWorkerConfig(env: Env): WorkerConfig {
   const { calendar, alerts, escalation } = common.flags;
   const escalationReason = 'FEATURE_ESCALATION_ENABLED=true';
   const calendarSync = calendarSyncFragment(env);
+  const publicBaseUrl = publicUrlFragment(env, 'PUBLIC_BASE_URL');
+  // The quota store is read before REDIS_URL: GOOGLE_QUOTA_STORE=redis is one more reason to need it.
+  const quotaStoreRedis = calendar && (escalation || readRaw(env, 'GOOGLE_QUOTA_STORE') === 'redis');
+  const redisNeededBy = escalation ? escalationReason : quotaStoreRedis ? 'GOOGLE_QUOTA_STORE=redis' : undefined;
   return {
     ...common,
     role: 'worker',
     http: httpFragment(env, 'HEALTH_PORT', 3002),
-    publicBaseUrl: publicUrlFragment(env, 'PUBLIC_BASE_URL'),
+    publicBaseUrl,
     // Kept next to calendarSync.concurrency (the same value) for code that already reads it.
     calendarSyncConcurrency: calendarSync.concurrency,
     calendarSync,
@@ -189,10 +197,12 @@ export function parseWorkerConfig(env: Env): WorkerConfig {
     google: calendar ? googleFragment(env) : undefined,
     credentialsKey: calendar ? credentialsKeyFragment(env) : undefined,
     push: alerts ? pushFragment(env) : undefined,
-    redis: redisFragment(env, escalation ? escalationReason : undefined),
+    redis: redisFragment(env, redisNeededBy),
     twilio: escalation ? twilioFragment(env) : undefined,
     callsPublicUrl: escalation ? publicUrlFragment(env, 'CALLS_PUBLIC_URL', escalationReason) : undefined,
     scheduler: schedulerFragment(env),
     escalation: escalation ? escalationFragment(env) : undefined,
+    calendarChannels: calendar ? calendarChannelsFragment(env, publicBaseUrl) : undefined,
+    googleQuota: calendar ? googleQuotaFragment(env, escalation) : undefined,
   };
 }

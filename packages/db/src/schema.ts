@@ -70,6 +70,15 @@ export const SCHEMA_BY_MIGRATION: Readonly<Record<string, Readonly<Record<string
   '0008_push_quarantine': {
     push_subscriptions: ['consecutive_timeouts', 'quarantined_until'],
   },
+  '0009_calendar_channels': {
+    calendar_channels: [
+      'id', 'user_id', 'credential_id', 'resource_id', 'token_hash', 'expires_at', 'state', 'last_message_number',
+      'created_at', 'stopped_at', 'stop_reason',
+    ],
+    calendar_channel_failures: ['credential_id', 'failed_at', 'attempts', 'retry_at', 'reason'],
+    calendar_sync_requests: ['credential_id', 'first_requested_at', 'requested_at', 'notifications', 'claimed_at', 'claimed_by'],
+    google_quota_windows: ['key', 'count', 'expires_at'],
+  },
   '0010_accounts_sign_in': {
     users: ['google_sub', 'deactivated_at'],
     organizations: ['google_workspace_domain'],
@@ -94,12 +103,14 @@ export const ROLE_TABLES: Readonly<Record<SchemaRole, readonly string[]>> = {
     'organizations', 'users', 'api_tokens', 'calendar_credentials', 'calendar_sync_state', 'meetings',
     'alert_rules', 'alerts', 'alert_events', 'push_subscriptions', 'deliveries', 'checkin_tokens',
     'job_schedules', 'job_runs', 'service_heartbeats', 'oauth_states', 'sessions', 'invitations', 'phone_verifications',
+    'calendar_channels', 'calendar_sync_requests',
   ],
   calls: ['users', 'meetings', 'alert_rules', 'alerts', 'alert_events', 'deliveries', 'processed_webhook_events', 'service_heartbeats', 'phone_verifications'],
   worker: [
     'users', 'calendar_credentials', 'calendar_sync_state', 'sync_runs', 'meetings', 'alert_rules', 'alerts',
     'alert_events', 'push_subscriptions', 'deliveries', 'checkin_tokens', 'processed_webhook_events',
-    'job_schedules', 'job_runs', 'service_heartbeats', 'ops_alerts',
+    'job_schedules', 'job_runs', 'service_heartbeats', 'ops_alerts', 'calendar_channels', 'calendar_channel_failures',
+    'calendar_sync_requests', 'google_quota_windows',
   ],
 };
 

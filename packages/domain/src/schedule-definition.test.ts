@@ -7,10 +7,10 @@ function job(name: string, dependsOn: string[] = [], cron = '0 3 * * *'): Schedu
 }
 
 describe('schedule definitions', () => {
-  it('are valid, with cleanups disabled by default and calendar-sync, heartbeat and ops-monitor enabled', () => {
+  it('are valid, with cleanups disabled by default and calendar-sync, calendar-channels, heartbeat and ops-monitor enabled', () => {
     expect(() => validateDefinitions(SCHEDULE_DEFINITIONS)).not.toThrow();
     const enabled = SCHEDULE_DEFINITIONS.filter((d) => d.enabledByDefault).map((d) => d.name);
-    expect(enabled.sort()).toEqual(['calendar-sync', 'heartbeat', 'ops-monitor']);
+    expect(enabled.sort()).toEqual(['calendar-channels', 'calendar-sync', 'heartbeat', 'ops-monitor']);
     for (const cleanup of SCHEDULE_DEFINITIONS.filter((d) => d.name.endsWith('-cleanup'))) {
       expect(cleanup.enabledByDefault).toBe(false);
     }

@@ -20,6 +20,13 @@ export const SCHEDULE_DEFINITIONS: readonly ScheduleDefinition[] = [
     timeoutMs: 5 * MINUTE,
   }),
   defineSchedule({
+    name: 'calendar-channels',
+    description: 'Opens a Google push channel for every live credential, renews them before expiry and stops those that must end',
+    timing: { everyMs: MINUTE },
+    enabledByDefault: true,
+    timeoutMs: 5 * MINUTE,
+  }),
+  defineSchedule({
     name: 'heartbeat',
     description: 'Proves the scheduler loop claims and runs jobs; its job_runs rows are the proof',
     timing: { everyMs: MINUTE },

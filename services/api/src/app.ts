@@ -14,6 +14,7 @@ import { authRoutes } from './routes/auth/index.js';
 import { memberRoutes } from './routes/members/index.js';
 import { SessionCookies } from './sessions/session-cookies.js';
 import { calendarRoutes } from './routes/calendar/index.js';
+import { notificationRoutes } from './routes/calendar/notifications.js';
 import { checkinRoutes } from './routes/checkin/index.js';
 import { operatorRoutes } from './routes/admin/index.js';
 import { meRoutes } from './routes/me/index.js';
@@ -96,6 +97,7 @@ export async function buildApiApp(deps: ApiDependencies): Promise<FastifyInstanc
   if (config.flags.checkin) await app.register(checkinRoutes, { sql, clock });
   if (config.google !== undefined && config.credentialsKey !== undefined) {
     await app.register(calendarRoutes, { sql, clock, google: config.google, credentialsKey: config.credentialsKey, publicBaseUrl: config.publicBaseUrl, cookies });
+    await app.register(notificationRoutes, { sql, clock, metrics: deps.metrics });
   }
   await app.register(userAdminRoutes, { sql, clock });
   await app.register(memberRoutes, { sql, clock, publicBaseUrl: config.publicBaseUrl, mail: config.mail });

@@ -2,6 +2,7 @@ import type { WorkerConfig } from '@nudge/config';
 import type { Clock } from '@nudge/domain';
 import {
   connectRedis,
+  createBreakerGauge,
   createHttpApp,
   databaseCheck,
   redisCheck,
@@ -11,6 +12,7 @@ import {
   type RoleContext,
   type RoleInstance,
 } from '@nudge/service';
+import { createCalendarSubsystem, type CalendarSubsystem } from './calendar/calendar-subsystem.js';
 import { createDispatcher } from './dispatcher/create-dispatcher.js';
 import type { Dispatcher } from './dispatcher/dispatcher.js';
 import type { Escalation } from './escalation/escalation.js';
@@ -66,9 +68,22 @@ export async function buildWorker(context: RoleContext<WorkerConfig>, overrides:
     checks.push(created.check);
   }
 
+  let calendar: CalendarSubsystem | undefined;
+  if (config.flags.schedulers && config.google !== undefined && overrides.jobs === undefined) {
+    calendar = createCalendarSubsystem(config, {
+      sql,
+      logger,
+      clock,
+      registry: metrics.registry,
+      ops: context.ops,
+      breakerGauge: createBreakerGauge(metrics.registry),
+      ...(redis === undefined ? {} : { redis }),
+    });
+  }
+
   let scheduler: ScheduleManager | undefined;
   if (config.flags.schedulers) {
-    const created = createScheduler(context, clock, overrides.jobs);
+    const created = createScheduler(context, clock, overrides.jobs, calendar);
     scheduler = created.scheduler;
     checks.push(created.check);
   }
@@ -78,11 +93,13 @@ export async function buildWorker(context: RoleContext<WorkerConfig>, overrides:
     app,
     async start() {
       await scheduler?.start();
+      await calendar?.targeted.start();
       await dispatcher?.start();
       escalation?.start();
     },
     async stop() {
       await scheduler?.stop();
+      await calendar?.targeted.stop();
       await escalation?.stop();
       await dispatcher?.stop();
       redis?.disconnect();

@@ -1,5 +1,5 @@
 import type { OAuth2Client } from 'google-auth-library';
-import { PRIMARY_CALENDAR, saveAccessToken, type CalendarApi, type GoogleClients, type TokenCipher } from '@nudge/calendar';
+import { PRIMARY_CALENDAR, saveAccessToken, type CalendarApi, type GoogleClients, type RequestGate, type TokenCipher } from '@nudge/calendar';
 import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
 import { calendarWindow, type CalendarWindow } from './calendar-window.js';
@@ -28,6 +28,8 @@ export interface UserSyncDeps {
   cipher: TokenCipher;
   policy: ProviderPolicy;
   settings: UserSyncSettings;
+  /** The shared quota's gate for this user's requests; undefined: not limited (tests, tools). */
+  gate?: (userId: string) => RequestGate;
 }
 
 interface Listing {
@@ -118,8 +120,8 @@ async function fetchPage(deps: UserSyncDeps, listing: Listing, params: Record<st
   }
 }
 
-function authorizedClient(deps: UserSyncDeps, credential: LiveCredential): OAuth2Client {
-  const auth = deps.clients.oauth();
+export function authorizedClient(deps: Pick<UserSyncDeps, 'clients' | 'cipher' | 'gate'>, credential: LiveCredential): OAuth2Client {
+  const auth = deps.clients.oauth({ gate: deps.gate?.(credential.user_id) });
   const accessToken = credential.access_token_enc === null ? undefined : deps.cipher.decrypt(credential.access_token_enc, credential.user_id);
   auth.setCredentials({
     refresh_token: deps.cipher.decrypt(credential.refresh_token_enc, credential.user_id),
@@ -132,7 +134,7 @@ function authorizedClient(deps: UserSyncDeps, credential: LiveCredential): OAuth
 }
 
 /** A refreshed access token is kept (encrypted), so the next tick does not refresh again. */
-async function keepRefreshedAccessToken(deps: UserSyncDeps, credential: LiveCredential, auth: OAuth2Client, initial: string | null | undefined): Promise<void> {
+export async function keepRefreshedAccessToken(deps: Pick<UserSyncDeps, 'sql' | 'cipher' | 'clock'>, credential: LiveCredential, auth: OAuth2Client, initial: string | null | undefined): Promise<void> {
   const { access_token: current, expiry_date: expiry } = auth.credentials;
   if (typeof current !== 'string' || current === initial) return;
   const expiresAt = typeof expiry === 'number' ? new Date(expiry) : null;

@@ -5,7 +5,7 @@ import type { WorkerConfig } from '@nudge/config';
 import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
 import type { Logger } from '@nudge/logger';
-import { liveGoogleCredentials } from '../calendar/live-credentials.js';
+import { liveGoogleCredentials, type LiveCredential } from '../calendar/live-credentials.js';
 import { createProviderPolicy, DEFAULT_PROVIDER_POLICY, type ProviderPolicy, type ProviderPolicySettings } from '../calendar/provider-policy.js';
 import type { BreakerGauge, OpsAlerts } from '@nudge/service';
 import { runUserSync, userTimeoutPolicy, type RunUserSyncDeps } from '../calendar/run-user-sync.js';
@@ -18,6 +18,8 @@ export const CALENDAR_SYNC_JOB = 'calendar-sync';
 export interface CalendarSyncDeps extends RunUserSyncDeps {
   /** Users synced at once. */
   concurrency: number;
+  /** Which users a tick polls; every live credential when undefined. */
+  usersToPoll?: (sql: Sql, now: Date) => Promise<LiveCredential[]>;
 }
 
 export interface CalendarTickSummary {
@@ -35,7 +37,7 @@ export async function syncAllCalendars(deps: CalendarSyncDeps, now: Date, signal
   const { logger, clock } = deps;
   const startedMs = clock.now().getTime();
   logger.info({ event: 'scheduler.tick.started', job: CALENDAR_SYNC_JOB }, 'calendar sync tick started');
-  const credentials = await liveGoogleCredentials(deps.sql);
+  const credentials = await (deps.usersToPoll === undefined ? liveGoogleCredentials(deps.sql) : deps.usersToPoll(deps.sql, now));
   logger.info({ event: 'calendar.users.found', job: CALENDAR_SYNC_JOB, count: credentials.length }, `${credentials.length} calendars to sync`);
   const limit = pLimit(deps.concurrency);
   const outcomes = await Promise.all(

@@ -12,6 +12,8 @@ export interface JobDependencies {
   ops: OpsAlerts;
   /** Absent when the calendar feature is off: the schedule then has nothing to do. */
   calendarSync?: JobHandler;
+  /** Absent when the calendar feature is off. */
+  calendarChannels?: JobHandler;
 }
 
 const nothingToDo: JobHandler = async () => ({ skipped: 'the feature is off' });
@@ -19,6 +21,7 @@ const nothingToDo: JobHandler = async () => ({ skipped: 'the feature is off' });
 function handlers(deps: JobDependencies): Readonly<Record<string, JobHandler>> {
   return {
     'calendar-sync': deps.calendarSync ?? nothingToDo,
+    'calendar-channels': deps.calendarChannels ?? nothingToDo,
     heartbeat,
     'ops-monitor': opsMonitor(deps.ops),
     'webhook-events-cleanup': webhookEventsCleanup,

@@ -1,8 +1,8 @@
 import type { WorkerConfig } from '@nudge/config';
 import type { Clock } from '@nudge/domain';
-import { createBreakerGauge, type ReadinessCheck, type RoleContext } from '@nudge/service';
+import type { ReadinessCheck, RoleContext } from '@nudge/service';
+import type { CalendarSubsystem } from '../calendar/calendar-subsystem.js';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { calendarSyncDeps, calendarSyncJob } from '../jobs/calendar-sync.js';
 import { nudgeJobs } from '../jobs/index.js';
 import { ScheduleManager } from './schedule-manager.js';
 import type { JobHandler, ScheduledJob } from './scheduled-job.js';
@@ -25,14 +25,11 @@ function countedSyncRuns(job: JobHandler, registry: Registry): JobHandler {
   };
 }
 
-/** Nudge's jobs with their handlers; the calendar sync is built once, its breaker outliving a tick. */
-function workerJobs(context: RoleContext<WorkerConfig>, clock: Clock): ScheduledJob[] {
-  const { config, sql, logger, metrics, ops } = context;
-  const calendarSync =
-    config.google === undefined
-      ? undefined
-      : countedSyncRuns(calendarSyncJob(calendarSyncDeps(config, { sql, logger, clock, ops, breakerGauge: createBreakerGauge(metrics.registry) })), metrics.registry);
-  return nudgeJobs({ ops, ...(calendarSync === undefined ? {} : { calendarSync }) });
+/** Nudge's jobs with their handlers; the calendar subsystem is built once, its breaker outliving a tick. */
+function workerJobs(context: RoleContext<WorkerConfig>, calendar: CalendarSubsystem | undefined): ScheduledJob[] {
+  const { metrics, ops } = context;
+  if (calendar === undefined) return nudgeJobs({ ops });
+  return nudgeJobs({ ops, calendarSync: countedSyncRuns(calendar.syncJob, metrics.registry), calendarChannels: calendar.channelsJob });
 }
 
 /** The schedule manager as the worker runs it (ENABLE_SCHEDULERS=true), with its metrics and readiness. */
@@ -40,6 +37,7 @@ export function createScheduler(
   context: RoleContext<WorkerConfig>,
   clock: Clock,
   jobs: readonly ScheduledJob[] | undefined,
+  calendar?: CalendarSubsystem,
 ): { scheduler: ScheduleManager; check: ReadinessCheck } {
   const { config, logger, sql, metrics } = context;
   const scheduler = new ScheduleManager({
@@ -47,7 +45,7 @@ export function createScheduler(
     logger,
     clock,
     instanceId: config.process.instanceId,
-    jobs: jobs ?? workerJobs(context, clock),
+    jobs: jobs ?? workerJobs(context, calendar),
     leaseTimeoutMs: config.scheduler.leaseTimeoutMs,
     tickIntervalMs: config.scheduler.tickIntervalMs,
     metrics: createSchedulerMetrics(metrics.registry),

@@ -44,6 +44,7 @@ export interface StoredEvent {
 }
 
 interface UserCalendar {
+  email: string;
   events: Map<string, StoredEvent>;
   sequence: number;
   /** Sync tokens older than this are stale: the emulator answers 410. */
@@ -54,7 +55,11 @@ interface UserCalendar {
 export class CalendarEvents {
   private readonly calendars = new Map<string, UserCalendar>();
 
-  constructor(private readonly now: () => number) {}
+  constructor(
+    private readonly now: () => number,
+    /** Told after every change to a user's calendar (what watch channels notify about). */
+    private readonly onChange: (email: string) => void = () => undefined,
+  ) {}
 
   /** Adds an event, or replaces the one with the same id. */
   put(email: string, input: EventInput): CalendarEvent {
@@ -121,6 +126,7 @@ export class CalendarEvents {
     calendar.sequence += 1;
     const stored = { ...event, etag: `"${createHash('sha1').update(`${event.id}:${calendar.sequence}`).digest('hex').slice(0, 16)}"` };
     calendar.events.set(event.id, { event: stored, sequence: calendar.sequence });
+    this.onChange(calendar.email);
     return stored;
   }
 
@@ -133,7 +139,7 @@ export class CalendarEvents {
   private calendar(email: string): UserCalendar {
     let calendar = this.calendars.get(email);
     if (calendar === undefined) {
-      calendar = { events: new Map(), sequence: 0, oldestValidSequence: 0 };
+      calendar = { email, events: new Map(), sequence: 0, oldestValidSequence: 0 };
       this.calendars.set(email, calendar);
     }
     return calendar;
@@ -150,3 +156,4 @@ function pick<T extends object, K extends keyof T>(source: T, keys: K[]): Partia
   for (const key of keys) if (source[key] !== undefined) picked[key] = source[key];
   return picked;
 }
+

@@ -1,11 +1,16 @@
+import { encodeBase64urlJson } from '../http/base64url-json.js';
 import { Latencies } from '../http/latencies.js';
 import { HttpEmulator, type EmulatorOptions, type Exchange } from '../http/http-emulator.js';
 import type { RecordedRequest } from '../http/recorded-request.js';
-import { sendJson, sendText } from '../http/responses.js';
+import { pause, sendJson, sendText } from '../http/responses.js';
 import { ANY, ScriptedResponses } from '../http/scripted-responses.js';
 import { CalendarEvents, type CalendarEvent, type EventInput, type StoredEvent } from './calendar-events.js';
-import type { CalendarFailure } from './calendar-failures.js';
+import { sendFailure, sendGoogleError, type CalendarFailure } from './calendar-failures.js';
 import { EVENTS_PATH, eventsList } from './calendar-route.js';
+import { CalendarQuota, type CalendarQuotaLimits } from './calendar-quota.js';
+import { STOP_PATH, stopChannel, WATCH_PATH, watchEvents } from './channel-routes.js';
+import { NotificationSender, type DeliveredNotification } from './notification-sender.js';
+import { WatchChannels, type WatchChannel } from './watch-channels.js';
 import { OAuthGrants, type TokenResponse } from './oauth-grants.js';
 import { authorize, revoke, token, type OAuthClient } from './oauth-routes.js';
 import { OidcIdentity, type AccountOptions, type IdTokenClaims } from './oidc-identity.js';
@@ -16,6 +21,8 @@ export interface GoogleEmulatorOptions extends EmulatorOptions {
   clientId?: string;
   clientSecret?: string;
   accessTokenTtlSeconds?: number;
+  /** Accept http://127.0.0.1 (and localhost) watch addresses, which Google refuses; on by default for tests. */
+  allowHttpLoopbackChannels?: boolean;
 }
 
 /**
@@ -33,17 +40,24 @@ export class GoogleEmulator extends HttpEmulator {
   /** The OpenID Connect signing key and ID tokens. */
   readonly identity: OidcIdentity;
   private readonly idTokenOverrides = new ScriptedResponses<Partial<IdTokenClaims> & Record<string, unknown>>();
+  private readonly channels: WatchChannels;
+  private readonly sender: NotificationSender;
+  /** Per-minute project and per-user request counters; unlimited until `setQuota`. */
+  readonly quota: CalendarQuota;
 
   constructor(options: GoogleEmulatorOptions = {}) {
     super(options);
     this.client = { clientId: options.clientId ?? 'nudge-test.apps.googleusercontent.com', clientSecret: options.clientSecret ?? 'test-google-secret' };
     this.grants = new OAuthGrants(this.now, options.accessTokenTtlSeconds ?? 3600);
-    this.calendar = new CalendarEvents(this.now);
+    this.calendar = new CalendarEvents(this.now, (email) => this.notifyChange(email));
     this.identity = new OidcIdentity(this.now);
     this.grants.idTokens = (account, consent) => {
       const claims = this.identity.claimsFor(account, this.issuer, consent.clientId, consent.nonce);
       return this.identity.sign({ ...claims, ...this.idTokenOverrides.take(ANY) });
     };
+    this.channels = new WatchChannels(this.now, options.allowHttpLoopbackChannels ?? true);
+    this.sender = new NotificationSender(this.now, { record: options.recordRequests ?? true });
+    this.quota = new CalendarQuota(this.now);
   }
 
   static async start(options?: GoogleEmulatorOptions): Promise<GoogleEmulator> {
@@ -122,6 +136,47 @@ export class GoogleEmulator extends HttpEmulator {
   /** The user revoked access: refreshes get `invalid_grant`, API calls 401. */
   revokeUser(email: string): void {
     this.grants.revokeUser(email);
+    // A revoked grant ends the channels made with it: Google stops notifying for them.
+    this.channels.stopAllOf(email);
+  }
+
+  /** The watch channels still delivering (not stopped, not expired), for one user or all. */
+  activeChannels(email?: string): WatchChannel[] {
+    return this.channels.active(email);
+  }
+
+  /** Every channel ever created, stopped and expired ones included. */
+  allChannels(email?: string): WatchChannel[] {
+    return this.channels.all(email);
+  }
+
+  /** The channel expires now (Google stops delivering; the owner must have renewed). */
+  expireChannel(id: string): void {
+    this.channels.expire(id);
+  }
+
+  /** The user's next `times` change notifications are lost on the way. */
+  loseNotifications(email: string, times = 1): void {
+    this.sender.lose(email, times);
+  }
+
+  /** Notifications sent so far, in order (recorded unless `recordRequests` is off). */
+  get notifications(): readonly DeliveredNotification[] {
+    return this.sender.delivered;
+  }
+
+  /** Waits until every notification sent so far has been answered. */
+  notificationsSettled(): Promise<void> {
+    return this.sender.settled();
+  }
+
+  /** Enforce Google's per-minute limits (project and per user) with Google's error bodies; undefined lifts them. */
+  setQuota(limits: CalendarQuotaLimits | undefined): void {
+    this.quota.limits = limits;
+  }
+
+  private notifyChange(email: string): void {
+    for (const channel of this.channels.active(email)) this.sender.send(channel, 'exists');
   }
 
   expireAccessTokens(email: string): void {
@@ -142,6 +197,11 @@ export class GoogleEmulator extends HttpEmulator {
 
   events(email: string): StoredEvent[] {
     return this.calendar.stored(email);
+  }
+
+  /** A sync token as a full listing would end with now, for seeding benchmarks without listing. */
+  currentSyncToken(email: string): string {
+    return encodeBase64urlJson({ u: email, s: this.calendar.sequenceOf(email) });
   }
 
   /** The user's next sync token request gets 410 fullSyncRequired. */
@@ -181,6 +241,27 @@ export class GoogleEmulator extends HttpEmulator {
     if (route === 'GET /oauth2/v3/certs') return sendJson(res, 200, this.identity.jwks(), { 'cache-control': 'public, max-age=300' });
     if (route === 'GET /oauth2/v1/certs') return sendJson(res, 200, this.identity.pemCerts(), { 'cache-control': 'public, max-age=300' });
     if (route === 'POST /revoke') return revoke(req, url, res, this.grants);
+    const calendarRoute = (req.method === 'GET' && EVENTS_PATH.test(url.pathname)) || (req.method === 'POST' && (WATCH_PATH.test(url.pathname) || url.pathname === STOP_PATH));
+    if (calendarRoute) {
+      const email = this.grants.userOf(/^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '');
+      if (email !== undefined) {
+        const verdict = this.quota.admit(email);
+        if (!verdict.ok) {
+          recorded.subject = email;
+          return sendUsageLimit(res, verdict.status, verdict.reason, verdict.message, verdict.retryAfterSeconds);
+        }
+      }
+    }
+    if (req.method === 'POST' && (WATCH_PATH.test(url.pathname) || url.pathname === STOP_PATH)) {
+      const email = this.grants.userOf(/^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '');
+      if (email === undefined) return sendGoogleError(res, 401, 'authError', 'Request had invalid authentication credentials.');
+      recorded.subject = email;
+      await pause(this.latencies.get(email), signal);
+      const failure = this.failures.take(email);
+      if (failure !== undefined) return sendFailure(res, failure, signal);
+      if (url.pathname === STOP_PATH) return stopChannel(req, res, email, this.channels);
+      return watchEvents(req, url, res, email, { channels: this.channels, sender: this.sender, apiUrl: this.url });
+    }
     if (req.method === 'GET' && EVENTS_PATH.test(url.pathname)) {
       const deps = { grants: this.grants, calendar: this.calendar, failures: this.failures, latencies: this.latencies, now: this.now };
       return eventsList(req, url, res, deps, signal, recorded);
@@ -202,4 +283,14 @@ export class GoogleEmulator extends HttpEmulator {
       claims_supported: ['aud', 'email', 'email_verified', 'exp', 'hd', 'iat', 'iss', 'name', 'nonce', 'sub'],
     };
   }
+}
+
+/** A usage limit refusal as Google words it: domain usageLimits, with Retry-After. */
+function sendUsageLimit(res: import('node:http').ServerResponse, status: number, reason: string, message: string, retryAfterSeconds: number): void {
+  sendJson(
+    res,
+    status,
+    { error: { code: status, message, errors: [{ domain: 'usageLimits', reason, message }], status: status === 429 ? 'RESOURCE_EXHAUSTED' : 'PERMISSION_DENIED' } },
+    { 'retry-after': String(retryAfterSeconds) },
+  );
 }

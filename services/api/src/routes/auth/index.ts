@@ -122,7 +122,7 @@ function registerGoogleSignIn(app: HttpApp, options: AuthRouteOptions, google: N
   const redirectUri = `${options.publicBaseUrl}/v1/auth/google/callback`;
   const clients = new GoogleClients(google.client, redirectUri);
   // One client for every sign-in, so Google's signing keys are fetched once per their max-age.
-  const oauth = clients.oauth(idTokenChecks(google.signIn));
+  const oauth = clients.oauth({ idTokens: idTokenChecks(google.signIn) });
 
   app.get(
     '/v1/auth/google/start',

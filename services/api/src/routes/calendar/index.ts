@@ -7,6 +7,7 @@ import { errorBody, type HttpApp } from '@nudge/service';
 import { CallbackError } from '../../calendar/callback-outcome.js';
 import { completeGoogleConnect } from '../../calendar/complete-connect.js';
 import { googleConnection } from '../../calendar/credentials.js';
+import { stopChannelsOnDisconnect } from '../../calendar/stop-channels-on-disconnect.js';
 import { OAuthStateSigner } from '../../calendar/oauth-state.js';
 import { callerOf } from '../../plugins/auth.js';
 import { FLOW_COOKIE_SECONDS, type SessionCookies } from '../../sessions/session-cookies.js';
@@ -119,8 +120,11 @@ export async function calendarRoutes(app: HttpApp, options: CalendarRouteOptions
 
     member.delete('/v1/calendar/google', { schema: { response: { 204: noContent, ...errorResponses } } }, async (request, reply) => {
       const userId = callerOf(request).userId;
+      const stopChannels = await stopChannelsOnDisconnect({ sql, clients, logger: request.log }, userId, clock.now());
       const forgotten = await forgetGoogleCredential(sql, cipher, userId);
       if (forgotten?.refreshToken !== undefined) {
+        // Channels first, while the grant still works; then the grant itself.
+        await stopChannels(forgotten.refreshToken);
         // Best effort: the user's wish is honoured by forgetting; Google being away must not undo it.
         await clients
           .oauth()

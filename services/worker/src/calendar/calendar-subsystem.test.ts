@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { TokenCipher } from '@nudge/calendar';
+import { parseWorkerConfig } from '@nudge/config';
+import { systemClock } from '@nudge/domain';
+import { capturingLogger, createTestDatabase, GoogleEmulator, insertUser, roleEnv, type TestDatabase } from '@nudge/testkit';
+import { createCalendarSubsystem } from './calendar-subsystem.js';
+
+const KEY = Buffer.alloc(32, 5);
+let db: TestDatabase;
+let google: GoogleEmulator;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  google = await GoogleEmulator.start();
+});
+afterAll(async () => {
+  await google.close();
+  await db.drop();
+});
+
+function subsystem(publicBaseUrl: string) {
+  const config = parseWorkerConfig(
+    roleEnv(db.url, {
+      PUBLIC_BASE_URL: publicBaseUrl,
+      GOOGLE_OAUTH_TOKEN_URL: google.tokenUrl,
+      GOOGLE_API_ROOT_URL: google.url,
+      CREDENTIALS_ENCRYPTION_KEY: KEY.toString('base64'),
+    }),
+  );
+  const { logger, lines } = capturingLogger('worker');
+  return { calendar: createCalendarSubsystem(config, { sql: db.sql, logger, clock: systemClock }), lines };
+}
+
+describe('the calendar subsystem without a public https address', () => {
+  it('says once at start that it polls instead, and opens no channel', async () => {
+    const email = 'polled@subsystem.test';
+    const { userId } = await insertUser(db.sql, { email });
+    const tokens = google.grantTokens(email);
+    const cipher = new TokenCipher([KEY]);
+    await db.sql`insert into calendar_credentials (user_id, refresh_token_enc, access_token_enc, expires_at, scopes)
+                 values (${userId}, ${cipher.encrypt(tokens.refresh_token ?? '', userId)}, ${cipher.encrypt(tokens.access_token, userId)}, ${new Date(Date.now() + 3_600_000)}, ${[tokens.scope]})`;
+    const { calendar, lines } = subsystem('http://nudge.internal:3000');
+    const disabled = lines.filter((line) => line.event === 'calendar.channels.disabled');
+    expect(disabled).toHaveLength(1);
+    expect(disabled[0]?.reason).toMatch(/not https/);
+
+    const run = { sql: db.sql, logger: capturingLogger('worker').logger, signal: new AbortController().signal, now: () => new Date(), scheduledFor: null, runId: '1' };
+    expect(await calendar.channelsJob(run)).toMatchObject({ opened: 0 });
+    expect(google.activeChannels(email)).toHaveLength(0);
+    // Every minute tick polls the user, as before channels.
+    expect(await calendar.syncJob(run)).toMatchObject({ users: 1, succeeded: 1 });
+    expect(await calendar.syncJob(run)).toMatchObject({ users: 1, succeeded: 1 });
+    expect(lines.filter((line) => line.event === 'calendar.channels.disabled')).toHaveLength(1);
+  });
+});
