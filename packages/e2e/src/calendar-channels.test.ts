@@ -69,7 +69,7 @@ describe('calendar push channels', () => {
   async function call(path: string, init: RequestInit = {}, bearer = token) {
     const response = await fetch(`${base}${path}`, { ...init, headers: { authorization: `Bearer ${bearer}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers } });
     const text = await response.text();
-    return { status: response.status, body: (text === '' ? {} : JSON.parse(text)) as Record<string, unknown> };
+    return { status: response.status, headers: response.headers, body: (text === '' ? {} : JSON.parse(text)) as Record<string, unknown> };
   }
 
   /** An operator's run-now of a schedule, waited for until it succeeded. */
@@ -91,9 +91,11 @@ describe('calendar push channels', () => {
     const start = new Date(Date.now() + 2 * HOUR);
     const event = google.putEvent(email, { summary: 'Planning', start, end: new Date(start.getTime() + 30 * 60_000), attendees: [{ email, self: true, responseStatus: 'accepted' }, { email: 'peer@example.com', responseStatus: 'accepted' }] });
     google.approveAs(email);
-    const { body: connect } = await call('/v1/calendar/google/connect', {}, bearer);
+    const { body: connect, headers } = await call('/v1/calendar/google/connect', {}, bearer);
+    // The callback is honoured only with the binding cookie of the browser that asked for consent.
+    const bound = (headers.getSetCookie()[0] ?? '').split(';')[0]!;
     const consent = await fetch(connect.url as string, { redirect: 'manual' });
-    const callback = await fetch(consent.headers.get('location') ?? '');
+    const callback = await fetch(consent.headers.get('location') ?? '', { headers: { cookie: bound } });
     expect(callback.status).toBe(200);
     await runSchedule('calendar-sync');
     await runSchedule('calendar-channels');

@@ -14,6 +14,8 @@ export const PUBLIC_ROUTES = new Set([
   'POST /checkin/:token',
   'GET /v1/push/vapid-public-key',
   'GET /v1/calendar/google/callback',
+  // Google's push notifications: authenticated by channel id, token and resource id, not a caller.
+  'POST /v1/calendar/google/notifications',
   'GET /v1/auth/google/start',
   'GET /v1/auth/google/callback',
 ]);
