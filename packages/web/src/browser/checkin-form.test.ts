@@ -1,21 +1,7 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import { planAlerts } from '@nudge/alerts';
-import {
-  eventually,
-  escalationEnv,
-  freePort,
-  insertMeeting,
-  PushEmulator,
-  RedisServer,
-  roleEnv,
-  RoleProcess,
-  TwilioEmulator,
-  waitForHttpOk,
-  type PushSubscriptionJson,
-} from '@nudge/testkit';
+import { eventually, insertMeeting, type PushEmulator, type PushSubscriptionJson, type TwilioEmulator } from '@nudge/testkit';
 import { launchChromium } from './chromium.js';
 import { screenshot } from './screenshots.js';
 import { startStack, type Stack } from './stack.js';
@@ -33,33 +19,16 @@ interface PushPayload {
  * api's real security headers (CSP form-action included).
  */
 describe('the check-in page of a pushed alert, in a real browser', () => {
-  let redis: RedisServer;
   let push: PushEmulator;
   let twilio: TwilioEmulator;
   let stack: Stack;
-  let calls: RoleProcess;
   let device: PushSubscriptionJson;
-  let scratch: string;
   let phone: string;
 
   beforeAll(async () => {
-    redis = await RedisServer.start();
-    push = await PushEmulator.start();
-    const escalation = escalationEnv(redis.url);
-    twilio = await TwilioEmulator.start({ accountSid: escalation.TWILIO_ACCOUNT_SID, authToken: escalation.TWILIO_AUTH_TOKEN });
-    scratch = await mkdtemp(`${tmpdir()}/nudge-checkin-`);
-    const caFile = `${scratch}/push-ca.pem`;
-    await writeFile(caFile, push.caPem);
-    const callsPort = await freePort();
-    const callsUrl = `http://127.0.0.1:${callsPort}`;
-    stack = await startStack({
-      env: { ...escalation, CALLS_PUBLIC_URL: callsUrl, TWILIO_API_BASE_URL: twilio.url, ESCALATION_RECONCILE_INTERVAL_MS: '200', NODE_EXTRA_CA_CERTS: caFile },
-      phoneVerified: true,
-    });
-    const { REDIS_URL: _worker, ...callsEnv }: Record<string, string> = { ...roleEnv(stack.db.url), ...escalation, CALLS_PUBLIC_URL: callsUrl };
-    calls = RoleProcess.start('calls', { ...callsEnv, PORT: String(callsPort) });
-    await waitForHttpOk(`${callsUrl}/health/ready`, 20_000, calls.exited);
-
+    stack = await startStack({ escalation: true, push: true, phoneVerified: true });
+    twilio = stack.twilio!;
+    push = stack.push!;
     const [user] = await stack.db.sql<{ phone_e164: string }[]>`select phone_e164 from users where id = ${stack.userId}`;
     phone = user!.phone_e164;
     // The device as the browser's push service would hold it: the VAPID key the api hands out.
@@ -68,19 +37,14 @@ describe('the check-in page of a pushed alert, in a real browser', () => {
     await stack.db.sql`insert into push_subscriptions (user_id, endpoint, p256dh, auth) values (${stack.userId}, ${device.endpoint}, ${device.keys.p256dh}, ${device.keys.auth})`;
   }, 90_000);
   afterAll(async () => {
-    await calls?.stop();
     await stack?.close();
-    await twilio?.close();
-    await push?.close();
-    await redis?.stop();
-    if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
   });
 
   const stateOf = async (alertId: string) =>
     (await stack.db.sql<{ state: string; acknowledged_via: string | null; acknowledged_at: Date | null }[]>`
       select state, acknowledged_via, acknowledged_at from alerts where id = ${alertId}`)[0];
   const callsFor = (alertId: string) => twilio.calls.items.filter((call) => call.to === phone && call.url?.includes(alertId) === true);
-  const explain = () => `worker:\n${stack.worker.output().slice(-3000)}\ncalls:\n${calls.output().slice(-2000)}`;
+  const explain = () => `worker:\n${stack.worker.output().slice(-3000)}\ncalls:\n${stack.calls!.output().slice(-2000)}`;
 
   /**
    * A meeting a few minutes away, planned and pushed by the real worker; returns the push as the

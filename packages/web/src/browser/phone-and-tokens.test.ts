@@ -1,15 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
-import {
-  escalationEnv,
-  freePort,
-  RedisServer,
-  roleEnv,
-  RoleProcess,
-  TwilioEmulator,
-  verificationCodeSaid,
-  waitForHttpOk,
-} from '@nudge/testkit';
+import { verificationCodeSaid, type TwilioEmulator } from '@nudge/testkit';
 import { launchChromium, type ChromiumSession } from './chromium.js';
 import { screenshot, unlabelledControls } from './screenshots.js';
 import { startStack, type Stack } from './stack.js';
@@ -20,25 +11,16 @@ import { startStack, type Stack } from './stack.js';
  * they type the code the call read out. Then they make and revoke an access token.
  */
 describe('phone verification and access tokens in a real browser', () => {
-  let redis: RedisServer;
   let twilio: TwilioEmulator;
   let stack: Stack;
-  let calls: RoleProcess;
   let chromium: ChromiumSession;
   let page: Page;
   let phone: string;
   const browserErrors: string[] = [];
 
   beforeAll(async () => {
-    redis = await RedisServer.start();
-    const escalation = escalationEnv(redis.url);
-    twilio = await TwilioEmulator.start({ accountSid: escalation.TWILIO_ACCOUNT_SID, authToken: escalation.TWILIO_AUTH_TOKEN });
-    const callsPort = await freePort();
-    const callsUrl = `http://127.0.0.1:${callsPort}`;
-    stack = await startStack({ env: { ...escalation, CALLS_PUBLIC_URL: callsUrl, TWILIO_API_BASE_URL: twilio.url } });
-    const { REDIS_URL: _worker, ...callsEnv }: Record<string, string> = { ...roleEnv(stack.db.url), ...escalation, CALLS_PUBLIC_URL: callsUrl };
-    calls = RoleProcess.start('calls', { ...callsEnv, PORT: String(callsPort) });
-    await waitForHttpOk(`${callsUrl}/health/ready`, 20_000, calls.exited);
+    stack = await startStack({ escalation: true });
+    twilio = stack.twilio!;
     const [user] = await stack.db.sql<{ phone_e164: string }[]>`select phone_e164 from users where id = ${stack.userId}`;
     phone = user!.phone_e164;
     chromium = await launchChromium({ origin: stack.base, timezoneId: 'Europe/Berlin' });
@@ -47,10 +29,7 @@ describe('phone verification and access tokens in a real browser', () => {
   }, 90_000);
   afterAll(async () => {
     await chromium?.close();
-    await calls?.stop();
     await stack?.close();
-    await twilio?.close();
-    await redis?.stop();
   });
 
   const expectHeading = (text: string) => page.getByRole('heading', { level: 1, name: text }).waitFor({ timeout: 10_000 });

@@ -1,13 +1,17 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import {
   createTestDatabase,
+  escalationEnv,
   freePort,
   GoogleEmulator,
   markPhoneVerified,
+  PushEmulator,
+  RedisServer,
   REPO_ROOT,
   roleEnv,
   RoleProcess,
+  TwilioEmulator,
   waitForHttpOk,
   type TestDatabase,
 } from '@nudge/testkit';
@@ -21,6 +25,11 @@ export interface Stack {
   base: string;
   token: string;
   userId: string;
+  /** With `escalation`: the Twilio emulator the calls are placed with, and the calls role answering its webhooks. */
+  twilio: TwilioEmulator | undefined;
+  calls: RoleProcess | undefined;
+  /** With `push`: the push service the worker sends to, trusted by the api and the worker. */
+  push: PushEmulator | undefined;
   close(): Promise<void>;
 }
 
@@ -29,6 +38,10 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** The operator has verified their phone number already (escalation calls only verified numbers). */
   phoneVerified?: boolean;
+  /** Phone escalation on: Redis, the Twilio emulator and the calls role as a process. */
+  escalation?: boolean;
+  /** A push service (the push emulator) whose certificate the api and the worker trust. */
+  push?: boolean;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -37,6 +50,42 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const scratch = await mkdtemp(`${tmpdir()}/nudge-browser-`);
   const apiPort = await freePort();
   const base = `http://127.0.0.1:${apiPort}`;
+  const extra: Record<string, string> = {};
+  let redis: RedisServer | undefined;
+  let twilio: TwilioEmulator | undefined;
+  let push: PushEmulator | undefined;
+  let calls: RoleProcess | undefined;
+  let callsRole: { env: Record<string, string>; url: string } | undefined;
+  let api: RoleProcess | undefined;
+  let worker: RoleProcess | undefined;
+  const close = async () => {
+    await Promise.all([calls?.stop(), api?.stop(), worker?.stop()]);
+    await Promise.all([google.close(), twilio?.close(), push?.close(), redis?.stop()]);
+    await db.drop();
+    await rm(scratch, { recursive: true, force: true });
+  };
+  try {
+    if (options.escalation === true) {
+      redis = await RedisServer.start();
+      const escalation = escalationEnv(redis.url);
+      twilio = await TwilioEmulator.start({ accountSid: escalation.TWILIO_ACCOUNT_SID, authToken: escalation.TWILIO_AUTH_TOKEN });
+      const callsPort = await freePort();
+      const callsUrl = `http://127.0.0.1:${callsPort}`;
+      Object.assign(extra, escalation, { CALLS_PUBLIC_URL: callsUrl, TWILIO_API_BASE_URL: twilio.url, ESCALATION_RECONCILE_INTERVAL_MS: '200' });
+      // The calls role reads no queue: it gets no REDIS_URL.
+      const { REDIS_URL: _worker, ...callsEnv }: Record<string, string> = { ...roleEnv(db.url), ...escalation, CALLS_PUBLIC_URL: callsUrl };
+      callsRole = { env: { ...callsEnv, PORT: String(callsPort) }, url: callsUrl };
+    }
+    if (options.push === true) {
+      push = await PushEmulator.start();
+      const caFile = `${scratch}/push-ca.pem`;
+      await writeFile(caFile, push.caPem);
+      extra.NODE_EXTRA_CA_CERTS = caFile;
+    }
+  } catch (err) {
+    await close();
+    throw err;
+  }
   const env = roleEnv(db.url, {
     PUBLIC_BASE_URL: base,
     GOOGLE_CLIENT_ID: google.client.clientId,
@@ -46,18 +95,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     GOOGLE_API_ROOT_URL: google.apiRootUrl,
     GOOGLE_OIDC_ISSUER: google.issuer,
     GOOGLE_OIDC_CERTS_URL: google.certsUrl,
+    ...extra,
     ...options.env,
   });
-  const api = RoleProcess.start('api', { ...env, PORT: String(apiPort), RUN_MIGRATIONS_ON_START: '1' });
-  const worker = RoleProcess.start('worker', { ...env, HEALTH_PORT: String(await freePort()), ENABLE_SCHEDULERS: 'true' });
-  const close = async () => {
-    await Promise.all([api.stop(), worker.stop()]);
-    await google.close();
-    await db.drop();
-    await rm(scratch, { recursive: true, force: true });
-  };
   try {
+    api = RoleProcess.start('api', { ...env, PORT: String(apiPort), RUN_MIGRATIONS_ON_START: '1' });
+    worker = RoleProcess.start('worker', { ...env, HEALTH_PORT: String(await freePort()), ENABLE_SCHEDULERS: 'true' });
     await waitForHttpOk(`${base}/health/ready`, 20_000, api.exited);
+    if (callsRole !== undefined) {
+      // After the api has migrated the database.
+      calls = RoleProcess.start('calls', callsRole.env);
+      await waitForHttpOk(`${callsRole.url}/health/ready`, 20_000, calls.exited);
+    }
     const created = RoleProcess.startScript(
       `${REPO_ROOT}services/api/dist/cli.js`,
       ['create-org', '--org', 'Browser', '--email', 'ada@browser.test', '--name', 'Ada Lovelace', '--phone', '+4915112345678', '--timezone', 'Europe/Berlin', '--operator'],
@@ -67,7 +116,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     if (code !== 0) throw new Error(`create-org failed:\n${created.output()}`);
     const { token, userId } = created.lines[0] as unknown as { token: string; userId: string };
     if (options.phoneVerified === true) await markPhoneVerified(db.sql, userId);
-    return { db, google, api, worker, base, token, userId, close };
+    return { db, google, api, worker, base, token, userId, twilio, calls, push, close };
   } catch (err) {
     await close();
     throw err;

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { BrowserContext, CDPSession, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { issueCheckinToken, planAlerts } from '@nudge/alerts';
 import { firstHourOutside, insertAlert, insertMeeting } from '@nudge/testkit';
 import { launchChromium, type ChromiumSession } from './chromium.js';
+import { deliverPush } from './device-push.js';
 import { screenshot, unlabelledControls } from './screenshots.js';
 import { startStack, type Stack } from './stack.js';
 
@@ -307,15 +308,3 @@ describe('the web app in a real browser', () => {
     expect(browserErrors).toEqual([]);
   });
 });
-
-/** ServiceWorker.deliverPushMessage: the push event a push service would cause, without one. */
-async function deliverPush(cdp: CDPSession, origin: string, data: string): Promise<void> {
-  const registrationId = new Promise<string>((resolve) => {
-    cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }) => {
-      const ours = registrations.find((r) => r.scopeURL === `${origin}/app/` && !r.isDeleted);
-      if (ours !== undefined) resolve(ours.registrationId);
-    });
-  });
-  await cdp.send('ServiceWorker.enable');
-  await cdp.send('ServiceWorker.deliverPushMessage', { origin, registrationId: await registrationId, data });
-}
