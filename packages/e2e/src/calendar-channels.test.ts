@@ -91,9 +91,12 @@ describe('calendar push channels', () => {
     const start = new Date(Date.now() + 2 * HOUR);
     const event = google.putEvent(email, { summary: 'Planning', start, end: new Date(start.getTime() + 30 * 60_000), attendees: [{ email, self: true, responseStatus: 'accepted' }, { email: 'peer@example.com', responseStatus: 'accepted' }] });
     google.approveAs(email);
-    const { body: connect } = await call('/v1/calendar/google/connect', {}, bearer);
-    const consent = await fetch(connect.url as string, { redirect: 'manual' });
-    const callback = await fetch(consent.headers.get('location') ?? '');
+    // Connect → consent → callback, the callback carrying the binding cookie the connect set, as a browser would.
+    const connectResponse = await fetch(`${base}/v1/calendar/google/connect`, { headers: { authorization: `Bearer ${bearer}` } });
+    const binding = connectResponse.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
+    const connect = (await connectResponse.json()) as { url: string };
+    const consent = await fetch(connect.url, { redirect: 'manual' });
+    const callback = await fetch(consent.headers.get('location') ?? '', { headers: { cookie: binding } });
     expect(callback.status).toBe(200);
     await runSchedule('calendar-sync');
     await runSchedule('calendar-channels');
