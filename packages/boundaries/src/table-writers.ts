@@ -55,7 +55,7 @@ export function migrationTables(root: string): Set<string> {
   const dir = join(root, 'packages/db/migrations');
   const tables = new Set<string>();
   for (const name of readdirSync(dir).filter((n) => n.endsWith('.sql'))) {
-    for (const match of readFileSync(join(dir, name), 'utf8').matchAll(/create\s+table\s+(?:if\s+not\s+exists\s+)?"?([a-z_][a-z0-9_]*)/gi)) {
+    for (const match of readFileSync(join(dir, name), 'utf8').matchAll(/create\s+(?:unlogged\s+)?table\s+(?:if\s+not\s+exists\s+)?"?([a-z_][a-z0-9_]*)/gi)) {
       tables.add(match[1]!.toLowerCase());
     }
   }

@@ -14,3 +14,24 @@ export {
   type ForgottenCredential,
   type GrantedTokens,
 } from './credential-store.js';
+export {
+  advanceMessageNumber,
+  clearChannelFailure,
+  closeUserChannels,
+  insertLiveChannel,
+  markChannelStopped,
+  recordChannelFailure,
+  replaceChannel,
+  type CalendarChannelFailureRow,
+  type CalendarChannelRow,
+  type ChannelToStop,
+  type NewChannel,
+} from './channel-store.js';
+export {
+  claimSyncRequests,
+  completeSyncRequest,
+  queueSyncRequest,
+  SYNC_REQUESTED_CHANNEL,
+  type CalendarSyncRequestRow,
+  type ClaimedSyncRequestRow,
+} from './sync-requests.js';

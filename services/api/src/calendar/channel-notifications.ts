@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { advanceMessageNumber, queueSyncRequest, type CalendarChannelRow } from '@nudge/calendar';
 import type { Sql } from '@nudge/db';
 
 /** The X-Goog-* headers of a push notification, as received (any may be missing or forged). */
@@ -24,18 +25,11 @@ export type NotificationOutcome =
   /** Headers missing or malformed. */
   | 'malformed';
 
-export const SYNC_REQUESTED_CHANNEL = 'nudge_calendar_sync_requested';
-
 const CHANNEL_ID = /^[A-Za-z0-9\-_+/=]{1,64}$/;
 const MESSAGE_NUMBER = /^\d{1,18}$/;
 const RESOURCE_STATES = new Set(['sync', 'exists', 'not_exists']);
 
-interface ChannelRow {
-  credential_id: string;
-  token_hash: string;
-  resource_id: string;
-  last_message_number: string | null;
-}
+type ChannelRow = Pick<CalendarChannelRow, 'token_hash' | 'resource_id' | 'last_message_number'> & { credential_id: string };
 
 function sameHash(givenToken: string, storedHash: string): boolean {
   const given = createHash('sha256').update(givenToken).digest();
@@ -63,35 +57,8 @@ export async function acceptNotification(sql: Sql, headers: NotificationHeaders,
   if (channel === undefined) return 'unknown_channel';
   if (!sameHash(token, channel.token_hash) || channel.resource_id !== resourceId) return 'mismatch';
   // Message numbers only grow on a channel: one seen before is a replay (or Google's retry of one we took).
-  const advanced = await sql`
-    update calendar_channels set last_message_number = ${messageNumber}::bigint
-    where id = ${channelId} and (last_message_number is null or last_message_number < ${messageNumber}::bigint)
-    returning id`;
-  if (advanced.length === 0) return 'replayed';
+  if (!(await advanceMessageNumber(sql, channelId, messageNumber))) return 'replayed';
   if (resourceState === 'sync') return 'sync';
-  await sql`
-    with queued as (
-      insert into calendar_sync_requests as r (credential_id, first_requested_at, requested_at)
-      values (${channel.credential_id}, ${now}, ${now})
-      on conflict (credential_id) do update set requested_at = excluded.requested_at, notifications = r.notifications + 1
-      returning (xmax = 0) as inserted
-    )
-    select pg_notify(${SYNC_REQUESTED_CHANNEL}, '') from queued where inserted`;
+  await queueSyncRequest(sql, channel.credential_id, now);
   return 'queued';
-}
-
-export interface ChannelToStop {
-  id: string;
-  resource_id: string;
-}
-
-/**
- * Disconnect: the user's open channels are closed here (their notifications are ignored from
- * now on) and returned, to be stopped at Google with the grant before it is revoked.
- */
-export async function closeUserChannels(sql: Sql, userId: string, reason: string, now: Date): Promise<ChannelToStop[]> {
-  return sql<ChannelToStop[]>`
-    update calendar_channels set state = 'stopped', stopped_at = ${now}, stop_reason = ${reason}
-    where user_id = ${userId} and state in ('live', 'replaced')
-    returning id, resource_id`;
 }

@@ -1,7 +1,6 @@
-import type { GoogleClients } from '@nudge/calendar';
+import { closeUserChannels, type GoogleClients } from '@nudge/calendar';
 import type { Sql } from '@nudge/db';
 import type { FastifyBaseLogger } from 'fastify';
-import { closeUserChannels } from './channel-notifications.js';
 
 /**
  * Disconnect, part one: the user's open channels are closed in the table at once (their

@@ -1,26 +1,14 @@
-import type { Sql, TransactionSql } from '@nudge/db';
+import type { Sql } from '@nudge/db';
 import type { LiveCredential } from '../live-credentials.js';
-import { PRIMARY_CALENDAR } from '@nudge/calendar';
+import { PRIMARY_CALENDAR, type CalendarChannelRow, type CalendarCredentialRow } from '@nudge/calendar';
 
-/** A channel Google agreed to, as stored (the token only as its hash). */
-export interface NewChannel {
-  id: string;
-  user_id: string;
-  credential_id: string;
-  resource_id: string;
-  token_hash: string;
-  expires_at: Date;
-}
+/** The worker's reads of calendar_channels; its writes are @nudge/calendar's channel store. */
 
-export interface OpenChannel {
-  id: string;
-  user_id: string;
-  resource_id: string;
-  expires_at: Date;
+export interface OpenChannel extends Pick<CalendarChannelRow, 'id' | 'user_id' | 'resource_id' | 'expires_at'> {
   state: 'live' | 'replaced';
   /** null when the credential is gone (disconnected). */
   credential: LiveCredential | null;
-  credential_revoked: boolean | null;
+  credential_revoked: CalendarCredentialRow['revoked'] | null;
 }
 
 const CREDENTIAL_COLUMNS = `c.id, c.user_id, c.refresh_token_enc, c.access_token_enc, c.expires_at, s.sync_token, s.last_full_sync_at`;
@@ -70,51 +58,6 @@ async function openChannels(sql: Sql, condition: ReturnType<Sql>, limit: number)
         ? null
         : { id: row.credential_id, user_id: row.user_id, refresh_token_enc: row.refresh_token_enc, access_token_enc: row.access_token_enc, expires_at: row.token_expires_at, sync_token: null, last_full_sync_at: null },
   }));
-}
-
-/** false: another replica opened a live channel for the credential first. */
-export async function insertLiveChannel(sql: Sql | TransactionSql, channel: NewChannel): Promise<boolean> {
-  const rows = await sql`
-    insert into calendar_channels ${sql({ ...channel, state: 'live' })}
-    on conflict (credential_id) where state = 'live' do nothing
-    returning id`;
-  return rows.length === 1;
-}
-
-/**
- * Renewal's switch-over, in one transaction: the old channel becomes `replaced` (it still
- * delivers until stopped, so nothing is missed) and the new one `live`. false: another replica
- * renewed it first.
- */
-export async function replaceChannel(sql: Sql, oldId: string, channel: NewChannel): Promise<boolean> {
-  return sql.begin(async (tx) => {
-    const replaced = await tx`update calendar_channels set state = 'replaced' where id = ${oldId} and state = 'live' returning id`;
-    if (replaced.length === 0) return false;
-    return insertLiveChannel(tx, channel);
-  });
-}
-
-export async function markChannelStopped(sql: Sql, id: string, reason: string, now: Date): Promise<void> {
-  await sql`
-    update calendar_channels set state = 'stopped', stopped_at = ${now}, stop_reason = ${reason}
-    where id = ${id} and state <> 'stopped'`;
-}
-
-const FIRST_RETRY_MS = 5 * 60_000;
-const LONGEST_RETRY_MS = 6 * 3_600_000;
-
-/** Channel creation failed: retried after 5 minutes, doubling to six hours; the user is polled meanwhile. */
-export async function recordChannelFailure(sql: Sql, credentialId: string, reason: string, now: Date): Promise<void> {
-  await sql`
-    insert into calendar_channel_failures as f (credential_id, failed_at, attempts, retry_at, reason)
-    values (${credentialId}, ${now}, 1, ${new Date(now.getTime() + FIRST_RETRY_MS)}, ${reason.slice(0, 500)})
-    on conflict (credential_id) do update set
-      failed_at = excluded.failed_at, attempts = f.attempts + 1, reason = excluded.reason,
-      retry_at = ${now}::timestamptz + least(${LONGEST_RETRY_MS}::bigint, ${FIRST_RETRY_MS}::bigint * power(2, f.attempts)::bigint) * interval '1 millisecond'`;
-}
-
-export async function clearChannelFailure(sql: Sql, credentialId: string): Promise<void> {
-  await sql`delete from calendar_channel_failures where credential_id = ${credentialId}`;
 }
 
 /** `nudge_calendar_channels{state}` reads this. */

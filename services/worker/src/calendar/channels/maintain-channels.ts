@@ -2,17 +2,8 @@ import pLimit from 'p-limit';
 import type { CalendarChannelsConfig } from '@nudge/config';
 import type { Logger } from '@nudge/logger';
 import { failureReason } from '../sync-errors.js';
-import {
-  channelsToClose,
-  channelsToRenew,
-  clearChannelFailure,
-  credentialsWithoutChannel,
-  insertLiveChannel,
-  markChannelStopped,
-  recordChannelFailure,
-  replaceChannel,
-  type OpenChannel,
-} from './channel-store.js';
+import { clearChannelFailure, insertLiveChannel, markChannelStopped, recordChannelFailure, replaceChannel } from '@nudge/calendar';
+import { channelsToClose, channelsToRenew, credentialsWithoutChannel, type OpenChannel } from './channel-store.js';
 import { stopWatch, watchCalendar, type ChannelCallDeps } from './watch-calls.js';
 
 export interface MaintainChannelsDeps extends ChannelCallDeps {

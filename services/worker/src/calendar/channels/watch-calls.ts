@@ -4,7 +4,7 @@ import type { Sql } from '@nudge/db';
 import { PRIMARY_CALENDAR } from '@nudge/calendar';
 import type { LiveCredential } from '../live-credentials.js';
 import { authorizedClient, keepRefreshedAccessToken, type UserSyncDeps } from '../sync-user-calendar.js';
-import type { NewChannel } from './channel-store.js';
+import type { NewChannel } from '@nudge/calendar';
 
 export type ChannelCallDeps = Pick<UserSyncDeps, 'sql' | 'clock' | 'clients' | 'cipher' | 'gate'> & { requestTimeoutMs: number };
 

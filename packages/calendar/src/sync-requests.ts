@@ -1,0 +1,80 @@
+import type { Sql } from '@nudge/db';
+import { PRIMARY_CALENDAR, type CalendarCredentialRow, type CalendarSyncStateRow } from './credential-store.js';
+
+/**
+ * The only writer of calendar_sync_requests: the api queues a targeted sync per notification,
+ * the worker claims and completes them.
+ */
+
+/** A calendar_sync_requests row: one pending targeted sync of a credential; a burst of notifications coalesces into it. */
+export interface CalendarSyncRequestRow {
+  credential_id: string;
+  /** The oldest notification the next sync answers. */
+  first_requested_at: Date;
+  requested_at: Date;
+  notifications: number;
+  claimed_at: Date | null;
+  claimed_by: string | null;
+}
+
+/** NOTIFY channel the api signals a new targeted sync request on. */
+export const SYNC_REQUESTED_CHANNEL = 'nudge_calendar_sync_requested';
+
+/**
+ * Queues one targeted sync for the credential — one row per credential, so a burst coalesces —
+ * and wakes the workers with a NOTIFY only when the row is new.
+ */
+export async function queueSyncRequest(sql: Sql, credentialId: string, now: Date): Promise<void> {
+  await sql`
+    with queued as (
+      insert into calendar_sync_requests as r (credential_id, first_requested_at, requested_at)
+      values (${credentialId}, ${now}, ${now})
+      on conflict (credential_id) do update set requested_at = excluded.requested_at, notifications = r.notifications + 1
+      returning (xmax = 0) as inserted
+    )
+    select pg_notify(${SYNC_REQUESTED_CHANNEL}, '') from queued where inserted`;
+}
+
+/** A claimed request with its credential and that credential's sync state. */
+export type ClaimedSyncRequestRow = Pick<CalendarCredentialRow, 'id' | 'user_id' | 'refresh_token_enc' | 'access_token_enc' | 'expires_at' | 'revoked'> &
+  Pick<CalendarSyncStateRow, 'sync_token' | 'last_full_sync_at'> &
+  Pick<CalendarSyncRequestRow, 'first_requested_at' | 'notifications'>;
+
+/**
+ * Claims up to `limit` pending targeted syncs (oldest notification first; SKIP LOCKED, so
+ * replicas share them). A claim older than `staleBefore` belonged to a worker that died or
+ * whose sync failed: it is taken again. Requests of revoked credentials are dropped (and not
+ * returned).
+ */
+export async function claimSyncRequests(sql: Sql, instanceId: string, now: Date, staleBefore: Date, limit: number): Promise<Omit<ClaimedSyncRequestRow, 'revoked'>[]> {
+  const rows = await sql<ClaimedSyncRequestRow[]>`
+    with claimed as (
+      update calendar_sync_requests r set claimed_at = ${now}, claimed_by = ${instanceId}
+      where r.credential_id in (
+        select credential_id from calendar_sync_requests
+        where claimed_at is null or claimed_at < ${staleBefore}
+        order by first_requested_at
+        limit ${limit}
+        for update skip locked)
+      returning r.credential_id, r.first_requested_at, r.notifications
+    )
+    select c.id, c.user_id, c.refresh_token_enc, c.access_token_enc, c.expires_at, s.sync_token, s.last_full_sync_at,
+           c.revoked, cl.first_requested_at, cl.notifications
+    from claimed cl
+    join calendar_credentials c on c.id = cl.credential_id
+    left join calendar_sync_state s on s.credential_id = c.id and s.calendar_id = ${PRIMARY_CALENDAR}`;
+  const dead = rows.filter((row) => row.revoked).map((row) => row.id);
+  if (dead.length > 0) await sql`delete from calendar_sync_requests where credential_id = any(${dead}::uuid[])`;
+  return rows.filter((row) => !row.revoked).map(({ revoked: _revoked, ...row }) => row);
+}
+
+/**
+ * The sync is done. The request goes unless a notification came while it ran (its count grew
+ * past `notifications`, the count when claimed): then it stays, released, for one more sync.
+ */
+export async function completeSyncRequest(sql: Sql, credentialId: string, notifications: number): Promise<'done' | 'again'> {
+  const deleted = await sql`delete from calendar_sync_requests where credential_id = ${credentialId} and notifications = ${notifications} returning 1`;
+  if (deleted.length === 1) return 'done';
+  await sql`update calendar_sync_requests set claimed_at = null, claimed_by = null, first_requested_at = requested_at where credential_id = ${credentialId}`;
+  return 'again';
+}
