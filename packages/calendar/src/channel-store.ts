@@ -81,8 +81,8 @@ export type ChannelToStop = Pick<CalendarChannelRow, 'id' | 'resource_id'>;
  * Disconnect: the user's open channels are closed here (their notifications are ignored from
  * now on) and returned, to be stopped at Google with the grant before it is revoked.
  */
-export async function closeUserChannels(sql: Sql, userId: string, reason: string, now: Date): Promise<ChannelToStop[]> {
-  return sql<ChannelToStop[]>`
+export async function closeUserChannels(sql: Sql | TransactionSql, userId: string, reason: string, now: Date): Promise<ChannelToStop[]> {
+  return (sql as Sql)<ChannelToStop[]>`
     update calendar_channels set state = 'stopped', stopped_at = ${now}, stop_reason = ${reason}
     where user_id = ${userId} and state in ('live', 'replaced')
     returning id, resource_id`;

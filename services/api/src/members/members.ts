@@ -1,4 +1,5 @@
 import { cancel } from '@nudge/alerts';
+import { closeUserChannels } from '@nudge/calendar';
 import type { Sql, TransactionSql } from '@nudge/db';
 import { statesFrom } from '@nudge/domain';
 import { setUserDeactivated, setUserRole } from '../orgs/users.js';
@@ -69,6 +70,8 @@ export async function deactivateMember(sql: Sql, orgId: string, userId: string, 
     if (current.role === 'admin') await refuseLosingLastAdmin(tx, orgId, userId);
     await setUserDeactivated(tx, orgId, userId, now);
     const endedSessions = await endAllSessions(tx, userId);
+    // Their calendar is no longer watched (Google's side of a channel lapses at its expiry).
+    await closeUserChannels(tx, userId, 'user_deactivated', now);
     const open = await tx<{ id: string }[]>`select id from alerts where user_id = ${userId} and state in ${tx(statesFrom('cancel') as string[])}`;
     let cancelled = 0;
     for (const alert of open) {
@@ -92,6 +95,7 @@ export async function deactivateByEmail(sql: Sql, email: string, now: Date): Pro
     const done = await sql.begin(async (tx) => {
       await setUserDeactivated(tx, user.org_id, user.id, now);
       const endedSessions = await endAllSessions(tx, user.id);
+      await closeUserChannels(tx, user.id, 'user_deactivated', now);
       const open = await tx<{ id: string }[]>`select id from alerts where user_id = ${user.id} and state in ${tx(statesFrom('cancel') as string[])}`;
       let cancelled = 0;
       for (const alert of open) {

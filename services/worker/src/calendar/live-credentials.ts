@@ -15,5 +15,7 @@ export async function liveGoogleCredentials(sql: Sql): Promise<LiveCredential[]>
     from calendar_credentials c
     left join calendar_sync_state s on s.credential_id = c.id and s.calendar_id = ${PRIMARY_CALENDAR}
     where c.provider = 'google' and not c.revoked
+      -- A deactivated user is neither synced nor watched (deactivation closed their channels).
+      and not exists (select 1 from users u where u.id = c.user_id and u.deactivated_at is not null)
     order by s.last_synced_at nulls first, c.id`;
 }

@@ -410,6 +410,11 @@ describe('members', () => {
     expect((await browser.fetch(`${api.base}/v1/me`)).status).toBe(200);
     const meetingId = await insertMeeting(db.sql, leaver.user.id, { startsAt: new Date(nowMs + 3_600_000) });
     const alertId = await insertAlert(db.sql, leaver.user.id, { meetingId, state: 'notified', escalateAt: new Date(nowMs + 60_000) });
+    // A watched calendar (credential_id may be null: the channel is the user's either way).
+    const channelId = `channel-${leaver.user.id}`;
+    await db.sql`
+      insert into calendar_channels (id, user_id, resource_id, token_hash, expires_at, state)
+      values (${channelId}, ${leaver.user.id}, 'resource-1', 'hash', ${new Date(nowMs + 86_400_000)}, 'live')`;
 
     const done = await api.request(`/v1/admin/members/${leaver.user.id}/deactivate`, { method: 'POST', token: admin.token });
     expect(done.status).toBe(200);
@@ -420,6 +425,7 @@ describe('members', () => {
     expect(await sessionCount(leaver.user.id)).toBe(0);
     expect(await db.sql`select state from alerts where id = ${alertId}`).toEqual([{ state: 'cancelled' }]);
     expect(await alertTimeline(db.sql, alertId)).toEqual([expect.objectContaining({ kind: 'cancelled', detail: { reason: 'user_deactivated' } })]);
+    expect(await db.sql`select state, stop_reason from calendar_channels where id = ${channelId}`).toEqual([{ state: 'stopped', stop_reason: 'user_deactivated' }]);
     const again = await signInWithGoogle(email);
     expect(again.response.status).toBe(403);
     expect(again.text).toContain('was deactivated');

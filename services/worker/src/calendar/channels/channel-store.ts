@@ -20,6 +20,8 @@ export async function credentialsWithoutChannel(sql: Sql, now: Date, limit: numb
     from calendar_credentials c
     left join calendar_sync_state s on s.credential_id = c.id and s.calendar_id = ${PRIMARY_CALENDAR}
     where c.provider = 'google' and not c.revoked
+      -- A deactivated user is neither synced nor watched (deactivation closed their channels).
+      and not exists (select 1 from users u where u.id = c.user_id and u.deactivated_at is not null)
       and not exists (select 1 from calendar_channels ch where ch.credential_id = c.id and ch.state = 'live')
       and not exists (select 1 from calendar_channel_failures f where f.credential_id = c.id and f.retry_at > ${now})
     order by c.created_at, c.id

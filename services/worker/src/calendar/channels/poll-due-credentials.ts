@@ -14,6 +14,8 @@ export function usersDueForPoll(safetySyncMinutes: number): (sql: Sql, now: Date
     from calendar_credentials c
     left join calendar_sync_state s on s.credential_id = c.id and s.calendar_id = ${PRIMARY_CALENDAR}
     where c.provider = 'google' and not c.revoked
+      -- A deactivated user is neither synced nor watched (deactivation closed their channels).
+      and not exists (select 1 from users u where u.id = c.user_id and u.deactivated_at is not null)
       and not exists (select 1 from calendar_sync_requests r where r.credential_id = c.id)
       and (
         s.last_synced_at is null
