@@ -41,11 +41,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     PUBLIC_BASE_URL: base,
     GOOGLE_CLIENT_ID: google.client.clientId,
     GOOGLE_CLIENT_SECRET: google.client.clientSecret,
-    GOOGLE_OAUTH_AUTH_URL: google.authUrl,
-    GOOGLE_OAUTH_TOKEN_URL: google.tokenUrl,
-    GOOGLE_API_ROOT_URL: google.apiRootUrl,
-    GOOGLE_OIDC_ISSUER: google.issuer,
-    GOOGLE_OIDC_CERTS_URL: google.certsUrl,
+    ...google.endpointEnv(),
     ...options.env,
   });
   const api = RoleProcess.start('api', { ...env, PORT: String(apiPort), RUN_MIGRATIONS_ON_START: '1' });

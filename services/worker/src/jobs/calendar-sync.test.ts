@@ -25,10 +25,7 @@ afterAll(async () => {
 function syncDeps(overrides: CalendarSyncOverrides = {}): { deps: CalendarSyncDeps; lines: Record<string, unknown>[] } {
   const config = parseWorkerConfig(
     roleEnv(db.url, {
-      GOOGLE_OAUTH_AUTH_URL: google.authUrl,
-      GOOGLE_OAUTH_TOKEN_URL: google.tokenUrl,
-      GOOGLE_OAUTH_REVOKE_URL: google.revokeUrl,
-      GOOGLE_API_ROOT_URL: google.apiRootUrl,
+      ...google.endpointEnv(),
       CREDENTIALS_ENCRYPTION_KEY: KEY.toString('base64'),
     }),
   );

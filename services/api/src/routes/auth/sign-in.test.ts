@@ -19,12 +19,7 @@ beforeAll(async () => {
   api = await startApi(db, {
     clock: { now: () => new Date(nowMs) },
     env: {
-      GOOGLE_OAUTH_AUTH_URL: google.authUrl,
-      GOOGLE_OAUTH_TOKEN_URL: google.tokenUrl,
-      GOOGLE_OAUTH_REVOKE_URL: google.revokeUrl,
-      GOOGLE_API_ROOT_URL: google.apiRootUrl,
-      GOOGLE_OIDC_ISSUER: google.issuer,
-      GOOGLE_OIDC_CERTS_URL: google.certsUrl,
+      ...google.endpointEnv(),
       SESSION_IDLE_MINUTES: String(IDLE_MINUTES),
       SESSION_ABSOLUTE_HOURS: String(ABSOLUTE_HOURS),
     },

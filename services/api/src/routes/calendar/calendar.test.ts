@@ -16,10 +16,7 @@ beforeAll(async () => {
   api = await startApi(db, {
     clock: { now: () => new Date(nowMs) },
     env: {
-      GOOGLE_OAUTH_AUTH_URL: google.authUrl,
-      GOOGLE_OAUTH_TOKEN_URL: google.tokenUrl,
-      GOOGLE_OAUTH_REVOKE_URL: google.revokeUrl,
-      GOOGLE_API_ROOT_URL: google.apiRootUrl,
+      ...google.endpointEnv(),
       CREDENTIALS_ENCRYPTION_KEY: KEY.toString('base64'),
     },
   });
