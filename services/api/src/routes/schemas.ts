@@ -61,3 +61,11 @@ export const userSchema = {
     created_at: { type: 'string', format: 'date-time' },
   },
 } as const;
+
+/** What Google's OAuth redirect brings back to a callback: a code or an error, with the state that was sent. */
+export const googleCallbackParams = {
+    code: { type: 'string', maxLength: 2048 },
+    state: { type: 'string', maxLength: 1024 },
+    error: { type: 'string', maxLength: 200 },
+    scope: { type: 'string', maxLength: 2048 },
+} as const;
