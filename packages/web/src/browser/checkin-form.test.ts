@@ -10,15 +10,13 @@ import {
   insertMeeting,
   PushEmulator,
   RedisServer,
-  roleEnv,
   RoleProcess,
   TwilioEmulator,
-  waitForHttpOk,
   type PushSubscriptionJson,
 } from '@nudge/testkit';
 import { launchChromium } from './chromium.js';
 import { screenshot } from './screenshots.js';
-import { startStack, type Stack } from './stack.js';
+import { startCallsRole, startStack, type Stack } from './stack.js';
 
 interface PushPayload {
   alert_id: string;
@@ -56,9 +54,7 @@ describe('the check-in page of a pushed alert, in a real browser', () => {
       env: { ...escalation, CALLS_PUBLIC_URL: callsUrl, TWILIO_API_BASE_URL: twilio.url, ESCALATION_RECONCILE_INTERVAL_MS: '200', NODE_EXTRA_CA_CERTS: caFile },
       phoneVerified: true,
     });
-    const { REDIS_URL: _worker, ...callsEnv }: Record<string, string> = { ...roleEnv(stack.db.url), ...escalation, CALLS_PUBLIC_URL: callsUrl };
-    calls = RoleProcess.start('calls', { ...callsEnv, PORT: String(callsPort) });
-    await waitForHttpOk(`${callsUrl}/health/ready`, 20_000, calls.exited);
+    calls = await startCallsRole(stack, escalation, callsPort);
 
     const [user] = await stack.db.sql<{ phone_e164: string }[]>`select phone_e164 from users where id = ${stack.userId}`;
     phone = user!.phone_e164;

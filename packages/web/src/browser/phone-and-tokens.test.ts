@@ -4,15 +4,13 @@ import {
   escalationEnv,
   freePort,
   RedisServer,
-  roleEnv,
   RoleProcess,
   TwilioEmulator,
   verificationCodeSaid,
-  waitForHttpOk,
 } from '@nudge/testkit';
-import { launchChromium, type ChromiumSession } from './chromium.js';
+import { launchChromium, watchedPage, type ChromiumSession } from './chromium.js';
 import { screenshot, unlabelledControls } from './screenshots.js';
-import { startStack, type Stack } from './stack.js';
+import { startCallsRole, startStack, type Stack } from './stack.js';
 
 /**
  * A person verifies their phone number in Debian's chromium: the banner sends them to Settings,
@@ -36,14 +34,11 @@ describe('phone verification and access tokens in a real browser', () => {
     const callsPort = await freePort();
     const callsUrl = `http://127.0.0.1:${callsPort}`;
     stack = await startStack({ env: { ...escalation, CALLS_PUBLIC_URL: callsUrl, TWILIO_API_BASE_URL: twilio.url } });
-    const { REDIS_URL: _worker, ...callsEnv }: Record<string, string> = { ...roleEnv(stack.db.url), ...escalation, CALLS_PUBLIC_URL: callsUrl };
-    calls = RoleProcess.start('calls', { ...callsEnv, PORT: String(callsPort) });
-    await waitForHttpOk(`${callsUrl}/health/ready`, 20_000, calls.exited);
+    calls = await startCallsRole(stack, escalation, callsPort);
     const [user] = await stack.db.sql<{ phone_e164: string }[]>`select phone_e164 from users where id = ${stack.userId}`;
     phone = user!.phone_e164;
     chromium = await launchChromium({ origin: stack.base, timezoneId: 'Europe/Berlin' });
-    page = chromium.context.pages()[0] ?? (await chromium.context.newPage());
-    page.on('pageerror', (error) => browserErrors.push(error.message));
+    page = await watchedPage(chromium, browserErrors);
   }, 90_000);
   afterAll(async () => {
     await chromium?.close();

@@ -1,11 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import {
+  createOrgWithCli,
   createTestDatabase,
   freePort,
   GoogleEmulator,
   markPhoneVerified,
-  REPO_ROOT,
   roleEnv,
   RoleProcess,
   waitForHttpOk,
@@ -54,18 +54,28 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
   try {
     await waitForHttpOk(`${base}/health/ready`, 20_000, api.exited);
-    const created = RoleProcess.startScript(
-      `${REPO_ROOT}services/api/dist/cli.js`,
-      ['create-org', '--org', 'Browser', '--email', 'ada@browser.test', '--name', 'Ada Lovelace', '--phone', '+4915112345678', '--timezone', 'Europe/Berlin', '--operator'],
-      { DATABASE_URL: db.url },
-    );
-    const { code } = await created.exited;
-    if (code !== 0) throw new Error(`create-org failed:\n${created.output()}`);
-    const { token, userId } = created.lines[0] as unknown as { token: string; userId: string };
+    const { token, userId } = await createOrgWithCli(db.url, ['--org', 'Browser', '--email', 'ada@browser.test', '--name', 'Ada Lovelace', '--phone', '+4915112345678', '--timezone', 'Europe/Berlin', '--operator']);
     if (options.phoneVerified === true) await markPhoneVerified(db.sql, userId);
     return { db, google, api, worker, base, token, userId, close };
   } catch (err) {
     await close();
     throw err;
   }
+}
+
+/**
+ * The calls role as a process on `port` over the stack's database, with the escalation settings
+ * (Twilio credentials) but not the worker's Redis, ready to answer Twilio's webhooks.
+ */
+export async function startCallsRole(stack: Stack, escalation: Record<string, string>, port: number): Promise<RoleProcess> {
+  const callsUrl = `http://127.0.0.1:${port}`;
+  const { REDIS_URL: _worker, ...callsEnv }: Record<string, string> = { ...roleEnv(stack.db.url), ...escalation, CALLS_PUBLIC_URL: callsUrl };
+  const calls = RoleProcess.start('calls', { ...callsEnv, PORT: String(port) });
+  try {
+    await waitForHttpOk(`${callsUrl}/health/ready`, 20_000, calls.exited);
+  } catch (err) {
+    await calls.stop();
+    throw err;
+  }
+  return calls;
 }
