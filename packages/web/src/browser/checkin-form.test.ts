@@ -5,18 +5,15 @@ import type { Page } from 'playwright-core';
 import { planAlerts } from '@nudge/alerts';
 import {
   eventually,
-  escalationEnv,
-  freePort,
   insertMeeting,
   PushEmulator,
-  RedisServer,
-  RoleProcess,
-  TwilioEmulator,
   type PushSubscriptionJson,
+  type RoleProcess,
+  type TwilioEmulator,
 } from '@nudge/testkit';
 import { launchChromium } from './chromium.js';
 import { screenshot } from './screenshots.js';
-import { startCallsRole, startStack, type Stack } from './stack.js';
+import { startCallingStack, type CallingStack, type Stack } from './stack.js';
 
 interface PushPayload {
   alert_id: string;
@@ -31,7 +28,7 @@ interface PushPayload {
  * api's real security headers (CSP form-action included).
  */
 describe('the check-in page of a pushed alert, in a real browser', () => {
-  let redis: RedisServer;
+  let calling: CallingStack;
   let push: PushEmulator;
   let twilio: TwilioEmulator;
   let stack: Stack;
@@ -41,34 +38,20 @@ describe('the check-in page of a pushed alert, in a real browser', () => {
   let phone: string;
 
   beforeAll(async () => {
-    redis = await RedisServer.start();
     push = await PushEmulator.start();
-    const escalation = escalationEnv(redis.url);
-    twilio = await TwilioEmulator.start({ accountSid: escalation.TWILIO_ACCOUNT_SID, authToken: escalation.TWILIO_AUTH_TOKEN });
     scratch = await mkdtemp(`${tmpdir()}/nudge-checkin-`);
     const caFile = `${scratch}/push-ca.pem`;
     await writeFile(caFile, push.caPem);
-    const callsPort = await freePort();
-    const callsUrl = `http://127.0.0.1:${callsPort}`;
-    stack = await startStack({
-      env: { ...escalation, CALLS_PUBLIC_URL: callsUrl, TWILIO_API_BASE_URL: twilio.url, ESCALATION_RECONCILE_INTERVAL_MS: '200', NODE_EXTRA_CA_CERTS: caFile },
-      phoneVerified: true,
-    });
-    calls = await startCallsRole(stack, escalation, callsPort);
-
-    const [user] = await stack.db.sql<{ phone_e164: string }[]>`select phone_e164 from users where id = ${stack.userId}`;
-    phone = user!.phone_e164;
+    calling = await startCallingStack({ env: { ESCALATION_RECONCILE_INTERVAL_MS: '200', NODE_EXTRA_CA_CERTS: caFile }, phoneVerified: true });
+    ({ stack, twilio, calls, phone } = calling);
     // The device as the browser's push service would hold it: the VAPID key the api hands out.
     const key = (await (await fetch(`${stack.base}/v1/push/vapid-public-key`, { headers: { authorization: `Bearer ${stack.token}` } })).json()) as { public_key: string };
     device = push.subscribe(key.public_key);
     await stack.db.sql`insert into push_subscriptions (user_id, endpoint, p256dh, auth) values (${stack.userId}, ${device.endpoint}, ${device.keys.p256dh}, ${device.keys.auth})`;
   }, 90_000);
   afterAll(async () => {
-    await calls?.stop();
-    await stack?.close();
-    await twilio?.close();
+    await calling?.close();
     await push?.close();
-    await redis?.stop();
     if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
   });
 

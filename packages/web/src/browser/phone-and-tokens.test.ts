@@ -1,16 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
-import {
-  escalationEnv,
-  freePort,
-  RedisServer,
-  RoleProcess,
-  TwilioEmulator,
-  verificationCodeSaid,
-} from '@nudge/testkit';
+import { verificationCodeSaid, type TwilioEmulator } from '@nudge/testkit';
 import { launchChromium, watchedPage, type ChromiumSession } from './chromium.js';
 import { screenshot, unlabelledControls } from './screenshots.js';
-import { startCallsRole, startStack, type Stack } from './stack.js';
+import { startCallingStack, type CallingStack, type Stack } from './stack.js';
 
 /**
  * A person verifies their phone number in Debian's chromium: the banner sends them to Settings,
@@ -18,34 +11,23 @@ import { startCallsRole, startStack, type Stack } from './stack.js';
  * they type the code the call read out. Then they make and revoke an access token.
  */
 describe('phone verification and access tokens in a real browser', () => {
-  let redis: RedisServer;
+  let calling: CallingStack;
   let twilio: TwilioEmulator;
   let stack: Stack;
-  let calls: RoleProcess;
   let chromium: ChromiumSession;
   let page: Page;
   let phone: string;
   const browserErrors: string[] = [];
 
   beforeAll(async () => {
-    redis = await RedisServer.start();
-    const escalation = escalationEnv(redis.url);
-    twilio = await TwilioEmulator.start({ accountSid: escalation.TWILIO_ACCOUNT_SID, authToken: escalation.TWILIO_AUTH_TOKEN });
-    const callsPort = await freePort();
-    const callsUrl = `http://127.0.0.1:${callsPort}`;
-    stack = await startStack({ env: { ...escalation, CALLS_PUBLIC_URL: callsUrl, TWILIO_API_BASE_URL: twilio.url } });
-    calls = await startCallsRole(stack, escalation, callsPort);
-    const [user] = await stack.db.sql<{ phone_e164: string }[]>`select phone_e164 from users where id = ${stack.userId}`;
-    phone = user!.phone_e164;
+    calling = await startCallingStack();
+    ({ stack, twilio, phone } = calling);
     chromium = await launchChromium({ origin: stack.base, timezoneId: 'Europe/Berlin' });
     page = await watchedPage(chromium, browserErrors);
   }, 90_000);
   afterAll(async () => {
     await chromium?.close();
-    await calls?.stop();
-    await stack?.close();
-    await twilio?.close();
-    await redis?.stop();
+    await calling?.close();
   });
 
   const expectHeading = (text: string) => page.getByRole('heading', { level: 1, name: text }).waitFor({ timeout: 10_000 });

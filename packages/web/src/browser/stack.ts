@@ -3,11 +3,14 @@ import { tmpdir } from 'node:os';
 import {
   createOrgWithCli,
   createTestDatabase,
+  escalationEnv,
   freePort,
   GoogleEmulator,
   markPhoneVerified,
+  RedisServer,
   roleEnv,
   RoleProcess,
+  TwilioEmulator,
   waitForHttpOk,
   type TestDatabase,
 } from '@nudge/testkit';
@@ -57,6 +60,41 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const { token, userId } = await createOrgWithCli(db.url, ['--org', 'Browser', '--email', 'ada@browser.test', '--name', 'Ada Lovelace', '--phone', '+4915112345678', '--timezone', 'Europe/Berlin', '--operator']);
     if (options.phoneVerified === true) await markPhoneVerified(db.sql, userId);
     return { db, google, api, worker, base, token, userId, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/** A stack with escalation on: Redis, the Twilio emulator and the calls role beside it. */
+export interface CallingStack {
+  stack: Stack;
+  redis: RedisServer;
+  twilio: TwilioEmulator;
+  calls: RoleProcess;
+  /** The operator's phone number, the one Nudge calls. */
+  phone: string;
+  close(): Promise<void>;
+}
+
+export async function startCallingStack(options: StackOptions = {}): Promise<CallingStack> {
+  const redis = await RedisServer.start();
+  const started: { stack?: Stack; twilio?: TwilioEmulator; calls?: RoleProcess } = {};
+  const close = async () => {
+    await started.calls?.stop();
+    await started.stack?.close();
+    await started.twilio?.close();
+    await redis.stop();
+  };
+  try {
+    const escalation = escalationEnv(redis.url);
+    const twilio = (started.twilio = await TwilioEmulator.start({ accountSid: escalation.TWILIO_ACCOUNT_SID, authToken: escalation.TWILIO_AUTH_TOKEN }));
+    const callsPort = await freePort();
+    const env = { ...escalation, CALLS_PUBLIC_URL: `http://127.0.0.1:${callsPort}`, TWILIO_API_BASE_URL: twilio.url, ...options.env };
+    const stack = (started.stack = await startStack({ ...options, env }));
+    const calls = (started.calls = await startCallsRole(stack, escalation, callsPort));
+    const [user] = await stack.db.sql<{ phone_e164: string }[]>`select phone_e164 from users where id = ${stack.userId}`;
+    return { stack, redis, twilio, calls, phone: user!.phone_e164, close };
   } catch (err) {
     await close();
     throw err;
