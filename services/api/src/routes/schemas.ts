@@ -20,6 +20,11 @@ export function allFields<Properties extends object>(properties: Properties): (k
   return Object.keys(properties) as (keyof Properties & string)[];
 }
 
+/** An object schema with exactly these properties, every one required. */
+export function closedObject<const Properties extends object>(properties: Properties) {
+  return { type: 'object', additionalProperties: false, required: allFields(properties), properties } as const;
+}
+
 export const errorResponses = { '4xx': errorSchema, '5xx': errorSchema } as const;
 
 /** The answer of a route that answers 204 with no body. */
