@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { IllegalTransitionError } from '@nudge/domain';
-import { insertMeeting, insertUser, type TestDatabase } from '@nudge/testkit';
+import { insertMeeting, insertUser } from '@nudge/testkit';
 import { useTestDatabase } from '@nudge/testkit/jest';
 import { acknowledgeAlert } from './acknowledge.js';
 import { cancel, escalate, fail, markNotified, scheduleCallRetry, skipEscalation } from './alert-transitions.js';

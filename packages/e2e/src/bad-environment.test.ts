@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { roleEnv, RoleProcess, type RoleName, type TestDatabase } from '@nudge/testkit';
+import { roleEnv, RoleProcess, type RoleName } from '@nudge/testkit';
 import { useTestDatabase } from '@nudge/testkit/jest';
 
 /** A role with a bad environment stops at once: exit code 1 and one line an operator can act on. */

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
-import { type TestDatabase } from '@nudge/testkit';
 import { useTestDatabase } from '@nudge/testkit/jest';
 import { listSqlMigrations, pendingMigrations, runMigrations, SCHEMA_BY_MIGRATION, verifySchema } from '@nudge/db';
 

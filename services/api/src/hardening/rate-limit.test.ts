@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { connectRedis, type Redis } from '@nudge/service';
-import { capturingLogger, RedisServer, type TestDatabase } from '@nudge/testkit';
+import { capturingLogger, RedisServer } from '@nudge/testkit';
 import { useTestDatabase } from '@nudge/testkit/jest';
 import { newOrg, startApi, type ApiUnderTest } from '../testing/api-under-test.js';
 
