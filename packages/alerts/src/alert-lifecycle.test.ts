@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { IllegalTransitionError } from '@nudge/domain';
-import { createTestDatabase, insertMeeting, insertUser, type TestDatabase } from '@nudge/testkit';
+import { insertMeeting, insertUser } from '@nudge/testkit';
+import { useTestDatabase } from '@nudge/testkit/jest';
 import { acknowledgeAlert } from './acknowledge.js';
 import { cancel, escalate, fail, markNotified, scheduleCallRetry, skipEscalation } from './alert-transitions.js';
 import { claimCallAttempt, recordPlacedCall } from './call-attempts.js';
@@ -11,13 +12,7 @@ import { planAlerts } from './planner.js';
 const LEASE_MS = 30_000;
 
 describe('an alert’s life, through the commands of packages/alerts', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await db.drop();
-  });
+  const db = useTestDatabase();
 
   const row = async (id: string) =>
     (await db.sql<{ state: string; escalate_at: Date | null; acknowledged_via: string | null }[]>`select state, escalate_at, acknowledged_via from alerts where id = ${id}`)[0]!;

@@ -6,32 +6,22 @@
  * `stop` stops and answers {maxRssMb}.
  */
 import { createInterface } from 'node:readline';
-import type { GoogleConfig } from '@nudge/config';
-import { createDbClient } from '@nudge/db';
 import { systemClock } from '@nudge/domain';
-import { createLogger } from '@nudge/logger';
 import { createCalendarSubsystem } from '@nudge/worker';
+import { calendarChild, type CalendarChildInput } from './calendar-child-setup.js';
 
-interface Input {
-  databaseUrl: string;
-  google: GoogleConfig;
-  keyBase64: string;
+interface Input extends CalendarChildInput {
   address: string;
-  concurrency: number;
-  poolMax: number;
   requestsPerMinute: number;
 }
 
 const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
 const first = await lines.next();
 const input = JSON.parse(String(first.value)) as Input;
-const sql = createDbClient({ url: input.databaseUrl, max: input.poolMax, connectTimeoutSeconds: 10, statementTimeoutMs: 60_000, applicationName: 'nudge-bench-channels' });
-const logger = createLogger({ service: 'worker', instance: 'bench-channels', level: 'warn', destination: process.stderr, pretty: false });
+const { sql, logger, config } = calendarChild(input, 'bench-channels');
 const calendar = createCalendarSubsystem(
   {
-    google: input.google,
-    credentialsKey: Buffer.from(input.keyBase64, 'base64'),
-    calendarSync: { concurrency: input.concurrency, horizonDays: 14, userTimeoutMs: 60_000 },
+    ...config,
     flags: { schedulers: true, calendar: true, alerts: true, escalation: false, checkin: true },
     calendarChannels: { address: input.address, offReason: undefined, ttlSeconds: 7 * 86_400, safetySyncMinutes: 60 },
     googleQuota: { requestsPerMinute: input.requestsPerMinute, perUserPerMinute: 480, store: 'postgres' },

@@ -6,34 +6,17 @@ const slots = (expression: string, timezone: string, after: string, count: numbe
   iso(upcomingSlots(parseScheduleTiming(expression, timezone), new Date(after), count));
 
 describe('schedule timing', () => {
-  it('runs a job in the America/New_York spring-forward gap (2026-03-08) at the first valid instant after it', () => {
+  /** Daylight-saving edges: [behaviour, cron, zone, from, the next two runs]. */
+  const dstEdges: [string, string, string, string, string[]][] = [
     // 02:30 does not exist on 2026-03-08; 03:00 EDT is 07:00Z. The next day is 02:30 EDT again.
-    expect(slots('30 2 * * *', 'America/New_York', '2026-03-07T12:00:00Z', 2)).toEqual([
-      '2026-03-08T07:00:00.000Z',
-      '2026-03-09T06:30:00.000Z',
-    ]);
-  });
-
-  it('runs a job in the America/New_York fall-back fold (2026-11-01) once', () => {
+    ['runs a job in the America/New_York spring-forward gap (2026-03-08) at the first valid instant after it', '30 2 * * *', 'America/New_York', '2026-03-07T12:00:00Z', ['2026-03-08T07:00:00.000Z', '2026-03-09T06:30:00.000Z']],
     // 01:30 happens at 05:30Z (EDT) and again at 06:30Z (EST); only the first runs.
-    expect(slots('30 1 * * *', 'America/New_York', '2026-10-31T12:00:00Z', 2)).toEqual([
-      '2026-11-01T05:30:00.000Z',
-      '2026-11-02T06:30:00.000Z',
-    ]);
-  });
-
-  it('runs a job in the Europe/Berlin spring-forward gap (2026-03-29) at the first valid instant after it', () => {
-    expect(slots('30 2 * * *', 'Europe/Berlin', '2026-03-28T12:00:00Z', 2)).toEqual([
-      '2026-03-29T01:00:00.000Z',
-      '2026-03-30T00:30:00.000Z',
-    ]);
-  });
-
-  it('runs a job in the Europe/Berlin fall-back fold (2026-10-25) once', () => {
-    expect(slots('30 2 * * *', 'Europe/Berlin', '2026-10-24T12:00:00Z', 2)).toEqual([
-      '2026-10-25T00:30:00.000Z',
-      '2026-10-26T01:30:00.000Z',
-    ]);
+    ['runs a job in the America/New_York fall-back fold (2026-11-01) once', '30 1 * * *', 'America/New_York', '2026-10-31T12:00:00Z', ['2026-11-01T05:30:00.000Z', '2026-11-02T06:30:00.000Z']],
+    ['runs a job in the Europe/Berlin spring-forward gap (2026-03-29) at the first valid instant after it', '30 2 * * *', 'Europe/Berlin', '2026-03-28T12:00:00Z', ['2026-03-29T01:00:00.000Z', '2026-03-30T00:30:00.000Z']],
+    ['runs a job in the Europe/Berlin fall-back fold (2026-10-25) once', '30 2 * * *', 'Europe/Berlin', '2026-10-24T12:00:00Z', ['2026-10-25T00:30:00.000Z', '2026-10-26T01:30:00.000Z']],
+  ];
+  it.each(dstEdges)('%s', (_behaviour, cron, zone, from, expected) => {
+    expect(slots(cron, zone, from, 2)).toEqual(expected);
   });
 
   it('keeps a half-hourly job on real time through the fold: every instant once, none twice', () => {

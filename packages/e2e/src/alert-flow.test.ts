@@ -2,11 +2,11 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
+  createOrgWithCli,
   createTestDatabase,
   freePort,
   insertMeeting,
   PushEmulator,
-  REPO_ROOT,
   roleEnv,
   RoleProcess,
   waitForHttpOk,
@@ -35,9 +35,7 @@ describe('an alert from meeting to check-in', () => {
     api = RoleProcess.start('api', { ...shared, PORT: String(apiPort) });
     worker = RoleProcess.start('worker', { ...shared, HEALTH_PORT: String(await freePort()) });
     await waitForHttpOk(`${base}/health/ready`, 20_000, api.exited);
-    const created = RoleProcess.startScript(`${REPO_ROOT}services/api/dist/cli.js`, ['create-org', '--org', 'Flow', '--email', 'flow@example.test', '--name', 'Flo', '--timezone', 'Europe/Berlin'], { DATABASE_URL: db.url });
-    await created.exited;
-    token = (created.lines[0] as unknown as { token: string }).token;
+    ({ token } = await createOrgWithCli(db.url, ['--org', 'Flow', '--email', 'flow@example.test', '--name', 'Flo', '--timezone', 'Europe/Berlin']));
   });
   afterAll(async () => {
     await Promise.all([api.stop(), worker.stop()]);

@@ -1,15 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTestDatabase, roleEnv, RoleProcess, type RoleName, type TestDatabase } from '@nudge/testkit';
+import { describe, expect, it } from '@jest/globals';
+import { roleEnv, RoleProcess, type RoleName } from '@nudge/testkit';
+import { useTestDatabase } from '@nudge/testkit/jest';
 
 /** A role with a bad environment stops at once: exit code 1 and one line an operator can act on. */
 describe('start-up with a bad environment', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await db.drop();
-  });
+  const db = useTestDatabase();
 
   async function startAndFail(role: RoleName, env: Record<string, string>) {
     const process = RoleProcess.start(role, env);

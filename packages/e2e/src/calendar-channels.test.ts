@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  createOrgWithCli,
   createTestDatabase,
   eventually,
   freePort,
   GoogleEmulator,
-  REPO_ROOT,
   roleEnv,
   RoleProcess,
   waitForHttpOk,
@@ -52,9 +52,7 @@ describe('calendar push channels', () => {
       RoleProcess.start('worker', { ...shared, HEALTH_PORT: String(await freePort()) }),
       RoleProcess.start('worker', { ...shared, HEALTH_PORT: String(await freePort()) }),
     ];
-    const created = RoleProcess.startScript(`${REPO_ROOT}services/api/dist/cli.js`, ['create-org', '--org', 'Channels', '--email', 'ops@channels.test', '--name', 'Ops', '--timezone', 'UTC', '--operator'], { DATABASE_URL: db.url });
-    await created.exited;
-    token = (created.lines[0] as unknown as { token: string }).token;
+    ({ token } = await createOrgWithCli(db.url, ['--org', 'Channels', '--email', 'ops@channels.test', '--name', 'Ops', '--timezone', 'UTC', '--operator']));
     for (const worker of workers) await eventually(() => worker.events('calendar.channels.enabled').length === 1, { timeoutMs: 20_000, explain: () => worker.output() });
     await eventually(async () => (await db.sql`select id from job_schedules where id in ('calendar-sync', 'calendar-channels')`).length === 2, { timeoutMs: 20_000 });
   }, 60_000);

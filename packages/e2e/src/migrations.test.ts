@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTestDatabase, type TestDatabase } from '@nudge/testkit';
+import { describe, expect, it } from '@jest/globals';
+import { useTestDatabase } from '@nudge/testkit/jest';
 import { listSqlMigrations, pendingMigrations, runMigrations, SCHEMA_BY_MIGRATION, verifySchema } from '@nudge/db';
 
 const silent = { info() {} };
@@ -20,13 +20,7 @@ function migrateInProcess(url: string): Promise<{ code: number | null; stdout: s
 }
 
 describe('migrations', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase({ migrated: false });
-  });
-  afterAll(async () => {
-    await db.drop();
-  });
+  const db = useTestDatabase({ migrated: false });
 
   it('five processes started at the same moment migrate an empty database exactly once', async () => {
     const all = (await listSqlMigrations()).map((m) => m.name);
@@ -73,13 +67,7 @@ describe('migrations', () => {
 });
 
 describe('schema verification', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await db.drop();
-  });
+  const db = useTestDatabase();
 
   it('names the table, the column and the migration that adds a missing column, for the roles that query it', async () => {
     await db.sql`alter table users drop column phone_e164`;

@@ -12,6 +12,7 @@ export { ManualClock } from './manual-clock.js';
 export { capturingLogger } from './log-capture.js';
 export { escalationEnv, roleEnv, vapidKeyPair } from './role-env.js';
 export { childBaseEnv, REPO_ROOT, roleEntry, RoleProcess, waitForHttpOk, type LogLine, type RoleName } from './role-process.js';
+export { createOrgWithCli, type CreatedOrg } from './create-org-cli.js';
 export { createTestDatabase, prepareTemplateDatabase, TEST_SERVER_URL, type TestDatabase } from './test-database.js';
 export { ANY } from './emulators/http/scripted-responses.js';
 export type { RecordedRequest } from './emulators/http/recorded-request.js';

@@ -48,11 +48,7 @@ function emulatorEnv(google: GoogleEmulator, push: PushEmulator, twilio: TwilioE
   return {
     GOOGLE_CLIENT_ID: google.client.clientId,
     GOOGLE_CLIENT_SECRET: google.client.clientSecret,
-    GOOGLE_OAUTH_AUTH_URL: google.authUrl,
-    GOOGLE_OAUTH_TOKEN_URL: google.tokenUrl,
-    GOOGLE_API_ROOT_URL: google.apiRootUrl,
-    GOOGLE_OIDC_ISSUER: google.issuer,
-    GOOGLE_OIDC_CERTS_URL: google.certsUrl,
+    ...google.endpointEnv(),
     TWILIO_ACCOUNT_SID: twilio.accountSid,
     TWILIO_AUTH_TOKEN: twilio.authToken,
     TWILIO_API_BASE_URL: twilio.url,

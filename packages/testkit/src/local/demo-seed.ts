@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LocalEmulators } from '../emulators/start-emulators.js';
 import { verificationCodeSaid } from '../emulators/twilio/spoken-code.js';
-import { REPO_ROOT, RoleProcess } from '../role-process.js';
+import { createOrgWithCli } from '../create-org-cli.js';
 import { DemoApi } from './demo-api.js';
 import type { LocalSecretsFile } from './local-secrets.js';
 
@@ -35,14 +35,7 @@ async function demoUser(base: string, databaseUrl: string, secrets: LocalSecrets
   }
   const email = `demo-${randomBytes(3).toString('hex')}@nudge.local`;
   const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  const cli = RoleProcess.startScript(
-    `${REPO_ROOT}services/api/dist/cli.js`,
-    ['create-org', '--org', 'Demo', '--email', email, '--name', 'Demo user', '--phone', DEMO_PHONE, '--timezone', timezone, '--operator'],
-    { DATABASE_URL: databaseUrl },
-  );
-  const { code } = await cli.exited;
-  if (code !== 0) throw new Error(`nudge-admin create-org failed:\n${cli.output()}`);
-  const { token, userId } = cli.lines[0] as unknown as { token: string; userId: string };
+  const { token, userId } = await createOrgWithCli(databaseUrl, ['--org', 'Demo', '--email', email, '--name', 'Demo user', '--phone', DEMO_PHONE, '--timezone', timezone, '--operator']);
   secrets.secrets.demo = { databaseUrl, token, userId, email };
   await secrets.save();
   return { api: new DemoApi(base, token), token, email };

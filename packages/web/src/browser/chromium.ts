@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 /** Debian's chromium, installed by .ci/run (`apt-get install -y chromium`); never a downloaded browser. */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -54,4 +54,18 @@ export async function launchChromium(options: { origin: string; timezoneId: stri
     await rm(profile, { recursive: true, force: true });
     throw err;
   }
+}
+
+/**
+ * The session's page, with every script error and CSP violation collected into `errors`: they are
+ * failures, not noise. HTTP error statuses are the flows' business (each asserts what it expects);
+ * chromium logs each as a console error, so those are left out.
+ */
+export async function watchedPage(session: ChromiumSession, errors: string[]): Promise<Page> {
+  const page = session.context.pages()[0] ?? (await session.context.newPage());
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) errors.push(message.text());
+  });
+  return page;
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
-import { REPO_ROOT, RoleProcess } from '@nudge/testkit';
-import { launchChromium, type ChromiumSession } from './chromium.js';
+import { createOrgWithCli } from '@nudge/testkit';
+import { launchChromium, watchedPage, type ChromiumSession } from './chromium.js';
 import { screenshot, unlabelledControls } from './screenshots.js';
 import { startStack, type Stack } from './stack.js';
 
@@ -20,11 +20,7 @@ describe('Sign in with Google in a real browser', () => {
   beforeAll(async () => {
     stack = await startStack();
     chromium = await launchChromium({ origin: stack.base, timezoneId: 'Europe/Berlin' });
-    page = chromium.context.pages()[0] ?? (await chromium.context.newPage());
-    page.on('pageerror', (error) => browserErrors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) browserErrors.push(message.text());
-    });
+    page = await watchedPage(chromium, browserErrors);
   }, 60_000);
   afterAll(async () => {
     await chromium?.close();
@@ -56,13 +52,7 @@ describe('Sign in with Google in a real browser', () => {
 
   it('refuses an attacker’s connect link opened in the signed-in person’s browser, linking nothing', async () => {
     // The attacker, another organisation's user with an API token, makes a consent URL for themselves.
-    const created = RoleProcess.startScript(
-      `${REPO_ROOT}services/api/dist/cli.js`,
-      ['create-org', '--org', 'Attackers', '--email', 'mallory@attack.test', '--name', 'Mallory'],
-      { DATABASE_URL: stack.db.url },
-    );
-    expect((await created.exited).code).toBe(0);
-    const attacker = created.lines[0] as unknown as { token: string; userId: string };
+    const attacker = await createOrgWithCli(stack.db.url, ['--org', 'Attackers', '--email', 'mallory@attack.test', '--name', 'Mallory']);
     const connect = await fetch(`${stack.base}/v1/calendar/google/connect`, { headers: { authorization: `Bearer ${attacker.token}` } });
     const { url } = (await connect.json()) as { url: string };
 

@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import {
+  createOrgWithCli,
   createTestDatabase,
   escalationEnv,
   freePort,
@@ -8,7 +9,6 @@ import {
   markPhoneVerified,
   PushEmulator,
   RedisServer,
-  REPO_ROOT,
   roleEnv,
   RoleProcess,
   TwilioEmulator,
@@ -90,11 +90,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     PUBLIC_BASE_URL: base,
     GOOGLE_CLIENT_ID: google.client.clientId,
     GOOGLE_CLIENT_SECRET: google.client.clientSecret,
-    GOOGLE_OAUTH_AUTH_URL: google.authUrl,
-    GOOGLE_OAUTH_TOKEN_URL: google.tokenUrl,
-    GOOGLE_API_ROOT_URL: google.apiRootUrl,
-    GOOGLE_OIDC_ISSUER: google.issuer,
-    GOOGLE_OIDC_CERTS_URL: google.certsUrl,
+    ...google.endpointEnv(),
     ...extra,
     ...options.env,
   });
@@ -107,14 +103,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       calls = RoleProcess.start('calls', callsRole.env);
       await waitForHttpOk(`${callsRole.url}/health/ready`, 20_000, calls.exited);
     }
-    const created = RoleProcess.startScript(
-      `${REPO_ROOT}services/api/dist/cli.js`,
-      ['create-org', '--org', 'Browser', '--email', 'ada@browser.test', '--name', 'Ada Lovelace', '--phone', '+4915112345678', '--timezone', 'Europe/Berlin', '--operator'],
-      { DATABASE_URL: db.url },
-    );
-    const { code } = await created.exited;
-    if (code !== 0) throw new Error(`create-org failed:\n${created.output()}`);
-    const { token, userId } = created.lines[0] as unknown as { token: string; userId: string };
+    const { token, userId } = await createOrgWithCli(db.url, ['--org', 'Browser', '--email', 'ada@browser.test', '--name', 'Ada Lovelace', '--phone', '+4915112345678', '--timezone', 'Europe/Berlin', '--operator']);
     if (options.phoneVerified === true) await markPhoneVerified(db.sql, userId);
     return { db, google, api, worker, base, token, userId, twilio, calls, push, close };
   } catch (err) {

@@ -1,19 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { connectRedis, type Redis } from '@nudge/service';
-import { capturingLogger, createTestDatabase, RedisServer, type TestDatabase } from '@nudge/testkit';
+import { capturingLogger, RedisServer } from '@nudge/testkit';
+import { useTestDatabase } from '@nudge/testkit/jest';
 import { newOrg, startApi, type ApiUnderTest } from '../testing/api-under-test.js';
 
 const limits = { RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '5', RATE_LIMIT_PER_TOKEN_PER_MINUTE: '8' };
 const madeUpToken = () => `nudge_${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url')}`;
 
 describe('rate limits', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await db.drop();
-  });
+  const db = useTestDatabase();
 
   describe('in memory', () => {
     let api: ApiUnderTest;

@@ -20,6 +20,11 @@ export function allFields<Properties extends object>(properties: Properties): (k
   return Object.keys(properties) as (keyof Properties & string)[];
 }
 
+/** An object schema with exactly these properties, every one required. */
+export function closedObject<const Properties extends object>(properties: Properties) {
+  return { type: 'object', additionalProperties: false, required: allFields(properties), properties } as const;
+}
+
 export const errorResponses = { '4xx': errorSchema, '5xx': errorSchema } as const;
 
 /** The answer of a route that answers 204 with no body. */
@@ -60,4 +65,12 @@ export const userSchema = {
     is_operator: { type: 'boolean' },
     created_at: { type: 'string', format: 'date-time' },
   },
+} as const;
+
+/** What Google's OAuth redirect brings back to a callback: a code or an error, with the state that was sent. */
+export const googleCallbackParams = {
+    code: { type: 'string', maxLength: 2048 },
+    state: { type: 'string', maxLength: 1024 },
+    error: { type: 'string', maxLength: 200 },
+    scope: { type: 'string', maxLength: 2048 },
 } as const;

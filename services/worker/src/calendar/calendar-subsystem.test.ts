@@ -2,20 +2,19 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { TokenCipher } from '@nudge/calendar';
 import { parseWorkerConfig } from '@nudge/config';
 import { systemClock } from '@nudge/domain';
-import { capturingLogger, createTestDatabase, GoogleEmulator, insertUser, roleEnv, type TestDatabase } from '@nudge/testkit';
+import { capturingLogger, GoogleEmulator, insertUser, roleEnv } from '@nudge/testkit';
+import { useTestDatabase } from '@nudge/testkit/jest';
 import { createCalendarSubsystem } from './calendar-subsystem.js';
 
 const KEY = Buffer.alloc(32, 5);
-let db: TestDatabase;
+const db = useTestDatabase();
 let google: GoogleEmulator;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
   google = await GoogleEmulator.start();
 });
 afterAll(async () => {
   await google.close();
-  await db.drop();
 });
 
 function subsystem(publicBaseUrl: string) {

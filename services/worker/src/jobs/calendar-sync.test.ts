@@ -2,34 +2,30 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { TokenCipher } from '@nudge/calendar';
 import { parseWorkerConfig } from '@nudge/config';
 import { systemClock } from '@nudge/domain';
-import { capturingLogger, createTestDatabase, GoogleEmulator, insertUser, roleEnv, type TestDatabase } from '@nudge/testkit';
+import { capturingLogger, GoogleEmulator, insertUser, roleEnv } from '@nudge/testkit';
+import { useTestDatabase } from '@nudge/testkit/jest';
 import { calendarSyncDeps, syncAllCalendars, type CalendarSyncDeps, type CalendarSyncOverrides } from './calendar-sync.js';
 import type { SyncRunRow } from '../calendar/sync-runs.js';
 
 const KEY = Buffer.alloc(32, 3);
 const HOUR = 3_600_000;
 
-let db: TestDatabase;
+const db = useTestDatabase();
 let google: GoogleEmulator;
 const cipher = new TokenCipher([KEY]);
 
 beforeAll(async () => {
-  db = await createTestDatabase();
   google = await GoogleEmulator.start();
 });
 afterAll(async () => {
   await google.close();
-  await db.drop();
 });
 
 /** Sync deps against the emulator, logging into `lines`; fast retries so tests do not wait. */
 function syncDeps(overrides: CalendarSyncOverrides = {}): { deps: CalendarSyncDeps; lines: Record<string, unknown>[] } {
   const config = parseWorkerConfig(
     roleEnv(db.url, {
-      GOOGLE_OAUTH_AUTH_URL: google.authUrl,
-      GOOGLE_OAUTH_TOKEN_URL: google.tokenUrl,
-      GOOGLE_OAUTH_REVOKE_URL: google.revokeUrl,
-      GOOGLE_API_ROOT_URL: google.apiRootUrl,
+      ...google.endpointEnv(),
       CREDENTIALS_ENCRYPTION_KEY: KEY.toString('base64'),
     }),
   );

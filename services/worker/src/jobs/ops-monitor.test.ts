@@ -1,20 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { loadRule } from '@nudge/alerts';
 import { slackOpsAlerts } from '@nudge/service';
-import { capturingLogger, createTestDatabase, insertMeeting, insertUser, ManualClock, WebhookReceiver, type TestDatabase } from '@nudge/testkit';
+import { capturingLogger, insertMeeting, insertUser, ManualClock, WebhookReceiver } from '@nudge/testkit';
+import { useTestDatabase } from '@nudge/testkit/jest';
 import { opsMonitor } from './ops-monitor.js';
 
 describe('ops-monitor', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase();
   let slack: WebhookReceiver;
   const { logger } = capturingLogger('worker');
   beforeAll(async () => {
-    db = await createTestDatabase();
     slack = await WebhookReceiver.start();
   });
   afterAll(async () => {
     await slack.close();
-    await db.drop();
   });
 
   it('raises each critical condition once while it holds, and resolves it when it clears', async () => {

@@ -53,6 +53,17 @@ async function tickAt(m: ScheduleManager, clock: ManualClock, ...instants: strin
   }
 }
 
+/** A buffer_one job whose handler holds until opened, started by the tick at 10:01 (the clock starts at 10:00:30). */
+async function heldJobRunning(name: string) {
+  const clock = new ManualClock('2026-01-10T10:00:30Z');
+  const held = gate();
+  const { manager: m } = manager([{ definition: definition(name, { overlapPolicy: 'buffer_one' }), handler: held.handler }], clock);
+  await m.syncDefinitions();
+  await tickAt(m, clock, '2026-01-10T10:01:00.010Z');
+  await held.started;
+  return { m, clock, held };
+}
+
 /** A schedule's runs as [HH:MM of the slot, status]. */
 async function slotsOf(name: string): Promise<[string | undefined, string][]> {
   return (await runsOf(name)).map((r) => [r.scheduled_for?.toISOString().slice(11, 16), r.status]);
@@ -211,12 +222,7 @@ describe('schedule manager', () => {
   });
 
   it('overlap buffer_one: slots that come while the run is going run once, right after it', async () => {
-    const clock = new ManualClock('2026-01-10T10:00:30Z');
-    const slow = gate();
-    const { manager: m } = manager([{ definition: definition('overlap-buffer', { overlapPolicy: 'buffer_one' }), handler: slow.handler }], clock);
-    await m.syncDefinitions();
-    await tickAt(m, clock, '2026-01-10T10:01:00.010Z');
-    await slow.started;
+    const { m, clock, held: slow } = await heldJobRunning('overlap-buffer');
     await tickAt(m, clock, '2026-01-10T10:02:00.010Z', '2026-01-10T10:03:00.010Z');
     slow.open();
     await m.drain();
@@ -293,12 +299,7 @@ describe('schedule manager', () => {
   });
 
   it('on stop, ends a running job as failed and frees its lease for the other replicas', async () => {
-    const clock = new ManualClock('2026-01-10T10:00:30Z');
-    const stuck = gate();
-    const { manager: m } = manager([{ definition: definition('stop-me', { overlapPolicy: 'buffer_one' }), handler: stuck.handler }], clock);
-    await m.syncDefinitions();
-    await tickAt(m, clock, '2026-01-10T10:01:00.010Z');
-    await stuck.started;
+    const { m, clock, held: stuck } = await heldJobRunning('stop-me');
     clock.set('2026-01-10T10:02:00.010Z');
     await m.stop();
     stuck.open();

@@ -93,6 +93,18 @@ export class GoogleEmulator extends HttpEmulator {
     return `${this.url}/oauth2/v1/certs`;
   }
 
+  /** The settings that point a role's Google endpoints (OAuth, Calendar API, sign-in keys) at this emulator. */
+  endpointEnv(): Record<string, string> {
+    return {
+      GOOGLE_OAUTH_AUTH_URL: this.authUrl,
+      GOOGLE_OAUTH_TOKEN_URL: this.tokenUrl,
+      GOOGLE_OAUTH_REVOKE_URL: this.revokeUrl,
+      GOOGLE_API_ROOT_URL: this.apiRootUrl,
+      GOOGLE_OIDC_ISSUER: this.issuer,
+      GOOGLE_OIDC_CERTS_URL: this.certsUrl,
+    };
+  }
+
   /** The JWKS, as the discovery document names it. */
   get jwksUrl(): string {
     return `${this.url}/oauth2/v3/certs`;

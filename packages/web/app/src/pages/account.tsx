@@ -1,4 +1,5 @@
 import { api } from '../api.js';
+import { ACTIONS, DataTable } from '../components/data-table.js';
 import { ErrorMessage, Loaded } from '../components/status.js';
 import { formatDateTime } from '../format.js';
 import type { BrowserSession } from '../types.js';
@@ -24,40 +25,26 @@ export function Account() {
           {list.length === 0 ? (
             <p>No browser is signed in with Google. (API tokens are not sessions.)</p>
           ) : (
-            <table>
-              <caption class="visually-hidden">Sessions</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Browser</th>
-                  <th scope="col">Signed in</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col">Ends if unused</th>
-                  <th scope="col">
-                    <span class="visually-hidden">Actions</span>
-                  </th>
+            <DataTable columns={['Browser', 'Signed in', 'Last used', 'Ends if unused', ACTIONS]} caption="Sessions" bodyTestId="sessions">
+              {list.map((s) => (
+                <tr key={s.id}>
+                  <td>
+                    {s.user_agent ?? 'Unknown browser'}
+                    {s.current && <strong> (this browser)</strong>}
+                  </td>
+                  <td>{formatDateTime(s.created_at)}</td>
+                  <td>{formatDateTime(s.last_seen_at)}</td>
+                  <td>{formatDateTime(s.expires_at)}</td>
+                  <td>
+                    {!s.current && (
+                      <button type="button" disabled={action.busy} onClick={() => end(s.id)}>
+                        Sign out this session
+                      </button>
+                    )}
+                  </td>
                 </tr>
-              </thead>
-              <tbody data-testid="sessions">
-                {list.map((s) => (
-                  <tr key={s.id}>
-                    <td>
-                      {s.user_agent ?? 'Unknown browser'}
-                      {s.current && <strong> (this browser)</strong>}
-                    </td>
-                    <td>{formatDateTime(s.created_at)}</td>
-                    <td>{formatDateTime(s.last_seen_at)}</td>
-                    <td>{formatDateTime(s.expires_at)}</td>
-                    <td>
-                      {!s.current && (
-                        <button type="button" disabled={action.busy} onClick={() => end(s.id)}>
-                          Sign out this session
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </DataTable>
           )}
           {action.error !== undefined && <ErrorMessage error={action.error} />}
           <p>

@@ -1,4 +1,5 @@
 import { api } from '../api.js';
+import { DataTable } from '../components/data-table.js';
 import { Loaded } from '../components/status.js';
 import { formatDateTime, relative } from '../format.js';
 import type { Instances } from '../types.js';
@@ -19,35 +20,22 @@ export function Instances() {
               {list.length} instance{list.length === 1 ? '' : 's'}, {schedulers} live with schedulers enabled
               {schedulers === 0 && <strong class="warning"> — no schedules run until a worker with ENABLE_SCHEDULERS=true is up</strong>}.
             </p>
-            <table>
-              <caption class="visually-hidden">Instances</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Role</th>
-                  <th scope="col">Instance</th>
-                  <th scope="col">Version</th>
-                  <th scope="col">Schedulers</th>
-                  <th scope="col">Started</th>
-                  <th scope="col">Last heartbeat</th>
+            <DataTable columns={['Role', 'Instance', 'Version', 'Schedulers', 'Started', 'Last heartbeat']} caption="Instances">
+              {list.map((i) => (
+                <tr key={i.instance_id} class={i.stale ? 'stale' : undefined}>
+                  <td>{i.role}</td>
+                  <td>
+                    <code>{i.instance_id}</code>
+                  </td>
+                  <td>{i.version}</td>
+                  <td>{i.schedulers_enabled ? 'enabled' : 'off'}</td>
+                  <td>{formatDateTime(i.started_at)}</td>
+                  <td>
+                    {formatDateTime(i.last_beat_at)} ({relative(i.last_beat_at)}){i.stale && <strong class="stale-label"> stale</strong>}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {list.map((i) => (
-                  <tr key={i.instance_id} class={i.stale ? 'stale' : undefined}>
-                    <td>{i.role}</td>
-                    <td>
-                      <code>{i.instance_id}</code>
-                    </td>
-                    <td>{i.version}</td>
-                    <td>{i.schedulers_enabled ? 'enabled' : 'off'}</td>
-                    <td>{formatDateTime(i.started_at)}</td>
-                    <td>
-                      {formatDateTime(i.last_beat_at)} ({relative(i.last_beat_at)}){i.stale && <strong class="stale-label"> stale</strong>}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </DataTable>
           </>
         );
       }}

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
+import { DataTable } from '../components/data-table.js';
 import { Link } from '../components/link.js';
 import { StateBadge } from '../components/state-badge.js';
 import { Loaded } from '../components/status.js';
@@ -39,39 +40,29 @@ export function Meetings() {
           list.length === 0 ? (
             <p>No meetings in this period. Connect a calendar under “Calendar &amp; devices”; new meetings appear after the next sync (every minute).</p>
           ) : (
-            <table>
-              <caption class="visually-hidden">Meetings and their alerts</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Starts</th>
-                  <th scope="col">Meeting</th>
-                  <th scope="col">Alert</th>
+            <DataTable columns={['Starts', 'Meeting', 'Alert']} caption="Meetings and their alerts">
+              {list.map((m) => (
+                <tr key={m.id} class={m.status === 'cancelled' ? 'cancelled' : undefined}>
+                  <td>
+                    {formatDateTime(m.starts_at)} <span class="muted">({relative(m.starts_at)})</span>
+                  </td>
+                  <td>
+                    {m.title}
+                    {m.status === 'cancelled' && <span class="muted"> (cancelled)</span>}
+                  </td>
+                  <td>
+                    {m.alert_id === null ? (
+                      <StateBadge state={null} />
+                    ) : (
+                      <Link to={`/alerts/${m.alert_id}`}>
+                        <StateBadge state={m.alert_state} />
+                        <span class="visually-hidden"> — open the alert for {m.title}</span>
+                      </Link>
+                    )}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {list.map((m) => (
-                  <tr key={m.id} class={m.status === 'cancelled' ? 'cancelled' : undefined}>
-                    <td>
-                      {formatDateTime(m.starts_at)} <span class="muted">({relative(m.starts_at)})</span>
-                    </td>
-                    <td>
-                      {m.title}
-                      {m.status === 'cancelled' && <span class="muted"> (cancelled)</span>}
-                    </td>
-                    <td>
-                      {m.alert_id === null ? (
-                        <StateBadge state={null} />
-                      ) : (
-                        <Link to={`/alerts/${m.alert_id}`}>
-                          <StateBadge state={m.alert_state} />
-                          <span class="visually-hidden"> — open the alert for {m.title}</span>
-                        </Link>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </DataTable>
           )
         }
       </Loaded>

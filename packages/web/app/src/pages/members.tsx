@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
+import { ACTIONS, DataTable } from '../components/data-table.js';
 import { ErrorMessage, Loaded } from '../components/status.js';
 import { formatDateTime } from '../format.js';
 import type { Invitation, Me, Member } from '../types.js';
@@ -71,59 +72,45 @@ export function Members(props: { me: Me }) {
         <h2 id="members-heading">Members</h2>
         <Loaded resource={members} what="members">
           {(list) => (
-            <table>
-              <caption class="visually-hidden">Members</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Email</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">
-                    <span class="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody data-testid="members">
-                {list.map((m) => (
-                  <tr key={m.id}>
-                    <td>{m.name}</td>
-                    <td>{m.email}</td>
-                    <td>
-                      <select
-                        aria-label={`Role of ${m.email}`}
-                        value={m.role}
-                        disabled={action.busy || m.id === props.me.id}
-                        onChange={(e) => change(() => api(`/v1/admin/members/${m.id}`, { method: 'PATCH', body: { role: e.currentTarget.value } }))}
+            <DataTable columns={['Name', 'Email', 'Role', 'Status', ACTIONS]} caption="Members" bodyTestId="members">
+              {list.map((m) => (
+                <tr key={m.id}>
+                  <td>{m.name}</td>
+                  <td>{m.email}</td>
+                  <td>
+                    <select
+                      aria-label={`Role of ${m.email}`}
+                      value={m.role}
+                      disabled={action.busy || m.id === props.me.id}
+                      onChange={(e) => change(() => api(`/v1/admin/members/${m.id}`, { method: 'PATCH', body: { role: e.currentTarget.value } }))}
+                    >
+                      <option value="member">Member</option>
+                      <option value="admin">Admin</option>
+                    </select>
+                  </td>
+                  <td>{m.deactivated_at === null ? (m.signs_in_with_google ? 'Active' : 'Active (not signed in with Google yet)') : `Deactivated ${formatDateTime(m.deactivated_at)}`}</td>
+                  <td>
+                    {m.id === props.me.id ? null : m.deactivated_at === null ? (
+                      <button
+                        type="button"
+                        disabled={action.busy}
+                        onClick={() => {
+                          if (confirm(`Deactivate ${m.email}? Their sessions and tokens stop working at once and they are no longer alerted.`)) {
+                            change(() => api(`/v1/admin/members/${m.id}/deactivate`, { method: 'POST' }));
+                          }
+                        }}
                       >
-                        <option value="member">Member</option>
-                        <option value="admin">Admin</option>
-                      </select>
-                    </td>
-                    <td>{m.deactivated_at === null ? (m.signs_in_with_google ? 'Active' : 'Active (not signed in with Google yet)') : `Deactivated ${formatDateTime(m.deactivated_at)}`}</td>
-                    <td>
-                      {m.id === props.me.id ? null : m.deactivated_at === null ? (
-                        <button
-                          type="button"
-                          disabled={action.busy}
-                          onClick={() => {
-                            if (confirm(`Deactivate ${m.email}? Their sessions and tokens stop working at once and they are no longer alerted.`)) {
-                              change(() => api(`/v1/admin/members/${m.id}/deactivate`, { method: 'POST' }));
-                            }
-                          }}
-                        >
-                          Deactivate {m.name}
-                        </button>
-                      ) : (
-                        <button type="button" disabled={action.busy} onClick={() => change(() => api(`/v1/admin/members/${m.id}/reactivate`, { method: 'POST' }))}>
-                          Reactivate {m.name}
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+                        Deactivate {m.name}
+                      </button>
+                    ) : (
+                      <button type="button" disabled={action.busy} onClick={() => change(() => api(`/v1/admin/members/${m.id}/reactivate`, { method: 'POST' }))}>
+                        Reactivate {m.name}
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </DataTable>
           )}
         </Loaded>
       </section>

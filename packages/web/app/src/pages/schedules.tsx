@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
+import { DataTable } from '../components/data-table.js';
 import { ErrorMessage, Loaded, Notice } from '../components/status.js';
 import { formatDateTime } from '../format.js';
 import type { JobRuns, Schedule, SchedulePreview, Schedules } from '../types.js';
@@ -115,27 +116,18 @@ function ScheduleCard(props: { schedule: Schedule; onChanged: () => void }) {
           last.length === 0 ? (
             <p class="muted">No runs yet.</p>
           ) : (
-            <table class="compact" data-testid={`runs-${s.id}`}>
-              <thead>
-                <tr>
-                  <th scope="col">Started</th>
-                  <th scope="col">Trigger</th>
-                  <th scope="col">Status</th>
+            <DataTable columns={['Started', 'Trigger', 'Status']} class="compact" testId={`runs-${s.id}`}>
+              {last.map((run) => (
+                <tr key={run.id}>
+                  <td>{formatDateTime(run.started_at ?? run.created_at)}</td>
+                  <td>{run.trigger}</td>
+                  <td>
+                    {run.status}
+                    {run.error !== null && <span class="muted"> — {run.error}</span>}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {last.map((run) => (
-                  <tr key={run.id}>
-                    <td>{formatDateTime(run.started_at ?? run.created_at)}</td>
-                    <td>{run.trigger}</td>
-                    <td>
-                      {run.status}
-                      {run.error !== null && <span class="muted"> — {run.error}</span>}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </DataTable>
           )
         }
       </Loaded>

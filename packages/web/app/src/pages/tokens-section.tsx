@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
+import { ACTIONS, DataTable } from '../components/data-table.js';
 import { ErrorMessage, Loaded } from '../components/status.js';
 import type { AccessToken, IssuedAccessToken, Me } from '../types.js';
 import { useAction } from '../use-action.js';
@@ -64,38 +65,24 @@ export function TokensSection(props: { me: Me }) {
           list.length === 0 ? (
             <p>You have no tokens.</p>
           ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Token</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">
-                    <span class="visually-hidden">Actions</span>
-                  </th>
+            <DataTable columns={['Name', 'Token', 'Created', 'Last used', 'Expires', ACTIONS]}>
+              {list.map((token) => (
+                <tr key={token.id}>
+                  <td>{token.name}</td>
+                  <td>
+                    <code>{token.prefix === null ? '(older token)' : `${token.prefix}…`}</code>
+                  </td>
+                  <td>{formatDateTime(token.created_at)}</td>
+                  <td>{token.last_used_at === null ? 'never' : formatDateTime(token.last_used_at)}</td>
+                  <td>{token.expires_at === null ? 'never' : formatDateTime(token.expires_at)}</td>
+                  <td>
+                    <button type="button" onClick={() => void revokeToken(token)} disabled={revoke.busy} aria-label={`Revoke ${token.name}`}>
+                      Revoke
+                    </button>
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {list.map((token) => (
-                  <tr key={token.id}>
-                    <td>{token.name}</td>
-                    <td>
-                      <code>{token.prefix === null ? '(older token)' : `${token.prefix}…`}</code>
-                    </td>
-                    <td>{formatDateTime(token.created_at)}</td>
-                    <td>{token.last_used_at === null ? 'never' : formatDateTime(token.last_used_at)}</td>
-                    <td>{token.expires_at === null ? 'never' : formatDateTime(token.expires_at)}</td>
-                    <td>
-                      <button type="button" onClick={() => void revokeToken(token)} disabled={revoke.busy} aria-label={`Revoke ${token.name}`}>
-                        Revoke
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </DataTable>
           )
         }
       </Loaded>

@@ -3,7 +3,7 @@ import { InvalidScheduleError, parseScheduleTiming, upcomingSlots, type Clock } 
 import { HttpError, notFound, type HttpApp } from '@nudge/service';
 import { findSchedule, listSchedules, setScheduleEnabled } from '../../admin/schedules.js';
 import { enqueueManualRun } from '@nudge/schedules';
-import { errorResponses } from '../schemas.js';
+import { closedObject, errorResponses } from '../schemas.js';
 import { jobRunSchema, scheduleIdParams, scheduleSchema } from './schemas.js';
 
 const previewQuery = {
@@ -68,17 +68,12 @@ export async function adminScheduleRoutes(app: HttpApp, options: { sql: Sql; clo
         params: scheduleIdParams,
         querystring: previewQuery,
         response: {
-          200: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['id', 'cron', 'timezone', 'runs'],
-            properties: {
-              id: { type: 'string' },
-              cron: { type: 'string' },
-              timezone: { type: 'string' },
-              runs: { type: 'array', items: { type: 'string', format: 'date-time' } },
-            },
-          },
+          200: closedObject({
+            id: { type: 'string' },
+            cron: { type: 'string' },
+            timezone: { type: 'string' },
+            runs: { type: 'array', items: { type: 'string', format: 'date-time' } },
+          }),
           ...errorResponses,
         },
       },

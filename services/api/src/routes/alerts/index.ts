@@ -3,7 +3,7 @@ import type { Sql } from '@nudge/db';
 import { ALERT_STATES, type Clock } from '@nudge/domain';
 import { conflict, notFound, type HttpApp, type ReplyOf } from '@nudge/service';
 import { callerOf } from '../../plugins/auth.js';
-import { allFields, errorResponses, uuidIdParams } from '../schemas.js';
+import { closedObject, errorResponses, uuidIdParams } from '../schemas.js';
 import { timeRange, timeRangeQuery } from '../time-range.js';
 
 const alertProperties = {
@@ -19,23 +19,11 @@ const alertProperties = {
   created_at: { type: 'string', format: 'date-time' },
 } as const;
 
-const alertFields = allFields(alertProperties);
+const alertSchema = closedObject(alertProperties);
 
-const alertSchema = { type: 'object', additionalProperties: false, required: alertFields, properties: alertProperties } as const;
+const timelineEntrySchema = closedObject({ at: { type: 'string', format: 'date-time' }, kind: { type: 'string' }, detail: { type: 'object', additionalProperties: true } });
 
-const timelineEntrySchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['at', 'kind', 'detail'],
-  properties: { at: { type: 'string', format: 'date-time' }, kind: { type: 'string' }, detail: { type: 'object', additionalProperties: true } },
-} as const;
-
-const alertWithTimelineSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: [...alertFields, 'timeline'],
-  properties: { ...alertProperties, timeline: { type: 'array', items: timelineEntrySchema } },
-} as const;
+const alertWithTimelineSchema = closedObject({ ...alertProperties, timeline: { type: 'array', items: timelineEntrySchema } });
 
 type Alert = ReplyOf<typeof alertSchema>;
 

@@ -13,7 +13,7 @@ import { admitUser } from '../../sign-in/admit-user.js';
 import { decodeBinding, encodeBinding, newSignInBinding, sameSecret } from '../../sign-in/flow-binding.js';
 import { idTokenChecks, verifyGoogleIdToken } from '../../sign-in/google-id-token.js';
 import { SignInError } from '../../sign-in/sign-in-error.js';
-import { errorResponses, noContent, userSchema, uuidIdParams } from '../schemas.js';
+import { errorResponses, googleCallbackParams, noContent, userSchema, uuidIdParams } from '../schemas.js';
 import { sendNotice } from './pages.js';
 
 export interface AuthRouteOptions {
@@ -164,10 +164,7 @@ function registerGoogleSignIn(app: HttpApp, options: AuthRouteOptions, google: N
         querystring: {
           type: 'object',
           properties: {
-            code: { type: 'string', maxLength: 2048 },
-            state: { type: 'string', maxLength: 1024 },
-            error: { type: 'string', maxLength: 200 },
-            scope: { type: 'string', maxLength: 2048 },
+            ...googleCallbackParams,
             authuser: { type: 'string', maxLength: 20 },
             hd: { type: 'string', maxLength: 255 },
             prompt: { type: 'string', maxLength: 100 },

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { planAlerts } from '@nudge/alerts';
-import { alertTimeline, createTestDatabase, GoogleEmulator, insertAlert, insertMeeting, insertUser, type AccountOptions, type TestDatabase } from '@nudge/testkit';
+import { alertTimeline, createTestDatabase, GoogleEmulator, insertAlert, insertMeeting, insertUser, type AccountOptions, type IdTokenClaims, type TestDatabase } from '@nudge/testkit';
 import { CookieBrowser } from '../../testing/cookie-browser.js';
 import { newOrg, startApi, type ApiUnderTest } from '../../testing/api-under-test.js';
 
@@ -19,12 +19,7 @@ beforeAll(async () => {
   api = await startApi(db, {
     clock: { now: () => new Date(nowMs) },
     env: {
-      GOOGLE_OAUTH_AUTH_URL: google.authUrl,
-      GOOGLE_OAUTH_TOKEN_URL: google.tokenUrl,
-      GOOGLE_OAUTH_REVOKE_URL: google.revokeUrl,
-      GOOGLE_API_ROOT_URL: google.apiRootUrl,
-      GOOGLE_OIDC_ISSUER: google.issuer,
-      GOOGLE_OIDC_CERTS_URL: google.certsUrl,
+      ...google.endpointEnv(),
       SESSION_IDLE_MINUTES: String(IDLE_MINUTES),
       SESSION_ABSOLUTE_HOURS: String(ABSOLUTE_HOURS),
     },
@@ -107,6 +102,14 @@ describe('Sign in with Google', () => {
     expect(consent.searchParams.get('nonce')).toBe(nonce);
   });
 
+  /** A known user whose next ID token from Google carries `claims` over the real ones. */
+  const tamperedToken = (label: string, claims: () => Partial<IdTokenClaims>) => async () => {
+    const email = unique(label);
+    const { userId } = await insertUser(db.sql, { email });
+    google.tamperNextIdToken(claims());
+    return { email, userId };
+  };
+
   const refusals: [string, () => Promise<{ email: string; account?: AccountOptions; userId?: string }>, number, RegExp][] = [
     ['an unknown email', async () => ({ email: unique('stranger') }), 403, /has no account for .*Ask an admin of your organisation/],
     [
@@ -119,51 +122,18 @@ describe('Sign in with Google', () => {
       403,
       /has not verified the email address/,
     ],
-    [
-      'a token for another audience',
-      async () => {
-        const email = unique('audience');
-        const { userId } = await insertUser(db.sql, { email });
-        google.tamperNextIdToken({ aud: 'someone-else.apps.googleusercontent.com' });
-        return { email, userId };
-      },
-      400,
-      /made for another application/,
-    ],
+    ['a token for another audience', tamperedToken('audience', () => ({ aud: 'someone-else.apps.googleusercontent.com' })), 400, /made for another application/],
     [
       'an expired token',
-      async () => {
-        const email = unique('expired');
-        const { userId } = await insertUser(db.sql, { email });
+      tamperedToken('expired', () => {
         const past = Math.floor(Date.now() / 1000) - 3 * 3600;
-        google.tamperNextIdToken({ iat: past, exp: past + 3600 });
-        return { email, userId };
-      },
+        return { iat: past, exp: past + 3600 };
+      }),
       400,
       /sign-in expired/,
     ],
-    [
-      'a token naming another issuer',
-      async () => {
-        const email = unique('issuer');
-        const { userId } = await insertUser(db.sql, { email });
-        google.tamperNextIdToken({ iss: 'https://evil.example' });
-        return { email, userId };
-      },
-      400,
-      /not issued by Google/,
-    ],
-    [
-      'a token with another sign-in’s nonce',
-      async () => {
-        const email = unique('nonce');
-        const { userId } = await insertUser(db.sql, { email });
-        google.tamperNextIdToken({ nonce: 'a-nonce-from-another-browser' });
-        return { email, userId };
-      },
-      400,
-      /belongs to another sign-in/,
-    ],
+    ['a token naming another issuer', tamperedToken('issuer', () => ({ iss: 'https://evil.example' })), 400, /not issued by Google/],
+    ['a token with another sign-in’s nonce', tamperedToken('nonce', () => ({ nonce: 'a-nonce-from-another-browser' })), 400, /belongs to another sign-in/],
     [
       'a workspace account of a domain no organisation admits',
       async () => {

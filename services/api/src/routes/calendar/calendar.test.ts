@@ -1,25 +1,22 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { TokenCipher, type CalendarCredentialRow } from '@nudge/calendar';
-import { CALENDAR_READONLY_SCOPE, createTestDatabase, GoogleEmulator, type TestDatabase } from '@nudge/testkit';
+import { CALENDAR_READONLY_SCOPE, GoogleEmulator } from '@nudge/testkit';
+import { useTestDatabase } from '@nudge/testkit/jest';
 import { newOrg, startApi, type ApiUnderTest } from '../../testing/api-under-test.js';
 
 const KEY = Buffer.alloc(32, 7);
 
-let db: TestDatabase;
+const db = useTestDatabase();
 let google: GoogleEmulator;
 let api: ApiUnderTest;
 let nowMs = Date.now();
 
 beforeAll(async () => {
-  db = await createTestDatabase();
   google = await GoogleEmulator.start();
   api = await startApi(db, {
     clock: { now: () => new Date(nowMs) },
     env: {
-      GOOGLE_OAUTH_AUTH_URL: google.authUrl,
-      GOOGLE_OAUTH_TOKEN_URL: google.tokenUrl,
-      GOOGLE_OAUTH_REVOKE_URL: google.revokeUrl,
-      GOOGLE_API_ROOT_URL: google.apiRootUrl,
+      ...google.endpointEnv(),
       CREDENTIALS_ENCRYPTION_KEY: KEY.toString('base64'),
     },
   });
@@ -27,7 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await api.close();
   await google.close();
-  await db.drop();
 });
 beforeEach(() => {
   nowMs = Date.now();

@@ -12,7 +12,7 @@ import { OAuthStateSigner } from '../../calendar/oauth-state.js';
 import { callerOf } from '../../plugins/auth.js';
 import { FLOW_COOKIE_SECONDS, type SessionCookies } from '../../sessions/session-cookies.js';
 import { checkinPage } from '../checkin/page.js';
-import { errorResponses, noContent } from '../schemas.js';
+import { closedObject, errorResponses, googleCallbackParams, noContent } from '../schemas.js';
 
 export interface CalendarRouteOptions {
   sql: Sql;
@@ -23,27 +23,14 @@ export interface CalendarRouteOptions {
   cookies: SessionCookies;
 }
 
-const connectionSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['connected', 'revoked', 'revoked_reason', 'last_synced_at'],
-  properties: {
-    connected: { type: 'boolean' },
-    revoked: { type: 'boolean' },
-    revoked_reason: { type: ['string', 'null'] },
-    last_synced_at: { type: ['string', 'null'], format: 'date-time' },
-  },
-} as const;
+const connectionSchema = closedObject({
+  connected: { type: 'boolean' },
+  revoked: { type: 'boolean' },
+  revoked_reason: { type: ['string', 'null'] },
+  last_synced_at: { type: ['string', 'null'], format: 'date-time' },
+});
 
-const callbackQuery = {
-  type: 'object',
-  properties: {
-    code: { type: 'string', maxLength: 2048 },
-    state: { type: 'string', maxLength: 1024 },
-    error: { type: 'string', maxLength: 200 },
-    scope: { type: 'string', maxLength: 2048 },
-  },
-} as const;
+const callbackQuery = { type: 'object', properties: googleCallbackParams } as const;
 
 function wantsHtml(request: FastifyRequest): boolean {
   return (request.headers.accept ?? '').includes('text/html');

@@ -3,7 +3,7 @@ import type { Clock } from '@nudge/domain';
 import { conflict, forbidden, notFound, type HttpApp } from '@nudge/service';
 import { issueToken, listTokens, liveTokenCount, MAX_LIVE_TOKENS_PER_USER, MAX_TOKEN_LIFETIME_DAYS, revokeToken } from '../../auth/personal-access-tokens.js';
 import { callerOf } from '../../plugins/auth.js';
-import { allFields, errorResponses, noContent, uuidIdParams } from '../schemas.js';
+import { closedObject, errorResponses, noContent, uuidIdParams } from '../schemas.js';
 
 const tokenProperties = {
   id: { type: 'string', format: 'uuid' },
@@ -14,16 +14,9 @@ const tokenProperties = {
   expires_at: { type: ['string', 'null'], format: 'date-time', description: 'null: never expires' },
 } as const;
 
-const tokenFields = allFields(tokenProperties);
+const tokenSchema = closedObject(tokenProperties);
 
-const tokenSchema = { type: 'object', additionalProperties: false, required: tokenFields, properties: tokenProperties } as const;
-
-const issuedSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: [...tokenFields, 'token'],
-  properties: { ...tokenProperties, token: { type: 'string', description: 'shown once; only its hash is stored' } },
-} as const;
+const issuedSchema = closedObject({ ...tokenProperties, token: { type: 'string', description: 'shown once; only its hash is stored' } });
 
 const newTokenBody = {
   type: 'object',

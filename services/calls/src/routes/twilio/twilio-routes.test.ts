@@ -1,35 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { parseCallsConfig } from '@nudge/config';
 import { createMetrics } from '@nudge/service';
-import {
-  capturingLogger,
-  createTestDatabase,
-  escalationEnv,
-  insertAlert,
-  insertMeeting,
-  insertUser,
-  roleEnv,
-  signTwilioWebhook,
-  type TestDatabase,
-} from '@nudge/testkit';
+import { createTestDatabase, insertAlert, insertMeeting, insertUser, signTwilioWebhook, type TestDatabase } from '@nudge/testkit';
 import type { FastifyInstance } from 'fastify';
-import { buildCallsApp } from '../../app.js';
-
-const PUBLIC_URL = 'https://calls.nudge.test';
+import { CALLS_PUBLIC_URL as PUBLIC_URL, callsTestEnv, startCallsApp } from '../../testing/calls-under-test.js';
 
 describe('calls role: Twilio webhooks', () => {
   let db: TestDatabase;
   let app: FastifyInstance;
   let base: string;
-  const env: Record<string, string> = { ...roleEnv('postgres://unused@127.0.0.1/unused'), ...escalationEnv('redis://127.0.0.1:1'), CALLS_PUBLIC_URL: PUBLIC_URL };
+  const env = callsTestEnv();
   const token = env.TWILIO_AUTH_TOKEN!;
   const metrics = createMetrics('calls');
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    const config = parseCallsConfig({ ...env, DATABASE_URL: db.url });
-    app = await buildCallsApp({ config, sql: db.sql, logger: capturingLogger('calls').logger, metrics });
-    base = await app.listen({ host: '127.0.0.1', port: 0 });
+    ({ app, base } = await startCallsApp({ env, databaseUrl: db.url, sql: db.sql, metrics }));
   });
   afterAll(async () => {
     await app.close();

@@ -1,23 +1,9 @@
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { FastifyInstance } from 'fastify';
-import { parseCallsConfig } from '@nudge/config';
 import { createDbClient, type Sql } from '@nudge/db';
-import { createMetrics } from '@nudge/service';
-import {
-  capturingLogger,
-  createTestDatabase,
-  escalationEnv,
-  insertAlert,
-  insertMeeting,
-  insertUser,
-  roleEnv,
-  signTwilioWebhook,
-  type TestDatabase,
-} from '@nudge/testkit';
-import { buildCallsApp } from '../../app.js';
-
-const PUBLIC_URL = 'https://calls.nudge.test';
+import { createTestDatabase, insertAlert, insertMeeting, insertUser, signTwilioWebhook, type TestDatabase } from '@nudge/testkit';
+import { CALLS_PUBLIC_URL as PUBLIC_URL, callsTestEnv, startCallsApp } from '../../testing/calls-under-test.js';
 const PER_ADDRESS_PER_MINUTE = 60;
 
 interface Answer {
@@ -58,20 +44,13 @@ describe('calls role under a flood of unsigned and oversized webhooks', () => {
   let app: FastifyInstance;
   let base: string;
   const queries: string[] = [];
-  const env: Record<string, string> = {
-    ...roleEnv('postgres://unused@127.0.0.1/unused'),
-    ...escalationEnv('redis://127.0.0.1:1'),
-    CALLS_PUBLIC_URL: PUBLIC_URL,
-    CALLS_RATE_LIMIT_PER_ADDRESS_PER_MINUTE: String(PER_ADDRESS_PER_MINUTE),
-  };
+  const env = callsTestEnv({ CALLS_RATE_LIMIT_PER_ADDRESS_PER_MINUTE: String(PER_ADDRESS_PER_MINUTE) });
   const token = env.TWILIO_AUTH_TOKEN!;
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    const config = parseCallsConfig({ ...env, DATABASE_URL: db.url });
     sql = createDbClient({ url: db.url, max: 4, connectTimeoutSeconds: 5, statementTimeoutMs: 5_000, applicationName: 'nudge-calls-test', onQuery: (query) => queries.push(query) });
-    app = await buildCallsApp({ config, sql, logger: capturingLogger('calls').logger, metrics: createMetrics('calls') });
-    base = await app.listen({ host: '127.0.0.1', port: 0 });
+    ({ app, base } = await startCallsApp({ env, databaseUrl: db.url, sql }));
   });
   afterAll(async () => {
     await app.close();

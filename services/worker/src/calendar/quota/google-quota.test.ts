@@ -4,20 +4,20 @@ import { Registry } from 'prom-client';
 import { GoogleClients } from '@nudge/calendar';
 import type { GoogleQuotaConfig } from '@nudge/config';
 import { systemClock } from '@nudge/domain';
-import { ANY, capturingLogger, createTestDatabase, GoogleEmulator, RedisServer, type TestDatabase } from '@nudge/testkit';
+import { ANY, capturingLogger, GoogleEmulator, RedisServer } from '@nudge/testkit';
+import { useTestDatabase } from '@nudge/testkit/jest';
 import { createProviderPolicy, DEFAULT_PROVIDER_POLICY } from '../provider-policy.js';
 import { createQuotaMetrics, GoogleQuota, type RequestKind } from './google-quota.js';
 import { PostgresQuotaStore } from './postgres-quota-store.js';
 import type { QuotaStore } from './quota-store.js';
 import { RedisQuotaStore } from './redis-quota-store.js';
 
-let db: TestDatabase;
+const db = useTestDatabase();
 let google: GoogleEmulator;
 let redisServer: RedisServer;
 let redis: Redis;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
   google = await GoogleEmulator.start();
   redisServer = await RedisServer.start();
   redis = new Redis(redisServer.url, { lazyConnect: true });
@@ -27,7 +27,6 @@ afterAll(async () => {
   redis.disconnect();
   await redisServer.stop();
   await google.close();
-  await db.drop();
 });
 
 /** Three worker replicas: each its own GoogleQuota and store client, sharing the counters. */
