@@ -23,7 +23,9 @@ export async function acknowledgeAlert(
   if (changed.reason === 'not_found') return { outcome: 'not_found' };
   const [current] = await sql<AlertRow[]>`select * from alerts where id = ${input.alertId}`;
   if (current === undefined) return { outcome: 'not_found' };
-  return current.state === 'acknowledged' ? { outcome: 'already_acknowledged', alert: current } : { outcome: 'conflict', alert: current };
+  return current.state === 'acknowledged'
+    ? { outcome: 'already_acknowledged', alert: current }
+    : { outcome: 'conflict', alert: current };
 }
 
 /**

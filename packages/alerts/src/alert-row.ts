@@ -15,7 +15,17 @@ export interface AlertRow {
 }
 
 export const ALERT_COLUMNS = [
-  'id', 'user_id', 'meeting_id', 'rule_id', 'due_at', 'escalate_at', 'state', 'acknowledged_at', 'acknowledged_via', 'created_at', 'updated_at',
+  'id',
+  'user_id',
+  'meeting_id',
+  'rule_id',
+  'due_at',
+  'escalate_at',
+  'state',
+  'acknowledged_at',
+  'acknowledged_via',
+  'created_at',
+  'updated_at',
 ] as const;
 
 /** The timeline's entry kinds. */

@@ -1,5 +1,13 @@
 import type { Sql, TransactionSql } from '@nudge/db';
-import { canApply, IllegalTransitionError, stateAfter, statesFrom, type AcknowledgedVia, type AlertEvent, type AlertState } from '@nudge/domain';
+import {
+  canApply,
+  IllegalTransitionError,
+  stateAfter,
+  statesFrom,
+  type AcknowledgedVia,
+  type AlertEvent,
+  type AlertState,
+} from '@nudge/domain';
 import type { AlertEventKind, AlertRow } from './alert-row.js';
 
 type Db = Sql | TransactionSql;
@@ -55,17 +63,37 @@ async function transition(sql: Db, change: Change): Promise<TransitionOutcome> {
 }
 
 /** Why a compare-and-set changed nothing, from the alert as it is now. */
-async function notApplied(sql: Db, alertId: string, event: AlertEvent, userId?: string): Promise<TransitionOutcome & { applied: false }> {
+async function notApplied(
+  sql: Db,
+  alertId: string,
+  event: AlertEvent,
+  userId?: string,
+): Promise<TransitionOutcome & { applied: false }> {
   const [current] = await sql<{ state: AlertState }[]>`
     select state from alerts where id = ${alertId} and (${userId ?? null}::uuid is null or user_id = ${userId ?? null}::uuid)`;
   if (current === undefined) return { applied: false, reason: 'not_found' };
   if (canApply(current.state, event)) return { applied: false, reason: 'changed_concurrently', state: current.state };
-  return { applied: false, reason: 'illegal_transition', state: current.state, error: new IllegalTransitionError(current.state, event) };
+  return {
+    applied: false,
+    reason: 'illegal_transition',
+    state: current.state,
+    error: new IllegalTransitionError(current.state, event),
+  };
 }
 
 /** The push went out (or there was nobody to push to); escalation, when on, starts at `escalateAt`. */
-export function markNotified(sql: Db, alertId: string, input: { escalateAt?: Date | null; detail?: Record<string, unknown> } = {}): Promise<TransitionOutcome> {
-  return transition(sql, { alertId, event: 'notify', kind: 'notified', detail: input.detail ?? {}, escalateAt: input.escalateAt });
+export function markNotified(
+  sql: Db,
+  alertId: string,
+  input: { escalateAt?: Date | null; detail?: Record<string, unknown> } = {},
+): Promise<TransitionOutcome> {
+  return transition(sql, {
+    alertId,
+    event: 'notify',
+    kind: 'notified',
+    detail: input.detail ?? {},
+    escalateAt: input.escalateAt,
+  });
 }
 
 /** A call attempt of an alert is recorded (before it is placed): the alert is escalated and its escalation time spent. */
@@ -97,7 +125,11 @@ export function expire(sql: Db, alertId: string, reason: string): Promise<Transi
 }
 
 /** Delivery failed for good (the calls went unanswered, Twilio refused the number). */
-export function fail(sql: Db, alertId: string, detail: { reason: string } & Record<string, unknown>): Promise<TransitionOutcome> {
+export function fail(
+  sql: Db,
+  alertId: string,
+  detail: { reason: string } & Record<string, unknown>,
+): Promise<TransitionOutcome> {
   return transition(sql, { alertId, event: 'fail', kind: 'failed', detail, escalateAt: null });
 }
 
@@ -110,15 +142,29 @@ export async function scheduleCallRetry(
   alertId: string,
   input: { attempt: number; at: Date; after: string },
 ): Promise<TransitionOutcome> {
-  return setEscalation(sql, alertId, input.at, 'call_retry_scheduled', { attempt: input.attempt, at: input.at.toISOString(), after: input.after });
+  return setEscalation(sql, alertId, input.at, 'call_retry_scheduled', {
+    attempt: input.attempt,
+    at: input.at.toISOString(),
+    after: input.after,
+  });
 }
 
 /** No call can be made for this attempt (no phone number, no attempts left): escalation ends, the alert waits as it is. */
-export async function skipEscalation(sql: Db, alertId: string, input: { attempt: number; reason: string }): Promise<TransitionOutcome> {
+export async function skipEscalation(
+  sql: Db,
+  alertId: string,
+  input: { attempt: number; reason: string },
+): Promise<TransitionOutcome> {
   return setEscalation(sql, alertId, null, 'escalation_skipped', { reason: input.reason, attempt: input.attempt });
 }
 
-async function setEscalation(sql: Db, alertId: string, at: Date | null, kind: AlertEventKind, detail: Record<string, unknown>): Promise<TransitionOutcome> {
+async function setEscalation(
+  sql: Db,
+  alertId: string,
+  at: Date | null,
+  kind: AlertEventKind,
+  detail: Record<string, unknown>,
+): Promise<TransitionOutcome> {
   const [row] = await sql<AlertRow[]>`
     with changed as (
       update alerts set escalate_at = ${at}::timestamptz, updated_at = now()

@@ -83,7 +83,13 @@ async function recordCallAttempt(sql: Sql, ref: AttemptRef, now: Date): Promise<
     )
     select r.id as delivery_id, t.phone_e164, t.escalate_at from recorded r join target t on t.id = r.alert_id`;
   if (claimed === undefined) return undefined;
-  return { kind: 'place', deliveryId: claimed.delivery_id, to: claimed.phone_e164, escalateAt: claimed.escalate_at, reconcileSince: undefined };
+  return {
+    kind: 'place',
+    deliveryId: claimed.delivery_id,
+    to: claimed.phone_e164,
+    escalateAt: claimed.escalate_at,
+    reconcileSince: undefined,
+  };
 }
 
 /** Every other case, under the alert's row lock: stale jobs, skips, and taking over an attempt left without a call. */
@@ -109,7 +115,8 @@ async function claimOtherwise(sql: Sql, ref: AttemptRef, now: Date, leaseMs: num
     if (alert.escalate_at === null || alert.escalate_at.getTime() > now.getTime() + EARLY_TOLERANCE_MS) {
       return { kind: 'nothing', reason: 'the escalation time moved (stale job)' };
     }
-    if (ref.attempt !== alert.recorded + 1) return { kind: 'nothing', reason: `attempt ${ref.attempt} is not the next one` };
+    if (ref.attempt !== alert.recorded + 1)
+      return { kind: 'nothing', reason: `attempt ${ref.attempt} is not the next one` };
     // The end of an alert whose meeting started belongs to the sweep (expired or failed).
     if (alert.starts_at <= now) return { kind: 'nothing', reason: 'the meeting has started' };
     const cannot =
@@ -118,8 +125,8 @@ async function claimOtherwise(sql: Sql, ref: AttemptRef, now: Date, leaseMs: num
         : alert.phone_verified_at === null
           ? 'the user has not verified their phone number'
           : ref.attempt > alert.max_call_attempts
-          ? `the rule allows ${alert.max_call_attempts} call attempts`
-          : undefined;
+            ? `the rule allows ${alert.max_call_attempts} call attempts`
+            : undefined;
     if (cannot !== undefined) {
       await skipEscalation(tx, ref.alertId, { reason: cannot, attempt: ref.attempt });
       return { kind: 'skipped', reason: cannot };
@@ -130,24 +137,50 @@ async function claimOtherwise(sql: Sql, ref: AttemptRef, now: Date, leaseMs: num
       values (${ref.alertId}, 'call', ${alert.user_id}, ${ref.attempt}, 'processing', 1, ${now})
       returning id`;
     await escalate(tx, ref.alertId, ref.attempt);
-    return { kind: 'place', deliveryId: inserted!.id, to: alert.phone_e164!, escalateAt: alert.escalate_at, reconcileSince: undefined };
+    return {
+      kind: 'place',
+      deliveryId: inserted!.id,
+      to: alert.phone_e164!,
+      escalateAt: alert.escalate_at,
+      reconcileSince: undefined,
+    };
   });
 }
 
-async function takeOver(tx: TransactionSql, row: AttemptRow, alert: AlertForCall, now: Date, leaseMs: number): Promise<AttemptClaim> {
-  if (row.provider_ref !== null || !isOpenDelivery(row.status)) return { kind: 'nothing', reason: 'the attempt was placed already' };
+async function takeOver(
+  tx: TransactionSql,
+  row: AttemptRow,
+  alert: AlertForCall,
+  now: Date,
+  leaseMs: number,
+): Promise<AttemptClaim> {
+  if (row.provider_ref !== null || !isOpenDelivery(row.status))
+    return { kind: 'nothing', reason: 'the attempt was placed already' };
   const startedAt = row.last_attempt_at ?? row.created_at;
   if (row.status === 'processing' && now.getTime() - startedAt.getTime() < leaseMs) return { kind: 'in_flight' };
   if (alert.phone_e164 === null) return { kind: 'nothing', reason: 'the user has no phone number' };
-  if (alert.phone_verified_at === null) return { kind: 'nothing', reason: 'the user has not verified their phone number' };
+  if (alert.phone_verified_at === null)
+    return { kind: 'nothing', reason: 'the user has not verified their phone number' };
   await tx`
     update deliveries set status = 'processing', attempts = attempts + 1, last_attempt_at = ${now}
     where id = ${row.id}`;
-  return { kind: 'place', deliveryId: row.id, to: alert.phone_e164, escalateAt: alert.escalate_at, reconcileSince: startedAt };
+  return {
+    kind: 'place',
+    deliveryId: row.id,
+    to: alert.phone_e164,
+    escalateAt: alert.escalate_at,
+    reconcileSince: startedAt,
+  };
 }
 
 /** The CallSid Twilio returned (or the reconciliation found), with the `called` timeline entry. */
-export async function recordPlacedCall(sql: Sql, ref: AttemptRef, deliveryId: string, callSid: string, detail: Record<string, unknown>): Promise<void> {
+export async function recordPlacedCall(
+  sql: Sql,
+  ref: AttemptRef,
+  deliveryId: string,
+  callSid: string,
+  detail: Record<string, unknown>,
+): Promise<void> {
   // One statement: a burst of escalations records thousands of these.
   await sql`
     with recorded as (
@@ -159,7 +192,12 @@ export async function recordPlacedCall(sql: Sql, ref: AttemptRef, deliveryId: st
 }
 
 /** Twilio refused the call (an invalid number): retrying cannot help, so the alert fails with its reason. */
-export async function recordRejectedCall(sql: Sql, ref: AttemptRef, deliveryId: string, rejection: { status: number; code: number | undefined; message: string }): Promise<void> {
+export async function recordRejectedCall(
+  sql: Sql,
+  ref: AttemptRef,
+  deliveryId: string,
+  rejection: { status: number; code: number | undefined; message: string },
+): Promise<void> {
   await sql.begin(async (tx) => {
     await tx`
       update deliveries set status = 'failed', completed_at = now(), error_message = ${`${rejection.code ?? rejection.status}: ${rejection.message}`}

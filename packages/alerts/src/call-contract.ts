@@ -70,12 +70,14 @@ export class InvalidCallUrlError extends Error {
 /** An attempt number from a query string: undefined when absent, an error when malformed. */
 export function parseAttempt(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (!new RegExp(ATTEMPT_PATTERN).test(value)) throw new InvalidCallUrlError(`attempt must be a whole number from 1 to ${MAX_ATTEMPT}, not "${value}"`);
+  if (!new RegExp(ATTEMPT_PATTERN).test(value))
+    throw new InvalidCallUrlError(`attempt must be a whole number from 1 to ${MAX_ATTEMPT}, not "${value}"`);
   return Number(value);
 }
 
 /** The attempt a status callback URL names (absent parts stay undefined); malformed parts are an error. */
 export function parseStatusCallbackQuery(query: { alert_id?: string; attempt?: string }): Partial<AttemptRef> {
-  if (query.alert_id !== undefined && !UUID.test(query.alert_id)) throw new InvalidCallUrlError(`alert_id must be a uuid, not "${query.alert_id}"`);
+  if (query.alert_id !== undefined && !UUID.test(query.alert_id))
+    throw new InvalidCallUrlError(`alert_id must be a uuid, not "${query.alert_id}"`);
   return { alertId: query.alert_id, attempt: parseAttempt(query.attempt) };
 }

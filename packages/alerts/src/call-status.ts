@@ -48,11 +48,13 @@ export async function applyCallStatus(sql: Sql, callback: StatusCallback): Promi
     if (progressed !== undefined) return progressed;
   }
   return sql.begin(async (tx) => {
-    if (!(await recordWebhookEvent(tx, 'twilio', `${callback.callSid}:${callback.status}`))) return { kind: 'duplicate' };
+    if (!(await recordWebhookEvent(tx, 'twilio', `${callback.callSid}:${callback.status}`)))
+      return { kind: 'duplicate' };
 
     const call = await findCallAttempt(tx, callback);
     if (call === undefined) return { kind: 'unknown_call' };
-    if (!advancesCall(call.provider_status, callback.status)) return { kind: 'stale', current: call.provider_status ?? '' };
+    if (!advancesCall(call.provider_status, callback.status))
+      return { kind: 'stale', current: call.provider_status ?? '' };
 
     const final = isFinalCallStatus(callback.status);
     const ended = final ? deliveryStatusAfterCall(callback.status) : null;
@@ -87,7 +89,16 @@ export async function applyCallStatus(sql: Sql, callback: StatusCallback): Promi
  * yet, which the transaction in applyCallStatus handles; nothing is written then.
  */
 async function applyProgress(sql: Sql, callback: StatusCallback): Promise<StatusOutcome | undefined> {
-  const [row] = await sql<{ found: boolean; fresh: boolean; applied: boolean; alert_id: string | null; attempt: number | null; current: string | null }[]>`
+  const [row] = await sql<
+    {
+      found: boolean;
+      fresh: boolean;
+      applied: boolean;
+      alert_id: string | null;
+      attempt: number | null;
+      current: string | null;
+    }[]
+  >`
     with call as (
       select id, alert_id, attempt, provider_status from deliveries
       where channel = 'call' and provider_ref = ${callback.callSid}
@@ -126,8 +137,18 @@ async function findCallAttempt(tx: TransactionSql, callback: StatusCallback): Pr
   return byAttempt;
 }
 
-async function afterCallEnded(tx: TransactionSql, call: CallAttempt, callback: StatusCallback): Promise<'none' | 'retry' | 'failed'> {
-  const [alert] = await tx<(Pick<AlertRuleRow, 'max_call_attempts' | 'call_retry_seconds'> & { state: AlertState; starts_at: Date; later: number })[]>`
+async function afterCallEnded(
+  tx: TransactionSql,
+  call: CallAttempt,
+  callback: StatusCallback,
+): Promise<'none' | 'retry' | 'failed'> {
+  const [alert] = await tx<
+    (Pick<AlertRuleRow, 'max_call_attempts' | 'call_retry_seconds'> & {
+      state: AlertState;
+      starts_at: Date;
+      later: number;
+    })[]
+  >`
     select a.state, m.starts_at, r.max_call_attempts, r.call_retry_seconds,
       (select count(*)::int from deliveries d where d.alert_id = a.id and d.channel = 'call' and d.attempt > ${call.attempt}) as later
     from alerts a

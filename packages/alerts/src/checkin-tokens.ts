@@ -15,7 +15,10 @@ export async function issueCheckinToken(sql: Db, alertId: string, expiresAt: Dat
 }
 
 /** One token per alert, in one statement; returns alert id → token (the only place the token exists). */
-export async function issueCheckinTokens(sql: Db, alerts: readonly { alertId: string; expiresAt: Date }[]): Promise<Map<string, string>> {
+export async function issueCheckinTokens(
+  sql: Db,
+  alerts: readonly { alertId: string; expiresAt: Date }[],
+): Promise<Map<string, string>> {
   const tokens = new Map<string, string>();
   if (alerts.length === 0) return tokens;
   const rows = alerts.map(({ alertId, expiresAt }) => {

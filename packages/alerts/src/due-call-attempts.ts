@@ -16,7 +16,12 @@ export interface DueCallAttempt extends AttemptRef {
  * without a call (Twilio was away, or its worker died) once its lease has run out. Statuses are
  * written out to match the partial index deliveries_open_idx.
  */
-export async function dueCallAttempts(sql: Sql, now: Date, lookaheadMs: number, leaseMs: number): Promise<DueCallAttempt[]> {
+export async function dueCallAttempts(
+  sql: Sql,
+  now: Date,
+  lookaheadMs: number,
+  leaseMs: number,
+): Promise<DueCallAttempt[]> {
   const waiting = AWAITING_ANSWER_STATES as AlertState[];
   const horizon = new Date(now.getTime() + lookaheadMs);
   const rows = await sql<{ alert_id: string; attempt: number; at: Date; tries: number }[]>`

@@ -11,7 +11,11 @@ const CALL_IN_PROGRESS_LIMIT = '15 minutes';
  * none was (no phone number, say). Only alerts in states both events may leave are touched.
  * Returns the alerts it ended.
  */
-export async function expireUnanswered(sql: Sql, now: Date, options: { escalation: boolean }): Promise<{ id: string; state: AlertState }[]> {
+export async function expireUnanswered(
+  sql: Sql,
+  now: Date,
+  options: { escalation: boolean },
+): Promise<{ id: string; state: AlertState }[]> {
   const expired = stateAfter('expire');
   const failed = stateAfter('fail');
   return sql<{ id: string; state: AlertState }[]>`

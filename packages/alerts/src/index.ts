@@ -1,7 +1,24 @@
 export { acknowledgeAlert, checkInWithToken, type AcknowledgeOutcome } from './acknowledge.js';
 export { ALERT_COLUMNS, type AlertEventKind, type AlertRow } from './alert-row.js';
-export { acknowledge, cancel, escalate, expire, fail, markNotified, scheduleCallRetry, skipEscalation, type TransitionOutcome } from './alert-transitions.js';
-export { claimCallAttempt, knownCallSids, recordPlacedCall, recordRejectedCall, releaseCallAttempt, type AttemptClaim } from './call-attempts.js';
+export {
+  acknowledge,
+  cancel,
+  escalate,
+  expire,
+  fail,
+  markNotified,
+  scheduleCallRetry,
+  skipEscalation,
+  type TransitionOutcome,
+} from './alert-transitions.js';
+export {
+  claimCallAttempt,
+  knownCallSids,
+  recordPlacedCall,
+  recordRejectedCall,
+  releaseCallAttempt,
+  type AttemptClaim,
+} from './call-attempts.js';
 export {
   CALL_ROUTE_SCHEMAS,
   CALL_ROUTES,
@@ -14,7 +31,14 @@ export {
   type AttemptRef,
 } from './call-contract.js';
 export { applyCallStatus, type StatusCallback, type StatusOutcome } from './call-status.js';
-export { deleteExpiredCheckinTokens, findCheckin, hashCheckinToken, issueCheckinToken, issueCheckinTokens, type CheckinView } from './checkin-tokens.js';
+export {
+  deleteExpiredCheckinTokens,
+  findCheckin,
+  hashCheckinToken,
+  issueCheckinToken,
+  issueCheckinTokens,
+  type CheckinView,
+} from './checkin-tokens.js';
 export type { CheckinTokens, ClaimedDelivery } from './claimed-delivery.js';
 export { dueCallAttempts, type DueCallAttempt } from './due-call-attempts.js';
 export { expireUnanswered } from './expire-unanswered.js';
@@ -35,7 +59,15 @@ export {
   type PushSummary,
   type RetryClaim,
 } from './push-deliveries.js';
-export { DEFAULT_RULE_SETTINGS, findRule, loadRule, ruleSpec, saveRule, type AlertRuleRow, type AlertRuleSettings } from './rules.js';
+export {
+  DEFAULT_RULE_SETTINGS,
+  findRule,
+  loadRule,
+  ruleSpec,
+  saveRule,
+  type AlertRuleRow,
+  type AlertRuleSettings,
+} from './rules.js';
 export {
   deactivateGone,
   deactivateRefused,

@@ -52,20 +52,35 @@ export async function notifyDueAlerts(sql: Sql, options: NotifyOptions): Promise
       order by a.due_at
       limit ${options.limit}
       for update of a skip locked`;
-    const round: NotifyRound = { claimed: due.length, deliveries: [], withoutSubscriptions: [], expired: 0, tokens: new Map() };
+    const round: NotifyRound = {
+      claimed: due.length,
+      deliveries: [],
+      withoutSubscriptions: [],
+      expired: 0,
+      tokens: new Map(),
+    };
     if (due.length === 0) return round;
 
     const late = due.filter((a) => a.starts_at <= now).map((a) => a.id);
     if (late.length > 0) {
       // Claimed and locked above; the compare-and-set holds the rule even so.
       await tx`update alerts set state = ${stateAfter('expire')}, updated_at = now() where id in ${tx(late)} and state in ${tx(statesFrom('expire') as AlertState[])}`;
-      await recordAlertEvents(tx, late.map((id) => ({ alert_id: id, kind: 'expired', detail: { reason: 'the meeting started before the alert was sent' } })));
+      await recordAlertEvents(
+        tx,
+        late.map((id) => ({
+          alert_id: id,
+          kind: 'expired',
+          detail: { reason: 'the meeting started before the alert was sent' },
+        })),
+      );
       round.expired = late.length;
     }
     const sendable = due.filter((a) => a.starts_at > now);
     if (sendable.length === 0) return round;
 
-    const subscriptions = await tx<Pick<PushSubscriptionRow, 'id' | 'user_id' | 'endpoint' | 'p256dh' | 'auth' | 'quarantined_until'>[]>`
+    const subscriptions = await tx<
+      Pick<PushSubscriptionRow, 'id' | 'user_id' | 'endpoint' | 'p256dh' | 'auth' | 'quarantined_until'>[]
+    >`
       select id, user_id, endpoint, p256dh, auth, quarantined_until from push_subscriptions
       where is_active and user_id in ${tx([...new Set(sendable.map((a) => a.user_id))])}`;
     const byUser = Map.groupBy(subscriptions, (s) => s.user_id);
@@ -82,7 +97,9 @@ export async function notifyDueAlerts(sql: Sql, options: NotifyOptions): Promise
         const targets = byUser.get(a.user_id) ?? [];
         const quarantined = targets.filter((s) => isQuarantined(s, now)).length;
         const detail =
-          targets.length === 0 ? { subscriptions: 0, reason: 'no active push subscription' } : { subscriptions: targets.length, ...(quarantined > 0 ? { quarantined } : {}) };
+          targets.length === 0
+            ? { subscriptions: 0, reason: 'no active push subscription' }
+            : { subscriptions: targets.length, ...(quarantined > 0 ? { quarantined } : {}) };
         return { alert_id: a.id, kind: 'notified', detail };
       }),
     );
@@ -90,8 +107,26 @@ export async function notifyDueAlerts(sql: Sql, options: NotifyOptions): Promise
     const rows = sendable.flatMap((alert) =>
       (byUser.get(alert.user_id) ?? []).map((s): NewDelivery =>
         isQuarantined(s, now)
-          ? { alert_id: alert.id, channel: 'push', target_id: s.id, attempt: 1, status: 'pending', attempts: 0, last_attempt_at: null, not_before: earliest(s.quarantined_until, alert.starts_at) }
-          : { alert_id: alert.id, channel: 'push', target_id: s.id, attempt: 1, status: 'processing', attempts: 1, last_attempt_at: now, not_before: now },
+          ? {
+              alert_id: alert.id,
+              channel: 'push',
+              target_id: s.id,
+              attempt: 1,
+              status: 'pending',
+              attempts: 0,
+              last_attempt_at: null,
+              not_before: earliest(s.quarantined_until, alert.starts_at),
+            }
+          : {
+              alert_id: alert.id,
+              channel: 'push',
+              target_id: s.id,
+              attempt: 1,
+              status: 'processing',
+              attempts: 1,
+              last_attempt_at: now,
+              not_before: now,
+            },
       ),
     );
     round.withoutSubscriptions = sendable.filter((a) => (byUser.get(a.user_id)?.length ?? 0) === 0).map((a) => a.id);
@@ -101,27 +136,32 @@ export async function notifyDueAlerts(sql: Sql, options: NotifyOptions): Promise
 
     if (options.checkinEnabled) {
       const withTargets = sendable.filter((a) => byUser.has(a.user_id));
-      round.tokens = await issueCheckinTokens(tx, withTargets.map((a) => ({ alertId: a.id, expiresAt: a.ends_at })));
+      round.tokens = await issueCheckinTokens(
+        tx,
+        withTargets.map((a) => ({ alertId: a.id, expiresAt: a.ends_at })),
+      );
     }
     const alerts = new Map(sendable.map((a) => [a.id, a]));
     const subs = new Map(subscriptions.map((s) => [s.id, s]));
-    round.deliveries = inserted.filter((row) => row.status === 'processing').map((row) => {
-      const alert = alerts.get(row.alert_id)!;
-      const sub = subs.get(row.target_id)!;
-      return {
-        delivery_id: row.id,
-        alert_id: row.alert_id,
-        user_id: alert.user_id,
-        subscription_id: sub.id,
-        attempt: 1,
-        endpoint: sub.endpoint,
-        p256dh: sub.p256dh,
-        auth: sub.auth,
-        title: alert.title,
-        starts_at: alert.starts_at,
-        ends_at: alert.ends_at,
-      };
-    });
+    round.deliveries = inserted
+      .filter((row) => row.status === 'processing')
+      .map((row) => {
+        const alert = alerts.get(row.alert_id)!;
+        const sub = subs.get(row.target_id)!;
+        return {
+          delivery_id: row.id,
+          alert_id: row.alert_id,
+          user_id: alert.user_id,
+          subscription_id: sub.id,
+          attempt: 1,
+          endpoint: sub.endpoint,
+          p256dh: sub.p256dh,
+          auth: sub.auth,
+          title: alert.title,
+          starts_at: alert.starts_at,
+          ends_at: alert.ends_at,
+        };
+      });
     return round;
   });
 }
@@ -137,7 +177,10 @@ interface NewDelivery {
   not_before: Date;
 }
 
-function isQuarantined(subscription: { quarantined_until: Date | null }, now: Date): subscription is { quarantined_until: Date } {
+function isQuarantined(
+  subscription: { quarantined_until: Date | null },
+  now: Date,
+): subscription is { quarantined_until: Date } {
   return subscription.quarantined_until !== null && subscription.quarantined_until > now;
 }
 

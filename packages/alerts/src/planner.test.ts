@@ -21,14 +21,28 @@ describe('alert planner', () => {
   });
 
   const alertsOf = (meetingId: string) =>
-    db.sql<{ id: string; state: string; due_at: Date }[]>`select id, state, due_at from alerts where meeting_id = ${meetingId}`;
+    db.sql<
+      { id: string; state: string; due_at: Date }[]
+    >`select id, state, due_at from alerts where meeting_id = ${meetingId}`;
   const timeline = (alertId: string) =>
-    db.sql<{ kind: string; detail: Record<string, unknown> }[]>`select kind, detail from alert_events where alert_id = ${alertId} order by id`;
+    db.sql<
+      { kind: string; detail: Record<string, unknown> }[]
+    >`select kind, detail from alert_events where alert_id = ${alertId} order by id`;
 
   it('creates one alert per meeting, due lead seconds before it starts, idempotently', async () => {
     const meetingId = await insertMeeting(db.sql, userId, { startsAt: inMinutes(60) });
-    expect(await planAlerts(db.sql, [meetingId], now)).toEqual({ created: 1, replanned: 0, cancelled: 0, unchanged: 0 });
-    expect(await planAlerts(db.sql, [meetingId], now)).toEqual({ created: 0, replanned: 0, cancelled: 0, unchanged: 1 });
+    expect(await planAlerts(db.sql, [meetingId], now)).toEqual({
+      created: 1,
+      replanned: 0,
+      cancelled: 0,
+      unchanged: 0,
+    });
+    expect(await planAlerts(db.sql, [meetingId], now)).toEqual({
+      created: 0,
+      replanned: 0,
+      cancelled: 0,
+      unchanged: 1,
+    });
     const [alert, more] = await alertsOf(meetingId);
     expect(more).toBeUndefined();
     expect(alert).toMatchObject({ state: 'scheduled', due_at: inMinutes(50) }); // default lead: 600 s
@@ -64,7 +78,12 @@ describe('alert planner', () => {
   it('creates nothing for a meeting the rule does not match, or one already started', async () => {
     const declined = await insertMeeting(db.sql, userId, { startsAt: inMinutes(60), selfResponse: 'declined' });
     const past = await insertMeeting(db.sql, userId, { startsAt: inMinutes(-5) });
-    expect(await planAlerts(db.sql, [declined, past], now)).toEqual({ created: 0, replanned: 0, cancelled: 0, unchanged: 2 });
+    expect(await planAlerts(db.sql, [declined, past], now)).toEqual({
+      created: 0,
+      replanned: 0,
+      cancelled: 0,
+      unchanged: 2,
+    });
     expect(await db.sql`select 1 from alerts where meeting_id in ${db.sql([declined, past])}`).toHaveLength(0);
   });
 
@@ -84,7 +103,7 @@ describe('alert planner', () => {
     expect((await alertsOf(meetingId))[0]).toMatchObject({ state: 'acknowledged', due_at: inMinutes(50) });
   });
 
-  it('re-plans a user\'s upcoming meetings after the rule changes, and cancels those it no longer matches', async () => {
+  it("re-plans a user's upcoming meetings after the rule changes, and cancels those it no longer matches", async () => {
     const standup = await insertMeeting(db.sql, userId, { startsAt: inMinutes(60), title: 'Standup' });
     const lunch = await insertMeeting(db.sql, userId, { startsAt: inMinutes(90), title: 'Lunch' });
     await planUpcomingForUser(db.sql, userId, now);

@@ -9,7 +9,10 @@ import { ruleSpec, storeDefaultRules, type AlertRuleRow } from './rules.js';
 export const ALERTS_PLANNED_CHANNEL = 'nudge_alerts_planned';
 
 /** What the planner reads of a meeting, with its user's time zone. */
-type PlannedMeeting = Pick<MeetingRow, 'id' | 'user_id' | 'title' | 'starts_at' | 'status' | 'self_response' | 'attendee_count'> & {
+type PlannedMeeting = Pick<
+  MeetingRow,
+  'id' | 'user_id' | 'title' | 'starts_at' | 'status' | 'self_response' | 'attendee_count'
+> & {
   timezone: string;
 };
 
@@ -36,7 +39,11 @@ async function rulesOf(sql: Sql | TransactionSql, userIds: readonly string[]): P
  * `scheduled`; moving it is the domain's `replan` and ending it `cancel`, each a compare-and-set
  * on the states the event may leave, with its timeline entry.
  */
-export async function planAlerts(sql: Sql | TransactionSql, meetingIds: readonly string[], now: Date): Promise<PlanResult> {
+export async function planAlerts(
+  sql: Sql | TransactionSql,
+  meetingIds: readonly string[],
+  now: Date,
+): Promise<PlanResult> {
   const result: PlanResult = { created: 0, replanned: 0, cancelled: 0, unchanged: 0 };
   if (meetingIds.length === 0) return result;
   const meetings = await sql<PlannedMeeting[]>`
@@ -52,13 +59,23 @@ export async function planAlerts(sql: Sql | TransactionSql, meetingIds: readonly
     const rule = rules.get(meeting.user_id)!;
     const decision = decideAlert(
       ruleSpec(rule),
-      { title: meeting.title, startsAt: meeting.starts_at, status: meeting.status, selfResponse: meeting.self_response, attendeeCount: meeting.attendee_count },
+      {
+        title: meeting.title,
+        startsAt: meeting.starts_at,
+        status: meeting.status,
+        selfResponse: meeting.self_response,
+        attendeeCount: meeting.attendee_count,
+      },
       meeting.timezone,
     );
     if (!decision.alert) toCancel.push({ meeting, ruleId: rule.id, reason: decision.reason });
     else if (meeting.starts_at.getTime() > now.getTime()) {
       // An alert whose lead time has already begun is due at once.
-      toPlan.push({ meeting, ruleId: rule.id, dueAt: new Date(Math.max(meeting.starts_at.getTime() - rule.lead_seconds * 1000, now.getTime())) });
+      toPlan.push({
+        meeting,
+        ruleId: rule.id,
+        dueAt: new Date(Math.max(meeting.starts_at.getTime() - rule.lead_seconds * 1000, now.getTime())),
+      });
     } else result.unchanged += 1;
   }
 
@@ -72,13 +89,16 @@ export async function planAlerts(sql: Sql | TransactionSql, meetingIds: readonly
       returning a.id, a.meeting_id`;
     result.cancelled += cancelled.length;
     result.unchanged += toCancel.length - cancelled.length;
-    for (const row of cancelled) events.push({ alert_id: row.id, kind: 'cancelled', detail: { reason: reasons.get(row.meeting_id) } });
+    for (const row of cancelled)
+      events.push({ alert_id: row.id, kind: 'cancelled', detail: { reason: reasons.get(row.meeting_id) } });
   }
 
   let earliestDue: Date | undefined;
   if (toPlan.length > 0) {
     const startsAt = new Map(toPlan.map((p) => [p.meeting.id, p.meeting.starts_at]));
-    const rows = await sql<{ id: string; meeting_id: string; inserted: boolean; previous_due_at: Date | null; due_at: Date }[]>`
+    const rows = await sql<
+      { id: string; meeting_id: string; inserted: boolean; previous_due_at: Date | null; due_at: Date }[]
+    >`
       with input as (
         select * from unnest(
           ${toPlan.map((p) => p.meeting.id)}::uuid[], ${toPlan.map((p) => p.meeting.user_id)}::uuid[],
@@ -100,10 +120,18 @@ export async function planAlerts(sql: Sql | TransactionSql, meetingIds: readonly
     for (const row of rows) {
       if (row.inserted) {
         result.created += 1;
-        events.push({ alert_id: row.id, kind: 'created', detail: { due_at: row.due_at.toISOString(), meeting_starts_at: startsAt.get(row.meeting_id)?.toISOString() } });
+        events.push({
+          alert_id: row.id,
+          kind: 'created',
+          detail: { due_at: row.due_at.toISOString(), meeting_starts_at: startsAt.get(row.meeting_id)?.toISOString() },
+        });
       } else {
         result.replanned += 1;
-        events.push({ alert_id: row.id, kind: 'replanned', detail: { from: row.previous_due_at?.toISOString() ?? null, to: row.due_at.toISOString() } });
+        events.push({
+          alert_id: row.id,
+          kind: 'replanned',
+          detail: { from: row.previous_due_at?.toISOString() ?? null, to: row.due_at.toISOString() },
+        });
       }
       if (earliestDue === undefined || row.due_at < earliestDue) earliestDue = row.due_at;
     }
@@ -116,6 +144,12 @@ export async function planAlerts(sql: Sql | TransactionSql, meetingIds: readonly
 
 /** Re-plans every upcoming meeting of a user, e.g. after the rule changed. */
 export async function planUpcomingForUser(sql: Sql, userId: string, now: Date): Promise<PlanResult> {
-  const rows = await sql<Pick<MeetingRow, 'id'>[]>`select id from meetings where user_id = ${userId} and starts_at > ${now}`;
-  return planAlerts(sql, rows.map((row) => row.id), now);
+  const rows = await sql<
+    Pick<MeetingRow, 'id'>[]
+  >`select id from meetings where user_id = ${userId} and starts_at > ${now}`;
+  return planAlerts(
+    sql,
+    rows.map((row) => row.id),
+    now,
+  );
 }

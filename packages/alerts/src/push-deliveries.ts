@@ -22,7 +22,12 @@ export interface RetryClaim {
  * `processing` longer than `staleProcessingMs`: its dispatcher died mid-send), and closes at once
  * those whose alert no longer awaits an answer or whose subscription is inactive.
  */
-export async function claimPushRetries(sql: Sql, now: Date, limit: number, staleProcessingMs: number): Promise<RetryClaim> {
+export async function claimPushRetries(
+  sql: Sql,
+  now: Date,
+  limit: number,
+  staleProcessingMs: number,
+): Promise<RetryClaim> {
   const rows = await sql<(ClaimedDelivery & { alert_state: AlertState; is_active: boolean })[]>`
     with due as (
       select id from deliveries
@@ -94,7 +99,12 @@ export function pushGoneMessage(status: number): string {
 }
 
 /** Records finished sends and queues their retries: two statements however many. */
-export async function recordPushResults(sql: Db, results: readonly PushResult[], retries: readonly PushRetry[], now: Date): Promise<void> {
+export async function recordPushResults(
+  sql: Db,
+  results: readonly PushResult[],
+  retries: readonly PushRetry[],
+  now: Date,
+): Promise<void> {
   if (results.length > 0) {
     await sql`
       update deliveries d set status = v.status, error_message = v.error,
@@ -103,7 +113,14 @@ export async function recordPushResults(sql: Db, results: readonly PushResult[],
       where d.id = v.id`;
   }
   if (retries.length > 0) {
-    const rows = retries.map((r) => ({ alert_id: r.alertId, channel: 'push', target_id: r.subscriptionId, attempt: r.attempt, status: 'pending', not_before: r.notBefore }));
+    const rows = retries.map((r) => ({
+      alert_id: r.alertId,
+      channel: 'push',
+      target_id: r.subscriptionId,
+      attempt: r.attempt,
+      status: 'pending',
+      not_before: r.notBefore,
+    }));
     await sql`insert into deliveries ${sql(rows)} on conflict do nothing`;
   }
 }
@@ -184,4 +201,3 @@ export async function deleteFinishedDeliveries(sql: Db, cutoff: Date, limit: num
     returning 1`;
   return rows.length;
 }
-

@@ -26,7 +26,14 @@ export interface PushSubscriptionRow {
 /** What a user sees of one of their subscriptions. */
 export type SubscriptionView = Pick<
   PushSubscriptionRow,
-  'id' | 'endpoint' | 'user_agent' | 'is_active' | 'created_at' | 'last_success_at' | 'deactivated_at' | 'deactivation_reason'
+  | 'id'
+  | 'endpoint'
+  | 'user_agent'
+  | 'is_active'
+  | 'created_at'
+  | 'last_success_at'
+  | 'deactivated_at'
+  | 'deactivation_reason'
 >;
 
 export interface Registration {
@@ -111,7 +118,11 @@ export async function deactivateRefused(tx: TransactionSql, ids: readonly string
 }
 
 /** The push service answered 404/410: the browser unsubscribed. Returns the ids this call deactivated. */
-export async function deactivateGone(tx: TransactionSql, gone: readonly { id: string; status: number }[], now: Date): Promise<string[]> {
+export async function deactivateGone(
+  tx: TransactionSql,
+  gone: readonly { id: string; status: number }[],
+  now: Date,
+): Promise<string[]> {
   const rows = await tx<Pick<PushSubscriptionRow, 'id'>[]>`
     update push_subscriptions s set is_active = false, deactivated_at = ${now},
       deactivation_reason = 'push service answered ' || v.status

@@ -13,7 +13,11 @@ export interface ProcessedWebhookEventRow {
 }
 
 /** Records an event; false when it was recorded before (a retry). */
-export async function recordWebhookEvent(tx: Sql | TransactionSql, provider: string, eventId: string): Promise<boolean> {
+export async function recordWebhookEvent(
+  tx: Sql | TransactionSql,
+  provider: string,
+  eventId: string,
+): Promise<boolean> {
   const [fresh] = await tx`
     insert into processed_webhook_events (provider, event_id) values (${provider}, ${eventId})
     on conflict do nothing returning event_id`;
@@ -24,7 +28,12 @@ export async function recordWebhookEvent(tx: Sql | TransactionSql, provider: str
  * The same as a statement to nest in a CTE, so a callback is recorded in the one round trip
  * that applies it: inserts only when `onlyIf` holds, and returns `event_id` when fresh.
  */
-export function webhookEventInsert(sql: Sql | TransactionSql, provider: string, eventId: string, onlyIf: SqlFragment): SqlFragment {
+export function webhookEventInsert(
+  sql: Sql | TransactionSql,
+  provider: string,
+  eventId: string,
+  onlyIf: SqlFragment,
+): SqlFragment {
   return sql`
       insert into processed_webhook_events (provider, event_id)
       select ${provider}, ${eventId} where ${onlyIf}

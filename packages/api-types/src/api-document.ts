@@ -19,7 +19,13 @@ const NO_REDIS = 'redis://127.0.0.1:1';
  */
 export async function apiDocument(): Promise<OpenApiDocument> {
   const config = parseApiConfig(roleEnv(NO_DATABASE, escalationEnv(NO_REDIS)));
-  const sql = createDbClient({ url: NO_DATABASE, max: 1, connectTimeoutSeconds: 1, statementTimeoutMs: 1_000, applicationName: 'nudge-api-types' });
+  const sql = createDbClient({
+    url: NO_DATABASE,
+    max: 1,
+    connectTimeoutSeconds: 1,
+    statementTimeoutMs: 1_000,
+    applicationName: 'nudge-api-types',
+  });
   const app = await buildApiApp({
     config,
     clock: { now: () => new Date() },

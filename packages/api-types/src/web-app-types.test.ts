@@ -21,7 +21,12 @@ describe("the web app's api types", () => {
   });
 
   it('change when a route schema changes: a field the api stops sending leaves the types', async () => {
-    const changed = structuredClone(document) as { paths: Record<string, { get: { responses: Record<string, { content: Record<string, { schema: JsonAnswer }> }> } }> };
+    const changed = structuredClone(document) as {
+      paths: Record<
+        string,
+        { get: { responses: Record<string, { content: Record<string, { schema: JsonAnswer }> }> } }
+      >;
+    };
     const me = changed.paths['/v1/me']!.get.responses['200']!.content['application/json']!.schema;
     delete me.properties.phone_e164;
     me.required = me.required.filter((name) => name !== 'phone_e164');

@@ -1,13 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
-import {
-  createTestDatabase,
-  freePort,
-  REPO_ROOT,
-  roleEnv,
-  RoleProcess,
-  waitForHttpOk,
-} from '@nudge/testkit';
+import { createTestDatabase, freePort, REPO_ROOT, roleEnv, RoleProcess, waitForHttpOk } from '@nudge/testkit';
 import { load } from './http-load.js';
 import { median, printFigure, printSection, printTargets, ratio } from './report.js';
 
@@ -26,10 +19,23 @@ async function timeToReady(start: () => RoleProcess, url: string): Promise<numbe
 }
 
 async function createOrgToken(databaseUrl: string): Promise<string> {
-  const child = spawn(process.execPath, [`${REPO_ROOT}services/api/dist/cli.js`, 'create-org', '--org', 'Bench', '--email', 'bench@bench.test', '--name', 'Bench'], {
-    env: { PATH: process.env.PATH ?? '', DATABASE_URL: databaseUrl },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      `${REPO_ROOT}services/api/dist/cli.js`,
+      'create-org',
+      '--org',
+      'Bench',
+      '--email',
+      'bench@bench.test',
+      '--name',
+      'Bench',
+    ],
+    {
+      env: { PATH: process.env.PATH ?? '', DATABASE_URL: databaseUrl },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   await new Promise((resolve) => child.on('exit', resolve));
@@ -83,7 +89,12 @@ export async function apiStartAndThroughput(): Promise<void> {
   // One client hammering: the per-token and per-organisation rate limits are not what this measures.
   const api = RoleProcess.start(
     'api',
-    roleEnv(db.url, { PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT_PER_TOKEN_PER_MINUTE: '1000000', RATE_LIMIT_PER_ORG_PER_MINUTE: '10000000' }),
+    roleEnv(db.url, {
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_TOKEN_PER_MINUTE: '1000000',
+      RATE_LIMIT_PER_ORG_PER_MINUTE: '10000000',
+    }),
   );
   const barePort = await freePort();
   const bare = RoleProcess.startScript(BARE_SERVER, [String(barePort)]);
@@ -94,14 +105,31 @@ export async function apiStartAndThroughput(): Promise<void> {
     const options = { connections: 50, seconds: 10 };
     // A short warm-up for both, so JIT and pools are in the same state.
     await load(`http://127.0.0.1:${barePort}/bare`, { ...options, seconds: 2 });
-    await load(`http://127.0.0.1:${port}/v1/me`, { ...options, seconds: 2, headers: { authorization: `Bearer ${token}` } });
+    await load(`http://127.0.0.1:${port}/v1/me`, {
+      ...options,
+      seconds: 2,
+      headers: { authorization: `Bearer ${token}` },
+    });
     const baseline = await load(`http://127.0.0.1:${barePort}/bare`, options);
-    const me = await load(`http://127.0.0.1:${port}/v1/me`, { ...options, headers: { authorization: `Bearer ${token}` } });
-    printFigure('baseline: bare route', `${baseline.requestsPerSecond.toFixed(0)} req/s, p50 ${baseline.p50Ms} ms, p99 ${baseline.p99Ms} ms`);
-    printFigure('GET /v1/me (auth + query)', `${me.requestsPerSecond.toFixed(0)} req/s, p50 ${me.p50Ms} ms, p99 ${me.p99Ms} ms, non-2xx ${me.non2xx}`);
+    const me = await load(`http://127.0.0.1:${port}/v1/me`, {
+      ...options,
+      headers: { authorization: `Bearer ${token}` },
+    });
+    printFigure(
+      'baseline: bare route',
+      `${baseline.requestsPerSecond.toFixed(0)} req/s, p50 ${baseline.p50Ms} ms, p99 ${baseline.p99Ms} ms`,
+    );
+    printFigure(
+      'GET /v1/me (auth + query)',
+      `${me.requestsPerSecond.toFixed(0)} req/s, p50 ${me.p50Ms} ms, p99 ${me.p99Ms} ms, non-2xx ${me.non2xx}`,
+    );
     printFigure('GET /v1/me / bare route', ratio(me.requestsPerSecond, baseline.requestsPerSecond));
     printTargets([
-      { name: 'throughput ≥ 40% of the bare route', met: me.requestsPerSecond >= 0.4 * baseline.requestsPerSecond, detail: ratio(me.requestsPerSecond, baseline.requestsPerSecond) },
+      {
+        name: 'throughput ≥ 40% of the bare route',
+        met: me.requestsPerSecond >= 0.4 * baseline.requestsPerSecond,
+        detail: ratio(me.requestsPerSecond, baseline.requestsPerSecond),
+      },
       { name: 'p99 < 15 ms', met: me.p99Ms < 15, detail: `${me.p99Ms} ms` },
       { name: 'no errors', met: me.non2xx === 0, detail: `${me.non2xx} non-2xx` },
     ]);

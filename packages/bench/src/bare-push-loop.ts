@@ -17,17 +17,27 @@ for await (const chunk of process.stdin) raw += chunk;
 const input = JSON.parse(raw) as Input;
 // Signed once, as the dispatcher does.
 const audience = new URL(input.subscriptions[0]!.endpoint).origin;
-const { Authorization } = webpush.getVapidHeaders(audience, input.vapid.subject, input.vapid.publicKey, input.vapid.privateKey, 'aes128gcm');
+const { Authorization } = webpush.getVapidHeaders(
+  audience,
+  input.vapid.subject,
+  input.vapid.publicKey,
+  input.vapid.privateKey,
+  'aes128gcm',
+);
 const limit = pLimit(input.concurrency);
 const started = performance.now();
 await Promise.all(
   input.subscriptions.map((subscription, i) =>
     limit(() =>
-      webpush.sendNotification(subscription, JSON.stringify({ alert_id: String(i), title: 'Load meeting', starts_at: new Date().toISOString() }), {
-        TTL: 600,
-        urgency: 'high',
-        headers: { Authorization },
-      }),
+      webpush.sendNotification(
+        subscription,
+        JSON.stringify({ alert_id: String(i), title: 'Load meeting', starts_at: new Date().toISOString() }),
+        {
+          TTL: 600,
+          urgency: 'high',
+          headers: { Authorization },
+        },
+      ),
     ),
   ),
 );

@@ -37,7 +37,14 @@ for (;;) {
   const next = await lines.next();
   const command = next.done === true ? 'stop' : String(next.value).trim();
   if (command === 'tick') {
-    const context = { sql, logger, signal: new AbortController().signal, now: () => new Date(), scheduledFor: null, runId: 'bench' };
+    const context = {
+      sql,
+      logger,
+      signal: new AbortController().signal,
+      now: () => new Date(),
+      scheduledFor: null,
+      runId: 'bench',
+    };
     answer(await calendar.syncJob(context));
   } else {
     await calendar.targeted.stop();

@@ -6,7 +6,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import { planAlerts } from '@nudge/alerts';
 import { TokenCipher } from '@nudge/calendar';
-import { ANY, createTestDatabase, freePort, GoogleEmulator, roleEnv, RoleProcess, waitForHttpOk, type TestDatabase } from '@nudge/testkit';
+import {
+  ANY,
+  createTestDatabase,
+  freePort,
+  GoogleEmulator,
+  roleEnv,
+  RoleProcess,
+  waitForHttpOk,
+  type TestDatabase,
+} from '@nudge/testkit';
 import type { CalendarTickSummary } from '@nudge/worker';
 import { percentile, printFigure, printSection, printTargets, ratio } from './report.js';
 
@@ -54,7 +63,10 @@ async function seed(db: TestDatabase, google: GoogleEmulator, address: string, U
         summary: 'Standup',
         start: new Date(startsAt),
         end: new Date(startsAt + 30 * 60_000),
-        attendees: [{ email: user.email, self: true, responseStatus: 'accepted' }, { email: 'peer@example.com', responseStatus: 'accepted' }],
+        attendees: [
+          { email: user.email, self: true, responseStatus: 'accepted' },
+          { email: 'peer@example.com', responseStatus: 'accepted' },
+        ],
       });
       seeded.users.push({ id: user.id, email: user.email, eventId: event.id, startsAt });
       return { user, tokens, event, startsAt };
@@ -74,7 +86,13 @@ async function seed(db: TestDatabase, google: GoogleEmulator, address: string, U
     const meetings = await db.sql<{ id: string }[]>`
       insert into meetings ${db.sql(rows.map(({ user, event, startsAt }) => ({ user_id: user.id, provider: 'google', calendar_id: 'primary', external_id: event.id, title: 'Standup', starts_at: new Date(startsAt), ends_at: new Date(startsAt + 30 * 60_000), status: 'confirmed', self_response: 'accepted', attendee_count: 2 })))}
       returning id`;
-    await db.sql.begin((tx) => planAlerts(tx, meetings.map((m) => m.id), new Date()));
+    await db.sql.begin((tx) =>
+      planAlerts(
+        tx,
+        meetings.map((m) => m.id),
+        new Date(),
+      ),
+    );
     const limit = pLimit(100);
     const channels = await Promise.all(
       rows.map(({ user, tokens }) =>
@@ -87,7 +105,16 @@ async function seed(db: TestDatabase, google: GoogleEmulator, address: string, U
             body: JSON.stringify({ id, type: 'web_hook', address, token }),
           });
           const body = (await response.json()) as { resourceId: string; expiration: string };
-          return { id, user_id: user.id, credential_id: credentialOf.get(user.id)!, resource_id: body.resourceId, token_hash: createHash('sha256').update(token).digest('hex'), expires_at: new Date(Number(body.expiration)), state: 'live', last_message_number: 1 };
+          return {
+            id,
+            user_id: user.id,
+            credential_id: credentialOf.get(user.id)!,
+            resource_id: body.resourceId,
+            token_hash: createHash('sha256').update(token).digest('hex'),
+            expires_at: new Date(Number(body.expiration)),
+            state: 'live',
+            last_message_number: 1,
+          };
         }),
       ),
     );
@@ -96,8 +123,14 @@ async function seed(db: TestDatabase, google: GoogleEmulator, address: string, U
   return seeded;
 }
 
-function spawnChild(script: string, input: object): { child: ChildProcessWithoutNullStreams; next: () => Promise<Record<string, unknown>> } {
-  const child = spawn(process.execPath, [script], { env: { PATH: process.env.PATH ?? '' }, stdio: ['pipe', 'pipe', 'pipe'] });
+function spawnChild(
+  script: string,
+  input: object,
+): { child: ChildProcessWithoutNullStreams; next: () => Promise<Record<string, unknown>> } {
+  const child = spawn(process.execPath, [script], {
+    env: { PATH: process.env.PATH ?? '' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   child.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
   child.stdin.write(`${JSON.stringify(input)}\n`);
   const replies = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
@@ -105,12 +138,25 @@ function spawnChild(script: string, input: object): { child: ChildProcessWithout
 }
 
 /** Minute polling as it was: one incremental sync of every user, no limiter (what it needs, not what it may). */
-async function minutePollTick(db: TestDatabase, google: GoogleEmulator): Promise<{ tick: CalendarTickSummary; maxRssMb: number }> {
-  const child = spawn(process.execPath, [POLL_CHILD], { env: { PATH: process.env.PATH ?? '' }, stdio: ['pipe', 'pipe', 'inherit'] });
+async function minutePollTick(
+  db: TestDatabase,
+  google: GoogleEmulator,
+): Promise<{ tick: CalendarTickSummary; maxRssMb: number }> {
+  const child = spawn(process.execPath, [POLL_CHILD], {
+    env: { PATH: process.env.PATH ?? '' },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   child.stdin.end(
     JSON.stringify({
       databaseUrl: db.url,
-      google: { clientId: google.client.clientId, clientSecret: google.client.clientSecret, authUrl: google.authUrl, tokenUrl: google.tokenUrl, revokeUrl: google.revokeUrl, apiRootUrl: google.url },
+      google: {
+        clientId: google.client.clientId,
+        clientSecret: google.client.clientSecret,
+        authUrl: google.authUrl,
+        tokenUrl: google.tokenUrl,
+        revokeUrl: google.revokeUrl,
+        apiRootUrl: google.url,
+      },
       keyBase64: KEY.toString('base64'),
       concurrency: CONCURRENCY,
       pageSize: 250,
@@ -130,12 +176,19 @@ async function minutePollTick(db: TestDatabase, google: GoogleEmulator): Promise
 /** Moves the user's meeting by an hour; answers when it was moved. */
 function moveMeeting(google: GoogleEmulator, user: Seeded['users'][number]): number {
   user.startsAt += HOUR;
-  google.modifyEvent(user.email, user.eventId, { start: new Date(user.startsAt), end: new Date(user.startsAt + 30 * 60_000) });
+  google.modifyEvent(user.email, user.eventId, {
+    start: new Date(user.startsAt),
+    end: new Date(user.startsAt + 30 * 60_000),
+  });
   return Date.now();
 }
 
 /** When each changed user's alert was re-planned to the new time (ms), waiting up to `timeoutMs`. */
-async function replannedAt(db: TestDatabase, changed: Map<string, { at: number; startsAt: number }>, timeoutMs: number): Promise<Map<string, number>> {
+async function replannedAt(
+  db: TestDatabase,
+  changed: Map<string, { at: number; startsAt: number }>,
+  timeoutMs: number,
+): Promise<Map<string, number>> {
   const deadline = Date.now() + timeoutMs;
   const done = new Map<string, number>();
   const ids = [...changed.keys()];
@@ -160,7 +213,9 @@ async function replannedAt(db: TestDatabase, changed: Map<string, { at: number; 
 export async function calendarChannels(scale: ChannelsScale = ISSUE_SCALE): Promise<void> {
   const { users: USERS, burst: BURST, steadyMinutes: STEADY_MINUTES } = scale;
   const CHANGING_PER_MINUTE = USERS / 100;
-  printSection(`calendar channels: ${USERS.toLocaleString('en')} users, ${LATENCY_MS} ms per request, ${CHANGING_PER_MINUTE} changes/min, burst ${BURST.toLocaleString('en')}, budget ${BUDGET_PER_MINUTE}/min, ${CHANNELS_CONCURRENCY} targeted syncs at once`);
+  printSection(
+    `calendar channels: ${USERS.toLocaleString('en')} users, ${LATENCY_MS} ms per request, ${CHANGING_PER_MINUTE} changes/min, burst ${BURST.toLocaleString('en')}, budget ${BUDGET_PER_MINUTE}/min, ${CHANNELS_CONCURRENCY} targeted syncs at once`,
+  );
   const google = await GoogleEmulator.start({ recordRequests: false });
   google.setLatency(ANY, LATENCY_MS);
   const db = await createTestDatabase();
@@ -187,17 +242,38 @@ export async function calendarChannels(scale: ChannelsScale = ISSUE_SCALE): Prom
     const seedStarted = Date.now();
     const seeded = await seed(db, google, address, USERS);
     await google.notificationsSettled();
-    printFigure('seeded', `${USERS.toLocaleString('en')} users with a meeting, an alert and a live channel in ${((Date.now() - seedStarted) / 1000).toFixed(0)} s`);
+    printFigure(
+      'seeded',
+      `${USERS.toLocaleString('en')} users with a meeting, an alert and a live channel in ${((Date.now() - seedStarted) / 1000).toFixed(0)} s`,
+    );
 
     // Baseline: one minute of minute polling is one incremental tick over every user.
     const before = google.quota.total;
     const poll = await minutePollTick(db, google);
     const pollPerMinute = google.quota.total - before;
-    printFigure('baseline: minute polling, requests per minute', `${pollPerMinute.toLocaleString('en')} (${poll.tick.users.toLocaleString('en')} users, tick ${(poll.tick.ms / 1000).toFixed(1)} s${poll.tick.ms > 60_000 ? ': longer than the minute it must fit in' : ''})`);
+    printFigure(
+      'baseline: minute polling, requests per minute',
+      `${pollPerMinute.toLocaleString('en')} (${poll.tick.users.toLocaleString('en')} users, tick ${(poll.tick.ms / 1000).toFixed(1)} s${poll.tick.ms > 60_000 ? ': longer than the minute it must fit in' : ''})`,
+    );
 
     // The worker with channels, Google's limits enforced from here on.
     google.setQuota({ projectPerMinute: 10_000, userPerMinute: 600 });
-    worker = spawnChild(CHANNELS_CHILD, { databaseUrl: db.url, google: { clientId: google.client.clientId, clientSecret: google.client.clientSecret, authUrl: google.authUrl, tokenUrl: google.tokenUrl, revokeUrl: google.revokeUrl, apiRootUrl: google.url }, keyBase64: KEY.toString('base64'), address, concurrency: CHANNELS_CONCURRENCY, poolMax: CHANNELS_POOL_MAX, requestsPerMinute: BUDGET_PER_MINUTE });
+    worker = spawnChild(CHANNELS_CHILD, {
+      databaseUrl: db.url,
+      google: {
+        clientId: google.client.clientId,
+        clientSecret: google.client.clientSecret,
+        authUrl: google.authUrl,
+        tokenUrl: google.tokenUrl,
+        revokeUrl: google.revokeUrl,
+        apiRootUrl: google.url,
+      },
+      keyBase64: KEY.toString('base64'),
+      address,
+      concurrency: CHANNELS_CONCURRENCY,
+      poolMax: CHANNELS_POOL_MAX,
+      requestsPerMinute: BUDGET_PER_MINUTE,
+    });
     await worker.next();
     const users = [...seeded.users].sort(() => Math.random() - 0.5);
     const steadyUsers = users.slice(0, CHANGING_PER_MINUTE * STEADY_MINUTES);
@@ -212,20 +288,25 @@ export async function calendarChannels(scale: ChannelsScale = ISSUE_SCALE): Prom
       for (let i = 0; i < CHANGING_PER_MINUTE; i += 1) {
         const user = steadyUsers[minute * CHANGING_PER_MINUTE + i]!;
         steadyChanges.set(user.id, { at: moveMeeting(google, user), startsAt: user.startsAt });
-        await sleep(Math.max(0, steadyStarted + minute * 60_000 + ((i + 1) * 60_000) / CHANGING_PER_MINUTE - Date.now()));
+        await sleep(
+          Math.max(0, steadyStarted + minute * 60_000 + ((i + 1) * 60_000) / CHANGING_PER_MINUTE - Date.now()),
+        );
       }
       await tick;
     }
     const steadyReplanned = await replannedAt(db, steadyChanges, 30_000);
     const steadyPerMinute = (google.quota.total - steadyBefore) / STEADY_MINUTES;
-    const steadyLatencies = [...steadyChanges].map(([id, change]) => (steadyReplanned.get(id) ?? Number.POSITIVE_INFINITY) - change.at).sort((a, b) => a - b);
+    const steadyLatencies = [...steadyChanges]
+      .map(([id, change]) => (steadyReplanned.get(id) ?? Number.POSITIVE_INFINITY) - change.at)
+      .sort((a, b) => a - b);
 
     // Burst: 5,000 users change in the same moment.
     const rejectedBefore = google.quota.rejected.project + google.quota.rejected.user;
     const burstBefore = google.quota.total;
     const burstChanges = new Map<string, { at: number; startsAt: number }>();
     const burstStarted = Date.now();
-    for (const user of burstUsers) burstChanges.set(user.id, { at: moveMeeting(google, user), startsAt: user.startsAt });
+    for (const user of burstUsers)
+      burstChanges.set(user.id, { at: moveMeeting(google, user), startsAt: user.startsAt });
     const burstReplanned = await replannedAt(db, burstChanges, 180_000);
     const lastMs = Math.max(...burstReplanned.values()) - burstStarted;
     const burstRequests = google.quota.total - burstBefore;
@@ -240,15 +321,35 @@ export async function calendarChannels(scale: ChannelsScale = ISSUE_SCALE): Prom
     const share = steadyPerMinute / pollPerMinute;
     const p50 = percentile(steadyLatencies, 50);
     const p99 = percentile(steadyLatencies, 99);
-    printFigure('channels: requests per minute (steady)', `${steadyPerMinute.toFixed(0)} = ${(share * 100).toFixed(2)} % of minute polling (${ratio(pollPerMinute, steadyPerMinute)} fewer)`);
-    printFigure('channels: change → re-planned', `p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms (${steadyReplanned.size}/${steadyChanges.size} re-planned)`);
-    printFigure(`burst: ${BURST.toLocaleString('en')} changes at once`, `${burstReplanned.size}/${BURST} re-planned, last after ${(lastMs / 1000).toFixed(1)} s; bound ${(boundMs / 1000).toFixed(1)} s (${burstRequests} requests at ${(BUDGET_PER_MINUTE / 60).toFixed(0)}/s, + 2 s)`);
+    printFigure(
+      'channels: requests per minute (steady)',
+      `${steadyPerMinute.toFixed(0)} = ${(share * 100).toFixed(2)} % of minute polling (${ratio(pollPerMinute, steadyPerMinute)} fewer)`,
+    );
+    printFigure(
+      'channels: change → re-planned',
+      `p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms (${steadyReplanned.size}/${steadyChanges.size} re-planned)`,
+    );
+    printFigure(
+      `burst: ${BURST.toLocaleString('en')} changes at once`,
+      `${burstReplanned.size}/${BURST} re-planned, last after ${(lastMs / 1000).toFixed(1)} s; bound ${(boundMs / 1000).toFixed(1)} s (${burstRequests} requests at ${(BUDGET_PER_MINUTE / 60).toFixed(0)}/s, + 2 s)`,
+    );
     printFigure('burst: 429 / 403 from the emulator', `${rejected}`);
-    printFigure('peak RSS: worker with channels', `${maxRssMb.toFixed(0)} MB (minute-polling worker: ${poll.maxRssMb.toFixed(0)} MB)`);
+    printFigure(
+      'peak RSS: worker with channels',
+      `${maxRssMb.toFixed(0)} MB (minute-polling worker: ${poll.maxRssMb.toFixed(0)} MB)`,
+    );
     printTargets([
-      { name: 'Google requests per minute ≤ 3% of minute polling', met: share <= 0.03, detail: `${(share * 100).toFixed(2)} %` },
+      {
+        name: 'Google requests per minute ≤ 3% of minute polling',
+        met: share <= 0.03,
+        detail: `${(share * 100).toFixed(2)} %`,
+      },
       { name: 'change-to-replanned p99 ≤ 2 s', met: p99 <= 2_000, detail: `${p99.toFixed(0)} ms` },
-      { name: 'burst absorbed with no 429 and within the budget bound', met: rejected === 0 && burstReplanned.size === BURST && lastMs <= boundMs, detail: `${rejected} refused, last ${(lastMs / 1000).toFixed(1)} s ≤ ${(boundMs / 1000).toFixed(1)} s` },
+      {
+        name: 'burst absorbed with no 429 and within the budget bound',
+        met: rejected === 0 && burstReplanned.size === BURST && lastMs <= boundMs,
+        detail: `${rejected} refused, last ${(lastMs / 1000).toFixed(1)} s ≤ ${(boundMs / 1000).toFixed(1)} s`,
+      },
     ]);
   } finally {
     // Its keep-alive connections would hold the emulator's close open.

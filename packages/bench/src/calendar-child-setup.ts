@@ -12,13 +12,22 @@ export interface CalendarChildInput {
 }
 
 /** A calendar child's pool, quiet logger and the worker settings its parent chose. */
-export function calendarChild(input: CalendarChildInput, instance: string): {
+export function calendarChild(
+  input: CalendarChildInput,
+  instance: string,
+): {
   sql: Sql;
   logger: Logger;
   config: Pick<WorkerConfig, 'google' | 'credentialsKey' | 'calendarSync'>;
 } {
   return {
-    sql: createDbClient({ url: input.databaseUrl, max: input.poolMax, connectTimeoutSeconds: 10, statementTimeoutMs: 60_000, applicationName: `nudge-${instance}` }),
+    sql: createDbClient({
+      url: input.databaseUrl,
+      max: input.poolMax,
+      connectTimeoutSeconds: 10,
+      statementTimeoutMs: 60_000,
+      applicationName: `nudge-${instance}`,
+    }),
     logger: createLogger({ service: 'worker', instance, level: 'warn', destination: process.stderr, pretty: false }),
     config: {
       google: input.google,

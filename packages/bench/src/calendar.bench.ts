@@ -38,7 +38,10 @@ async function seedUsers(db: TestDatabase, google: GoogleEmulator, prefix: strin
         summary: `Meeting ${e}`,
         start,
         end: new Date(start.getTime() + 30 * 60_000),
-        attendees: [{ email: user.email, self: true, responseStatus: 'accepted' }, { email: 'peer@example.com', responseStatus: 'accepted' }],
+        attendees: [
+          { email: user.email, self: true, responseStatus: 'accepted' },
+          { email: 'peer@example.com', responseStatus: 'accepted' },
+        ],
         hangoutLink: 'https://meet.google.com/bench',
       });
     }
@@ -50,13 +53,27 @@ async function seedUsers(db: TestDatabase, google: GoogleEmulator, prefix: strin
       scopes: [tokens.scope],
     };
   });
-  for (let i = 0; i < credentials.length; i += 500) await db.sql`insert into calendar_credentials ${db.sql(credentials.slice(i, i + 500))}`;
+  for (let i = 0; i < credentials.length; i += 500)
+    await db.sql`insert into calendar_credentials ${db.sql(credentials.slice(i, i + 500))}`;
 }
 
-async function runChild(db: TestDatabase, google: GoogleEmulator, concurrency: number, ticks: number, alerts = true): Promise<ChildResult> {
+async function runChild(
+  db: TestDatabase,
+  google: GoogleEmulator,
+  concurrency: number,
+  ticks: number,
+  alerts = true,
+): Promise<ChildResult> {
   const input = {
     databaseUrl: db.url,
-    google: { clientId: google.client.clientId, clientSecret: google.client.clientSecret, authUrl: google.authUrl, tokenUrl: google.tokenUrl, revokeUrl: google.revokeUrl, apiRootUrl: google.url },
+    google: {
+      clientId: google.client.clientId,
+      clientSecret: google.client.clientSecret,
+      authUrl: google.authUrl,
+      tokenUrl: google.tokenUrl,
+      revokeUrl: google.revokeUrl,
+      apiRootUrl: google.url,
+    },
     keyBase64: KEY.toString('base64'),
     concurrency,
     pageSize: PAGE_SIZE,
@@ -64,7 +81,10 @@ async function runChild(db: TestDatabase, google: GoogleEmulator, concurrency: n
     ticks,
     alerts,
   };
-  const child = spawn(process.execPath, [CHILD], { env: { PATH: process.env.PATH ?? '' }, stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [CHILD], {
+    env: { PATH: process.env.PATH ?? '' },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   child.stdin.end(JSON.stringify(input));
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -74,7 +94,9 @@ async function runChild(db: TestDatabase, google: GoogleEmulator, concurrency: n
 }
 
 function describeTick(tick: CalendarTickSummary | undefined): string {
-  return tick === undefined ? 'n/a' : `${(tick.ms / 1000).toFixed(2)} s (${tick.succeeded}/${tick.users} ok, ${tick.failed} failed)`;
+  return tick === undefined
+    ? 'n/a'
+    : `${(tick.ms / 1000).toFixed(2)} s (${tick.succeeded}/${tick.users} ok, ${tick.failed} failed)`;
 }
 
 /**
@@ -84,7 +106,9 @@ function describeTick(tick: CalendarTickSummary | undefined): string {
  * extrapolated to 2,000.
  */
 export async function calendarSync(): Promise<void> {
-  printSection(`calendar: ${USERS.toLocaleString('en')} users × ${EVENTS_PER_USER} events (${EVENTS_PER_USER / PAGE_SIZE} pages), ${LATENCY_MS} ms per Calendar request, concurrency ${CONCURRENCY}, pool ${POOL_MAX}`);
+  printSection(
+    `calendar: ${USERS.toLocaleString('en')} users × ${EVENTS_PER_USER} events (${EVENTS_PER_USER / PAGE_SIZE} pages), ${LATENCY_MS} ms per Calendar request, concurrency ${CONCURRENCY}, pool ${POOL_MAX}`,
+  );
   const google = await GoogleEmulator.start({ recordRequests: false });
   google.setLatency(ANY, LATENCY_MS);
   const db = await createTestDatabase();
@@ -106,14 +130,29 @@ export async function calendarSync(): Promise<void> {
     const [meetings] = await db.sql<{ meetings: number; alerts: number; runs: number }[]>`
       select (select count(*) from meetings)::int as meetings, (select count(*) from alerts)::int as alerts, (select count(*) from sync_runs)::int as runs`;
 
-    printFigure(`baseline: sequential, first sync (${BASELINE_USERS} users)`, `${(seqFull.ms / 1000).toFixed(2)} s → ${seqPerUserMs.toFixed(1)} ms/user, ${seqRate.toFixed(1)} users/s`);
-    printFigure('baseline: sequential, extrapolated to 2,000', `${((seqPerUserMs * USERS) / 1000).toFixed(1)} s first sync, ${((seqNoChangePerUserMs * USERS) / 1000).toFixed(1)} s no-change`);
+    printFigure(
+      `baseline: sequential, first sync (${BASELINE_USERS} users)`,
+      `${(seqFull.ms / 1000).toFixed(2)} s → ${seqPerUserMs.toFixed(1)} ms/user, ${seqRate.toFixed(1)} users/s`,
+    );
+    printFigure(
+      'baseline: sequential, extrapolated to 2,000',
+      `${((seqPerUserMs * USERS) / 1000).toFixed(1)} s first sync, ${((seqNoChangePerUserMs * USERS) / 1000).toFixed(1)} s no-change`,
+    );
     printFigure('first full sync tick', describeTick(full));
     printFigure('  users/s', `${rate.toFixed(1)} users/s, ${ratio(rate, seqRate)} sequential`);
     printFigure('incremental tick, no changes', describeTick(noChange));
-    printFigure('  users/s', `${noChangeRate.toFixed(1)} users/s, ${ratio(noChangeRate, 1000 / seqNoChangePerUserMs)} sequential`);
-    printFigure('rows after the ticks', `${meetings?.meetings} meetings, ${meetings?.alerts} alerts planned, ${meetings?.runs} sync_runs`);
-    printFigure('peak RSS of the sync process', `${concurrent.maxRssMb.toFixed(0)} MB (sequential run: ${sequential.maxRssMb.toFixed(0)} MB)`);
+    printFigure(
+      '  users/s',
+      `${noChangeRate.toFixed(1)} users/s, ${ratio(noChangeRate, 1000 / seqNoChangePerUserMs)} sequential`,
+    );
+    printFigure(
+      'rows after the ticks',
+      `${meetings?.meetings} meetings, ${meetings?.alerts} alerts planned, ${meetings?.runs} sync_runs`,
+    );
+    printFigure(
+      'peak RSS of the sync process',
+      `${concurrent.maxRssMb.toFixed(0)} MB (sequential run: ${sequential.maxRssMb.toFixed(0)} MB)`,
+    );
     // Where the time goes: the same first sync with alert planning off, sequential and concurrent.
     await seedUsers(syncOnlyDbs[0]!, google, 'seq-only', BASELINE_USERS);
     await seedUsers(syncOnlyDbs[1]!, google, 'conc-only', SYNC_ONLY_USERS);
@@ -121,12 +160,29 @@ export async function calendarSync(): Promise<void> {
     const concOnly = (await runChild(syncOnlyDbs[1]!, google, CONCURRENCY, 1, false)).ticks[0]!;
     const seqOnlyRate = (seqOnly.users / seqOnly.ms) * 1000;
     const concOnlyRate = (concOnly.users / concOnly.ms) * 1000;
-    printFigure(`breakdown: no planning, sequential (${BASELINE_USERS})`, `${((seqOnly.ms / seqOnly.users)).toFixed(1)} ms/user, ${seqOnlyRate.toFixed(1)} users/s`);
-    printFigure(`breakdown: no planning, concurrent (${SYNC_ONLY_USERS})`, `${concOnlyRate.toFixed(1)} users/s, ${ratio(concOnlyRate, seqOnlyRate)} sequential`);
-    printFigure('  planning share of a sequential first sync', `${(((seqPerUserMs - seqOnly.ms / seqOnly.users) / seqPerUserMs) * 100).toFixed(0)} %`);
+    printFigure(
+      `breakdown: no planning, sequential (${BASELINE_USERS})`,
+      `${(seqOnly.ms / seqOnly.users).toFixed(1)} ms/user, ${seqOnlyRate.toFixed(1)} users/s`,
+    );
+    printFigure(
+      `breakdown: no planning, concurrent (${SYNC_ONLY_USERS})`,
+      `${concOnlyRate.toFixed(1)} users/s, ${ratio(concOnlyRate, seqOnlyRate)} sequential`,
+    );
+    printFigure(
+      '  planning share of a sequential first sync',
+      `${(((seqPerUserMs - seqOnly.ms / seqOnly.users) / seqPerUserMs) * 100).toFixed(0)} %`,
+    );
     printTargets([
-      { name: '≥ 10× sequential at concurrency 16', met: rate >= 10 * seqRate, detail: `${ratio(rate, seqRate)} (first sync, users/s)` },
-      { name: 'no-change tick for 2,000 users < 10 s', met: noChange !== undefined && noChange.ms < 10_000 && noChange.failed === 0, detail: describeTick(noChange) },
+      {
+        name: '≥ 10× sequential at concurrency 16',
+        met: rate >= 10 * seqRate,
+        detail: `${ratio(rate, seqRate)} (first sync, users/s)`,
+      },
+      {
+        name: 'no-change tick for 2,000 users < 10 s',
+        met: noChange !== undefined && noChange.ms < 10_000 && noChange.failed === 0,
+        detail: describeTick(noChange),
+      },
       { name: 'peak RSS < 250 MB', met: concurrent.maxRssMb < 250, detail: `${concurrent.maxRssMb.toFixed(0)} MB` },
     ]);
   } finally {

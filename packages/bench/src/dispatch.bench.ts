@@ -21,7 +21,10 @@ const ALERTS = 10_000;
 const CONCURRENCY = 64;
 
 async function bareLoop(input: object, env: Record<string, string>): Promise<number> {
-  const child = spawn(process.execPath, [BARE_LOOP], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [BARE_LOOP], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   child.stdin.end(JSON.stringify(input));
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -30,7 +33,9 @@ async function bareLoop(input: object, env: Record<string, string>): Promise<num
 }
 
 export async function dispatchBurst(): Promise<void> {
-  printSection(`dispatch: ${ALERTS.toLocaleString('en')} alerts due at the same instant, one device each, concurrency ${CONCURRENCY}`);
+  printSection(
+    `dispatch: ${ALERTS.toLocaleString('en')} alerts due at the same instant, one device each, concurrency ${CONCURRENCY}`,
+  );
   const push = await PushEmulator.start({ recordRequests: false });
   const caFile = `${await mkdtemp(`${tmpdir()}/nudge-bench-`)}/ca.pem`;
   await writeFile(caFile, push.caPem);
@@ -46,7 +51,11 @@ export async function dispatchBurst(): Promise<void> {
     // Baseline: the same number of sends, same concurrency, no database.
     const baselineSubs = Array.from({ length: ALERTS }, () => push.subscribe(env.VAPID_PUBLIC_KEY));
     const bareMs = await bareLoop(
-      { subscriptions: baselineSubs, vapid: { subject: env.VAPID_SUBJECT, publicKey: env.VAPID_PUBLIC_KEY, privateKey: env.VAPID_PRIVATE_KEY }, concurrency: CONCURRENCY },
+      {
+        subscriptions: baselineSubs,
+        vapid: { subject: env.VAPID_SUBJECT, publicKey: env.VAPID_PUBLIC_KEY, privateKey: env.VAPID_PRIVATE_KEY },
+        concurrency: CONCURRENCY,
+      },
       { NODE_EXTRA_CA_CERTS: caFile },
     );
     const bareRate = (ALERTS / bareMs) * 1000;
@@ -55,7 +64,11 @@ export async function dispatchBurst(): Promise<void> {
     // Seeded due in an hour, then, once the worker is up, all moved to one instant two seconds
     // out and announced as the planner does: however long seeding and start-up take, the
     // dispatcher is idle and waiting when the burst comes due.
-    await seedDueAlerts(db.sql, push, { count: ALERTS, vapidPublicKey: env.VAPID_PUBLIC_KEY!, dueAt: new Date(Date.now() + 3_600_000) });
+    await seedDueAlerts(db.sql, push, {
+      count: ALERTS,
+      vapidPublicKey: env.VAPID_PUBLIC_KEY!,
+      dueAt: new Date(Date.now() + 3_600_000),
+    });
     const port = await freePort();
     const worker = RoleProcess.start('worker', { ...env, DATABASE_URL: db.url, HEALTH_PORT: String(port) });
     workers.push(worker);
@@ -68,8 +81,14 @@ export async function dispatchBurst(): Promise<void> {
     const spanMs = (lateness.at(-1) ?? 0) - Math.max(0, lateness[0] ?? 0);
     const rate = (ALERTS / Math.max(1, lateness.at(-1) ?? 1)) * 1000;
     printFigure('baseline: bare web-push loop', `${bareRate.toFixed(0)} pushes/s (${bareMs.toFixed(0)} ms)`);
-    printFigure('dispatcher (one worker): due → received', `${rate.toFixed(0)} pushes/s, ${ratio(rate, bareRate)} baseline`);
-    printFigure('lateness p50 / p99 / max', `${percentile(lateness, 50)} / ${percentile(lateness, 99)} / ${lateness.at(-1)} ms (span ${spanMs} ms)`);
+    printFigure(
+      'dispatcher (one worker): due → received',
+      `${rate.toFixed(0)} pushes/s, ${ratio(rate, bareRate)} baseline`,
+    );
+    printFigure(
+      'lateness p50 / p99 / max',
+      `${percentile(lateness, 50)} / ${percentile(lateness, 99)} / ${lateness.at(-1)} ms (span ${spanMs} ms)`,
+    );
 
     // A single alert on an idle system: plan it due shortly, the dispatcher wakes for it.
     push.messages.items.length = 0;
@@ -81,14 +100,25 @@ export async function dispatchBurst(): Promise<void> {
       const startsAt = new Date(Date.now() + 600_000 + 300);
       const meetingId = await insertMeeting(db.sql, userId, { startsAt, externalId: `idle-${i}` });
       await planAlerts(db.sql, [meetingId], new Date());
-      const message = await push.messages.first((m) => m.json<{ title: string; starts_at: string }>().starts_at === startsAt.toISOString(), 10_000);
+      const message = await push.messages.first(
+        (m) => m.json<{ title: string; starts_at: string }>().starts_at === startsAt.toISOString(),
+        10_000,
+      );
       single.push(message.receivedAt.getTime() - (startsAt.getTime() - 600_000));
     }
     single.sort((a, b) => a - b);
     printFigure('single alert, idle system: lateness p50 / p99', `${median(single)} / ${percentile(single, 99)} ms`);
     printTargets([
-      { name: 'throughput ≥ 70% of the bare web-push loop', met: rate >= 0.7 * bareRate, detail: ratio(rate, bareRate) },
-      { name: 'burst lateness p99 ≤ 3 s', met: percentile(lateness, 99) <= 3_000, detail: `${percentile(lateness, 99)} ms` },
+      {
+        name: 'throughput ≥ 70% of the bare web-push loop',
+        met: rate >= 0.7 * bareRate,
+        detail: ratio(rate, bareRate),
+      },
+      {
+        name: 'burst lateness p99 ≤ 3 s',
+        met: percentile(lateness, 99) <= 3_000,
+        detail: `${percentile(lateness, 99)} ms`,
+      },
       { name: 'single alert p99 ≤ 100 ms', met: percentile(single, 99) <= 100, detail: `${percentile(single, 99)} ms` },
     ]);
   } finally {

@@ -28,9 +28,16 @@ const FROM = '+15005550006';
 const phoneOf = (n: number) => `+1555${String(n).padStart(7, '0')}`;
 
 /** `count` users with a phone each and an alert notified and not acknowledged, escalating at `escalateAt(i)`. */
-async function seedEscalations(db: TestDatabase, first: number, count: number, escalateAt: (i: number) => Date): Promise<void> {
+async function seedEscalations(
+  db: TestDatabase,
+  first: number,
+  count: number,
+  escalateAt: (i: number) => Date,
+): Promise<void> {
   const times = Array.from({ length: count }, (_, i) => escalateAt(i).toISOString());
-  const [org] = await db.sql<{ id: string }[]>`insert into organizations (name) values ('Escalation bench') returning id`;
+  const [org] = await db.sql<
+    { id: string }[]
+  >`insert into organizations (name) values ('Escalation bench') returning id`;
   await db.sql`
     with input as (
       select ${first}::int + (t.n - 1)::int as n, t.at::timestamptz as at from unnest(${times}::text[]) with ordinality as t(at, n)
@@ -54,19 +61,32 @@ async function seedEscalations(db: TestDatabase, first: number, count: number, e
 
 /** The baseline: the same creates through the same client and concurrency, with no database or queue. */
 async function bareCreateLoop(twilio: TwilioEmulator, callsUrl: string): Promise<number> {
-  const client = createTwilioClient({ accountSid: twilio.accountSid, authToken: twilio.authToken, apiBaseUrl: twilio.url }, 10_000);
+  const client = createTwilioClient(
+    { accountSid: twilio.accountSid, authToken: twilio.authToken, apiBaseUrl: twilio.url },
+    10_000,
+  );
   const limit = pLimit(CONCURRENCY);
   const started = performance.now();
   await Promise.all(
     Array.from({ length: BURST }, (_, i) =>
-      limit(() => client.calls.create({ to: phoneOf(9_000_000 + i), from: FROM, url: `${callsUrl}/twilio/voice/alerts/x`, statusCallback: `${callsUrl}/twilio/status`, timeout: 25 })),
+      limit(() =>
+        client.calls.create({
+          to: phoneOf(9_000_000 + i),
+          from: FROM,
+          url: `${callsUrl}/twilio/voice/alerts/x`,
+          statusCallback: `${callsUrl}/twilio/status`,
+          timeout: 25,
+        }),
+      ),
     ),
   );
   return performance.now() - started;
 }
 
 async function escalationLateness(): Promise<void> {
-  printSection(`escalation: ${BURST.toLocaleString('en')} escalations due in the same second, concurrency ${CONCURRENCY}; then single ones on an idle system`);
+  printSection(
+    `escalation: ${BURST.toLocaleString('en')} escalations due in the same second, concurrency ${CONCURRENCY}; then single ones on an idle system`,
+  );
   const redis = await RedisServer.start();
   const env = escalationEnv(redis.url);
   const twilio = await TwilioEmulator.start({ accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN });
@@ -97,8 +117,14 @@ async function escalationLateness(): Promise<void> {
     const lateness = twilio.calls.items.map((call) => call.createdAt.getTime() - dueAt.getTime()).sort((a, b) => a - b);
     const rate = (BURST / Math.max(1, lateness.at(-1) ?? 1)) * 1000;
     printFigure('baseline: bare twilio create loop', `${bareRate.toFixed(0)} calls/s (${bareMs.toFixed(0)} ms)`);
-    printFigure('worker: escalate_at → create request', `${rate.toFixed(0)} calls/s, ${ratio(rate, bareRate)} baseline`);
-    printFigure('burst lateness p50 / p99 / max', `${percentile(lateness, 50)} / ${percentile(lateness, 99)} / ${lateness.at(-1)} ms`);
+    printFigure(
+      'worker: escalate_at → create request',
+      `${rate.toFixed(0)} calls/s, ${ratio(rate, bareRate)} baseline`,
+    );
+    printFigure(
+      'burst lateness p50 / p99 / max',
+      `${percentile(lateness, 50)} / ${percentile(lateness, 99)} / ${lateness.at(-1)} ms`,
+    );
 
     // Single escalations, 500 ms apart so each meets an idle worker; queued ahead by the reconciler as in production.
     twilio.calls.items.length = 0;
@@ -106,11 +132,21 @@ async function escalationLateness(): Promise<void> {
     const singleAt = (i: number) => new Date(start + i * 500);
     await seedEscalations(db, BURST + 1, SINGLES, singleAt);
     await twilio.calls.until((items) => items.length >= SINGLES, 60_000);
-    const single = twilio.calls.items.map((call) => call.createdAt.getTime() - singleAt(Number(call.to.slice(5)) - BURST - 1).getTime()).sort((a, b) => a - b);
+    const single = twilio.calls.items
+      .map((call) => call.createdAt.getTime() - singleAt(Number(call.to.slice(5)) - BURST - 1).getTime())
+      .sort((a, b) => a - b);
     printFigure('single escalation, idle: lateness p50 / p99', `${median(single)} / ${percentile(single, 99)} ms`);
     printTargets([
-      { name: 'burst lateness p99 ≤ 1 s', met: percentile(lateness, 99) <= 1_000, detail: `${percentile(lateness, 99)} ms` },
-      { name: 'single escalation p99 ≤ 200 ms', met: percentile(single, 99) <= 200, detail: `${percentile(single, 99)} ms` },
+      {
+        name: 'burst lateness p99 ≤ 1 s',
+        met: percentile(lateness, 99) <= 1_000,
+        detail: `${percentile(lateness, 99)} ms`,
+      },
+      {
+        name: 'single escalation p99 ≤ 200 ms',
+        met: percentile(single, 99) <= 200,
+        detail: `${percentile(single, 99)} ms`,
+      },
     ]);
   } finally {
     await worker?.stop();
@@ -129,7 +165,12 @@ function signedStatusRequests(publicUrl: string, path: string, authToken: string
       path,
       setupRequest(request) {
         n += 1;
-        const params = { AccountSid: 'AC0', CallSid: `CA${n.toString(16).padStart(32, '0')}`, CallStatus: 'ringing', ApiVersion: '2010-04-01' };
+        const params = {
+          AccountSid: 'AC0',
+          CallSid: `CA${n.toString(16).padStart(32, '0')}`,
+          CallStatus: 'ringing',
+          ApiVersion: '2010-04-01',
+        };
         return {
           ...request,
           headers: {
@@ -182,13 +223,25 @@ async function callsThroughput(): Promise<void> {
     await run(publicUrl, '/twilio/status', 2);
     const baseline = await run(`http://127.0.0.1:${barePort}`, '/bare-form', 10);
     const status = await run(publicUrl, '/twilio/status', 10);
-    const [applied] = await db.sql<{ n: number }[]>`select count(*)::int as n from alert_events where kind = 'call_status'`;
-    printFigure('baseline: bare form route', `${baseline.requestsPerSecond.toFixed(0)} req/s, p50 ${baseline.p50Ms} ms, p99 ${baseline.p99Ms} ms`);
-    printFigure('POST /twilio/status (signed, applied)', `${status.requestsPerSecond.toFixed(0)} req/s, p50 ${status.p50Ms} ms, p99 ${status.p99Ms} ms, non-2xx ${status.non2xx}`);
+    const [applied] = await db.sql<
+      { n: number }[]
+    >`select count(*)::int as n from alert_events where kind = 'call_status'`;
+    printFigure(
+      'baseline: bare form route',
+      `${baseline.requestsPerSecond.toFixed(0)} req/s, p50 ${baseline.p50Ms} ms, p99 ${baseline.p99Ms} ms`,
+    );
+    printFigure(
+      'POST /twilio/status (signed, applied)',
+      `${status.requestsPerSecond.toFixed(0)} req/s, p50 ${status.p50Ms} ms, p99 ${status.p99Ms} ms, non-2xx ${status.non2xx}`,
+    );
     printFigure('callbacks applied to the timeline', String(applied?.n ?? 0));
     printFigure('status callbacks / bare route', ratio(status.requestsPerSecond, baseline.requestsPerSecond));
     printTargets([
-      { name: 'throughput ≥ 30% of the bare route', met: status.requestsPerSecond >= 0.3 * baseline.requestsPerSecond, detail: ratio(status.requestsPerSecond, baseline.requestsPerSecond) },
+      {
+        name: 'throughput ≥ 30% of the bare route',
+        met: status.requestsPerSecond >= 0.3 * baseline.requestsPerSecond,
+        detail: ratio(status.requestsPerSecond, baseline.requestsPerSecond),
+      },
       { name: 'p99 < 20 ms', met: status.p99Ms < 20, detail: `${status.p99Ms} ms` },
     ]);
   } finally {

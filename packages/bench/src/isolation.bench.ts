@@ -36,13 +36,26 @@ interface PhaseResult {
  * user register 500, but rows that predate the limit stay until their user registers again, and
  * that is the worst case the dispatcher must survive.
  */
-async function seedDeadEndpointUser(sql: Sql, push: PushEmulator, vapidPublicKey: string, deadPort: number, dueTimes: Date[]): Promise<void> {
+async function seedDeadEndpointUser(
+  sql: Sql,
+  push: PushEmulator,
+  vapidPublicKey: string,
+  deadPort: number,
+  dueTimes: Date[],
+): Promise<void> {
   const [org] = await sql<{ id: string }[]>`insert into organizations (name) values ('Black hole') returning id`;
-  const [user] = await sql<{ id: string }[]>`insert into users (org_id, email, name, timezone) values (${org!.id}, ${`hog-${randomUUID()}@example.test`}, 'Hog', 'UTC') returning id`;
+  const [user] = await sql<
+    { id: string }[]
+  >`insert into users (org_id, email, name, timezone) values (${org!.id}, ${`hog-${randomUUID()}@example.test`}, 'Hog', 'UTC') returning id`;
   const [rule] = await sql<{ id: string }[]>`insert into alert_rules (user_id) values (${user!.id}) returning id`;
   const devices = Array.from({ length: DEAD_ENDPOINTS }, () => {
     const device = push.subscribe(vapidPublicKey);
-    return { user_id: user!.id, endpoint: `https://127.0.0.1:${deadPort}/push/${randomUUID()}`, p256dh: device.keys.p256dh, auth: device.keys.auth };
+    return {
+      user_id: user!.id,
+      endpoint: `https://127.0.0.1:${deadPort}/push/${randomUUID()}`,
+      p256dh: device.keys.p256dh,
+      auth: device.keys.auth,
+    };
   });
   await sql`insert into push_subscriptions ${sql(devices)}`;
   for (const [i, dueAt] of dueTimes.entries()) {
@@ -54,7 +67,11 @@ async function seedDeadEndpointUser(sql: Sql, push: PushEmulator, vapidPublicKey
   }
 }
 
-async function runPhase(push: PushEmulator, env: Record<string, string>, withDeadEndpoints: boolean): Promise<PhaseResult> {
+async function runPhase(
+  push: PushEmulator,
+  env: Record<string, string>,
+  withDeadEndpoints: boolean,
+): Promise<PhaseResult> {
   const db = await createTestDatabase();
   const dead = await ConnectionCounter.listen();
   let worker: RoleProcess | undefined;
@@ -80,7 +97,8 @@ async function runPhase(push: PushEmulator, env: Record<string, string>, withDea
     // Pushes not received by then count as infinitely late.
     await push.messages.until((items) => items.length >= OTHERS * (WAVES + 1), GIVE_UP_MS).catch(() => undefined);
     const problems = worker.lines.filter((l) => l.level === 'warn' || l.level === 'error');
-    if (problems.length > 0) process.stdout.write(`  worker warnings: ${problems.length}, e.g. ${JSON.stringify(problems[0])}\n`);
+    if (problems.length > 0)
+      process.stdout.write(`  worker warnings: ${problems.length}, e.g. ${JSON.stringify(problems[0])}\n`);
 
     const perWave: number[][] = dueTimes.map(() => []);
     for (const message of push.messages.items) {
@@ -100,7 +118,8 @@ async function runPhase(push: PushEmulator, env: Record<string, string>, withDea
   }
 }
 
-const figures = (sorted: readonly number[]) => `p50 ${percentile(sorted, 50)} / p99 ${percentile(sorted, 99)} / max ${sorted.at(-1)} ms`;
+const figures = (sorted: readonly number[]) =>
+  `p50 ${percentile(sorted, 50)} / p99 ${percentile(sorted, 99)} / max ${sorted.at(-1)} ms`;
 
 /**
  * One user with 500 endpoints that accept TCP and never answer, and 200 other users with one
@@ -108,7 +127,9 @@ const figures = (sorted: readonly number[]) => `p50 ${percentile(sorted, 50)} / 
  * lateness, next to the same run without that user.
  */
 export async function dispatchIsolation(): Promise<void> {
-  printSection(`dispatch isolation: one user with ${DEAD_ENDPOINTS} endpoints that never answer, ${OTHERS} other users per wave, ${WAVES} waves ${WAVE_GAP_MS / 1000} s apart`);
+  printSection(
+    `dispatch isolation: one user with ${DEAD_ENDPOINTS} endpoints that never answer, ${OTHERS} other users per wave, ${WAVES} waves ${WAVE_GAP_MS / 1000} s apart`,
+  );
   const push = await PushEmulator.start({ recordRequests: false });
   const caFile = `${await mkdtemp(`${tmpdir()}/nudge-bench-`)}/ca.pem`;
   await writeFile(caFile, push.caPem);
@@ -120,15 +141,29 @@ export async function dispatchIsolation(): Promise<void> {
     const base99 = percentile(baseline.lateness, 99);
     const hog99 = percentile(hog.lateness, 99);
     printFigure('baseline: other users, no dead endpoints', figures(baseline.lateness));
-    printFigure('with the dead-endpoint user', `${figures(hog.lateness)}; p99 ${ratio(hog99, Math.max(1, base99))} baseline`);
+    printFigure(
+      'with the dead-endpoint user',
+      `${figures(hog.lateness)}; p99 ${ratio(hog99, Math.max(1, base99))} baseline`,
+    );
     for (const [i, wave] of hog.perWave.entries()) {
-      printFigure(`  wave ${i + 1}: with / without`, `p99 ${percentile(wave, 99)} / ${percentile(baseline.perWave[i]!, 99)} ms`);
+      printFigure(
+        `  wave ${i + 1}: with / without`,
+        `p99 ${percentile(wave, 99)} / ${percentile(baseline.perWave[i]!, 99)} ms`,
+      );
     }
     printFigure('dead endpoints: connections, most held open', `${hog.deadConnections}, ${hog.deadMaxOpen} at once`);
     printTargets([
-      { name: "other users' lateness p99 ≤ 2× the run without the dead endpoints", met: hog99 <= 2 * Math.max(base99, 1), detail: ratio(hog99, Math.max(1, base99)) },
+      {
+        name: "other users' lateness p99 ≤ 2× the run without the dead endpoints",
+        met: hog99 <= 2 * Math.max(base99, 1),
+        detail: ratio(hog99, Math.max(1, base99)),
+      },
       { name: "other users' lateness p99 < 1 s", met: hog99 < 1_000, detail: `${hog99} ms` },
-      { name: 'the dead endpoints hold at most 4 send slots (DISPATCH_CONCURRENCY_PER_USER)', met: hog.deadMaxOpen <= 4, detail: `${hog.deadMaxOpen}` },
+      {
+        name: 'the dead endpoints hold at most 4 send slots (DISPATCH_CONCURRENCY_PER_USER)',
+        met: hog.deadMaxOpen <= 4,
+        detail: `${hog.deadMaxOpen}`,
+      },
     ]);
   } finally {
     await push.close();

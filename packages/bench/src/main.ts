@@ -42,7 +42,9 @@ for (const [name, run] of Object.entries(benches)) {
     await run();
   } catch (err) {
     failed.push(name);
-    process.stderr.write(`\nbenchmark ${name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `\nbenchmark ${name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
   }
 }
 if (failed.length > 0) {

@@ -60,10 +60,18 @@ async function lateness(): Promise<void> {
     const p50 = percentile(late, 50);
     const p99 = percentile(late, 99);
     const base99 = percentile(baseline, 99);
-    console.log(`lateness, slot → handler start: 3 replicas, ${LATENESS_SCHEDULES} every-second schedules, ${LATENESS_SECONDS} s (${late.length} runs)`);
-    console.log(`  job_runs: ${counts?.runs} succeeded for ${counts?.slots} slots, ${counts?.duplicates} duplicates, ${missed} schedule.missed lines`);
-    console.log(`  p50 ${ms(p50)}  p99 ${ms(p99)}  max ${ms(Math.max(...late))}  target p99 ≤ 100 ms: ${p99 <= 100 ? 'met' : 'MISSED'}`);
-    console.log(`  baseline (bare timer at each second, same run): p50 ${ms(percentile(baseline, 50))}  p99 ${ms(base99)}  → p99 ratio ${ratio(p99, Math.max(base99, 0.5))}`);
+    console.log(
+      `lateness, slot → handler start: 3 replicas, ${LATENESS_SCHEDULES} every-second schedules, ${LATENESS_SECONDS} s (${late.length} runs)`,
+    );
+    console.log(
+      `  job_runs: ${counts?.runs} succeeded for ${counts?.slots} slots, ${counts?.duplicates} duplicates, ${missed} schedule.missed lines`,
+    );
+    console.log(
+      `  p50 ${ms(p50)}  p99 ${ms(p99)}  max ${ms(Math.max(...late))}  target p99 ≤ 100 ms: ${p99 <= 100 ? 'met' : 'MISSED'}`,
+    );
+    console.log(
+      `  baseline (bare timer at each second, same run): p50 ${ms(percentile(baseline, 50))}  p99 ${ms(base99)}  → p99 ratio ${ratio(p99, Math.max(base99, 0.5))}`,
+    );
   } finally {
     await stopScheduleReplicas(replicas);
     await db.drop();
@@ -72,7 +80,12 @@ async function lateness(): Promise<void> {
 
 function definitions(count: number): ScheduleDefinition[] {
   return Array.from({ length: count }, (_, i) =>
-    defineSchedule({ name: `bench-${String(i).padStart(4, '0')}`, timing: { everyMs: 1_000 }, enabledByDefault: true, timeoutMs: 10_000 }),
+    defineSchedule({
+      name: `bench-${String(i).padStart(4, '0')}`,
+      timing: { everyMs: 1_000 },
+      enabledByDefault: true,
+      timeoutMs: 10_000,
+    }),
   );
 }
 
@@ -89,7 +102,13 @@ async function timed(samples: number, fn: () => Promise<unknown>): Promise<numbe
 /** Tick cost with 1,000 schedules: every tick (none due) and a tick that claims all of them. */
 async function claimOverhead(): Promise<void> {
   const db = await createTestDatabase();
-  const sql: Sql = createDbClient({ url: db.url, max: 10, connectTimeoutSeconds: 5, statementTimeoutMs: 30_000, applicationName: 'nudge-bench' });
+  const sql: Sql = createDbClient({
+    url: db.url,
+    max: 10,
+    connectTimeoutSeconds: 5,
+    statementTimeoutMs: 30_000,
+    applicationName: 'nudge-bench',
+  });
   const clock = new ManualClock('2026-01-10T10:00:00.500Z');
   const manager = new ScheduleManager({
     sql,
@@ -112,14 +131,20 @@ async function claimOverhead(): Promise<void> {
       clock.advance(400);
       idle.push(...(await timed(5, () => manager.tick())));
     }
-    const [{ runs } = { runs: 0 }] = await sql<{ runs: number }[]>`select count(*)::int as runs from job_runs where status = 'succeeded'`;
+    const [{ runs } = { runs: 0 }] = await sql<
+      { runs: number }[]
+    >`select count(*)::int as runs from job_runs where status = 'succeeded'`;
     const base50 = percentile(baseline, 50);
     console.log(`claim overhead per tick, ${CLAIM_SCHEDULES} schedules (${runs} runs claimed and run)`);
-    console.log(`  tick with none due: p50 ${ms(percentile(idle, 50))}  p99 ${ms(percentile(idle, 99))}  → ratio ${ratio(percentile(idle, 50), base50)}`);
+    console.log(
+      `  tick with none due: p50 ${ms(percentile(idle, 50))}  p99 ${ms(percentile(idle, 99))}  → ratio ${ratio(percentile(idle, 50), base50)}`,
+    );
     console.log(
       `  tick claiming all ${CLAIM_SCHEDULES}: p50 ${ms(percentile(allDue, 50))}  max ${ms(Math.max(...allDue))}  (${(percentile(allDue, 50) / CLAIM_SCHEDULES).toFixed(3)} ms per claim)  → ratio ${ratio(percentile(allDue, 50), base50)}`,
     );
-    console.log(`  target < 20 ms per tick: ${percentile(idle, 99) < 20 ? 'met' : 'MISSED'} (none due), ${percentile(allDue, 50) < 20 ? 'met' : 'MISSED'} (all due)`);
+    console.log(
+      `  target < 20 ms per tick: ${percentile(idle, 99) < 20 ? 'met' : 'MISSED'} (none due), ${percentile(allDue, 50) < 20 ? 'met' : 'MISSED'} (all due)`,
+    );
     console.log(`  baseline (select 1 round trip, same run): p50 ${ms(base50)}`);
   } finally {
     await manager.stop();

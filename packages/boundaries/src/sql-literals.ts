@@ -12,7 +12,10 @@ export function sqlLiterals(fileName: string, text: string): { text: string; lin
     if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) {
       found.push({ text: node.text, line: lineOf(node) });
     } else if (ts.isTemplateExpression(node)) {
-      found.push({ text: [node.head.text, ...node.templateSpans.map((span) => span.literal.text)].join(' '), line: lineOf(node) });
+      found.push({
+        text: [node.head.text, ...node.templateSpans.map((span) => span.literal.text)].join(' '),
+        line: lineOf(node),
+      });
     }
     ts.forEachChild(node, visit);
   };

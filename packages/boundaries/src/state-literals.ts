@@ -8,7 +8,8 @@ export interface StateLiteral {
 }
 
 /** The alert states no other table's `state` uses (calendar channels have `live`, `replaced`, `stopped`). */
-const ALERT_STATE = /\bstate\s*(?:=|<>|!=|in\s*\()\s*'(?:scheduled|notified|escalated|acknowledged|cancelled|expired|failed)'/gi;
+const ALERT_STATE =
+  /\bstate\s*(?:=|<>|!=|in\s*\()\s*'(?:scheduled|notified|escalated|acknowledged|cancelled|expired|failed)'/gi;
 /** The delivery statuses no other table uses (`failed` is a job run's status too). */
 const DELIVERY_STATUS = /\bstatus\s*(?:=|<>|!=|in\s*\()\s*'(?:pending|processing|completed|dead_letter)'/gi;
 

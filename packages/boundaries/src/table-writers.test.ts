@@ -4,11 +4,19 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { findStateLiterals } from './state-literals.js';
 import { TABLE_OWNERS } from './table-owners.js';
-import { checkOwnership, describeViolation, findTableWrites, migrationTables, productionSources } from './table-writers.js';
+import {
+  checkOwnership,
+  describeViolation,
+  findTableWrites,
+  migrationTables,
+  productionSources,
+} from './table-writers.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const tables = migrationTables(root);
-const writes = productionSources(root).flatMap((file) => findTableWrites(file, readFileSync(join(root, file), 'utf8'), tables));
+const writes = productionSources(root).flatMap((file) =>
+  findTableWrites(file, readFileSync(join(root, file), 'utf8'), tables),
+);
 const report = checkOwnership(writes, TABLE_OWNERS);
 /** The owner of the alert tables may write states out where a partial index must match; nobody else. */
 const stateLiterals = productionSources(root)
@@ -29,11 +37,15 @@ describe('table writers', () => {
   });
 
   it('finds the writes it checks (the scan reads the tree)', () => {
-    expect(writes.filter((w) => w.table === 'alerts' && w.file.startsWith('packages/alerts/')).length).toBeGreaterThan(3);
+    expect(writes.filter((w) => w.table === 'alerts' && w.file.startsWith('packages/alerts/')).length).toBeGreaterThan(
+      3,
+    );
   });
 
   it('every table a production module writes has a declared owner', () => {
-    const unowned = [...report.unowned.entries()].map(([table, found]) => `${table}: ${[...new Set(found.map((w) => w.file))].join(', ')}`);
+    const unowned = [...report.unowned.entries()].map(
+      ([table, found]) => `${table}: ${[...new Set(found.map((w) => w.file))].join(', ')}`,
+    );
     expect(unowned).toEqual([]);
   });
 });
@@ -63,14 +75,24 @@ describe('the table-writer rule', () => {
       '// update alerts here? no: this comment is not SQL',
       'const update = (alerts: number) => alerts;',
       'export const q = (sql: any) => sql`select * from alerts a join deliveries d on d.alert_id = a.id for update of a`;',
-      "export const upsert = (sql: any) => sql`insert into meetings (id) values (1) on conflict (id) do update set id = excluded.id`;",
+      'export const upsert = (sql: any) => sql`insert into meetings (id) values (1) on conflict (id) do update set id = excluded.id`;',
     ].join('\n');
-    expect(checkOwnership(findTableWrites('services/worker/src/reader.ts', source, known), owners).violations).toEqual([]);
-    expect(checkOwnership(findTableWrites('packages/alerts/src/owner.ts', 'sql`delete from deliveries where id = ${id}`', known), owners).violations).toEqual([]);
+    expect(checkOwnership(findTableWrites('services/worker/src/reader.ts', source, known), owners).violations).toEqual(
+      [],
+    );
+    expect(
+      checkOwnership(
+        findTableWrites('packages/alerts/src/owner.ts', 'sql`delete from deliveries where id = ${id}`', known),
+        owners,
+      ).violations,
+    ).toEqual([]);
   });
 
   it('lists a table with no declared owner instead of failing', () => {
-    const report = checkOwnership(findTableWrites('services/worker/src/sync.ts', 'sql`update meetings set title = ${t}`', known), owners);
+    const report = checkOwnership(
+      findTableWrites('services/worker/src/sync.ts', 'sql`update meetings set title = ${t}`', known),
+      owners,
+    );
     expect(report.violations).toEqual([]);
     expect([...report.unowned.keys()]).toEqual(['meetings']);
   });
@@ -80,7 +102,7 @@ describe('the state-literal rule', () => {
   it('reports a state or delivery status written out in SQL, and ignores typed values and other tables', () => {
     const source = [
       "const a = (sql: any) => sql`select 1 from alerts where state = 'scheduled'`;",
-      "const b = (sql: any, s: string[]) => sql`select 1 from alerts where state in ${sql(s)}`;",
+      'const b = (sql: any, s: string[]) => sql`select 1 from alerts where state in ${sql(s)}`;',
       "const c = (sql: any) => sql`select 1 from deliveries where status in ('pending', 'processing')`;",
       "const d = (sql: any) => sql`select 1 from job_runs where status = 'queued'`;",
     ].join('\n');

@@ -36,7 +36,10 @@ export function findTableWrites(file: string, text: string, tables: ReadonlySet<
 }
 
 /** Sorts writes into violations of `owners` and writes of tables nobody owns yet. */
-export function checkOwnership(writes: readonly TableWrite[], owners: Readonly<Record<string, string>>): OwnershipReport {
+export function checkOwnership(
+  writes: readonly TableWrite[],
+  owners: Readonly<Record<string, string>>,
+): OwnershipReport {
   const report: OwnershipReport = { violations: [], unowned: new Map() };
   for (const write of writes) {
     const owner = owners[write.table];
@@ -55,7 +58,9 @@ export function migrationTables(root: string): Set<string> {
   const dir = join(root, 'packages/db/migrations');
   const tables = new Set<string>();
   for (const name of readdirSync(dir).filter((n) => n.endsWith('.sql'))) {
-    for (const match of readFileSync(join(dir, name), 'utf8').matchAll(/create\s+(?:unlogged\s+)?table\s+(?:if\s+not\s+exists\s+)?"?([a-z_][a-z0-9_]*)/gi)) {
+    for (const match of readFileSync(join(dir, name), 'utf8').matchAll(
+      /create\s+(?:unlogged\s+)?table\s+(?:if\s+not\s+exists\s+)?"?([a-z_][a-z0-9_]*)/gi,
+    )) {
       tables.add(match[1]!.toLowerCase());
     }
   }
@@ -63,7 +68,13 @@ export function migrationTables(root: string): Set<string> {
 }
 
 /** Not production code: tests, the test kit, benchmarks, end-to-end tests, generators, build output. */
-const EXCLUDED_PACKAGES = new Set(['packages/testkit', 'packages/bench', 'packages/e2e', 'packages/boundaries', 'packages/api-types']);
+const EXCLUDED_PACKAGES = new Set([
+  'packages/testkit',
+  'packages/bench',
+  'packages/e2e',
+  'packages/boundaries',
+  'packages/api-types',
+]);
 /** `testing/` folders hold test helpers, built only by a role's tsconfig.test.json (never into an image). */
 const EXCLUDED_DIRS = new Set(['node_modules', 'dist', 'testing']);
 

@@ -33,7 +33,9 @@ export interface CalendarChannelFailureRow {
 }
 
 /** A channel Google agreed to, as stored (the token only as its hash). */
-export type NewChannel = Pick<CalendarChannelRow, 'id' | 'user_id' | 'resource_id' | 'token_hash' | 'expires_at'> & { credential_id: string };
+export type NewChannel = Pick<CalendarChannelRow, 'id' | 'user_id' | 'resource_id' | 'token_hash' | 'expires_at'> & {
+  credential_id: string;
+};
 
 /** false: another replica opened a live channel for the credential first. */
 export async function insertLiveChannel(sql: Sql | TransactionSql, channel: NewChannel): Promise<boolean> {
@@ -51,7 +53,8 @@ export async function insertLiveChannel(sql: Sql | TransactionSql, channel: NewC
  */
 export async function replaceChannel(sql: Sql, oldId: string, channel: NewChannel): Promise<boolean> {
   return sql.begin(async (tx) => {
-    const replaced = await tx`update calendar_channels set state = 'replaced' where id = ${oldId} and state = 'live' returning id`;
+    const replaced =
+      await tx`update calendar_channels set state = 'replaced' where id = ${oldId} and state = 'live' returning id`;
     if (replaced.length === 0) return false;
     return insertLiveChannel(tx, channel);
   });
@@ -81,7 +84,12 @@ export type ChannelToStop = Pick<CalendarChannelRow, 'id' | 'resource_id'>;
  * Disconnect: the user's open channels are closed here (their notifications are ignored from
  * now on) and returned, to be stopped at Google with the grant before it is revoked.
  */
-export async function closeUserChannels(sql: Sql | TransactionSql, userId: string, reason: string, now: Date): Promise<ChannelToStop[]> {
+export async function closeUserChannels(
+  sql: Sql | TransactionSql,
+  userId: string,
+  reason: string,
+  now: Date,
+): Promise<ChannelToStop[]> {
   return (sql as Sql)<ChannelToStop[]>`
     update calendar_channels set state = 'stopped', stopped_at = ${now}, stop_reason = ${reason}
     where user_id = ${userId} and state in ('live', 'replaced')

@@ -44,7 +44,12 @@ export interface GrantedTokens {
  * Stores the user's Google tokens, encrypted, replacing any earlier credential (a reconnect,
  * possibly to another Google account): it is live again and syncs from scratch.
  */
-export async function saveGoogleCredential(sql: Sql, cipher: TokenCipher, userId: string, tokens: GrantedTokens): Promise<void> {
+export async function saveGoogleCredential(
+  sql: Sql,
+  cipher: TokenCipher,
+  userId: string,
+  tokens: GrantedTokens,
+): Promise<void> {
   const refresh = cipher.encrypt(tokens.refreshToken, userId);
   const access = tokens.accessToken === undefined ? null : cipher.encrypt(tokens.accessToken, userId);
   await sql.begin(async (tx) => {
@@ -67,7 +72,11 @@ export interface ForgottenCredential {
 }
 
 /** Deletes the credential (its sync state goes with it); undefined when there was none. */
-export async function forgetGoogleCredential(sql: Sql, cipher: TokenCipher, userId: string): Promise<ForgottenCredential | undefined> {
+export async function forgetGoogleCredential(
+  sql: Sql,
+  cipher: TokenCipher,
+  userId: string,
+): Promise<ForgottenCredential | undefined> {
   const [row] = await sql<Pick<CalendarCredentialRow, 'refresh_token_enc'>[]>`
     delete from calendar_credentials where user_id = ${userId} and provider = 'google' returning refresh_token_enc`;
   if (row === undefined) return undefined;
@@ -81,7 +90,12 @@ export async function forgetGoogleCredential(sql: Sql, cipher: TokenCipher, user
 }
 
 /** True only for the call that revoked it: another replica (or a later tick) finds it revoked already. */
-export async function revokeCredential(sql: Sql | TransactionSql, credentialId: string, reason: string, now: Date): Promise<boolean> {
+export async function revokeCredential(
+  sql: Sql | TransactionSql,
+  credentialId: string,
+  reason: string,
+  now: Date,
+): Promise<boolean> {
   const rows = await sql`
     update calendar_credentials set revoked = true, revoked_at = ${now}, revoked_reason = ${reason}, updated_at = ${now}
     where id = ${credentialId} and not revoked
@@ -89,13 +103,25 @@ export async function revokeCredential(sql: Sql | TransactionSql, credentialId: 
   return rows.length === 1;
 }
 
-export async function saveAccessToken(sql: Sql, credentialId: string, accessTokenEnc: string, expiresAt: Date | null, now: Date): Promise<void> {
+export async function saveAccessToken(
+  sql: Sql,
+  credentialId: string,
+  accessTokenEnc: string,
+  expiresAt: Date | null,
+  now: Date,
+): Promise<void> {
   await sql`
     update calendar_credentials set access_token_enc = ${accessTokenEnc}, expires_at = ${expiresAt}, updated_at = ${now}
     where id = ${credentialId}`;
 }
 
-export async function saveSyncState(sql: Sql | TransactionSql, credentialId: string, syncToken: string, fullSync: boolean, now: Date): Promise<void> {
+export async function saveSyncState(
+  sql: Sql | TransactionSql,
+  credentialId: string,
+  syncToken: string,
+  fullSync: boolean,
+  now: Date,
+): Promise<void> {
   await sql`
     insert into calendar_sync_state (credential_id, calendar_id, sync_token, last_full_sync_at, last_synced_at)
     values (${credentialId}, ${PRIMARY_CALENDAR}, ${syncToken}, ${fullSync ? now : null}, ${now})

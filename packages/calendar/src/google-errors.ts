@@ -44,7 +44,8 @@ function retryAfterOf(headers: unknown, now: Date): number | undefined {
   let value: string | null | undefined;
   // Duck-typed: a Headers from another realm (a test VM) fails instanceof.
   if (typeof (headers as Headers | null)?.get === 'function') value = (headers as Headers).get('retry-after');
-  else if (typeof headers === 'object' && headers !== null) value = (headers as Record<string, string | undefined>)['retry-after'];
+  else if (typeof headers === 'object' && headers !== null)
+    value = (headers as Record<string, string | undefined>)['retry-after'];
   if (value === undefined || value === null) return undefined;
   const seconds = Number(value);
   if (Number.isFinite(seconds) && seconds >= 0) return seconds;

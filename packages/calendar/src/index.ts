@@ -1,4 +1,10 @@
-export { CALENDAR_READONLY_SCOPE, GoogleClients, type CalendarApi, type calendar_v3, type RequestGate } from './google-clients.js';
+export {
+  CALENDAR_READONLY_SCOPE,
+  GoogleClients,
+  type CalendarApi,
+  type calendar_v3,
+  type RequestGate,
+} from './google-clients.js';
 export { googleFailureOf, isInvalidGrant, type GoogleFailure } from './google-errors.js';
 export { deriveKey } from './key-derivation.js';
 export { keyIdOf, TokenCipher, TokenDecryptionError } from './token-cipher.js';

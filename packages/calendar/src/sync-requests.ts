@@ -36,7 +36,10 @@ export async function queueSyncRequest(sql: Sql, credentialId: string, now: Date
 }
 
 /** A claimed request with its credential and that credential's sync state. */
-export type ClaimedSyncRequestRow = Pick<CalendarCredentialRow, 'id' | 'user_id' | 'refresh_token_enc' | 'access_token_enc' | 'expires_at' | 'revoked'> &
+export type ClaimedSyncRequestRow = Pick<
+  CalendarCredentialRow,
+  'id' | 'user_id' | 'refresh_token_enc' | 'access_token_enc' | 'expires_at' | 'revoked'
+> &
   Pick<CalendarSyncStateRow, 'sync_token' | 'last_full_sync_at'> &
   Pick<CalendarSyncRequestRow, 'first_requested_at' | 'notifications'>;
 
@@ -46,7 +49,13 @@ export type ClaimedSyncRequestRow = Pick<CalendarCredentialRow, 'id' | 'user_id'
  * whose sync failed: it is taken again. Requests of revoked credentials are dropped (and not
  * returned).
  */
-export async function claimSyncRequests(sql: Sql, instanceId: string, now: Date, staleBefore: Date, limit: number): Promise<Omit<ClaimedSyncRequestRow, 'revoked'>[]> {
+export async function claimSyncRequests(
+  sql: Sql,
+  instanceId: string,
+  now: Date,
+  staleBefore: Date,
+  limit: number,
+): Promise<Omit<ClaimedSyncRequestRow, 'revoked'>[]> {
   const rows = await sql<ClaimedSyncRequestRow[]>`
     with claimed as (
       update calendar_sync_requests r set claimed_at = ${now}, claimed_by = ${instanceId}
@@ -72,8 +81,13 @@ export async function claimSyncRequests(sql: Sql, instanceId: string, now: Date,
  * The sync is done. The request goes unless a notification came while it ran (its count grew
  * past `notifications`, the count when claimed): then it stays, released, for one more sync.
  */
-export async function completeSyncRequest(sql: Sql, credentialId: string, notifications: number): Promise<'done' | 'again'> {
-  const deleted = await sql`delete from calendar_sync_requests where credential_id = ${credentialId} and notifications = ${notifications} returning 1`;
+export async function completeSyncRequest(
+  sql: Sql,
+  credentialId: string,
+  notifications: number,
+): Promise<'done' | 'again'> {
+  const deleted =
+    await sql`delete from calendar_sync_requests where credential_id = ${credentialId} and notifications = ${notifications} returning 1`;
   if (deleted.length === 1) return 'done';
   await sql`update calendar_sync_requests set claimed_at = null, claimed_by = null, first_requested_at = requested_at where credential_id = ${credentialId}`;
   return 'again';

@@ -32,7 +32,10 @@ export class TokenCipher {
 
   /** `masters[0]` seals; every one of them opens. */
   constructor(masters: readonly Buffer[]) {
-    const keys = masters.map((master) => ({ id: keyIdOf(master), key: deriveKey(master, 'calendar-tokens/aes-256-gcm') }));
+    const keys = masters.map((master) => ({
+      id: keyIdOf(master),
+      key: deriveKey(master, 'calendar-tokens/aes-256-gcm'),
+    }));
     if (keys[0] === undefined) throw new Error('TokenCipher needs at least one key');
     this.current = keys[0];
     this.byId = new Map(keys.map((key) => [key.id, key]));
@@ -43,18 +46,33 @@ export class TokenCipher {
     const cipher = createCipheriv('aes-256-gcm', this.current.key, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(aad(this.current.id, context));
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return [VERSION, this.current.id, iv.toString('base64url'), ciphertext.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+    return [
+      VERSION,
+      this.current.id,
+      iv.toString('base64url'),
+      ciphertext.toString('base64url'),
+      cipher.getAuthTag().toString('base64url'),
+    ].join('.');
   }
 
   decrypt(envelope: string, context: string): string {
     const [version, keyId, iv, ciphertext, tag, extra] = envelope.split('.');
-    if (version !== VERSION || keyId === undefined || iv === undefined || ciphertext === undefined || tag === undefined || extra !== undefined) {
+    if (
+      version !== VERSION ||
+      keyId === undefined ||
+      iv === undefined ||
+      ciphertext === undefined ||
+      tag === undefined ||
+      extra !== undefined
+    ) {
       throw new TokenDecryptionError('not a v1 token envelope');
     }
     const key = this.byId.get(keyId);
     if (key === undefined) throw new TokenDecryptionError(`sealed with key ${keyId}, which is not configured`);
     try {
-      const decipher = createDecipheriv('aes-256-gcm', key.key, Buffer.from(iv, 'base64url'), { authTagLength: TAG_BYTES });
+      const decipher = createDecipheriv('aes-256-gcm', key.key, Buffer.from(iv, 'base64url'), {
+        authTagLength: TAG_BYTES,
+      });
       decipher.setAAD(aad(keyId, context));
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
       return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');

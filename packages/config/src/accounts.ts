@@ -12,8 +12,16 @@ export interface GoogleSignInConfig {
 export function googleSignInFragment(env: Env): GoogleSignInConfig {
   const web = ['https:', 'http:'];
   return {
-    issuer: readUrl(env, 'GOOGLE_OIDC_ISSUER', { protocols: web, default: 'https://accounts.google.com', example: 'https://accounts.google.com' }),
-    certsUrl: readUrl(env, 'GOOGLE_OIDC_CERTS_URL', { protocols: web, default: 'https://www.googleapis.com/oauth2/v1/certs', example: 'https://www.googleapis.com/oauth2/v1/certs' }),
+    issuer: readUrl(env, 'GOOGLE_OIDC_ISSUER', {
+      protocols: web,
+      default: 'https://accounts.google.com',
+      example: 'https://accounts.google.com',
+    }),
+    certsUrl: readUrl(env, 'GOOGLE_OIDC_CERTS_URL', {
+      protocols: web,
+      default: 'https://www.googleapis.com/oauth2/v1/certs',
+      example: 'https://www.googleapis.com/oauth2/v1/certs',
+    }),
   };
 }
 
@@ -27,12 +35,30 @@ export interface SessionConfig {
 }
 
 export function sessionFragment(env: Env, publicBaseUrl: string): SessionConfig {
-  const idleMinutes = readInt(env, 'SESSION_IDLE_MINUTES', { default: 7 * 24 * 60, min: 1, max: 365 * 24 * 60, example: '10080' });
-  const absoluteHours = readInt(env, 'SESSION_ABSOLUTE_HOURS', { default: 30 * 24, min: 1, max: 365 * 24, example: '720' });
+  const idleMinutes = readInt(env, 'SESSION_IDLE_MINUTES', {
+    default: 7 * 24 * 60,
+    min: 1,
+    max: 365 * 24 * 60,
+    example: '10080',
+  });
+  const absoluteHours = readInt(env, 'SESSION_ABSOLUTE_HOURS', {
+    default: 30 * 24,
+    min: 1,
+    max: 365 * 24,
+    example: '720',
+  });
   if (idleMinutes > absoluteHours * 60) {
-    throw new ConfigError('SESSION_IDLE_MINUTES', `must not exceed SESSION_ABSOLUTE_HOURS (${absoluteHours} h = ${absoluteHours * 60} min)`, String(Math.min(absoluteHours * 60, 10080)));
+    throw new ConfigError(
+      'SESSION_IDLE_MINUTES',
+      `must not exceed SESSION_ABSOLUTE_HOURS (${absoluteHours} h = ${absoluteHours * 60} min)`,
+      String(Math.min(absoluteHours * 60, 10080)),
+    );
   }
-  return { idleMs: idleMinutes * 60_000, absoluteMs: absoluteHours * 3_600_000, secureCookies: new URL(publicBaseUrl).protocol === 'https:' };
+  return {
+    idleMs: idleMinutes * 60_000,
+    absoluteMs: absoluteHours * 3_600_000,
+    secureCookies: new URL(publicBaseUrl).protocol === 'https:',
+  };
 }
 
 export interface MailConfig {
@@ -44,8 +70,17 @@ export interface MailConfig {
 
 export function mailFragment(env: Env): MailConfig | undefined {
   if (readRaw(env, 'SMTP_URL') === undefined) return undefined;
-  const smtpUrl = readUrl(env, 'SMTP_URL', { protocols: ['smtp:', 'smtps:'], example: 'smtps://user:password@smtp.example.com:465', secret: true });
+  const smtpUrl = readUrl(env, 'SMTP_URL', {
+    protocols: ['smtp:', 'smtps:'],
+    example: 'smtps://user:password@smtp.example.com:465',
+    secret: true,
+  });
   const from = readRaw(env, 'MAIL_FROM') ?? 'Nudge <nudge@localhost>';
-  if (!/^[^\r\n]*@[^\r\n]*$/.test(from)) throw new ConfigError('MAIL_FROM', 'must be an address such as "Nudge <nudge@example.com>"', 'Nudge <nudge@example.com>');
+  if (!/^[^\r\n]*@[^\r\n]*$/.test(from))
+    throw new ConfigError(
+      'MAIL_FROM',
+      'must be an address such as "Nudge <nudge@example.com>"',
+      'Nudge <nudge@example.com>',
+    );
   return { smtpUrl, from };
 }

@@ -33,13 +33,24 @@ describe('calendar channel settings', () => {
 
   it('the test allowance lets only a loopback http address through, never another http host', () => {
     const allow = { CALENDAR_CHANNELS_TEST_ALLOW_LOOPBACK_HTTP: 'true' };
-    expect(parseWorkerConfig({ ...base, ...allow, PUBLIC_BASE_URL: 'http://127.0.0.1:3000' }).calendarChannels?.address).toBe('http://127.0.0.1:3000/v1/calendar/google/notifications');
-    expect(parseWorkerConfig({ ...base, ...allow, PUBLIC_BASE_URL: 'http://nudge.example.com' }).calendarChannels?.address).toBeUndefined();
-    expect(parseWorkerConfig({ ...base, PUBLIC_BASE_URL: 'http://127.0.0.1:3000' }).calendarChannels?.address).toBeUndefined();
+    expect(
+      parseWorkerConfig({ ...base, ...allow, PUBLIC_BASE_URL: 'http://127.0.0.1:3000' }).calendarChannels?.address,
+    ).toBe('http://127.0.0.1:3000/v1/calendar/google/notifications');
+    expect(
+      parseWorkerConfig({ ...base, ...allow, PUBLIC_BASE_URL: 'http://nudge.example.com' }).calendarChannels?.address,
+    ).toBeUndefined();
+    expect(
+      parseWorkerConfig({ ...base, PUBLIC_BASE_URL: 'http://127.0.0.1:3000' }).calendarChannels?.address,
+    ).toBeUndefined();
   });
 
   it('reads the budget, the per-user ceiling and the safety interval, and rejects nonsense', () => {
-    const config = parseWorkerConfig({ ...base, GOOGLE_REQUESTS_PER_MINUTE: '2000', GOOGLE_REQUESTS_PER_USER_PER_MINUTE: '100', CALENDAR_SAFETY_SYNC_MINUTES: '240' });
+    const config = parseWorkerConfig({
+      ...base,
+      GOOGLE_REQUESTS_PER_MINUTE: '2000',
+      GOOGLE_REQUESTS_PER_USER_PER_MINUTE: '100',
+      CALENDAR_SAFETY_SYNC_MINUTES: '240',
+    });
     expect(config.googleQuota).toMatchObject({ requestsPerMinute: 2_000, perUserPerMinute: 100 });
     expect(config.calendarChannels?.safetySyncMinutes).toBe(240);
     expect(() => parseWorkerConfig({ ...base, GOOGLE_REQUESTS_PER_MINUTE: 'lots' })).toThrow(ConfigError);
@@ -49,7 +60,10 @@ describe('calendar channel settings', () => {
 
   it('GOOGLE_QUOTA_STORE=redis needs REDIS_URL; REDIS_URL alone changes nothing', () => {
     expect(() => parseWorkerConfig({ ...base, GOOGLE_QUOTA_STORE: 'redis' })).toThrow(/REDIS_URL/);
-    expect(parseWorkerConfig({ ...base, GOOGLE_QUOTA_STORE: 'redis', REDIS_URL: 'redis://127.0.0.1:6379' }).googleQuota?.store).toBe('redis');
+    expect(
+      parseWorkerConfig({ ...base, GOOGLE_QUOTA_STORE: 'redis', REDIS_URL: 'redis://127.0.0.1:6379' }).googleQuota
+        ?.store,
+    ).toBe('redis');
     // REDIS_URL alone (no feature needing it) changes nothing: no Redis connection is made.
     const plain = parseWorkerConfig({ ...base, REDIS_URL: 'redis://127.0.0.1:6379' });
     expect(plain.redis).toBeUndefined();

@@ -24,13 +24,24 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
  * with the Google emulator. It never allows any other http address, and is off by default.
  */
 export function calendarChannelsFragment(env: Env, publicBaseUrl: string): CalendarChannelsConfig {
-  const ttlSeconds = readInt(env, 'CALENDAR_CHANNEL_TTL_SECONDS', { default: 7 * 86_400, min: 60, max: 30 * 86_400, example: '604800' });
-  const safetySyncMinutes = readInt(env, 'CALENDAR_SAFETY_SYNC_MINUTES', { default: 60, min: 1, max: 7 * 24 * 60, example: '60' });
+  const ttlSeconds = readInt(env, 'CALENDAR_CHANNEL_TTL_SECONDS', {
+    default: 7 * 86_400,
+    min: 60,
+    max: 30 * 86_400,
+    example: '604800',
+  });
+  const safetySyncMinutes = readInt(env, 'CALENDAR_SAFETY_SYNC_MINUTES', {
+    default: 60,
+    min: 1,
+    max: 7 * 24 * 60,
+    example: '60',
+  });
   const allowLoopbackHttp = readBool(env, 'CALENDAR_CHANNELS_TEST_ALLOW_LOOPBACK_HTTP', false);
   const url = new URL(publicBaseUrl);
   const loopbackHttp = url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
   const address = `${publicBaseUrl}${NOTIFICATIONS_PATH}`;
-  if (url.protocol === 'https:' || (allowLoopbackHttp && loopbackHttp)) return { address, offReason: undefined, ttlSeconds, safetySyncMinutes };
+  if (url.protocol === 'https:' || (allowLoopbackHttp && loopbackHttp))
+    return { address, offReason: undefined, ttlSeconds, safetySyncMinutes };
   return {
     address: undefined,
     offReason: `PUBLIC_BASE_URL (${url.origin}) is not https, and Google delivers push notifications only to a public https address`,
@@ -52,8 +63,18 @@ export interface GoogleQuotaConfig {
 /** GOOGLE_QUOTA_STORE defaults to redis when the worker has Redis anyway, else postgres. */
 export function googleQuotaFragment(env: Env, redisConfigured: boolean): GoogleQuotaConfig {
   return {
-    requestsPerMinute: readInt(env, 'GOOGLE_REQUESTS_PER_MINUTE', { default: 8_000, min: 60, max: 10_000_000, example: '8000' }),
-    perUserPerMinute: readInt(env, 'GOOGLE_REQUESTS_PER_USER_PER_MINUTE', { default: 480, min: 1, max: 100_000, example: '480' }),
+    requestsPerMinute: readInt(env, 'GOOGLE_REQUESTS_PER_MINUTE', {
+      default: 8_000,
+      min: 60,
+      max: 10_000_000,
+      example: '8000',
+    }),
+    perUserPerMinute: readInt(env, 'GOOGLE_REQUESTS_PER_USER_PER_MINUTE', {
+      default: 480,
+      min: 1,
+      max: 100_000,
+      example: '480',
+    }),
     store: readEnum(env, 'GOOGLE_QUOTA_STORE', ['redis', 'postgres'] as const, redisConfigured ? 'redis' : 'postgres'),
   };
 }

@@ -23,7 +23,10 @@ describe('DATABASE_URL validation', () => {
     ['db.example.com:5432/nudge', 'has the scheme "db.example.com://"; expected postgres:// or postgresql://'],
     ['nudge', 'is not a URL (expected postgres://user:password@host:5432/database)'],
     ['postgres:///nudge', 'has no host (postgres:///nudge)'],
-    ['postgres://u:secret@db.example.com:5432', 'names no database (postgres://u:***@db.example.com:5432); add it as the path'],
+    [
+      'postgres://u:secret@db.example.com:5432',
+      'names no database (postgres://u:***@db.example.com:5432); add it as the path',
+    ],
     ['postgres://u@db.example.com:5432/', 'names no database (postgres://u@db.example.com:5432/); add it as the path'],
   ])('%s → %s', (raw, expected) => {
     expect(problem(raw)).toBe(expected);
@@ -54,7 +57,9 @@ describe('DATABASE_URL validation', () => {
     const url = parseDatabaseUrl('postgres://nudge@db.nudge.invalid/nudge');
     const err = await assertDatabaseHostResolves(url).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DatabaseHostError);
-    expect((err as DatabaseHostError).message).toMatch(/^DATABASE_URL host "db.nudge.invalid" does not resolve \((ENOTFOUND|EAI_AGAIN)\)/);
+    expect((err as DatabaseHostError).message).toMatch(
+      /^DATABASE_URL host "db.nudge.invalid" does not resolve \((ENOTFOUND|EAI_AGAIN)\)/,
+    );
   });
 
   it('resolves localhost and IP addresses', async () => {

@@ -53,7 +53,8 @@ export function parseDatabaseUrl(raw: string | undefined): DatabaseUrl {
   if (value === '') throw new DatabaseUrlError('is empty');
 
   const scheme = /^([a-z][a-z0-9+.-]*:)/i.exec(value)?.[1]?.toLowerCase();
-  if (scheme === undefined) throw new DatabaseUrlError('is not a URL (expected postgres://user:password@host:5432/database)');
+  if (scheme === undefined)
+    throw new DatabaseUrlError('is not a URL (expected postgres://user:password@host:5432/database)');
   const other = OTHER_DATABASES[scheme];
   if (other !== undefined) throw new DatabaseUrlError(`is a ${other} URL; Nudge needs PostgreSQL`);
   if (scheme !== 'postgres:' && scheme !== 'postgresql:') {
@@ -90,7 +91,9 @@ export class DatabaseHostError extends Error {
     readonly host: string,
     readonly code: string,
   ) {
-    super(`DATABASE_URL host "${host}" does not resolve (${code}); check the host name and the DNS of this container or machine`);
+    super(
+      `DATABASE_URL host "${host}" does not resolve (${code}); check the host name and the DNS of this container or machine`,
+    );
   }
 }
 

@@ -79,12 +79,7 @@ export function readBool(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(name, `must be true or false ${shown(value, false)}`, String(fallback));
 }
 
-export function readEnum<T extends string>(
-  env: Env,
-  name: string,
-  allowed: readonly T[],
-  fallback: T,
-): T {
+export function readEnum<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
   const value = readRaw(env, name);
   if (value === undefined) return fallback;
   if ((allowed as readonly string[]).includes(value)) return value as T;

@@ -156,14 +156,29 @@ export interface ReadinessConfig {
 
 const METRICS_TOKEN_MIN_LENGTH = 16;
 
-function metricsEndpointFragment(env: Env, portVariable: 'PORT' | 'HEALTH_PORT', publicPort: number): MetricsEndpointConfig {
-  const port = readRaw(env, 'METRICS_PORT') === undefined ? undefined : readInt(env, 'METRICS_PORT', { default: 9464, min: 1, max: 65535, example: '9464' });
+function metricsEndpointFragment(
+  env: Env,
+  portVariable: 'PORT' | 'HEALTH_PORT',
+  publicPort: number,
+): MetricsEndpointConfig {
+  const port =
+    readRaw(env, 'METRICS_PORT') === undefined
+      ? undefined
+      : readInt(env, 'METRICS_PORT', { default: 9464, min: 1, max: 65535, example: '9464' });
   if (port !== undefined && port === publicPort) {
-    throw new ConfigError('METRICS_PORT', `must differ from ${portVariable} (both are ${port}): metrics leave the public port`, '9464');
+    throw new ConfigError(
+      'METRICS_PORT',
+      `must differ from ${portVariable} (both are ${port}): metrics leave the public port`,
+      '9464',
+    );
   }
   const token = readRaw(env, 'METRICS_TOKEN');
   if (token !== undefined && (token.length < METRICS_TOKEN_MIN_LENGTH || /\s/.test(token))) {
-    throw new ConfigError('METRICS_TOKEN', `must be at least ${METRICS_TOKEN_MIN_LENGTH} characters without spaces (value hidden)`, '$(openssl rand -hex 32)');
+    throw new ConfigError(
+      'METRICS_TOKEN',
+      `must be at least ${METRICS_TOKEN_MIN_LENGTH} characters without spaces (value hidden)`,
+      '$(openssl rand -hex 32)',
+    );
   }
   return { port, token };
 }
@@ -177,9 +192,16 @@ function trustProxyFragment(env: Env): HttpConfig['trustProxy'] {
   if (value === undefined || value === 'false') return false;
   if (value === 'true') return true;
   if (/^\d+$/.test(value)) return Number(value);
-  const entries = value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
   if (entries.every((entry) => /^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(entry))) return entries;
-  throw new ConfigError('TRUST_PROXY', `must be true, false, a hop count or a list of addresses/CIDRs (got ${JSON.stringify(value)})`, '10.0.0.0/8,127.0.0.1');
+  throw new ConfigError(
+    'TRUST_PROXY',
+    `must be true, false, a hop count or a list of addresses/CIDRs (got ${JSON.stringify(value)})`,
+    '10.0.0.0/8,127.0.0.1',
+  );
 }
 
 export function httpFragment(env: Env, portVariable: 'PORT' | 'HEALTH_PORT', defaultPort: number): HttpConfig {
@@ -269,13 +291,26 @@ export function pushFragment(env: Env): PushConfig {
   }
   const privateKey = requireString(env, 'VAPID_PRIVATE_KEY', { example: '(nudge-admin vapid-keys)', secret: true });
   if (base64UrlBytes(privateKey) !== 32) {
-    throw new ConfigError('VAPID_PRIVATE_KEY', 'must be a P-256 private key (32 bytes, base64url)', '(nudge-admin vapid-keys)');
+    throw new ConfigError(
+      'VAPID_PRIVATE_KEY',
+      'must be a P-256 private key (32 bytes, base64url)',
+      '(nudge-admin vapid-keys)',
+    );
   }
   const subject = requireString(env, 'VAPID_SUBJECT', { example: 'mailto:ops@example.com' });
   if (!/^(mailto:\S+@\S+|https:\/\/\S+)$/.test(subject)) {
-    throw new ConfigError('VAPID_SUBJECT', `must be a mailto: or https: URL (got ${JSON.stringify(subject)})`, 'mailto:ops@example.com');
+    throw new ConfigError(
+      'VAPID_SUBJECT',
+      `must be a mailto: or https: URL (got ${JSON.stringify(subject)})`,
+      'mailto:ops@example.com',
+    );
   }
-  return { vapidPublicKey: publicKey, vapidPrivateKey: privateKey, vapidSubject: subject, endpointAllowedHosts: pushEndpointAllowedHosts(env) };
+  return {
+    vapidPublicKey: publicKey,
+    vapidPrivateKey: privateKey,
+    vapidSubject: subject,
+    endpointAllowedHosts: pushEndpointAllowedHosts(env),
+  };
 }
 
 export interface TwilioConfig {
@@ -319,7 +354,11 @@ export interface PhoneVerificationConfig {
   channel: 'call' | 'sms';
 }
 
-export function phoneVerificationFragment(env: Env, twilio: TwilioConfig, callsPublicUrl: string): PhoneVerificationConfig {
+export function phoneVerificationFragment(
+  env: Env,
+  twilio: TwilioConfig,
+  callsPublicUrl: string,
+): PhoneVerificationConfig {
   return { twilio, callsPublicUrl, channel: readEnum(env, 'TWILIO_VERIFY_CHANNEL', ['call', 'sms'] as const, 'call') };
 }
 
@@ -393,18 +432,30 @@ export function pushSubscriptionLimitFragment(env: Env): number {
 export function corsOriginsFragment(env: Env): string[] {
   const value = readRaw(env, 'CORS_ORIGINS');
   if (value === undefined) return [];
-  return value.split(',').map((origin) => origin.trim()).filter((origin) => origin !== '').map((origin) => {
-    let url: URL;
-    try {
-      url = new URL(origin);
-    } catch {
-      throw new ConfigError('CORS_ORIGINS', `has an entry that is not an origin (got ${JSON.stringify(origin)})`, 'https://app.example.com');
-    }
-    if (url.origin !== origin.replace(/\/$/, '')) {
-      throw new ConfigError('CORS_ORIGINS', `entries must be bare origins without a path (got ${JSON.stringify(origin)})`, 'https://app.example.com');
-    }
-    return url.origin;
-  });
+  return value
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '')
+    .map((origin) => {
+      let url: URL;
+      try {
+        url = new URL(origin);
+      } catch {
+        throw new ConfigError(
+          'CORS_ORIGINS',
+          `has an entry that is not an origin (got ${JSON.stringify(origin)})`,
+          'https://app.example.com',
+        );
+      }
+      if (url.origin !== origin.replace(/\/$/, '')) {
+        throw new ConfigError(
+          'CORS_ORIGINS',
+          `entries must be bare origins without a path (got ${JSON.stringify(origin)})`,
+          'https://app.example.com',
+        );
+      }
+      return url.origin;
+    });
 }
 
 export interface RateLimitConfig {
@@ -441,10 +492,23 @@ export function opsFragment(env: Env): OpsConfig {
   const dsn = readRaw(env, 'SENTRY_DSN');
   const slack = readRaw(env, 'OPS_SLACK_WEBHOOK_URL');
   return {
-    sentryDsn: dsn === undefined ? undefined : readUrl(env, 'SENTRY_DSN', { protocols: ['https:', 'http:'], example: 'https://public@o0.ingest.sentry.io/0', secret: true }),
+    sentryDsn:
+      dsn === undefined
+        ? undefined
+        : readUrl(env, 'SENTRY_DSN', {
+            protocols: ['https:', 'http:'],
+            example: 'https://public@o0.ingest.sentry.io/0',
+            secret: true,
+          }),
     sentryEnvironment: readRaw(env, 'SENTRY_ENVIRONMENT') ?? 'production',
     slackWebhookUrl:
-      slack === undefined ? undefined : readUrl(env, 'OPS_SLACK_WEBHOOK_URL', { protocols: ['https:', 'http:'], example: 'https://hooks.slack.com/services/T000/B000/XXXX', secret: true }),
+      slack === undefined
+        ? undefined
+        : readUrl(env, 'OPS_SLACK_WEBHOOK_URL', {
+            protocols: ['https:', 'http:'],
+            example: 'https://hooks.slack.com/services/T000/B000/XXXX',
+            secret: true,
+          }),
   };
 }
 

@@ -6,7 +6,17 @@ export {
   parseDatabaseUrl,
   type DatabaseUrl,
 } from './database-url.js';
-export { readBool, readEnum, readInt, readInts, readRaw, readUrl, requireString, type Env, type IntVariable } from './env-reader.js';
+export {
+  readBool,
+  readEnum,
+  readInt,
+  readInts,
+  readRaw,
+  readUrl,
+  requireString,
+  type Env,
+  type IntVariable,
+} from './env-reader.js';
 export * from './accounts.js';
 export * from './fragments.js';
 export * from './calendar-channels.js';

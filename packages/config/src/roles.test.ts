@@ -58,14 +58,22 @@ describe('role configuration', () => {
     expect(parseApiConfig(base).pushMaxSubscriptionsPerUser).toBe(10);
     expect(parseApiConfig({ ...base, PUSH_MAX_SUBSCRIPTIONS_PER_USER: '3' }).pushMaxSubscriptionsPerUser).toBe(3);
     expect(parseWorkerConfig(base).dispatch).toMatchObject({ perUserConcurrency: 4, sendTimeoutMs: 3_000 });
-    expect(parseWorkerConfig({ ...base, DISPATCH_CONCURRENCY_PER_USER: '2', PUSH_SEND_TIMEOUT_MS: '1500' }).dispatch).toMatchObject({ perUserConcurrency: 2, sendTimeoutMs: 1_500 });
-    expect(configError(() => parseApiConfig({ ...base, PUSH_MAX_SUBSCRIPTIONS_PER_USER: '0' })).message).toMatch(/PUSH_MAX_SUBSCRIPTIONS_PER_USER must be a whole number/);
-    expect(configError(() => parseWorkerConfig({ ...base, PUSH_SEND_TIMEOUT_MS: '3s' })).message).toMatch(/PUSH_SEND_TIMEOUT_MS must be a whole number/);
+    expect(
+      parseWorkerConfig({ ...base, DISPATCH_CONCURRENCY_PER_USER: '2', PUSH_SEND_TIMEOUT_MS: '1500' }).dispatch,
+    ).toMatchObject({ perUserConcurrency: 2, sendTimeoutMs: 1_500 });
+    expect(configError(() => parseApiConfig({ ...base, PUSH_MAX_SUBSCRIPTIONS_PER_USER: '0' })).message).toMatch(
+      /PUSH_MAX_SUBSCRIPTIONS_PER_USER must be a whole number/,
+    );
+    expect(configError(() => parseWorkerConfig({ ...base, PUSH_SEND_TIMEOUT_MS: '3s' })).message).toMatch(
+      /PUSH_SEND_TIMEOUT_MS must be a whole number/,
+    );
   });
 
   it('reads the scheduler lease timeout and rejects a useless one', () => {
     expect(parseWorkerConfig({ ...base, LEASE_TIMEOUT_MS: '1500' }).scheduler.leaseTimeoutMs).toBe(1_500);
-    expect(() => parseWorkerConfig({ ...base, LEASE_TIMEOUT_MS: '10' })).toThrow(/LEASE_TIMEOUT_MS must be a whole number/);
+    expect(() => parseWorkerConfig({ ...base, LEASE_TIMEOUT_MS: '10' })).toThrow(
+      /LEASE_TIMEOUT_MS must be a whole number/,
+    );
   });
 
   it('rejects a calendar horizon outside 1 to 365 days', () => {
@@ -92,21 +100,39 @@ describe('role configuration', () => {
     const worker = parseWorkerConfig({ ...base, ...escalation });
     expect(worker.redis?.url).toBe('redis://127.0.0.1:6379');
     expect(worker.twilio?.apiBaseUrl).toBe('https://api.twilio.com');
-    expect(worker.escalation).toEqual({ concurrency: 32, reconcileIntervalMs: 5_000, ringTimeoutSeconds: 25, twilioRequestTimeoutMs: 10_000, breakerHalfOpenMs: 30_000 });
+    expect(worker.escalation).toEqual({
+      concurrency: 32,
+      reconcileIntervalMs: 5_000,
+      ringTimeoutSeconds: 25,
+      twilioRequestTimeoutMs: 10_000,
+      breakerHalfOpenMs: 30_000,
+    });
   });
 
   it('validates the escalation settings only when escalation is on', () => {
     expect(parseWorkerConfig({ ...base, ESCALATION_CONCURRENCY: '0' }).escalation).toBeUndefined();
-    expect(configError(() => parseWorkerConfig({ ...base, ...escalation, ESCALATION_CONCURRENCY: '0' })).variable).toBe('ESCALATION_CONCURRENCY');
-    expect(configError(() => parseWorkerConfig({ ...base, ...escalation, CALL_RING_TIMEOUT_SECONDS: 'soon' })).variable).toBe('CALL_RING_TIMEOUT_SECONDS');
+    expect(configError(() => parseWorkerConfig({ ...base, ...escalation, ESCALATION_CONCURRENCY: '0' })).variable).toBe(
+      'ESCALATION_CONCURRENCY',
+    );
+    expect(
+      configError(() => parseWorkerConfig({ ...base, ...escalation, CALL_RING_TIMEOUT_SECONDS: 'soon' })).variable,
+    ).toBe('CALL_RING_TIMEOUT_SECONDS');
   });
 
   it('gives the api Twilio for phone verification only with escalation on, by call unless TWILIO_VERIFY_CHANNEL=sms', () => {
     expect(parseApiConfig(base).phoneVerification).toBeUndefined();
     const { REDIS_URL: _apiNeedsNoRedis, ...apiEscalation } = escalation;
-    expect(parseApiConfig({ ...base, ...apiEscalation }).phoneVerification).toMatchObject({ channel: 'call', callsPublicUrl: 'https://calls.example.com', twilio: { fromNumber: '+15005550006' } });
-    expect(parseApiConfig({ ...base, ...apiEscalation, TWILIO_VERIFY_CHANNEL: 'sms' }).phoneVerification?.channel).toBe('sms');
-    expect(configError(() => parseApiConfig({ ...base, ...apiEscalation, TWILIO_VERIFY_CHANNEL: 'pigeon' })).variable).toBe('TWILIO_VERIFY_CHANNEL');
+    expect(parseApiConfig({ ...base, ...apiEscalation }).phoneVerification).toMatchObject({
+      channel: 'call',
+      callsPublicUrl: 'https://calls.example.com',
+      twilio: { fromNumber: '+15005550006' },
+    });
+    expect(parseApiConfig({ ...base, ...apiEscalation, TWILIO_VERIFY_CHANNEL: 'sms' }).phoneVerification?.channel).toBe(
+      'sms',
+    );
+    expect(
+      configError(() => parseApiConfig({ ...base, ...apiEscalation, TWILIO_VERIFY_CHANNEL: 'pigeon' })).variable,
+    ).toBe('TWILIO_VERIFY_CHANNEL');
     const { TWILIO_AUTH_TOKEN: _missing, ...noToken } = apiEscalation;
     expect(configError(() => parseApiConfig({ ...base, ...noToken })).variable).toBe('TWILIO_AUTH_TOKEN');
     const { CALLS_PUBLIC_URL: _none, ...noCallsUrl } = apiEscalation;
@@ -137,12 +163,20 @@ describe('role configuration', () => {
 
   it('reads sign-in, session and mail settings: Google defaults, Secure cookies only over https, idle within absolute', () => {
     const api = parseApiConfig(base);
-    expect(api.googleSignIn).toEqual({ issuer: 'https://accounts.google.com', certsUrl: 'https://www.googleapis.com/oauth2/v1/certs' });
+    expect(api.googleSignIn).toEqual({
+      issuer: 'https://accounts.google.com',
+      certsUrl: 'https://www.googleapis.com/oauth2/v1/certs',
+    });
     expect(api.sessions).toEqual({ idleMs: 7 * 24 * 3_600_000, absoluteMs: 30 * 24 * 3_600_000, secureCookies: true });
     expect(api.mail).toBeUndefined();
     expect(parseApiConfig({ ...base, PUBLIC_BASE_URL: 'http://127.0.0.1:3000' }).sessions.secureCookies).toBe(false);
-    expect(configError(() => parseApiConfig({ ...base, SESSION_IDLE_MINUTES: '600', SESSION_ABSOLUTE_HOURS: '2' })).message).toMatch(/SESSION_IDLE_MINUTES must not exceed SESSION_ABSOLUTE_HOURS/);
-    expect(parseApiConfig({ ...base, SMTP_URL: 'smtps://u:p@mail.example.com:465' }).mail).toEqual({ smtpUrl: 'smtps://u:p@mail.example.com:465', from: 'Nudge <nudge@localhost>' });
+    expect(
+      configError(() => parseApiConfig({ ...base, SESSION_IDLE_MINUTES: '600', SESSION_ABSOLUTE_HOURS: '2' })).message,
+    ).toMatch(/SESSION_IDLE_MINUTES must not exceed SESSION_ABSOLUTE_HOURS/);
+    expect(parseApiConfig({ ...base, SMTP_URL: 'smtps://u:p@mail.example.com:465' }).mail).toEqual({
+      smtpUrl: 'smtps://u:p@mail.example.com:465',
+      from: 'Nudge <nudge@localhost>',
+    });
     const smtp = configError(() => parseApiConfig({ ...base, SMTP_URL: 'https://u:secret-pass@mail.example.com' }));
     expect(smtp.message).toMatch(/SMTP_URL must start with smtp:\/\/ or smtps:\/\//);
     expect(smtp.message).not.toContain('secret-pass');
@@ -156,7 +190,13 @@ describe('role configuration', () => {
   });
 
   it('reads METRICS_PORT and METRICS_TOKEN for every role', () => {
-    const env = { ...base, METRICS_PORT: '9464', METRICS_TOKEN: 'a-long-enough-metrics-token', READINESS_INTERVAL_MS: '500', READINESS_TIMEOUT_MS: '300' };
+    const env = {
+      ...base,
+      METRICS_PORT: '9464',
+      METRICS_TOKEN: 'a-long-enough-metrics-token',
+      READINESS_INTERVAL_MS: '500',
+      READINESS_TIMEOUT_MS: '300',
+    };
     for (const config of [parseApiConfig(env), parseCallsConfig(env), parseWorkerConfig(env)]) {
       expect(config.http.metrics).toEqual({ port: 9464, token: 'a-long-enough-metrics-token' });
       expect(config.http.readiness).toEqual({ intervalMs: 500, timeoutMs: 300 });
@@ -167,8 +207,12 @@ describe('role configuration', () => {
     expect(configError(() => parseApiConfig({ ...base, PORT: '8080', METRICS_PORT: '8080' })).message).toBe(
       'METRICS_PORT must differ from PORT (both are 8080): metrics leave the public port; example: METRICS_PORT=9464',
     );
-    expect(configError(() => parseWorkerConfig({ ...base, METRICS_PORT: '3002' })).message).toMatch(/^METRICS_PORT must differ from HEALTH_PORT \(both are 3002\)/);
-    expect(configError(() => parseCallsConfig({ ...base, METRICS_PORT: 'ninety' })).message).toMatch(/^METRICS_PORT must be a whole number from 1 to 65535 \(got "ninety"\)/);
+    expect(configError(() => parseWorkerConfig({ ...base, METRICS_PORT: '3002' })).message).toMatch(
+      /^METRICS_PORT must differ from HEALTH_PORT \(both are 3002\)/,
+    );
+    expect(configError(() => parseCallsConfig({ ...base, METRICS_PORT: 'ninety' })).message).toMatch(
+      /^METRICS_PORT must be a whole number from 1 to 65535 \(got "ninety"\)/,
+    );
   });
 
   it('refuses a guessable METRICS_TOKEN without printing it', () => {
@@ -202,7 +246,10 @@ describe('role configuration', () => {
 
   it('reads PUSH_ENDPOINT_ALLOWED_HOSTS for the api and the worker, each entry as a URL writes it', () => {
     expect(parseApiConfig(base).push?.endpointAllowedHosts).toEqual([]);
-    const env = { ...base, PUSH_ENDPOINT_ALLOWED_HOSTS: ' 127.0.0.1:8443, Push.Internal.Example ,[::1]:9000,push-emulator,' };
+    const env = {
+      ...base,
+      PUSH_ENDPOINT_ALLOWED_HOSTS: ' 127.0.0.1:8443, Push.Internal.Example ,[::1]:9000,push-emulator,',
+    };
     const expected = [
       { host: '127.0.0.1', port: 8443 },
       { host: 'push.internal.example', port: undefined },
@@ -228,7 +275,9 @@ describe('role configuration', () => {
     'push_emulator',
     'push.example/path',
   ])('refuses the PUSH_ENDPOINT_ALLOWED_HOSTS entry %s with one line naming the variable and an example', (entry) => {
-    const err = configError(() => parseWorkerConfig({ ...base, PUSH_ENDPOINT_ALLOWED_HOSTS: `fcm.googleapis.com,${entry}` }));
+    const err = configError(() =>
+      parseWorkerConfig({ ...base, PUSH_ENDPOINT_ALLOWED_HOSTS: `fcm.googleapis.com,${entry}` }),
+    );
     expect(err.variable).toBe('PUSH_ENDPOINT_ALLOWED_HOSTS');
     expect(err.message).toContain(JSON.stringify(entry));
     expect(err.message).toContain('example: PUSH_ENDPOINT_ALLOWED_HOSTS=127.0.0.1:8443,push.internal.example');
@@ -277,21 +326,36 @@ describe('the whole-number settings', () => {
   ];
   const worker = { ...base, ...escalation };
 
-  it.each(numbers)('%s outside its range names the range and the default as the example', (name, fallback, min, max) => {
-    for (const bad of [String(min - 1), String(max + 1)]) {
-      expect(configError(() => parseWorkerConfig({ ...worker, [name]: bad })).message).toBe(
-        `${name} must be a whole number from ${min} to ${max} (got "${bad}"); example: ${name}=${fallback}`,
-      );
-    }
-    expect(() => parseWorkerConfig({ ...worker, [name]: String(min) })).not.toThrow();
-    expect(() => parseWorkerConfig({ ...worker, [name]: String(max) })).not.toThrow();
-  });
+  it.each(numbers)(
+    '%s outside its range names the range and the default as the example',
+    (name, fallback, min, max) => {
+      for (const bad of [String(min - 1), String(max + 1)]) {
+        expect(configError(() => parseWorkerConfig({ ...worker, [name]: bad })).message).toBe(
+          `${name} must be a whole number from ${min} to ${max} (got "${bad}"); example: ${name}=${fallback}`,
+        );
+      }
+      expect(() => parseWorkerConfig({ ...worker, [name]: String(min) })).not.toThrow();
+      expect(() => parseWorkerConfig({ ...worker, [name]: String(max) })).not.toThrow();
+    },
+  );
 
   it('the defaults apply when nothing is set', () => {
     const config = parseWorkerConfig(worker);
     expect(config.db).toMatchObject({ poolMax: 10, connectTimeoutSeconds: 10, statementTimeoutMs: 30_000 });
-    expect(config.dispatch).toEqual({ batchSize: 200, concurrency: 64, staleProcessingMs: 120_000, perUserConcurrency: 4, sendTimeoutMs: 3_000 });
-    expect(config.escalation).toMatchObject({ concurrency: 32, reconcileIntervalMs: 5_000, ringTimeoutSeconds: 25, twilioRequestTimeoutMs: 10_000, breakerHalfOpenMs: 30_000 });
+    expect(config.dispatch).toEqual({
+      batchSize: 200,
+      concurrency: 64,
+      staleProcessingMs: 120_000,
+      perUserConcurrency: 4,
+      sendTimeoutMs: 3_000,
+    });
+    expect(config.escalation).toMatchObject({
+      concurrency: 32,
+      reconcileIntervalMs: 5_000,
+      ringTimeoutSeconds: 25,
+      twilioRequestTimeoutMs: 10_000,
+      breakerHalfOpenMs: 30_000,
+    });
     expect(config.scheduler).toEqual({ leaseTimeoutMs: 60_000, tickIntervalMs: 1_000 });
     expect(parseApiConfig(base).rateLimit).toEqual({ perToken: 600, perAddress: 120, perOrg: 6_000 });
     expect(parseApiConfig(base).pushMaxSubscriptionsPerUser).toBe(10);
@@ -303,9 +367,12 @@ describe('the whole-number settings', () => {
     ['RATE_LIMIT_PER_ADDRESS_PER_MINUTE', 120, 1, 1_000_000],
     ['RATE_LIMIT_PER_ORG_PER_MINUTE', 6_000, 1, 10_000_000],
     ['PUSH_MAX_SUBSCRIPTIONS_PER_USER', 10, 1, 1_000],
-  ] as [string, number, number, number][])('api: %s outside its range names the range and the default', (name, fallback, min, max) => {
-    expect(configError(() => parseApiConfig({ ...base, [name]: String(max + 1) })).message).toBe(
-      `${name} must be a whole number from ${min} to ${max} (got "${max + 1}"); example: ${name}=${fallback}`,
-    );
-  });
+  ] as [string, number, number, number][])(
+    'api: %s outside its range names the range and the default',
+    (name, fallback, min, max) => {
+      expect(configError(() => parseApiConfig({ ...base, [name]: String(max + 1) })).message).toBe(
+        `${name} must be a whole number from ${min} to ${max} (got "${max + 1}"); example: ${name}=${fallback}`,
+      );
+    },
+  );
 });

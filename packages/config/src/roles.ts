@@ -36,9 +36,21 @@ import {
   type RedisConfig,
   type TwilioConfig,
 } from './fragments.js';
-import { googleSignInFragment, mailFragment, sessionFragment, type GoogleSignInConfig, type MailConfig, type SessionConfig } from './accounts.js';
+import {
+  googleSignInFragment,
+  mailFragment,
+  sessionFragment,
+  type GoogleSignInConfig,
+  type MailConfig,
+  type SessionConfig,
+} from './accounts.js';
 import { readBool, readEnum, readInts, readRaw, type Env } from './env-reader.js';
-import { calendarChannelsFragment, googleQuotaFragment, type CalendarChannelsConfig, type GoogleQuotaConfig } from './calendar-channels.js';
+import {
+  calendarChannelsFragment,
+  googleQuotaFragment,
+  type CalendarChannelsConfig,
+  type GoogleQuotaConfig,
+} from './calendar-channels.js';
 
 export type Role = 'api' | 'calls' | 'worker';
 
@@ -110,7 +122,11 @@ export function parseApiConfig(env: Env): ApiConfig {
     sessions: sessionFragment(env, publicUrlFragment(env, 'PUBLIC_BASE_URL')),
     mail: mailFragment(env),
     phoneVerification: common.flags.escalation
-      ? phoneVerificationFragment(env, twilioFragment(env), publicUrlFragment(env, 'CALLS_PUBLIC_URL', 'FEATURE_ESCALATION_ENABLED=true'))
+      ? phoneVerificationFragment(
+          env,
+          twilioFragment(env),
+          publicUrlFragment(env, 'CALLS_PUBLIC_URL', 'FEATURE_ESCALATION_ENABLED=true'),
+        )
       : undefined,
   };
 }

@@ -27,7 +27,9 @@ export function createDbClient(options: DbClientOptions): Sql {
     max_lifetime: 60 * 30,
     // The server's NOTICEs (e.g. "relation already exists, skipping") are not worth a log line.
     onnotice: () => {},
-    ...(options.onQuery === undefined ? {} : { debug: (_connection: number, query: string) => options.onQuery!(query) }),
+    ...(options.onQuery === undefined
+      ? {}
+      : { debug: (_connection: number, query: string) => options.onQuery!(query) }),
     connection: {
       application_name: options.applicationName,
       statement_timeout: options.statementTimeoutMs,

@@ -96,7 +96,9 @@ export async function runMigrations(options: MigrateOptions): Promise<MigrateRes
           storage: migrationsTableStorage(sql),
           logger: undefined,
         });
-        umzug.on('migrated', ({ name }) => options.logger.info({ event: 'db.migration.applied', migration: name }, `applied migration ${name}`));
+        umzug.on('migrated', ({ name }) =>
+          options.logger.info({ event: 'db.migration.applied', migration: name }, `applied migration ${name}`),
+        );
         const applied = await umzug.up();
         return { applied: applied.map((m) => m.name), waitedMs };
       } finally {

@@ -3,7 +3,15 @@
  * (`escalated`), and ends acknowledged, cancelled, expired or failed. The database enforces
  * these transitions by updating only rows whose state is one an event may leave from.
  */
-export const ALERT_STATES = ['scheduled', 'notified', 'escalated', 'acknowledged', 'cancelled', 'expired', 'failed'] as const;
+export const ALERT_STATES = [
+  'scheduled',
+  'notified',
+  'escalated',
+  'acknowledged',
+  'cancelled',
+  'expired',
+  'failed',
+] as const;
 export type AlertState = (typeof ALERT_STATES)[number];
 
 export const ALERT_EVENTS = ['replan', 'notify', 'escalate', 'acknowledge', 'cancel', 'expire', 'fail'] as const;

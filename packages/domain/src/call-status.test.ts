@@ -12,15 +12,29 @@ describe('call status', () => {
   });
 
   const now = new Date('2026-03-02T09:00:00Z');
-  const base = { status: 'no-answer' as const, maxAttempts: 2, retrySeconds: 120, meetingStartsAt: new Date('2026-03-02T09:10:00Z'), now };
+  const base = {
+    status: 'no-answer' as const,
+    maxAttempts: 2,
+    retrySeconds: 120,
+    meetingStartsAt: new Date('2026-03-02T09:10:00Z'),
+    now,
+  };
 
   it('an unanswered call is retried after the retry delay while attempts remain', () => {
-    expect(decideAfterUnansweredCall({ ...base, attempt: 1 })).toEqual({ kind: 'retry', at: new Date('2026-03-02T09:02:00Z') });
+    expect(decideAfterUnansweredCall({ ...base, attempt: 1 })).toEqual({
+      kind: 'retry',
+      at: new Date('2026-03-02T09:02:00Z'),
+    });
   });
 
   it('the last attempt, or a retry that would ring after the start, fails the alert with the reason', () => {
-    expect(decideAfterUnansweredCall({ ...base, attempt: 2 })).toMatchObject({ kind: 'fail', reason: expect.stringContaining('no attempts left') });
-    expect(decideAfterUnansweredCall({ ...base, attempt: 1, meetingStartsAt: new Date('2026-03-02T09:01:00Z') })).toMatchObject({
+    expect(decideAfterUnansweredCall({ ...base, attempt: 2 })).toMatchObject({
+      kind: 'fail',
+      reason: expect.stringContaining('no attempts left'),
+    });
+    expect(
+      decideAfterUnansweredCall({ ...base, attempt: 1, meetingStartsAt: new Date('2026-03-02T09:01:00Z') }),
+    ).toMatchObject({
       kind: 'fail',
       reason: expect.stringContaining('meeting starts before'),
     });

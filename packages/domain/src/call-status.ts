@@ -2,7 +2,17 @@
  * A phone call's status as Twilio reports it, and what an ended call means for its alert.
  * Status callbacks can arrive twice and out of order; ranks make applying them monotonic.
  */
-export const CALL_STATUSES = ['queued', 'initiated', 'ringing', 'in-progress', 'completed', 'busy', 'no-answer', 'failed', 'canceled'] as const;
+export const CALL_STATUSES = [
+  'queued',
+  'initiated',
+  'ringing',
+  'in-progress',
+  'completed',
+  'busy',
+  'no-answer',
+  'failed',
+  'canceled',
+] as const;
 export type CallStatus = (typeof CALL_STATUSES)[number];
 
 const RANK: Record<CallStatus, number> = {
@@ -56,7 +66,10 @@ export function decideAfterUnansweredCall(input: {
   }
   const at = new Date(input.now.getTime() + input.retrySeconds * 1000);
   if (at >= input.meetingStartsAt) {
-    return { kind: 'fail', reason: `call attempt ${input.attempt} ${heard}; the meeting starts before another attempt` };
+    return {
+      kind: 'fail',
+      reason: `call attempt ${input.attempt} ${heard}; the meeting starts before another attempt`,
+    };
   }
   return { kind: 'retry', at };
 }

@@ -15,12 +15,24 @@ describe('planning a due slot', () => {
 
   it('after five minutes of downtime, skip runs nothing, counts every slot and schedules the next', () => {
     const plan = planDueSlot(everyMinute, 'skip', at('2026-01-10T10:02:00Z'), at('2026-01-10T10:06:40Z'), GRACE);
-    expect(plan).toEqual({ runSlot: undefined, catchUp: false, missed: 5, capped: false, nextRunAt: at('2026-01-10T10:07:00Z') });
+    expect(plan).toEqual({
+      runSlot: undefined,
+      catchUp: false,
+      missed: 5,
+      capped: false,
+      nextRunAt: at('2026-01-10T10:07:00Z'),
+    });
   });
 
   it('after five minutes of downtime, once runs one catch-up for the latest slot and counts every slot', () => {
     const plan = planDueSlot(everyMinute, 'once', at('2026-01-10T10:02:00Z'), at('2026-01-10T10:06:40Z'), GRACE);
-    expect(plan).toEqual({ runSlot: at('2026-01-10T10:06:00Z'), catchUp: true, missed: 5, capped: false, nextRunAt: at('2026-01-10T10:07:00Z') });
+    expect(plan).toEqual({
+      runSlot: at('2026-01-10T10:06:00Z'),
+      catchUp: true,
+      missed: 5,
+      capped: false,
+      nextRunAt: at('2026-01-10T10:07:00Z'),
+    });
   });
 
   it('runs the latest slot when it is within the grace and counts only the earlier ones', () => {

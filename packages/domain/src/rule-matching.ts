@@ -35,7 +35,12 @@ function minutesOfDay(hhmm: string): number {
 
 /** Minutes since local midnight of `at` in `timeZone`. */
 export function localMinutes(at: Date, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(at);
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(at);
   const value = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
   return value('hour') * 60 + value('minute');
 }
@@ -54,7 +59,8 @@ export function decideAlert(rule: RuleSpec, meeting: MeetingFacts, timeZone: str
   if (meeting.status === 'cancelled') return { alert: false, reason: 'the meeting was cancelled' };
   if (meeting.selfResponse === 'declined') return { alert: false, reason: 'the invitation was declined' };
   const accepted = meeting.selfResponse === 'accepted' || meeting.selfResponse === null;
-  if (rule.onlyAccepted && !accepted) return { alert: false, reason: `the invitation is ${meeting.selfResponse}, not accepted` };
+  if (rule.onlyAccepted && !accepted)
+    return { alert: false, reason: `the invitation is ${meeting.selfResponse}, not accepted` };
   if (meeting.attendeeCount < rule.minAttendees) {
     return { alert: false, reason: `${meeting.attendeeCount} attendees, fewer than ${rule.minAttendees}` };
   }
@@ -65,7 +71,8 @@ export function decideAlert(rule: RuleSpec, meeting: MeetingFacts, timeZone: str
     }
   }
   if (rule.quietHours !== null && isWithinQuietHours(meeting.startsAt, rule.quietHours, timeZone)) {
-    if (!(rule.quietHours.allow_accepted && accepted)) return { alert: false, reason: 'the meeting starts in quiet hours' };
+    if (!(rule.quietHours.allow_accepted && accepted))
+      return { alert: false, reason: 'the meeting starts in quiet hours' };
   }
   return { alert: true };
 }

@@ -1,5 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { defineSchedule, dependencyWaves, validateDefinitions, type ScheduleDefinition } from './schedule-definition.js';
+import {
+  defineSchedule,
+  dependencyWaves,
+  validateDefinitions,
+  type ScheduleDefinition,
+} from './schedule-definition.js';
 import { SCHEDULE_DEFINITIONS } from './schedule-definitions.js';
 
 function job(name: string, dependsOn: string[] = [], cron = '0 3 * * *'): ScheduleDefinition {
@@ -14,7 +19,10 @@ describe('schedule definitions', () => {
     for (const cleanup of SCHEDULE_DEFINITIONS.filter((d) => d.name.endsWith('-cleanup'))) {
       expect(cleanup.enabledByDefault).toBe(false);
     }
-    expect(SCHEDULE_DEFINITIONS.find((d) => d.name === 'webhook-events-cleanup')).toMatchObject({ timing: { cron: '0 4 * * *' }, timezone: 'UTC' });
+    expect(SCHEDULE_DEFINITIONS.find((d) => d.name === 'webhook-events-cleanup')).toMatchObject({
+      timing: { cron: '0 4 * * *' },
+      timezone: 'UTC',
+    });
   });
 
   it('rejects unknown dependencies, cycles, duplicate names and bad cron', () => {
@@ -25,7 +33,13 @@ describe('schedule definitions', () => {
   });
 
   it('orders a group run in dependency waves after the latest dependency', () => {
-    const defs = [job('extract'), job('transform', ['extract']), job('report', ['transform', 'extract']), job('audit', ['extract']), job('other')];
+    const defs = [
+      job('extract'),
+      job('transform', ['extract']),
+      job('report', ['transform', 'extract']),
+      job('audit', ['extract']),
+      job('other'),
+    ];
     expect(dependencyWaves('extract', defs)).toEqual([['extract'], ['audit', 'transform'], ['report']]);
     expect(dependencyWaves('transform', defs)).toEqual([['transform'], ['report']]);
     expect(dependencyWaves('other', defs)).toEqual([['other']]);

@@ -58,14 +58,16 @@ export class ScheduleDefinitionError extends Error {
 export function validateDefinitions(definitions: readonly ScheduleDefinition[]): void {
   const byName = new Map<string, ScheduleDefinition>();
   for (const definition of definitions) {
-    if (byName.has(definition.name)) throw new ScheduleDefinitionError(`schedule "${definition.name}" is defined twice`);
+    if (byName.has(definition.name))
+      throw new ScheduleDefinitionError(`schedule "${definition.name}" is defined twice`);
     byName.set(definition.name, definition);
     try {
       definitionTiming(definition);
     } catch (err) {
       throw new ScheduleDefinitionError(`schedule "${definition.name}": ${(err as Error).message}`);
     }
-    if (!(definition.timeoutMs > 0)) throw new ScheduleDefinitionError(`schedule "${definition.name}": timeoutMs must be positive`);
+    if (!(definition.timeoutMs > 0))
+      throw new ScheduleDefinitionError(`schedule "${definition.name}": timeoutMs must be positive`);
   }
   for (const definition of definitions) {
     for (const dependency of definition.dependsOn) {
@@ -77,7 +79,8 @@ export function validateDefinitions(definitions: readonly ScheduleDefinition[]):
   const state = new Map<string, 'visiting' | 'done'>();
   const visit = (name: string, path: string[]): void => {
     if (state.get(name) === 'done') return;
-    if (state.get(name) === 'visiting') throw new ScheduleDefinitionError(`dependency cycle: ${[...path, name].join(' -> ')}`);
+    if (state.get(name) === 'visiting')
+      throw new ScheduleDefinitionError(`dependency cycle: ${[...path, name].join(' -> ')}`);
     state.set(name, 'visiting');
     for (const dependency of byName.get(name)?.dependsOn ?? []) visit(dependency, [...path, name]);
     state.set(name, 'done');

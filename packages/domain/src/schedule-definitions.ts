@@ -21,7 +21,8 @@ export const SCHEDULE_DEFINITIONS: readonly ScheduleDefinition[] = [
   }),
   defineSchedule({
     name: 'calendar-channels',
-    description: 'Opens a Google push channel for every live credential, renews them before expiry and stops those that must end',
+    description:
+      'Opens a Google push channel for every live credential, renews them before expiry and stops those that must end',
     timing: { everyMs: MINUTE },
     enabledByDefault: true,
     timeoutMs: 5 * MINUTE,

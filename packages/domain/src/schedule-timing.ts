@@ -23,7 +23,8 @@ const MAX_INTERVAL_MS = 366 * 24 * 3_600_000;
 
 /** A slot past the last date a Date can hold (year 275760) is no run at all: an error, never an Invalid Date. */
 function checkedSlot(expression: string, next: Date): Date {
-  if (Number.isNaN(next.getTime())) throw new InvalidScheduleError(`"${expression}" has no run within the dates that can be represented`);
+  if (Number.isNaN(next.getTime()))
+    throw new InvalidScheduleError(`"${expression}" has no run within the dates that can be represented`);
   return next;
 }
 
@@ -80,7 +81,8 @@ export function parseScheduleTiming(expression: string, timezone: string): Sched
   if (every !== null) {
     const everyMs = Number(every[1]) * (UNIT_MS[every[2] as string] as number);
     if (everyMs < 100) throw new InvalidScheduleError(`"${expression}" is shorter than the 100 ms minimum interval`);
-    if (!(everyMs <= MAX_INTERVAL_MS)) throw new InvalidScheduleError(`"${expression}" is longer than the maximum interval of 366 days (@every 8784h)`);
+    if (!(everyMs <= MAX_INTERVAL_MS))
+      throw new InvalidScheduleError(`"${expression}" is longer than the maximum interval of 366 days (@every 8784h)`);
     return intervalTiming(trimmed, everyMs, timezone);
   }
   if (trimmed.startsWith('@every')) {

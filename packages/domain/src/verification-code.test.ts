@@ -26,7 +26,9 @@ describe('verification codes', () => {
   });
 
   it('hashes a number to the same value each time, and never to the number itself', () => {
-    expect(codes.phoneHash('+4915112345678')).toBe(new VerificationCodes('twilio-auth-token').phoneHash('+4915112345678'));
+    expect(codes.phoneHash('+4915112345678')).toBe(
+      new VerificationCodes('twilio-auth-token').phoneHash('+4915112345678'),
+    );
     expect(codes.phoneHash('+4915112345678')).not.toBe(codes.phoneHash('+4915112345679'));
     expect(codes.phoneHash('+4915112345678')).not.toContain('4915112345678');
   });

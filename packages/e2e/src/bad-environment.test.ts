@@ -14,12 +14,32 @@ describe('start-up with a bad environment', () => {
 
   it.each([
     ['api', { PORT: 'abc' }, 'PORT', /^PORT must be a whole number from 0 to 65535 \(got "abc"\); example: PORT=3000$/],
-    ['worker', { FEATURE_ESCALATION_ENABLED: 'true' }, 'REDIS_URL', /^REDIS_URL is required when FEATURE_ESCALATION_ENABLED=true/],
-    ['calls', { DATABASE_URL: 'sqlite:///var/lib/nudge.db' }, 'DATABASE_URL', /DATABASE_URL is a SQLite URL; Nudge needs PostgreSQL/],
+    [
+      'worker',
+      { FEATURE_ESCALATION_ENABLED: 'true' },
+      'REDIS_URL',
+      /^REDIS_URL is required when FEATURE_ESCALATION_ENABLED=true/,
+    ],
+    [
+      'calls',
+      { DATABASE_URL: 'sqlite:///var/lib/nudge.db' },
+      'DATABASE_URL',
+      /DATABASE_URL is a SQLite URL; Nudge needs PostgreSQL/,
+    ],
     ['api', { DATABASE_URL: '' }, 'DATABASE_URL', /^DATABASE_URL is empty; example: DATABASE_URL=postgres:\/\//],
     ['worker', { VAPID_SUBJECT: 'nobody' }, 'VAPID_SUBJECT', /VAPID_SUBJECT must be a mailto: or https: URL/],
-    ['worker', { METRICS_PORT: '3002' }, 'METRICS_PORT', /^METRICS_PORT must differ from HEALTH_PORT \(both are 3002\): metrics leave the public port; example: METRICS_PORT=9464$/],
-    ['calls', { METRICS_TOKEN: 'guessable' }, 'METRICS_TOKEN', /^METRICS_TOKEN must be at least 16 characters without spaces \(value hidden\); example: /],
+    [
+      'worker',
+      { METRICS_PORT: '3002' },
+      'METRICS_PORT',
+      /^METRICS_PORT must differ from HEALTH_PORT \(both are 3002\): metrics leave the public port; example: METRICS_PORT=9464$/,
+    ],
+    [
+      'calls',
+      { METRICS_TOKEN: 'guessable' },
+      'METRICS_TOKEN',
+      /^METRICS_TOKEN must be at least 16 characters without spaces \(value hidden\); example: /,
+    ],
   ] as const)('%s with %j exits 1 naming %s', async (role, overrides, variable, message) => {
     const { code, lines, raw } = await startAndFail(role, { ...roleEnv(db.url), ...overrides });
     expect(code).toBe(1);

@@ -52,9 +52,27 @@ describe('calendar push channels', () => {
       RoleProcess.start('worker', { ...shared, HEALTH_PORT: String(await freePort()) }),
       RoleProcess.start('worker', { ...shared, HEALTH_PORT: String(await freePort()) }),
     ];
-    ({ token } = await createOrgWithCli(db.url, ['--org', 'Channels', '--email', 'ops@channels.test', '--name', 'Ops', '--timezone', 'UTC', '--operator']));
-    for (const worker of workers) await eventually(() => worker.events('calendar.channels.enabled').length === 1, { timeoutMs: 20_000, explain: () => worker.output() });
-    await eventually(async () => (await db.sql`select id from job_schedules where id in ('calendar-sync', 'calendar-channels')`).length === 2, { timeoutMs: 20_000 });
+    ({ token } = await createOrgWithCli(db.url, [
+      '--org',
+      'Channels',
+      '--email',
+      'ops@channels.test',
+      '--name',
+      'Ops',
+      '--timezone',
+      'UTC',
+      '--operator',
+    ]));
+    for (const worker of workers)
+      await eventually(() => worker.events('calendar.channels.enabled').length === 1, {
+        timeoutMs: 20_000,
+        explain: () => worker.output(),
+      });
+    await eventually(
+      async () =>
+        (await db.sql`select id from job_schedules where id in ('calendar-sync', 'calendar-channels')`).length === 2,
+      { timeoutMs: 20_000 },
+    );
   }, 60_000);
   afterAll(async () => {
     await Promise.all([api.stop(), ...workers.map((worker) => worker.stop())]);
@@ -65,9 +83,20 @@ describe('calendar push channels', () => {
   const explain = () => [api, ...workers].map((p) => p.output().split('\n').slice(-40).join('\n')).join('\n----\n');
 
   async function call(path: string, init: RequestInit = {}, bearer = token) {
-    const response = await fetch(`${base}${path}`, { ...init, headers: { authorization: `Bearer ${bearer}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers } });
+    const response = await fetch(`${base}${path}`, {
+      ...init,
+      headers: {
+        authorization: `Bearer ${bearer}`,
+        ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...init.headers,
+      },
+    });
     const text = await response.text();
-    return { status: response.status, headers: response.headers, body: (text === '' ? {} : JSON.parse(text)) as Record<string, unknown> };
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: (text === '' ? {} : JSON.parse(text)) as Record<string, unknown>,
+    };
   }
 
   /** An operator's run-now of a schedule, waited for until it succeeded. */
@@ -75,7 +104,12 @@ describe('calendar push channels', () => {
     const { status, body } = await call(`/v1/admin/schedules/${id}/run`, { method: 'POST' });
     expect(status).toBe(202);
     const runId = (body.run as { id: string }).id;
-    await eventually(async () => (await db.sql<{ status: string }[]>`select status from job_runs where id = ${runId}`)[0]?.status === 'succeeded', { timeoutMs: 20_000, explain });
+    await eventually(
+      async () =>
+        (await db.sql<{ status: string }[]>`select status from job_runs where id = ${runId}`)[0]?.status ===
+        'succeeded',
+      { timeoutMs: 20_000, explain },
+    );
   }
 
   let userCounter = 0;
@@ -83,11 +117,22 @@ describe('calendar push channels', () => {
   async function connectedUser(): Promise<{ userId: string; email: string; bearer: string; eventId: string }> {
     userCounter += 1;
     const email = `user-${userCounter}@channels.test`;
-    const { body: user } = await call('/v1/admin/users', { method: 'POST', body: JSON.stringify({ email, name: `User ${userCounter}`, timezone: 'UTC' }) });
+    const { body: user } = await call('/v1/admin/users', {
+      method: 'POST',
+      body: JSON.stringify({ email, name: `User ${userCounter}`, timezone: 'UTC' }),
+    });
     const bearer = user.token as string;
     const userId = (user.user as { id: string } | undefined)?.id ?? (user.id as string);
     const start = new Date(Date.now() + 2 * HOUR);
-    const event = google.putEvent(email, { summary: 'Planning', start, end: new Date(start.getTime() + 30 * 60_000), attendees: [{ email, self: true, responseStatus: 'accepted' }, { email: 'peer@example.com', responseStatus: 'accepted' }] });
+    const event = google.putEvent(email, {
+      summary: 'Planning',
+      start,
+      end: new Date(start.getTime() + 30 * 60_000),
+      attendees: [
+        { email, self: true, responseStatus: 'accepted' },
+        { email: 'peer@example.com', responseStatus: 'accepted' },
+      ],
+    });
     google.approveAs(email);
     const { body: connect, headers } = await call('/v1/calendar/google/connect', {}, bearer);
     // The callback is honoured only with the binding cookie of the browser that asked for consent.
@@ -108,7 +153,9 @@ describe('calendar push channels', () => {
   }
 
   async function syncRunsOf(userId: string): Promise<number> {
-    const [row] = await db.sql<{ count: number }[]>`select count(*)::int as count from sync_runs where user_id = ${userId}`;
+    const [row] = await db.sql<
+      { count: number }[]
+    >`select count(*)::int as count from sync_runs where user_id = ${userId}`;
     return row?.count ?? 0;
   }
 
@@ -125,10 +172,19 @@ describe('calendar push channels', () => {
     google.modifyEvent(email, eventId, { start: moved, end: new Date(moved.getTime() + 30 * 60_000) });
     await within2s(async () => (await alertsOf(userId))[0]?.due_at.getTime() === moved.getTime() - 600_000);
 
-    const added = google.putEvent(email, { summary: 'Retro', start: new Date(Date.now() + 4 * HOUR), end: new Date(Date.now() + 5 * HOUR) });
+    const added = google.putEvent(email, {
+      summary: 'Retro',
+      start: new Date(Date.now() + 4 * HOUR),
+      end: new Date(Date.now() + 5 * HOUR),
+    });
     await within2s(async () => (await alertsOf(userId)).some((a) => a.title === 'Retro' && a.state === 'scheduled'));
 
-    google.modifyEvent(email, eventId, { attendees: [{ email, self: true, responseStatus: 'declined' }, { email: 'peer@example.com', responseStatus: 'accepted' }] });
+    google.modifyEvent(email, eventId, {
+      attendees: [
+        { email, self: true, responseStatus: 'declined' },
+        { email: 'peer@example.com', responseStatus: 'accepted' },
+      ],
+    });
     await within2s(async () => (await alertsOf(userId)).find((a) => a.id === first?.id)?.state === 'cancelled');
 
     google.cancelEvent(email, added.id);
@@ -154,7 +210,8 @@ describe('calendar push channels', () => {
       'x-goog-resource-state': 'exists',
       'x-goog-message-number': String(channel.messageNumber),
     };
-    const notify = async (headers: Record<string, string>) => (await fetch(`${base}/v1/calendar/google/notifications`, { method: 'POST', headers })).status;
+    const notify = async (headers: Record<string, string>) =>
+      (await fetch(`${base}/v1/calendar/google/notifications`, { method: 'POST', headers })).status;
     expect(await notify({ ...genuine, 'x-goog-channel-id': 'c0ffee00-0000-4000-8000-000000000000' })).toBe(404);
     expect(await notify({ ...genuine, 'x-goog-channel-token': 'guessed' })).toBe(404);
     expect(await notify({ ...genuine, 'x-goog-resource-id': 'another-calendar' })).toBe(404);
@@ -204,8 +261,13 @@ describe('calendar push channels', () => {
     const active = google.activeChannels(email);
     expect(active).toHaveLength(1);
     expect(active[0]?.id).not.toBe(old?.id);
-    const rows = await db.sql<{ id: string; state: string; stop_reason: string | null }[]>`select id, state, stop_reason from calendar_channels where user_id = ${userId} order by created_at`;
-    expect(rows.map((row) => [row.state, row.stop_reason])).toEqual([['stopped', 'renewed'], ['live', null]]);
+    const rows = await db.sql<
+      { id: string; state: string; stop_reason: string | null }[]
+    >`select id, state, stop_reason from calendar_channels where user_id = ${userId} order by created_at`;
+    expect(rows.map((row) => [row.state, row.stop_reason])).toEqual([
+      ['stopped', 'renewed'],
+      ['live', null],
+    ]);
     expect(rows[1]?.id).toBe(active[0]?.id);
     // The old channel expiring changes nothing: the new one delivers.
     google.expireChannel(old!.id);
@@ -218,7 +280,9 @@ describe('calendar push channels', () => {
     const { userId, email, bearer } = await connectedUser();
     expect((await call('/v1/calendar/google', { method: 'DELETE' }, bearer)).status).toBe(204);
     expect(google.activeChannels(email)).toHaveLength(0);
-    const [row] = await db.sql<{ state: string; stop_reason: string }[]>`select state, stop_reason from calendar_channels where user_id = ${userId}`;
+    const [row] = await db.sql<
+      { state: string; stop_reason: string }[]
+    >`select state, stop_reason from calendar_channels where user_id = ${userId}`;
     expect(row).toEqual({ state: 'stopped', stop_reason: 'disconnected' });
   });
 
@@ -231,7 +295,9 @@ describe('calendar push channels', () => {
                  where credential_id = (select id from calendar_credentials where user_id = ${userId})`;
     await runSchedule('calendar-sync');
     await runSchedule('calendar-channels');
-    const [row] = await db.sql<{ state: string; stop_reason: string }[]>`select state, stop_reason from calendar_channels where user_id = ${userId}`;
+    const [row] = await db.sql<
+      { state: string; stop_reason: string }[]
+    >`select state, stop_reason from calendar_channels where user_id = ${userId}`;
     expect(row).toEqual({ state: 'stopped', stop_reason: 'revoked' });
     expect(eventId).toEqual(expect.any(String));
   });

@@ -66,7 +66,8 @@ describe('alert dispatch across worker processes', () => {
     const received = alertIdsReceived();
     expect(received).toHaveLength(alerts.length);
     expect(new Set(received)).toEqual(new Set(alerts));
-    const [counts] = await db.sql`select count(*) filter (where status = 'completed')::int as completed, count(*)::int as total from deliveries`;
+    const [counts] =
+      await db.sql`select count(*) filter (where status = 'completed')::int as completed, count(*)::int as total from deliveries`;
     expect(counts).toEqual({ completed: 1_000, total: 1_000 });
     for (const worker of workers) expect(worker.lines.filter((l) => l.level === 'error')).toEqual([]);
   });
@@ -88,7 +89,9 @@ describe('alert dispatch across worker processes', () => {
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       const received = alertIdsReceived();
       const duplicates = received.length - new Set(received).size;
-      process.stdout.write(`kill -9 after ${atKill} of ${alerts.length} pushes: ${duplicates} sent twice (batch size 100)\n`);
+      process.stdout.write(
+        `kill -9 after ${atKill} of ${alerts.length} pushes: ${duplicates} sent twice (batch size 100)\n`,
+      );
       expect(new Set(received)).toEqual(new Set(alerts));
       // Only the batch the killed process held can be repeated: sent, but its outcome never recorded.
       expect(duplicates).toBeLessThanOrEqual(100);

@@ -51,10 +51,18 @@ describe('escalation from push to phone, through real worker and calls processes
     const caFile = `${await mkdtemp(`${tmpdir()}/nudge-ca-`)}/push-ca.pem`;
     await writeFile(caFile, push.caPem);
     const escalation = escalationEnv(redis.url);
-    twilio = await TwilioEmulator.start({ accountSid: escalation.TWILIO_ACCOUNT_SID, authToken: escalation.TWILIO_AUTH_TOKEN });
+    twilio = await TwilioEmulator.start({
+      accountSid: escalation.TWILIO_ACCOUNT_SID,
+      authToken: escalation.TWILIO_AUTH_TOKEN,
+    });
     const callsPort = await freePort();
     const callsUrl = `http://127.0.0.1:${callsPort}`;
-    const shared: Record<string, string> = { ...roleEnv(db.url), ...escalation, CALLS_PUBLIC_URL: callsUrl, NODE_EXTRA_CA_CERTS: caFile };
+    const shared: Record<string, string> = {
+      ...roleEnv(db.url),
+      ...escalation,
+      CALLS_PUBLIC_URL: callsUrl,
+      NODE_EXTRA_CA_CERTS: caFile,
+    };
     const { REDIS_URL: _unused, ...callsEnv } = shared;
     calls = RoleProcess.start('calls', { ...callsEnv, PORT: String(callsPort) });
     started.push(calls);
@@ -88,21 +96,34 @@ describe('escalation from push to phone, through real worker and calls processes
 
   const timeline = (alertId: string) => alertTimeline(db.sql, alertId);
   const until = (check: () => Promise<boolean> | boolean, timeoutMs = 15_000) =>
-    eventually(check, { timeoutMs, explain: () => `worker:\n${worker.output().slice(-3000)}\ncalls:\n${calls.output().slice(-3000)}` });
-  const hasEvent = (alertId: string, kind: string, match: (detail: Record<string, unknown>) => boolean = () => true) => async () =>
-    (await timeline(alertId)).some((e) => e.kind === kind && match(e.detail));
-  const stateOf = async (alertId: string) => (await db.sql`select state, acknowledged_via from alerts where id = ${alertId}`)[0];
+    eventually(check, {
+      timeoutMs,
+      explain: () => `worker:\n${worker.output().slice(-3000)}\ncalls:\n${calls.output().slice(-3000)}`,
+    });
+  const hasEvent =
+    (alertId: string, kind: string, match: (detail: Record<string, unknown>) => boolean = () => true) =>
+    async () =>
+      (await timeline(alertId)).some((e) => e.kind === kind && match(e.detail));
+  const stateOf = async (alertId: string) =>
+    (await db.sql`select state, acknowledged_via from alerts where id = ${alertId}`)[0];
   const callsTo = (phone: string) => twilio.calls.items.filter((call) => call.to === phone);
 
   it('a push nobody acknowledged becomes a call; pressing 1 acknowledges it, with the whole story on the timeline', async () => {
     const { userId, phone } = await userWithPhone({ device: true });
-    const meetingId = await insertMeeting(db.sql, userId, { startsAt: new Date(Date.now() + 5 * 60_000), title: 'Budget review' });
+    const meetingId = await insertMeeting(db.sql, userId, {
+      startsAt: new Date(Date.now() + 5 * 60_000),
+      title: 'Budget review',
+    });
     twilio.scriptCall(phone, { digits: ['1'], stepDelayMs: 50 });
     await planAlerts(db.sql, [meetingId], new Date());
-    const [{ id: alertId } = { id: '' }] = await db.sql<{ id: string }[]>`select id from alerts where meeting_id = ${meetingId}`;
+    const [{ id: alertId } = { id: '' }] = await db.sql<
+      { id: string }[]
+    >`select id from alerts where meeting_id = ${meetingId}`;
     await until(hasEvent(alertId, 'pushed'));
     // The rule's escalate_after_seconds is at least 30: the test brings escalate_at forward instead of waiting.
-    const [{ escalate_at: planned } = { escalate_at: null }] = await db.sql<{ escalate_at: Date | null }[]>`select escalate_at from alerts where id = ${alertId}`;
+    const [{ escalate_at: planned } = { escalate_at: null }] = await db.sql<
+      { escalate_at: Date | null }[]
+    >`select escalate_at from alerts where id = ${alertId}`;
     expect(planned).not.toBeNull();
     await db.sql`update alerts set escalate_at = now() where id = ${alertId}`;
 
@@ -113,13 +134,25 @@ describe('escalation from push to phone, through real worker and calls processes
     expect(call.said[0]).toContain('Budget review starts at');
     expect(call.digitsSent).toEqual(['1']);
     const events = await timeline(alertId);
-    expect(events.filter((e) => e.kind !== 'call_status').map((e) => e.kind)).toEqual(['created', 'notified', 'pushed', 'escalated', 'called', 'acknowledged']);
-    expect(events.filter((e) => e.kind === 'call_status').map((e) => e.detail.status)).toEqual(['initiated', 'ringing', 'in-progress', 'completed']);
+    expect(events.filter((e) => e.kind !== 'call_status').map((e) => e.kind)).toEqual([
+      'created',
+      'notified',
+      'pushed',
+      'escalated',
+      'called',
+      'acknowledged',
+    ]);
+    expect(events.filter((e) => e.kind === 'call_status').map((e) => e.detail.status)).toEqual([
+      'initiated',
+      'ringing',
+      'in-progress',
+      'completed',
+    ]);
     expect(events.find((e) => e.kind === 'called')?.detail).toEqual({ call_sid: call.sid, attempt: 1 });
     expect(events.find((e) => e.kind === 'acknowledged')?.detail).toEqual({ via: 'phone', call_sid: call.sid });
-    expect(await db.sql`select channel, attempt, status, provider_status from deliveries where alert_id = ${alertId} and channel = 'call'`).toEqual([
-      { channel: 'call', attempt: 1, status: 'completed', provider_status: 'completed' },
-    ]);
+    expect(
+      await db.sql`select channel, attempt, status, provider_status from deliveries where alert_id = ${alertId} and channel = 'call'`,
+    ).toEqual([{ channel: 'call', attempt: 1, status: 'completed', provider_status: 'completed' }]);
   }, 60_000);
 
   it('no answer, then a second attempt that is acknowledged', async () => {
@@ -127,7 +160,12 @@ describe('escalation from push to phone, through real worker and calls processes
     const meetingId = await insertMeeting(db.sql, userId, { startsAt: new Date(Date.now() + 10 * 60_000) });
     twilio.scriptCall(phone, { answer: 'no-answer' });
     twilio.scriptCall(phone, { digits: [null, '1'] });
-    const alertId = await insertAlert(db.sql, userId, { meetingId, escalateAt: new Date(), maxCallAttempts: 2, callRetrySeconds: 30 });
+    const alertId = await insertAlert(db.sql, userId, {
+      meetingId,
+      escalateAt: new Date(),
+      maxCallAttempts: 2,
+      callRetrySeconds: 30,
+    });
     await until(hasEvent(alertId, 'call_retry_scheduled'));
     expect((await timeline(alertId)).at(-1)?.detail).toMatchObject({ attempt: 2, after: 'no-answer' });
     await db.sql`update alerts set escalate_at = now() where id = ${alertId}`;
@@ -138,7 +176,9 @@ describe('escalation from push to phone, through real worker and calls processes
     await placed[1]!.finished;
     expect(placed[1]!.said.filter((s) => s.includes('Press 1'))).toHaveLength(2);
     expect(placed[1]!.url).toMatch(/\?attempt=2$/);
-    expect(await db.sql`select attempt, status, provider_status from deliveries where alert_id = ${alertId} and channel = 'call' order by attempt`).toEqual([
+    expect(
+      await db.sql`select attempt, status, provider_status from deliveries where alert_id = ${alertId} and channel = 'call' order by attempt`,
+    ).toEqual([
       { attempt: 1, status: 'failed', provider_status: 'no-answer' },
       { attempt: 2, status: 'completed', provider_status: 'completed' },
     ]);
@@ -154,11 +194,17 @@ describe('escalation from push to phone, through real worker and calls processes
     const alertId = await insertAlert(db.sql, userId, { meetingId, escalateAt: new Date() });
     const call = await twilio.calls.first((c) => c.to === phone, 15_000);
     await worker.stop('SIGKILL');
-    expect(await db.sql`select attempt, status, provider_ref from deliveries where alert_id = ${alertId}`).toEqual([{ attempt: 1, status: 'processing', provider_ref: null }]);
+    expect(await db.sql`select attempt, status, provider_ref from deliveries where alert_id = ${alertId}`).toEqual([
+      { attempt: 1, status: 'processing', provider_ref: null },
+    ]);
 
     worker = await startWorker();
     await until(hasEvent(alertId, 'called'), 20_000);
-    expect((await timeline(alertId)).find((e) => e.kind === 'called')?.detail).toEqual({ call_sid: call.sid, attempt: 1, reconciled: true });
+    expect((await timeline(alertId)).find((e) => e.kind === 'called')?.detail).toEqual({
+      call_sid: call.sid,
+      attempt: 1,
+      reconciled: true,
+    });
     await sleep(1_500);
     expect(callsTo(phone)).toHaveLength(1);
     expect(worker.events('escalation.call.reconciled')).toHaveLength(1);

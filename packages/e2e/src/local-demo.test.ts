@@ -21,7 +21,8 @@ describe('pnpm start on a fresh machine', () => {
   const waitForOutput = async (pattern: RegExp, timeoutMs: number) => {
     const started = Date.now();
     while (!pattern.test(output())) {
-      if (Date.now() - started > timeoutMs) throw new Error(`no line matching ${pattern} within ${timeoutMs} ms; the run printed:\n${output()}`);
+      if (Date.now() - started > timeoutMs)
+        throw new Error(`no line matching ${pattern} within ${timeoutMs} ms; the run printed:\n${output()}`);
       if (demo.child.exitCode !== null) throw new Error(`pnpm start exited with ${demo.child.exitCode}:\n${output()}`);
       await sleep(100);
     }
@@ -59,18 +60,31 @@ describe('pnpm start on a fresh machine', () => {
     const me = await fetch(`http://127.0.0.1:${ports.api}/v1/me`, { headers: { authorization: `Bearer ${token}` } });
     expect(me.status).toBe(200);
     // The demo verified its number through the emulated call: escalation calls only verified numbers.
-    expect(await me.json()).toMatchObject({ is_operator: true, phone_e164: '+15005550006', phone_verified_at: expect.any(String) });
+    expect(await me.json()).toMatchObject({
+      is_operator: true,
+      phone_e164: '+15005550006',
+      phone_verified_at: expect.any(String),
+    });
     const page = await fetch(`http://127.0.0.1:${ports.api}/app/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<div id="root">');
 
     // Sign in with Google through the emulator, as the demo user: start → consent → callback with this "browser"'s cookie.
     const start = await fetch(`http://127.0.0.1:${ports.api}/v1/auth/google/start`, { redirect: 'manual' });
-    const binding = start.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
+    const binding = start.headers
+      .getSetCookie()
+      .map((line) => line.split(';')[0])
+      .join('; ');
     const consent = await fetch(start.headers.get('location')!, { redirect: 'manual' });
-    const signedIn = await fetch(consent.headers.get('location')!, { redirect: 'manual', headers: { cookie: binding } });
+    const signedIn = await fetch(consent.headers.get('location')!, {
+      redirect: 'manual',
+      headers: { cookie: binding },
+    });
     expect(signedIn.status).toBe(303);
-    const session = signedIn.headers.getSetCookie().find((line) => line.startsWith('nudge_session='))!.split(';')[0]!;
+    const session = signedIn.headers
+      .getSetCookie()
+      .find((line) => line.startsWith('nudge_session='))!
+      .split(';')[0]!;
     const who = await fetch(`http://127.0.0.1:${ports.api}/v1/auth/session`, { headers: { cookie: session } });
     expect(await who.json()).toMatchObject({ user: { is_operator: true, phone_e164: '+15005550006' } });
   }, 100_000);
@@ -80,7 +94,10 @@ describe('pnpm start on a fresh machine', () => {
     await waitForOutput(/✔ calendar synced: "Demo: design review/, 15_000);
     await waitForOutput(/✔ alert planned: due at/, 15_000);
     await waitForOutput(/worker +push\.dispatch\.completed .*sent=1/, 30_000);
-    await waitForOutput(/✔ push delivered; the emulated device decrypted it: \{"alert_id":"[0-9a-f-]{36}","title":"Demo: design review/, 15_000);
+    await waitForOutput(
+      /✔ push delivered; the emulated device decrypted it: \{"alert_id":"[0-9a-f-]{36}","title":"Demo: design review/,
+      15_000,
+    );
     await waitForOutput(/… no check-in yet: the phone call is due at/, 5_000);
     await waitForOutput(/✔ call placed to \+15005550006 \(CA[0-9a-f]{32}\)/, 45_000);
     await waitForOutput(/✔ keypress: 1/, 15_000);
@@ -91,7 +108,8 @@ describe('pnpm start on a fresh machine', () => {
     const { code, ms } = await demo.stop('SIGINT');
     expect(code).toBe(0);
     expect(ms).toBeLessThan(15_000);
-    for (const role of ['api', 'calls', 'worker']) expect(output()).toMatch(new RegExp(`${role} +process\\.shutdown\\.completed`));
+    for (const role of ['api', 'calls', 'worker'])
+      expect(output()).toMatch(new RegExp(`${role} +process\\.shutdown\\.completed`));
     expect(output()).toMatch(/nudge {3}stopped$/m);
     await expect(fetch(`http://127.0.0.1:${ports.api}/health/live`)).rejects.toThrow();
   }, 30_000);

@@ -2,7 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createDbClient } from '@nudge/db';
-import { createTestDatabase, freePort, roleEnv, RoleProcess, TEST_SERVER_URL, waitForHttpOk, type RoleName, type TestDatabase } from '@nudge/testkit';
+import {
+  createTestDatabase,
+  freePort,
+  roleEnv,
+  RoleProcess,
+  TEST_SERVER_URL,
+  waitForHttpOk,
+  type RoleName,
+  type TestDatabase,
+} from '@nudge/testkit';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const madeUpApiToken = () => `nudge_${randomBytes(32).toString('base64url')}`;
@@ -17,7 +26,12 @@ interface BurstResult {
 }
 
 /** `total` GETs, `concurrency` in flight at a time. */
-async function burst(url: string, total: number, concurrency: number, headers: Record<string, string> = {}): Promise<BurstResult> {
+async function burst(
+  url: string,
+  total: number,
+  concurrency: number,
+  headers: Record<string, string> = {},
+): Promise<BurstResult> {
   const statuses: Record<number, number> = {};
   let leaked = 0;
   let next = 0;
@@ -37,7 +51,10 @@ async function burst(url: string, total: number, concurrency: number, headers: R
 }
 
 /** Polls /health/ready every 50 ms while `during` runs: every status seen and the slowest answer. */
-async function readinessDuring<T>(readyUrl: string, during: () => Promise<T>): Promise<{ result: T; statuses: number[]; slowestMs: number }> {
+async function readinessDuring<T>(
+  readyUrl: string,
+  during: () => Promise<T>,
+): Promise<{ result: T; statuses: number[]; slowestMs: number }> {
   const statuses: number[] = [];
   let slowestMs = 0;
   // Set when `during` ends; typed wide so the poller's check is not narrowed to `false`.
@@ -61,7 +78,11 @@ async function readinessDuring<T>(readyUrl: string, during: () => Promise<T>): P
 }
 
 /** A role on free ports; `metricsPort` is set as METRICS_PORT when asked for. */
-async function startRole(db: TestDatabase, role: RoleName, options: { metricsPort?: boolean; env?: Record<string, string> } = {}) {
+async function startRole(
+  db: TestDatabase,
+  role: RoleName,
+  options: { metricsPort?: boolean; env?: Record<string, string> } = {},
+) {
   const port = await freePort();
   const metricsPort = options.metricsPort === true ? await freePort() : undefined;
   const process = RoleProcess.start(
@@ -100,8 +121,12 @@ describe('metrics leave the public port', () => {
     });
 
     it('answers a burst of 600 scrapes (100 at a time) on the public port with 404s, and stays ready throughout', async () => {
-      const { result, statuses, slowestMs } = await readinessDuring(`${api.base}/health/ready`, () => burst(`${api.base}/metrics`, 600, 100));
-      console.info(`public /metrics burst: 600 requests in ${result.ms} ms; /health/ready polled ${statuses.length} times, slowest ${slowestMs} ms`);
+      const { result, statuses, slowestMs } = await readinessDuring(`${api.base}/health/ready`, () =>
+        burst(`${api.base}/metrics`, 600, 100),
+      );
+      console.info(
+        `public /metrics burst: 600 requests in ${result.ms} ms; /health/ready polled ${statuses.length} times, slowest ${slowestMs} ms`,
+      );
       expect(result).toMatchObject({ statuses: { 404: 600 }, leaked: 0 });
       expect(statuses.length).toBeGreaterThanOrEqual(3);
       expect(statuses.filter((s) => s !== 200)).toEqual([]);
@@ -115,19 +140,27 @@ describe('metrics leave the public port', () => {
       expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
       const text = await response.text();
       // Requests on the public port are timed there, scrapes are not.
-      expect(text).toMatch(/^nudge_http_request_duration_seconds_count\{role="api",method="GET",route="\/health\/ready",status_code="200"\} [1-9]/m);
+      expect(text).toMatch(
+        /^nudge_http_request_duration_seconds_count\{role="api",method="GET",route="\/health\/ready",status_code="200"\} [1-9]/m,
+      );
       expect(text).not.toMatch(/route="\/metrics"/);
       for (const path of ['/health/ready', '/v1/me', '/docs/json']) {
         const other = await fetch(`${api.metricsBase}${path}`);
         expect({ path, status: other.status }).toEqual({ path, status: 404 });
         expect(((await other.json()) as { error: { code: string } }).error.code).toBe('not_found');
       }
-      expect(api.process.events('metrics.listening')).toEqual([expect.objectContaining({ address: api.metricsBase, token_required: false })]);
+      expect(api.process.events('metrics.listening')).toEqual([
+        expect.objectContaining({ address: api.metricsBase, token_required: false }),
+      ]);
     });
 
     it('stays ready through a burst of 600 scrapes (100 at a time) on METRICS_PORT', async () => {
-      const { result, statuses, slowestMs } = await readinessDuring(`${api.base}/health/ready`, () => burst(`${api.metricsBase}/metrics`, 600, 100));
-      console.info(`METRICS_PORT burst: 600 scrapes in ${result.ms} ms; /health/ready polled ${statuses.length} times, slowest ${slowestMs} ms`);
+      const { result, statuses, slowestMs } = await readinessDuring(`${api.base}/health/ready`, () =>
+        burst(`${api.metricsBase}/metrics`, 600, 100),
+      );
+      console.info(
+        `METRICS_PORT burst: 600 scrapes in ${result.ms} ms; /health/ready polled ${statuses.length} times, slowest ${slowestMs} ms`,
+      );
       expect(result.statuses).toEqual({ 200: 600 });
       expect(statuses.filter((s) => s !== 200)).toEqual([]);
     });
@@ -138,10 +171,17 @@ describe('metrics leave the public port', () => {
     const api = await start(db, 'api', { env: { READINESS_INTERVAL_MS: '500', READINESS_TIMEOUT_MS: '1000' } });
     // Every authenticated request waits on this lock, holding one of the api's 4 pooled connections.
     let waiting = 0;
-    const { result: { requests: stuck }, statuses } = await readinessDuring(`${api.base}/health/ready`, () =>
+    const {
+      result: { requests: stuck },
+      statuses,
+    } = await readinessDuring(`${api.base}/health/ready`, () =>
       db.sql.begin(async (tx) => {
         await tx`lock table api_tokens in access exclusive mode`;
-        const requests = Array.from({ length: 12 }, () => fetch(`${api.base}/v1/me`, { headers: { authorization: `Bearer ${madeUpApiToken()}` } }).then((r) => r.status));
+        const requests = Array.from({ length: 12 }, () =>
+          fetch(`${api.base}/v1/me`, { headers: { authorization: `Bearer ${madeUpApiToken()}` } }).then(
+            (r) => r.status,
+          ),
+        );
         await sleep(5_000);
         const [row] = await db.sql<{ n: number }[]>`
           select count(*)::int as n from pg_stat_activity
@@ -162,12 +202,26 @@ describe('metrics leave the public port', () => {
     const without = await fetch(`${api.base}/metrics`);
     expect(without.status).toBe(401);
     expect(without.headers.get('www-authenticate')).toBe('Bearer realm="metrics"');
-    expect(await without.json()).toEqual({ error: { code: 'unauthorized', message: 'metrics need Authorization: Bearer <METRICS_TOKEN>' } });
-    for (const authorization of [`Bearer ${METRICS_TOKEN}x`, `Bearer ${METRICS_TOKEN.slice(1)}`, `Basic ${METRICS_TOKEN}`, METRICS_TOKEN, 'Bearer ']) {
+    expect(await without.json()).toEqual({
+      error: { code: 'unauthorized', message: 'metrics need Authorization: Bearer <METRICS_TOKEN>' },
+    });
+    for (const authorization of [
+      `Bearer ${METRICS_TOKEN}x`,
+      `Bearer ${METRICS_TOKEN.slice(1)}`,
+      `Basic ${METRICS_TOKEN}`,
+      METRICS_TOKEN,
+      'Bearer ',
+    ]) {
       const wrong = await fetch(`${api.base}/metrics`, { headers: { authorization } });
-      expect({ authorization, status: wrong.status, body: PROMETHEUS_TEXT.test(await wrong.text()) }).toEqual({ authorization, status: 401, body: false });
+      expect({ authorization, status: wrong.status, body: PROMETHEUS_TEXT.test(await wrong.text()) }).toEqual({
+        authorization,
+        status: 401,
+        body: false,
+      });
     }
-    const { result, statuses } = await readinessDuring(`${api.base}/health/ready`, () => burst(`${api.base}/metrics`, 600, 100, { authorization: 'Bearer not-the-metrics-token' }));
+    const { result, statuses } = await readinessDuring(`${api.base}/health/ready`, () =>
+      burst(`${api.base}/metrics`, 600, 100, { authorization: 'Bearer not-the-metrics-token' }),
+    );
     expect(result).toMatchObject({ statuses: { 401: 600 }, leaked: 0 });
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
     const right = await fetch(`${api.base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
@@ -187,9 +241,13 @@ describe('metrics leave the public port', () => {
 
   it('with METRICS_PORT and METRICS_TOKEN, the worker asks for the token on METRICS_PORT too', async () => {
     const worker = await start(db, 'worker', { metricsPort: true, env: { METRICS_TOKEN } });
-    expect((await fetch(`${worker.base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).status).toBe(404);
+    expect(
+      (await fetch(`${worker.base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).status,
+    ).toBe(404);
     expect((await fetch(`${worker.metricsBase}/metrics`)).status).toBe(401);
-    const scrape = await fetch(`${worker.metricsBase}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    const scrape = await fetch(`${worker.metricsBase}/metrics`, {
+      headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+    });
     expect(scrape.status).toBe(200);
     expect(await scrape.text()).toContain('role="worker"');
   });
@@ -199,9 +257,14 @@ describe('metrics leave the public port', () => {
     await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
     const taken = (squatter.address() as AddressInfo).port;
     try {
-      const calls = RoleProcess.start('calls', roleEnv(db.url, { PORT: String(await freePort()), METRICS_PORT: String(taken) }));
+      const calls = RoleProcess.start(
+        'calls',
+        roleEnv(db.url, { PORT: String(await freePort()), METRICS_PORT: String(taken) }),
+      );
       expect((await calls.exited).code).toBe(1);
-      expect(calls.events('metrics.listen_failed')).toEqual([expect.objectContaining({ level: 'fatal', port: taken, code: 'EADDRINUSE' })]);
+      expect(calls.events('metrics.listen_failed')).toEqual([
+        expect.objectContaining({ level: 'fatal', port: taken, code: 'EADDRINUSE' }),
+      ]);
       expect(calls.events('http.listening')).toEqual([]);
     } finally {
       squatter.close();
@@ -220,7 +283,13 @@ describe('metrics leave the public port', () => {
 describe('readiness during a database outage', () => {
   let db: TestDatabase;
   let calls: RoleProcess | undefined;
-  const admin = createDbClient({ url: TEST_SERVER_URL, max: 1, connectTimeoutSeconds: 5, statementTimeoutMs: 10_000, applicationName: 'nudge-test-admin' });
+  const admin = createDbClient({
+    url: TEST_SERVER_URL,
+    max: 1,
+    connectTimeoutSeconds: 5,
+    statementTimeoutMs: 10_000,
+    applicationName: 'nudge-test-admin',
+  });
   beforeAll(async () => {
     db = await createTestDatabase();
   });
@@ -232,13 +301,18 @@ describe('readiness during a database outage', () => {
   });
 
   /** Polls until /health/ready answers `status`; how long that took. */
-  async function untilReadiness(url: string, status: number, withinMs: number): Promise<{ ms: number; body: { reasons: string[] } }> {
+  async function untilReadiness(
+    url: string,
+    status: number,
+    withinMs: number,
+  ): Promise<{ ms: number; body: { reasons: string[] } }> {
     const started = performance.now();
     for (;;) {
       const response = await fetch(url);
       const body = (await response.json()) as { reasons: string[] };
       if (response.status === status) return { ms: Math.round(performance.now() - started), body };
-      if (performance.now() - started > withinMs) throw new Error(`still ${response.status} after ${withinMs} ms: ${JSON.stringify(body)}`);
+      if (performance.now() - started > withinMs)
+        throw new Error(`still ${response.status} after ${withinMs} ms: ${JSON.stringify(body)}`);
       await sleep(100);
     }
   }
@@ -251,7 +325,9 @@ describe('readiness during a database outage', () => {
     await admin`select pg_terminate_backend(pid) from pg_stat_activity where datname = ${db.name}`;
     const down = await untilReadiness(ready, 503, 8_000);
     console.info(`database outage seen by /health/ready after ${down.ms} ms`);
-    expect(down.body.reasons.some((reason) => /^database: .*not currently accepting connections/.test(reason))).toBe(true);
+    expect(down.body.reasons.some((reason) => /^database: .*not currently accepting connections/.test(reason))).toBe(
+      true,
+    );
 
     await admin.unsafe(`alter database "${db.name}" with allow_connections true`);
     const up = await untilReadiness(ready, 200, 8_000);

@@ -72,7 +72,9 @@ describe('schema verification', () => {
   it('names the table, the column and the migration that adds a missing column, for the roles that query it', async () => {
     await db.sql`alter table users drop column phone_e164`;
     await db.sql`alter table processed_webhook_events drop column received_at`;
-    expect(await verifySchema(db.sql, 'api')).toEqual([{ table: 'users', column: 'phone_e164', migration: '0001_initial' }]);
+    expect(await verifySchema(db.sql, 'api')).toEqual([
+      { table: 'users', column: 'phone_e164', migration: '0001_initial' },
+    ]);
     expect(await verifySchema(db.sql, 'calls')).toEqual([
       { table: 'users', column: 'phone_e164', migration: '0001_initial' },
       { table: 'processed_webhook_events', column: 'received_at', migration: '0001_initial' },

@@ -2,7 +2,16 @@ import { readFile } from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
-import { createTestDatabase, escalationEnv, freePort, REPO_ROOT, roleEnv, RoleProcess, waitForHttpOk, type TestDatabase } from '@nudge/testkit';
+import {
+  createTestDatabase,
+  escalationEnv,
+  freePort,
+  REPO_ROOT,
+  roleEnv,
+  RoleProcess,
+  waitForHttpOk,
+  type TestDatabase,
+} from '@nudge/testkit';
 
 const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -17,7 +26,11 @@ function metricNames(expr: string): string[] {
 
 interface ScrapeFile {
   rule_files: string[];
-  scrape_configs: { job_name: string; metrics_path: string; dns_sd_configs: { names: string[]; type: string; port: number }[] }[];
+  scrape_configs: {
+    job_name: string;
+    metrics_path: string;
+    dns_sd_configs: { names: string[]; type: string; port: number }[];
+  }[];
 }
 
 interface ComposeFile {
@@ -43,7 +56,14 @@ describe('dashboards and alerting rules', () => {
     const metricsPorts = await Promise.all([freePort(), freePort(), freePort()]);
     roles.push(RoleProcess.start('api', { ...env, PORT: String(ports[0]), METRICS_PORT: String(metricsPorts[0]) }));
     roles.push(RoleProcess.start('calls', { ...env, PORT: String(ports[1]), METRICS_PORT: String(metricsPorts[1]) }));
-    roles.push(RoleProcess.start('worker', { ...env, ENABLE_SCHEDULERS: 'true', HEALTH_PORT: String(ports[2]), METRICS_PORT: String(metricsPorts[2]) }));
+    roles.push(
+      RoleProcess.start('worker', {
+        ...env,
+        ENABLE_SCHEDULERS: 'true',
+        HEALTH_PORT: String(ports[2]),
+        METRICS_PORT: String(metricsPorts[2]),
+      }),
+    );
     for (const [i, role] of roles.entries()) {
       await waitForHttpOk(`http://127.0.0.1:${ports[i]}/health/live`, 45_000, role.exited);
       exported += await (await fetch(`http://127.0.0.1:${metricsPorts[i]}/metrics`)).text();
@@ -59,46 +79,85 @@ describe('dashboards and alerting rules', () => {
   it('every alerting rule reads metrics the roles export, and names a runbook section that exists', async () => {
     const rules = parse(await readFile(`${REPO_ROOT}infra/observability/prometheus-rules.yml`, 'utf8')) as RuleFile;
     const runbook = await readFile(`${REPO_ROOT}docs/RUNBOOK.md`, 'utf8');
-    const anchors = new Set([...runbook.matchAll(/^#+ (.+)$/gm)].map((m) => m[1]!.toLowerCase().replace(/[^a-z0-9 -]/g, '').trim().replace(/ /g, '-')));
+    const anchors = new Set(
+      [...runbook.matchAll(/^#+ (.+)$/gm)].map((m) =>
+        m[1]!
+          .toLowerCase()
+          .replace(/[^a-z0-9 -]/g, '')
+          .trim()
+          .replace(/ /g, '-'),
+      ),
+    );
     const all = rules.groups.flatMap((g) => g.rules);
     expect(all.length).toBeGreaterThanOrEqual(6);
     for (const rule of all) {
-      for (const name of metricNames(rule.expr)) expect({ alert: rule.alert, metric: name, exported: declared().has(name) }).toEqual({ alert: rule.alert, metric: name, exported: true });
+      for (const name of metricNames(rule.expr))
+        expect({ alert: rule.alert, metric: name, exported: declared().has(name) }).toEqual({
+          alert: rule.alert,
+          metric: name,
+          exported: true,
+        });
       const anchor = rule.annotations.runbook.split('#')[1] ?? '';
-      expect({ alert: rule.alert, anchor, found: anchors.has(anchor) }).toEqual({ alert: rule.alert, anchor, found: true });
+      expect({ alert: rule.alert, anchor, found: anchors.has(anchor) }).toEqual({
+        alert: rule.alert,
+        anchor,
+        found: true,
+      });
     }
   });
 
   it('every dashboard panel reads metrics the roles export', async () => {
-    const dashboard = JSON.parse(await readFile(`${REPO_ROOT}infra/observability/grafana-dashboard.json`, 'utf8')) as { panels: { title: string; targets: { expr: string }[] }[] };
+    const dashboard = JSON.parse(await readFile(`${REPO_ROOT}infra/observability/grafana-dashboard.json`, 'utf8')) as {
+      panels: { title: string; targets: { expr: string }[] }[];
+    };
     expect(dashboard.panels.length).toBeGreaterThanOrEqual(8);
     for (const panel of dashboard.panels) {
       for (const name of panel.targets.flatMap((t) => metricNames(t.expr))) {
-        expect({ panel: panel.title, metric: name, exported: declared().has(name) }).toEqual({ panel: panel.title, metric: name, exported: true });
+        expect({ panel: panel.title, metric: name, exported: declared().has(name) }).toEqual({
+          panel: panel.title,
+          metric: name,
+          exported: true,
+        });
       }
     }
   });
 
   it('scrapes every role on the METRICS_PORT compose gives it, a port compose does not publish', async () => {
     const scrape = parse(await readFile(`${REPO_ROOT}infra/observability/prometheus.yml`, 'utf8')) as ScrapeFile;
-    const compose = parse(await readFile(`${REPO_ROOT}docker-compose.prod.yml`, 'utf8'), { merge: true }) as ComposeFile;
+    const compose = parse(await readFile(`${REPO_ROOT}docker-compose.prod.yml`, 'utf8'), {
+      merge: true,
+    }) as ComposeFile;
     expect(scrape.rule_files).toEqual(['prometheus-rules.yml']);
-    expect(scrape.scrape_configs.map((job) => job.job_name).sort()).toEqual(['nudge-api', 'nudge-calls', 'nudge-worker']);
+    expect(scrape.scrape_configs.map((job) => job.job_name).sort()).toEqual([
+      'nudge-api',
+      'nudge-calls',
+      'nudge-worker',
+    ]);
     for (const job of scrape.scrape_configs) {
       const service = job.job_name.replace(/^nudge-/, '');
       const environment = compose.services[service]?.environment ?? {};
       const metricsPort = Number(composeDefault(environment.METRICS_PORT));
-      expect({ job: job.job_name, path: job.metrics_path, targets: job.dns_sd_configs.map((sd) => [sd.names, sd.port]) }).toEqual({
+      expect({
+        job: job.job_name,
+        path: job.metrics_path,
+        targets: job.dns_sd_configs.map((sd) => [sd.names, sd.port]),
+      }).toEqual({
         job: job.job_name,
         path: '/metrics',
         targets: [[[service], metricsPort]],
       });
-      expect({ service, metricsPort, published: compose.services[service]?.ports ?? [] }).toEqual({ service, metricsPort: 9464, published: [] });
+      expect({ service, metricsPort, published: compose.services[service]?.ports ?? [] }).toEqual({
+        service,
+        metricsPort: 9464,
+        published: [],
+      });
     }
   });
 
   it('promtool accepts the rules, where promtool is installed', () => {
-    const promtool = spawnSync('promtool', ['check', 'rules', `${REPO_ROOT}infra/observability/prometheus-rules.yml`], { encoding: 'utf8' });
+    const promtool = spawnSync('promtool', ['check', 'rules', `${REPO_ROOT}infra/observability/prometheus-rules.yml`], {
+      encoding: 'utf8',
+    });
     if (promtool.error !== undefined) {
       // Not installed here: the two checks above still validate every expression's metrics.
       expect((promtool.error as NodeJS.ErrnoException).code).toBe('ENOENT');

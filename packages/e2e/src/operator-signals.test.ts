@@ -26,7 +26,17 @@ describe('what operators are told', () => {
     const port = await freePort();
     const metricsPort = await freePort();
     const dsn = `http://publickey@${new URL(receiver.url).host}/42`;
-    const calls = RoleProcess.start('calls', roleEnv(db.url, { PORT: String(port), METRICS_PORT: String(metricsPort), SENTRY_DSN: dsn, SENTRY_ENVIRONMENT: 'ci', NUDGE_VERSION: '1.2.3', INSTANCE_ID: 'calls-e2e' }));
+    const calls = RoleProcess.start(
+      'calls',
+      roleEnv(db.url, {
+        PORT: String(port),
+        METRICS_PORT: String(metricsPort),
+        SENTRY_DSN: dsn,
+        SENTRY_ENVIRONMENT: 'ci',
+        NUDGE_VERSION: '1.2.3',
+        INSTANCE_ID: 'calls-e2e',
+      }),
+    );
     try {
       // On an empty database the role logs one error per missing column.
       await waitForHttpOk(`http://127.0.0.1:${port}/health/live`, 45_000, calls.exited);
@@ -35,7 +45,10 @@ describe('what operators are told', () => {
       const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
       expect(metrics).toContain(`nudge_errors_total{kind="db.schema.column_missing",role="calls"} ${missing}`);
 
-      const envelopes = await receiver.received.until((items) => items.filter((r) => r.path === '/api/42/envelope/').length > 0, 15_000);
+      const envelopes = await receiver.received.until(
+        (items) => items.filter((r) => r.path === '/api/42/envelope/').length > 0,
+        15_000,
+      );
       const events = envelopes.filter((r) => r.path === '/api/42/envelope/').flatMap((r) => envelopeEvents(r.text));
       expect(events.length).toBeGreaterThan(0);
       expect(events[0]).toMatchObject({
@@ -55,14 +68,28 @@ describe('what operators are told', () => {
     // A table in the way: the first migration cannot create it.
     await db.sql`create table organizations (id int)`;
     receiver.received.items.length = 0;
-    const api = RoleProcess.start('api', roleEnv(db.url, { PORT: String(await freePort()), RUN_MIGRATIONS_ON_START: '1', OPS_SLACK_WEBHOOK_URL: `${receiver.url}/slack` }));
+    const api = RoleProcess.start(
+      'api',
+      roleEnv(db.url, {
+        PORT: String(await freePort()),
+        RUN_MIGRATIONS_ON_START: '1',
+        OPS_SLACK_WEBHOOK_URL: `${receiver.url}/slack`,
+      }),
+    );
     try {
       const { code } = await api.exited;
       expect(code).toBe(1);
-      expect(api.events('db.migrations.failed')).toEqual([expect.objectContaining({ level: 'fatal', msg: expect.stringContaining('relation "organizations" already exists') })]);
+      expect(api.events('db.migrations.failed')).toEqual([
+        expect.objectContaining({
+          level: 'fatal',
+          msg: expect.stringContaining('relation "organizations" already exists'),
+        }),
+      ]);
       const slack = receiver.received.items.filter((r) => r.path === '/slack');
       expect(slack).toHaveLength(1);
-      expect((JSON.parse(slack[0]!.text) as { text: string }).text).toMatch(/migrations failed: .*relation "organizations" already exists/);
+      expect((JSON.parse(slack[0]!.text) as { text: string }).text).toMatch(
+        /migrations failed: .*relation "organizations" already exists/,
+      );
     } finally {
       await api.stop();
       await db.drop();

@@ -13,7 +13,16 @@ const PRODUCTION_PROJECTS = ['services/api', 'services/calls', 'services/worker'
 
 function sourcesOf(project: string): string[] {
   const configPath = path.join(REPO_ROOT, project, 'tsconfig.json');
-  const parsed = ts.getParsedCommandLineOfConfigFile(configPath, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(String(d.messageText)); } });
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    configPath,
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(String(d.messageText));
+      },
+    },
+  );
   if (parsed === undefined) throw new Error(`cannot read ${configPath}`);
   return parsed.fileNames.map((file) => path.relative(REPO_ROOT, file));
 }
@@ -22,15 +31,30 @@ describe('what a production build compiles', () => {
   it.each(PRODUCTION_PROJECTS)('%s: no test, no test helper, nothing that imports the testkit', (project) => {
     const files = sourcesOf(project);
     expect(files.length).toBeGreaterThan(0);
-    expect(files.filter((file) => /\.test\.ts$|\/testing\/|\/browser\/|\/bundle\/|\/accessibility\//.test(file))).toEqual([]);
-    expect(files.filter((file) => readFileSync(path.join(REPO_ROOT, file), 'utf8').includes("'@nudge/testkit'"))).toEqual([]);
+    expect(
+      files.filter((file) => /\.test\.ts$|\/testing\/|\/browser\/|\/bundle\/|\/accessibility\//.test(file)),
+    ).toEqual([]);
+    expect(
+      files.filter((file) => readFileSync(path.join(REPO_ROOT, file), 'utf8').includes("'@nudge/testkit'")),
+    ).toEqual([]);
   });
 
   it.each(PRODUCTION_PROJECTS)('%s: its tests and helpers are built by tsconfig.test.json instead', (project) => {
     const configPath = path.join(REPO_ROOT, project, 'tsconfig.test.json');
-    const parsed = ts.getParsedCommandLineOfConfigFile(configPath, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(String(d.messageText)); } });
+    const parsed = ts.getParsedCommandLineOfConfigFile(
+      configPath,
+      {},
+      {
+        ...ts.sys,
+        onUnRecoverableConfigFileDiagnostic: (d) => {
+          throw new Error(String(d.messageText));
+        },
+      },
+    );
     const files = (parsed?.fileNames ?? []).map((file) => path.relative(REPO_ROOT, file));
     expect(files.some((file) => file.endsWith('.test.ts'))).toBe(true);
-    expect(files.filter((file) => !/\.test\.ts$|\/testing\/|\/browser\/|\/bundle\/|\/accessibility\//.test(file))).toEqual([]);
+    expect(
+      files.filter((file) => !/\.test\.ts$|\/testing\/|\/browser\/|\/bundle\/|\/accessibility\//.test(file)),
+    ).toEqual([]);
   });
 });

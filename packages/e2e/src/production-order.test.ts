@@ -27,7 +27,10 @@ describe('the three roles started in production order', () => {
   });
 
   const start = (role: 'api' | 'calls' | 'worker', env: Record<string, string>) => {
-    const process = RoleProcess.start(role, roleEnv(db.url, { HEARTBEAT_INTERVAL_MS: '500', METRICS_PORT: String(metricsPorts[role]), ...env }));
+    const process = RoleProcess.start(
+      role,
+      roleEnv(db.url, { HEARTBEAT_INTERVAL_MS: '500', METRICS_PORT: String(metricsPorts[role]), ...env }),
+    );
     processes.push(process);
     return process;
   };
@@ -42,7 +45,11 @@ describe('the three roles started in production order', () => {
     expect(order.every((index) => index >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     const ready = (await (await fetch(`http://127.0.0.1:${ports.api}/health/ready`)).json()) as Record<string, unknown>;
-    expect(ready).toMatchObject({ status: 'ready', reasons: [], checks: { database: { ok: true }, migrations: { ok: true }, schema: { ok: true } } });
+    expect(ready).toMatchObject({
+      status: 'ready',
+      reasons: [],
+      checks: { database: { ok: true }, migrations: { ok: true }, schema: { ok: true } },
+    });
   });
 
   it('worker and calls start after it and become ready', async () => {
@@ -54,14 +61,20 @@ describe('the three roles started in production order', () => {
     ]);
     const table = await (await fetch(`http://127.0.0.1:${ports.worker}/health/ready?verbose=1`)).text();
     expect(table).toMatch(/^READY\n/);
-    for (const check of ['database', 'schema', 'scheduler', 'dispatcher']) expect(table).toMatch(new RegExp(`^${check}\\s+ok\\s+\\d+ ms`, 'm'));
+    for (const check of ['database', 'schema', 'scheduler', 'dispatcher'])
+      expect(table).toMatch(new RegExp(`^${check}\\s+ok\\s+\\d+ ms`, 'm'));
     expect(table).toMatch(/lag_ms=\d+/);
     expect(worker.events('schedulers.enabled')).toHaveLength(1);
     expect(worker.events('schedulers.enabled')[0]?.msg).toBe('Schedulers ENABLED for service: worker');
     expect(calls.events('schedulers.disabled')[0]?.msg).toBe('Schedulers disabled for service: calls');
     for (const role of [api, worker, calls]) {
       expect(role.events('config.flags')).toHaveLength(1);
-      expect(role.lines.every((line) => typeof line.service === 'string' && typeof line.instance === 'string' && typeof line.event === 'string')).toBe(true);
+      expect(
+        role.lines.every(
+          (line) =>
+            typeof line.service === 'string' && typeof line.instance === 'string' && typeof line.event === 'string',
+        ),
+      ).toBe(true);
     }
   });
 
@@ -73,18 +86,25 @@ describe('the three roles started in production order', () => {
       { role: 'calls', schedulers_enabled: false },
       { role: 'worker', schedulers_enabled: true },
     ]);
-    const [before] = await db.sql<{ last_beat_at: Date }[]>`select last_beat_at from service_heartbeats where role = 'worker'`;
+    const [before] = await db.sql<
+      { last_beat_at: Date }[]
+    >`select last_beat_at from service_heartbeats where role = 'worker'`;
     await new Promise((resolve) => setTimeout(resolve, 1_200));
-    const [after] = await db.sql<{ last_beat_at: Date }[]>`select last_beat_at from service_heartbeats where role = 'worker'`;
+    const [after] = await db.sql<
+      { last_beat_at: Date }[]
+    >`select last_beat_at from service_heartbeats where role = 'worker'`;
     expect(after!.last_beat_at.getTime()).toBeGreaterThan(before!.last_beat_at.getTime());
   });
 
-  it('serves Prometheus metrics on every role\'s METRICS_PORT, and none on its public port', async () => {
+  it("serves Prometheus metrics on every role's METRICS_PORT, and none on its public port", async () => {
     for (const role of ['api', 'calls', 'worker'] as const) {
       const response = await fetch(`http://127.0.0.1:${metricsPorts[role]}/metrics`);
       expect(response.status).toBe(200);
       expect(await response.text()).toMatch(/^nudge_http_request_duration_seconds_bucket\{.*route="\/health\/ready"/m);
-      expect({ role, public: (await fetch(`http://127.0.0.1:${ports[role]}/metrics`)).status }).toEqual({ role, public: 404 });
+      expect({ role, public: (await fetch(`http://127.0.0.1:${ports[role]}/metrics`)).status }).toEqual({
+        role,
+        public: 404,
+      });
     }
     const worker = await (await fetch(`http://127.0.0.1:${metricsPorts.worker}/metrics`)).text();
     expect(worker).toMatch(/^nudge_alerts\{state="scheduled",role="worker"\} 0$/m);

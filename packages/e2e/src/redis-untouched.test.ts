@@ -39,7 +39,9 @@ describe('Redis with escalation off', () => {
 
   it('no role opens a connection to REDIS_URL or logs about Redis', async () => {
     const roles = await Promise.all(
-      (['api', 'calls', 'worker'] as const).map((role) => startReady(role, { REDIS_URL: counter.redisUrl, ENABLE_SCHEDULERS: String(role === 'worker') })),
+      (['api', 'calls', 'worker'] as const).map((role) =>
+        startReady(role, { REDIS_URL: counter.redisUrl, ENABLE_SCHEDULERS: String(role === 'worker') }),
+      ),
     );
     await sleep(1_000);
     expect(counter.connections).toBe(0);
@@ -47,7 +49,10 @@ describe('Redis with escalation off', () => {
   });
 
   it('the same listener does see the worker connect once escalation is on (the check can fail)', async () => {
-    const worker = RoleProcess.start('worker', roleEnv(db.url, { HEALTH_PORT: String(await freePort()), ...escalationEnv(counter.redisUrl) }));
+    const worker = RoleProcess.start(
+      'worker',
+      roleEnv(db.url, { HEALTH_PORT: String(await freePort()), ...escalationEnv(counter.redisUrl) }),
+    );
     started.push(worker);
     const deadline = Date.now() + 10_000;
     while (counter.connections === 0 && Date.now() < deadline) await sleep(50);
@@ -56,10 +61,15 @@ describe('Redis with escalation off', () => {
 
   it('with escalation on and Redis answering, the worker is ready and says Redis is checked', async () => {
     const port = await freePort();
-    const worker = RoleProcess.start('worker', roleEnv(db.url, { HEALTH_PORT: String(port), ...escalationEnv(TEST_REDIS_URL) }));
+    const worker = RoleProcess.start(
+      'worker',
+      roleEnv(db.url, { HEALTH_PORT: String(port), ...escalationEnv(TEST_REDIS_URL) }),
+    );
     started.push(worker);
     await waitForHttpOk(`http://127.0.0.1:${port}/health/ready`, 20_000, worker.exited);
-    const ready = (await (await fetch(`http://127.0.0.1:${port}/health/ready`)).json()) as { checks: Record<string, { ok: boolean }> };
+    const ready = (await (await fetch(`http://127.0.0.1:${port}/health/ready`)).json()) as {
+      checks: Record<string, { ok: boolean }>;
+    };
     expect(ready.checks.redis).toMatchObject({ ok: true });
   });
 });

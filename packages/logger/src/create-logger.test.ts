@@ -44,7 +44,16 @@ describe('logger', () => {
       form: { To: '+15005550006', From: '+15005550001' },
     });
     const text = JSON.stringify(lines[0]);
-    for (const secret of ['nudge_secret', 'sid=1', 'tok-1', 'rt-1', 'at-1', '+4915112345678', '+15005550006', '+15005550001']) {
+    for (const secret of [
+      'nudge_secret',
+      'sid=1',
+      'tok-1',
+      'rt-1',
+      'at-1',
+      '+4915112345678',
+      '+15005550006',
+      '+15005550001',
+    ]) {
       expect(text).not.toContain(secret);
     }
     expect(text).toContain('[redacted]');

@@ -63,16 +63,24 @@ const ERROR_LEVEL = 50;
 
 function errorLine(args: unknown[], level: number): ErrorLine {
   const [first, second] = args;
-  const fields = typeof first === 'object' && first !== null && !(first instanceof Error) ? (first as Record<string, unknown>) : {};
+  const fields =
+    typeof first === 'object' && first !== null && !(first instanceof Error) ? (first as Record<string, unknown>) : {};
   const err = first instanceof Error ? first : fields.err instanceof Error ? fields.err : undefined;
   const message = typeof first === 'string' ? first : typeof second === 'string' ? second : (err?.message ?? '');
-  return { level: level >= 60 ? 'fatal' : 'error', event: typeof fields.event === 'string' ? fields.event : 'log', message, err, fields };
+  return {
+    level: level >= 60 ? 'fatal' : 'error',
+    event: typeof fields.event === 'string' ? fields.event : 'log',
+    message,
+    err,
+    fields,
+  };
 }
 
 export function createLogger(options: LoggerOptions): Logger {
   const usePretty = options.pretty ?? (options.destination === undefined && process.stdout.isTTY === true);
   const destination =
-    options.destination ?? (usePretty ? pretty({ colorize: true, sync: true }) : pino.destination({ dest: 1, sync: true }));
+    options.destination ??
+    (usePretty ? pretty({ colorize: true, sync: true }) : pino.destination({ dest: 1, sync: true }));
   return pino(
     {
       level: options.level ?? 'info',

@@ -46,7 +46,9 @@ export interface JobRunRow {
 }
 
 /** What a tick reads of a due or stale schedule; due rows always have a next run. */
-export type ScheduleStateRow = Pick<JobScheduleRow, 'id' | 'locked_at' | 'locked_by' | 'lock_token'> & { next_run_at: Date };
+export type ScheduleStateRow = Pick<JobScheduleRow, 'id' | 'locked_at' | 'locked_by' | 'lock_token'> & {
+  next_run_at: Date;
+};
 
 /**
  * Creates the row of a new definition with `enabledByDefault`; an existing row keeps its
@@ -115,7 +117,9 @@ export async function loadTickState(sql: Sql, now: Date, staleBefore: Date): Pro
       where enabled and lock_token is null and next_run_at > ${now}`,
   ]);
   return {
-    due: rows.filter((row): row is typeof row & ScheduleStateRow => !row.stale && row.next_run_at !== null && row.next_run_at <= now),
+    due: rows.filter(
+      (row): row is typeof row & ScheduleStateRow => !row.stale && row.next_run_at !== null && row.next_run_at <= now,
+    ),
     stale: rows.filter((row) => row.stale),
     nextDueAt: next?.next_due_at ?? undefined,
   };
@@ -127,7 +131,10 @@ export async function loadTickState(sql: Sql, now: Date, staleBefore: Date): Pro
  * its plan picks), so claims, queued-run starts and an operator's bulk change queue behind
  * each other instead of deadlocking.
  */
-export async function lockSchedules(tx: TransactionSql, ids: readonly string[]): Promise<{ id: string; lock_token: string | null }[]> {
+export async function lockSchedules(
+  tx: TransactionSql,
+  ids: readonly string[],
+): Promise<{ id: string; lock_token: string | null }[]> {
   return tx<Pick<JobScheduleRow, 'id' | 'lock_token'>[]>`
     select id, lock_token from job_schedules where id = any(${ids as string[]}::text[]) order by id for update`;
 }
@@ -165,7 +172,10 @@ export async function claimSlots(
   if (unordered.length === 0) return { won: new Set(), runs: [] };
   const claims = [...unordered].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return sql.begin(async (tx) => {
-    await lockSchedules(tx, claims.map((c) => c.id));
+    await lockSchedules(
+      tx,
+      claims.map((c) => c.id),
+    );
     const won = await tx<Pick<JobScheduleRow, 'id'>[]>`
       update job_schedules s
       set next_run_at = c.next_run_at,
@@ -190,7 +200,12 @@ export async function claimSlots(
         returning id, job_name`;
       const idByJob = new Map(inserted.map((row) => [row.job_name, row.id]));
       for (const claim of toRun) {
-        runs.push({ scheduleId: claim.id, runId: idByJob.get(claim.id) as string, token: claim.run!.token, slot: claim.run!.slot });
+        runs.push({
+          scheduleId: claim.id,
+          runId: idByJob.get(claim.id) as string,
+          token: claim.run!.token,
+          slot: claim.run!.slot,
+        });
       }
     }
     return { won: wonIds, runs };
@@ -212,7 +227,15 @@ export async function skipOverlappedSlot(
       where id = ${row.id} and date_trunc('milliseconds', next_run_at) = ${row.next_run_at} and lock_token is not null
       returning id`;
     if (moved.length === 0) return false;
-    await insertRun(tx, { jobName: row.id, trigger: 'schedule', status: 'skipped', scheduledFor: row.next_run_at, now, workerId, error: reason });
+    await insertRun(tx, {
+      jobName: row.id,
+      trigger: 'schedule',
+      status: 'skipped',
+      scheduledFor: row.next_run_at,
+      now,
+      workerId,
+      error: reason,
+    });
     return true;
   });
 }
@@ -258,7 +281,8 @@ export async function whileLeaseHeld<T>(
 }
 
 export async function renewLease(sql: Sql, scheduleId: string, token: string, now: Date): Promise<boolean> {
-  const rows = await sql`update job_schedules set locked_at = ${now} where id = ${scheduleId} and lock_token = ${token} returning id`;
+  const rows =
+    await sql`update job_schedules set locked_at = ${now} where id = ${scheduleId} and lock_token = ${token} returning id`;
   return rows.length > 0;
 }
 
@@ -395,7 +419,11 @@ export async function pickQueuedRuns(
       order by id limit 20
       for update skip locked`;
     if (queued.length === 0) return [];
-    const free = new Set((await lockSchedules(tx, [...new Set(queued.map((run) => run.job_name))])).filter((row) => row.lock_token === null).map((row) => row.id));
+    const free = new Set(
+      (await lockSchedules(tx, [...new Set(queued.map((run) => run.job_name))]))
+        .filter((row) => row.lock_token === null)
+        .map((row) => row.id),
+    );
     const picks: QueuedPick[] = [];
     for (const run of queued) {
       // One run per schedule: the first queued takes the free lease, later ones wait for it.

@@ -1,11 +1,26 @@
 /** The minimal shape of an OpenAPI document this page reads. */
 export interface OpenApiDocument {
   info: { title: string; version: string; description?: string };
-  paths: Record<string, Record<string, { summary?: string; description?: string; tags?: string[]; parameters?: { name: string; in: string; required?: boolean }[]; responses?: Record<string, unknown> }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        summary?: string;
+        description?: string;
+        tags?: string[];
+        parameters?: { name: string; in: string; required?: boolean }[];
+        responses?: Record<string, unknown>;
+      }
+    >
+  >;
 }
 
 function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+  return value.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
 }
 
 /** A readable index of every operation, for people; machines read /docs/json. */
@@ -14,7 +29,9 @@ export function apiReferencePage(doc: OpenApiDocument): string {
     .sort(([a], [b]) => a.localeCompare(b))
     .flatMap(([path, operations]) =>
       Object.entries(operations).map(([method, op]) => {
-        const params = (op.parameters ?? []).map((p) => `${p.name} (${p.in}${p.required === true ? ', required' : ''})`).join(', ');
+        const params = (op.parameters ?? [])
+          .map((p) => `${p.name} (${p.in}${p.required === true ? ', required' : ''})`)
+          .join(', ');
         const statuses = Object.keys(op.responses ?? {}).join(' ');
         return `<tr><td><code>${escapeHtml(method.toUpperCase())}</code></td><td><code>${escapeHtml(path)}</code></td><td>${escapeHtml(op.summary ?? op.description ?? '')}</td><td>${escapeHtml(params)}</td><td>${escapeHtml(statuses)}</td></tr>`;
       }),

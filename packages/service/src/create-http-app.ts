@@ -65,7 +65,9 @@ function containsNul(value: unknown, depth: number): boolean {
 }
 
 /** A hop count is expressed as fastify's trust function: the closest `hops` proxies are believed. */
-function trustProxy(setting: HttpConfig['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+function trustProxy(
+  setting: HttpConfig['trustProxy'],
+): boolean | string[] | ((address: string, hop: number) => boolean) {
   return typeof setting === 'number' ? (_address: string, hop: number) => hop < setting : setting;
 }
 
@@ -100,7 +102,13 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   app.decorate('routeInventory', inventory);
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
-      if (method !== 'HEAD') inventory.push({ method, url: route.url, schema: route.schema as RouteRecord['schema'], hidden: (route.schema as { hide?: boolean } | undefined)?.hide === true });
+      if (method !== 'HEAD')
+        inventory.push({
+          method,
+          url: route.url,
+          schema: route.schema as RouteRecord['schema'],
+          hidden: (route.schema as { hide?: boolean } | undefined)?.hide === true,
+        });
     }
   });
   app.addHook('onRequest', async (request, reply) => {
@@ -111,14 +119,20 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   if (options.docs !== undefined) await app.register(openApiPlugin, options.docs);
   await app.register(errorHandlerPlugin);
   app.addHook('preValidation', async (request) => {
-    for (const [part, value] of [['params', request.params], ['querystring', request.query], ['body', request.body]] as const) {
-      if (containsNul(value, 0)) throw new HttpError(400, 'validation_failed', `${part} must not contain NUL characters`);
+    for (const [part, value] of [
+      ['params', request.params],
+      ['querystring', request.query],
+      ['body', request.body],
+    ] as const) {
+      if (containsNul(value, 0))
+        throw new HttpError(400, 'validation_failed', `${part} must not contain NUL characters`);
     }
   });
   await app.register(httpMetricsPlugin, { metrics: options.metrics });
   const { metrics } = options.http;
   // Never on the public port without a token: a scrape costs CPU anyone could spend.
-  if (metrics.port === undefined && metrics.token !== undefined) await app.register(metricsRoute, { metrics: options.metrics, token: metrics.token });
+  if (metrics.port === undefined && metrics.token !== undefined)
+    await app.register(metricsRoute, { metrics: options.metrics, token: metrics.token });
   await app.register(healthPlugin, { checks: options.checks, settings: options.http.readiness });
   return app.withTypeProvider<SchemaTypeProvider>();
 }

@@ -49,17 +49,29 @@ export const errorHandlerPlugin = fp(
         return reply.status(400).send(errorBody('validation_failed', error.message, validationDetails(error)));
       }
       // Postgres "data exception" (class 22): a value the client sent that the column cannot take.
-      if (typeof error.code === 'string' && /^22[0-9A-Z]{3}$/.test(error.code) && (error as { severity?: string }).severity !== undefined) {
-        request.log.info({ event: 'http.request.invalid_value', pg_code: error.code }, 'a value did not fit its column');
+      if (
+        typeof error.code === 'string' &&
+        /^22[0-9A-Z]{3}$/.test(error.code) &&
+        (error as { severity?: string }).severity !== undefined
+      ) {
+        request.log.info(
+          { event: 'http.request.invalid_value', pg_code: error.code },
+          'a value did not fit its column',
+        );
         return reply.status(400).send(errorBody('invalid_value', 'a value in the request is not valid for its field'));
       }
       const status = error.statusCode ?? 500;
       if (status >= 400 && status < 500) {
-        const code = error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError ? 'invalid_json' : CODE_BY_STATUS[status] ?? 'bad_request';
+        const code =
+          error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError
+            ? 'invalid_json'
+            : (CODE_BY_STATUS[status] ?? 'bad_request');
         return reply.status(status).send(errorBody(code, error.message));
       }
       request.log.error({ event: 'http.request.failed', err: error }, 'request failed');
-      return reply.status(500).send(errorBody('internal_error', 'something went wrong on our side; it has been logged'));
+      return reply
+        .status(500)
+        .send(errorBody('internal_error', 'something went wrong on our side; it has been logged'));
     });
     app.setNotFoundHandler((request, reply) =>
       reply.status(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),

@@ -7,7 +7,11 @@ import { errorBody } from './error-handler.js';
 /** What fastify's router refuses before any route or hook runs: answered in the documented format. */
 const ROUTER_ERRORS: Record<string, { status: number; code: string; message: string }> = {
   FST_ERR_BAD_URL: { status: 400, code: 'bad_url', message: 'the path is not valid percent-encoding' },
-  FST_ERR_MAX_PARAM_LENGTH: { status: 414, code: 'uri_too_long', message: 'a path parameter is longer than the server accepts' },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    status: 414,
+    code: 'uri_too_long',
+    message: 'a path parameter is longer than the server accepts',
+  },
 };
 
 /** fastify's `frameworkErrors`: bad percent-encoding in the path, an over-long path parameter. */
@@ -24,9 +28,15 @@ export function frameworkErrorReply(error: FastifyError, request: FastifyRequest
 
 /** What Node's HTTP parser refuses (oversized headers, a timeout, bytes that are not HTTP): the status and the body. */
 function clientErrorResponse(err: NodeJS.ErrnoException): { status: number; body: string } {
-  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, body: JSON.stringify(errorBody('request_timeout', 'the request took too long to arrive')) };
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT')
+    return { status: 408, body: JSON.stringify(errorBody('request_timeout', 'the request took too long to arrive')) };
   if (err.code === 'HPE_HEADER_OVERFLOW') {
-    return { status: 431, body: JSON.stringify(errorBody('headers_too_large', 'the request line and headers are larger than the server accepts')) };
+    return {
+      status: 431,
+      body: JSON.stringify(
+        errorBody('headers_too_large', 'the request line and headers are larger than the server accepts'),
+      ),
+    };
   }
   return { status: 400, body: JSON.stringify(errorBody('bad_request', 'the request is not valid HTTP')) };
 }
@@ -40,7 +50,10 @@ export function clientErrorHandler(logger: Logger) {
   return (err: NodeJS.ErrnoException, socket: Socket): void => {
     if (err.code === 'ECONNRESET' || socket.destroyed) return;
     const { status, body } = clientErrorResponse(err);
-    logger.debug({ event: 'http.client_error', status, error_code: err.code }, 'a request was refused before it could be parsed');
+    logger.debug(
+      { event: 'http.client_error', status, error_code: err.code },
+      'a request was refused before it could be parsed',
+    );
     if (socket.writable) {
       socket.write(
         `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,

@@ -47,9 +47,15 @@ describe('the metrics listener', () => {
   it('serves nothing but /metrics, and with a token only to its bearer', async () => {
     const { base } = await listen('a-metrics-token-of-some-length');
     expect((await fetch(`${base}/metrics`)).status).toBe(401);
-    expect((await fetch(`${base}/metrics`, { headers: { authorization: 'Bearer a-metrics-token-of-some-lengtH' } })).status).toBe(401);
-    expect((await fetch(`${base}/metrics`, { headers: { authorization: 'bearer a-metrics-token-of-some-length' } })).status).toBe(200);
-    const other = await fetch(`${base}/health/ready`, { headers: { authorization: 'Bearer a-metrics-token-of-some-length' } });
+    expect(
+      (await fetch(`${base}/metrics`, { headers: { authorization: 'Bearer a-metrics-token-of-some-lengtH' } })).status,
+    ).toBe(401);
+    expect(
+      (await fetch(`${base}/metrics`, { headers: { authorization: 'bearer a-metrics-token-of-some-length' } })).status,
+    ).toBe(200);
+    const other = await fetch(`${base}/health/ready`, {
+      headers: { authorization: 'Bearer a-metrics-token-of-some-length' },
+    });
     expect(other.status).toBe(404);
     expect(await other.json()).toEqual({ error: { code: 'not_found', message: 'no route GET /health/ready' } });
   });

@@ -84,7 +84,10 @@ export const metricsRoute = fp(
       '/metrics',
       {
         schema: {
-          summary: token === undefined ? 'Prometheus metrics (text exposition format)' : 'Prometheus metrics (text exposition format); Authorization: Bearer METRICS_TOKEN',
+          summary:
+            token === undefined
+              ? 'Prometheus metrics (text exposition format)'
+              : 'Prometheus metrics (text exposition format); Authorization: Bearer METRICS_TOKEN',
           response: { 200: { type: 'string' } },
         },
         onRequest: async (request, reply) => {

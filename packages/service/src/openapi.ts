@@ -23,7 +23,13 @@ export const openApiPlugin = fp(
         info: { title: options.title, version: options.version, description: options.description },
         servers: [{ url: options.publicBaseUrl }],
         components: {
-          securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token from nudge-admin create-org or POST /v1/admin/users' } },
+          securitySchemes: {
+            bearer: {
+              type: 'http',
+              scheme: 'bearer',
+              description: 'An API token from nudge-admin create-org or POST /v1/admin/users',
+            },
+          },
         },
         security: [{ bearer: [] }],
       },
@@ -31,7 +37,9 @@ export const openApiPlugin = fp(
     const hidden = { schema: { hide: true } };
     app.get('/docs/json', hidden, async () => app.swagger());
     app.get('/docs', hidden, async (_request, reply) =>
-      reply.header('content-type', 'text/html; charset=utf-8').send(apiReferencePage(app.swagger() as unknown as OpenApiDocument)),
+      reply
+        .header('content-type', 'text/html; charset=utf-8')
+        .send(apiReferencePage(app.swagger() as unknown as OpenApiDocument)),
     );
   },
   { name: 'nudge-openapi' },

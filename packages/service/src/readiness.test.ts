@@ -69,7 +69,9 @@ describe('/health/ready', () => {
     const db = dependency('database');
     const base = await serve([db.check], { intervalMs: 200, timeoutMs: 100 });
     const started = performance.now();
-    const statuses = await Promise.all(Array.from({ length: 500 }, () => fetch(`${base}/health/ready`).then((r) => r.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: 500 }, () => fetch(`${base}/health/ready`).then((r) => r.status)),
+    );
     await sleep(450);
     const rounds = db.state.runs;
     const expected = Math.ceil((performance.now() - started) / 200) + 1;
@@ -87,7 +89,11 @@ describe('/health/ready', () => {
     const response = await fetch(`${base}/health/ready`);
     expect(response.status).toBe(503);
     const body = (await response.json()) as { checked_at: string };
-    expect(body).toMatchObject({ status: 'not_ready', reasons: ['database: connection refused'], checks: { database: { ok: false } } });
+    expect(body).toMatchObject({
+      status: 'not_ready',
+      reasons: ['database: connection refused'],
+      checks: { database: { ok: false } },
+    });
     expect(Date.parse(body.checked_at)).toBeGreaterThan(Date.now() - 1_000);
   });
 

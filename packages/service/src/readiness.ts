@@ -55,18 +55,34 @@ async function runCheck(check: ReadinessCheck, timeoutMs: number): Promise<Answe
   const elapsed = () => Math.round(performance.now() - started);
   try {
     const reasons = await Promise.race([check.run(), timeout]);
-    if (reasons === 'late') return { outcome: { ok: false, ms: elapsed(), reasons: [`${check.name} did not answer within ${timeoutMs} ms`] }, late: true };
+    if (reasons === 'late')
+      return {
+        outcome: { ok: false, ms: elapsed(), reasons: [`${check.name} did not answer within ${timeoutMs} ms`] },
+        late: true,
+      };
     const detail = check.detail?.();
-    const outcome = { ok: reasons.length === 0, ms: elapsed(), ...(reasons.length === 0 ? {} : { reasons }), ...(detail === undefined ? {} : { detail }) };
+    const outcome = {
+      ok: reasons.length === 0,
+      ms: elapsed(),
+      ...(reasons.length === 0 ? {} : { reasons }),
+      ...(detail === undefined ? {} : { detail }),
+    };
     return { outcome, late: false };
   } catch (err) {
-    return { outcome: { ok: false, ms: elapsed(), reasons: [`${check.name}: ${(err as Error).message}`] }, late: false };
+    return {
+      outcome: { ok: false, ms: elapsed(), reasons: [`${check.name}: ${(err as Error).message}`] },
+      late: false,
+    };
   } finally {
     clearTimeout(timer);
   }
 }
 
-function reportOf(checks: readonly ReadinessCheck[], outcomes: readonly CheckOutcome[], checkedAt: Date): ReadinessReport {
+function reportOf(
+  checks: readonly ReadinessCheck[],
+  outcomes: readonly CheckOutcome[],
+  checkedAt: Date,
+): ReadinessReport {
   const report: ReadinessReport = { ready: true, reasons: [], checks: {}, checkedAt };
   checks.forEach((check, i) => {
     const outcome = outcomes[i] as CheckOutcome;
@@ -80,9 +96,17 @@ function reportOf(checks: readonly ReadinessCheck[], outcomes: readonly CheckOut
 }
 
 /** Runs every check once, now, each within its budget. */
-export async function checkReadiness(checks: readonly ReadinessCheck[], timeoutMs = DEFAULT_READINESS.timeoutMs, clock: Clock = systemClock): Promise<ReadinessReport> {
+export async function checkReadiness(
+  checks: readonly ReadinessCheck[],
+  timeoutMs = DEFAULT_READINESS.timeoutMs,
+  clock: Clock = systemClock,
+): Promise<ReadinessReport> {
   const answers = await Promise.all(checks.map((check) => runCheck(check, timeoutMs)));
-  return reportOf(checks, answers.map((a) => a.outcome), clock.now());
+  return reportOf(
+    checks,
+    answers.map((a) => a.outcome),
+    clock.now(),
+  );
 }
 
 /**
@@ -146,7 +170,8 @@ export class ReadinessMonitor {
   private schedule(): void {
     if (!this.running) return;
     // While not ready (starting, or a dependency away), look again soon: recovery shows at once.
-    const delay = this.last?.ready === false ? Math.min(this.settings.intervalMs, NOT_READY_RECHECK_MS) : this.settings.intervalMs;
+    const delay =
+      this.last?.ready === false ? Math.min(this.settings.intervalMs, NOT_READY_RECHECK_MS) : this.settings.intervalMs;
     this.timer = setTimeout(() => {
       void this.joinRound().finally(() => this.schedule());
     }, delay);
@@ -204,7 +229,9 @@ export function migrationsCheck(sql: Sql): ReadinessCheck {
 /** The same report as a table for a person at a terminal (`curl …/health/ready?verbose=1`). */
 export function readinessTable(report: ReadinessReport): string {
   const rows = Object.entries(report.checks).map(([name, outcome]) => {
-    const detail = Object.entries(outcome.detail ?? {}).map(([k, v]) => `${k}=${v}`).join(' ');
+    const detail = Object.entries(outcome.detail ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
     return `${name.padEnd(12)} ${(outcome.ok ? 'ok' : 'FAIL').padEnd(5)} ${`${outcome.ms} ms`.padStart(8)}  ${[detail, ...(outcome.reasons ?? [])].filter((x) => x !== '').join('; ')}`;
   });
   return `${report.ready ? 'READY' : 'NOT READY'}\n${rows.join('\n')}\n`;
@@ -222,14 +249,26 @@ declare module 'fastify' {
  * checks' last result (200 when every check passed, 503 with the reasons otherwise).
  */
 export const healthPlugin = fp(
-  async (app: FastifyInstance, options: { checks: readonly ReadinessCheck[]; settings?: ReadinessSettings; clock?: Clock }) => {
+  async (
+    app: FastifyInstance,
+    options: { checks: readonly ReadinessCheck[]; settings?: ReadinessSettings; clock?: Clock },
+  ) => {
     const monitor = new ReadinessMonitor(options.checks, options.settings, options.clock);
     app.decorate('readiness', monitor);
     app.addHook('onReady', async () => monitor.start());
     app.addHook('onClose', async () => monitor.stop());
-    app.get('/health/live', { schema: { summary: 'The process runs', response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } } }, async () => ({
-      status: 'ok',
-    }));
+    app.get(
+      '/health/live',
+      {
+        schema: {
+          summary: 'The process runs',
+          response: { 200: { type: 'object', properties: { status: { type: 'string' } } } },
+        },
+      },
+      async () => ({
+        status: 'ok',
+      }),
+    );
     const report = {
       type: 'object',
       properties: {
@@ -254,7 +293,8 @@ export const healthPlugin = fp(
       '/health/ready',
       {
         schema: {
-          summary: 'The last background check of every dependency (every READINESS_INTERVAL_MS); ?verbose=1 for a table people can read',
+          summary:
+            'The last background check of every dependency (every READINESS_INTERVAL_MS); ?verbose=1 for a table people can read',
           querystring: { type: 'object', properties: { verbose: { type: 'string', enum: ['0', '1'] } } },
           response: { 200: report, 503: report },
         },
@@ -262,8 +302,14 @@ export const healthPlugin = fp(
       async (request, reply) => {
         const result = await monitor.current();
         reply.status(result.ready ? 200 : 503);
-        if (request.query.verbose === '1') return reply.header('content-type', 'text/plain; charset=utf-8').send(readinessTable(result));
-        return reply.send({ status: result.ready ? 'ready' : 'not_ready', reasons: result.reasons, checked_at: result.checkedAt.toISOString(), checks: result.checks });
+        if (request.query.verbose === '1')
+          return reply.header('content-type', 'text/plain; charset=utf-8').send(readinessTable(result));
+        return reply.send({
+          status: result.ready ? 'ready' : 'not_ready',
+          reasons: result.reasons,
+          checked_at: result.checkedAt.toISOString(),
+          checks: result.checks,
+        });
       },
     );
   },

@@ -6,7 +6,11 @@ const tick = () => new Promise((resolve) => setImmediate(resolve));
 describe('runLoop', () => {
   it('pauses between rounds for as long as the round asks, and a wake-up ends the pause at once', async () => {
     const rounds: number[] = [];
-    const loop = runLoop({ round: async () => (rounds.push(Date.now()), 60_000), onError: () => undefined, backoffMs: () => 1 });
+    const loop = runLoop({
+      round: async () => (rounds.push(Date.now()), 60_000),
+      onError: () => undefined,
+      backoffMs: () => 1,
+    });
     await tick();
     expect(rounds).toHaveLength(1);
     loop.wake();
@@ -80,7 +84,12 @@ describe('runLoop', () => {
 
   it('waits firstDelayMs before the first round', async () => {
     let rounds = 0;
-    const loop = runLoop({ round: async () => (rounds += 1, 60_000), onError: () => undefined, backoffMs: () => 1, firstDelayMs: 60_000 });
+    const loop = runLoop({
+      round: async () => ((rounds += 1), 60_000),
+      onError: () => undefined,
+      backoffMs: () => 1,
+      firstDelayMs: 60_000,
+    });
     await tick();
     expect(rounds).toBe(0);
     await loop.stop();

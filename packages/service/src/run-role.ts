@@ -1,6 +1,12 @@
 import closeWithGrace from 'close-with-grace';
 import type { FastifyInstance } from 'fastify';
-import { assertDatabaseHostResolves, DatabaseHostError, type CommonConfig, type Env, type HttpConfig } from '@nudge/config';
+import {
+  assertDatabaseHostResolves,
+  DatabaseHostError,
+  type CommonConfig,
+  type Env,
+  type HttpConfig,
+} from '@nudge/config';
 import { createDbClient, runMigrations, verifySchema, type Sql } from '@nudge/db';
 import { systemClock, type Clock } from '@nudge/domain';
 import { createLogger, type Logger } from '@nudge/logger';
@@ -31,7 +37,13 @@ export interface RoleContext<C extends CommonConfig> {
 /** Slack alerts only with OPS_SLACK_WEBHOOK_URL: otherwise nothing is stored or sent. */
 function opsAlertsFor(config: CommonConfig, sql: Sql, logger: Logger): OpsAlerts {
   if (config.ops.slackWebhookUrl === undefined) return silentOpsAlerts;
-  return slackOpsAlerts({ sql, webhookUrl: config.ops.slackWebhookUrl, logger, clock: systemClock, source: `${config.role} ${config.process.instanceId}` });
+  return slackOpsAlerts({
+    sql,
+    webhookUrl: config.ops.slackWebhookUrl,
+    logger,
+    clock: systemClock,
+    source: `${config.role} ${config.process.instanceId}`,
+  });
 }
 
 /** What a role builds: the HTTP app (API, webhooks or health) and its background work. */
@@ -52,7 +64,10 @@ export interface RoleDefinition<C extends CommonConfig & { http: HttpConfig }> {
 }
 
 function logStartup(logger: Logger, config: CommonConfig): void {
-  logger.info({ event: 'config.flags', role: config.role, flags: config.flags, version: config.process.version }, 'feature flags');
+  logger.info(
+    { event: 'config.flags', role: config.role, flags: config.flags, version: config.process.version },
+    'feature flags',
+  );
   if (!config.flags.schedulers) {
     logger.info({ event: 'schedulers.disabled', role: config.role }, `Schedulers disabled for service: ${config.role}`);
   } else if (config.role === 'worker') {
@@ -71,19 +86,32 @@ function logStartup(logger: Logger, config: CommonConfig): void {
  * METRICS_PORT: a listener of its own for /metrics. Otherwise /metrics is on the public port
  * behind METRICS_TOKEN (create-http-app), or not served at all; each case is logged once.
  */
-async function serveMetrics(config: CommonConfig & { http: HttpConfig }, metrics: Metrics, logger: Logger): Promise<FastifyInstance | undefined> {
+async function serveMetrics(
+  config: CommonConfig & { http: HttpConfig },
+  metrics: Metrics,
+  logger: Logger,
+): Promise<FastifyInstance | undefined> {
   const { port, token } = config.http.metrics;
   if (port === undefined) {
     if (token === undefined) {
-      logger.info({ event: 'metrics.disabled' }, 'metrics are not served: set METRICS_PORT (a separate listener) or METRICS_TOKEN (bearer on the public port)');
+      logger.info(
+        { event: 'metrics.disabled' },
+        'metrics are not served: set METRICS_PORT (a separate listener) or METRICS_TOKEN (bearer on the public port)',
+      );
     } else {
-      logger.info({ event: 'metrics.public_with_token' }, '/metrics is served on the public port and requires METRICS_TOKEN');
+      logger.info(
+        { event: 'metrics.public_with_token' },
+        '/metrics is served on the public port and requires METRICS_TOKEN',
+      );
     }
     return undefined;
   }
   const server = await createMetricsServer({ logger, metrics, token });
   const address = await server.listen({ host: config.http.host, port });
-  logger.info({ event: 'metrics.listening', address, token_required: token !== undefined }, `metrics on ${address}/metrics`);
+  logger.info(
+    { event: 'metrics.listening', address, token_required: token !== undefined },
+    `metrics on ${address}/metrics`,
+  );
   return server;
 }
 
@@ -153,7 +181,10 @@ export async function runRole<C extends CommonConfig & { http: HttpConfig }>(rol
   if (role.migrateOnStart?.(config) === true) {
     try {
       const { applied, waitedMs } = await runMigrations({ url: config.db.url.url, logger });
-      logger.info({ event: 'db.migrations.completed', applied: applied.length, waited_ms: waitedMs }, `migrations done (${applied.length} applied)`);
+      logger.info(
+        { event: 'db.migrations.completed', applied: applied.length, waited_ms: waitedMs },
+        `migrations done (${applied.length} applied)`,
+      );
     } catch (err) {
       const message = `migrations failed: ${(err as Error).message}`;
       await ops.raise('migrations.failed', `${config.role} ${config.process.instanceId}: ${message}`);
@@ -164,7 +195,12 @@ export async function runRole<C extends CommonConfig & { http: HttpConfig }>(rol
   try {
     for (const missing of await verifySchema(sql, config.role)) {
       logger.error(
-        { event: 'db.schema.column_missing', table: missing.table, column: missing.column, migration: missing.migration },
+        {
+          event: 'db.schema.column_missing',
+          table: missing.table,
+          column: missing.column,
+          migration: missing.migration,
+        },
         `column ${missing.table}.${missing.column} is missing; apply migration ${missing.migration}`,
       );
     }
@@ -190,7 +226,11 @@ export async function runRole<C extends CommonConfig & { http: HttpConfig }>(rol
     metricsServer = await serveMetrics(config, metrics, logger);
   } catch (err) {
     const { code, message } = err as NodeJS.ErrnoException;
-    await fail('metrics.listen_failed', { port: config.http.metrics.port, code }, `could not listen on METRICS_PORT ${config.http.metrics.port}: ${message}`);
+    await fail(
+      'metrics.listen_failed',
+      { port: config.http.metrics.port, code },
+      `could not listen on METRICS_PORT ${config.http.metrics.port}: ${message}`,
+    );
   }
   const address = await instance.app.listen({ host: config.http.host, port: config.http.port });
   logger.info({ event: 'http.listening', address }, `listening on ${address}`);
@@ -203,8 +243,10 @@ export async function runRole<C extends CommonConfig & { http: HttpConfig }>(rol
     {
       delay: config.process.shutdownTimeoutMs,
       logger: false,
-      onTimeout: (ms) => logger.error({ event: 'process.shutdown.timeout', ms }, `shutdown took over ${ms} ms; exiting`),
-      onSecondSignal: (signal) => logger.warn({ event: 'process.shutdown.forced', signal }, `second ${signal}; exiting now`),
+      onTimeout: (ms) =>
+        logger.error({ event: 'process.shutdown.timeout', ms }, `shutdown took over ${ms} ms; exiting`),
+      onSecondSignal: (signal) =>
+        logger.warn({ event: 'process.shutdown.forced', signal }, `second ${signal}; exiting now`),
     },
     async ({ signal, err }) => {
       if (err !== undefined) logger.fatal({ event: 'process.crashed', err }, `unexpected error: ${err.message}`);

@@ -1,5 +1,11 @@
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
-import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
 
 /**
  * What a reply may carry where its schema says `date-time`: the serializer writes a Date as an
@@ -14,7 +20,13 @@ type DateTimeReplies = [{ pattern: { type: 'string'; format: 'date-time' }; outp
 export type SchemaTypeProvider = JsonSchemaToTsProvider<{ SerializerSchemaOptions: { deserialize: DateTimeReplies } }>;
 
 /** A fastify instance whose routes are typed by their schemas; route plugins take this. */
-export type HttpApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, SchemaTypeProvider>;
+export type HttpApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  SchemaTypeProvider
+>;
 
 /** What a response schema accepts: the type of the rows a route sends as they are. */
 export type ReplyOf<Schema> = (SchemaTypeProvider & { schema: Schema })['serializer'];

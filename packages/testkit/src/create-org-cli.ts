@@ -12,7 +12,9 @@ export interface CreatedOrg {
  * with its output.
  */
 export async function createOrgWithCli(databaseUrl: string, args: readonly string[]): Promise<CreatedOrg> {
-  const cli = RoleProcess.startScript(`${REPO_ROOT}services/api/dist/cli.js`, ['create-org', ...args], { DATABASE_URL: databaseUrl });
+  const cli = RoleProcess.startScript(`${REPO_ROOT}services/api/dist/cli.js`, ['create-org', ...args], {
+    DATABASE_URL: databaseUrl,
+  });
   const { code } = await cli.exited;
   if (code !== 0) throw new Error(`nudge-admin create-org failed:\n${cli.output()}`);
   return cli.lines[0] as unknown as CreatedOrg;

@@ -14,7 +14,12 @@ const emulators = await startEmulators({ caFile: `${LOCAL_DIR}/emulators-ca.pem`
 // One consenting user with a meeting soon, so the connect flow and a sync have something to show.
 emulators.google.addUser(DEMO_USER);
 const start = new Date(Date.now() + 15 * 60_000);
-emulators.google.putEvent(DEMO_USER, { summary: 'Demo standup', start, end: new Date(start.getTime() + 15 * 60_000), hangoutLink: 'https://meet.google.com/abc-defg-hij' });
+emulators.google.putEvent(DEMO_USER, {
+  summary: 'Demo standup',
+  start,
+  end: new Date(start.getTime() + 15 * 60_000),
+  hangoutLink: 'https://meet.google.com/abc-defg-hij',
+});
 // A fake device: POST it to /v1/push/subscriptions to have pushes delivered to the emulator.
 const device = emulators.push.subscribe();
 

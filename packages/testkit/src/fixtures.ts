@@ -23,7 +23,9 @@ export async function insertUser(
     email?: string;
   } = {},
 ): Promise<TestUser> {
-  const orgId = options.orgId ?? (await sql<{ id: string }[]>`insert into organizations (name) values ('Test org') returning id`)[0]!.id;
+  const orgId =
+    options.orgId ??
+    (await sql<{ id: string }[]>`insert into organizations (name) values ('Test org') returning id`)[0]!.id;
   const email = options.email ?? `user-${randomBytes(4).toString('hex')}@example.test`;
   const [user] = await sql<{ id: string }[]>`
     insert into users (org_id, email, name, phone_e164, phone_verified_at, timezone, role)
@@ -83,6 +85,11 @@ export async function insertAlert(sql: Sql, userId: string, alert: TestAlert): P
 }
 
 /** An alert's timeline, oldest first. */
-export async function alertTimeline(sql: Sql, alertId: string): Promise<{ kind: string; detail: Record<string, unknown> }[]> {
-  return sql<{ kind: string; detail: Record<string, unknown> }[]>`select kind, detail from alert_events where alert_id = ${alertId} order by id`;
+export async function alertTimeline(
+  sql: Sql,
+  alertId: string,
+): Promise<{ kind: string; detail: Record<string, unknown> }[]> {
+  return sql<
+    { kind: string; detail: Record<string, unknown> }[]
+  >`select kind, detail from alert_events where alert_id = ${alertId} order by id`;
 }

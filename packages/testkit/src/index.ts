@@ -1,5 +1,14 @@
 export { ConnectionCounter } from './connection-counter.js';
-export { alertTimeline, insertAlert, insertMeeting, insertUser, markPhoneVerified, type TestAlert, type TestMeeting, type TestUser } from './fixtures.js';
+export {
+  alertTimeline,
+  insertAlert,
+  insertMeeting,
+  insertUser,
+  markPhoneVerified,
+  type TestAlert,
+  type TestMeeting,
+  type TestUser,
+} from './fixtures.js';
 export { firstHourOutside } from './local-time.js';
 export { seedDueAlerts } from './seed-due-alerts.js';
 export { eventually } from './eventually.js';
@@ -11,13 +20,25 @@ export { ScriptedResolver } from './scripted-resolver.js';
 export { ManualClock } from './manual-clock.js';
 export { capturingLogger } from './log-capture.js';
 export { escalationEnv, roleEnv, vapidKeyPair } from './role-env.js';
-export { childBaseEnv, REPO_ROOT, roleEntry, RoleProcess, waitForHttpOk, type LogLine, type RoleName } from './role-process.js';
+export {
+  childBaseEnv,
+  REPO_ROOT,
+  roleEntry,
+  RoleProcess,
+  waitForHttpOk,
+  type LogLine,
+  type RoleName,
+} from './role-process.js';
 export { createOrgWithCli, type CreatedOrg } from './create-org-cli.js';
 export { createTestDatabase, prepareTemplateDatabase, TEST_SERVER_URL, type TestDatabase } from './test-database.js';
 export { ANY } from './emulators/http/scripted-responses.js';
 export type { RecordedRequest } from './emulators/http/recorded-request.js';
 export { RecordedList } from './emulators/http/recorded-list.js';
-export { CALENDAR_READONLY_SCOPE, GoogleEmulator, type GoogleEmulatorOptions } from './emulators/google/google-emulator.js';
+export {
+  CALENDAR_READONLY_SCOPE,
+  GoogleEmulator,
+  type GoogleEmulatorOptions,
+} from './emulators/google/google-emulator.js';
 export type { Attendee, CalendarEvent, EventInput, StoredEvent } from './emulators/google/calendar-events.js';
 export type { CalendarFailure } from './emulators/google/calendar-failures.js';
 export type { TokenResponse } from './emulators/google/oauth-grants.js';

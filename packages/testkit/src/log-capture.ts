@@ -12,5 +12,8 @@ export function capturingLogger(service = 'test'): { logger: Logger; lines: Reco
       done();
     },
   });
-  return { logger: createLogger({ service, instance: `${service}-test`, level: 'debug', destination, pretty: false }), lines };
+  return {
+    logger: createLogger({ service, instance: `${service}-test`, level: 'debug', destination, pretty: false }),
+    lines,
+  };
 }

@@ -35,7 +35,12 @@ export function rawHttpRequest(base: string, request: string, timeoutMs = 5_000)
       const [head = '', body = ''] = text.split('\r\n\r\n', 2);
       const [statusLine = '', ...headerLines] = head.split('\r\n');
       const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1] ?? 0);
-      const headers = Object.fromEntries(headerLines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+      const headers = Object.fromEntries(
+        headerLines.map((line) => [
+          line.slice(0, line.indexOf(':')).toLowerCase(),
+          line.slice(line.indexOf(':') + 1).trim(),
+        ]),
+      );
       resolve({ status, headers, body });
     }
   });

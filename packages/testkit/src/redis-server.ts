@@ -68,7 +68,11 @@ export class RedisServer {
   }
 
   private async startProcess(): Promise<void> {
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    this.child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
     const deadline = Date.now() + 5_000;
     while (!(await this.answers())) {
       if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${this.port}`);
@@ -80,7 +84,10 @@ export class RedisServer {
     const socket = createConnection(this.port, '127.0.0.1');
     try {
       socket.write('PING\r\n');
-      const [reply] = (await Promise.race([once(socket, 'data'), once(socket, 'error').then(() => [Buffer.from('')])])) as [Buffer];
+      const [reply] = (await Promise.race([
+        once(socket, 'data'),
+        once(socket, 'error').then(() => [Buffer.from('')]),
+      ])) as [Buffer];
       return reply.toString().startsWith('+PONG');
     } catch {
       return false;

@@ -25,7 +25,11 @@ export interface LogLine {
  */
 export function childBaseEnv(): Record<string, string> {
   const inherited = (name: string) => name === 'PATH' || name === 'LD_PRELOAD' || name.startsWith('FAKETIME');
-  return Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined && inherited(entry[0])));
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined && inherited(entry[0]),
+    ),
+  );
 }
 
 /** A role started as a real process, with its output kept for assertions. */
@@ -72,7 +76,12 @@ export class RoleProcess {
     return RoleProcess.startScript(roleEntry(role), [], env, role);
   }
 
-  static startScript(script: string, args: string[] = [], env: Record<string, string> = {}, role: RoleName | 'script' = 'script'): RoleProcess {
+  static startScript(
+    script: string,
+    args: string[] = [],
+    env: Record<string, string> = {},
+    role: RoleName | 'script' = 'script',
+  ): RoleProcess {
     const child = spawn(process.execPath, [script, ...args], {
       env: { ...childBaseEnv(), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

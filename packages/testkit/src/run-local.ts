@@ -49,7 +49,11 @@ async function main(): Promise<void> {
     database = await localDatabase({ databaseUrl: settings.databaseUrl, localDir: settings.localDir, say });
     say(`database: ${database.description}`);
     if (!settings.realServices) emulators = await startEmulators();
-    say(emulators === undefined ? 'Google, Web Push and Twilio: the real services (GOOGLE_CLIENT_ID is set); nothing is seeded' : 'Google, Web Push and Twilio: local emulators (no GOOGLE_CLIENT_ID in the environment)');
+    say(
+      emulators === undefined
+        ? 'Google, Web Push and Twilio: the real services (GOOGLE_CLIENT_ID is set); nothing is seeded'
+        : 'Google, Web Push and Twilio: local emulators (no GOOGLE_CLIENT_ID in the environment)',
+    );
     const escalation = await escalationPlan(settings.escalation, settings.redisUrl);
     say(escalation.line);
 
@@ -64,7 +68,11 @@ async function main(): Promise<void> {
       VAPID_SUBJECT: 'mailto:admin@localhost.test',
       ...emulators?.env,
       ...(escalation.on
-        ? { REDIS_URL: escalation.redisUrl!, CALLS_PUBLIC_URL: `http://127.0.0.1:${ports.calls}`, TWILIO_FROM_NUMBER: '+15005550100' }
+        ? {
+            REDIS_URL: escalation.redisUrl!,
+            CALLS_PUBLIC_URL: `http://127.0.0.1:${ports.calls}`,
+            TWILIO_FROM_NUMBER: '+15005550100',
+          }
         : {}),
       // What the operator set wins over the local defaults above…
       ...settings.passThrough,
@@ -76,14 +84,25 @@ async function main(): Promise<void> {
       ...(emulators === undefined
         ? {}
         : {
-            NODE_EXTRA_CA_CERTS: await extraCaBundle(settings.passThrough.NODE_EXTRA_CA_CERTS, emulators.push.caPem, `${settings.localDir}/extra-ca.pem`),
+            NODE_EXTRA_CA_CERTS: await extraCaBundle(
+              settings.passThrough.NODE_EXTRA_CA_CERTS,
+              emulators.push.caPem,
+              `${settings.localDir}/extra-ca.pem`,
+            ),
             // The emulator's endpoints are trusted in addition to what the operator allowed.
-            PUSH_ENDPOINT_ALLOWED_HOSTS: [settings.passThrough.PUSH_ENDPOINT_ALLOWED_HOSTS, emulators.push.allowedHostEntry].filter((v) => v !== undefined && v.trim() !== '').join(','),
+            PUSH_ENDPOINT_ALLOWED_HOSTS: [
+              settings.passThrough.PUSH_ENDPOINT_ALLOWED_HOSTS,
+              emulators.push.allowedHostEntry,
+            ]
+              .filter((v) => v !== undefined && v.trim() !== '')
+              .join(','),
           }),
     };
 
     if ((settings.passThrough.METRICS_PORT ?? '') !== '') {
-      say('METRICS_PORT is not used by the local run (three roles on one host); set METRICS_TOKEN to read /metrics on each role\'s port with it');
+      say(
+        "METRICS_PORT is not used by the local run (three roles on one host); set METRICS_TOKEN to read /metrics on each role's port with it",
+      );
     }
     // The calls role answers Twilio's webhooks and never touches Redis.
     const { REDIS_URL: _callsNeedNoRedis, ...callsEnv } = env;
@@ -91,18 +110,34 @@ async function main(): Promise<void> {
       say(`${role} exited with code ${code}; stopping the others`);
       void shutdown(1);
     });
-    const apiExited = supervisor.start('api', { PORT: String(ports.api), RUN_MIGRATIONS_ON_START: '1', ENABLE_SCHEDULERS: 'false' });
+    const apiExited = supervisor.start('api', {
+      PORT: String(ports.api),
+      RUN_MIGRATIONS_ON_START: '1',
+      ENABLE_SCHEDULERS: 'false',
+    });
     await waitForHttpOk(`${base}/health/ready`, 120_000, apiExited);
     const callsExited = supervisor.start('calls', { PORT: String(ports.calls), ENABLE_SCHEDULERS: 'false' }, callsEnv);
     await waitForHttpOk(`http://127.0.0.1:${ports.calls}/health/ready`, 60_000, callsExited);
     // The demo is seeded through the api before the worker starts, so that the worker's first
     // sync already sees this run's calendar connection, not one left from an earlier run.
-    const seed = emulators === undefined ? undefined : await seedDemo({ base, databaseUrl: database.url, secrets, emulators, timing: settings.demo, escalation: escalation.on });
+    const seed =
+      emulators === undefined
+        ? undefined
+        : await seedDemo({
+            base,
+            databaseUrl: database.url,
+            secrets,
+            emulators,
+            timing: settings.demo,
+            escalation: escalation.on,
+          });
     const workerExited = supervisor.start('worker', { HEALTH_PORT: String(ports.worker), ENABLE_SCHEDULERS: 'true' });
     await waitForHttpOk(`http://127.0.0.1:${ports.worker}/health/ready`, 60_000, workerExited);
 
     if (emulators === undefined || seed === undefined) {
-      say(`running. web app: ${webAppUrl}  (create a user: node services/api/dist/cli.js create-org --help)  Ctrl-C stops everything.`);
+      say(
+        `running. web app: ${webAppUrl}  (create a user: node services/api/dist/cli.js create-org --help)  Ctrl-C stops everything.`,
+      );
       return;
     }
     await syncNow(seed);

@@ -18,7 +18,8 @@ export class ScriptedResolver {
     const name = hostname.toLowerCase();
     this.lookups.set(name, (this.lookups.get(name) ?? 0) + 1);
     const addresses = this.answers.get(name);
-    if (addresses === undefined) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', hostname });
+    if (addresses === undefined)
+      throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', hostname });
     return addresses.map((address) => ({ address, family: isIP(address) }));
   };
 }

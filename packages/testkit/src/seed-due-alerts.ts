@@ -5,7 +5,11 @@ import type { PushEmulator } from './emulators/push/push-emulator.js';
  * `count` users, each with one device subscribed at the push emulator and one meeting whose
  * alert is due now: the load for dispatcher tests and benchmarks. Returns the alert ids.
  */
-export async function seedDueAlerts(sql: Sql, push: PushEmulator, options: { count: number; vapidPublicKey: string; dueAt?: Date }): Promise<string[]> {
+export async function seedDueAlerts(
+  sql: Sql,
+  push: PushEmulator,
+  options: { count: number; vapidPublicKey: string; dueAt?: Date },
+): Promise<string[]> {
   const devices = Array.from({ length: options.count }, () => push.subscribe(options.vapidPublicKey));
   const dueAt = options.dueAt ?? new Date();
   const [org] = await sql<{ id: string }[]>`insert into organizations (name) values ('Load') returning id`;

@@ -14,6 +14,8 @@ export default class SummaryReporter {
     const failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
     const skipped = results.numPendingTests > 0 ? `, ${results.numPendingTests} skipped` : '';
     // Written at exit so that it follows jest's own summary.
-    process.once('exit', () => process.stderr.write(`\n${results.numPassedTests} passed, ${failed} failed${skipped}\n`));
+    process.once('exit', () =>
+      process.stderr.write(`\n${results.numPassedTests} passed, ${failed} failed${skipped}\n`),
+    );
   }
 }

@@ -42,7 +42,9 @@ export async function prepareTemplateDatabase(): Promise<string> {
     }
     // Databases left behind by runs that were killed: their names carry their creation time.
     const cutoff = Math.floor(Date.now() / 1000) - 3600;
-    const leftovers = await admin<{ datname: string }[]>`select datname from pg_database where datname like 'nudge\\_t\\_%'`;
+    const leftovers = await admin<
+      { datname: string }[]
+    >`select datname from pg_database where datname like 'nudge\\_t\\_%'`;
     for (const { datname } of leftovers) {
       const created = Number(datname.split('_')[2]);
       if (created < cutoff) await admin.unsafe(`drop database if exists "${datname}"`).catch(() => undefined);
@@ -76,7 +78,13 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
     await admin.end();
   }
   const url = databaseUrl(name);
-  const sql = createDbClient({ url, max: 4, connectTimeoutSeconds: 5, statementTimeoutMs: 30_000, applicationName: 'nudge-test' });
+  const sql = createDbClient({
+    url,
+    max: 4,
+    connectTimeoutSeconds: 5,
+    statementTimeoutMs: 30_000,
+    applicationName: 'nudge-test',
+  });
   return {
     name,
     url,

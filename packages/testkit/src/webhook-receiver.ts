@@ -23,7 +23,12 @@ export class WebhookReceiver {
     const received = new RecordedList<ReceivedWebhook>();
     const server = await ListeningServer.start(async (req, res) => {
       const body = await readBody(req);
-      received.push({ path: new URL(req.url ?? '/', 'http://x').pathname, headers: req.headers, body, text: body.toString('utf8') });
+      received.push({
+        path: new URL(req.url ?? '/', 'http://x').pathname,
+        headers: req.headers,
+        body,
+        text: body.toString('utf8'),
+      });
       res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
     });
     return new WebhookReceiver(server, received);

@@ -3,7 +3,17 @@ import type { ApiConfig } from '@nudge/config';
 import type { Sql } from '@nudge/db';
 import { VerificationCodes, type Clock } from '@nudge/domain';
 import type { Logger } from '@nudge/logger';
-import { createHttpApp, databaseCheck, migrationsCheck, PushEndpointPolicy, redisCheck, schemaCheck, type Metrics, type Redis, type ResolveHost } from '@nudge/service';
+import {
+  createHttpApp,
+  databaseCheck,
+  migrationsCheck,
+  PushEndpointPolicy,
+  redisCheck,
+  schemaCheck,
+  type Metrics,
+  type Redis,
+  type ResolveHost,
+} from '@nudge/service';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import { KnownTokens } from './auth/known-tokens.js';
@@ -45,10 +55,16 @@ export interface ApiDependencies {
 }
 
 /** With escalation on: the codes (keyed by the Twilio auth token the calls role shares) and how they are sent. */
-async function phoneVerification(config: ApiConfig): Promise<{ codes: VerificationCodes; sender: VerificationSender; channel: 'call' | 'sms' } | undefined> {
+async function phoneVerification(
+  config: ApiConfig,
+): Promise<{ codes: VerificationCodes; sender: VerificationSender; channel: 'call' | 'sms' } | undefined> {
   if (config.phoneVerification === undefined) return undefined;
   const codes = new VerificationCodes(config.phoneVerification.twilio.authToken);
-  return { codes, sender: await twilioVerificationSender(config.phoneVerification, codes), channel: config.phoneVerification.channel };
+  return {
+    codes,
+    sender: await twilioVerificationSender(config.phoneVerification, codes),
+    channel: config.phoneVerification.channel,
+  };
 }
 
 /** The api as a fastify instance that tests build without listening. */
@@ -58,29 +74,53 @@ export async function buildApiApp(deps: ApiDependencies): Promise<FastifyInstanc
   const app = await createHttpApp({
     logger: deps.logger,
     metrics: deps.metrics,
-    checks: [databaseCheck(probe), migrationsCheck(probe), schemaCheck(probe, 'api'), ...(deps.redis === undefined ? [] : [redisCheck(deps.redis)])],
+    checks: [
+      databaseCheck(probe),
+      migrationsCheck(probe),
+      schemaCheck(probe, 'api'),
+      ...(deps.redis === undefined ? [] : [redisCheck(deps.redis)]),
+    ],
     http: config.http,
     docs: {
       title: 'Nudge API',
-      description: 'Meeting alerts with Web Push and phone escalation. Every error is {"error":{"code","message","details"}}.',
+      description:
+        'Meeting alerts with Web Push and phone escalation. Every error is {"error":{"code","message","details"}}.',
       version: config.process.version,
       publicBaseUrl: config.publicBaseUrl,
     },
   });
-  await app.register(cors, { origin: config.corsOrigins.length === 0 ? false : config.corsOrigins, credentials: false });
+  await app.register(cors, {
+    origin: config.corsOrigins.length === 0 ? false : config.corsOrigins,
+    credentials: false,
+  });
   // Cookies are parsed before rate limiting, so a proven session gets its own bucket as a token does.
   await app.register(cookie);
   const cookies = new SessionCookies(config.sessions.secureCookies);
   const knownTokens = new KnownTokens();
-  await app.register(rateLimitPlugin, { limits: config.rateLimit, knownTokens, sessionCookie: cookies.session, ...(deps.redis === undefined ? {} : { redis: deps.redis }) });
-  await app.register(authPlugin, { sql, clock, knownTokens, cookies, sessions: config.sessions, publicOrigin: new URL(config.publicBaseUrl).origin });
+  await app.register(rateLimitPlugin, {
+    limits: config.rateLimit,
+    knownTokens,
+    sessionCookie: cookies.session,
+    ...(deps.redis === undefined ? {} : { redis: deps.redis }),
+  });
+  await app.register(authPlugin, {
+    sql,
+    clock,
+    knownTokens,
+    cookies,
+    sessions: config.sessions,
+    publicOrigin: new URL(config.publicBaseUrl).origin,
+  });
   await app.register(authRoutes, {
     sql,
     clock,
     cookies,
     sessions: config.sessions,
     publicBaseUrl: config.publicBaseUrl,
-    google: config.google === undefined || config.googleSignIn === undefined ? undefined : { client: config.google, signIn: config.googleSignIn },
+    google:
+      config.google === undefined || config.googleSignIn === undefined
+        ? undefined
+        : { client: config.google, signIn: config.googleSignIn },
   });
   await app.register(meRoutes, { sql });
   await app.register(tokenRoutes, { sql, clock });
@@ -91,12 +131,28 @@ export async function buildApiApp(deps: ApiDependencies): Promise<FastifyInstanc
   if (config.push !== undefined) {
     await app.register(ruleRoutes, { sql, clock });
     await app.register(alertRoutes, { sql, clock });
-    const endpointPolicy = new PushEndpointPolicy({ allowedHosts: config.push.endpointAllowedHosts, ...(deps.resolvePushHost === undefined ? {} : { resolve: deps.resolvePushHost }) });
-    await app.register(pushRoutes, { sql, clock, push: config.push, endpointPolicy, maxSubscriptionsPerUser: config.pushMaxSubscriptionsPerUser });
+    const endpointPolicy = new PushEndpointPolicy({
+      allowedHosts: config.push.endpointAllowedHosts,
+      ...(deps.resolvePushHost === undefined ? {} : { resolve: deps.resolvePushHost }),
+    });
+    await app.register(pushRoutes, {
+      sql,
+      clock,
+      push: config.push,
+      endpointPolicy,
+      maxSubscriptionsPerUser: config.pushMaxSubscriptionsPerUser,
+    });
   }
   if (config.flags.checkin) await app.register(checkinRoutes, { sql, clock });
   if (config.google !== undefined && config.credentialsKey !== undefined) {
-    await app.register(calendarRoutes, { sql, clock, google: config.google, credentialsKey: config.credentialsKey, publicBaseUrl: config.publicBaseUrl, cookies });
+    await app.register(calendarRoutes, {
+      sql,
+      clock,
+      google: config.google,
+      credentialsKey: config.credentialsKey,
+      publicBaseUrl: config.publicBaseUrl,
+      cookies,
+    });
     await app.register(notificationRoutes, { sql, clock, metrics: deps.metrics });
   }
   await app.register(userAdminRoutes, { sql, clock });

@@ -7,9 +7,15 @@ import { hashApiToken } from './auth/api-token.js';
 
 const CLI = fileURLToPath(new URL('./cli.js', import.meta.url));
 
-function nudgeAdmin(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function nudgeAdmin(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...childBaseEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...childBaseEnv(), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -31,7 +37,19 @@ describe('nudge-admin', () => {
 
   it('create-org prints orgId, userId and a token that works, and makes the first admin an operator', async () => {
     const first = await nudgeAdmin(
-      ['create-org', '--org', 'Acme', '--email', 'Ada@Acme.test', '--name', 'Ada', '--phone', '+4915112345678', '--timezone', 'Europe/Berlin'],
+      [
+        'create-org',
+        '--org',
+        'Acme',
+        '--email',
+        'Ada@Acme.test',
+        '--name',
+        'Ada',
+        '--phone',
+        '+4915112345678',
+        '--timezone',
+        'Europe/Berlin',
+      ],
       env,
     );
     expect(first.code).toBe(0);
@@ -40,19 +58,33 @@ describe('nudge-admin', () => {
     const [user] = await db.sql`
       select u.email, u.role, u.is_operator, u.org_id, t.token_hash
       from users u join api_tokens t on t.user_id = u.id where u.id = ${created.userId}`;
-    expect(user).toEqual({ email: 'ada@acme.test', role: 'admin', is_operator: true, org_id: created.orgId, token_hash: hashApiToken(created.token) });
+    expect(user).toEqual({
+      email: 'ada@acme.test',
+      role: 'admin',
+      is_operator: true,
+      org_id: created.orgId,
+      token_hash: hashApiToken(created.token),
+    });
 
     const second = await nudgeAdmin(['create-org', '--org', 'Beta', '--email', 'b@beta.test', '--name', 'B'], env);
-    const [beta] = await db.sql`select is_operator, timezone from users where id = ${(JSON.parse(second.stdout) as { userId: string }).userId}`;
+    const [beta] =
+      await db.sql`select is_operator, timezone from users where id = ${(JSON.parse(second.stdout) as { userId: string }).userId}`;
     expect(beta).toEqual({ is_operator: false, timezone: 'UTC' });
 
-    const third = await nudgeAdmin(['create-org', '--org', 'Ops', '--email', 'o@ops.test', '--name', 'O', '--operator'], env);
-    const [ops] = await db.sql`select is_operator from users where id = ${(JSON.parse(third.stdout) as { userId: string }).userId}`;
+    const third = await nudgeAdmin(
+      ['create-org', '--org', 'Ops', '--email', 'o@ops.test', '--name', 'O', '--operator'],
+      env,
+    );
+    const [ops] =
+      await db.sql`select is_operator from users where id = ${(JSON.parse(third.stdout) as { userId: string }).userId}`;
     expect(ops).toEqual({ is_operator: true });
   });
 
-  it('users deactivate stops the user\'s tokens and sessions at once and cancels their open alerts', async () => {
-    const created = await nudgeAdmin(['create-org', '--org', 'Leavers', '--email', 'leaver@leavers.test', '--name', 'L'], env);
+  it("users deactivate stops the user's tokens and sessions at once and cancels their open alerts", async () => {
+    const created = await nudgeAdmin(
+      ['create-org', '--org', 'Leavers', '--email', 'leaver@leavers.test', '--name', 'L'],
+      env,
+    );
     const { userId, token } = JSON.parse(created.stdout) as { userId: string; token: string };
     await db.sql`insert into sessions (id_hash, user_id, expires_at) values ('leaver-session', ${userId}, now() + interval '1 day')`;
     const [meeting] = await db.sql<{ id: string }[]>`
@@ -64,11 +96,15 @@ describe('nudge-admin', () => {
     const done = await nudgeAdmin(['users', 'deactivate', '--email', 'Leaver@Leavers.test'], env);
     expect(done.code).toBe(0);
     expect(JSON.parse(done.stdout)).toMatchObject({ userId, endedSessions: 1, cancelledAlerts: 1 });
-    expect(await db.sql`select deactivated_at is not null as deactivated from users where id = ${userId}`).toEqual([{ deactivated: true }]);
+    expect(await db.sql`select deactivated_at is not null as deactivated from users where id = ${userId}`).toEqual([
+      { deactivated: true },
+    ]);
     expect(await db.sql`select state from alerts where id = ${alert!.id}`).toEqual([{ state: 'cancelled' }]);
     expect(await db.sql`select 1 from sessions where user_id = ${userId}`).toEqual([]);
     // The token is still stored, but the auth lookup requires an active user.
-    expect(await db.sql`select 1 from api_tokens t join users u on u.id = t.user_id where t.token_hash = ${hashApiToken(token)} and u.deactivated_at is null`).toEqual([]);
+    expect(
+      await db.sql`select 1 from api_tokens t join users u on u.id = t.user_id where t.token_hash = ${hashApiToken(token)} and u.deactivated_at is null`,
+    ).toEqual([]);
 
     const nobody = await nudgeAdmin(['users', 'deactivate', '--email', 'nobody@leavers.test'], env);
     expect(nobody.code).toBe(1);
@@ -79,8 +115,16 @@ describe('nudge-admin', () => {
   it.each([
     [['create-org', '--org', 'X', '--name', 'N'], 2, /--email is required/],
     [['create-org', '--org', 'X', '--email', 'nope', '--name', 'N'], 2, /--email must be an email address/],
-    [['create-org', '--org', 'X', '--email', 'x@y.test', '--name', 'N', '--phone', '12345'], 2, /--phone must be an E.164 number/],
-    [['create-org', '--org', 'X', '--email', 'x@y.test', '--name', 'N', '--timezone', 'Nowhere'], 2, /--timezone must be an IANA time zone/],
+    [
+      ['create-org', '--org', 'X', '--email', 'x@y.test', '--name', 'N', '--phone', '12345'],
+      2,
+      /--phone must be an E.164 number/,
+    ],
+    [
+      ['create-org', '--org', 'X', '--email', 'x@y.test', '--name', 'N', '--timezone', 'Nowhere'],
+      2,
+      /--timezone must be an IANA time zone/,
+    ],
     [['create-org', '--org', 'X', '--email', 'ada@acme.test', '--name', 'N'], 1, /already exists/],
     [['frobnicate'], 2, /unknown command "frobnicate"/],
   ])('%j exits %i with a clear message', async (args, code, message) => {
@@ -124,24 +168,39 @@ describe('nudge-admin', () => {
     expect((await nudgeAdmin(['verify-schema', '--role', 'api'], env)).code).toBe(0);
   });
   it('tokens list, revoke and rotate manage a user’s personal access tokens without ever printing a stored one', async () => {
-    const created = JSON.parse((await nudgeAdmin(['create-org', '--org', 'Tok', '--email', 'tok@tok.test', '--name', 'Tok'], env)).stdout) as { userId: string; token: string };
-    const lines = (out: string) => out.trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const created = JSON.parse(
+      (await nudgeAdmin(['create-org', '--org', 'Tok', '--email', 'tok@tok.test', '--name', 'Tok'], env)).stdout,
+    ) as { userId: string; token: string };
+    const lines = (out: string) =>
+      out
+        .trim()
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
 
     const listed = await nudgeAdmin(['tokens', 'list', '--email', 'TOK@tok.test'], env);
     expect(listed.code).toBe(0);
     const [only] = lines(listed.stdout);
-    expect(only).toMatchObject({ name: 'created with the organisation', prefix: created.token.slice(0, 12), lastUsedAt: null });
+    expect(only).toMatchObject({
+      name: 'created with the organisation',
+      prefix: created.token.slice(0, 12),
+      lastUsedAt: null,
+    });
     expect(Object.keys(only!).sort()).toEqual(['createdAt', 'expiresAt', 'id', 'lastUsedAt', 'name', 'prefix']);
     expect(listed.stdout).not.toContain(created.token);
 
     // Rotation: the old token is revoked, a new one printed once, expiring as asked.
-    const rotated = await nudgeAdmin(['tokens', 'rotate', '--email', 'tok@tok.test', '--name', 'ci', '--expires-in-days', '30'], env);
+    const rotated = await nudgeAdmin(
+      ['tokens', 'rotate', '--email', 'tok@tok.test', '--name', 'ci', '--expires-in-days', '30'],
+      env,
+    );
     expect(rotated.code).toBe(0);
     const fresh = JSON.parse(rotated.stdout) as { id: string; token: string; expiresAt: string; revoked: number };
     expect(fresh.revoked).toBe(1);
     expect(fresh.token).toMatch(/^nudge_/);
     expect(Math.abs(new Date(fresh.expiresAt).getTime() - Date.now() - 30 * 86_400_000)).toBeLessThan(60_000);
-    const rows = await db.sql`select token_hash, revoked_at from api_tokens where user_id = ${created.userId} order by created_at`;
+    const rows =
+      await db.sql`select token_hash, revoked_at from api_tokens where user_id = ${created.userId} order by created_at`;
     expect(rows.map((r) => [r.token_hash, r.revoked_at === null])).toEqual([
       [hashApiToken(created.token), false],
       [hashApiToken(fresh.token), true],

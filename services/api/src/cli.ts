@@ -8,7 +8,14 @@ import { deploymentHealth } from './admin/deployment-health.js';
 import { listInstances } from './admin/instances.js';
 import { deactivateByEmail } from './members/members.js';
 import { createOrganization, EmailTakenError } from './orgs/create-organization.js';
-import { listTokens, MAX_TOKEN_LIFETIME_DAYS, revokeAllTokens, revokeToken, rotateTokens, type TokenLifetime } from './auth/personal-access-tokens.js';
+import {
+  listTokens,
+  MAX_TOKEN_LIFETIME_DAYS,
+  revokeAllTokens,
+  revokeToken,
+  rotateTokens,
+  type TokenLifetime,
+} from './auth/personal-access-tokens.js';
 
 const USAGE = `nudge-admin: administer a Nudge deployment (needs DATABASE_URL)
 
@@ -102,24 +109,36 @@ async function createOrgCommand(args: string[]): Promise<number> {
 }
 
 /** The one user with this email (emails are unique per organisation, so --org-id settles a tie). */
-async function userByEmail(sql: Sql, email: string, orgId: string | undefined): Promise<{ id: string; is_operator: boolean }> {
+async function userByEmail(
+  sql: Sql,
+  email: string,
+  orgId: string | undefined,
+): Promise<{ id: string; is_operator: boolean }> {
   const normalized = normalizeEmail(email);
   if (normalized === undefined) throw new UsageError('--email must be an email address such as ada@example.com');
   const users = await sql<{ id: string; org_id: string; is_operator: boolean }[]>`
     select id, org_id, is_operator from users where email = ${normalized} ${orgId === undefined ? sql`` : sql`and org_id::text = ${orgId}`}`;
-  if (users.length === 0) throw new CommandError(`no user has the email ${normalized}${orgId === undefined ? '' : ` in organisation ${orgId}`}`);
-  if (users.length > 1) throw new UsageError(`${users.length} organisations have a user ${normalized}; add --org-id (one of ${users.map((u) => u.org_id).join(', ')})`);
+  if (users.length === 0)
+    throw new CommandError(
+      `no user has the email ${normalized}${orgId === undefined ? '' : ` in organisation ${orgId}`}`,
+    );
+  if (users.length > 1)
+    throw new UsageError(
+      `${users.length} organisations have a user ${normalized}; add --org-id (one of ${users.map((u) => u.org_id).join(', ')})`,
+    );
   return users[0]!;
 }
 
 function lifetimeOption(values: { 'expires-in-days'?: string; 'no-expiry'?: boolean }): TokenLifetime {
   if (values['no-expiry'] === true) {
-    if (values['expires-in-days'] !== undefined) throw new UsageError('--expires-in-days and --no-expiry exclude each other');
+    if (values['expires-in-days'] !== undefined)
+      throw new UsageError('--expires-in-days and --no-expiry exclude each other');
     return null;
   }
   if (values['expires-in-days'] === undefined) return undefined;
   const days = Number(values['expires-in-days']);
-  if (!Number.isInteger(days) || days < 1 || days > MAX_TOKEN_LIFETIME_DAYS) throw new UsageError(`--expires-in-days must be a whole number from 1 to ${MAX_TOKEN_LIFETIME_DAYS}`);
+  if (!Number.isInteger(days) || days < 1 || days > MAX_TOKEN_LIFETIME_DAYS)
+    throw new UsageError(`--expires-in-days must be a whole number from 1 to ${MAX_TOKEN_LIFETIME_DAYS}`);
   return days;
 }
 
@@ -138,34 +157,60 @@ async function tokensCommand(args: string[]): Promise<number> {
     },
   });
   const email = required(values, 'email');
-  if (action !== 'list' && action !== 'revoke' && action !== 'rotate') throw new UsageError('tokens needs list, revoke or rotate');
+  if (action !== 'list' && action !== 'revoke' && action !== 'rotate')
+    throw new UsageError('tokens needs list, revoke or rotate');
   return withDatabase(async (sql) => {
     const user = await userByEmail(sql, email, values['org-id']);
     const now = new Date();
     if (action === 'list') {
       for (const token of await listTokens(sql, user.id)) {
-        print({ id: token.id, name: token.name, prefix: token.prefix, createdAt: token.created_at, lastUsedAt: token.last_used_at, expiresAt: token.expires_at });
+        print({
+          id: token.id,
+          name: token.name,
+          prefix: token.prefix,
+          createdAt: token.created_at,
+          lastUsedAt: token.last_used_at,
+          expiresAt: token.expires_at,
+        });
       }
       return 0;
     }
     if (action === 'revoke') {
-      if ((values.id === undefined) === (values.all !== true)) throw new UsageError('tokens revoke needs either --id TOKEN_ID or --all');
-      if (values.id !== undefined && !/^[0-9a-f-]{36}$/i.test(values.id)) throw new UsageError('--id must be a token id as tokens list prints it');
-      const revoked = values.id === undefined ? await revokeAllTokens(sql, user.id, now) : (await revokeToken(sql, user.id, values.id, now)) ? 1 : 0;
-      if (values.id !== undefined && revoked === 0) throw new CommandError(`the user has no unrevoked token ${values.id}`);
+      if ((values.id === undefined) === (values.all !== true))
+        throw new UsageError('tokens revoke needs either --id TOKEN_ID or --all');
+      if (values.id !== undefined && !/^[0-9a-f-]{36}$/i.test(values.id))
+        throw new UsageError('--id must be a token id as tokens list prints it');
+      const revoked =
+        values.id === undefined
+          ? await revokeAllTokens(sql, user.id, now)
+          : (await revokeToken(sql, user.id, values.id, now))
+            ? 1
+            : 0;
+      if (values.id !== undefined && revoked === 0)
+        throw new CommandError(`the user has no unrevoked token ${values.id}`);
       print({ revoked });
       return 0;
     }
     const lifetimeDays = lifetimeOption(values);
-    if (lifetimeDays === null && !user.is_operator) throw new CommandError('only operators may hold a token that never expires; use --expires-in-days');
-    const { revoked, issued } = await rotateTokens(sql, { userId: user.id, name: values.name?.trim() || 'rotated by an operator', lifetimeDays, now });
+    if (lifetimeDays === null && !user.is_operator)
+      throw new CommandError('only operators may hold a token that never expires; use --expires-in-days');
+    const { revoked, issued } = await rotateTokens(sql, {
+      userId: user.id,
+      name: values.name?.trim() || 'rotated by an operator',
+      lifetimeDays,
+      now,
+    });
     print({ id: issued.id, token: issued.token, expiresAt: issued.expires_at, revoked });
     return 0;
   });
 }
 
 async function migrateCommand(): Promise<number> {
-  const logger = createLogger({ service: 'nudge-admin', instance: `nudge-admin-${process.pid}`, destination: process.stderr });
+  const logger = createLogger({
+    service: 'nudge-admin',
+    instance: `nudge-admin-${process.pid}`,
+    destination: process.stderr,
+  });
   const { applied } = await runMigrations({ url: dbFragment(process.env).url.url, logger });
   print({ applied });
   return 0;
@@ -177,7 +222,9 @@ async function verifySchemaCommand(args: string[]): Promise<number> {
   if (!['api', 'calls', 'worker'].includes(role)) throw new UsageError('--role must be api, calls or worker');
   const missing = await withDatabase((sql) => verifySchema(sql, role));
   for (const m of missing) {
-    process.stderr.write(`missing column ${m.table}.${m.column}: apply migration ${m.migration} (nudge-admin migrate)\n`);
+    process.stderr.write(
+      `missing column ${m.table}.${m.column}: apply migration ${m.migration} (nudge-admin migrate)\n`,
+    );
   }
   print({ role, ok: missing.length === 0, missing });
   return missing.length === 0 ? 0 : 1;
@@ -191,7 +238,8 @@ function vapidKeysCommand(): number {
 async function healthCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { 'stale-after-seconds': { type: 'string', default: '300' } } });
   const seconds = Number(values['stale-after-seconds']);
-  if (!Number.isInteger(seconds) || seconds < 1) throw new UsageError('--stale-after-seconds must be a whole number of seconds');
+  if (!Number.isInteger(seconds) || seconds < 1)
+    throw new UsageError('--stale-after-seconds must be a whole number of seconds');
   const health = await withDatabase((sql) => deploymentHealth(sql, new Date(), seconds * 1000));
   for (const problem of health.problems) process.stderr.write(`unhealthy: ${problem}\n`);
   print({ ok: health.ok, problems: health.problems, instances: health.instances });
@@ -201,7 +249,8 @@ async function healthCommand(args: string[]): Promise<number> {
 async function instancesCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { 'max-age-seconds': { type: 'string', default: '60' } } });
   const maxAgeSeconds = Number(values['max-age-seconds']);
-  if (!Number.isInteger(maxAgeSeconds) || maxAgeSeconds < 1) throw new UsageError('--max-age-seconds must be a whole number of seconds, such as 60');
+  if (!Number.isInteger(maxAgeSeconds) || maxAgeSeconds < 1)
+    throw new UsageError('--max-age-seconds must be a whole number of seconds, such as 60');
   // The one list of instances (the admin API's); only the live ones are printed.
   const instances = await withDatabase((sql) => listInstances(sql, new Date(), maxAgeSeconds * 1000));
   for (const row of instances.filter((instance) => !instance.stale)) {
@@ -219,7 +268,8 @@ async function instancesCommand(args: string[]): Promise<number> {
 
 async function usersCommand(args: string[]): Promise<number> {
   const [action, ...rest] = args;
-  if (action !== 'deactivate') throw new UsageError(`unknown users action "${action ?? ''}" (expected: users deactivate --email EMAIL)`);
+  if (action !== 'deactivate')
+    throw new UsageError(`unknown users action "${action ?? ''}" (expected: users deactivate --email EMAIL)`);
   const { values } = parseArgs({ args: rest, options: { email: { type: 'string' } } });
   const email = normalizeEmail(required(values, 'email'));
   if (email === undefined) throw new UsageError('--email must be an email address such as ada@example.com');

@@ -8,7 +8,10 @@ await runRole({
   migrateOnStart: (config) => config.runMigrationsOnStart,
   build: async (context) => {
     // Loaded only with RATE_LIMIT_STORE=redis: otherwise the api never touches Redis.
-    const redis = context.config.redis === undefined ? undefined : await connectRedis(context.config.redis.url, context.logger, 'rate-limit');
+    const redis =
+      context.config.redis === undefined
+        ? undefined
+        : await connectRedis(context.config.redis.url, context.logger, 'rate-limit');
     const app = await buildApiApp({ ...context, ...(redis === undefined ? {} : { redis }) });
     return { app, stop: async () => redis?.disconnect() };
   },

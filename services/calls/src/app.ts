@@ -35,7 +35,14 @@ export async function buildCallsApp(deps: CallsDependencies): Promise<FastifyIns
       labelNames: ['status'] as const,
       registers: [deps.metrics.registry],
     });
-    await app.register(twilioRoutes, { sql: deps.sql, clock: deps.clock ?? systemClock, callsPublicUrl, authToken: twilio.authToken, callStatuses, perAddressPerMinute: deps.config.webhookLimits.perAddressPerMinute });
+    await app.register(twilioRoutes, {
+      sql: deps.sql,
+      clock: deps.clock ?? systemClock,
+      callsPublicUrl,
+      authToken: twilio.authToken,
+      callStatuses,
+      perAddressPerMinute: deps.config.webhookLimits.perAddressPerMinute,
+    });
   }
   return app;
 }

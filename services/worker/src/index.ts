@@ -14,4 +14,8 @@ export {
   type CalendarTickSummary,
 } from './jobs/calendar-sync.js';
 export { createTwilioClient } from '@nudge/service/twilio';
-export { createCalendarSubsystem, type CalendarSubsystem, type CalendarWorkerConfig } from './calendar/calendar-subsystem.js';
+export {
+  createCalendarSubsystem,
+  type CalendarSubsystem,
+  type CalendarWorkerConfig,
+} from './calendar/calendar-subsystem.js';

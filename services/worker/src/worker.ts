@@ -31,7 +31,10 @@ export interface WorkerOverrides {
  * with escalation off, nothing here opens a Redis connection. Its HTTP server, on
  * HEALTH_PORT, serves only health (and /metrics with METRICS_TOKEN and no METRICS_PORT).
  */
-export async function buildWorker(context: RoleContext<WorkerConfig>, overrides: WorkerOverrides = {}): Promise<RoleInstance> {
+export async function buildWorker(
+  context: RoleContext<WorkerConfig>,
+  overrides: WorkerOverrides = {},
+): Promise<RoleInstance> {
   const { config, logger, sql, readinessSql, metrics } = context;
   const clock = overrides.clock ?? context.clock;
   const checks: ReadinessCheck[] = [databaseCheck(readinessSql), schemaCheck(readinessSql, 'worker')];
@@ -43,7 +46,14 @@ export async function buildWorker(context: RoleContext<WorkerConfig>, overrides:
   }
 
   let escalation: Escalation | undefined;
-  if (config.flags.escalation && redis !== undefined && config.redis !== undefined && config.twilio !== undefined && config.callsPublicUrl !== undefined && config.escalation !== undefined) {
+  if (
+    config.flags.escalation &&
+    redis !== undefined &&
+    config.redis !== undefined &&
+    config.twilio !== undefined &&
+    config.callsPublicUrl !== undefined &&
+    config.escalation !== undefined
+  ) {
     // Imported here, not at the top: with escalation off, bullmq and twilio are never loaded.
     const { createEscalation } = await import('./escalation/escalation.js');
     escalation = createEscalation({

@@ -14,12 +14,30 @@ describe('scrubbing personal data before it leaves for an error tracker', () => 
   });
 
   it('leaves ordinary text alone', () => {
-    expect(scrubText('column users.phone_e164 is missing; apply migration 0001_initial')).toBe('column users.phone_e164 is missing; apply migration 0001_initial');
+    expect(scrubText('column users.phone_e164 is missing; apply migration 0001_initial')).toBe(
+      'column users.phone_e164 is missing; apply migration 0001_initial',
+    );
   });
 
   it('blanks credential-named fields and scrubs nested strings', () => {
     expect(
-      scrubValue({ extra: { refresh_token: 'rt', phone_e164: '+15005550006', note: 'mail bob@x.test', nested: [{ authorization: 'Bearer x' }] }, level: 'error' }),
-    ).toEqual({ extra: { refresh_token: '[redacted]', phone_e164: '[redacted]', note: 'mail [email]', nested: [{ authorization: '[redacted]' }] }, level: 'error' });
+      scrubValue({
+        extra: {
+          refresh_token: 'rt',
+          phone_e164: '+15005550006',
+          note: 'mail bob@x.test',
+          nested: [{ authorization: 'Bearer x' }],
+        },
+        level: 'error',
+      }),
+    ).toEqual({
+      extra: {
+        refresh_token: '[redacted]',
+        phone_e164: '[redacted]',
+        note: 'mail [email]',
+        nested: [{ authorization: '[redacted]' }],
+      },
+      level: 'error',
+    });
   });
 });

@@ -12,7 +12,13 @@ export interface ErrorTracker {
  * and release, with personal data scrubbed before anything leaves. Imported only when SENTRY_DSN
  * is set, so without it nothing about Sentry loads.
  */
-export async function startSentry(options: { dsn: string; environment: string; role: string; instance: string; release: string }): Promise<ErrorTracker> {
+export async function startSentry(options: {
+  dsn: string;
+  environment: string;
+  role: string;
+  instance: string;
+  release: string;
+}): Promise<ErrorTracker> {
   const Sentry = await import('@sentry/node');
   Sentry.init({
     dsn: options.dsn,
@@ -29,7 +35,11 @@ export async function startSentry(options: { dsn: string; environment: string; r
   });
   return {
     capture(line) {
-      const context = { level: line.level, tags: { event: line.event }, extra: { message: line.message, fields: line.fields } };
+      const context = {
+        level: line.level,
+        tags: { event: line.event },
+        extra: { message: line.message, fields: line.fields },
+      };
       if (line.err !== undefined) Sentry.captureException(line.err, context);
       else Sentry.captureMessage(`${line.event}: ${line.message}`, context);
     },

@@ -21,13 +21,24 @@ describe('Slack operator alerts', () => {
   });
 
   const alerts = (clock: ManualClock, extra: { maxPerHour?: number } = {}) =>
-    slackOpsAlerts({ sql: db.sql, webhookUrl: `${slack.url}/services/T0/B0/x`, logger, clock, source: 'worker test-1', ...extra });
+    slackOpsAlerts({
+      sql: db.sql,
+      webhookUrl: `${slack.url}/services/T0/B0/x`,
+      logger,
+      clock,
+      source: 'worker test-1',
+      ...extra,
+    });
   const texts = () => slack.received.items.map((r) => (JSON.parse(r.text) as { text: string }).text);
 
   it('posts one incoming-webhook message per incident however often, and by however many replicas, it is raised', async () => {
     const clock = new ManualClock('2026-11-23T10:00:00Z');
     const replicas = [alerts(clock), alerts(clock), alerts(clock)];
-    await Promise.all(replicas.flatMap((replica) => [1, 2, 3].map(() => replica.raise('dispatcher.behind', 'the alert dispatcher is 45 s behind'))));
+    await Promise.all(
+      replicas.flatMap((replica) =>
+        [1, 2, 3].map(() => replica.raise('dispatcher.behind', 'the alert dispatcher is 45 s behind')),
+      ),
+    );
     expect(texts()).toEqual([':rotating_light: *Nudge* (worker test-1): the alert dispatcher is 45 s behind']);
     expect(slack.received.items[0]?.path).toBe('/services/T0/B0/x');
   });
@@ -55,8 +66,20 @@ describe('Slack operator alerts', () => {
   });
 
   it('still tells someone once when the database itself is what failed', async () => {
-    const broken = createDbClient({ url: 'postgres://postgres@127.0.0.1:1/none', max: 1, connectTimeoutSeconds: 1, statementTimeoutMs: 1_000, applicationName: 'broken' });
-    const ops = slackOpsAlerts({ sql: broken, webhookUrl: slack.url, logger, clock: new ManualClock('2026-11-23T10:00:00Z'), source: 'api' });
+    const broken = createDbClient({
+      url: 'postgres://postgres@127.0.0.1:1/none',
+      max: 1,
+      connectTimeoutSeconds: 1,
+      statementTimeoutMs: 1_000,
+      applicationName: 'broken',
+    });
+    const ops = slackOpsAlerts({
+      sql: broken,
+      webhookUrl: slack.url,
+      logger,
+      clock: new ManualClock('2026-11-23T10:00:00Z'),
+      source: 'api',
+    });
     await ops.raise('migrations.failed', 'migrations failed');
     await ops.raise('migrations.failed', 'migrations failed');
     await broken.end({ timeout: 1 });

@@ -47,7 +47,10 @@ export function slackOpsAlerts(options: SlackOpsAlertsOptions): OpsAlerts {
       if (!response.ok) throw new Error(`Slack answered ${response.status}`);
       logger.info({ event: 'ops.alert.sent', key }, `operator alert sent: ${key}`);
     } catch (err) {
-      logger.warn({ event: 'ops.alert.failed', key, reason: (err as Error).message }, `could not send the operator alert ${key}`);
+      logger.warn(
+        { event: 'ops.alert.failed', key, reason: (err as Error).message },
+        `could not send the operator alert ${key}`,
+      );
     }
   }
 
@@ -84,7 +87,9 @@ export function slackOpsAlerts(options: SlackOpsAlertsOptions): OpsAlerts {
     },
     async resolve(key) {
       const resolved = await sql`
-        update ops_alerts set resolved_at = ${clock.now()} where key = ${key} and resolved_at is null returning key`.catch(() => []);
+        update ops_alerts set resolved_at = ${clock.now()} where key = ${key} and resolved_at is null returning key`.catch(
+        () => [],
+      );
       if (resolved.length > 0) logger.info({ event: 'ops.alert.resolved', key }, `operator alert resolved: ${key}`);
     },
   };

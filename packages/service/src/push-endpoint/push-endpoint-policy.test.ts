@@ -10,7 +10,9 @@ function fetchThrough(policy: PushEndpointPolicy, endpoint: string): Promise<unk
   const verdict = policy.checkForm(endpoint);
   if (!verdict.allowed) throw new Error(verdict.reason);
   return new Promise((resolve) => {
-    const req = request(verdict.url, { agent: policy.agentFor(verdict), timeout: 500 }, (res) => resolve(res.statusCode));
+    const req = request(verdict.url, { agent: policy.agentFor(verdict), timeout: 500 }, (res) =>
+      resolve(res.statusCode),
+    );
     req.on('timeout', () => req.destroy(new Error('timed out')));
     req.on('error', resolve);
     req.end();
@@ -22,14 +24,20 @@ describe('push endpoint policy: the sending agents', () => {
   const dns = new ScriptedResolver();
 
   beforeAll(async () => {
-    listener = await ConnectionCounter.listen({ host: `127.${randomInt(1, 255)}.${randomInt(1, 255)}.${randomInt(1, 255)}`, port: 443 });
+    listener = await ConnectionCounter.listen({
+      host: `127.${randomInt(1, 255)}.${randomInt(1, 255)}.${randomInt(1, 255)}`,
+      port: 443,
+    });
   });
   afterAll(async () => {
     await listener.close();
   });
 
   it('refuses to connect when a known push service name resolves inward, and never reaches the address', async () => {
-    const policy = new PushEndpointPolicy({ allowedHosts: [], resolve: dns.answer('inward.notify.windows.com', listener.host).resolve });
+    const policy = new PushEndpointPolicy({
+      allowedHosts: [],
+      resolve: dns.answer('inward.notify.windows.com', listener.host).resolve,
+    });
     try {
       const error = await fetchThrough(policy, 'https://inward.notify.windows.com/w/');
       expect(error).toBeInstanceOf(PushEndpointRefusedError);
@@ -42,7 +50,10 @@ describe('push endpoint policy: the sending agents', () => {
 
   it('a name trusted on another port is still address-checked on 443', async () => {
     const host = 'trusted-elsewhere.notify.windows.com';
-    const policy = new PushEndpointPolicy({ allowedHosts: [{ host, port: 8443 }], resolve: dns.answer(host, listener.host).resolve });
+    const policy = new PushEndpointPolicy({
+      allowedHosts: [{ host, port: 8443 }],
+      resolve: dns.answer(host, listener.host).resolve,
+    });
     try {
       expect(policy.checkForm(`https://${host}:8443/w/`)).toMatchObject({ allowed: true, trusted: true });
       expect(await fetchThrough(policy, `https://${host}/w/`)).toBeInstanceOf(PushEndpointRefusedError);
@@ -53,10 +64,15 @@ describe('push endpoint policy: the sending agents', () => {
   });
 
   it('a trusted host is connected to as configured: the listener above would have counted a connection', async () => {
-    const policy = new PushEndpointPolicy({ allowedHosts: [{ host: listener.host, port: undefined }], resolve: dns.resolve });
+    const policy = new PushEndpointPolicy({
+      allowedHosts: [{ host: listener.host, port: undefined }],
+      resolve: dns.resolve,
+    });
     try {
       const before = listener.connections;
-      expect(await fetchThrough(policy, `https://${listener.host}/w/`)).toEqual(expect.objectContaining({ message: 'timed out' }));
+      expect(await fetchThrough(policy, `https://${listener.host}/w/`)).toEqual(
+        expect.objectContaining({ message: 'timed out' }),
+      );
       expect(listener.connections).toBe(before + 1);
     } finally {
       policy.close();
@@ -64,12 +80,23 @@ describe('push endpoint policy: the sending agents', () => {
   });
 
   it('hands net every checked address when asked for all (happy eyeballs), or one of the family asked for', async () => {
-    const policy = new PushEndpointPolicy({ allowedHosts: [], resolve: dns.answer('fcm.googleapis.com', '142.250.185.74', '2a00:1450:4001:82b::200a').resolve });
+    const policy = new PushEndpointPolicy({
+      allowedHosts: [],
+      resolve: dns.answer('fcm.googleapis.com', '142.250.185.74', '2a00:1450:4001:82b::200a').resolve,
+    });
     const lookup = (options: { all?: boolean; family?: number }) =>
       new Promise<{ error: Error | null; address: string | LookupAddress[]; family?: number }>((resolve) =>
-        policy.lookup('fcm.googleapis.com', options, (error, address, family) => resolve({ error, address, ...(family === undefined ? {} : { family }) })),
+        policy.lookup('fcm.googleapis.com', options, (error, address, family) =>
+          resolve({ error, address, ...(family === undefined ? {} : { family }) }),
+        ),
       );
-    expect(await lookup({ all: true })).toEqual({ error: null, address: [{ address: '142.250.185.74', family: 4 }, { address: '2a00:1450:4001:82b::200a', family: 6 }] });
+    expect(await lookup({ all: true })).toEqual({
+      error: null,
+      address: [
+        { address: '142.250.185.74', family: 4 },
+        { address: '2a00:1450:4001:82b::200a', family: 6 },
+      ],
+    });
     expect(await lookup({ family: 6 })).toEqual({ error: null, address: '2a00:1450:4001:82b::200a', family: 6 });
     expect(await lookup({})).toEqual({ error: null, address: '142.250.185.74', family: 4 });
   });

@@ -29,8 +29,7 @@ export class PushEndpointRefusedError extends Error {
 
 export type EndpointVerdict =
   /** `url` is the endpoint as the URL standard writes it; `trusted`: PUSH_ENDPOINT_ALLOWED_HOSTS, no address check. */
-  | { allowed: true; trusted: boolean; url: URL }
-  | { allowed: false; reason: string };
+  { allowed: true; trusted: boolean; url: URL } | { allowed: false; reason: string };
 
 export interface PushEndpointPolicyOptions {
   /** PUSH_ENDPOINT_ALLOWED_HOSTS. */
@@ -91,10 +90,12 @@ export class PushEndpointPolicy {
     const written = /^https:\/\/([^/?#]*)/i.exec(endpoint);
     if (written === null || /[\s\\]/.test(endpoint)) return refuse('endpoint must be written as https://host/path');
     const authority = written[1]!;
-    if (authority.includes('@') || url.username !== '' || url.password !== '') return refuse('endpoint must not contain user information');
+    if (authority.includes('@') || url.username !== '' || url.password !== '')
+      return refuse('endpoint must not contain user information');
     if (this.isTrusted(authority)) return { allowed: true, trusted: true, url };
     if (url.port !== '') return refuse('endpoint must use the https port (443)');
-    if (url.hostname.startsWith('[') || isIP(url.hostname) !== 0) return refuse('endpoint must name a push service, not an IP address');
+    if (url.hostname.startsWith('[') || isIP(url.hostname) !== 0)
+      return refuse('endpoint must name a push service, not an IP address');
     if (!this.isKnownService(url.hostname)) {
       return refuse(`endpoint host ${url.hostname} is not a known push service (${this.knownServices.join(', ')})`);
     }
@@ -127,7 +128,8 @@ export class PushEndpointPolicy {
     const addresses = await this.resolve(hostname);
     for (const { address } of addresses) {
       const problem = nonPublicAddressClass(address);
-      if (problem !== undefined) throw new PushEndpointRefusedError(`endpoint host ${hostname} resolves to a ${problem} address`);
+      if (problem !== undefined)
+        throw new PushEndpointRefusedError(`endpoint host ${hostname} resolves to a ${problem} address`);
     }
     return addresses;
   }
@@ -135,11 +137,17 @@ export class PushEndpointPolicy {
   private isTrusted(authority: string): boolean {
     const port = /:(\d*)$/.exec(authority.startsWith('[') ? authority.slice(authority.indexOf(']')) : authority);
     const host = port === null ? authority : authority.slice(0, -port[0].length);
-    return this.allowedHosts.some((entry) => entry.host === host && (entry.port === undefined || String(entry.port) === port?.[1]));
+    return this.allowedHosts.some(
+      (entry) => entry.host === host && (entry.port === undefined || String(entry.port) === port?.[1]),
+    );
   }
 
   private isKnownService(hostname: string): boolean {
-    return this.knownServices.some((service) => (service.startsWith('*.') ? hostname.endsWith(service.slice(1)) && hostname.length > service.length - 1 : hostname === service));
+    return this.knownServices.some((service) =>
+      service.startsWith('*.')
+        ? hostname.endsWith(service.slice(1)) && hostname.length > service.length - 1
+        : hostname === service,
+    );
   }
 }
 

@@ -25,8 +25,14 @@ export class BaseUrlRequestClient extends twilio.RequestClient {
 const TWILIO_API = 'https://api.twilio.com';
 
 /** A twilio client for the configured account; through the emulator when the base URL is not Twilio's. */
-export function createTwilioClient(config: { accountSid: string; authToken: string; apiBaseUrl: string }, timeoutMs: number): twilio.Twilio {
+export function createTwilioClient(
+  config: { accountSid: string; authToken: string; apiBaseUrl: string },
+  timeoutMs: number,
+): twilio.Twilio {
   const options = { timeout: timeoutMs, keepAlive: true };
-  const httpClient = config.apiBaseUrl === TWILIO_API ? new twilio.RequestClient(options) : new BaseUrlRequestClient(config.apiBaseUrl, options);
+  const httpClient =
+    config.apiBaseUrl === TWILIO_API
+      ? new twilio.RequestClient(options)
+      : new BaseUrlRequestClient(config.apiBaseUrl, options);
   return twilio(config.accountSid, config.authToken, { httpClient });
 }

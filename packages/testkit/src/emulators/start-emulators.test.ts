@@ -28,13 +28,20 @@ describe('startEmulators', () => {
       PUSH_ENDPOINT_ALLOWED_HOSTS: emulators.push.url.replace('https://', ''),
     });
     expect((await fetch(`${env.GOOGLE_OAUTH_AUTH_URL ?? ''}?client_id=nope`)).status).toBe(400);
-    expect((await fetch(`${env.TWILIO_API_BASE_URL ?? ''}/2010-04-01/Accounts/${env.TWILIO_ACCOUNT_SID ?? ''}/Calls.json`, { method: 'POST' })).status).toBe(401);
+    expect(
+      (
+        await fetch(`${env.TWILIO_API_BASE_URL ?? ''}/2010-04-01/Accounts/${env.TWILIO_ACCOUNT_SID ?? ''}/Calls.json`, {
+          method: 'POST',
+        })
+      ).status,
+    ).toBe(401);
     expect(await readFile(join(dir, 'ca.pem'), 'utf8')).toBe(emulators.push.caPem);
   });
 
   it('writes a CA that a child Node process trusts through NODE_EXTRA_CA_CERTS', async () => {
     const probe = `require('node:https').get(process.argv[1], (r) => { console.log(r.statusCode); r.resume(); }).on('error', (e) => { console.log(e.code); });`;
-    const run = (env: Record<string, string>) => promisify(execFile)(process.execPath, ['-e', probe, `${emulators.push.url}/push/unknown`], { env });
+    const run = (env: Record<string, string>) =>
+      promisify(execFile)(process.execPath, ['-e', probe, `${emulators.push.url}/push/unknown`], { env });
     expect((await run({ NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') })).stdout.trim()).toBe('404');
     expect((await run({})).stdout.trim()).toMatch(/CERT|SIGNATURE|ISSUER/);
   });

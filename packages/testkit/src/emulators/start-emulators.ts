@@ -28,11 +28,14 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
     TwilioEmulator.start(options.twilio),
   ] as const);
   const [google, push, twilio] = started;
-  const close = () => Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.close() : undefined))).then(() => undefined);
+  const close = () =>
+    Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.close() : undefined))).then(() => undefined);
   if (google.status === 'rejected' || push.status === 'rejected' || twilio.status === 'rejected') {
     await close();
     const failed = started.find((s) => s.status === 'rejected');
-    throw new Error('an emulator failed to start', { cause: failed?.status === 'rejected' ? failed.reason : undefined });
+    throw new Error('an emulator failed to start', {
+      cause: failed?.status === 'rejected' ? failed.reason : undefined,
+    });
   }
   if (options.caFile !== undefined) await writeFile(options.caFile, push.value.caPem);
   return {
@@ -44,7 +47,12 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
   };
 }
 
-function emulatorEnv(google: GoogleEmulator, push: PushEmulator, twilio: TwilioEmulator, caFile: string | undefined): Record<string, string> {
+function emulatorEnv(
+  google: GoogleEmulator,
+  push: PushEmulator,
+  twilio: TwilioEmulator,
+  caFile: string | undefined,
+): Record<string, string> {
   return {
     GOOGLE_CLIENT_ID: google.client.clientId,
     GOOGLE_CLIENT_SECRET: google.client.clientSecret,

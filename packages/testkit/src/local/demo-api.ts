@@ -10,16 +10,27 @@ export class DemoApi {
   }
 
   /** The answer and the cookies it set (the connect flow binds its state to the caller with one). */
-  async callWithCookies<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<{ body: T; cookies: string }> {
+  async callWithCookies<T>(
+    path: string,
+    init: { method?: string; body?: unknown } = {},
+  ): Promise<{ body: T; cookies: string }> {
     const response = await fetch(`${this.base}${path}`, {
       method: init.method ?? 'GET',
-      headers: { authorization: `Bearer ${this.token}`, accept: 'application/json', ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        accept: 'application/json',
+        ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
       signal: AbortSignal.timeout(10_000),
     });
     const text = await response.text();
-    if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${path} answered ${response.status}: ${text.slice(0, 300)}`);
-    const cookies = response.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
+    if (!response.ok)
+      throw new Error(`${init.method ?? 'GET'} ${path} answered ${response.status}: ${text.slice(0, 300)}`);
+    const cookies = response.headers
+      .getSetCookie()
+      .map((line) => line.split(';')[0])
+      .join('; ');
     return { body: (text === '' ? undefined : JSON.parse(text)) as T, cookies };
   }
 

@@ -27,7 +27,11 @@ export interface DemoSeed {
 const DEMO_PHONE = '+15005550006';
 
 /** The demo user's token from an earlier run against the same database, or a new organisation. */
-async function demoUser(base: string, databaseUrl: string, secrets: LocalSecretsFile): Promise<{ api: DemoApi; token: string; email: string }> {
+async function demoUser(
+  base: string,
+  databaseUrl: string,
+  secrets: LocalSecretsFile,
+): Promise<{ api: DemoApi; token: string; email: string }> {
   const stored = secrets.secrets.demo;
   if (stored !== undefined && stored.databaseUrl === databaseUrl) {
     const api = new DemoApi(base, stored.token);
@@ -35,7 +39,19 @@ async function demoUser(base: string, databaseUrl: string, secrets: LocalSecrets
   }
   const email = `demo-${randomBytes(3).toString('hex')}@nudge.local`;
   const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  const { token, userId } = await createOrgWithCli(databaseUrl, ['--org', 'Demo', '--email', email, '--name', 'Demo user', '--phone', DEMO_PHONE, '--timezone', timezone, '--operator']);
+  const { token, userId } = await createOrgWithCli(databaseUrl, [
+    '--org',
+    'Demo',
+    '--email',
+    email,
+    '--name',
+    'Demo user',
+    '--phone',
+    DEMO_PHONE,
+    '--timezone',
+    timezone,
+    '--operator',
+  ]);
   secrets.secrets.demo = { databaseUrl, token, userId, email };
   await secrets.save();
   return { api: new DemoApi(base, token), token, email };
@@ -43,10 +59,14 @@ async function demoUser(base: string, databaseUrl: string, secrets: LocalSecrets
 
 /** Connects the emulated Google account through the api's real OAuth routes, as a browser would. */
 async function connectCalendar(api: DemoApi): Promise<void> {
-  const { body: { url }, cookies } = await api.callWithCookies<{ url: string }>('/v1/calendar/google/connect');
+  const {
+    body: { url },
+    cookies,
+  } = await api.callWithCookies<{ url: string }>('/v1/calendar/google/connect');
   const consent = await fetch(url, { redirect: 'manual' });
   const callback = consent.headers.get('location');
-  if (consent.status !== 302 || callback === null) throw new Error(`the emulated consent screen answered ${consent.status}`);
+  if (consent.status !== 302 || callback === null)
+    throw new Error(`the emulated consent screen answered ${consent.status}`);
   // The callback is honoured only with the cookie the connect answer set, as in the browser that asked.
   const connected = await fetch(callback, { headers: { accept: 'application/json', cookie: cookies } });
   if (!connected.ok) throw new Error(`the OAuth callback answered ${connected.status}: ${await connected.text()}`);
@@ -71,7 +91,10 @@ async function verifyPhone(api: DemoApi, emulators: LocalEmulators): Promise<voi
   const me = await api.call<{ phone_verified_at: string | null }>('/v1/me');
   if (me.phone_verified_at !== null) return;
   const { id } = await api.call<{ id: string }>('/v1/me/phone/verifications', { method: 'POST' });
-  const call = await emulators.twilio.calls.first((c) => c.to === DEMO_PHONE && c.url?.endsWith(`/verifications/${id}`) === true, 15_000);
+  const call = await emulators.twilio.calls.first(
+    (c) => c.to === DEMO_PHONE && c.url?.endsWith(`/verifications/${id}`) === true,
+    15_000,
+  );
   await call.finished;
   const code = verificationCodeSaid(call);
   if (code === undefined) throw new Error(`the verification call said no code: ${JSON.stringify(call.said)}`);
@@ -131,7 +154,10 @@ export async function seedDemo(options: {
     summary: meetingTitle,
     start: startsAt,
     end: new Date(startsAt.getTime() + 30 * 60_000),
-    attendees: [{ email, self: true, responseStatus: 'accepted' }, { email: 'colleague@example.com', responseStatus: 'accepted' }],
+    attendees: [
+      { email, self: true, responseStatus: 'accepted' },
+      { email: 'colleague@example.com', responseStatus: 'accepted' },
+    ],
   });
   await connectCalendar(api);
   const deviceEndpoint = await subscribeDevice(api, emulators);

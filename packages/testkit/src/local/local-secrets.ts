@@ -22,7 +22,11 @@ export class LocalSecretsFile {
     const path = `${localDir}/dev-secrets.json`;
     if (existsSync(path)) return new LocalSecretsFile(path, JSON.parse(await readFile(path, 'utf8')) as LocalSecrets);
     const vapid = vapidKeyPair();
-    const file = new LocalSecretsFile(path, { vapidPublicKey: vapid.publicKey, vapidPrivateKey: vapid.privateKey, credentialsKey: randomBytes(32).toString('base64') });
+    const file = new LocalSecretsFile(path, {
+      vapidPublicKey: vapid.publicKey,
+      vapidPrivateKey: vapid.privateKey,
+      credentialsKey: randomBytes(32).toString('base64'),
+    });
     await mkdir(localDir, { recursive: true });
     await file.save();
     return file;

@@ -24,7 +24,8 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   const value = env[name];
   if (value === undefined || value === '') return fallback;
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < min || parsed > max) throw new Error(`${name} must be a whole number from ${min} to ${max}, for example ${fallback}; got "${value}"`);
+  if (!Number.isInteger(parsed) || parsed < min || parsed > max)
+    throw new Error(`${name} must be a whole number from ${min} to ${max}, for example ${fallback}; got "${value}"`);
   return parsed;
 }
 
@@ -38,13 +39,19 @@ export function readLocalSettings(env: NodeJS.ProcessEnv, repoRoot: string): Loc
     escalation: flag === undefined || flag === '' ? undefined : flag === 'true',
     realServices: (env.GOOGLE_CLIENT_ID ?? '') !== '',
     localDir: env.NUDGE_LOCAL_DIR || `${repoRoot}.local`,
-    ports: { api: port(env, 'LOCAL_API_PORT', 3000), calls: port(env, 'LOCAL_CALLS_PORT', 3001), worker: port(env, 'LOCAL_WORKER_PORT', 3002) },
+    ports: {
+      api: port(env, 'LOCAL_API_PORT', 3000),
+      calls: port(env, 'LOCAL_CALLS_PORT', 3001),
+      worker: port(env, 'LOCAL_WORKER_PORT', 3002),
+    },
     demo: {
       // Six minutes out with a five-minute lead: the alert is due one minute after the start.
       meetingInSeconds: integer(env, 'NUDGE_DEMO_MEETING_IN_SECONDS', 360, 60, 86_400),
       leadSeconds: integer(env, 'NUDGE_DEMO_LEAD_SECONDS', 300, 60, 86_400),
       escalateAfterSeconds: integer(env, 'NUDGE_DEMO_ESCALATE_AFTER_SECONDS', 45, 30, 86_400),
     },
-    passThrough: Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined)),
+    passThrough: Object.fromEntries(
+      Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    ),
   };
 }

@@ -18,7 +18,11 @@ export class RoleSupervisor {
   start(role: RoleName, roleEnv: Record<string, string>, baseEnv: Record<string, string> = this.env): Promise<unknown> {
     // Its own process group: Ctrl-C reaches only `pnpm start`, which stops the roles in order,
     // instead of every role getting SIGINT and then our SIGTERM as a forcing second signal.
-    const child = spawn(process.execPath, [roleEntry(role)], { env: { ...baseEnv, ...roleEnv }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(process.execPath, [roleEntry(role)], {
+      env: { ...baseEnv, ...roleEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     // Should `pnpm start` itself die, the roles go with it.
     process.once('exit', () => child.kill('SIGKILL'));
     for (const stream of [child.stdout, child.stderr]) {
@@ -37,7 +41,9 @@ export class RoleSupervisor {
     this.stopping = true;
     await Promise.all(
       [...this.children.values()].map((child) =>
-        child.exitCode !== null || child.signalCode !== null ? undefined : new Promise((resolve) => child.once('exit', resolve).kill('SIGTERM')),
+        child.exitCode !== null || child.signalCode !== null
+          ? undefined
+          : new Promise((resolve) => child.once('exit', resolve).kill('SIGTERM')),
       ),
     );
   }

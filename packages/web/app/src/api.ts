@@ -36,7 +36,11 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
       forgetToken();
       onUnauthorized();
     }
-    throw new ApiError(response.status, body.error?.code ?? 'http_error', body.error?.message ?? `The server answered ${response.status}.`);
+    throw new ApiError(
+      response.status,
+      body.error?.code ?? 'http_error',
+      body.error?.message ?? `The server answered ${response.status}.`,
+    );
   }
   return body as T;
 }

@@ -33,7 +33,8 @@ const titles: Record<Route['page'], string> = {
 
 function Page(props: { route: Route; me: Me; onMeChanged: (me: Me) => void }) {
   const { route, me } = props;
-  if ((route.page === 'schedules' || route.page === 'instances') && !me.is_operator) return <p>Only operators see this page.</p>;
+  if ((route.page === 'schedules' || route.page === 'instances') && !me.is_operator)
+    return <p>Only operators see this page.</p>;
   if (route.page === 'members' && me.role !== 'admin') return <p>Only your organisation’s admins see this page.</p>;
   switch (route.page) {
     case 'meetings':
@@ -68,7 +69,9 @@ function App() {
   useEffect(() => {
     whenUnauthorized(() => setMe(undefined));
     if (storedToken() !== undefined) {
-      api<Me>('/v1/me').then(setMe, setError).finally(() => setChecking(false));
+      api<Me>('/v1/me')
+        .then(setMe, setError)
+        .finally(() => setChecking(false));
       return;
     }
     // Signed in with Google? The session cookie answers; without one the sign-in page shows.

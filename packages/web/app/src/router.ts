@@ -20,7 +20,8 @@ export function parseRoute(pathname: string): Route {
   const parts = path.split('/').filter((part) => part !== '');
   const [first, second] = parts;
   if (first === undefined || first === 'meetings') return { page: 'meetings' };
-  if (first === 'alerts' && second !== undefined && parts.length === 2) return { page: 'alert', id: decodeURIComponent(second) };
+  if (first === 'alerts' && second !== undefined && parts.length === 2)
+    return { page: 'alert', id: decodeURIComponent(second) };
   if (first === 'connections' && parts.length === 1) return { page: 'connections' };
   if (first === 'rules' && parts.length === 1) return { page: 'rules' };
   if (first === 'account' && parts.length === 1) return { page: 'account' };
@@ -49,7 +50,8 @@ export function useRoute(): Route {
 /** In-app links: a normal <a href> (so open-in-new-tab and keyboard work), intercepted for plain clicks. */
 export function onLinkClick(event: MouseEvent): void {
   const anchor = event.currentTarget as HTMLAnchorElement;
-  if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey)
+    return;
   event.preventDefault();
   navigate(anchor.pathname.slice(BASE.length) || '/');
 }

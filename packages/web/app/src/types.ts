@@ -16,7 +16,11 @@ type Answer<P extends keyof paths, M extends Method, Status extends number = 200
   : unknown;
 
 /** The JSON body a route takes. */
-type RequestBody<P extends keyof paths, M extends Method> = paths[P][M] extends { requestBody?: { content: { 'application/json': infer Json } } } ? Json : unknown;
+type RequestBody<P extends keyof paths, M extends Method> = paths[P][M] extends {
+  requestBody?: { content: { 'application/json': infer Json } };
+}
+  ? Json
+  : unknown;
 
 export type Me = Answer<'/v1/me', 'get'>;
 

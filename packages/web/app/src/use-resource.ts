@@ -22,7 +22,8 @@ export function useResource<T>(load: () => Promise<T>, key: string): Resource<T>
     setState((previous) => ({ ...previous, loading: true }));
     latestLoadRef.current().then(
       (data) => current && setState({ data, loading: false }),
-      (error: unknown) => current && setState({ error: error instanceof Error ? error : new Error(String(error)), loading: false }),
+      (error: unknown) =>
+        current && setState({ error: error instanceof Error ? error : new Error(String(error)), loading: false }),
     );
     return () => {
       current = false;

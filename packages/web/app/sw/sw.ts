@@ -29,7 +29,10 @@ function startsIn(startsAt: string, now: number): string {
 }
 
 async function showAlert(payload: PushPayload): Promise<void> {
-  const data: NotificationData = { url: payload.url, ...(payload.checkin_url === undefined ? {} : { checkin_url: payload.checkin_url }) };
+  const data: NotificationData = {
+    url: payload.url,
+    ...(payload.checkin_url === undefined ? {} : { checkin_url: payload.checkin_url }),
+  };
   // `actions` is in the spec but missing from TypeScript's NotificationOptions.
   const options: NotificationOptions & { actions?: { action: string; title: string }[] } = {
     body: `${payload.title} ${startsIn(payload.starts_at, Date.now())}.`,
@@ -46,7 +49,11 @@ async function checkIn(notification: Notification, data: NotificationData): Prom
   const response = await fetch(data.checkin_url, { method: 'POST' });
   // A failed check-in must not look like success: the person may be called otherwise.
   if (!response.ok && response.status !== 409) {
-    await self.registration.showNotification(`Check-in failed: ${notification.title}`, { body: 'Open the alert to acknowledge it.', data, tag: notification.tag });
+    await self.registration.showNotification(`Check-in failed: ${notification.title}`, {
+      body: 'Open the alert to acknowledge it.',
+      data,
+      tag: notification.tag,
+    });
   }
 }
 

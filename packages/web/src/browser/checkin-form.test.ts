@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import { planAlerts } from '@nudge/alerts';
-import { eventually, insertMeeting, type PushEmulator, type PushSubscriptionJson, type TwilioEmulator } from '@nudge/testkit';
+import {
+  eventually,
+  insertMeeting,
+  type PushEmulator,
+  type PushSubscriptionJson,
+  type TwilioEmulator,
+} from '@nudge/testkit';
 import { launchChromium } from './chromium.js';
 import { screenshot } from './screenshots.js';
 import { startStack, type Stack } from './stack.js';
@@ -29,21 +35,29 @@ describe('the check-in page of a pushed alert, in a real browser', () => {
     stack = await startStack({ escalation: true, push: true, phoneVerified: true });
     twilio = stack.twilio!;
     push = stack.push!;
-    const [user] = await stack.db.sql<{ phone_e164: string }[]>`select phone_e164 from users where id = ${stack.userId}`;
+    const [user] = await stack.db.sql<
+      { phone_e164: string }[]
+    >`select phone_e164 from users where id = ${stack.userId}`;
     phone = user!.phone_e164;
     // The device as the browser's push service would hold it: the VAPID key the api hands out.
-    const key = (await (await fetch(`${stack.base}/v1/push/vapid-public-key`, { headers: { authorization: `Bearer ${stack.token}` } })).json()) as { public_key: string };
+    const key = (await (
+      await fetch(`${stack.base}/v1/push/vapid-public-key`, { headers: { authorization: `Bearer ${stack.token}` } })
+    ).json()) as { public_key: string };
     device = push.subscribe(key.public_key);
-    await stack.db.sql`insert into push_subscriptions (user_id, endpoint, p256dh, auth) values (${stack.userId}, ${device.endpoint}, ${device.keys.p256dh}, ${device.keys.auth})`;
+    await stack.db
+      .sql`insert into push_subscriptions (user_id, endpoint, p256dh, auth) values (${stack.userId}, ${device.endpoint}, ${device.keys.p256dh}, ${device.keys.auth})`;
   }, 90_000);
   afterAll(async () => {
     await stack?.close();
   });
 
   const stateOf = async (alertId: string) =>
-    (await stack.db.sql<{ state: string; acknowledged_via: string | null; acknowledged_at: Date | null }[]>`
-      select state, acknowledged_via, acknowledged_at from alerts where id = ${alertId}`)[0];
-  const callsFor = (alertId: string) => twilio.calls.items.filter((call) => call.to === phone && call.url?.includes(alertId) === true);
+    (
+      await stack.db.sql<{ state: string; acknowledged_via: string | null; acknowledged_at: Date | null }[]>`
+      select state, acknowledged_via, acknowledged_at from alerts where id = ${alertId}`
+    )[0];
+  const callsFor = (alertId: string) =>
+    twilio.calls.items.filter((call) => call.to === phone && call.url?.includes(alertId) === true);
   const explain = () => `worker:\n${stack.worker.output().slice(-3000)}\ncalls:\n${stack.calls!.output().slice(-2000)}`;
 
   /**
@@ -52,9 +66,15 @@ describe('the check-in page of a pushed alert, in a real browser', () => {
    * minimum is 30 s): the check-in must beat it.
    */
   async function pushedAlert(title: string, escalateInMs: number): Promise<{ payload: PushPayload; escalateAt: Date }> {
-    const meetingId = await insertMeeting(stack.db.sql, stack.userId, { title, startsAt: new Date(Date.now() + 3 * 60_000) });
+    const meetingId = await insertMeeting(stack.db.sql, stack.userId, {
+      title,
+      startsAt: new Date(Date.now() + 3 * 60_000),
+    });
     await planAlerts(stack.db.sql, [meetingId], new Date());
-    const message = await push.messages.first((m) => m.endpoint === device.endpoint && m.json<PushPayload>().title === title, 20_000);
+    const message = await push.messages.first(
+      (m) => m.endpoint === device.endpoint && m.json<PushPayload>().title === title,
+      20_000,
+    );
     const payload = message.json<PushPayload>();
     const [moved] = await stack.db.sql<{ escalate_at: Date | null }[]>`
       update alerts set escalate_at = now() + ${escalateInMs / 1000} * interval '1 second' where id = ${payload.alert_id} and escalate_at is not null
@@ -76,7 +96,11 @@ describe('the check-in page of a pushed alert, in a real browser', () => {
   async function checkInFromTheBrowser(options: { javaScriptEnabled: boolean; title: string; shot: string }) {
     const { payload, escalateAt } = await pushedAlert(options.title, 15_000);
     expect(payload.checkin_url.startsWith(`${stack.base}/checkin/`)).toBe(true);
-    const chromium = await launchChromium({ origin: stack.base, timezoneId: 'Europe/Berlin', javaScriptEnabled: options.javaScriptEnabled });
+    const chromium = await launchChromium({
+      origin: stack.base,
+      timezoneId: 'Europe/Berlin',
+      javaScriptEnabled: options.javaScriptEnabled,
+    });
     try {
       const page = chromium.context.pages()[0] ?? (await chromium.context.newPage());
       const errors = watchConsole(page);
@@ -86,7 +110,10 @@ describe('the check-in page of a pushed alert, in a real browser', () => {
       expect((await stateOf(payload.alert_id))?.state).toBe('notified');
       await screenshot(page, `${options.shot}-open`);
 
-      const [posted] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.getByRole('button', { name: 'I\'m on it' }).click()]);
+      const [posted] = await Promise.all([
+        page.waitForResponse((r) => r.request().method() === 'POST'),
+        page.getByRole('button', { name: "I'm on it" }).click(),
+      ]);
       expect(posted.status()).toBe(200);
       expect(posted.url()).toBe(payload.checkin_url);
       await page.getByRole('heading', { level: 1, name: `You checked in for ${options.title}` }).waitFor();
@@ -108,11 +135,15 @@ describe('the check-in page of a pushed alert, in a real browser', () => {
   it('opening the link without pressing the button changes nothing: the alert still escalates to a call', async () => {
     const { payload } = await pushedAlert('Looked at only', 4_000);
     twilio.scriptCall(phone, { answer: 'no-answer' });
-    const chromium = await launchChromium({ origin: stack.base, timezoneId: 'Europe/Berlin', javaScriptEnabled: false });
+    const chromium = await launchChromium({
+      origin: stack.base,
+      timezoneId: 'Europe/Berlin',
+      javaScriptEnabled: false,
+    });
     try {
       const page = chromium.context.pages()[0] ?? (await chromium.context.newPage());
       await page.goto(payload.checkin_url);
-      await page.getByRole('button', { name: 'I\'m on it' }).waitFor();
+      await page.getByRole('button', { name: "I'm on it" }).waitFor();
     } finally {
       await chromium.close();
     }

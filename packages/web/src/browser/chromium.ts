@@ -26,9 +26,15 @@ export interface ChromiumSession {
  * A browser with a real (temporary) profile: an incognito context has no Push API at all in
  * Chrome. A missing browser fails the browser tests loudly, never skips them.
  */
-export async function launchChromium(options: { origin: string; timezoneId: string; javaScriptEnabled?: boolean }): Promise<ChromiumSession> {
+export async function launchChromium(options: {
+  origin: string;
+  timezoneId: string;
+  javaScriptEnabled?: boolean;
+}): Promise<ChromiumSession> {
   if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`${CHROMIUM_PATH} is missing: the browser tests need Debian's chromium (apt-get install -y chromium; .ci/run installs it)`);
+    throw new Error(
+      `${CHROMIUM_PATH} is missing: the browser tests need Debian's chromium (apt-get install -y chromium; .ci/run installs it)`,
+    );
   }
   const profile = await mkdtemp(`${tmpdir()}/nudge-chromium-`);
   try {
@@ -65,7 +71,8 @@ export async function watchedPage(session: ChromiumSession, errors: string[]): P
   const page = session.context.pages()[0] ?? (await session.context.newPage());
   page.on('pageerror', (error) => errors.push(error.message));
   page.on('console', (message) => {
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) errors.push(message.text());
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
+      errors.push(message.text());
   });
   return page;
 }

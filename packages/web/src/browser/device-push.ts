@@ -27,7 +27,12 @@ export async function usePushService(context: BrowserContext, device: PushSubscr
     };
     PushManager.prototype.subscribe = function subscribe(options?: PushSubscriptionOptionsInit) {
       const key = options?.applicationServerKey;
-      const keyBuffer = key instanceof ArrayBuffer ? key : key === undefined || key === null || typeof key === 'string' ? null : key.buffer;
+      const keyBuffer =
+        key instanceof ArrayBuffer
+          ? key
+          : key === undefined || key === null || typeof key === 'string'
+            ? null
+            : key.buffer;
       const subscription = {
         endpoint: json.endpoint,
         expirationTime: null,
@@ -54,7 +59,11 @@ export interface ShownNotification {
  * The notifications the service worker shows, read in the service worker itself, polled until
  * one tagged `tag` is there (Chromium's store answers empty while the push is still handled).
  */
-export async function waitForNotification(context: BrowserContext, tag: string, timeoutMs = 10_000): Promise<ShownNotification> {
+export async function waitForNotification(
+  context: BrowserContext,
+  tag: string,
+  timeoutMs = 10_000,
+): Promise<ShownNotification> {
   const read = async (): Promise<ShownNotification | undefined> => {
     const [serviceWorker] = context.serviceWorkers();
     if (serviceWorker === undefined) return undefined;
@@ -65,7 +74,7 @@ export async function waitForNotification(context: BrowserContext, tag: string, 
     return shown.find((n) => n.tag === tag);
   };
   await new Promise((resolve) => setTimeout(resolve, 1_000));
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
     const shown = await read();
     if (shown !== undefined) return shown;
     await new Promise((resolve) => setTimeout(resolve, 200));

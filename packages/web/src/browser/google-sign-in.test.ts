@@ -27,7 +27,8 @@ describe('Sign in with Google in a real browser', () => {
     await stack?.close();
   });
 
-  const expectHeading = (text: string) => page.getByRole('heading', { level: 1, name: text }).waitFor({ timeout: 10_000 });
+  const expectHeading = (text: string) =>
+    page.getByRole('heading', { level: 1, name: text }).waitFor({ timeout: 10_000 });
 
   it('signs in with Google and lands in the app, with an HttpOnly session cookie and no token in the page', async () => {
     stack.google.approveAs(EMAIL, { name: 'Ada Lovelace' });
@@ -46,20 +47,33 @@ describe('Sign in with Google in a real browser', () => {
     expect(cookies.some((c) => c.name === 'nudge_sign_in')).toBe(false);
     expect(await page.evaluate(() => document.cookie)).not.toContain('nudge_session');
     expect(await page.evaluate(() => sessionStorage.getItem('nudge.token'))).toBeNull();
-    const [user] = await stack.db.sql<{ google_sub: string }[]>`select google_sub from users where id = ${stack.userId}`;
+    const [user] = await stack.db.sql<
+      { google_sub: string }[]
+    >`select google_sub from users where id = ${stack.userId}`;
     expect(user!.google_sub).toBe(stack.google.account(EMAIL)!.sub);
   });
 
   it('refuses an attacker’s connect link opened in the signed-in person’s browser, linking nothing', async () => {
     // The attacker, another organisation's user with an API token, makes a consent URL for themselves.
-    const attacker = await createOrgWithCli(stack.db.url, ['--org', 'Attackers', '--email', 'mallory@attack.test', '--name', 'Mallory']);
-    const connect = await fetch(`${stack.base}/v1/calendar/google/connect`, { headers: { authorization: `Bearer ${attacker.token}` } });
+    const attacker = await createOrgWithCli(stack.db.url, [
+      '--org',
+      'Attackers',
+      '--email',
+      'mallory@attack.test',
+      '--name',
+      'Mallory',
+    ]);
+    const connect = await fetch(`${stack.base}/v1/calendar/google/connect`, {
+      headers: { authorization: `Bearer ${attacker.token}` },
+    });
     const { url } = (await connect.json()) as { url: string };
 
     // The victim opens it and Google (the emulator) consents as the victim.
     stack.google.approveAs(EMAIL);
     await page.goto(url);
-    await page.getByRole('heading', { level: 1, name: 'Google Calendar was not connected' }).waitFor({ timeout: 10_000 });
+    await page
+      .getByRole('heading', { level: 1, name: 'Google Calendar was not connected' })
+      .waitFor({ timeout: 10_000 });
     await page.getByText('not started in this browser').waitFor();
     await screenshot(page, 'sign-in-03-attack-refused');
     expect(await stack.db.sql`select user_id from calendar_credentials`).toEqual([]);
@@ -70,12 +84,19 @@ describe('Sign in with Google in a real browser', () => {
   it('connects the calendar in one more click, as the signed-in person', async () => {
     await page.getByRole('link', { name: 'Calendar & devices' }).click();
     await expectHeading('Calendar & devices');
-    const [consent] = await Promise.all([chromium.context.waitForEvent('page'), page.getByRole('button', { name: 'Connect Google Calendar' }).click()]);
+    const [consent] = await Promise.all([
+      chromium.context.waitForEvent('page'),
+      page.getByRole('button', { name: 'Connect Google Calendar' }).click(),
+    ]);
     await consent.getByText('Google Calendar connected').first().waitFor({ timeout: 10_000 });
     await screenshot(consent, 'sign-in-03b-calendar-connected');
     await consent.close();
-    const [credential] = await stack.db.sql<{ scopes: string[] }[]>`select scopes from calendar_credentials where user_id = ${stack.userId}`;
-    expect(credential!.scopes).toEqual(expect.arrayContaining(['openid', 'https://www.googleapis.com/auth/calendar.readonly']));
+    const [credential] = await stack.db.sql<
+      { scopes: string[] }[]
+    >`select scopes from calendar_credentials where user_id = ${stack.userId}`;
+    expect(credential!.scopes).toEqual(
+      expect.arrayContaining(['openid', 'https://www.googleapis.com/auth/calendar.readonly']),
+    );
   });
 
   it('an admin invites a colleague, who accepts by signing in with Google, and is deactivated from the members page', async () => {

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
-import { eventually, verificationCodeSaid, type PushSubscriptionJson, type TwilioEmulator, type PushEmulator } from '@nudge/testkit';
+import {
+  eventually,
+  verificationCodeSaid,
+  type PushSubscriptionJson,
+  type TwilioEmulator,
+  type PushEmulator,
+} from '@nudge/testkit';
 import { launchChromium, type ChromiumSession } from './chromium.js';
 import { deliverPush, usePushService, waitForNotification } from './device-push.js';
 import { screenshot, unlabelledControls } from './screenshots.js';
@@ -42,7 +48,8 @@ describe('onboarding a colleague, from invitation to a phone call, in a real bro
   const watch = (p: Page) => {
     p.on('pageerror', (error) => browserErrors.push(error.message));
     p.on('console', (message) => {
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) browserErrors.push(message.text());
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
+        browserErrors.push(message.text());
     });
   };
 
@@ -55,7 +62,9 @@ describe('onboarding a colleague, from invitation to a phone call, in a real bro
     watch(adminPage);
     colleague = await launchChromium({ origin: stack.base, timezoneId: 'Europe/Berlin' });
     // The colleague's device, at the push service: subscribed with the key the api hands out.
-    const key = (await (await fetch(`${stack.base}/v1/push/vapid-public-key`, { headers: { authorization: `Bearer ${stack.token}` } })).json()) as { public_key: string };
+    const key = (await (
+      await fetch(`${stack.base}/v1/push/vapid-public-key`, { headers: { authorization: `Bearer ${stack.token}` } })
+    ).json()) as { public_key: string };
     device = push.subscribe(key.public_key);
     await usePushService(colleague.context, device);
     page = colleague.context.pages()[0] ?? (await colleague.context.newPage());
@@ -67,12 +76,15 @@ describe('onboarding a colleague, from invitation to a phone call, in a real bro
     await stack?.close();
   });
 
-  const heading = (p: Page, text: string) => p.getByRole('heading', { level: 1, name: text }).waitFor({ timeout: 10_000 });
+  const heading = (p: Page, text: string) =>
+    p.getByRole('heading', { level: 1, name: text }).waitFor({ timeout: 10_000 });
   const banner = () => page.getByRole('region', { name: 'Phone escalation paused' });
   const explain = () => `worker:\n${stack.worker.output().slice(-3000)}\ncalls:\n${stack.calls!.output().slice(-1500)}`;
   const callsTo = (phone: string) => twilio.calls.items.filter((call) => call.to === phone);
   const eventsOf = async (alertId: string) =>
-    stack.db.sql<{ kind: string; detail: Record<string, unknown> | null }[]>`select kind, detail from alert_events where alert_id = ${alertId} order by at, id`;
+    stack.db.sql<
+      { kind: string; detail: Record<string, unknown> | null }[]
+    >`select kind, detail from alert_events where alert_id = ${alertId} order by at, id`;
 
   /**
    * A meeting a few minutes away in the colleague's Google calendar, synced on demand (as an
@@ -90,11 +102,16 @@ describe('onboarding a colleague, from invitation to a phone call, in a real bro
         { email: 'ada@browser.test', organizer: true, responseStatus: 'accepted' },
       ],
     });
-    const sync = await fetch(`${stack.base}/v1/admin/schedules/calendar-sync/run`, { method: 'POST', headers: { authorization: `Bearer ${stack.token}` } });
-    expect(sync.status).toBe(202);
-    const message = await push.messages.first((m) => m.endpoint === device.endpoint && m.json<PushPayload>().title === title, 20_000).catch((err: unknown) => {
-      throw new Error(`no push for ${title}: ${String(err)}\n${explain()}`);
+    const sync = await fetch(`${stack.base}/v1/admin/schedules/calendar-sync/run`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.token}` },
     });
+    expect(sync.status).toBe(202);
+    const message = await push.messages
+      .first((m) => m.endpoint === device.endpoint && m.json<PushPayload>().title === title, 20_000)
+      .catch((err: unknown) => {
+        throw new Error(`no push for ${title}: ${String(err)}\n${explain()}`);
+      });
     const payload = message.json<PushPayload>();
 
     const cdp = await colleague.context.newCDPSession(page);
@@ -104,7 +121,11 @@ describe('onboarding a colleague, from invitation to a phone call, in a real bro
       await cdp.detach();
     }
     const shown = await waitForNotification(colleague.context, payload.alert_id);
-    expect(shown).toEqual({ title: `Meeting: ${title}`, body: expect.stringMatching(new RegExp(`^${title} starts in [34] minutes\\.$`)), tag: payload.alert_id });
+    expect(shown).toEqual({
+      title: `Meeting: ${title}`,
+      body: expect.stringMatching(new RegExp(`^${title} starts in [34] minutes\\.$`)),
+      tag: payload.alert_id,
+    });
     return payload.alert_id;
   }
 
@@ -134,7 +155,9 @@ describe('onboarding a colleague, from invitation to a phone call, in a real bro
     await screenshot(page, 'onboarding-02-colleague-signed-in');
     const cookies = await colleague.context.cookies(stack.base);
     expect(cookies.find((c) => c.name === 'nudge_session')).toMatchObject({ httpOnly: true });
-    const [user] = await stack.db.sql<{ id: string; google_sub: string; role: string }[]>`select id, google_sub, role from users where email = ${COLLEAGUE}`;
+    const [user] = await stack.db.sql<
+      { id: string; google_sub: string; role: string }[]
+    >`select id, google_sub, role from users where email = ${COLLEAGUE}`;
     expect(user!.google_sub).toBe(stack.google.account(COLLEAGUE)!.sub);
     colleagueId = user!.id;
 
@@ -147,7 +170,10 @@ describe('onboarding a colleague, from invitation to a phone call, in a real bro
     await heading(page, 'Settings');
     await page.getByLabel(/Phone number for escalation calls/).fill(COLLEAGUE_PHONE);
     await page.getByRole('button', { name: 'Save number' }).click();
-    await page.getByTestId('phone-status').filter({ hasText: `${COLLEAGUE_PHONE} is not verified` }).waitFor();
+    await page
+      .getByTestId('phone-status')
+      .filter({ hasText: `${COLLEAGUE_PHONE} is not verified` })
+      .waitFor();
     await banner().filter({ hasText: 'until you verify your phone number' }).waitFor();
     await screenshot(page, 'onboarding-03-number-unverified');
 
@@ -161,7 +187,8 @@ describe('onboarding a colleague, from invitation to a phone call, in a real bro
     await page.getByRole('button', { name: 'Save rule' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
     await screenshot(page, 'onboarding-04-rule-saved');
-    const [rule] = await stack.db.sql`select escalate_after_seconds, max_call_attempts, quiet_hours from alert_rules where user_id = ${colleagueId}`;
+    const [rule] = await stack.db
+      .sql`select escalate_after_seconds, max_call_attempts, quiet_hours from alert_rules where user_id = ${colleagueId}`;
     expect(rule).toEqual({ escalate_after_seconds: 30, max_call_attempts: 1, quiet_hours: null });
   });
 
@@ -169,18 +196,25 @@ describe('onboarding a colleague, from invitation to a phone call, in a real bro
     await page.getByRole('link', { name: 'Calendar & devices' }).click();
     await heading(page, 'Calendar & devices');
     await page.getByTestId('calendar-status').filter({ hasText: 'Not connected' }).waitFor();
-    const [consent] = await Promise.all([colleague.context.waitForEvent('page'), page.getByRole('button', { name: 'Connect Google Calendar' }).click()]);
+    const [consent] = await Promise.all([
+      colleague.context.waitForEvent('page'),
+      page.getByRole('button', { name: 'Connect Google Calendar' }).click(),
+    ]);
     await consent.getByText('Google Calendar connected').first().waitFor({ timeout: 10_000 });
     await screenshot(consent, 'onboarding-05-calendar-consented');
     await consent.close();
     await page.getByTestId('calendar-status').filter({ hasText: 'Connected' }).waitFor({ timeout: 10_000 });
-    const [credential] = await stack.db.sql<{ scopes: string[] }[]>`select scopes from calendar_credentials where user_id = ${colleagueId}`;
+    const [credential] = await stack.db.sql<
+      { scopes: string[] }[]
+    >`select scopes from calendar_credentials where user_id = ${colleagueId}`;
     expect(credential!.scopes).toContain('https://www.googleapis.com/auth/calendar.readonly');
 
     expect(await page.getByTestId('permission').textContent()).toBe('allowed');
     await page.getByRole('button', { name: 'Enable notifications on this device' }).click();
     await page.getByRole('status').filter({ hasText: 'Notifications are on' }).waitFor();
-    expect(await page.evaluate(async () => (await navigator.serviceWorker.ready).active?.scriptURL)).toBe(`${stack.base}/app/sw.js`);
+    expect(await page.evaluate(async () => (await navigator.serviceWorker.ready).active?.scriptURL)).toBe(
+      `${stack.base}/app/sw.js`,
+    );
     await screenshot(page, 'onboarding-06-calendar-and-device');
     const subscriptions = await stack.db.sql`select endpoint from push_subscriptions where user_id = ${colleagueId}`;
     expect(subscriptions).toEqual([{ endpoint: device.endpoint }]);
@@ -188,8 +222,13 @@ describe('onboarding a colleague, from invitation to a phone call, in a real bro
 
   it('while the number is unverified, an unacknowledged alert reaches the device but places no call', async () => {
     const alertId = await meetingAlertsTheDevice('Kick-off');
-    await eventually(async () => (await eventsOf(alertId)).some((e) => e.kind === 'escalation_skipped'), { timeoutMs: 60_000, explain });
-    expect((await eventsOf(alertId)).find((e) => e.kind === 'escalation_skipped')?.detail).toMatchObject({ reason: 'the user has not verified their phone number' });
+    await eventually(async () => (await eventsOf(alertId)).some((e) => e.kind === 'escalation_skipped'), {
+      timeoutMs: 60_000,
+      explain,
+    });
+    expect((await eventsOf(alertId)).find((e) => e.kind === 'escalation_skipped')?.detail).toMatchObject({
+      reason: 'the user has not verified their phone number',
+    });
     expect(callsTo(COLLEAGUE_PHONE)).toEqual([]);
 
     await page.goto(`${stack.base}/app/alerts/${alertId}`);
@@ -203,23 +242,31 @@ describe('onboarding a colleague, from invitation to a phone call, in a real bro
     await heading(page, 'Settings');
     await page.getByRole('button', { name: 'Send me a code' }).click();
     await page.getByText(`Nudge is calling ${COLLEAGUE_PHONE}`).waitFor();
-    const call = await twilio.calls.first((c) => c.to === COLLEAGUE_PHONE && c.url?.includes('/twilio/voice/verifications/') === true, 10_000);
+    const call = await twilio.calls.first(
+      (c) => c.to === COLLEAGUE_PHONE && c.url?.includes('/twilio/voice/verifications/') === true,
+      10_000,
+    );
     await call.finished;
     const code = verificationCodeSaid(call);
     expect(code).toMatch(/^\d{6}$/);
     await screenshot(page, 'onboarding-08-code-called');
     await page.getByLabel('Verification code').fill(code!);
     await page.getByRole('button', { name: 'Verify' }).click();
-    await page.getByTestId('phone-status').filter({ hasText: `${COLLEAGUE_PHONE} is verified` }).waitFor();
+    await page
+      .getByTestId('phone-status')
+      .filter({ hasText: `${COLLEAGUE_PHONE} is verified` })
+      .waitFor();
     expect(await banner().count()).toBe(0);
     await screenshot(page, 'onboarding-09-number-verified');
   });
 
   it('after verification, an unacknowledged alert reaches the device and then phones the colleague', async () => {
     const alertId = await meetingAlertsTheDevice('Design review');
-    const call = await twilio.calls.first((c) => c.to === COLLEAGUE_PHONE && c.url?.includes(alertId) === true, 60_000).catch((err: unknown) => {
-      throw new Error(`no call for the alert: ${String(err)}\n${explain()}`);
-    });
+    const call = await twilio.calls
+      .first((c) => c.to === COLLEAGUE_PHONE && c.url?.includes(alertId) === true, 60_000)
+      .catch((err: unknown) => {
+        throw new Error(`no call for the alert: ${String(err)}\n${explain()}`);
+      });
     await call.finished;
     expect(call.webhooks.items.find((w) => w.kind === 'voice')?.status).toBe(200);
     expect(call.said.join(' ')).toContain('Design review');

@@ -21,7 +21,9 @@ describe('phone verification and access tokens in a real browser', () => {
   beforeAll(async () => {
     stack = await startStack({ escalation: true });
     twilio = stack.twilio!;
-    const [user] = await stack.db.sql<{ phone_e164: string }[]>`select phone_e164 from users where id = ${stack.userId}`;
+    const [user] = await stack.db.sql<
+      { phone_e164: string }[]
+    >`select phone_e164 from users where id = ${stack.userId}`;
     phone = user!.phone_e164;
     chromium = await launchChromium({ origin: stack.base, timezoneId: 'Europe/Berlin' });
     page = chromium.context.pages()[0] ?? (await chromium.context.newPage());
@@ -32,9 +34,11 @@ describe('phone verification and access tokens in a real browser', () => {
     await stack?.close();
   });
 
-  const expectHeading = (text: string) => page.getByRole('heading', { level: 1, name: text }).waitFor({ timeout: 10_000 });
+  const expectHeading = (text: string) =>
+    page.getByRole('heading', { level: 1, name: text }).waitFor({ timeout: 10_000 });
   const banner = () => page.getByRole('region', { name: 'Phone escalation paused' });
-  const apiAs = (token: string, path: string) => fetch(`${stack.base}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  const apiAs = (token: string, path: string) =>
+    fetch(`${stack.base}${path}`, { headers: { authorization: `Bearer ${token}` } });
 
   it('shows a banner while the number is unverified, and verifies it with the code the call read out', async () => {
     await page.goto(`${stack.base}/app/`);
@@ -53,7 +57,10 @@ describe('phone verification and access tokens in a real browser', () => {
 
     await page.getByRole('button', { name: 'Send me a code' }).click();
     await page.getByText(`Nudge is calling ${phone}`).waitFor();
-    const call = await twilio.calls.first((c) => c.to === phone && c.url?.includes('/twilio/voice/verifications/') === true, 10_000);
+    const call = await twilio.calls.first(
+      (c) => c.to === phone && c.url?.includes('/twilio/voice/verifications/') === true,
+      10_000,
+    );
     await call.finished;
     expect(call.webhooks.items.find((w) => w.kind === 'voice')?.status).toBe(200);
     const code = verificationCodeSaid(call);

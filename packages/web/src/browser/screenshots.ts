@@ -21,7 +21,11 @@ export function unlabelledControls(page: Page): Promise<string[]> {
     [...document.querySelectorAll('input, select, textarea, button')]
       .filter((el) => {
         const control = el as HTMLInputElement;
-        const named = (control.labels?.length ?? 0) > 0 || control.getAttribute('aria-label') || control.getAttribute('aria-labelledby') || control.textContent?.trim();
+        const named =
+          (control.labels?.length ?? 0) > 0 ||
+          control.getAttribute('aria-label') ||
+          control.getAttribute('aria-labelledby') ||
+          control.textContent?.trim();
         return !named;
       })
       .map((el) => el.outerHTML.slice(0, 120)),

@@ -68,12 +68,23 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     if (options.escalation === true) {
       redis = await RedisServer.start();
       const escalation = escalationEnv(redis.url);
-      twilio = await TwilioEmulator.start({ accountSid: escalation.TWILIO_ACCOUNT_SID, authToken: escalation.TWILIO_AUTH_TOKEN });
+      twilio = await TwilioEmulator.start({
+        accountSid: escalation.TWILIO_ACCOUNT_SID,
+        authToken: escalation.TWILIO_AUTH_TOKEN,
+      });
       const callsPort = await freePort();
       const callsUrl = `http://127.0.0.1:${callsPort}`;
-      Object.assign(extra, escalation, { CALLS_PUBLIC_URL: callsUrl, TWILIO_API_BASE_URL: twilio.url, ESCALATION_RECONCILE_INTERVAL_MS: '200' });
+      Object.assign(extra, escalation, {
+        CALLS_PUBLIC_URL: callsUrl,
+        TWILIO_API_BASE_URL: twilio.url,
+        ESCALATION_RECONCILE_INTERVAL_MS: '200',
+      });
       // The calls role reads no queue: it gets no REDIS_URL.
-      const { REDIS_URL: _worker, ...callsEnv }: Record<string, string> = { ...roleEnv(db.url), ...escalation, CALLS_PUBLIC_URL: callsUrl };
+      const { REDIS_URL: _worker, ...callsEnv }: Record<string, string> = {
+        ...roleEnv(db.url),
+        ...escalation,
+        CALLS_PUBLIC_URL: callsUrl,
+      };
       callsRole = { env: { ...callsEnv, PORT: String(callsPort) }, url: callsUrl };
     }
     if (options.push === true) {
@@ -103,7 +114,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       calls = RoleProcess.start('calls', callsRole.env);
       await waitForHttpOk(`${callsRole.url}/health/ready`, 20_000, calls.exited);
     }
-    const { token, userId } = await createOrgWithCli(db.url, ['--org', 'Browser', '--email', 'ada@browser.test', '--name', 'Ada Lovelace', '--phone', '+4915112345678', '--timezone', 'Europe/Berlin', '--operator']);
+    const { token, userId } = await createOrgWithCli(db.url, [
+      '--org',
+      'Browser',
+      '--email',
+      'ada@browser.test',
+      '--name',
+      'Ada Lovelace',
+      '--phone',
+      '+4915112345678',
+      '--timezone',
+      'Europe/Berlin',
+      '--operator',
+    ]);
     if (options.phoneVerified === true) await markPhoneVerified(db.sql, userId);
     return { db, google, api, worker, base, token, userId, twilio, calls, push, close };
   } catch (err) {

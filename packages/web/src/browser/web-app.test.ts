@@ -33,7 +33,8 @@ describe('the web app in a real browser', () => {
     // flows' business (each asserts what it expects); chromium logs each as a console error.
     page.on('pageerror', (error) => browserErrors.push(error.message));
     page.on('console', (message) => {
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) browserErrors.push(message.text());
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
+        browserErrors.push(message.text());
     });
   }, 60_000);
   afterAll(async () => {
@@ -65,7 +66,10 @@ describe('the web app in a real browser', () => {
     return alert!.id;
   };
   const userApi = async <T>(path: string, init: RequestInit = {}): Promise<T> => {
-    const response = await fetch(`${stack.base}${path}`, { ...init, headers: { authorization: `Bearer ${stack.token}`, 'content-type': 'application/json' } });
+    const response = await fetch(`${stack.base}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${stack.token}`, 'content-type': 'application/json' },
+    });
     return (await response.json()) as T;
   };
 
@@ -96,14 +100,21 @@ describe('the web app in a real browser', () => {
   it('connects Google Calendar through the consent screen, and a synced meeting appears', async () => {
     const email = 'ada@browser.test';
     stack.google.approveAs(email);
-    stack.google.putEvent(email, { summary: 'Sprint planning', start: new Date(Date.now() + 90 * 60_000), end: new Date(Date.now() + 120 * 60_000) });
+    stack.google.putEvent(email, {
+      summary: 'Sprint planning',
+      start: new Date(Date.now() + 90 * 60_000),
+      end: new Date(Date.now() + 120 * 60_000),
+    });
     await page.getByRole('link', { name: 'Calendar & devices' }).click();
     await expectHeading('Calendar & devices');
     await page.getByTestId('calendar-status').filter({ hasText: 'Not connected' }).waitFor();
 
     // The consent screen opens in its own tab (here the emulator approves at once and sends
     // the browser to the api's callback); the app notices the connection by itself.
-    const [consent] = await Promise.all([context.waitForEvent('page'), page.getByRole('button', { name: 'Connect Google Calendar' }).click()]);
+    const [consent] = await Promise.all([
+      context.waitForEvent('page'),
+      page.getByRole('button', { name: 'Connect Google Calendar' }).click(),
+    ]);
     await consent.getByText('Google Calendar connected').first().waitFor({ timeout: 10_000 });
     await screenshot(consent, '03-calendar-callback');
     await consent.close();
@@ -111,7 +122,10 @@ describe('the web app in a real browser', () => {
     await screenshot(page, '04-calendar-connected');
 
     // A sync on demand, as an operator would start it, run by the worker.
-    const queued = await fetch(`${stack.base}/v1/admin/schedules/calendar-sync/run`, { method: 'POST', headers: { authorization: `Bearer ${stack.token}` } });
+    const queued = await fetch(`${stack.base}/v1/admin/schedules/calendar-sync/run`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.token}` },
+    });
     expect(queued.status).toBe(202);
     await page.getByRole('link', { name: 'Meetings' }).click();
     const synced = page.getByRole('row').filter({ hasText: 'Sprint planning' });
@@ -192,8 +206,15 @@ describe('the web app in a real browser', () => {
 
   it('the service worker turns a push into a notification whose “I’m on it” checks in', async () => {
     // An alert that has been pushed: the state the dispatcher leaves it in.
-    const meetingId = await insertMeeting(stack.db.sql, stack.userId, { title: 'Board call', startsAt: new Date(Date.now() + 5 * 60_000) });
-    const alertId = await insertAlert(stack.db.sql, stack.userId, { meetingId, dueAt: new Date(), escalateAt: new Date(Date.now() + 3 * 60_000) });
+    const meetingId = await insertMeeting(stack.db.sql, stack.userId, {
+      title: 'Board call',
+      startsAt: new Date(Date.now() + 5 * 60_000),
+    });
+    const alertId = await insertAlert(stack.db.sql, stack.userId, {
+      meetingId,
+      dueAt: new Date(),
+      escalateAt: new Date(Date.now() + 3 * 60_000),
+    });
     // The app registers this service worker when notifications are enabled; registering again is a no-op.
     await signIn();
     await page.evaluate(async () => {
@@ -221,14 +242,20 @@ describe('the web app in a real browser', () => {
         const registration = (self as unknown as { registration: ServiceWorkerRegistration }).registration;
         const [notification] = await registration.getNotifications();
         if (notification === undefined) return undefined;
-        const actions = (notification as unknown as { actions: { action: string; title: string }[] }).actions.map(({ action, title }) => ({ action, title }));
+        const actions = (notification as unknown as { actions: { action: string; title: string }[] }).actions.map(
+          ({ action, title }) => ({ action, title }),
+        );
         return { title: notification.title, body: notification.body, tag: notification.tag, actions };
       });
     // Chromium's notification store answers empty while the push is still being handled; reading
     // that early seemed to leave it answering empty, so the first look waits a moment.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     let shown = await readNotification();
-    for (const deadline = Date.now() + 10_000; shown === undefined && Date.now() < deadline; shown = await readNotification()) {
+    for (
+      const deadline = Date.now() + 10_000;
+      shown === undefined && Date.now() < deadline;
+      shown = await readNotification()
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(shown).toEqual({
@@ -244,9 +271,14 @@ describe('the web app in a real browser', () => {
     const [worker] = context.serviceWorkers();
     expect(worker).toBeDefined();
     await worker!.evaluate(async () => {
-      const scope = self as unknown as { registration: { getNotifications(): Promise<Notification[]> }; dispatchEvent(e: Event): boolean };
+      const scope = self as unknown as {
+        registration: { getNotifications(): Promise<Notification[]> };
+        dispatchEvent(e: Event): boolean;
+      };
       const [notification] = await scope.registration.getNotifications();
-      const NotificationEventCtor = (globalThis as unknown as { NotificationEvent: new (type: string, init: object) => Event }).NotificationEvent;
+      const NotificationEventCtor = (
+        globalThis as unknown as { NotificationEvent: new (type: string, init: object) => Event }
+      ).NotificationEvent;
       const click = new NotificationEventCtor('notificationclick', { notification, action: 'checkin' });
       // A script-made event refuses waitUntil; collect the work instead and wait for it here.
       const pending: Promise<unknown>[] = [];
@@ -269,7 +301,9 @@ describe('the web app in a real browser', () => {
     expect(await toggle.isChecked()).toBe(false);
     await toggle.check();
     await cleanup.getByRole('status').filter({ hasText: 'now enabled' }).waitFor();
-    const [row] = await stack.db.sql<{ enabled: boolean }[]>`select enabled from job_schedules where id = 'deliveries-cleanup'`;
+    const [row] = await stack.db.sql<
+      { enabled: boolean }[]
+    >`select enabled from job_schedules where id = 'deliveries-cleanup'`;
     expect(row?.enabled).toBe(true);
 
     const heartbeat = page.locator('[data-schedule="heartbeat"]');
@@ -278,7 +312,12 @@ describe('the web app in a real browser', () => {
     await heartbeat.getByRole('button', { name: 'Run heartbeat now' }).click();
     await heartbeat.getByRole('status').filter({ hasText: 'was queued' }).waitFor();
     // The worker claims the manual run within its tick; the card refreshes its runs.
-    await heartbeat.getByTestId('runs-heartbeat').getByRole('row').filter({ hasText: 'manual' }).filter({ hasText: 'succeeded' }).waitFor({ timeout: 20_000 });
+    await heartbeat
+      .getByTestId('runs-heartbeat')
+      .getByRole('row')
+      .filter({ hasText: 'manual' })
+      .filter({ hasText: 'succeeded' })
+      .waitFor({ timeout: 20_000 });
     await screenshot(page, '11-schedules');
   });
 

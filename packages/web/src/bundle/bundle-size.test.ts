@@ -13,7 +13,11 @@ describe('the built web app', () => {
     expect(pageScripts.length).toBeGreaterThan(0);
     const total = pageScripts.reduce((sum, s) => sum + s.gzipBytes, 0);
     // Printed so that the size is visible in every run, not only when it fails.
-    console.log(sizes.map((s) => `${s.file}: ${(s.bytes / 1024).toFixed(1)} KB, ${(s.gzipBytes / 1024).toFixed(1)} KB gzipped`).join('\n'));
+    console.log(
+      sizes
+        .map((s) => `${s.file}: ${(s.bytes / 1024).toFixed(1)} KB, ${(s.gzipBytes / 1024).toFixed(1)} KB gzipped`)
+        .join('\n'),
+    );
     expect(total).toBeLessThan(PAGE_BUDGET);
     // Lazy chunks are counted above, so a page may load any of them: the budget holds for each.
   });

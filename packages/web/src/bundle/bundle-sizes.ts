@@ -21,6 +21,9 @@ export async function javascriptSizes(appDir: string): Promise<BundleFile[]> {
 
 /** The scripts index.html loads or preloads: what every page of this single-page app costs. */
 export function scriptsOfPage(html: string): string[] {
-  const sources = [...html.matchAll(/<script[^>]*\ssrc="([^"]+)"/g), ...html.matchAll(/<link[^>]*rel="modulepreload"[^>]*href="([^"]+)"/g)];
+  const sources = [
+    ...html.matchAll(/<script[^>]*\ssrc="([^"]+)"/g),
+    ...html.matchAll(/<link[^>]*rel="modulepreload"[^>]*href="([^"]+)"/g),
+  ];
   return sources.map((match) => match[1]!);
 }

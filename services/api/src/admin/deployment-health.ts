@@ -15,7 +15,10 @@ export async function deploymentHealth(sql: Sql, now: Date, staleAfterMs = STALE
   const instances = await listInstances(sql, now, staleAfterMs);
   const problems = instances
     .filter((i) => i.stale)
-    .map((i) => `${i.role} ${i.instance_id} is stale: last beat ${i.last_beat_at.toISOString()} (${Math.round((now.getTime() - i.last_beat_at.getTime()) / 1000)} s ago)`);
+    .map(
+      (i) =>
+        `${i.role} ${i.instance_id} is stale: last beat ${i.last_beat_at.toISOString()} (${Math.round((now.getTime() - i.last_beat_at.getTime()) / 1000)} s ago)`,
+    );
   if (!instances.some((i) => i.role === 'worker' && i.schedulers_enabled && !i.stale)) {
     problems.push('no live worker with schedulers enabled: periodic jobs are not running');
   }

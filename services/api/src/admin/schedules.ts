@@ -43,7 +43,12 @@ export async function findSchedule(sql: Sql, id: string): Promise<ScheduleView |
 }
 
 /** Enables or disables through the owner of job_schedules; returns the schedule as it is then. */
-export async function setScheduleEnabled(sql: Sql, id: string, enabled: boolean, now: Date): Promise<ScheduleView | undefined> {
+export async function setScheduleEnabled(
+  sql: Sql,
+  id: string,
+  enabled: boolean,
+  now: Date,
+): Promise<ScheduleView | undefined> {
   if (!(await writeScheduleEnabled(sql, id, enabled, now))) return undefined;
   return findSchedule(sql, id);
 }

@@ -33,7 +33,11 @@ export function hashApiToken(token: string): string {
 
 /** Tokens that cannot be ours are rejected before any query. */
 export function looksLikeApiToken(token: string): boolean {
-  return token.startsWith(PREFIX) && token.length === PREFIX.length + 43 && /^[A-Za-z0-9_-]+$/.test(token.slice(PREFIX.length));
+  return (
+    token.startsWith(PREFIX) &&
+    token.length === PREFIX.length + 43 &&
+    /^[A-Za-z0-9_-]+$/.test(token.slice(PREFIX.length))
+  );
 }
 
 /** The start of a token that people see to tell their tokens apart ("nudge_AbC12x…"); far too short to use. */

@@ -28,9 +28,21 @@ export type TokenRefusal = 'token_revoked' | 'token_expired' | 'account_deactiva
  * token is told apart from an unknown one, so its holder knows to make a new one; a deactivated
  * user's tokens stop working at once.
  */
-export async function findCallerByToken(sql: Sql, token: string, now: Date): Promise<Caller | TokenRefusal | undefined> {
+export async function findCallerByToken(
+  sql: Sql,
+  token: string,
+  now: Date,
+): Promise<Caller | TokenRefusal | undefined> {
   if (!looksLikeApiToken(token)) return undefined;
-  const [row] = await sql<(UserRow & { token_id: ApiTokenRow['id']; stale: boolean; revoked: boolean; expired: boolean; deactivated: boolean })[]>`
+  const [row] = await sql<
+    (UserRow & {
+      token_id: ApiTokenRow['id'];
+      stale: boolean;
+      revoked: boolean;
+      expired: boolean;
+      deactivated: boolean;
+    })[]
+  >`
     select u.id, u.org_id, u.email, u.name, u.phone_e164, u.phone_verified_at, u.timezone, u.role, u.is_operator, u.created_at,
            t.id as token_id,
            t.revoked_at is not null as revoked,
@@ -47,5 +59,13 @@ export async function findCallerByToken(sql: Sql, token: string, now: Date): Pro
   if (revoked) return 'token_revoked';
   if (expired) return 'token_expired';
   if (stale) await touchApiToken(sql, tokenId, now);
-  return { userId: user.id, orgId: user.org_id, role: user.role, isOperator: user.is_operator, tokenId, sessionId: null, user };
+  return {
+    userId: user.id,
+    orgId: user.org_id,
+    role: user.role,
+    isOperator: user.is_operator,
+    tokenId,
+    sessionId: null,
+    user,
+  };
 }

@@ -33,7 +33,10 @@ export type TokenLifetime = number | null | undefined;
 const COLUMNS = 'id, name, token_prefix as prefix, created_at, last_used_at, expires_at, revoked_at';
 
 /** Issues a token for `userId` in the given transaction or connection; returns it once. */
-export async function issueToken(sql: Sql | TransactionSql, input: { userId: string; name: string; lifetimeDays: TokenLifetime; now: Date }): Promise<IssuedToken> {
+export async function issueToken(
+  sql: Sql | TransactionSql,
+  input: { userId: string; name: string; lifetimeDays: TokenLifetime; now: Date },
+): Promise<IssuedToken> {
   const token = generateApiToken();
   const days = input.lifetimeDays === undefined ? DEFAULT_TOKEN_LIFETIME_DAYS : input.lifetimeDays;
   const expiresAt = days === null ? null : new Date(input.now.getTime() + days * 86_400_000);
@@ -67,18 +70,23 @@ export async function liveTokenCount(sql: Sql, userId: string, now: Date): Promi
 
 /** Revokes one of the user's tokens; false when the user has no such (unrevoked) token. */
 export async function revokeToken(sql: Sql, userId: string, tokenId: string, now: Date): Promise<boolean> {
-  const rows = await sql`update api_tokens set revoked_at = ${now} where id = ${tokenId} and user_id = ${userId} and revoked_at is null`;
+  const rows =
+    await sql`update api_tokens set revoked_at = ${now} where id = ${tokenId} and user_id = ${userId} and revoked_at is null`;
   return rows.count === 1;
 }
 
 /** Revokes every token of the user; the number revoked. */
 export async function revokeAllTokens(sql: Sql | TransactionSql, userId: string, now: Date): Promise<number> {
-  const rows = await (sql as Sql)`update api_tokens set revoked_at = ${now} where user_id = ${userId} and revoked_at is null`;
+  const rows =
+    await (sql as Sql)`update api_tokens set revoked_at = ${now} where user_id = ${userId} and revoked_at is null`;
   return rows.count;
 }
 
 /** Replaces every token of the user with one new token, in one transaction. */
-export async function rotateTokens(sql: Sql, input: { userId: string; name: string; lifetimeDays: TokenLifetime; now: Date }): Promise<{ revoked: number; issued: IssuedToken }> {
+export async function rotateTokens(
+  sql: Sql,
+  input: { userId: string; name: string; lifetimeDays: TokenLifetime; now: Date },
+): Promise<{ revoked: number; issued: IssuedToken }> {
   return sql.begin(async (tx) => {
     const revoked = await revokeAllTokens(tx, input.userId, input.now);
     const issued = await issueToken(tx, input);

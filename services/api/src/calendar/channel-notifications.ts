@@ -29,7 +29,9 @@ const CHANNEL_ID = /^[A-Za-z0-9\-_+/=]{1,64}$/;
 const MESSAGE_NUMBER = /^\d{1,18}$/;
 const RESOURCE_STATES = new Set(['sync', 'exists', 'not_exists']);
 
-type ChannelRow = Pick<CalendarChannelRow, 'token_hash' | 'resource_id' | 'last_message_number'> & { credential_id: string };
+type ChannelRow = Pick<CalendarChannelRow, 'token_hash' | 'resource_id' | 'last_message_number'> & {
+  credential_id: string;
+};
 
 function sameHash(givenToken: string, storedHash: string): boolean {
   const given = createHash('sha256').update(givenToken).digest();
@@ -43,10 +45,20 @@ function sameHash(givenToken: string, storedHash: string): boolean {
  * sync for the user — one row per credential, so a burst coalesces — and wakes the workers
  * with a NOTIFY only when the row is new.
  */
-export async function acceptNotification(sql: Sql, headers: NotificationHeaders, now: Date): Promise<NotificationOutcome> {
+export async function acceptNotification(
+  sql: Sql,
+  headers: NotificationHeaders,
+  now: Date,
+): Promise<NotificationOutcome> {
   const { channelId, token, resourceId, resourceState, messageNumber } = headers;
   if (channelId === undefined || !CHANNEL_ID.test(channelId)) return 'malformed';
-  if (resourceId === undefined || resourceId.length > 256 || resourceState === undefined || !RESOURCE_STATES.has(resourceState)) return 'malformed';
+  if (
+    resourceId === undefined ||
+    resourceId.length > 256 ||
+    resourceState === undefined ||
+    !RESOURCE_STATES.has(resourceState)
+  )
+    return 'malformed';
   if (messageNumber === undefined || !MESSAGE_NUMBER.test(messageNumber)) return 'malformed';
   if (token === undefined || token.length > 256) return 'mismatch';
   const [channel] = await sql<ChannelRow[]>`

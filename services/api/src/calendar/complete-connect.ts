@@ -1,4 +1,10 @@
-import { CALENDAR_READONLY_SCOPE, googleFailureOf, saveGoogleCredential, type GoogleClients, type TokenCipher } from '@nudge/calendar';
+import {
+  CALENDAR_READONLY_SCOPE,
+  googleFailureOf,
+  saveGoogleCredential,
+  type GoogleClients,
+  type TokenCipher,
+} from '@nudge/calendar';
 import type { Sql } from '@nudge/db';
 import { CallbackError } from './callback-outcome.js';
 import { StateError, type OAuthStateSigner } from './oauth-state.js';
@@ -24,8 +30,14 @@ export interface CallbackQuery {
  * forged or forwarded callback can neither store nor spend a code. Returns the user connected;
  * any failure throws a CallbackError and leaves the stored credential as it was.
  */
-export async function completeGoogleConnect(deps: ConnectDeps, query: CallbackQuery, boundNonce: string | undefined, now: Date): Promise<string> {
-  if (query.state === undefined || query.state === '') throw new CallbackError('invalid_state', 'the callback has no state parameter');
+export async function completeGoogleConnect(
+  deps: ConnectDeps,
+  query: CallbackQuery,
+  boundNonce: string | undefined,
+  now: Date,
+): Promise<string> {
+  if (query.state === undefined || query.state === '')
+    throw new CallbackError('invalid_state', 'the callback has no state parameter');
   let state;
   try {
     state = deps.signer.verify(query.state, now);
@@ -36,17 +48,24 @@ export async function completeGoogleConnect(deps: ConnectDeps, query: CallbackQu
   // A connect link made by someone else (or opened in another browser) must not connect this
   // person's Google account to the link maker's Nudge user.
   if (boundNonce === undefined || !sameSecret(boundNonce, state.nonce)) {
-    throw new CallbackError('state_not_bound', 'this connect link was not started in this browser, so nothing was connected; start connecting from your own Nudge page');
+    throw new CallbackError(
+      'state_not_bound',
+      'this connect link was not started in this browser, so nothing was connected; start connecting from your own Nudge page',
+    );
   }
   const redemption = await redeemOAuthState(deps.sql, state, now);
-  if (redemption === 'already_used') throw new CallbackError('state_used', 'this connect link was already used; start connecting again');
-  if (redemption === 'unknown_user') throw new CallbackError('invalid_state', 'the user this link was made for no longer exists');
+  if (redemption === 'already_used')
+    throw new CallbackError('state_used', 'this connect link was already used; start connecting again');
+  if (redemption === 'unknown_user')
+    throw new CallbackError('invalid_state', 'the user this link was made for no longer exists');
 
   if (query.error === 'access_denied') {
     throw new CallbackError('access_denied', 'Google Calendar access was not granted, so nothing was connected');
   }
-  if (query.error !== undefined) throw new CallbackError('oauth_error', `Google answered with error "${query.error}"; nothing was connected`);
-  if (query.code === undefined || query.code === '') throw new CallbackError('missing_code', 'the callback has no authorization code');
+  if (query.error !== undefined)
+    throw new CallbackError('oauth_error', `Google answered with error "${query.error}"; nothing was connected`);
+  if (query.code === undefined || query.code === '')
+    throw new CallbackError('missing_code', 'the callback has no authorization code');
 
   let tokens;
   try {
@@ -54,14 +73,23 @@ export async function completeGoogleConnect(deps: ConnectDeps, query: CallbackQu
   } catch (error) {
     const failure = googleFailureOf(error, now);
     const why = failure.reason ?? (failure.status === undefined ? 'no answer' : `HTTP ${failure.status}`);
-    throw new CallbackError('token_exchange_failed', `Google refused the authorization code (${why}); start connecting again`);
+    throw new CallbackError(
+      'token_exchange_failed',
+      `Google refused the authorization code (${why}); start connecting again`,
+    );
   }
   if (typeof tokens.refresh_token !== 'string' || tokens.refresh_token === '') {
-    throw new CallbackError('missing_refresh_token', 'Google granted no offline access (no refresh token); start connecting again');
+    throw new CallbackError(
+      'missing_refresh_token',
+      'Google granted no offline access (no refresh token); start connecting again',
+    );
   }
   const scopes = (tokens.scope ?? '').split(' ').filter((scope) => scope !== '');
   if (!scopes.includes(CALENDAR_READONLY_SCOPE)) {
-    throw new CallbackError('scope_not_granted', 'read access to the calendar was not granted; allow it on the consent screen');
+    throw new CallbackError(
+      'scope_not_granted',
+      'read access to the calendar was not granted; allow it on the consent screen',
+    );
   }
   await saveGoogleCredential(deps.sql, deps.cipher, state.userId, {
     refreshToken: tokens.refresh_token,

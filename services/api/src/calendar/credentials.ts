@@ -9,7 +9,9 @@ export interface CalendarConnection {
 }
 
 export async function googleConnection(sql: Sql, userId: string): Promise<CalendarConnection> {
-  const [row] = await sql<(Pick<CalendarCredentialRow, 'revoked' | 'revoked_reason'> & Pick<CalendarSyncStateRow, 'last_synced_at'>)[]>`
+  const [row] = await sql<
+    (Pick<CalendarCredentialRow, 'revoked' | 'revoked_reason'> & Pick<CalendarSyncStateRow, 'last_synced_at'>)[]
+  >`
     select c.revoked, c.revoked_reason, s.last_synced_at
     from calendar_credentials c
     left join calendar_sync_state s on s.credential_id = c.id and s.calendar_id = 'primary'

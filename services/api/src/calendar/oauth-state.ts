@@ -42,7 +42,11 @@ export class OAuthStateSigner {
 
   /** A signed state and its nonce, which the browser that asked keeps in a cookie. */
   issue(userId: string, now: Date): { state: string; nonce: string } {
-    const payload: Payload = { u: userId, n: randomBytes(16).toString('base64url'), e: now.getTime() + STATE_LIFETIME_MS };
+    const payload: Payload = {
+      u: userId,
+      n: randomBytes(16).toString('base64url'),
+      e: now.getTime() + STATE_LIFETIME_MS,
+    };
     const encoded = Buffer.from(JSON.stringify(payload)).toString('base64url');
     return { state: `${encoded}.${this.sign(encoded)}`, nonce: payload.n };
   }

@@ -19,10 +19,18 @@ export async function stopChannelsOnDisconnect(
     auth.setCredentials({ refresh_token: refreshToken });
     const api = deps.clients.calendar(auth);
     for (const channel of channels) {
-      await api.channels.stop({ requestBody: { id: channel.id, resourceId: channel.resource_id } }, { timeout: 5_000 }).catch((error: unknown) =>
-        deps.logger.warn({ event: 'calendar.channel.stop_failed', user_id: userId, channel_id: channel.id, err: error }, 'stopping a calendar channel at Google failed; it is closed here anyway'),
-      );
+      await api.channels
+        .stop({ requestBody: { id: channel.id, resourceId: channel.resource_id } }, { timeout: 5_000 })
+        .catch((error: unknown) =>
+          deps.logger.warn(
+            { event: 'calendar.channel.stop_failed', user_id: userId, channel_id: channel.id, err: error },
+            'stopping a calendar channel at Google failed; it is closed here anyway',
+          ),
+        );
     }
-    deps.logger.info({ event: 'calendar.channels.stopped', user_id: userId, count: channels.length }, 'calendar channels stopped on disconnect');
+    deps.logger.info(
+      { event: 'calendar.channels.stopped', user_id: userId, count: channels.length },
+      'calendar channels stopped on disconnect',
+    );
   };
 }

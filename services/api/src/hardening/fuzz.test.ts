@@ -36,7 +36,24 @@ const json: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
     fc.boolean(),
     fc.constant(null),
     fc.array(tie('value'), { maxLength: 5 }),
-    fc.dictionary(fc.oneof(text, fc.constantFrom('email', 'name', 'timezone', 'phone_e164', 'endpoint', 'keys', 'lead_seconds', '__proto__', 'constructor')), tie('value'), { maxKeys: 6 }),
+    fc.dictionary(
+      fc.oneof(
+        text,
+        fc.constantFrom(
+          'email',
+          'name',
+          'timezone',
+          'phone_e164',
+          'endpoint',
+          'keys',
+          'lead_seconds',
+          '__proto__',
+          'constructor',
+        ),
+      ),
+      tie('value'),
+      { maxKeys: 6 },
+    ),
   ),
 })).value;
 /** Deeper than any schema expects. */
@@ -48,8 +65,16 @@ const deep = fc.integer({ min: 50, max: 2_000 }).map((depth) => {
 
 const request = fc.record({
   pathParam: text,
-  query: fc.dictionary(fc.oneof(text, fc.constantFrom('from', 'to', 'state', 'n', 'limit', 'job', 'status', 'trigger', 'code', 'state')), text, { maxKeys: 4 }),
-  body: fc.oneof(json, deep, text.map((t) => ({ raw: t }))),
+  query: fc.dictionary(
+    fc.oneof(text, fc.constantFrom('from', 'to', 'state', 'n', 'limit', 'job', 'status', 'trigger', 'code', 'state')),
+    text,
+    { maxKeys: 4 },
+  ),
+  body: fc.oneof(
+    json,
+    deep,
+    text.map((t) => ({ raw: t })),
+  ),
 });
 
 describe('fuzzing every route', () => {
@@ -59,7 +84,9 @@ describe('fuzzing every route', () => {
   let secrets: string[];
   beforeAll(async () => {
     db = await createTestDatabase();
-    api = await startApi(db, { env: { RATE_LIMIT_PER_TOKEN_PER_MINUTE: '1000000', RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '1000000' } });
+    api = await startApi(db, {
+      env: { RATE_LIMIT_PER_TOKEN_PER_MINUTE: '1000000', RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '1000000' },
+    });
     tenants = await seedTenants(db);
     secrets = [tenants.operator.token, new URL(db.url).password].filter((s) => s.length > 3);
   });
@@ -76,15 +103,23 @@ describe('fuzzing every route', () => {
           const path = route.url.replace(/:(\w+)/g, () => encodeURIComponent(pathParam.toWellFormed()));
           const search = new URLSearchParams(query).toString();
           const hasBody = ['POST', 'PUT', 'PATCH'].includes(route.method);
-          const raw = typeof body === 'object' && body !== null && 'raw' in body ? String((body as { raw: unknown }).raw) : JSON.stringify(body);
+          const raw =
+            typeof body === 'object' && body !== null && 'raw' in body
+              ? String((body as { raw: unknown }).raw)
+              : JSON.stringify(body);
           const response = await api.request(`${path}${search === '' ? '' : `?${search}`}`, {
             method: route.method,
             // The operator can reach every route, so the fuzz gets past authentication.
-            headers: { authorization: `Bearer ${tenants.operator.token}`, ...(hasBody ? { 'content-type': 'application/json' } : {}) },
+            headers: {
+              authorization: `Bearer ${tenants.operator.token}`,
+              ...(hasBody ? { 'content-type': 'application/json' } : {}),
+            },
             ...(hasBody ? { body: raw } : {}),
           });
-          if (response.status >= 500) throw new Error(`${route.method} ${path} answered ${response.status}: ${response.text.slice(0, 300)}`);
-          for (const secret of secrets) if (response.text.includes(secret)) throw new Error(`${route.method} ${path} echoed a secret`);
+          if (response.status >= 500)
+            throw new Error(`${route.method} ${path} answered ${response.status}: ${response.text.slice(0, 300)}`);
+          for (const secret of secrets)
+            if (response.text.includes(secret)) throw new Error(`${route.method} ${path} echoed a secret`);
         }),
         { numRuns: RUNS, seed: SEED, endOnFailure: true },
       );

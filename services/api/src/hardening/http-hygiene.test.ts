@@ -5,7 +5,10 @@ describe('HTTP hygiene', () => {
   const bed = useApiTestBed({ env: { CORS_ORIGINS: 'https://app.example.com' } });
 
   const preflight = (origin: string) =>
-    bed.api.request('/v1/me', { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } });
+    bed.api.request('/v1/me', {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+    });
 
   it('allows cross-origin calls only from configured origins', async () => {
     const allowed = await preflight('https://app.example.com');
@@ -31,7 +34,11 @@ describe('HTTP hygiene', () => {
     const refused = await bed.api.request('/v1/me', { headers: { 'x-request-id': 'bad id with spaces' } });
     expect(refused.headers.get('x-request-id')).not.toBe('bad id with spaces');
     // A request's own log lines carry its id (here: a refused OAuth callback's warning).
-    await bed.api.request('/v1/calendar/google/callback?code=x&state=forged', { headers: { 'x-request-id': 'trace-456' } });
-    expect(bed.api.logLines.filter((line) => line.event === 'calendar.connect.refused')).toEqual([expect.objectContaining({ request_id: 'trace-456' })]);
+    await bed.api.request('/v1/calendar/google/callback?code=x&state=forged', {
+      headers: { 'x-request-id': 'trace-456' },
+    });
+    expect(bed.api.logLines.filter((line) => line.event === 'calendar.connect.refused')).toEqual([
+      expect.objectContaining({ request_id: 'trace-456' }),
+    ]);
   });
 });

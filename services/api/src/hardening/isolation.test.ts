@@ -14,7 +14,9 @@ describe('tenant isolation on every route', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     // Every route is called many times from one address: limits are not what this test is about.
-    api = await startApi(db, { env: { RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '100000', RATE_LIMIT_PER_TOKEN_PER_MINUTE: '100000' } });
+    api = await startApi(db, {
+      env: { RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '100000', RATE_LIMIT_PER_TOKEN_PER_MINUTE: '100000' },
+    });
     tenants = await seedTenants(db);
   });
   afterAll(async () => {
@@ -22,11 +24,16 @@ describe('tenant isolation on every route', () => {
     await db.drop();
   });
 
-  const protectedRoutes = () => api.app.routeInventory.filter((r) => !r.hidden && !PUBLIC_ROUTES.has(`${r.method} ${r.url}`));
+  const protectedRoutes = () =>
+    api.app.routeInventory.filter((r) => !r.hidden && !PUBLIC_ROUTES.has(`${r.method} ${r.url}`));
 
   async function call(method: string, url: string, headers: Record<string, string>) {
     const hasBody = ['POST', 'PUT', 'PATCH'].includes(method);
-    return api.request(tenants.fillPath(url), { method, headers: { ...headers, ...(hasBody ? { 'content-type': 'application/json' } : {}) }, ...(hasBody ? { body: '{}' } : {}) });
+    return api.request(tenants.fillPath(url), {
+      method,
+      headers: { ...headers, ...(hasBody ? { 'content-type': 'application/json' } : {}) },
+      ...(hasBody ? { body: '{}' } : {}),
+    });
   }
 
   function expectNothingLeaked(text: string) {
@@ -45,7 +52,10 @@ describe('tenant isolation on every route', () => {
   ])('%s gets 401 on every protected route', async (_name, headers) => {
     for (const route of protectedRoutes()) {
       const response = await call(route.method, route.url, headers);
-      expect({ route: `${route.method} ${route.url}`, status: response.status }).toEqual({ route: `${route.method} ${route.url}`, status: 401 });
+      expect({ route: `${route.method} ${route.url}`, status: response.status }).toEqual({
+        route: `${route.method} ${route.url}`,
+        status: 401,
+      });
       expect(response.json<{ error: { code: string } }>().error.code).toBe('unauthorized');
       expectNothingLeaked(response.text);
     }
@@ -54,29 +64,43 @@ describe('tenant isolation on every route', () => {
   it('a revoked token gets 401 on every protected route', async () => {
     for (const route of protectedRoutes()) {
       const response = await call(route.method, route.url, { authorization: `Bearer ${tenants.revokedToken}` });
-      expect({ route: `${route.method} ${route.url}`, status: response.status }).toEqual({ route: `${route.method} ${route.url}`, status: 401 });
+      expect({ route: `${route.method} ${route.url}`, status: response.status }).toEqual({
+        route: `${route.method} ${route.url}`,
+        status: 401,
+      });
     }
   });
 
   it('a member gets 403 on organisation admin routes, and a non-operator admin on deployment routes', async () => {
     for (const route of protectedRoutes().filter((r) => isAdminRoute(r.url) || isOperatorRoute(r.url))) {
       const response = await call(route.method, route.url, { authorization: `Bearer ${tenants.memberToken}` });
-      expect({ route: `${route.method} ${route.url}`, status: response.status }).toEqual({ route: `${route.method} ${route.url}`, status: 403 });
+      expect({ route: `${route.method} ${route.url}`, status: response.status }).toEqual({
+        route: `${route.method} ${route.url}`,
+        status: 403,
+      });
     }
     for (const route of protectedRoutes().filter((r) => isOperatorRoute(r.url))) {
       const response = await call(route.method, route.url, { authorization: `Bearer ${tenants.intruder.token}` });
-      expect({ route: `${route.method} ${route.url}`, status: response.status }).toEqual({ route: `${route.method} ${route.url}`, status: 403 });
+      expect({ route: `${route.method} ${route.url}`, status: response.status }).toEqual({
+        route: `${route.method} ${route.url}`,
+        status: 403,
+      });
     }
   });
 
-  it('another organisation\'s admin gets 404 for the victim\'s resources and sees none of them in lists', async () => {
+  it("another organisation's admin gets 404 for the victim's resources and sees none of them in lists", async () => {
     const headers = { authorization: `Bearer ${tenants.intruder.token}` };
     for (const route of protectedRoutes().filter((r) => r.url.includes(':') && !isOperatorRoute(r.url))) {
       const response = await call(route.method, route.url, headers);
-      expect({ route: `${route.method} ${route.url}`, status: response.status }).toEqual({ route: `${route.method} ${route.url}`, status: 404 });
+      expect({ route: `${route.method} ${route.url}`, status: response.status }).toEqual({
+        route: `${route.method} ${route.url}`,
+        status: 404,
+      });
       expectNothingLeaked(response.text);
     }
-    for (const route of protectedRoutes().filter((r) => r.method === 'GET' && !r.url.includes(':') && !isOperatorRoute(r.url))) {
+    for (const route of protectedRoutes().filter(
+      (r) => r.method === 'GET' && !r.url.includes(':') && !isOperatorRoute(r.url),
+    )) {
       const response = await call(route.method, route.url, headers);
       expect(response.status).toBeLessThan(500);
       expectNothingLeaked(response.text);

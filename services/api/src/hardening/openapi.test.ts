@@ -7,7 +7,9 @@ describe('OpenAPI', () => {
   it('every route has one schema, with a response schema, used for validation and the docs', () => {
     const routes = bed.api.app.routeInventory.filter((route) => !route.hidden);
     expect(routes.length).toBeGreaterThan(20);
-    const missing = routes.filter((route) => route.schema?.response === undefined || Object.keys(route.schema.response).length === 0);
+    const missing = routes.filter(
+      (route) => route.schema?.response === undefined || Object.keys(route.schema.response).length === 0,
+    );
     expect(missing.map((route) => `${route.method} ${route.url}`)).toEqual([]);
   });
 
@@ -16,7 +18,9 @@ describe('OpenAPI', () => {
     expect(json.status).toBe(200);
     const doc = json.json<{ openapi: string; paths: Record<string, Record<string, unknown>> }>();
     expect(doc.openapi).toBe('3.1.0');
-    const documented = new Set(Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)));
+    const documented = new Set(
+      Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)),
+    );
     for (const route of bed.api.app.routeInventory.filter((r) => !r.hidden)) {
       const path = route.url.replace(/:(\w+)/g, '{$1}');
       expect(documented).toContain(`${route.method} ${path}`);

@@ -26,7 +26,9 @@ describe('rate limits', () => {
       const refused = await api.request('/checkin/AAAAAAAAAAAAAAAAAAAAAAAA');
       expect(refused.status).toBe(429);
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
-      expect(refused.json()).toEqual({ error: { code: 'rate_limited', message: expect.stringMatching(/^too many requests; try again in \d+ s$/) } });
+      expect(refused.json()).toEqual({
+        error: { code: 'rate_limited', message: expect.stringMatching(/^too many requests; try again in \d+ s$/) },
+      });
       // Health and metrics stay reachable for monitors.
       expect((await api.request('/health/live')).status).toBe(200);
     });
@@ -66,10 +68,13 @@ describe('rate limits', () => {
       for (let i = 0; i < 2; i += 1) {
         const redis = await connectRedis(redisServer.url, logger, 'rate-limit');
         clients.push(redis);
-        replicas.push(await startApi(db, { env: { ...limits, RATE_LIMIT_STORE: 'redis', REDIS_URL: redisServer.url }, redis }));
+        replicas.push(
+          await startApi(db, { env: { ...limits, RATE_LIMIT_STORE: 'redis', REDIS_URL: redisServer.url }, redis }),
+        );
       }
       const statuses = [];
-      for (let i = 0; i < 6; i += 1) statuses.push((await replicas[i % 2]!.request('/checkin/BBBBBBBBBBBBBBBBBBBBBBBB')).status);
+      for (let i = 0; i < 6; i += 1)
+        statuses.push((await replicas[i % 2]!.request('/checkin/BBBBBBBBBBBBBBBBBBBBBBBB')).status);
       expect(statuses).toEqual([404, 404, 404, 404, 404, 429]);
     } finally {
       await Promise.all(replicas.map((r) => r.close()));

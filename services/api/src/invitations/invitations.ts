@@ -57,8 +57,7 @@ export async function withdrawInvitation(sql: Sql, orgId: string, id: string): P
 }
 
 export type InvitationLookup =
-  | { status: 'valid'; invitation: InvitationRow; orgName: string }
-  | { status: 'unknown' | 'used' | 'expired' };
+  { status: 'valid'; invitation: InvitationRow; orgName: string } | { status: 'unknown' | 'used' | 'expired' };
 
 export async function findInvitation(sql: Sql, secret: string, now: Date): Promise<InvitationLookup> {
   if (!looksLikeInvitationSecret(secret)) return { status: 'unknown' };
@@ -74,6 +73,11 @@ export async function findInvitation(sql: Sql, secret: string, now: Date): Promi
 }
 
 /** Spends an invitation: it admitted `userId` and admits nobody again. */
-export async function markInvitationAccepted(tx: TransactionSql, invitationId: string, userId: string, now: Date): Promise<void> {
+export async function markInvitationAccepted(
+  tx: TransactionSql,
+  invitationId: string,
+  userId: string,
+  now: Date,
+): Promise<void> {
   await tx`update invitations set accepted_at = ${now}, accepted_by = ${userId} where id = ${invitationId}`;
 }

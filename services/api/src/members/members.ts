@@ -37,10 +37,16 @@ async function refuseLosingLastAdmin(tx: TransactionSql, orgId: string, userId: 
   // Locks the organisation's admins, so two admins demoting each other at once cannot both succeed.
   const admins = await tx<{ id: string }[]>`
     select id from users where org_id = ${orgId} and role = 'admin' and deactivated_at is null order by id for update`;
-  if (admins.length === 1 && admins[0]!.id === userId) throw new MemberChangeRefused('this is the organisation’s last active admin; make someone else an admin first');
+  if (admins.length === 1 && admins[0]!.id === userId)
+    throw new MemberChangeRefused('this is the organisation’s last active admin; make someone else an admin first');
 }
 
-export async function changeRole(sql: Sql, orgId: string, userId: string, role: 'admin' | 'member' | undefined): Promise<MemberRow | undefined> {
+export async function changeRole(
+  sql: Sql,
+  orgId: string,
+  userId: string,
+  role: 'admin' | 'member' | undefined,
+): Promise<MemberRow | undefined> {
   return sql.begin(async (tx) => {
     const current = await member(tx, orgId, userId);
     if (current === undefined || role === undefined) return current;
@@ -61,7 +67,13 @@ export interface Deactivation {
  * plugin requires an active user), their sessions are deleted, their open alerts are cancelled
  * (so nobody is pushed or phoned for them), and the planner makes no new ones.
  */
-export async function deactivateMember(sql: Sql, orgId: string, userId: string, byUserId: string, now: Date): Promise<Deactivation | undefined> {
+export async function deactivateMember(
+  sql: Sql,
+  orgId: string,
+  userId: string,
+  byUserId: string,
+  now: Date,
+): Promise<Deactivation | undefined> {
   return sql.begin(async (tx) => {
     const current = await member(tx, orgId, userId);
     if (current === undefined) return undefined;
@@ -72,7 +84,9 @@ export async function deactivateMember(sql: Sql, orgId: string, userId: string, 
     const endedSessions = await endAllSessions(tx, userId);
     // Their calendar is no longer watched (Google's side of a channel lapses at its expiry).
     await closeUserChannels(tx, userId, 'user_deactivated', now);
-    const open = await tx<{ id: string }[]>`select id from alerts where user_id = ${userId} and state in ${tx(statesFrom('cancel') as string[])}`;
+    const open = await tx<
+      { id: string }[]
+    >`select id from alerts where user_id = ${userId} and state in ${tx(statesFrom('cancel') as string[])}`;
     let cancelled = 0;
     for (const alert of open) {
       if ((await cancel(tx, alert.id, 'user_deactivated')).applied) cancelled += 1;
@@ -87,8 +101,14 @@ export async function reactivateMember(sql: Sql, orgId: string, userId: string):
 }
 
 /** Deactivation by email (nudge-admin): every user with that email, in any organisation. */
-export async function deactivateByEmail(sql: Sql, email: string, now: Date): Promise<{ userId: string; orgId: string; endedSessions: number; cancelledAlerts: number }[]> {
-  const users = await sql<{ id: string; org_id: string }[]>`select id, org_id from users where lower(email) = ${email.toLowerCase()}`;
+export async function deactivateByEmail(
+  sql: Sql,
+  email: string,
+  now: Date,
+): Promise<{ userId: string; orgId: string; endedSessions: number; cancelledAlerts: number }[]> {
+  const users = await sql<
+    { id: string; org_id: string }[]
+  >`select id, org_id from users where lower(email) = ${email.toLowerCase()}`;
   const results = [];
   for (const user of users) {
     // The operator is not a member of the organisation: the self and last-admin rules are theirs to weigh.
@@ -96,7 +116,9 @@ export async function deactivateByEmail(sql: Sql, email: string, now: Date): Pro
       await setUserDeactivated(tx, user.org_id, user.id, now);
       const endedSessions = await endAllSessions(tx, user.id);
       await closeUserChannels(tx, user.id, 'user_deactivated', now);
-      const open = await tx<{ id: string }[]>`select id from alerts where user_id = ${user.id} and state in ${tx(statesFrom('cancel') as string[])}`;
+      const open = await tx<
+        { id: string }[]
+      >`select id from alerts where user_id = ${user.id} and state in ${tx(statesFrom('cancel') as string[])}`;
       let cancelled = 0;
       for (const alert of open) {
         if ((await cancel(tx, alert.id, 'user_deactivated')).applied) cancelled += 1;

@@ -6,12 +6,18 @@ export type OrganizationSettings = Pick<OrganizationRow, 'id' | 'name' | 'google
 export class DomainTakenError extends Error {}
 
 export async function organizationSettings(sql: Sql, orgId: string): Promise<OrganizationSettings | undefined> {
-  const [row] = await sql<OrganizationSettings[]>`select id, name, google_workspace_domain from organizations where id = ${orgId}`;
+  const [row] = await sql<
+    OrganizationSettings[]
+  >`select id, name, google_workspace_domain from organizations where id = ${orgId}`;
   return row;
 }
 
 /** Everyone of this Google Workspace domain may sign in as a member (null: nobody by domain). */
-export async function setWorkspaceDomain(sql: Sql, orgId: string, domain: string | null): Promise<OrganizationSettings | undefined> {
+export async function setWorkspaceDomain(
+  sql: Sql,
+  orgId: string,
+  domain: string | null,
+): Promise<OrganizationSettings | undefined> {
   try {
     return await updateWorkspaceDomain(sql, orgId, domain);
   } catch (err) {

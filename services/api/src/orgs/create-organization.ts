@@ -51,7 +51,12 @@ export async function createOrganization(sql: Sql, input: NewOrganization): Prom
       role: 'admin',
       is_operator: isOperator,
     });
-    const { token } = await issueToken(tx, { userId: user.id, name: 'created with the organisation', lifetimeDays: undefined, now: new Date() });
+    const { token } = await issueToken(tx, {
+      userId: user.id,
+      name: 'created with the organisation',
+      lifetimeDays: undefined,
+      now: new Date(),
+    });
     return { orgId: org.id, userId: user.id, token, isOperator };
   });
 }

@@ -16,7 +16,11 @@ export interface NewUser {
  * A user in the caller's organisation with a first API token, shown once. Emails are unique per
  * organisation, so the answer never depends on other organisations' users.
  */
-export async function createUser(sql: Sql, input: NewUser, now: Date = new Date()): Promise<{ user: UserRow; token: string }> {
+export async function createUser(
+  sql: Sql,
+  input: NewUser,
+  now: Date = new Date(),
+): Promise<{ user: UserRow; token: string }> {
   try {
     return await sql.begin(async (tx) => {
       const user = await insertUser(tx, {
@@ -29,7 +33,12 @@ export async function createUser(sql: Sql, input: NewUser, now: Date = new Date(
         is_operator: false,
       });
       // A number an admin sets starts unverified (the column's default): only its owner can verify it.
-      const { token } = await issueToken(tx, { userId: user.id, name: 'created by an admin', lifetimeDays: undefined, now });
+      const { token } = await issueToken(tx, {
+        userId: user.id,
+        name: 'created by an admin',
+        lifetimeDays: undefined,
+        now,
+      });
       return { user, token };
     });
   } catch (err) {

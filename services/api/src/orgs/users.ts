@@ -38,14 +38,28 @@ export interface UserAccountColumns {
 }
 
 /** The columns of a UserRow, for queries that return one. */
-export const USER_COLUMNS = ['id', 'org_id', 'email', 'name', 'phone_e164', 'phone_verified_at', 'timezone', 'role', 'is_operator', 'created_at'] as const;
+export const USER_COLUMNS = [
+  'id',
+  'org_id',
+  'email',
+  'name',
+  'phone_e164',
+  'phone_verified_at',
+  'timezone',
+  'role',
+  'is_operator',
+  'created_at',
+] as const;
 
 export async function insertOrganization(tx: TransactionSql, name: string): Promise<Pick<OrganizationRow, 'id'>> {
   const [org] = await tx<Pick<OrganizationRow, 'id'>[]>`insert into organizations (name) values (${name}) returning id`;
   return org!;
 }
 
-export type NewUserRow = Pick<UserRow, 'org_id' | 'email' | 'name' | 'phone_e164' | 'timezone' | 'role' | 'is_operator'> &
+export type NewUserRow = Pick<
+  UserRow,
+  'org_id' | 'email' | 'name' | 'phone_e164' | 'timezone' | 'role' | 'is_operator'
+> &
   Partial<Pick<UserAccountColumns, 'google_sub'>>;
 
 /** Fails with the users_org_email_key constraint when the organisation has the email already. */
@@ -70,7 +84,12 @@ export async function setUserRole(tx: TransactionSql, userId: string, role: User
  * Deactivates (`at`) or reactivates (null) a user of the organisation; a user already deactivated
  * keeps the first time. False when the organisation has no such user.
  */
-export async function setUserDeactivated(sql: Sql | TransactionSql, orgId: string, userId: string, at: Date | null): Promise<boolean> {
+export async function setUserDeactivated(
+  sql: Sql | TransactionSql,
+  orgId: string,
+  userId: string,
+  at: Date | null,
+): Promise<boolean> {
   const rows = await (sql as Sql)`
     update users set deactivated_at = case when ${at}::timestamptz is null then null else coalesce(deactivated_at, ${at}) end
     where id = ${userId} and org_id = ${orgId}`;
@@ -103,7 +122,12 @@ export interface UserChanges {
 }
 
 /** Applies the changes; a different phone number loses its verification in the same statement. */
-export async function updateUser(sql: Sql, orgId: string, userId: string, changes: UserChanges): Promise<UserRow | undefined> {
+export async function updateUser(
+  sql: Sql,
+  orgId: string,
+  userId: string,
+  changes: UserChanges,
+): Promise<UserRow | undefined> {
   const columns = (Object.keys(changes) as (keyof UserChanges)[]).filter((key) => changes[key] !== undefined);
   const phoneChanges = changes.phone_e164 !== undefined;
   const [row] = await sql<UserRow[]>`

@@ -32,7 +32,11 @@ export type StartOutcome =
  * lock and an advisory lock per number serialise concurrent requests, so the limits hold under
  * any concurrency. The code itself is not stored, only its keyed hash; the caller sends it.
  */
-export async function startVerification(sql: Sql, codes: VerificationCodes, input: { userId: string; channel: Channel; now: Date }): Promise<StartOutcome> {
+export async function startVerification(
+  sql: Sql,
+  codes: VerificationCodes,
+  input: { userId: string; channel: Channel; now: Date },
+): Promise<StartOutcome> {
   const { now } = input;
   return sql.begin(async (tx) => {
     const [user] = await tx<{ phone_e164: string | null; phone_verified_at: Date | null }[]>`
@@ -43,7 +47,9 @@ export async function startVerification(sql: Sql, codes: VerificationCodes, inpu
     const phoneHash = codes.phoneHash(phone);
     await tx`select pg_advisory_xact_lock(hashtextextended(${`nudge/phone-verification/${phoneHash}`}, 0))`;
     const since = new Date(now.getTime() - HOUR_MS);
-    const [counts] = await tx<{ by_user: number; by_number: number; user_oldest: Date | null; number_oldest: Date | null }[]>`
+    const [counts] = await tx<
+      { by_user: number; by_number: number; user_oldest: Date | null; number_oldest: Date | null }[]
+    >`
       select
         count(*) filter (where user_id = ${input.userId})::int as by_user,
         count(*) filter (where phone_hash = ${phoneHash})::int as by_number,
@@ -53,9 +59,15 @@ export async function startVerification(sql: Sql, codes: VerificationCodes, inpu
       where (user_id = ${input.userId} or phone_hash = ${phoneHash}) and created_at > ${since}`;
     const limited = (count: number, oldest: Date | null, scope: 'user' | 'number'): StartOutcome | undefined =>
       count >= CODES_PER_HOUR && oldest !== null
-        ? { kind: 'rate_limited', scope, retryAfterSeconds: Math.max(1, Math.ceil((oldest.getTime() + HOUR_MS - now.getTime()) / 1000)) }
+        ? {
+            kind: 'rate_limited',
+            scope,
+            retryAfterSeconds: Math.max(1, Math.ceil((oldest.getTime() + HOUR_MS - now.getTime()) / 1000)),
+          }
         : undefined;
-    const refusal = limited(counts!.by_user, counts!.user_oldest, 'user') ?? limited(counts!.by_number, counts!.number_oldest, 'number');
+    const refusal =
+      limited(counts!.by_user, counts!.user_oldest, 'user') ??
+      limited(counts!.by_number, counts!.number_oldest, 'number');
     if (refusal !== undefined) return refusal;
 
     const id = randomUUID();
@@ -68,9 +80,15 @@ export async function startVerification(sql: Sql, codes: VerificationCodes, inpu
 }
 
 /** What Twilio answered when asked to deliver the code. */
-export async function recordDelivery(sql: Sql, verificationId: string, outcome: { providerRef: string } | { failedReason: string }): Promise<void> {
-  if ('providerRef' in outcome) await sql`update phone_verifications set provider_ref = ${outcome.providerRef} where id = ${verificationId}`;
-  else await sql`update phone_verifications set failed_reason = ${outcome.failedReason.slice(0, 500)} where id = ${verificationId}`;
+export async function recordDelivery(
+  sql: Sql,
+  verificationId: string,
+  outcome: { providerRef: string } | { failedReason: string },
+): Promise<void> {
+  if ('providerRef' in outcome)
+    await sql`update phone_verifications set provider_ref = ${outcome.providerRef} where id = ${verificationId}`;
+  else
+    await sql`update phone_verifications set failed_reason = ${outcome.failedReason.slice(0, 500)} where id = ${verificationId}`;
 }
 
 export type ConfirmOutcome =
@@ -85,9 +103,23 @@ export type ConfirmOutcome =
  * counts, so asking for more codes never multiplies the guesses; each code allows
  * WRONG_ENTRIES_PER_CODE wrong entries, counted under the row lock.
  */
-export async function confirmVerification(sql: Sql, codes: VerificationCodes, input: { userId: string; code: string; now: Date }): Promise<ConfirmOutcome> {
+export async function confirmVerification(
+  sql: Sql,
+  codes: VerificationCodes,
+  input: { userId: string; code: string; now: Date },
+): Promise<ConfirmOutcome> {
   return sql.begin(async (tx): Promise<ConfirmOutcome> => {
-    const [latest] = await tx<{ id: string; phone_hash: string; phone_e164: string | null; code_hash: string; expires_at: Date; wrong_entries: number; verified_at: Date | null }[]>`
+    const [latest] = await tx<
+      {
+        id: string;
+        phone_hash: string;
+        phone_e164: string | null;
+        code_hash: string;
+        expires_at: Date;
+        wrong_entries: number;
+        verified_at: Date | null;
+      }[]
+    >`
       select v.id, v.phone_hash, u.phone_e164, v.code_hash, v.expires_at, v.wrong_entries, v.verified_at
       from phone_verifications v
       join users u on u.id = v.user_id
@@ -96,7 +128,12 @@ export async function confirmVerification(sql: Sql, codes: VerificationCodes, in
       limit 1
       for update of v, u`;
     // The newest code went to another number (the user changed it since): it proves nothing now.
-    if (latest === undefined || latest.verified_at !== null || latest.phone_e164 === null || codes.phoneHash(latest.phone_e164) !== latest.phone_hash) {
+    if (
+      latest === undefined ||
+      latest.verified_at !== null ||
+      latest.phone_e164 === null ||
+      codes.phoneHash(latest.phone_e164) !== latest.phone_hash
+    ) {
       return { kind: 'none_pending' };
     }
     if (latest.expires_at.getTime() <= input.now.getTime()) return { kind: 'expired' };

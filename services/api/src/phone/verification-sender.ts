@@ -22,7 +22,9 @@ export class VerificationNotSentError extends Error {
     readonly twilioCode: number | undefined,
   ) {
     const rejected = status !== undefined && status >= 400 && status < 500 && status !== 429;
-    super(`Twilio ${rejected ? 'refused' : 'did not take'} the ${channel === 'sms' ? 'message' : 'call'} (${status === undefined ? 'no answer' : `HTTP ${status}`}${twilioCode === undefined ? '' : `, error ${twilioCode}`})`);
+    super(
+      `Twilio ${rejected ? 'refused' : 'did not take'} the ${channel === 'sms' ? 'message' : 'call'} (${status === undefined ? 'no answer' : `HTTP ${status}`}${twilioCode === undefined ? '' : `, error ${twilioCode}`})`,
+    );
     this.rejected = rejected;
   }
 }
@@ -33,7 +35,10 @@ const TWILIO_TIMEOUT_MS = 10_000;
  * Sends codes through the twilio library: a call whose TwiML the calls role serves (it derives
  * the code from the verification id, so the URL carries no code), or a text message.
  */
-export async function twilioVerificationSender(config: PhoneVerificationConfig, codes: VerificationCodes): Promise<VerificationSender> {
+export async function twilioVerificationSender(
+  config: PhoneVerificationConfig,
+  codes: VerificationCodes,
+): Promise<VerificationSender> {
   // Loaded only with escalation on, like every other use of the twilio library.
   const { createTwilioClient } = await import('@nudge/service/twilio');
   const client = createTwilioClient(config.twilio, TWILIO_TIMEOUT_MS);
@@ -58,7 +63,11 @@ export async function twilioVerificationSender(config: PhoneVerificationConfig, 
         return call.sid;
       } catch (error) {
         const { status, code } = error as { status?: unknown; code?: unknown };
-        throw new VerificationNotSentError(verification.channel, typeof status === 'number' ? status : undefined, typeof code === 'number' ? code : undefined);
+        throw new VerificationNotSentError(
+          verification.channel,
+          typeof status === 'number' ? status : undefined,
+          typeof code === 'number' ? code : undefined,
+        );
       }
     },
   };

@@ -58,24 +58,40 @@ export const authPlugin = fp(
       if (token === undefined) throw unauthorized('the Authorization header must be "Bearer <token>"');
       const caller = await findCallerByToken(sql, token, clock.now());
       if (caller === undefined) throw unauthorized('the token is unknown');
-      if (caller === 'token_revoked') throw new HttpError(401, 'token_revoked', 'this token was revoked; create a new one');
-      if (caller === 'token_expired') throw new HttpError(401, 'token_expired', 'this token has expired; create a new one');
-      if (caller === 'account_deactivated') throw new HttpError(401, 'account_deactivated', 'this account was deactivated; ask an admin of your organisation');
+      if (caller === 'token_revoked')
+        throw new HttpError(401, 'token_revoked', 'this token was revoked; create a new one');
+      if (caller === 'token_expired')
+        throw new HttpError(401, 'token_expired', 'this token has expired; create a new one');
+      if (caller === 'account_deactivated')
+        throw new HttpError(
+          401,
+          'account_deactivated',
+          'this account was deactivated; ask an admin of your organisation',
+        );
       options.knownTokens.remember(hashApiToken(token), caller.orgId);
       request.caller = caller;
     };
 
     const fromSession = async (request: FastifyRequest, secret: string) => {
       const live = await findLiveSession(sql, secret, clock.now(), options.sessions);
-      if (live === undefined) throw new HttpError(401, 'session_ended', 'your session has ended (signed out, expired or the account was deactivated); sign in again');
+      if (live === undefined)
+        throw new HttpError(
+          401,
+          'session_ended',
+          'your session has ended (signed out, expired or the account was deactivated); sign in again',
+        );
       if (changesState(request.method)) {
         // Origin first (every browser sends it on a cross-origin write), then the token.
         const origin = request.headers.origin;
-        if (origin !== undefined && origin !== options.publicOrigin) throw csrfRefused(`a request from ${origin} may not change anything here`);
-        if (request.headers['sec-fetch-site'] === 'cross-site') throw csrfRefused('a cross-site request may not change anything here');
+        if (origin !== undefined && origin !== options.publicOrigin)
+          throw csrfRefused(`a request from ${origin} may not change anything here`);
+        if (request.headers['sec-fetch-site'] === 'cross-site')
+          throw csrfRefused('a cross-site request may not change anything here');
         const given = request.headers[CSRF_HEADER];
         if (!csrfTokenMatches(secret, typeof given === 'string' ? given : undefined)) {
-          throw csrfRefused(`a signed-in browser must send the session's CSRF token in ${CSRF_HEADER} (from GET /v1/auth/session)`);
+          throw csrfRefused(
+            `a signed-in browser must send the session's CSRF token in ${CSRF_HEADER} (from GET /v1/auth/session)`,
+          );
         }
       }
       options.knownTokens.remember(hashSessionSecret(secret), live.user.org_id);
@@ -96,7 +112,9 @@ export const authPlugin = fp(
       if (header !== undefined) return fromToken(request, header);
       const secret = request.cookies[cookies.session];
       if (secret !== undefined && secret !== '') return fromSession(request, secret);
-      throw unauthorized('the Authorization header is missing and there is no session; send "Authorization: Bearer <token>" or sign in with Google');
+      throw unauthorized(
+        'the Authorization header is missing and there is no session; send "Authorization: Bearer <token>" or sign in with Google',
+      );
     });
     app.decorate('requireAdmin', async (request: FastifyRequest) => {
       if (callerOf(request).role !== 'admin') throw forbidden('this needs an organisation admin');

@@ -15,7 +15,11 @@ interface ProvenToken {
 }
 
 /** The request's bearer token (or else its session cookie), when it was recently proven valid. */
-function provenToken(request: FastifyRequest, knownTokens: KnownTokens, sessionCookie: string): ProvenToken | undefined {
+function provenToken(
+  request: FastifyRequest,
+  knownTokens: KnownTokens,
+  sessionCookie: string,
+): ProvenToken | undefined {
   const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
   const session = token === undefined ? request.cookies[sessionCookie] : undefined;
   if (token === undefined && session === undefined) return undefined;
@@ -47,7 +51,10 @@ const tooMany = (seconds: number, whose = '') => `too many requests${whose}; try
  * in Redis, so replicas share them. A refusal is a 429 in the error format with Retry-After.
  */
 export const rateLimitPlugin = fp(
-  async (app: FastifyInstance, options: { limits: RateLimitConfig; knownTokens: KnownTokens; sessionCookie: string; redis?: Redis }) => {
+  async (
+    app: FastifyInstance,
+    options: { limits: RateLimitConfig; knownTokens: KnownTokens; sessionCookie: string; redis?: Redis },
+  ) => {
     await app.register(rateLimit, {
       // Not per route: route-level hooks would run after authentication, which would then
       // answer 401 to token sprayers before any counting. One root hook counts first.
@@ -59,7 +66,8 @@ export const rateLimitPlugin = fp(
       ...(options.redis === undefined ? {} : { redis: options.redis, nameSpace: 'nudge-rate-limit:' }),
       // Counters unreachable (Redis down): serve rather than refuse everyone.
       skipOnError: true,
-      errorResponseBuilder: (_request, context) => Object.assign(new Error(tooMany(Math.ceil(context.ttl / 1000))), { statusCode: 429 }),
+      errorResponseBuilder: (_request, context) =>
+        Object.assign(new Error(tooMany(Math.ceil(context.ttl / 1000))), { statusCode: 429 }),
     });
     app.addHook('onRequest', app.rateLimit());
 
@@ -68,7 +76,8 @@ export const rateLimitPlugin = fp(
     const organisationLimit = app.createRateLimit({
       max: options.limits.perOrg,
       keyGenerator: (request) => `org:${provenToken(request, options.knownTokens, options.sessionCookie)?.orgId ?? ''}`,
-      allowList: (request) => unlimited(request) || provenToken(request, options.knownTokens, options.sessionCookie) === undefined,
+      allowList: (request) =>
+        unlimited(request) || provenToken(request, options.knownTokens, options.sessionCookie) === undefined,
     });
     app.addHook('onRequest', async (request, reply) => {
       const outcome = await organisationLimit(request);

@@ -31,7 +31,11 @@ export const errorResponses = { '4xx': errorSchema, '5xx': errorSchema } as cons
 export const noContent = { type: 'null', description: 'no content' } as const;
 
 /** `:id` of a row addressed by its uuid. */
-export const uuidIdParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } as const;
+export const uuidIdParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', format: 'uuid' } },
+} as const;
 
 export const USER_ROLES = ['admin', 'member'] as const;
 
@@ -48,7 +52,18 @@ export const userFieldSchemas = {
 export const userSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['id', 'org_id', 'email', 'name', 'phone_e164', 'phone_verified_at', 'timezone', 'role', 'is_operator', 'created_at'],
+  required: [
+    'id',
+    'org_id',
+    'email',
+    'name',
+    'phone_e164',
+    'phone_verified_at',
+    'timezone',
+    'role',
+    'is_operator',
+    'created_at',
+  ],
   properties: {
     id: { type: 'string', format: 'uuid' },
     org_id: { type: 'string', format: 'uuid' },
@@ -58,7 +73,8 @@ export const userSchema = {
     phone_verified_at: {
       type: ['string', 'null'],
       format: 'date-time',
-      description: 'when the user proved they hold phone_e164 (POST /v1/me/phone/verifications); only a verified number is called for escalation',
+      description:
+        'when the user proved they hold phone_e164 (POST /v1/me/phone/verifications); only a verified number is called for escalation',
     },
     timezone: { type: 'string' },
     role: { type: 'string', enum: USER_ROLES },
@@ -69,8 +85,8 @@ export const userSchema = {
 
 /** What Google's OAuth redirect brings back to a callback: a code or an error, with the state that was sent. */
 export const googleCallbackParams = {
-    code: { type: 'string', maxLength: 2048 },
-    state: { type: 'string', maxLength: 1024 },
-    error: { type: 'string', maxLength: 200 },
-    scope: { type: 'string', maxLength: 2048 },
+  code: { type: 'string', maxLength: 2048 },
+  state: { type: 'string', maxLength: 1024 },
+  error: { type: 'string', maxLength: 200 },
+  scope: { type: 'string', maxLength: 2048 },
 } as const;

@@ -9,10 +9,16 @@ export const timeRangeQuery = {
 const DAY = 86_400_000;
 const MAX_SPAN_DAYS = 366;
 
-export function timeRange(query: { from?: string; to?: string }, now: Date, defaults: { backDays: number; aheadDays: number }): { from: Date; to: Date } {
+export function timeRange(
+  query: { from?: string; to?: string },
+  now: Date,
+  defaults: { backDays: number; aheadDays: number },
+): { from: Date; to: Date } {
   const from = query.from === undefined ? new Date(now.getTime() - defaults.backDays * DAY) : new Date(query.from);
   const to = query.to === undefined ? new Date(now.getTime() + defaults.aheadDays * DAY) : new Date(query.to);
-  if (!(from < to)) throw badRequest('from must be before to', [{ path: 'querystring/from', message: 'must be before to' }]);
-  if (to.getTime() - from.getTime() > MAX_SPAN_DAYS * DAY) throw badRequest(`the range may span at most ${MAX_SPAN_DAYS} days`);
+  if (!(from < to))
+    throw badRequest('from must be before to', [{ path: 'querystring/from', message: 'must be before to' }]);
+  if (to.getTime() - from.getTime() > MAX_SPAN_DAYS * DAY)
+    throw badRequest(`the range may span at most ${MAX_SPAN_DAYS} days`);
   return { from, to };
 }

@@ -23,7 +23,13 @@ export type SessionLifetimes = Pick<SessionConfig, 'idleMs' | 'absoluteMs'>;
 const LAST_SEEN_RESOLUTION_MS = 60_000;
 
 /** Starts a session for the user; returns the cookie's value (shown to the browser once). */
-export async function startSession(sql: Sql, userId: string, userAgent: string | undefined, now: Date, lifetimes: SessionLifetimes): Promise<string> {
+export async function startSession(
+  sql: Sql,
+  userId: string,
+  userAgent: string | undefined,
+  now: Date,
+  lifetimes: SessionLifetimes,
+): Promise<string> {
   const secret = newSessionSecret();
   // Ended sessions are useless; they are pruned as new ones begin.
   await sql`delete from sessions where expires_at < ${now} or last_seen_at < ${new Date(now.getTime() - lifetimes.idleMs)}`;
@@ -42,7 +48,12 @@ export interface LiveSession {
  * The live session behind a cookie, with its user: unexpired (absolute and idle), and the user
  * not deactivated. One query; last_seen_at moves forward at most once a minute.
  */
-export async function findLiveSession(sql: Sql, secret: string, now: Date, lifetimes: SessionLifetimes): Promise<LiveSession | undefined> {
+export async function findLiveSession(
+  sql: Sql,
+  secret: string,
+  now: Date,
+  lifetimes: SessionLifetimes,
+): Promise<LiveSession | undefined> {
   if (!looksLikeSessionSecret(secret)) return undefined;
   const [row] = await sql<(UserRow & { session_id: string; last_seen_at: Date })[]>`
     select u.id, u.org_id, u.email, u.name, u.phone_e164, u.phone_verified_at, u.timezone, u.role, u.is_operator, u.created_at,
@@ -86,7 +97,13 @@ export interface SessionView {
 }
 
 /** The user's live sessions, newest first; `expires_at` is when it ends if left unused. */
-export async function listSessions(sql: Sql, userId: string, currentSessionId: string | undefined, now: Date, lifetimes: SessionLifetimes): Promise<SessionView[]> {
+export async function listSessions(
+  sql: Sql,
+  userId: string,
+  currentSessionId: string | undefined,
+  now: Date,
+  lifetimes: SessionLifetimes,
+): Promise<SessionView[]> {
   const rows = await sql<Omit<SessionView, 'current'>[]>`
     select id, created_at, last_seen_at,
            least(expires_at, last_seen_at + make_interval(secs => ${lifetimes.idleMs / 1000})) as expires_at,

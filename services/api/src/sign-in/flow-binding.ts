@@ -22,7 +22,15 @@ export function encodeBinding(binding: SignInBinding): string {
 
 export function decodeBinding(value: string | undefined): SignInBinding | undefined {
   const [state, nonce, invitation, extra] = (value ?? '').split('.');
-  if (state === undefined || state === '' || nonce === undefined || nonce === '' || invitation === undefined || extra !== undefined) return undefined;
+  if (
+    state === undefined ||
+    state === '' ||
+    nonce === undefined ||
+    nonce === '' ||
+    invitation === undefined ||
+    extra !== undefined
+  )
+    return undefined;
   return { state, nonce, invitation: invitation === '' ? undefined : invitation };
 }
 

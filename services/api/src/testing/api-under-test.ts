@@ -27,7 +27,13 @@ export interface ApiUnderTest {
 
 export async function startApi(
   db: TestDatabase,
-  options: { clock?: Clock; env?: Record<string, string>; redis?: Redis; webAppDir?: string; resolvePushHost?: ResolveHost } = {},
+  options: {
+    clock?: Clock;
+    env?: Record<string, string>;
+    redis?: Redis;
+    webAppDir?: string;
+    resolvePushHost?: ResolveHost;
+  } = {},
 ): Promise<ApiUnderTest> {
   const { logger, lines } = capturingLogger('api');
   const clock = options.clock ?? { now: () => new Date() };

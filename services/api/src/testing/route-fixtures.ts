@@ -29,16 +29,40 @@ export const isAdminRoute = (url: string) => /^\/v1\/admin\/(users|members|invit
  */
 export async function seedTenants(db: TestDatabase) {
   const org = (name: string, operator = false) =>
-    createOrganization(db.sql, { orgName: name, email: `${name.toLowerCase()}@${name.toLowerCase()}.test`, name, phoneE164: '+15005550006', timezone: 'UTC', operator });
+    createOrganization(db.sql, {
+      orgName: name,
+      email: `${name.toLowerCase()}@${name.toLowerCase()}.test`,
+      name,
+      phoneE164: '+15005550006',
+      timezone: 'UTC',
+      operator,
+    });
   const operator = await org('Operators', true);
   const victim = await org('Victim');
   const intruder = await org('Intruder');
-  const member = await createUser(db.sql, { orgId: intruder.orgId, email: 'member@intruder.test', name: 'Member', phoneE164: null, timezone: 'UTC', role: 'member' });
-  const revoked = await createUser(db.sql, { orgId: intruder.orgId, email: 'gone@intruder.test', name: 'Gone', phoneE164: null, timezone: 'UTC', role: 'member' });
+  const member = await createUser(db.sql, {
+    orgId: intruder.orgId,
+    email: 'member@intruder.test',
+    name: 'Member',
+    phoneE164: null,
+    timezone: 'UTC',
+    role: 'member',
+  });
+  const revoked = await createUser(db.sql, {
+    orgId: intruder.orgId,
+    email: 'gone@intruder.test',
+    name: 'Gone',
+    phoneE164: null,
+    timezone: 'UTC',
+    role: 'member',
+  });
   await db.sql`update api_tokens set revoked_at = now() where user_id = ${revoked.user.id}`;
 
   // The victim's data, which no one else may see or change.
-  const meetingId = await insertMeeting(db.sql, victim.userId, { startsAt: new Date(Date.now() + 3_600_000), title: 'Victim secret meeting' });
+  const meetingId = await insertMeeting(db.sql, victim.userId, {
+    startsAt: new Date(Date.now() + 3_600_000),
+    title: 'Victim secret meeting',
+  });
   await planAlerts(db.sql, [meetingId], new Date());
   const [alert] = await db.sql<{ id: string }[]>`select id from alerts where meeting_id = ${meetingId}`;
   await markNotified(db.sql, alert!.id);
@@ -51,7 +75,9 @@ export async function seedTenants(db: TestDatabase) {
     values (${victim.orgId}, 'invitee@victim.test', 'member', 'victim-invitation-hash', now() + interval '7 days') returning id`;
   const [victimSession] = await db.sql<{ id: string }[]>`
     insert into sessions (id_hash, user_id, expires_at) values ('victim-session-hash', ${victim.userId}, now() + interval '1 day') returning id`;
-  const [victimToken] = await db.sql<{ id: string }[]>`select id from api_tokens where user_id = ${victim.userId} limit 1`;
+  const [victimToken] = await db.sql<
+    { id: string }[]
+  >`select id from api_tokens where user_id = ${victim.userId} limit 1`;
 
   /** A victim's resource id for each kind of path parameter. */
   const params: Record<string, string> = {
@@ -66,6 +92,17 @@ export async function seedTenants(db: TestDatabase) {
     '/v1/me/tokens/:id': victimToken!.id,
   };
   const fillPath = (url: string) =>
-    Object.hasOwn(params, url) ? url.replace(':id', params[url]!) : url.replace(/:id\b/, schedule?.id ?? 'calendar-sync').replace(/:(\w+)/g, 'x');
-  return { operator, victim, intruder, memberToken: member.token, revokedToken: revoked.token, alertId: alert!.id, fillPath, secrets: ['Victim secret meeting', 'victim@victim.test', victim.token] };
+    Object.hasOwn(params, url)
+      ? url.replace(':id', params[url]!)
+      : url.replace(/:id\b/, schedule?.id ?? 'calendar-sync').replace(/:(\w+)/g, 'x');
+  return {
+    operator,
+    victim,
+    intruder,
+    memberToken: member.token,
+    revokedToken: revoked.token,
+    alertId: alert!.id,
+    fillPath,
+    secrets: ['Victim secret meeting', 'victim@victim.test', victim.token],
+  };
 }

@@ -43,7 +43,14 @@ describe('the calendar subsystem without a public https address', () => {
     expect(disabled).toHaveLength(1);
     expect(disabled[0]?.reason).toMatch(/not https/);
 
-    const run = { sql: db.sql, logger: capturingLogger('worker').logger, signal: new AbortController().signal, now: () => new Date(), scheduledFor: null, runId: '1' };
+    const run = {
+      sql: db.sql,
+      logger: capturingLogger('worker').logger,
+      signal: new AbortController().signal,
+      now: () => new Date(),
+      scheduledFor: null,
+      runId: '1',
+    };
     expect(await calendar.channelsJob(run)).toMatchObject({ opened: 0 });
     expect(google.activeChannels(email)).toHaveLength(0);
     // Every minute tick polls the user, as before channels.

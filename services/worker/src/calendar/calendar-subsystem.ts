@@ -4,7 +4,12 @@ import type { Clock } from '@nudge/domain';
 import type { Logger } from '@nudge/logger';
 import type { BreakerGauge, OpsAlerts, Redis } from '@nudge/service';
 import { Gauge, type Registry } from 'prom-client';
-import { calendarSyncDeps, calendarSyncJob, type CalendarSyncDeps, type CalendarSyncOverrides } from '../jobs/calendar-sync.js';
+import {
+  calendarSyncDeps,
+  calendarSyncJob,
+  type CalendarSyncDeps,
+  type CalendarSyncOverrides,
+} from '../jobs/calendar-sync.js';
 import type { JobHandler } from '../schedules/scheduled-job.js';
 import { channelCountsByState } from './channels/channel-store.js';
 import { maintainChannels, type MaintainChannelsDeps } from './channels/maintain-channels.js';
@@ -15,7 +20,10 @@ import { createQuotaMetrics, GoogleQuota } from './quota/google-quota.js';
 import { PostgresQuotaStore } from './quota/postgres-quota-store.js';
 import { RedisQuotaStore } from './quota/redis-quota-store.js';
 
-export type CalendarWorkerConfig = Pick<WorkerConfig, 'google' | 'credentialsKey' | 'calendarSync' | 'flags' | 'calendarChannels' | 'googleQuota' | 'process'>;
+export type CalendarWorkerConfig = Pick<
+  WorkerConfig,
+  'google' | 'credentialsKey' | 'calendarSync' | 'flags' | 'calendarChannels' | 'googleQuota' | 'process'
+>;
 
 export interface CalendarSubsystemBase {
   sql: Sql;
@@ -51,17 +59,45 @@ export interface CalendarSubsystem {
  * targeted syncs and channel calls before safety polls. Without an https PUBLIC_BASE_URL no
  * channel is opened and every user is polled each minute, said once here.
  */
-export function createCalendarSubsystem(config: CalendarWorkerConfig, base: CalendarSubsystemBase, overrides: CalendarSubsystemOverrides = {}): CalendarSubsystem {
+export function createCalendarSubsystem(
+  config: CalendarWorkerConfig,
+  base: CalendarSubsystemBase,
+  overrides: CalendarSubsystemOverrides = {},
+): CalendarSubsystem {
   const { calendarChannels, googleQuota } = config;
-  if (calendarChannels === undefined || googleQuota === undefined) throw new Error('the calendar subsystem needs FEATURE_CALENDAR_ENABLED=true');
+  if (calendarChannels === undefined || googleQuota === undefined)
+    throw new Error('the calendar subsystem needs FEATURE_CALENDAR_ENABLED=true');
   const { sql, logger, clock, registry } = base;
-  const store = googleQuota.store === 'redis' && base.redis !== undefined ? new RedisQuotaStore(base.redis) : new PostgresQuotaStore(sql);
+  const store =
+    googleQuota.store === 'redis' && base.redis !== undefined
+      ? new RedisQuotaStore(base.redis)
+      : new PostgresQuotaStore(sql);
   let quota: GoogleQuota | undefined;
   const metrics = registry === undefined ? undefined : createQuotaMetrics(registry, () => quota);
-  quota = new GoogleQuota({ store, settings: googleQuota, clock, logger, ...(metrics === undefined ? {} : { metrics }) });
-  const shared = calendarSyncDeps(config, { sql, logger, clock, ...(base.ops === undefined ? {} : { ops: base.ops }), ...(base.breakerGauge === undefined ? {} : { breakerGauge: base.breakerGauge }) }, overrides);
+  quota = new GoogleQuota({
+    store,
+    settings: googleQuota,
+    clock,
+    logger,
+    ...(metrics === undefined ? {} : { metrics }),
+  });
+  const shared = calendarSyncDeps(
+    config,
+    {
+      sql,
+      logger,
+      clock,
+      ...(base.ops === undefined ? {} : { ops: base.ops }),
+      ...(base.breakerGauge === undefined ? {} : { breakerGauge: base.breakerGauge }),
+    },
+    overrides,
+  );
   const gated = quota;
-  const pollDeps: CalendarSyncDeps = { ...shared, gate: (userId) => gated.gate('poll', userId), usersToPoll: usersDueForPoll(calendarChannels.safetySyncMinutes) };
+  const pollDeps: CalendarSyncDeps = {
+    ...shared,
+    gate: (userId) => gated.gate('poll', userId),
+    usersToPoll: usersDueForPoll(calendarChannels.safetySyncMinutes),
+  };
   const channelDeps: MaintainChannelsDeps = {
     ...shared,
     gate: (userId) => gated.gate('channel', userId),
@@ -82,9 +118,19 @@ export function createCalendarSubsystem(config: CalendarWorkerConfig, base: Cale
   });
   if (registry !== undefined) registerCalendarGauges(registry, sql, clock);
   if (calendarChannels.address === undefined) {
-    logger.info({ event: 'calendar.channels.disabled', reason: calendarChannels.offReason }, `Google push channels are off: ${calendarChannels.offReason}; every connected calendar is polled each minute`);
+    logger.info(
+      { event: 'calendar.channels.disabled', reason: calendarChannels.offReason },
+      `Google push channels are off: ${calendarChannels.offReason}; every connected calendar is polled each minute`,
+    );
   } else {
-    logger.info({ event: 'calendar.channels.enabled', address: calendarChannels.address, safety_sync_minutes: calendarChannels.safetySyncMinutes }, 'Google push channels are on');
+    logger.info(
+      {
+        event: 'calendar.channels.enabled',
+        address: calendarChannels.address,
+        safety_sync_minutes: calendarChannels.safetySyncMinutes,
+      },
+      'Google push channels are on',
+    );
   }
   return {
     quota,

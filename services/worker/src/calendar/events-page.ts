@@ -10,7 +10,9 @@ export interface EventsPage {
 /** Checks that a 200 from events.list is an events page; a truncated or foreign body fails the user's sync. */
 export function readEventsPage(data: unknown): EventsPage {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new MalformedResponseError(`events.list answered ${typeof data === 'string' ? 'unparsable text' : typeof data}, not an events page`);
+    throw new MalformedResponseError(
+      `events.list answered ${typeof data === 'string' ? 'unparsable text' : typeof data}, not an events page`,
+    );
   }
   const body = data as { items?: unknown; nextPageToken?: unknown; nextSyncToken?: unknown };
   const items = body.items ?? [];
@@ -27,6 +29,7 @@ export function readEventsPage(data: unknown): EventsPage {
 
 function optionalString(value: unknown, name: string): string | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || value === '') throw new MalformedResponseError(`events.list answered a ${name} that is not a string`);
+  if (typeof value !== 'string' || value === '')
+    throw new MalformedResponseError(`events.list answered a ${name} that is not a string`);
   return value;
 }

@@ -2,7 +2,10 @@ import { PRIMARY_CALENDAR, type CalendarCredentialRow, type CalendarSyncStateRow
 import type { Sql } from '@nudge/db';
 
 /** A credential the sync works from, with its calendar's sync state. */
-export type LiveCredential = Pick<CalendarCredentialRow, 'id' | 'user_id' | 'refresh_token_enc' | 'access_token_enc' | 'expires_at'> &
+export type LiveCredential = Pick<
+  CalendarCredentialRow,
+  'id' | 'user_id' | 'refresh_token_enc' | 'access_token_enc' | 'expires_at'
+> &
   Pick<CalendarSyncStateRow, 'sync_token' | 'last_full_sync_at'>;
 
 /**

@@ -9,7 +9,10 @@ const SELF_RESPONSES = new Set<string>(['accepted', 'declined', 'tentative', 'ne
  * An event as the sync hands it to the upsert: the meetings row's columns, with times as ISO
  * text (snake_case: it goes to Postgres as JSON).
  */
-export type IncomingMeeting = Pick<MeetingRow, 'external_id' | 'title' | 'status' | 'self_response' | 'attendee_count' | 'conference_url'> & {
+export type IncomingMeeting = Pick<
+  MeetingRow,
+  'external_id' | 'title' | 'status' | 'self_response' | 'attendee_count' | 'conference_url'
+> & {
   starts_at: string;
   ends_at: string;
   provider_updated_at: string | null;
@@ -58,7 +61,10 @@ function meetingRow(event: calendar_v3.Schema$Event, id: string, window: Calenda
     // No self attendee: the user's own event, with nobody invited.
     self_response: typeof self === 'string' && SELF_RESPONSES.has(self) ? (self as SelfResponse) : null,
     attendee_count: attendees.length,
-    conference_url: event.hangoutLink ?? event.conferenceData?.entryPoints?.find((entry) => entry.entryPointType === 'video')?.uri ?? null,
+    conference_url:
+      event.hangoutLink ??
+      event.conferenceData?.entryPoints?.find((entry) => entry.entryPointType === 'video')?.uri ??
+      null,
     provider_updated_at: timeOf(event.updated)?.toISOString() ?? null,
     in_window: overlaps(window, startsAt, endsAt),
   };

@@ -54,17 +54,26 @@ export interface ProviderPolicy {
  * are the caller's to handle. The breaker counts the same failures: when Google is down,
  * every user fails fast instead of each one retrying into the outage.
  */
-export function createProviderPolicy(clock: Clock, settings: ProviderPolicySettings = DEFAULT_PROVIDER_POLICY): ProviderPolicy {
+export function createProviderPolicy(
+  clock: Clock,
+  settings: ProviderPolicySettings = DEFAULT_PROVIDER_POLICY,
+): ProviderPolicy {
   const transient = (error: unknown) => isTransient(error, clock.now());
   const breaker = circuitBreaker(handleWhen(transient), {
     halfOpenAfter: settings.halfOpenAfterMs,
-    breaker: new SamplingBreaker({ threshold: settings.breakerThreshold, duration: settings.breakerWindowMs, minimumRps: settings.breakerMinimumRps }),
+    breaker: new SamplingBreaker({
+      threshold: settings.breakerThreshold,
+      duration: settings.breakerWindowMs,
+      minimumRps: settings.breakerMinimumRps,
+    }),
   });
   const retryable = (error: unknown) => transient(error) && waitFor(error, 1, clock.now(), settings) !== undefined;
   const retries = retry(handleWhen(retryable), {
     maxAttempts: settings.maxRetries,
     backoff: new DelegateBackoff((context: IRetryBackoffContext<unknown>) =>
-      'error' in context.result ? (waitFor(context.result.error, context.attempt, clock.now(), settings) ?? settings.maxDelayMs) : settings.baseDelayMs,
+      'error' in context.result
+        ? (waitFor(context.result.error, context.attempt, clock.now(), settings) ?? settings.maxDelayMs)
+        : settings.baseDelayMs,
     ),
   }).dangerouslyUnref();
   const policy: IPolicy = wrap(retries, breaker);

@@ -32,22 +32,48 @@ export type UserSyncOutcome = { ok: true } | { ok: false; reason: string };
  * as an outcome, a sync_runs row and one log line, never as a thrown error that could stop
  * the other users or the tick.
  */
-export async function runUserSync(deps: RunUserSyncDeps, credential: LiveCredential, now: Date, tickSignal: AbortSignal): Promise<UserSyncOutcome> {
+export async function runUserSync(
+  deps: RunUserSyncDeps,
+  credential: LiveCredential,
+  now: Date,
+  tickSignal: AbortSignal,
+): Promise<UserSyncOutcome> {
   const { clock, logger } = deps;
   const userId = credential.user_id;
-  const run: SyncRun = { userId, startedAt: clock.now(), finishedAt: clock.now(), fromDate: calendarWindow(now, deps.settings.horizonDays).start, progress: emptyProgress(), error: null };
+  const run: SyncRun = {
+    userId,
+    startedAt: clock.now(),
+    finishedAt: clock.now(),
+    fromDate: calendarWindow(now, deps.settings.horizonDays).start,
+    progress: emptyProgress(),
+    error: null,
+  };
   const { progress } = run;
   try {
-    await deps.userTimeout.execute(({ signal }) => syncUserCalendar(deps, credential, now, signal, progress), tickSignal);
+    await deps.userTimeout.execute(
+      ({ signal }) => syncUserCalendar(deps, credential, now, signal, progress),
+      tickSignal,
+    );
     await completeUserSync(deps, credential, run, now);
   } catch (error) {
     const reason = failureReason(error, clock.now());
     run.error = `${reason}: ${error instanceof Error ? error.message : String(error)}`.slice(0, 1_000);
     await recordFailure(deps, credential, run, reason).catch((recordError: unknown) =>
-      logger.error({ event: 'calendar.sync.record_failed', user_id: userId, err: recordError }, 'could not record a failed calendar sync'),
+      logger.error(
+        { event: 'calendar.sync.record_failed', user_id: userId, err: recordError },
+        'could not record a failed calendar sync',
+      ),
     );
     logger.warn(
-      { event: 'calendar.sync.failed', user_id: userId, credential_id: credential.id, reason, error: run.error, pages: progress.pages, ms: elapsed(run, clock.now()) },
+      {
+        event: 'calendar.sync.failed',
+        user_id: userId,
+        credential_id: credential.id,
+        reason,
+        error: run.error,
+        pages: progress.pages,
+        ms: elapsed(run, clock.now()),
+      },
       `calendar sync failed for user ${userId}: ${reason}`,
     );
     return { ok: false, reason };
@@ -74,7 +100,12 @@ export async function runUserSync(deps: RunUserSyncDeps, credential: LiveCredent
  * changed meetings are planned, the sync token advances and the run is recorded — all or
  * none, so a token never advances past changes that were not planned.
  */
-async function completeUserSync(deps: RunUserSyncDeps, credential: LiveCredential, run: SyncRun, tickNow: Date): Promise<void> {
+async function completeUserSync(
+  deps: RunUserSyncDeps,
+  credential: LiveCredential,
+  run: SyncRun,
+  tickNow: Date,
+): Promise<void> {
   const { progress } = run;
   const syncToken = progress.syncToken;
   if (syncToken === undefined) throw new Error('the listing ended without a sync token');
@@ -87,19 +118,30 @@ async function completeUserSync(deps: RunUserSyncDeps, credential: LiveCredentia
       progress.changedIds.push(...gone);
     }
     await saveSyncState(tx, credential.id, syncToken, progress.full, now);
-    if (deps.planMeetings !== undefined && progress.changedIds.length > 0) await deps.planMeetings(tx, progress.changedIds, now);
+    if (deps.planMeetings !== undefined && progress.changedIds.length > 0)
+      await deps.planMeetings(tx, progress.changedIds, now);
     run.finishedAt = deps.clock.now();
     await recordSyncRun(tx, run);
   });
 }
 
-async function recordFailure(deps: RunUserSyncDeps, credential: LiveCredential, run: SyncRun, reason: string): Promise<void> {
+async function recordFailure(
+  deps: RunUserSyncDeps,
+  credential: LiveCredential,
+  run: SyncRun,
+  reason: string,
+): Promise<void> {
   const { sql, clock, logger } = deps;
   run.finishedAt = clock.now();
   await recordSyncRun(sql, run);
   if (reason === 'invalid_grant' && (await revokeCredential(sql, credential.id, run.error ?? reason, clock.now()))) {
     logger.warn(
-      { event: 'calendar.credential.revoked', user_id: credential.user_id, credential_id: credential.id, reason: run.error },
+      {
+        event: 'calendar.credential.revoked',
+        user_id: credential.user_id,
+        credential_id: credential.id,
+        reason: run.error,
+      },
       `Google refused the refresh token of user ${credential.user_id}; the credential is revoked until they connect again`,
     );
   }

@@ -32,7 +32,17 @@ export interface SyncProgress {
 }
 
 export function emptyProgress(): SyncProgress {
-  return { full: false, pages: 0, created: 0, updated: 0, cancelled: 0, skipped: 0, changedIds: [], listedIds: new Set(), syncToken: undefined };
+  return {
+    full: false,
+    pages: 0,
+    created: 0,
+    updated: 0,
+    cancelled: 0,
+    skipped: 0,
+    changedIds: [],
+    listedIds: new Set(),
+    syncToken: undefined,
+  };
 }
 
 export interface SyncRun {

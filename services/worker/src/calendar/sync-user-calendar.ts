@@ -1,5 +1,12 @@
 import type { OAuth2Client } from 'google-auth-library';
-import { PRIMARY_CALENDAR, saveAccessToken, type CalendarApi, type GoogleClients, type RequestGate, type TokenCipher } from '@nudge/calendar';
+import {
+  PRIMARY_CALENDAR,
+  saveAccessToken,
+  type CalendarApi,
+  type GoogleClients,
+  type RequestGate,
+  type TokenCipher,
+} from '@nudge/calendar';
 import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
 import { calendarWindow, type CalendarWindow } from './calendar-window.js';
@@ -47,17 +54,32 @@ interface Listing {
  * `completeUserSync`, which saves it only once everything else is in, so an interrupted run
  * starts again from the previous token and loses nothing.
  */
-export async function syncUserCalendar(deps: UserSyncDeps, credential: LiveCredential, now: Date, signal: AbortSignal, progress: SyncProgress): Promise<void> {
+export async function syncUserCalendar(
+  deps: UserSyncDeps,
+  credential: LiveCredential,
+  now: Date,
+  signal: AbortSignal,
+  progress: SyncProgress,
+): Promise<void> {
   const { settings } = deps;
   const window = calendarWindow(now, settings.horizonDays);
   const auth = authorizedClient(deps, credential);
   const listing: Listing = { api: deps.clients.calendar(auth), auth, signal, refreshed: false };
   const initialAccessToken = auth.credentials.access_token;
   try {
-    const stale = credential.last_full_sync_at === null || now.getTime() - credential.last_full_sync_at.getTime() >= settings.fullResyncAfterMs;
+    const stale =
+      credential.last_full_sync_at === null ||
+      now.getTime() - credential.last_full_sync_at.getTime() >= settings.fullResyncAfterMs;
     if (credential.sync_token !== null && !stale) {
       try {
-        progress.syncToken = await listAll(deps, listing, credential.user_id, { syncToken: credential.sync_token }, window, progress);
+        progress.syncToken = await listAll(
+          deps,
+          listing,
+          credential.user_id,
+          { syncToken: credential.sync_token },
+          window,
+          progress,
+        );
       } catch (error) {
         if (statusOf(error, now) !== 410) throw error;
         // Google forgot the token: the same run lists everything again.
@@ -88,7 +110,8 @@ async function listAll(
     listing.signal.throwIfAborted();
     const page = await fetchPage(deps, listing, { ...query, ...(pageToken === undefined ? {} : { pageToken }) });
     progress.pages += 1;
-    if (progress.full) for (const event of page.items) if (typeof event.id === 'string') progress.listedIds.add(event.id);
+    if (progress.full)
+      for (const event of page.items) if (typeof event.id === 'string') progress.listedIds.add(event.id);
     const counts = await applyPage(deps.sql, userId, PRIMARY_CALENDAR, pageChanges(page.items, window));
     progress.created += counts.created;
     progress.updated += counts.updated;
@@ -120,9 +143,15 @@ async function fetchPage(deps: UserSyncDeps, listing: Listing, params: Record<st
   }
 }
 
-export function authorizedClient(deps: Pick<UserSyncDeps, 'clients' | 'cipher' | 'gate'>, credential: LiveCredential): OAuth2Client {
+export function authorizedClient(
+  deps: Pick<UserSyncDeps, 'clients' | 'cipher' | 'gate'>,
+  credential: LiveCredential,
+): OAuth2Client {
   const auth = deps.clients.oauth({ gate: deps.gate?.(credential.user_id) });
-  const accessToken = credential.access_token_enc === null ? undefined : deps.cipher.decrypt(credential.access_token_enc, credential.user_id);
+  const accessToken =
+    credential.access_token_enc === null
+      ? undefined
+      : deps.cipher.decrypt(credential.access_token_enc, credential.user_id);
   auth.setCredentials({
     refresh_token: deps.cipher.decrypt(credential.refresh_token_enc, credential.user_id),
     ...(accessToken === undefined ? {} : { access_token: accessToken }),
@@ -134,9 +163,20 @@ export function authorizedClient(deps: Pick<UserSyncDeps, 'clients' | 'cipher' |
 }
 
 /** A refreshed access token is kept (encrypted), so the next tick does not refresh again. */
-export async function keepRefreshedAccessToken(deps: Pick<UserSyncDeps, 'sql' | 'cipher' | 'clock'>, credential: LiveCredential, auth: OAuth2Client, initial: string | null | undefined): Promise<void> {
+export async function keepRefreshedAccessToken(
+  deps: Pick<UserSyncDeps, 'sql' | 'cipher' | 'clock'>,
+  credential: LiveCredential,
+  auth: OAuth2Client,
+  initial: string | null | undefined,
+): Promise<void> {
   const { access_token: current, expiry_date: expiry } = auth.credentials;
   if (typeof current !== 'string' || current === initial) return;
   const expiresAt = typeof expiry === 'number' ? new Date(expiry) : null;
-  await saveAccessToken(deps.sql, credential.id, deps.cipher.encrypt(current, credential.user_id), expiresAt, deps.clock.now());
+  await saveAccessToken(
+    deps.sql,
+    credential.id,
+    deps.cipher.encrypt(current, credential.user_id),
+    expiresAt,
+    deps.clock.now(),
+  );
 }

@@ -84,7 +84,13 @@ export async function applyPage(sql: Sql, userId: string, calendarId: string, pa
  * After a full listing: confirmed meetings in the window that Google no longer lists were
  * deleted while we were not looking (a stale sync token hides those deletions).
  */
-export async function cancelUnlisted(sql: Sql | TransactionSql, userId: string, calendarId: string, window: CalendarWindow, listedIds: readonly string[]): Promise<string[]> {
+export async function cancelUnlisted(
+  sql: Sql | TransactionSql,
+  userId: string,
+  calendarId: string,
+  window: CalendarWindow,
+  listedIds: readonly string[],
+): Promise<string[]> {
   const rows = await sql<Pick<MeetingRow, 'id'>[]>`
     update meetings set status = 'cancelled', updated_at = now()
     where user_id = ${userId} and provider = 'google' and calendar_id = ${calendarId} and status = 'confirmed'

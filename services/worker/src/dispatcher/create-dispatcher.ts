@@ -7,14 +7,22 @@ import { Dispatcher } from './dispatcher.js';
 import { VapidHeaders } from './vapid-headers.js';
 
 /** The dispatcher as the worker runs it, with its metrics and its readiness check. */
-export function createDispatcher(context: RoleContext<WorkerConfig>, push: PushConfig, clock: Clock): { dispatcher: Dispatcher; check: ReadinessCheck } {
+export function createDispatcher(
+  context: RoleContext<WorkerConfig>,
+  push: PushConfig,
+  clock: Clock,
+): { dispatcher: Dispatcher; check: ReadinessCheck } {
   const { config, logger, sql, metrics } = context;
   registerAlertStateGauge(metrics.registry, sql);
   const dispatcher = new Dispatcher({
     sql,
     logger,
     clock,
-    sender: { vapid: new VapidHeaders(push, clock), timeoutMs: config.dispatch.sendTimeoutMs, policy: new PushEndpointPolicy({ allowedHosts: push.endpointAllowedHosts }) },
+    sender: {
+      vapid: new VapidHeaders(push, clock),
+      timeoutMs: config.dispatch.sendTimeoutMs,
+      policy: new PushEndpointPolicy({ allowedHosts: push.endpointAllowedHosts }),
+    },
     publicBaseUrl: config.publicBaseUrl,
     concurrency: config.dispatch.concurrency,
     perUserConcurrency: config.dispatch.perUserConcurrency,

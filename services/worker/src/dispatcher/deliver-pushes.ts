@@ -39,14 +39,26 @@ export interface Outcome {
 }
 
 /** Sends one claimed delivery; never throws (a failure is an outcome). */
-export async function sendDelivery(deps: Pick<DeliverDeps, 'clock' | 'publicBaseUrl' | 'sender'>, delivery: ClaimedDelivery, checkinToken: string | undefined): Promise<Outcome> {
+export async function sendDelivery(
+  deps: Pick<DeliverDeps, 'clock' | 'publicBaseUrl' | 'sender'>,
+  delivery: ClaimedDelivery,
+  checkinToken: string | undefined,
+): Promise<Outcome> {
   try {
     const now = deps.clock.now();
     const payload = pushPayload(delivery, deps.publicBaseUrl, checkinToken);
-    const result = await sendPush(delivery, payload, { ttlSeconds: pushTtlSeconds(delivery.starts_at, now), topic: pushTopic(delivery.alert_id), urgency: 'high' }, deps.sender);
+    const result = await sendPush(
+      delivery,
+      payload,
+      { ttlSeconds: pushTtlSeconds(delivery.starts_at, now), topic: pushTopic(delivery.alert_id), urgency: 'high' },
+      deps.sender,
+    );
     return { delivery, result };
   } catch (err) {
-    return { delivery, result: { kind: 'retry', status: null, retryAfterMs: undefined, reason: (err as Error).message } };
+    return {
+      delivery,
+      result: { kind: 'retry', status: null, retryAfterMs: undefined, reason: (err as Error).message },
+    };
   }
 }
 
@@ -69,7 +81,8 @@ export async function recordOutcomes(deps: DeliverDeps, outcomes: readonly Outco
   const timedOut = new Set<string>();
   let firstRetryAt: Date | undefined;
   for (const { delivery, result } of outcomes) {
-    const finish = (status: PushResult['status'], error: string | null) => results.push({ deliveryId: delivery.delivery_id, status, error });
+    const finish = (status: PushResult['status'], error: string | null) =>
+      results.push({ deliveryId: delivery.delivery_id, status, error });
     deps.pushResults.inc({ result: result.kind, status_code: String(result.status ?? 'none') });
     switch (result.kind) {
       case 'sent':
@@ -82,23 +95,56 @@ export async function recordOutcomes(deps: DeliverDeps, outcomes: readonly Outco
         break;
       case 'rejected':
         finish('failed', result.reason);
-        deps.logger.warn({ event: 'push.rejected', alert_id: delivery.alert_id, subscription_id: delivery.subscription_id, status: result.status, reason: result.reason }, 'push service rejected a message');
+        deps.logger.warn(
+          {
+            event: 'push.rejected',
+            alert_id: delivery.alert_id,
+            subscription_id: delivery.subscription_id,
+            status: result.status,
+            reason: result.reason,
+          },
+          'push service rejected a message',
+        );
         break;
       case 'refused':
         finish('failed', `endpoint_policy: ${result.reason}`);
         refused.push(delivery.subscription_id);
-        deps.logger.warn({ event: 'push.endpoint.refused', alert_id: delivery.alert_id, subscription_id: delivery.subscription_id, reason: result.reason }, 'push endpoint refused by the endpoint policy; not contacted, subscription deactivated');
+        deps.logger.warn(
+          {
+            event: 'push.endpoint.refused',
+            alert_id: delivery.alert_id,
+            subscription_id: delivery.subscription_id,
+            reason: result.reason,
+          },
+          'push endpoint refused by the endpoint policy; not contacted, subscription deactivated',
+        );
         break;
       case 'retry': {
         const lastTry = delivery.attempt >= MAX_PUSH_ATTEMPTS;
         finish(lastTry ? 'dead_letter' : 'failed', result.reason);
         if (result.timedOut === true) timedOut.add(delivery.subscription_id);
         if (!lastTry) {
-          const notBefore = new Date(now.getTime() + retryDelayMs(delivery.attempt, result.retryAfterMs, deps.retryBaseMs));
+          const notBefore = new Date(
+            now.getTime() + retryDelayMs(delivery.attempt, result.retryAfterMs, deps.retryBaseMs),
+          );
           if (firstRetryAt === undefined || notBefore < firstRetryAt) firstRetryAt = notBefore;
-          retries.push({ alertId: delivery.alert_id, subscriptionId: delivery.subscription_id, attempt: delivery.attempt + 1, notBefore });
+          retries.push({
+            alertId: delivery.alert_id,
+            subscriptionId: delivery.subscription_id,
+            attempt: delivery.attempt + 1,
+            notBefore,
+          });
         } else {
-          deps.logger.warn({ event: 'push.dead_letter', alert_id: delivery.alert_id, subscription_id: delivery.subscription_id, attempts: delivery.attempt, reason: result.reason }, 'push given up after its last attempt');
+          deps.logger.warn(
+            {
+              event: 'push.dead_letter',
+              alert_id: delivery.alert_id,
+              subscription_id: delivery.subscription_id,
+              attempts: delivery.attempt,
+              reason: result.reason,
+            },
+            'push given up after its last attempt',
+          );
         }
         break;
       }
@@ -116,7 +162,10 @@ export async function recordOutcomes(deps: DeliverDeps, outcomes: readonly Outco
     if (gone.length > 0) {
       for (const id of await deactivateGone(tx, gone, now)) {
         // Expected: browsers unsubscribe. Info, not a warning.
-        deps.logger.info({ event: 'push.subscription.deactivated', subscription_id: id }, 'push subscription is gone; deactivated');
+        deps.logger.info(
+          { event: 'push.subscription.deactivated', subscription_id: id },
+          'push subscription is gone; deactivated',
+        );
       }
     }
   });
@@ -130,23 +179,43 @@ export async function recordOutcomes(deps: DeliverDeps, outcomes: readonly Outco
  * meeting starts, when it is closed unsent.
  */
 async function quarantine(sql: TransactionSql, logger: Logger, subscriptionIds: string[], now: Date): Promise<void> {
-  const rows = await quarantineSubscriptions(sql, subscriptionIds, { baseMs: QUARANTINE_BASE_MS, maxMs: QUARANTINE_MAX_MS }, now);
+  const rows = await quarantineSubscriptions(
+    sql,
+    subscriptionIds,
+    { baseMs: QUARANTINE_BASE_MS, maxMs: QUARANTINE_MAX_MS },
+    now,
+  );
   await holdPushesForQuarantine(sql, subscriptionIds);
   for (const row of rows) {
     // The user's endpoint, not this service, is at fault: info.
     logger.info(
-      { event: 'push.endpoint.quarantined', subscription_id: row.id, consecutive_timeouts: row.consecutive_timeouts, quarantined_until: row.quarantined_until.toISOString() },
+      {
+        event: 'push.endpoint.quarantined',
+        subscription_id: row.id,
+        consecutive_timeouts: row.consecutive_timeouts,
+        quarantined_until: row.quarantined_until.toISOString(),
+      },
       'push endpoint timed out; quarantined',
     );
   }
 }
 
 /** Once no delivery of an alert is open any more: its `pushed` timeline entry and the one `push.dispatch.completed` line. */
-export async function summarizeFinishedAlerts(deps: Pick<DeliverDeps, 'sql' | 'logger'>, alertIds: readonly string[]): Promise<void> {
+export async function summarizeFinishedAlerts(
+  deps: Pick<DeliverDeps, 'sql' | 'logger'>,
+  alertIds: readonly string[],
+): Promise<void> {
   const finished = await summarizePushedAlerts(deps.sql, alertIds);
   for (const row of finished) {
     deps.logger.info(
-      { event: 'push.dispatch.completed', alert_id: row.alert_id, sent: row.sent, total: row.total, expired_deactivated: row.expired_deactivated, dead_lettered: row.dead_lettered },
+      {
+        event: 'push.dispatch.completed',
+        alert_id: row.alert_id,
+        sent: row.sent,
+        total: row.total,
+        expired_deactivated: row.expired_deactivated,
+        dead_lettered: row.dead_lettered,
+      },
       `alert pushed to ${row.sent} of ${row.total} devices`,
     );
   }

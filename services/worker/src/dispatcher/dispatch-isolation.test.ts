@@ -52,10 +52,20 @@ describe("one user's endpoints that never answer and everyone else's alerts", ()
     await new Promise<void>((resolve) => trickle.listen(0, '127.0.0.1', resolve));
     tricklePort = (trickle.address() as { port: number }).port;
     // roleEnv trusts 127.0.0.1 (any port): the emulator and the local black holes.
-    policy = new PushEndpointPolicy({ allowedHosts: pushConfig.endpointAllowedHosts, agentOptions: { ca: [push.caPem, certificates.caPem] } });
+    policy = new PushEndpointPolicy({
+      allowedHosts: pushConfig.endpointAllowedHosts,
+      agentOptions: { ca: [push.caPem, certificates.caPem] },
+    });
     dispatcher = new Dispatcher(
       // retryBaseMs 50 (the default here): without quarantine, a timed-out endpoint would be tried again within a few hundred ms.
-      dispatcherOptions({ sql: db.sql, logger, sender: { vapid: new VapidHeaders(pushConfig, systemClock), timeoutMs: SEND_TIMEOUT_MS, policy } }, { perUserConcurrency: PER_USER }),
+      dispatcherOptions(
+        {
+          sql: db.sql,
+          logger,
+          sender: { vapid: new VapidHeaders(pushConfig, systemClock), timeoutMs: SEND_TIMEOUT_MS, policy },
+        },
+        { perUserConcurrency: PER_USER },
+      ),
     );
     await dispatcher.start();
   });
@@ -116,7 +126,9 @@ describe("one user's endpoints that never answer and everyone else's alerts", ()
     const devices = Array.from({ length: 8 }, () => push.subscribe(pushConfig.vapidPublicKey));
     const planned = Date.now();
     for (const device of devices) await dueAlert(await userWith([device]));
-    const messages = await Promise.all(devices.map((d) => push.messages.first((m) => m.endpoint === d.endpoint, 10_000)));
+    const messages = await Promise.all(
+      devices.map((d) => push.messages.first((m) => m.endpoint === d.endpoint, 10_000)),
+    );
     const slowest = Math.max(...messages.map((m) => m.receivedAt.getTime())) - planned;
 
     expect(slowest).toBeLessThan(1_000);
@@ -131,22 +143,32 @@ describe("one user's endpoints that never answer and everyone else's alerts", ()
     const userId = await userWith([dead, alive]);
     const first = await dueAlert(userId, 'First');
     await push.messages.first((m) => m.endpoint === alive.endpoint, 5_000);
-    await waitFor(async () => (await db.sql`select 1 from push_subscriptions where endpoint = ${dead.endpoint} and quarantined_until is not null`).length > 0);
+    await waitFor(
+      async () =>
+        (
+          await db.sql`select 1 from push_subscriptions where endpoint = ${dead.endpoint} and quarantined_until is not null`
+        ).length > 0,
+    );
     const timedOutAt = Date.now();
 
-    const [subscription] = await db.sql<{ id: string; consecutive_timeouts: number; quarantined_until: Date; is_active: boolean }[]>`
+    const [subscription] = await db.sql<
+      { id: string; consecutive_timeouts: number; quarantined_until: Date; is_active: boolean }[]
+    >`
       select id, consecutive_timeouts, quarantined_until, is_active from push_subscriptions where endpoint = ${dead.endpoint}`;
     expect(subscription).toMatchObject({ consecutive_timeouts: 1, is_active: true });
     const quarantineMs = subscription!.quarantined_until.getTime() - timedOutAt;
     expect(quarantineMs).toBeGreaterThan(QUARANTINE_BASE_MS - 2_000);
     expect(quarantineMs).toBeLessThanOrEqual(QUARANTINE_BASE_MS);
-    expect(lines.filter((l) => l.event === 'push.endpoint.quarantined' && l.subscription_id === subscription!.id)).toEqual([
-      expect.objectContaining({ level: 'info', consecutive_timeouts: 1 }),
-    ]);
+    expect(
+      lines.filter((l) => l.event === 'push.endpoint.quarantined' && l.subscription_id === subscription!.id),
+    ).toEqual([expect.objectContaining({ level: 'info', consecutive_timeouts: 1 })]);
     // The retry waits for the quarantine, not for the 50 ms backoff.
     const retries = await db.sql<{ attempt: number; status: string; not_before: Date }[]>`
       select attempt, status, not_before from deliveries where alert_id = ${first} and target_id = ${subscription!.id} order by attempt`;
-    expect(retries.map((d) => [d.attempt, d.status])).toEqual([[1, 'failed'], [2, 'pending']]);
+    expect(retries.map((d) => [d.attempt, d.status])).toEqual([
+      [1, 'failed'],
+      [2, 'pending'],
+    ]);
     expect(retries[1]!.not_before.getTime()).toBe(subscription!.quarantined_until.getTime());
 
     const second = await dueAlert(userId, 'Second');
@@ -168,9 +190,15 @@ describe("one user's endpoints that never answer and everyone else's alerts", ()
     const userId = await userWith([{ ...device, endpoint }]);
     const started = Date.now();
     const alertId = await dueAlert(userId, 'Trickled');
-    await waitFor(async () => (await db.sql`select 1 from push_subscriptions where endpoint = ${endpoint} and quarantined_until is not null`).length > 0, 5_000);
+    await waitFor(
+      async () =>
+        (await db.sql`select 1 from push_subscriptions where endpoint = ${endpoint} and quarantined_until is not null`)
+          .length > 0,
+      5_000,
+    );
     expect(Date.now() - started).toBeLessThan(SEND_TIMEOUT_MS + 2_000);
-    const [first] = await db.sql`select status, error_message from deliveries where alert_id = ${alertId} and attempt = 1`;
+    const [first] =
+      await db.sql`select status, error_message from deliveries where alert_id = ${alertId} and attempt = 1`;
     expect(first).toEqual({ status: 'failed', error_message: `no complete answer within ${SEND_TIMEOUT_MS} ms` });
   });
 });

@@ -31,9 +31,15 @@ describe('alert dispatcher with the push emulator', () => {
     db = await createTestDatabase();
     push = await PushEmulator.start();
     // PUSH_ENDPOINT_ALLOWED_HOSTS of roleEnv trusts the emulator on loopback.
-    policy = new PushEndpointPolicy({ allowedHosts: pushConfig.endpointAllowedHosts, agentOptions: { ca: push.caPem } });
+    policy = new PushEndpointPolicy({
+      allowedHosts: pushConfig.endpointAllowedHosts,
+      agentOptions: { ca: push.caPem },
+    });
     dispatcher = new Dispatcher(
-      dispatcherOptions({ sql: db.sql, logger, sender: { vapid: new VapidHeaders(pushConfig, systemClock), timeoutMs: 5_000, policy } }, { escalationEnabled: true }),
+      dispatcherOptions(
+        { sql: db.sql, logger, sender: { vapid: new VapidHeaders(pushConfig, systemClock), timeoutMs: 5_000, policy } },
+        { escalationEnabled: true },
+      ),
     );
     await dispatcher.start();
   });
@@ -62,7 +68,8 @@ describe('alert dispatcher with the push emulator', () => {
     return { userId, devices, startsAt, alertId: alert!.id };
   }
 
-  const stateOf = async (alertId: string) => (await db.sql`select state from alerts where id = ${alertId}`)[0]?.state as string;
+  const stateOf = async (alertId: string) =>
+    (await db.sql`select state from alerts where id = ${alertId}`)[0]?.state as string;
   const waitFor = async (check: () => Promise<boolean>, timeoutMs = 10_000) => {
     const deadline = Date.now() + timeoutMs;
     while (!(await check())) {
@@ -71,33 +78,52 @@ describe('alert dispatcher with the push emulator', () => {
     }
   };
   const summaryOf = async (alertId: string) => {
-    await waitFor(async () => (await db.sql`select 1 from alert_events where alert_id = ${alertId} and kind = 'pushed'`).length > 0);
-    return (await db.sql`select detail from alert_events where alert_id = ${alertId} and kind = 'pushed'`)[0]?.detail as Record<string, number>;
+    await waitFor(
+      async () => (await db.sql`select 1 from alert_events where alert_id = ${alertId} and kind = 'pushed'`).length > 0,
+    );
+    return (await db.sql`select detail from alert_events where alert_id = ${alertId} and kind = 'pushed'`)[0]
+      ?.detail as Record<string, number>;
   };
 
   it('delivers a planned alert to every device, decrypted with the title, start time and check-in link', async () => {
     const started = Date.now();
     const { devices, startsAt, alertId } = await dueAlert({ devices: 2, title: 'Board meeting' });
-    const messages: PushMessage[] = await Promise.all(devices.map((d) => push.messages.first((m) => m.endpoint === d.endpoint, 5_000)));
+    const messages: PushMessage[] = await Promise.all(
+      devices.map((d) => push.messages.first((m) => m.endpoint === d.endpoint, 5_000)),
+    );
     // Woken by the planner's NOTIFY, not by its 30 s idle timer.
     expect(Date.now() - started).toBeLessThan(3_000);
     const payloads = messages.map((m) => m.json<PushPayload>());
     for (const payload of payloads) {
-      expect(payload).toMatchObject({ alert_id: alertId, title: 'Board meeting', starts_at: startsAt.toISOString(), url: `https://nudge.example.test/app/alerts/${alertId}` });
+      expect(payload).toMatchObject({
+        alert_id: alertId,
+        title: 'Board meeting',
+        starts_at: startsAt.toISOString(),
+        url: `https://nudge.example.test/app/alerts/${alertId}`,
+      });
       expect(payload.checkin_url).toMatch(/^https:\/\/nudge\.example\.test\/checkin\/[A-Za-z0-9_-]{32}$/);
     }
-    expect(messages[0]).toMatchObject({ urgency: 'high', topic: alertId.replaceAll('-', ''), vapid: { subject: 'mailto:ops@example.com' } });
+    expect(messages[0]).toMatchObject({
+      urgency: 'high',
+      topic: alertId.replaceAll('-', ''),
+      vapid: { subject: 'mailto:ops@example.com' },
+    });
     expect(messages[0]!.ttl).toBeGreaterThan(200);
     expect(messages[0]!.ttl).toBeLessThanOrEqual(300);
 
     const token = payloads[0]!.checkin_url!.split('/').at(-1)!;
-    expect(await db.sql`select alert_id from checkin_tokens where token_hash = ${hashCheckinToken(token)}`).toEqual([{ alert_id: alertId }]);
+    expect(await db.sql`select alert_id from checkin_tokens where token_hash = ${hashCheckinToken(token)}`).toEqual([
+      { alert_id: alertId },
+    ]);
     expect(await summaryOf(alertId)).toEqual({ sent: 2, total: 2, expired_deactivated: 0, dead_lettered: 0 });
     expect(await stateOf(alertId)).toBe('notified');
     const timeline = await db.sql`select kind from alert_events where alert_id = ${alertId} order by id`;
     expect(timeline.map((e) => e.kind)).toEqual(['created', 'notified', 'pushed']);
     const deliveries = await db.sql`select status, attempt from deliveries where alert_id = ${alertId}`;
-    expect(deliveries).toEqual([{ status: 'completed', attempt: 1 }, { status: 'completed', attempt: 1 }]);
+    expect(deliveries).toEqual([
+      { status: 'completed', attempt: 1 },
+      { status: 'completed', attempt: 1 },
+    ]);
     expect(lines.filter((l) => l.event === 'push.dispatch.completed' && l.alert_id === alertId)).toEqual([
       expect.objectContaining({ level: 'info', sent: 2, total: 2, expired_deactivated: 0 }),
     ]);
@@ -105,8 +131,14 @@ describe('alert dispatcher with the push emulator', () => {
 
   it('re-uses one signed VAPID header instead of signing every message', async () => {
     const { devices } = await dueAlert({ devices: 3 });
-    const messages = await Promise.all(devices.map((d) => push.messages.first((m) => m.endpoint === d.endpoint, 5_000)));
-    const headers = new Set(push.requests.items.filter((r) => devices.some((d) => d.endpoint === r.subject)).map((r) => r.headers.authorization));
+    const messages = await Promise.all(
+      devices.map((d) => push.messages.first((m) => m.endpoint === d.endpoint, 5_000)),
+    );
+    const headers = new Set(
+      push.requests.items
+        .filter((r) => devices.some((d) => d.endpoint === r.subject))
+        .map((r) => r.headers.authorization),
+    );
     expect(messages).toHaveLength(3);
     expect(headers.size).toBe(1);
   });
@@ -118,15 +150,24 @@ describe('alert dispatcher with the push emulator', () => {
     push.unsubscribe(gone.endpoint);
     await push.messages.first((m) => m.endpoint === alive.endpoint, 5_000);
     expect(await summaryOf(alertId)).toEqual({ sent: 1, total: 2, expired_deactivated: 1, dead_lettered: 0 });
-    const [row] = await db.sql`select is_active, deactivation_reason from push_subscriptions where endpoint = ${gone.endpoint}`;
+    const [row] =
+      await db.sql`select is_active, deactivation_reason from push_subscriptions where endpoint = ${gone.endpoint}`;
     expect(row).toEqual({ is_active: false, deactivation_reason: 'push service answered 410' });
-    expect(lines.filter((l) => l.event === 'push.subscription.deactivated')).toEqual([expect.objectContaining({ level: 'info' })]);
+    expect(lines.filter((l) => l.event === 'push.subscription.deactivated')).toEqual([
+      expect.objectContaining({ level: 'info' }),
+    ]);
     expect(lines.filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([]);
 
     const requestsBefore = push.requests.items.filter((r) => r.subject === gone.endpoint).length;
-    const meetingId = await insertMeeting(db.sql, userId, { startsAt: new Date(Date.now() + 4 * 60_000), title: 'Next one' });
+    const meetingId = await insertMeeting(db.sql, userId, {
+      startsAt: new Date(Date.now() + 4 * 60_000),
+      title: 'Next one',
+    });
     await planAlerts(db.sql, [meetingId], new Date());
-    await push.messages.first((m) => m.endpoint === alive.endpoint && m.json<PushPayload>().title === 'Next one', 5_000);
+    await push.messages.first(
+      (m) => m.endpoint === alive.endpoint && m.json<PushPayload>().title === 'Next one',
+      5_000,
+    );
     expect(push.requests.items.filter((r) => r.subject === gone.endpoint)).toHaveLength(requestsBefore);
   });
 
@@ -152,9 +193,14 @@ describe('alert dispatcher with the push emulator', () => {
     push.script(endpoint, { status: 429, retryAfterSeconds: 1 });
     const message = await push.messages.first((m) => m.endpoint === endpoint, 8_000);
     expect(await summaryOf(alertId)).toMatchObject({ sent: 1, total: 1 });
-    const deliveries = await db.sql<{ attempt: number; status: string; error_message: string | null; created_at: Date }[]>`
+    const deliveries = await db.sql<
+      { attempt: number; status: string; error_message: string | null; created_at: Date }[]
+    >`
       select attempt, status, error_message, created_at from deliveries where alert_id = ${alertId} order by attempt`;
-    expect(deliveries.map((d) => [d.attempt, d.status])).toEqual([[1, 'failed'], [2, 'completed']]);
+    expect(deliveries.map((d) => [d.attempt, d.status])).toEqual([
+      [1, 'failed'],
+      [2, 'completed'],
+    ]);
     expect(deliveries[0]?.error_message).toBe('push service answered 429');
     expect(message.receivedAt.getTime() - deliveries[0]!.created_at.getTime()).toBeGreaterThanOrEqual(1_000);
   });
@@ -164,17 +210,20 @@ describe('alert dispatcher with the push emulator', () => {
     push.script(flaky.devices[0]!.endpoint, { status: 500 }, 2);
     await push.messages.first((m) => m.endpoint === flaky.devices[0]!.endpoint, 8_000);
     expect(await summaryOf(flaky.alertId)).toMatchObject({ sent: 1, total: 1 });
-    expect((await db.sql`select status from deliveries where alert_id = ${flaky.alertId} order by attempt`).map((d) => d.status)).toEqual(['failed', 'failed', 'completed']);
+    expect(
+      (await db.sql`select status from deliveries where alert_id = ${flaky.alertId} order by attempt`).map(
+        (d) => d.status,
+      ),
+    ).toEqual(['failed', 'failed', 'completed']);
 
     const broken = await dueAlert();
     push.script(broken.devices[0]!.endpoint, { status: 503 }, Number.POSITIVE_INFINITY);
     expect(await summaryOf(broken.alertId)).toEqual({ sent: 0, total: 1, expired_deactivated: 0, dead_lettered: 1 });
-    expect((await db.sql`select status from deliveries where alert_id = ${broken.alertId} order by attempt`).map((d) => d.status)).toEqual([
-      'failed',
-      'failed',
-      'failed',
-      'dead_letter',
-    ]);
+    expect(
+      (await db.sql`select status from deliveries where alert_id = ${broken.alertId} order by attempt`).map(
+        (d) => d.status,
+      ),
+    ).toEqual(['failed', 'failed', 'failed', 'dead_letter']);
     expect(lines.filter((l) => l.event === 'push.dead_letter')).toHaveLength(1);
   });
 

@@ -13,7 +13,13 @@ import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
 import type { Logger } from '@nudge/logger';
 import { runLoop, type Loop } from '@nudge/service';
-import { recordOutcomes, sendDelivery, summarizeFinishedAlerts, type DeliverDeps, type Outcome } from './deliver-pushes.js';
+import {
+  recordOutcomes,
+  sendDelivery,
+  summarizeFinishedAlerts,
+  type DeliverDeps,
+  type Outcome,
+} from './deliver-pushes.js';
 import { endUnansweredAlerts } from './end-unanswered-alerts.js';
 import { FairSendPool } from './fair-send-pool.js';
 import { OutcomeRecorder } from './outcome-recorder.js';
@@ -84,19 +90,29 @@ export class Dispatcher {
         }
       },
       (err, outcomes) =>
-        options.logger.error({ event: 'dispatcher.record.failed', err, deliveries: outcomes.length }, `recording push outcomes failed: ${(err as Error).message}`),
+        options.logger.error(
+          { event: 'dispatcher.record.failed', err, deliveries: outcomes.length },
+          `recording push outcomes failed: ${(err as Error).message}`,
+        ),
     );
   }
 
   async start(): Promise<void> {
     const listener = await this.options.sql.listen(ALERTS_PLANNED_CHANNEL, (payload) => this.onPlanned(payload));
     this.unlisten = () => listener.unlisten();
-    this.heartbeat = setInterval(() => void this.keepHeldFresh(), Math.max(250, Math.floor(this.options.staleProcessingMs / 4)));
+    this.heartbeat = setInterval(
+      () => void this.keepHeldFresh(),
+      Math.max(250, Math.floor(this.options.staleProcessingMs / 4)),
+    );
     this.heartbeat.unref();
     this.loop = runLoop({
       round: () => this.round(),
       // A failing round (database away, say) never ends the loop.
-      onError: (err) => this.options.logger.error({ event: 'dispatcher.round.failed', err }, `dispatch round failed: ${(err as Error).message}`),
+      onError: (err) =>
+        this.options.logger.error(
+          { event: 'dispatcher.round.failed', err },
+          `dispatch round failed: ${(err as Error).message}`,
+        ),
       backoffMs: () => 1_000,
     });
   }
@@ -159,14 +175,22 @@ export class Dispatcher {
     });
     this.enqueue(notified.deliveries, notified.tokens);
     for (const alertId of notified.withoutSubscriptions) {
-      options.logger.info({ event: 'push.dispatch.completed', alert_id: alertId, sent: 0, total: 0, expired_deactivated: 0 }, 'alert has no active push subscription');
+      options.logger.info(
+        { event: 'push.dispatch.completed', alert_id: alertId, sent: 0, total: 0, expired_deactivated: 0 },
+        'alert has no active push subscription',
+      );
     }
 
     const retries = await claimPushRetries(options.sql, now, options.batchSize, options.staleProcessingMs);
     if (retries.deliveries.length > 0) {
       // The check-in token of a first attempt lives only in that process's memory: a retry gets a fresh one.
       const alerts = [...new Map(retries.deliveries.map((d) => [d.alert_id, d])).values()];
-      const tokens = options.checkinEnabled ? await issueCheckinTokens(options.sql, alerts.map((d) => ({ alertId: d.alert_id, expiresAt: d.ends_at }))) : new Map<string, string>();
+      const tokens = options.checkinEnabled
+        ? await issueCheckinTokens(
+            options.sql,
+            alerts.map((d) => ({ alertId: d.alert_id, expiresAt: d.ends_at })),
+          )
+        : new Map<string, string>();
       this.enqueue(retries.deliveries, tokens);
     }
     if (retries.closed.length > 0) await summarizeFinishedAlerts(options, retries.closedAlertIds);
@@ -175,7 +199,9 @@ export class Dispatcher {
       this.lastExpirySweep = now.getTime();
       await endUnansweredAlerts(options.sql, options.logger, now);
     }
-    return notified.claimed === options.batchSize || retries.deliveries.length + retries.closed.length === options.batchSize;
+    return (
+      notified.claimed === options.batchSize || retries.deliveries.length + retries.closed.length === options.batchSize
+    );
   }
 
   private enqueue(deliveries: readonly ClaimedDelivery[], tokens: CheckinTokens): void {
@@ -192,7 +218,10 @@ export class Dispatcher {
     try {
       await keepPushDeliveriesHeld(this.options.sql, [...this.held], this.options.clock.now());
     } catch (err) {
-      this.options.logger.error({ event: 'dispatcher.heartbeat.failed', err }, `refreshing held deliveries failed: ${(err as Error).message}`);
+      this.options.logger.error(
+        { event: 'dispatcher.heartbeat.failed', err },
+        `refreshing held deliveries failed: ${(err as Error).message}`,
+      );
     } finally {
       this.heartbeating = false;
     }
@@ -206,7 +235,10 @@ export class Dispatcher {
       await releasePushDeliveries(this.options.sql, unsent, this.options.clock.now());
     } catch (err) {
       // Left `processing`: another dispatcher sends them once they are stale.
-      this.options.logger.error({ event: 'dispatcher.release.failed', err, deliveries: unsent.length }, `releasing unsent deliveries failed: ${(err as Error).message}`);
+      this.options.logger.error(
+        { event: 'dispatcher.release.failed', err, deliveries: unsent.length },
+        `releasing unsent deliveries failed: ${(err as Error).message}`,
+      );
     }
     for (const id of unsent) this.held.delete(id);
   }

@@ -39,12 +39,24 @@ describe('push endpoint policy at send time', () => {
   beforeAll(async () => {
     push = await PushEmulator.start();
     // Any 127.x.y.z is loopback on Linux; a random one keeps parallel runs apart on port 443.
-    listener = await ConnectionCounter.listen({ host: `127.${randomInt(1, 255)}.${randomInt(1, 255)}.${randomInt(1, 255)}`, port: 443 });
+    listener = await ConnectionCounter.listen({
+      host: `127.${randomInt(1, 255)}.${randomInt(1, 255)}.${randomInt(1, 255)}`,
+      port: 443,
+    });
     db = await createTestDatabase();
     // Only the emulator, exactly as its endpoints are written, is trusted.
     pushConfig = pushFragment({ ...env, PUSH_ENDPOINT_ALLOWED_HOSTS: push.allowedHostEntry });
-    policy = new PushEndpointPolicy({ allowedHosts: pushConfig.endpointAllowedHosts, resolve: dns.resolve, agentOptions: { ca: push.caPem } });
-    dispatcher = new Dispatcher(dispatcherOptions({ sql: db.sql, logger, sender: { vapid: new VapidHeaders(pushConfig, systemClock), timeoutMs: 5_000, policy } }, { concurrency: 8 }));
+    policy = new PushEndpointPolicy({
+      allowedHosts: pushConfig.endpointAllowedHosts,
+      resolve: dns.resolve,
+      agentOptions: { ca: push.caPem },
+    });
+    dispatcher = new Dispatcher(
+      dispatcherOptions(
+        { sql: db.sql, logger, sender: { vapid: new VapidHeaders(pushConfig, systemClock), timeoutMs: 5_000, policy } },
+        { concurrency: 8 },
+      ),
+    );
     await dispatcher.start();
   });
   afterAll(async () => {
@@ -63,7 +75,10 @@ describe('push endpoint policy at send time', () => {
     await db.sql`insert into push_subscriptions (user_id, endpoint, p256dh, auth) values (${userId}, ${device.endpoint}, ${device.keys.p256dh}, ${device.keys.auth})`;
     const [row] = await db.sql<{ id: string }[]>`
       insert into push_subscriptions (user_id, endpoint, p256dh, auth) values (${userId}, ${endpoint}, ${bad.keys.p256dh}, ${bad.keys.auth}) returning id`;
-    const meetingId = await insertMeeting(db.sql, userId, { startsAt: new Date(Date.now() + 5 * 60_000), title: 'Rebinding review' });
+    const meetingId = await insertMeeting(db.sql, userId, {
+      startsAt: new Date(Date.now() + 5 * 60_000),
+      title: 'Rebinding review',
+    });
     await planAlerts(db.sql, [meetingId], new Date());
     const [alert] = await db.sql<{ id: string }[]>`select id from alerts where meeting_id = ${meetingId}`;
     return { device, subscriptionId: row!.id, alertId: alert!.id };
@@ -93,10 +108,22 @@ describe('push endpoint policy at send time', () => {
     expect(listener.connections).toBe(0);
     // Resolved once at registration and once for the send, whose answer was the one checked.
     expect(dns.lookups.get(host)).toBe(2);
-    const [subscription] = await db.sql`select is_active, deactivation_reason, deactivated_at from push_subscriptions where id = ${subscriptionId}`;
-    expect(subscription).toEqual({ is_active: false, deactivation_reason: 'endpoint_policy', deactivated_at: expect.any(Date) });
-    const deliveries = await db.sql`select status, attempt, error_message from deliveries where target_id = ${subscriptionId}`;
-    expect(deliveries).toEqual([{ status: 'failed', attempt: 1, error_message: `endpoint_policy: endpoint host ${host} resolves to a loopback address` }]);
+    const [subscription] =
+      await db.sql`select is_active, deactivation_reason, deactivated_at from push_subscriptions where id = ${subscriptionId}`;
+    expect(subscription).toEqual({
+      is_active: false,
+      deactivation_reason: 'endpoint_policy',
+      deactivated_at: expect.any(Date),
+    });
+    const deliveries =
+      await db.sql`select status, attempt, error_message from deliveries where target_id = ${subscriptionId}`;
+    expect(deliveries).toEqual([
+      {
+        status: 'failed',
+        attempt: 1,
+        error_message: `endpoint_policy: endpoint host ${host} resolves to a loopback address`,
+      },
+    ]);
     expect(lines.filter((l) => l.event === 'push.endpoint.refused')).toEqual([
       expect.objectContaining({ level: 'warn', alert_id: alertId, subscription_id: subscriptionId }),
     ]);
@@ -104,21 +131,31 @@ describe('push endpoint policy at send time', () => {
 
   it.each([
     ['an address literal', (host: string) => `https://${host}/push/x`],
-    ['an address literal in decimal', (host: string) => `https://${host.split('.').reduce((n, octet) => n * 256 + Number(octet), 0)}/push/x`],
+    [
+      'an address literal in decimal',
+      (host: string) => `https://${host.split('.').reduce((n, octet) => n * 256 + Number(octet), 0)}/push/x`,
+    ],
     ['an address with the port written out', (host: string) => `https://${host}:443/push/x`],
     ['plain http', (host: string) => `http://${host}:443/push/x`],
-  ])('a stored endpoint that the policy refuses outright (%s, stored before the policy) is deactivated and never contacted', async (_name, endpointAt) => {
-    const before = listener.connections;
-    const { device, subscriptionId, alertId } = await dueAlertWith(endpointAt(listener.host));
-    await push.messages.first((m) => m.endpoint === device.endpoint, 5_000);
-    expect(await summaryOf(alertId)).toMatchObject({ sent: 1, total: 2 });
-    expect(listener.connections).toBe(before);
-    const [subscription] = await db.sql`select is_active, deactivation_reason from push_subscriptions where id = ${subscriptionId}`;
-    expect(subscription).toEqual({ is_active: false, deactivation_reason: 'endpoint_policy' });
-  });
+  ])(
+    'a stored endpoint that the policy refuses outright (%s, stored before the policy) is deactivated and never contacted',
+    async (_name, endpointAt) => {
+      const before = listener.connections;
+      const { device, subscriptionId, alertId } = await dueAlertWith(endpointAt(listener.host));
+      await push.messages.first((m) => m.endpoint === device.endpoint, 5_000);
+      expect(await summaryOf(alertId)).toMatchObject({ sent: 1, total: 2 });
+      expect(listener.connections).toBe(before);
+      const [subscription] =
+        await db.sql`select is_active, deactivation_reason from push_subscriptions where id = ${subscriptionId}`;
+      expect(subscription).toEqual({ is_active: false, deactivation_reason: 'endpoint_policy' });
+    },
+  );
 
   it('the listener sees a connection when the operator trusts its address: the assertions above can fail', async () => {
-    const trusting = new PushEndpointPolicy({ allowedHosts: [{ host: listener.host, port: undefined }], resolve: dns.resolve });
+    const trusting = new PushEndpointPolicy({
+      allowedHosts: [{ host: listener.host, port: undefined }],
+      resolve: dns.resolve,
+    });
     try {
       const before = listener.connections;
       const device = push.subscribe();

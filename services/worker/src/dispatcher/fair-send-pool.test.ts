@@ -28,7 +28,8 @@ function controlledPool(concurrency: number, perKey: number) {
   return { pool, started, finish };
 }
 
-const tasks = (user: string, count: number): Task[] => Array.from({ length: count }, (_, i) => ({ user, name: `${user}${i + 1}` }));
+const tasks = (user: string, count: number): Task[] =>
+  Array.from({ length: count }, (_, i) => ({ user, name: `${user}${i + 1}` }));
 
 describe('fair send pool', () => {
   it('frees a slot as soon as its own task ends, while slower tasks still run', async () => {
@@ -41,7 +42,7 @@ describe('fair send pool', () => {
     expect(pool.inFlight).toBe(2);
   });
 
-  it("runs at most perKey tasks of one key at once and gives the other slots to other keys, in turn", async () => {
+  it('runs at most perKey tasks of one key at once and gives the other slots to other keys, in turn', async () => {
     const { pool, started, finish } = controlledPool(8, 2);
     pool.add(tasks('hog', 50));
     pool.add([...tasks('x', 2), ...tasks('y', 2)]);

@@ -13,7 +13,11 @@ export interface PushPayload {
 
 const MAX_TITLE = 200;
 
-export function pushPayload(delivery: ClaimedDelivery, publicBaseUrl: string, checkinToken: string | undefined): string {
+export function pushPayload(
+  delivery: ClaimedDelivery,
+  publicBaseUrl: string,
+  checkinToken: string | undefined,
+): string {
   const payload: PushPayload = {
     alert_id: delivery.alert_id,
     title: delivery.title.length > MAX_TITLE ? `${delivery.title.slice(0, MAX_TITLE - 1)}…` : delivery.title,

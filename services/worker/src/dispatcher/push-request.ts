@@ -19,7 +19,10 @@ const MAX_BODY_CHARS = 4096;
  * timeout only ends a socket that stays idle, so an endpoint answering a byte at a time, or
  * one that never finishes the TLS handshake, kept the request and its socket open.
  */
-export function sendPushRequest(details: RequestDetails, options: { timeoutMs: number; agent?: Agent }): Promise<{ statusCode: number; body: string }> {
+export function sendPushRequest(
+  details: RequestDetails,
+  options: { timeoutMs: number; agent?: Agent },
+): Promise<{ statusCode: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
       details.endpoint,
@@ -37,7 +40,16 @@ export function sendPushRequest(details: RequestDetails, options: { timeoutMs: n
         });
         res.on('end', () => {
           const statusCode = res.statusCode ?? 0;
-          if (statusCode < 200 || statusCode > 299) reject(new WebPushError('Received unexpected response code', statusCode, res.headers as Record<string, string>, body, details.endpoint));
+          if (statusCode < 200 || statusCode > 299)
+            reject(
+              new WebPushError(
+                'Received unexpected response code',
+                statusCode,
+                res.headers as Record<string, string>,
+                body,
+                details.endpoint,
+              ),
+            );
           else resolve({ statusCode, body });
         });
         res.on('error', (err) => reject(timedOut(err, options.timeoutMs)));

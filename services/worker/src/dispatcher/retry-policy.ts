@@ -7,7 +7,12 @@ const MAX_BACKOFF_MS = 60_000;
 const MAX_RETRY_AFTER_MS = 10 * 60_000;
 
 /** When to try again after attempt `attempt` failed: the service's Retry-After, else exponential backoff with jitter. */
-export function retryDelayMs(attempt: number, retryAfterMs: number | undefined, baseMs = BASE_BACKOFF_MS, random: () => number = Math.random): number {
+export function retryDelayMs(
+  attempt: number,
+  retryAfterMs: number | undefined,
+  baseMs = BASE_BACKOFF_MS,
+  random: () => number = Math.random,
+): number {
   if (retryAfterMs !== undefined) return Math.min(retryAfterMs, MAX_RETRY_AFTER_MS);
   const exponential = Math.min(baseMs * 2 ** (attempt - 1), MAX_BACKOFF_MS);
   return Math.round(exponential * (0.5 + random() / 2));

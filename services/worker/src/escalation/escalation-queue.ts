@@ -67,11 +67,16 @@ export class EscalationQueue {
       stalledInterval: 15_000,
     });
     this.worker.on('error', (err) => {
-      if (!this.workerDown) logger.warn({ event: 'escalation.queue.unavailable', err: err.message }, 'the escalation queue cannot reach Redis; retrying');
+      if (!this.workerDown)
+        logger.warn(
+          { event: 'escalation.queue.unavailable', err: err.message },
+          'the escalation queue cannot reach Redis; retrying',
+        );
       this.workerDown = true;
     });
     this.worker.on('ready', () => {
-      if (this.workerDown) logger.info({ event: 'escalation.queue.recovered' }, 'the escalation queue reaches Redis again');
+      if (this.workerDown)
+        logger.info({ event: 'escalation.queue.recovered' }, 'the escalation queue reaches Redis again');
       this.workerDown = false;
     });
   }

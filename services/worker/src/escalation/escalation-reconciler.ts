@@ -39,7 +39,11 @@ export class EscalationReconciler {
         await this.tick();
         return intervalMs;
       },
-      onError: (err) => logger.error({ event: 'escalation.reconcile.failed', err }, `escalation reconcile failed: ${(err as Error).message}`),
+      onError: (err) =>
+        logger.error(
+          { event: 'escalation.reconcile.failed', err },
+          `escalation reconcile failed: ${(err as Error).message}`,
+        ),
       backoffMs: () => intervalMs,
     });
   }
@@ -56,11 +60,19 @@ export class EscalationReconciler {
     const due = await dueCallAttempts(sql, now, this.lookaheadMs, this.options.leaseMs);
     try {
       await queue.add(due, clock.now());
-      if (this.queueDown) logger.info({ event: 'escalation.reconcile.recovered', jobs: due.length }, 'escalation jobs re-created after Redis returned');
+      if (this.queueDown)
+        logger.info(
+          { event: 'escalation.reconcile.recovered', jobs: due.length },
+          'escalation jobs re-created after Redis returned',
+        );
       this.queueDown = false;
     } catch (err) {
       // Postgres still holds every attempt; the next tick adds them once Redis answers.
-      if (!this.queueDown) logger.warn({ event: 'escalation.reconcile.failed', err: (err as Error).message, jobs: due.length }, 'cannot reach the escalation queue');
+      if (!this.queueDown)
+        logger.warn(
+          { event: 'escalation.reconcile.failed', err: (err as Error).message, jobs: due.length },
+          'cannot reach the escalation queue',
+        );
       this.queueDown = true;
     }
     return due.length;

@@ -53,9 +53,20 @@ describe('escalation: BullMQ jobs reconciled from Postgres, calls through the re
       ops: slackOpsAlerts({ sql: db.sql, webhookUrl: slack.url, logger, clock: systemClock, source: 'worker test' }),
       redis,
       redisUrl: redisServer.url,
-      twilio: { accountSid: emulator.accountSid, authToken: emulator.authToken, fromNumber: FROM, apiBaseUrl: emulator.url },
+      twilio: {
+        accountSid: emulator.accountSid,
+        authToken: emulator.authToken,
+        fromNumber: FROM,
+        apiBaseUrl: emulator.url,
+      },
       callsPublicUrl,
-      settings: { concurrency: 8, reconcileIntervalMs: 200, ringTimeoutSeconds: 20, twilioRequestTimeoutMs: 1_000, breakerHalfOpenMs: 1_000 },
+      settings: {
+        concurrency: 8,
+        reconcileIntervalMs: 200,
+        ringTimeoutSeconds: 20,
+        twilioRequestTimeoutMs: 1_000,
+        breakerHalfOpenMs: 1_000,
+      },
     });
     escalation.start();
   });
@@ -72,11 +83,20 @@ describe('escalation: BullMQ jobs reconciled from Postgres, calls through the re
   });
 
   /** A notified alert for a user with a phone of its own, escalating `inMs` from now. */
-  async function waitingAlert(options: { inMs?: number; phone?: string | null; phoneVerified?: boolean; startsInMinutes?: number } = {}) {
+  async function waitingAlert(
+    options: { inMs?: number; phone?: string | null; phoneVerified?: boolean; startsInMinutes?: number } = {},
+  ) {
     phoneCounter += 1;
     const phone = options.phone === undefined ? `+1555700${String(phoneCounter).padStart(4, '0')}` : options.phone;
-    const { userId } = await insertUser(db.sql, { phone, phoneVerified: options.phoneVerified ?? true, timezone: 'Europe/Berlin' });
-    const meetingId = await insertMeeting(db.sql, userId, { startsAt: new Date(Date.now() + (options.startsInMinutes ?? 10) * 60_000), title: 'Design review' });
+    const { userId } = await insertUser(db.sql, {
+      phone,
+      phoneVerified: options.phoneVerified ?? true,
+      timezone: 'Europe/Berlin',
+    });
+    const meetingId = await insertMeeting(db.sql, userId, {
+      startsAt: new Date(Date.now() + (options.startsInMinutes ?? 10) * 60_000),
+      title: 'Design review',
+    });
     const escalateAt = new Date(Date.now() + (options.inMs ?? 0));
     const alertId = await insertAlert(db.sql, userId, { meetingId, escalateAt });
     return { alertId, userId, phone: phone ?? '', escalateAt };
@@ -85,7 +105,8 @@ describe('escalation: BullMQ jobs reconciled from Postgres, calls through the re
   const callsTo = (phone: string) => emulator.calls.items.filter((call) => call.to === phone);
   const timeline = (alertId: string) => alertTimeline(db.sql, alertId);
   const until = (check: () => Promise<boolean> | boolean, timeoutMs = 10_000) => eventually(check, { timeoutMs });
-  const hasEvent = (alertId: string, kind: string) => async () => (await timeline(alertId)).some((e) => e.kind === kind);
+  const hasEvent = (alertId: string, kind: string) => async () =>
+    (await timeline(alertId)).some((e) => e.kind === kind);
 
   it('places the call at escalate_at with the TwiML URL, status callback, events and ring timeout, and records it', async () => {
     const { alertId, userId, phone, escalateAt } = await waitingAlert({ inMs: 1_500 });
@@ -104,10 +125,15 @@ describe('escalation: BullMQ jobs reconciled from Postgres, calls through the re
       ['escalated', { attempt: 1 }],
       ['called', { call_sid: call.sid, attempt: 1 }],
     ]);
-    expect(await db.sql`select target_id, attempt, status, provider_ref, provider_status from deliveries where alert_id = ${alertId}`).toEqual([
+    expect(
+      await db.sql`select target_id, attempt, status, provider_ref, provider_status from deliveries where alert_id = ${alertId}`,
+    ).toEqual([
       { target_id: userId, attempt: 1, status: 'processing', provider_ref: call.sid, provider_status: 'queued' },
     ]);
-    expect((await db.sql`select state, escalate_at from alerts where id = ${alertId}`)[0]).toEqual({ state: 'escalated', escalate_at: null });
+    expect((await db.sql`select state, escalate_at from alerts where id = ${alertId}`)[0]).toEqual({
+      state: 'escalated',
+      escalate_at: null,
+    });
     expect(lines.filter((l) => l.event === 'escalation.call.placed' && l.alert_id === alertId)).toHaveLength(1);
   });
 
@@ -122,7 +148,10 @@ describe('escalation: BullMQ jobs reconciled from Postgres, calls through the re
   it('a user without a phone number: the timeline says why there is no call, and the alert expires when the meeting starts', async () => {
     const { alertId } = await waitingAlert({ phone: null });
     await until(hasEvent(alertId, 'escalation_skipped'));
-    expect((await timeline(alertId))[0]).toEqual({ kind: 'escalation_skipped', detail: { reason: 'the user has no phone number', attempt: 1 } });
+    expect((await timeline(alertId))[0]).toEqual({
+      kind: 'escalation_skipped',
+      detail: { reason: 'the user has no phone number', attempt: 1 },
+    });
     await db.sql`update meetings set starts_at = now() - interval '1 minute' where id = (select meeting_id from alerts where id = ${alertId})`;
     await until(hasEvent(alertId, 'expired'));
     expect((await db.sql`select state from alerts where id = ${alertId}`)[0]?.state).toBe('expired');
@@ -138,8 +167,16 @@ describe('escalation: BullMQ jobs reconciled from Postgres, calls through the re
     await sleep(1_500);
     expect(callsTo(phone)).toHaveLength(0);
     expect(await db.sql`select 1 from deliveries where alert_id = ${alertId}`).toHaveLength(0);
-    expect((await db.sql`select state, escalate_at from alerts where id = ${alertId}`)[0]).toEqual({ state: 'notified', escalate_at: null });
-    expect(lines.some((line) => line.event === 'escalation.call.skipped' && line.reason === 'the user has not verified their phone number')).toBe(true);
+    expect((await db.sql`select state, escalate_at from alerts where id = ${alertId}`)[0]).toEqual({
+      state: 'notified',
+      escalate_at: null,
+    });
+    expect(
+      lines.some(
+        (line) =>
+          line.event === 'escalation.call.skipped' && line.reason === 'the user has not verified their phone number',
+      ),
+    ).toBe(true);
   });
 
   it('an invalid number fails the alert at once with the provider code and message', async () => {
@@ -148,13 +185,23 @@ describe('escalation: BullMQ jobs reconciled from Postgres, calls through the re
     await until(hasEvent(alertId, 'failed'));
     expect((await timeline(alertId)).at(-1)).toEqual({
       kind: 'failed',
-      detail: { reason: 'Twilio rejected the call', attempt: 1, provider_status: 400, provider_code: 21211, provider_message: `Invalid 'To' Phone Number: ${phone}` },
+      detail: {
+        reason: 'Twilio rejected the call',
+        attempt: 1,
+        provider_status: 400,
+        provider_code: 21211,
+        provider_message: `Invalid 'To' Phone Number: ${phone}`,
+      },
     });
     expect((await db.sql`select state from alerts where id = ${alertId}`)[0]?.state).toBe('failed');
-    expect(await db.sql`select status, error_message from deliveries where alert_id = ${alertId}`).toEqual([{ status: 'failed', error_message: `21211: Invalid 'To' Phone Number: ${phone}` }]);
+    expect(await db.sql`select status, error_message from deliveries where alert_id = ${alertId}`).toEqual([
+      { status: 'failed', error_message: `21211: Invalid 'To' Phone Number: ${phone}` },
+    ]);
     await sleep(500);
     expect(callsTo(phone)).toHaveLength(0);
-    expect(lines.filter((l) => l.event === 'escalation.call.rejected' && l.alert_id === alertId)).toEqual([expect.objectContaining({ code: 21211, status: 400 })]);
+    expect(lines.filter((l) => l.event === 'escalation.call.rejected' && l.alert_id === alertId)).toEqual([
+      expect.objectContaining({ code: 21211, status: 400 }),
+    ]);
   });
 
   it('Twilio answering 500 three times opens the breaker, which probes later and closes: the call is placed once', async () => {
@@ -174,7 +221,9 @@ describe('escalation: BullMQ jobs reconciled from Postgres, calls through the re
     expect(slack.received.items.map((r) => (JSON.parse(r.text) as { text: string }).text)).toEqual([
       ':rotating_light: *Nudge* (worker test): the Twilio circuit breaker opened: escalation calls are paused',
     ]);
-    expect(await registry.getSingleMetricAsString('nudge_circuit_breaker_open')).toContain('nudge_circuit_breaker_open{provider="twilio",role="worker"} 0');
+    expect(await registry.getSingleMetricAsString('nudge_circuit_breaker_open')).toContain(
+      'nudge_circuit_breaker_open{provider="twilio",role="worker"} 0',
+    );
   });
 
   it('Redis FLUSHALL while jobs wait: every call is still placed once, at its time', async () => {
@@ -211,10 +260,19 @@ describe('escalation: BullMQ jobs reconciled from Postgres, calls through the re
     await db.sql`
       insert into deliveries (alert_id, channel, target_id, attempt, status, attempts, last_attempt_at, created_at)
       values (${alertId}, 'call', ${userId}, 1, 'processing', 1, now() - interval '5 seconds', now() - interval '5 seconds')`;
-    const client = twilio(emulator.accountSid, emulator.authToken, { httpClient: new BaseUrlRequestClient(emulator.url, {}) });
-    const placed = await client.calls.create({ to: phone, from: FROM, url: `${callsPublicUrl}/twilio/voice/alerts/${alertId}?attempt=1` });
+    const client = twilio(emulator.accountSid, emulator.authToken, {
+      httpClient: new BaseUrlRequestClient(emulator.url, {}),
+    });
+    const placed = await client.calls.create({
+      to: phone,
+      from: FROM,
+      url: `${callsPublicUrl}/twilio/voice/alerts/${alertId}?attempt=1`,
+    });
     await until(hasEvent(alertId, 'called'));
-    expect((await timeline(alertId)).at(-1)).toEqual({ kind: 'called', detail: { call_sid: placed.sid, attempt: 1, reconciled: true } });
+    expect((await timeline(alertId)).at(-1)).toEqual({
+      kind: 'called',
+      detail: { call_sid: placed.sid, attempt: 1, reconciled: true },
+    });
     await sleep(500);
     expect(callsTo(phone)).toHaveLength(1);
     expect(lines.filter((l) => l.event === 'escalation.call.reconciled' && l.alert_id === alertId)).toHaveLength(1);

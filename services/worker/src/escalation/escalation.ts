@@ -57,8 +57,20 @@ export function createEscalation(deps: EscalationDeps): Escalation {
   });
   // Longer than any one attempt can take in its worker: every try timing out, plus backoff.
   const leaseMs = settings.twilioRequestTimeoutMs * (DEFAULT_MAX_TRIES + 1);
-  const queue = new EscalationQueue({ producer: deps.redis, redisUrl: deps.redisUrl, concurrency: settings.concurrency, logger });
-  const reconciler = new EscalationReconciler({ sql: deps.sql, logger, clock: deps.clock, queue, intervalMs: settings.reconcileIntervalMs, leaseMs });
+  const queue = new EscalationQueue({
+    producer: deps.redis,
+    redisUrl: deps.redisUrl,
+    concurrency: settings.concurrency,
+    logger,
+  });
+  const reconciler = new EscalationReconciler({
+    sql: deps.sql,
+    logger,
+    clock: deps.clock,
+    queue,
+    intervalMs: settings.reconcileIntervalMs,
+    leaseMs,
+  });
   const outcomes = new Counter({
     name: 'nudge_call_attempts_total',
     help: 'Escalation call attempts by outcome (placed, reconciled, rejected, deferred, skipped)',
@@ -90,7 +102,9 @@ export function createEscalation(deps: EscalationDeps): Escalation {
         name: 'escalation',
         async run() {
           const last = reconciler.lastTickAt?.getTime() ?? 0;
-          return deps.clock.now().getTime() - last > Math.max(60_000, 10 * settings.reconcileIntervalMs) ? ['the escalation reconciler has not run lately'] : [];
+          return deps.clock.now().getTime() - last > Math.max(60_000, 10 * settings.reconcileIntervalMs)
+            ? ['the escalation reconciler has not run lately']
+            : [];
         },
       },
     ],

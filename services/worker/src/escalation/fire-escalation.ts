@@ -45,10 +45,14 @@ export async function fireEscalation(deps: FireDeps, ref: AttemptRef): Promise<v
   const claim = await claimCallAttempt(sql, ref, now, deps.leaseMs);
   const ids = { alert_id: ref.alertId, attempt: ref.attempt };
   if (claim.kind === 'nothing') {
-    logger.debug({ event: 'escalation.job.skipped', ...ids, reason: claim.reason }, `escalation job skipped: ${claim.reason}`);
+    logger.debug(
+      { event: 'escalation.job.skipped', ...ids, reason: claim.reason },
+      `escalation job skipped: ${claim.reason}`,
+    );
     return;
   }
-  if (claim.kind === 'in_flight') throw new AttemptDeferredError(`attempt ${ref.attempt} of alert ${ref.alertId} is in flight elsewhere`);
+  if (claim.kind === 'in_flight')
+    throw new AttemptDeferredError(`attempt ${ref.attempt} of alert ${ref.alertId} is in flight elsewhere`);
   if (claim.kind === 'skipped') {
     deps.outcomes.inc({ outcome: 'skipped' });
     logger.info({ event: 'escalation.call.skipped', ...ids, reason: claim.reason }, `cannot escalate: ${claim.reason}`);
@@ -59,30 +63,50 @@ export async function fireEscalation(deps: FireDeps, ref: AttemptRef): Promise<v
     if (claim.reconcileSince !== undefined) {
       const since = new Date(claim.reconcileSince.getTime() - CLOCK_SLACK_MS);
       const candidates = await deps.calls.createdBetween(claim.to, since, new Date(now.getTime() + CLOCK_SLACK_MS));
-      const known = await knownCallSids(sql, candidates.map((c) => c.sid));
+      const known = await knownCallSids(
+        sql,
+        candidates.map((c) => c.sid),
+      );
       const lost = candidates.find((c) => !known.has(c.sid));
       if (lost !== undefined) {
         await recordPlacedCall(sql, ref, claim.deliveryId, lost.sid, { reconciled: true });
         deps.outcomes.inc({ outcome: 'reconciled' });
-        logger.info({ event: 'escalation.call.reconciled', ...ids, call_sid: lost.sid }, 'found the call an earlier attempt placed; not calling again');
+        logger.info(
+          { event: 'escalation.call.reconciled', ...ids, call_sid: lost.sid },
+          'found the call an earlier attempt placed; not calling again',
+        );
         return;
       }
     }
-    const sid = await deps.calls.create({ to: claim.to, from: deps.fromNumber, ringTimeoutSeconds: deps.ringTimeoutSeconds, ...callUrls(deps.callsPublicUrl, ref) });
+    const sid = await deps.calls.create({
+      to: claim.to,
+      from: deps.fromNumber,
+      ringTimeoutSeconds: deps.ringTimeoutSeconds,
+      ...callUrls(deps.callsPublicUrl, ref),
+    });
     await recordPlacedCall(sql, ref, claim.deliveryId, sid, {});
     deps.outcomes.inc({ outcome: 'placed' });
     const lateness = claim.escalateAt === null ? undefined : now.getTime() - claim.escalateAt.getTime();
-    logger.info({ event: 'escalation.call.placed', ...ids, call_sid: sid, lateness_ms: lateness }, 'escalation call placed');
+    logger.info(
+      { event: 'escalation.call.placed', ...ids, call_sid: sid, lateness_ms: lateness },
+      'escalation call placed',
+    );
   } catch (error) {
     if (error instanceof CallRejectedError) {
       await recordRejectedCall(sql, ref, claim.deliveryId, error);
       deps.outcomes.inc({ outcome: 'rejected' });
-      logger.warn({ event: 'escalation.call.rejected', ...ids, status: error.status, code: error.code, reason: error.message }, `Twilio rejected the call: ${error.message}`);
+      logger.warn(
+        { event: 'escalation.call.rejected', ...ids, status: error.status, code: error.code, reason: error.message },
+        `Twilio rejected the call: ${error.message}`,
+      );
       return;
     }
     await releaseCallAttempt(sql, claim.deliveryId, (error as Error).message);
     deps.outcomes.inc({ outcome: 'deferred' });
-    logger.warn({ event: 'escalation.call.deferred', ...ids, reason: (error as Error).message }, `call deferred: ${(error as Error).message}`);
+    logger.warn(
+      { event: 'escalation.call.deferred', ...ids, reason: (error as Error).message },
+      `call deferred: ${(error as Error).message}`,
+    );
     throw new AttemptDeferredError((error as Error).message, { cause: error });
   }
 }

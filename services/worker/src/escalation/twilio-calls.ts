@@ -126,7 +126,8 @@ export class TwilioCalls {
     try {
       return await this.policy.execute(request);
     } catch (error) {
-      if (error instanceof BrokenCircuitError) throw new TwilioUnavailableError('the Twilio circuit is open', { cause: error });
+      if (error instanceof BrokenCircuitError)
+        throw new TwilioUnavailableError('the Twilio circuit is open', { cause: error });
       const status = statusOf(error);
       if (status !== undefined && status >= 400 && status < 500 && status !== 429) {
         throw new CallRejectedError(status, (error as { code?: number }).code, (error as Error).message);

@@ -6,7 +6,12 @@ import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
 import type { Logger } from '@nudge/logger';
 import { liveGoogleCredentials, type LiveCredential } from '../calendar/live-credentials.js';
-import { createProviderPolicy, DEFAULT_PROVIDER_POLICY, type ProviderPolicy, type ProviderPolicySettings } from '../calendar/provider-policy.js';
+import {
+  createProviderPolicy,
+  DEFAULT_PROVIDER_POLICY,
+  type ProviderPolicy,
+  type ProviderPolicySettings,
+} from '../calendar/provider-policy.js';
 import type { BreakerGauge, OpsAlerts } from '@nudge/service';
 import { runUserSync, userTimeoutPolicy, type RunUserSyncDeps } from '../calendar/run-user-sync.js';
 import type { UserSyncSettings } from '../calendar/sync-user-calendar.js';
@@ -33,21 +38,40 @@ export interface CalendarTickSummary {
  * One tick: every user with a live Google credential, `concurrency` at a time, each isolated.
  * The tick itself fails only when the credential list cannot be read.
  */
-export async function syncAllCalendars(deps: CalendarSyncDeps, now: Date, signal: AbortSignal = new AbortController().signal): Promise<CalendarTickSummary> {
+export async function syncAllCalendars(
+  deps: CalendarSyncDeps,
+  now: Date,
+  signal: AbortSignal = new AbortController().signal,
+): Promise<CalendarTickSummary> {
   const { logger, clock } = deps;
   const startedMs = clock.now().getTime();
   logger.info({ event: 'scheduler.tick.started', job: CALENDAR_SYNC_JOB }, 'calendar sync tick started');
-  const credentials = await (deps.usersToPoll === undefined ? liveGoogleCredentials(deps.sql) : deps.usersToPoll(deps.sql, now));
-  logger.info({ event: 'calendar.users.found', job: CALENDAR_SYNC_JOB, count: credentials.length }, `${credentials.length} calendars to sync`);
+  const credentials = await (deps.usersToPoll === undefined
+    ? liveGoogleCredentials(deps.sql)
+    : deps.usersToPoll(deps.sql, now));
+  logger.info(
+    { event: 'calendar.users.found', job: CALENDAR_SYNC_JOB, count: credentials.length },
+    `${credentials.length} calendars to sync`,
+  );
   const limit = pLimit(deps.concurrency);
   const outcomes = await Promise.all(
     credentials.map((credential) =>
-      limit(() => (signal.aborted ? { ok: false as const, reason: 'shutdown' } : runUserSync(deps, credential, now, signal))),
+      limit(() =>
+        signal.aborted ? { ok: false as const, reason: 'shutdown' } : runUserSync(deps, credential, now, signal),
+      ),
     ),
   );
   const succeeded = outcomes.filter((outcome) => outcome.ok).length;
-  const summary: CalendarTickSummary = { users: credentials.length, succeeded, failed: outcomes.length - succeeded, ms: clock.now().getTime() - startedMs };
-  logger.info({ event: 'scheduler.tick.completed', job: CALENDAR_SYNC_JOB, ...summary }, 'calendar sync tick completed');
+  const summary: CalendarTickSummary = {
+    users: credentials.length,
+    succeeded,
+    failed: outcomes.length - succeeded,
+    ms: clock.now().getTime() - startedMs,
+  };
+  logger.info(
+    { event: 'scheduler.tick.completed', job: CALENDAR_SYNC_JOB, ...summary },
+    'calendar sync tick completed',
+  );
   return summary;
 }
 
@@ -68,7 +92,9 @@ export function calendarSyncDeps(
   overrides: CalendarSyncOverrides = {},
 ): CalendarSyncDeps {
   if (config.google === undefined || config.credentialsKey === undefined) {
-    throw new Error('calendar sync needs the Google settings and CREDENTIALS_ENCRYPTION_KEY (FEATURE_CALENDAR_ENABLED=true)');
+    throw new Error(
+      'calendar sync needs the Google settings and CREDENTIALS_ENCRYPTION_KEY (FEATURE_CALENDAR_ENABLED=true)',
+    );
   }
   const { clock, ops, breakerGauge, ...rest } = base;
   const userTimeoutMs = overrides.userTimeoutMs ?? config.calendarSync.userTimeoutMs;
@@ -94,16 +120,27 @@ export function calendarSyncDeps(
 }
 
 /** The breaker opening and closing again: one log line each, and an operator alert while it is open. */
-function reportBreaker(policy: ProviderPolicy, logger: Logger, ops: OpsAlerts | undefined, gauge: BreakerGauge | undefined): void {
+function reportBreaker(
+  policy: ProviderPolicy,
+  logger: Logger,
+  ops: OpsAlerts | undefined,
+  gauge: BreakerGauge | undefined,
+): void {
   gauge?.closed('google');
   policy.breaker.onBreak(() => {
     gauge?.opened('google');
-    logger.warn({ event: 'calendar.breaker.opened', provider: 'google' }, 'Google Calendar calls are failing: circuit breaker opened');
+    logger.warn(
+      { event: 'calendar.breaker.opened', provider: 'google' },
+      'Google Calendar calls are failing: circuit breaker opened',
+    );
     void ops?.raise('breaker.google', 'the Google Calendar circuit breaker opened: most calls to Google are failing');
   });
   policy.breaker.onReset(() => {
     gauge?.closed('google');
-    logger.info({ event: 'calendar.breaker.closed', provider: 'google' }, 'Google Calendar answers again: circuit breaker closed');
+    logger.info(
+      { event: 'calendar.breaker.closed', provider: 'google' },
+      'Google Calendar answers again: circuit breaker closed',
+    );
     void ops?.resolve('breaker.google');
   });
 }

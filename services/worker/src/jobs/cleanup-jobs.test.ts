@@ -12,7 +12,9 @@ const clock = new ManualClock('2026-05-20T04:00:00Z');
 beforeAll(async () => {
   db = await createTestDatabase();
   const [org] = await db.sql<{ id: string }[]>`insert into organizations (name) values ('Acme') returning id`;
-  const [user] = await db.sql<{ id: string }[]>`insert into users (org_id, email, name) values (${org!.id}, 'ada@acme.test', 'Ada') returning id`;
+  const [user] = await db.sql<
+    { id: string }[]
+  >`insert into users (org_id, email, name) values (${org!.id}, 'ada@acme.test', 'Ada') returning id`;
   const [rule] = await db.sql<{ id: string }[]>`insert into alert_rules (user_id) values (${user!.id}) returning id`;
   const [meeting] = await db.sql<{ id: string }[]>`
     insert into meetings (user_id, external_id, starts_at, ends_at) values (${user!.id}, 'evt-1', '2026-05-01T10:00:00Z', '2026-05-01T11:00:00Z') returning id`;
@@ -40,7 +42,14 @@ afterAll(async () => {
 });
 
 function context(): JobContext {
-  return { sql: db.sql, logger: capturingLogger().logger, signal: new AbortController().signal, now: () => clock.now(), scheduledFor: clock.now(), runId: '1' };
+  return {
+    sql: db.sql,
+    logger: capturingLogger().logger,
+    signal: new AbortController().signal,
+    now: () => clock.now(),
+    scheduledFor: clock.now(),
+    runId: '1',
+  };
 }
 
 describe('cleanup jobs', () => {
@@ -64,13 +73,17 @@ describe('cleanup jobs', () => {
     const sizes: number[] = [];
     const controller = new AbortController();
     let left = 25;
-    const removing = deleteInBatches(async (batchSize) => {
-      sizes.push(batchSize);
-      const removed = Math.min(batchSize, left);
-      left -= removed;
-      if (sizes.length === 2) controller.abort(new Error('stop'));
-      return removed;
-    }, controller.signal, 10);
+    const removing = deleteInBatches(
+      async (batchSize) => {
+        sizes.push(batchSize);
+        const removed = Math.min(batchSize, left);
+        left -= removed;
+        if (sizes.length === 2) controller.abort(new Error('stop'));
+        return removed;
+      },
+      controller.signal,
+      10,
+    );
     await expect(removing).rejects.toThrow('stop');
     expect(sizes).toEqual([10, 10]);
   });

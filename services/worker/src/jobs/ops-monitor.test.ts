@@ -19,7 +19,15 @@ describe('ops-monitor', () => {
   it('raises each critical condition once while it holds, and resolves it when it clears', async () => {
     const clock = new ManualClock(new Date());
     const ops = slackOpsAlerts({ sql: db.sql, webhookUrl: slack.url, logger, clock, source: 'worker w1' });
-    const run = () => opsMonitor(ops)({ sql: db.sql, logger, signal: new AbortController().signal, now: () => clock.now(), scheduledFor: null, runId: '1' });
+    const run = () =>
+      opsMonitor(ops)({
+        sql: db.sql,
+        logger,
+        signal: new AbortController().signal,
+        now: () => clock.now(),
+        scheduledFor: null,
+        runId: '1',
+      });
     const texts = () => slack.received.items.map((r) => (JSON.parse(r.text) as { text: string }).text);
 
     expect(await run()).toEqual({ problems: [] });
@@ -32,7 +40,8 @@ describe('ops-monitor', () => {
     await db.sql`insert into alerts (user_id, meeting_id, rule_id, due_at) values (${userId}, ${meetingId}, ${rule.id}, ${new Date(clock.now().getTime() - 120_000)})`;
     const silentSince = new Date(clock.now().getTime() - 10 * 60_000);
     await db.sql`insert into service_heartbeats values ('worker-7', 'worker', 'dev', true, ${silentSince}, ${silentSince})`;
-    for (let i = 0; i < 6; i += 1) await db.sql`insert into sync_runs (user_id, started_at, error) values (${userId}, ${clock.now()}, 'google answered 500')`;
+    for (let i = 0; i < 6; i += 1)
+      await db.sql`insert into sync_runs (user_id, started_at, error) values (${userId}, ${clock.now()}, 'google answered 500')`;
 
     for (let i = 0; i < 3; i += 1) await run();
     expect(texts()).toHaveLength(3);

@@ -20,7 +20,10 @@ async function dispatcherLag(sql: Sql, now: Date): Promise<Finding> {
   const lagMs = row.oldest === null ? 0 : now.getTime() - row.oldest.getTime();
   return {
     key: 'dispatcher.behind',
-    problem: lagMs > DISPATCH_LAG_MS ? `the alert dispatcher is ${Math.round(lagMs / 1000)} s behind (${row.waiting} alerts waiting); is a worker with alerts enabled running?` : undefined,
+    problem:
+      lagMs > DISPATCH_LAG_MS
+        ? `the alert dispatcher is ${Math.round(lagMs / 1000)} s behind (${row.waiting} alerts waiting); is a worker with alerts enabled running?`
+        : undefined,
   };
 }
 
@@ -46,7 +49,10 @@ async function syncFailures(sql: Sql, now: Date): Promise<Finding> {
   const total = row?.total ?? 0;
   return {
     key: 'calendar.sync.failing',
-    problem: failed >= SYNC_FAILURES && failed * 2 >= total ? `calendar sync failing: ${failed} of ${total} user syncs failed in the last 10 minutes` : undefined,
+    problem:
+      failed >= SYNC_FAILURES && failed * 2 >= total
+        ? `calendar sync failing: ${failed} of ${total} user syncs failed in the last 10 minutes`
+        : undefined,
   };
 }
 

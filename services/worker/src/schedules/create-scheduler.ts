@@ -29,7 +29,11 @@ function countedSyncRuns(job: JobHandler, registry: Registry): JobHandler {
 function workerJobs(context: RoleContext<WorkerConfig>, calendar: CalendarSubsystem | undefined): ScheduledJob[] {
   const { metrics, ops } = context;
   if (calendar === undefined) return nudgeJobs({ ops });
-  return nudgeJobs({ ops, calendarSync: countedSyncRuns(calendar.syncJob, metrics.registry), calendarChannels: calendar.channelsJob });
+  return nudgeJobs({
+    ops,
+    calendarSync: countedSyncRuns(calendar.syncJob, metrics.registry),
+    calendarChannels: calendar.channelsJob,
+  });
 }
 
 /** The schedule manager as the worker runs it (ENABLE_SCHEDULERS=true), with its metrics and readiness. */

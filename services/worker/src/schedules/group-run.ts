@@ -55,7 +55,10 @@ export class GroupRunner {
     const controller = new AbortController();
     const done = this.runGroup(run, controller)
       .catch((err: unknown) => {
-        this.options.logger.error({ event: 'schedule.run.crashed', schedule: run.scheduleId, run_id: run.runId, err }, `run of ${run.scheduleId} crashed`);
+        this.options.logger.error(
+          { event: 'schedule.run.crashed', schedule: run.scheduleId, run_id: run.runId, err },
+          `run of ${run.scheduleId} crashed`,
+        );
       })
       .finally(() => this.inFlight.delete(run.token));
     this.inFlight.set(run.token, { done, controller });
@@ -74,23 +77,34 @@ export class GroupRunner {
   private async runGroup(run: LeasedRun, controller: AbortController): Promise<void> {
     const { sql, clock, leaseTimeoutMs, logger } = this.options;
     let lost = false;
-    const renewal = setInterval(() => {
-      renewLease(sql, run.scheduleId, run.token, clock.now())
-        .then((held) => {
-          if (held || lost) return;
-          lost = true;
-          logger.warn({ event: 'schedule.lease.lost', schedule: run.scheduleId, run_id: run.runId }, `lost the lease on ${run.scheduleId}; stopping its run`);
-          controller.abort(new Error('the lease was reclaimed by another worker'));
-        })
-        // A failed renewal is retried at the next interval; only a lease taken by another counts.
-        .catch(() => undefined);
-    }, Math.max(50, Math.floor(leaseTimeoutMs / 3)));
+    const renewal = setInterval(
+      () => {
+        renewLease(sql, run.scheduleId, run.token, clock.now())
+          .then((held) => {
+            if (held || lost) return;
+            lost = true;
+            logger.warn(
+              { event: 'schedule.lease.lost', schedule: run.scheduleId, run_id: run.runId },
+              `lost the lease on ${run.scheduleId}; stopping its run`,
+            );
+            controller.abort(new Error('the lease was reclaimed by another worker'));
+          })
+          // A failed renewal is retried at the next interval; only a lease taken by another counts.
+          .catch(() => undefined);
+      },
+      Math.max(50, Math.floor(leaseTimeoutMs / 3)),
+    );
     try {
       const outcomes = new Map<string, Outcome['status'] | 'skipped'>();
       outcomes.set(run.scheduleId, await this.runJob(run.scheduleId, run.runId, run, controller.signal));
-      for (const wave of dependencyWaves(run.scheduleId, [...this.options.jobs.values()].map((job) => job.definition)).slice(1)) {
+      for (const wave of dependencyWaves(
+        run.scheduleId,
+        [...this.options.jobs.values()].map((job) => job.definition),
+      ).slice(1)) {
         if (controller.signal.aborted) break;
-        await Promise.all(wave.map(async (name) => outcomes.set(name, await this.runDependent(name, run, outcomes, controller.signal))));
+        await Promise.all(
+          wave.map(async (name) => outcomes.set(name, await this.runDependent(name, run, outcomes, controller.signal))),
+        );
       }
       clearInterval(renewal);
       await this.release(run, outcomes.get(run.scheduleId) ?? 'failed');
@@ -112,8 +126,19 @@ export class GroupRunner {
     const now = clock.now();
     if (blocker !== undefined) {
       const reason = `dependency ${blocker} ${outcomes.get(blocker) === 'failed' ? 'failed' : 'was skipped'}`;
-      await insertRun(sql, { jobName: name, trigger: 'dependency', status: 'skipped', scheduledFor: group.slot, now, workerId: instanceId, error: reason });
-      logger.info({ event: 'schedule.run.skipped', schedule: name, group: group.scheduleId, reason }, `${name} skipped: ${reason}`);
+      await insertRun(sql, {
+        jobName: name,
+        trigger: 'dependency',
+        status: 'skipped',
+        scheduledFor: group.slot,
+        now,
+        workerId: instanceId,
+        error: reason,
+      });
+      logger.info(
+        { event: 'schedule.run.skipped', schedule: name, group: group.scheduleId, reason },
+        `${name} skipped: ${reason}`,
+      );
       return 'skipped';
     }
     const runId = await insertRun(sql, {
@@ -136,7 +161,13 @@ export class GroupRunner {
     const ms = Math.round(performance.now() - started);
     const now = clock.now();
     const written = await whileLeaseHeld(sql, group.scheduleId, group.token, (tx) =>
-      finishRun(tx, runId, group.token, outcome.status === 'failed' ? { status: 'failed', error: outcome.error } : { status: 'succeeded' }, now),
+      finishRun(
+        tx,
+        runId,
+        group.token,
+        outcome.status === 'failed' ? { status: 'failed', error: outcome.error } : { status: 'succeeded' },
+        now,
+      ),
     );
     if (!written.held) {
       await noteRejectedCompletion(sql, runId, outcome.status, now);
@@ -148,11 +179,20 @@ export class GroupRunner {
       return 'failed';
     }
     metrics?.runFinished(name, outcome.status);
-    const fields = { schedule: name, run_id: runId, trigger: runId === group.runId ? group.trigger : 'dependency', scheduled_for: group.slot, ms };
+    const fields = {
+      schedule: name,
+      run_id: runId,
+      trigger: runId === group.runId ? group.trigger : 'dependency',
+      scheduled_for: group.slot,
+      ms,
+    };
     if (outcome.status === 'succeeded') {
       logger.info({ event: 'schedule.run.completed', ...fields, ...outcome.fields }, `${name} completed in ${ms} ms`);
     } else {
-      logger.error({ event: 'schedule.run.failed', ...fields, error: outcome.error }, `${name} failed: ${outcome.error}`);
+      logger.error(
+        { event: 'schedule.run.failed', ...fields, error: outcome.error },
+        `${name} failed: ${outcome.error}`,
+      );
     }
     return outcome.status;
   }
@@ -162,11 +202,18 @@ export class GroupRunner {
     const timeout = new AbortController();
     const combined = AbortSignal.any([signal, timeout.signal]);
     const timer = new Promise<never>((_resolve, reject) => {
-      const timeoutTimer = setTimeout(() => timeout.abort(new RunTimeoutError(`timed out after ${definition.timeoutMs} ms`)), definition.timeoutMs);
-      combined.addEventListener('abort', () => {
-        clearTimeout(timeoutTimer);
-        reject(combined.reason);
-      }, { once: true });
+      const timeoutTimer = setTimeout(
+        () => timeout.abort(new RunTimeoutError(`timed out after ${definition.timeoutMs} ms`)),
+        definition.timeoutMs,
+      );
+      combined.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timeoutTimer);
+          reject(combined.reason);
+        },
+        { once: true },
+      );
     });
     // Settles after the race when the handler wins; that rejection is expected, not unhandled.
     timer.catch(() => undefined);
@@ -198,15 +245,37 @@ export class GroupRunner {
     const nextToken = randomUUID();
     const released = await whileLeaseHeld(sql, run.scheduleId, run.token, async (tx) => {
       // A stopping worker starts nothing new; a buffered slot stays due for another replica.
-      const buffered = this.stopping ? undefined : await takeBufferedSlot(tx, run.scheduleId, nextToken, (at) => timing.nextAfter(at), instanceId, { status, startedAt: run.startedAt }, now);
+      const buffered = this.stopping
+        ? undefined
+        : await takeBufferedSlot(
+            tx,
+            run.scheduleId,
+            nextToken,
+            (at) => timing.nextAfter(at),
+            instanceId,
+            { status, startedAt: run.startedAt },
+            now,
+          );
       if (buffered === undefined) await releaseLease(tx, run.scheduleId, status, run.startedAt, now);
       return buffered;
     });
     if (!released.held || released.value === undefined) return;
     logger.info(
-      { event: 'schedule.overlap.buffered', schedule: run.scheduleId, run_id: released.value.runId, scheduled_for: released.value.slot },
+      {
+        event: 'schedule.overlap.buffered',
+        schedule: run.scheduleId,
+        run_id: released.value.runId,
+        scheduled_for: released.value.slot,
+      },
       `${run.scheduleId}: running the slot that came during the previous run`,
     );
-    this.start({ scheduleId: run.scheduleId, runId: released.value.runId, token: nextToken, slot: released.value.slot, trigger: 'schedule', startedAt: now });
+    this.start({
+      scheduleId: run.scheduleId,
+      runId: released.value.runId,
+      token: nextToken,
+      slot: released.value.slot,
+      trigger: 'schedule',
+      startedAt: now,
+    });
   }
 }

@@ -19,7 +19,10 @@ export async function retryOnceOnLockConflict<T>(logger: Logger, statement: stri
   } catch (err) {
     const code = conflictCode(err);
     if (code === undefined) throw err;
-    logger.info({ event: 'scheduler.statement.retried', statement, code }, `${statement} was aborted by Postgres (${code}); retrying it once`);
+    logger.info(
+      { event: 'scheduler.statement.retried', statement, code },
+      `${statement} was aborted by Postgres (${code}); retrying it once`,
+    );
     return run();
   }
 }

@@ -22,7 +22,15 @@ function everyMinute(...names: string[]): ScheduledJob[] {
 
 function manager(jobs: ScheduledJob[], clock: ManualClock, instanceId = 'worker-a') {
   const { logger, lines } = capturingLogger('worker');
-  const instance = new ScheduleManager({ sql: db.sql, logger, clock, instanceId, jobs, leaseTimeoutMs: 600_000, tickIntervalMs: 1_000 });
+  const instance = new ScheduleManager({
+    sql: db.sql,
+    logger,
+    clock,
+    instanceId,
+    jobs,
+    leaseTimeoutMs: 600_000,
+    tickIntervalMs: 1_000,
+  });
   return { manager: instance, lines };
 }
 
@@ -90,7 +98,9 @@ describe('schedule row locks', () => {
       await Promise.all([bulk, ...replicas.map(({ manager: m }) => m.tick())]);
       await Promise.all(replicas.map(({ manager: m }) => m.drain()));
     }
-    const retried = replicas.flatMap(({ lines }) => lines.filter((line) => line.event === 'scheduler.statement.retried'));
+    const retried = replicas.flatMap(({ lines }) =>
+      lines.filter((line) => line.event === 'scheduler.statement.retried'),
+    );
     expect(retried).toEqual([]);
     const [counts] = await db.sql<{ scheduled: number; duplicates: number; unfinished: number }[]>`
       select count(*) filter (where trigger = 'schedule')::int as scheduled,

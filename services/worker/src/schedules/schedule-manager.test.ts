@@ -20,7 +20,13 @@ afterAll(async () => {
 
 /** Every minute, enabled, unless a test says otherwise. */
 function definition(name: string, overrides: Partial<ScheduleDefinition> = {}): ScheduleDefinition {
-  return defineSchedule({ name, timing: { cron: '* * * * *' }, enabledByDefault: true, timeoutMs: 10_000, ...overrides });
+  return defineSchedule({
+    name,
+    timing: { cron: '* * * * *' },
+    enabledByDefault: true,
+    timeoutMs: 10_000,
+    ...overrides,
+  });
 }
 
 const ok: JobHandler = async () => undefined;
@@ -57,7 +63,10 @@ async function tickAt(m: ScheduleManager, clock: ManualClock, ...instants: strin
 async function heldJobRunning(name: string) {
   const clock = new ManualClock('2026-01-10T10:00:30Z');
   const held = gate();
-  const { manager: m } = manager([{ definition: definition(name, { overlapPolicy: 'buffer_one' }), handler: held.handler }], clock);
+  const { manager: m } = manager(
+    [{ definition: definition(name, { overlapPolicy: 'buffer_one' }), handler: held.handler }],
+    clock,
+  );
   await m.syncDefinitions();
   await tickAt(m, clock, '2026-01-10T10:01:00.010Z');
   await held.started;
@@ -69,7 +78,11 @@ async function slotsOf(name: string): Promise<[string | undefined, string][]> {
   return (await runsOf(name)).map((r) => [r.scheduled_for?.toISOString().slice(11, 16), r.status]);
 }
 
-function manager(jobs: ScheduledJob[], clock: ManualClock, options: { instanceId?: string; leaseTimeoutMs?: number } = {}) {
+function manager(
+  jobs: ScheduledJob[],
+  clock: ManualClock,
+  options: { instanceId?: string; leaseTimeoutMs?: number } = {},
+) {
   const { logger, lines } = capturingLogger('worker');
   const registry = new Registry();
   const instance = new ScheduleManager({
@@ -99,7 +112,15 @@ async function runsOf(...names: string[]): Promise<RunRow[]> {
 }
 
 async function scheduleRow(id: string) {
-  const [row] = await db.sql<{ enabled: boolean; next_run_at: Date | null; lock_token: string | null; cron: string; last_status: string | null }[]>`
+  const [row] = await db.sql<
+    {
+      enabled: boolean;
+      next_run_at: Date | null;
+      lock_token: string | null;
+      cron: string;
+      last_status: string | null;
+    }[]
+  >`
     select enabled, next_run_at, lock_token, cron, last_status from job_schedules where id = ${id}`;
   return row;
 }
@@ -112,14 +133,21 @@ describe('schedule manager', () => {
       { definition: definition('sync-off', { enabledByDefault: false, timing: { everyMs: 30_000 } }), handler: ok },
     ];
     await manager(jobs, clock).manager.syncDefinitions();
-    expect(await scheduleRow('sync-on')).toMatchObject({ enabled: true, next_run_at: new Date('2026-01-10T10:01:00Z'), cron: '* * * * *' });
+    expect(await scheduleRow('sync-on')).toMatchObject({
+      enabled: true,
+      next_run_at: new Date('2026-01-10T10:01:00Z'),
+      cron: '* * * * *',
+    });
     expect(await scheduleRow('sync-off')).toMatchObject({ enabled: false, next_run_at: null, cron: '@every 30s' });
 
     // An operator flips both; the next deploy (a new manager) keeps what the operator chose.
     await db.sql`update job_schedules set enabled = not enabled, next_run_at = ${new Date('2026-01-10T10:05:00Z')} where id in ('sync-on', 'sync-off')`;
     await manager(jobs, clock).manager.syncDefinitions();
     expect(await scheduleRow('sync-on')).toMatchObject({ enabled: false });
-    expect(await scheduleRow('sync-off')).toMatchObject({ enabled: true, next_run_at: new Date('2026-01-10T10:05:00Z') });
+    expect(await scheduleRow('sync-off')).toMatchObject({
+      enabled: true,
+      next_run_at: new Date('2026-01-10T10:05:00Z'),
+    });
   });
 
   it('repairs an enabled schedule whose next_run_at is null at start, with a warning', async () => {
@@ -136,7 +164,12 @@ describe('schedule manager', () => {
 
   it('evaluates cron in the schedule time zone across the America/New_York spring-forward gap', async () => {
     const clock = new ManualClock('2026-03-08T05:00:00Z');
-    const jobs = [{ definition: definition('dst-new-york', { timing: { cron: '30 2 * * *' }, timezone: 'America/New_York' }), handler: ok }];
+    const jobs = [
+      {
+        definition: definition('dst-new-york', { timing: { cron: '30 2 * * *' }, timezone: 'America/New_York' }),
+        handler: ok,
+      },
+    ];
     const { manager: m } = manager(jobs, clock);
     await m.syncDefinitions();
     // 02:30 does not exist that night: the first valid instant after the gap is 03:00 EDT.
@@ -144,13 +177,18 @@ describe('schedule manager', () => {
     clock.set('2026-03-08T07:00:00.020Z');
     await m.tick();
     await m.drain();
-    expect((await runsOf('dst-new-york')).map((r) => [r.status, r.scheduled_for?.toISOString()])).toEqual([['succeeded', '2026-03-08T07:00:00.000Z']]);
+    expect((await runsOf('dst-new-york')).map((r) => [r.status, r.scheduled_for?.toISOString()])).toEqual([
+      ['succeeded', '2026-03-08T07:00:00.000Z'],
+    ]);
     expect((await scheduleRow('dst-new-york'))?.next_run_at).toEqual(new Date('2026-03-09T06:30:00Z'));
   });
 
   it('lets two replicas race for every slot and runs each exactly once', async () => {
     const clock = new ManualClock('2026-01-10T10:00:00.500Z');
-    const jobs = ['race-1', 'race-2', 'race-3'].map((name) => ({ definition: definition(name, { timing: { everyMs: 1_000 } }), handler: ok }));
+    const jobs = ['race-1', 'race-2', 'race-3'].map((name) => ({
+      definition: definition(name, { timing: { everyMs: 1_000 } }),
+      handler: ok,
+    }));
     const a = manager(jobs, clock, { instanceId: 'worker-a' }).manager;
     const b = manager(jobs, clock, { instanceId: 'worker-b' }).manager;
     await a.syncDefinitions();
@@ -186,11 +224,9 @@ describe('schedule manager', () => {
     await restarted.stop();
 
     const runs = await runsOf('down-skip', 'down-once');
-    expect(runs.map((r) => `${r.job_name} ${r.scheduled_for?.toISOString().slice(11, 16)} ${r.status}`).sort()).toEqual([
-      'down-once 10:01 succeeded',
-      'down-once 10:06 succeeded',
-      'down-skip 10:01 succeeded',
-    ]);
+    expect(runs.map((r) => `${r.job_name} ${r.scheduled_for?.toISOString().slice(11, 16)} ${r.status}`).sort()).toEqual(
+      ['down-once 10:01 succeeded', 'down-once 10:06 succeeded', 'down-skip 10:01 succeeded'],
+    );
     const missed = events('schedule.missed');
     expect(missed.find((l) => l.schedule === 'down-skip')).toMatchObject({ count: 5, policy: 'skip', catch_up: false });
     expect(missed.find((l) => l.schedule === 'down-once')).toMatchObject({ count: 5, policy: 'once', catch_up: true });
@@ -203,7 +239,11 @@ describe('schedule manager', () => {
   it('overlap skip: a slot that comes while the previous run is still going is skipped and recorded', async () => {
     const clock = new ManualClock('2026-01-10T10:00:30Z');
     const slow = gate();
-    const { manager: m, events, counter } = manager([{ definition: definition('overlap-skip'), handler: slow.handler }], clock);
+    const {
+      manager: m,
+      events,
+      counter,
+    } = manager([{ definition: definition('overlap-skip'), handler: slow.handler }], clock);
     await m.syncDefinitions();
     await tickAt(m, clock, '2026-01-10T10:01:00.010Z');
     await slow.started;
@@ -218,7 +258,10 @@ describe('schedule manager', () => {
     expect(runs[1]?.error).toMatch(/overlap_policy skip/);
     expect(events('schedule.overlap.skipped')).toHaveLength(1);
     expect(await counter('overlap-skip', 'overlap_skipped')).toBe(1);
-    expect(await scheduleRow('overlap-skip')).toMatchObject({ lock_token: null, next_run_at: new Date('2026-01-10T10:03:00Z') });
+    expect(await scheduleRow('overlap-skip')).toMatchObject({
+      lock_token: null,
+      next_run_at: new Date('2026-01-10T10:03:00Z'),
+    });
   });
 
   it('overlap buffer_one: slots that come while the run is going run once, right after it', async () => {
@@ -231,18 +274,23 @@ describe('schedule manager', () => {
       ['10:02', 'succeeded'],
     ]);
     expect(slow.calls()).toBe(2);
-    expect(await scheduleRow('overlap-buffer')).toMatchObject({ lock_token: null, next_run_at: new Date('2026-01-10T10:04:00Z') });
+    expect(await scheduleRow('overlap-buffer')).toMatchObject({
+      lock_token: null,
+      next_run_at: new Date('2026-01-10T10:04:00Z'),
+    });
   });
 
   it('runs a group in dependency waves and skips the dependents of a failed job with the reason', async () => {
     const clock = new ManualClock('2026-01-10T10:00:30Z');
     const order: string[] = [];
-    const record = (name: string, fail = false): JobHandler => async () => {
-      order.push(`${name}:start`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      order.push(`${name}:end`);
-      if (fail) throw new Error(`${name} broke`);
-    };
+    const record =
+      (name: string, fail = false): JobHandler =>
+      async () => {
+        order.push(`${name}:start`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        order.push(`${name}:end`);
+        if (fail) throw new Error(`${name} broke`);
+      };
     const daily = { timing: { cron: '0 3 * * *' }, enabledByDefault: false };
     const jobs = [
       { definition: definition('wave-root'), handler: record('wave-root') },
@@ -261,7 +309,11 @@ describe('schedule manager', () => {
     expect(byJob['wave-root']).toMatchObject({ trigger: 'schedule', status: 'succeeded' });
     expect(byJob['wave-a']).toMatchObject({ trigger: 'dependency', status: 'failed', error: 'wave-a broke' });
     expect(byJob['wave-b']).toMatchObject({ trigger: 'dependency', status: 'succeeded' });
-    expect(byJob['wave-c']).toMatchObject({ trigger: 'dependency', status: 'skipped', error: 'dependency wave-a failed' });
+    expect(byJob['wave-c']).toMatchObject({
+      trigger: 'dependency',
+      status: 'skipped',
+      error: 'dependency wave-a failed',
+    });
     expect(byJob['wave-d']).toMatchObject({ trigger: 'dependency', status: 'succeeded' });
     expect(runs.every((r) => r.scheduled_for?.toISOString() === '2026-01-10T10:01:00.000Z')).toBe(true);
     // Wave 1 (a, b) runs side by side after the root; wave 2 (c, d) only after both ended.
@@ -276,25 +328,35 @@ describe('schedule manager', () => {
   it('runs a queued run-now of a disabled schedule and records it as manual', async () => {
     const clock = new ManualClock('2026-01-10T10:00:30Z');
     let ran = 0;
-    const { manager: m } = manager([{ definition: definition('run-now', { enabledByDefault: false }), handler: async () => void (ran += 1) }], clock);
+    const { manager: m } = manager(
+      [{ definition: definition('run-now', { enabledByDefault: false }), handler: async () => void (ran += 1) }],
+      clock,
+    );
     await m.syncDefinitions();
     await db.sql`insert into job_runs (job_name, schedule_id, trigger, status) values ('run-now', 'run-now', 'manual', 'queued')`;
     await m.tick();
     await m.drain();
     expect(ran).toBe(1);
-    expect(await runsOf('run-now')).toEqual([expect.objectContaining({ trigger: 'manual', status: 'succeeded', worker_id: 'worker-a' })]);
+    expect(await runsOf('run-now')).toEqual([
+      expect.objectContaining({ trigger: 'manual', status: 'succeeded', worker_id: 'worker-a' }),
+    ]);
     expect(await scheduleRow('run-now')).toMatchObject({ enabled: false, lock_token: null });
   });
 
   it('fails a run that exceeds its timeout and frees the lease', async () => {
     const clock = new ManualClock('2026-01-10T10:00:30Z');
     const stuck = gate();
-    const { manager: m } = manager([{ definition: definition('time-out', { timeoutMs: 50 }), handler: stuck.handler }], clock);
+    const { manager: m } = manager(
+      [{ definition: definition('time-out', { timeoutMs: 50 }), handler: stuck.handler }],
+      clock,
+    );
     await m.syncDefinitions();
     await tickAt(m, clock, '2026-01-10T10:01:00.010Z');
     await m.drain();
     stuck.open();
-    expect(await runsOf('time-out')).toEqual([expect.objectContaining({ status: 'failed', error: 'timed out after 50 ms' })]);
+    expect(await runsOf('time-out')).toEqual([
+      expect.objectContaining({ status: 'failed', error: 'timed out after 50 ms' }),
+    ]);
     expect(await scheduleRow('time-out')).toMatchObject({ lock_token: null, last_status: 'failed' });
   });
 
@@ -303,9 +365,14 @@ describe('schedule manager', () => {
     clock.set('2026-01-10T10:02:00.010Z');
     await m.stop();
     stuck.open();
-    expect(await runsOf('stop-me')).toEqual([expect.objectContaining({ status: 'failed', error: 'the worker is shutting down' })]);
+    expect(await runsOf('stop-me')).toEqual([
+      expect.objectContaining({ status: 'failed', error: 'the worker is shutting down' }),
+    ]);
     // The slot that came meanwhile is not started by a stopping worker; it stays due.
-    expect(await scheduleRow('stop-me')).toMatchObject({ lock_token: null, next_run_at: new Date('2026-01-10T10:02:00Z') });
+    expect(await scheduleRow('stop-me')).toMatchObject({
+      lock_token: null,
+      next_run_at: new Date('2026-01-10T10:02:00Z'),
+    });
   });
 
   it('reclaims a lease nobody renewed, runs the slot again on a live replica and rejects the zombie completion', async () => {
@@ -326,11 +393,26 @@ describe('schedule manager', () => {
 
     const runs = await runsOf('reclaim-me');
     expect(runs).toHaveLength(2);
-    expect(runs[0]).toMatchObject({ worker_id: 'worker-a', status: 'failed', scheduled_for: new Date('2026-01-10T10:01:00Z') });
-    expect(runs[0]?.error).toMatch(/^lease expired: worker-a stopped renewing it .*; reclaimed by worker-b; completion as succeeded rejected/);
-    expect(runs[1]).toMatchObject({ worker_id: 'worker-b', status: 'succeeded', trigger: 'schedule', scheduled_for: new Date('2026-01-10T10:01:00Z') });
-    expect(b.events('schedule.lease.reclaimed')).toEqual([expect.objectContaining({ previous_worker: 'worker-a', schedule: 'reclaim-me' })]);
-    expect(a.events('schedule.completion.rejected')).toEqual([expect.objectContaining({ run_id: runs[0]?.id, status: 'succeeded' })]);
+    expect(runs[0]).toMatchObject({
+      worker_id: 'worker-a',
+      status: 'failed',
+      scheduled_for: new Date('2026-01-10T10:01:00Z'),
+    });
+    expect(runs[0]?.error).toMatch(
+      /^lease expired: worker-a stopped renewing it .*; reclaimed by worker-b; completion as succeeded rejected/,
+    );
+    expect(runs[1]).toMatchObject({
+      worker_id: 'worker-b',
+      status: 'succeeded',
+      trigger: 'schedule',
+      scheduled_for: new Date('2026-01-10T10:01:00Z'),
+    });
+    expect(b.events('schedule.lease.reclaimed')).toEqual([
+      expect.objectContaining({ previous_worker: 'worker-a', schedule: 'reclaim-me' }),
+    ]);
+    expect(a.events('schedule.completion.rejected')).toEqual([
+      expect.objectContaining({ run_id: runs[0]?.id, status: 'succeeded' }),
+    ]);
     expect(a.events('schedule.run.completed')).toHaveLength(0);
     expect(await scheduleRow('reclaim-me')).toMatchObject({ lock_token: null, last_status: 'succeeded' });
   });

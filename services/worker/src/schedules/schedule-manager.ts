@@ -105,9 +105,15 @@ export class ScheduleManager {
       const next = timing.nextAfter(now);
       const outcome = await syncDefinition(sql, job.definition, timingExpression(job.definition), next, now);
       if (outcome === 'created') {
-        logger.info({ event: 'schedule.created', schedule: name, enabled: job.definition.enabledByDefault }, `schedule ${name} created`);
+        logger.info(
+          { event: 'schedule.created', schedule: name, enabled: job.definition.enabledByDefault },
+          `schedule ${name} created`,
+        );
       } else if (outcome === 'timing_changed') {
-        logger.info({ event: 'schedule.timing.changed', schedule: name, cron: timing.expression }, `schedule ${name} now runs on "${timing.expression}"`);
+        logger.info(
+          { event: 'schedule.timing.changed', schedule: name, cron: timing.expression },
+          `schedule ${name} now runs on "${timing.expression}"`,
+        );
       }
       if (await repairMissingNextRun(sql, name, next, now)) {
         logger.warn(
@@ -136,7 +142,11 @@ export class ScheduleManager {
         this.tickFailing = false;
       } catch (err) {
         // One line when ticks start failing (database down), not one per tick.
-        if (!this.tickFailing) this.options.logger.error({ event: 'scheduler.tick.failed', err }, `scheduler tick failed: ${(err as Error).message}`);
+        if (!this.tickFailing)
+          this.options.logger.error(
+            { event: 'scheduler.tick.failed', err },
+            `scheduler tick failed: ${(err as Error).message}`,
+          );
         this.tickFailing = true;
       }
       // stop() may have run during the tick's awaits (the loop condition's narrowing does not know).
@@ -153,7 +163,14 @@ export class ScheduleManager {
     const { sql, clock, leaseTimeoutMs, instanceId, logger } = this.options;
     const now = clock.now();
     const state = await loadTickState(sql, now, new Date(now.getTime() - leaseTimeoutMs));
-    const summary: TickSummary = { claimed: 0, missed: 0, overlapSkipped: 0, reclaimed: 0, startedQueued: 0, nextDueAt: state.nextDueAt };
+    const summary: TickSummary = {
+      claimed: 0,
+      missed: 0,
+      overlapSkipped: 0,
+      reclaimed: 0,
+      startedQueued: 0,
+      nextDueAt: state.nextDueAt,
+    };
     const earlier = (at: Date) => {
       if (summary.nextDueAt === undefined || at < summary.nextDueAt) summary.nextDueAt = at;
     };
@@ -183,7 +200,9 @@ export class ScheduleManager {
     }
 
     const toStart: LeasedRun[] = [];
-    const { won, runs } = await retryOnceOnLockConflict(logger, 'claimSlots', () => claimSlots(sql, claims, instanceId, now));
+    const { won, runs } = await retryOnceOnLockConflict(logger, 'claimSlots', () =>
+      claimSlots(sql, claims, instanceId, now),
+    );
     for (const id of won) {
       const plan = plans.get(id) as DueSlotPlan;
       if (plan.missed > 0) {
@@ -197,21 +216,36 @@ export class ScheduleManager {
       this.options.metrics?.count('claimed', run.scheduleId);
       this.options.metrics?.lateness(run.scheduleId, now.getTime() - run.slot.getTime());
       logger.debug(
-        { event: 'schedule.claimed', schedule: run.scheduleId, run_id: run.runId, scheduled_for: run.slot, late_ms: now.getTime() - run.slot.getTime() },
+        {
+          event: 'schedule.claimed',
+          schedule: run.scheduleId,
+          run_id: run.runId,
+          scheduled_for: run.slot,
+          late_ms: now.getTime() - run.slot.getTime(),
+        },
         `claimed ${run.scheduleId} for ${run.slot.toISOString()}`,
       );
       toStart.push({ ...run, trigger: 'schedule', startedAt: now });
     }
 
     if (!this.stopped) {
-      const picks = await retryOnceOnLockConflict(logger, 'pickQueuedRuns', () => pickQueuedRuns(sql, this.ids, instanceId, now, randomUUID));
+      const picks = await retryOnceOnLockConflict(logger, 'pickQueuedRuns', () =>
+        pickQueuedRuns(sql, this.ids, instanceId, now, randomUUID),
+      );
       for (const pick of picks) {
         summary.startedQueued += 1;
         logger.info(
           { event: 'schedule.claimed', schedule: pick.scheduleId, run_id: pick.runId, trigger: pick.trigger },
           `claimed queued ${pick.trigger} run of ${pick.scheduleId}`,
         );
-        toStart.push({ scheduleId: pick.scheduleId, runId: pick.runId, token: pick.token, slot: pick.slot, trigger: pick.trigger, startedAt: now });
+        toStart.push({
+          scheduleId: pick.scheduleId,
+          runId: pick.runId,
+          token: pick.token,
+          slot: pick.slot,
+          trigger: pick.trigger,
+          startedAt: now,
+        });
       }
     }
     // Started once the tick's own queries are done, so the runs do not queue behind them for connections.
@@ -224,24 +258,44 @@ export class ScheduleManager {
     const policy = this.jobs.get(id)!.definition.missedPolicy;
     this.options.metrics?.count('missed', id, plan.missed);
     this.options.logger.warn(
-      { event: 'schedule.missed', schedule: id, count: plan.missed, capped: plan.capped, policy, catch_up: plan.catchUp, next_run_at: plan.nextRunAt },
+      {
+        event: 'schedule.missed',
+        schedule: id,
+        count: plan.missed,
+        capped: plan.capped,
+        policy,
+        catch_up: plan.catchUp,
+        next_run_at: plan.nextRunAt,
+      },
       `${id} missed ${plan.missed}${plan.capped ? '+' : ''} slot(s) before ${now.toISOString()}; ${plan.catchUp ? 'running one catch-up' : 'running none of them'}`,
     );
   }
 
   /** A slot came while the previous run still holds the lease. */
-  private async handleOverlap(row: Parameters<typeof skipOverlappedSlot>[1], timing: ScheduleTiming, now: Date): Promise<boolean> {
+  private async handleOverlap(
+    row: Parameters<typeof skipOverlappedSlot>[1],
+    timing: ScheduleTiming,
+    now: Date,
+  ): Promise<boolean> {
     const definition = this.jobs.get(row.id)!.definition;
     // buffer_one: the lease holder runs the slot once when it finishes (GroupRunner).
     if (definition.overlapPolicy === 'buffer_one') return false;
     const span = spanOfDueSlots(timing, row.next_run_at, now);
     const reason = `overlap_policy skip: the run under ${row.locked_by ?? 'another worker'} was still going`;
     const { sql, logger, instanceId } = this.options;
-    const skipped = await retryOnceOnLockConflict(logger, 'skipOverlappedSlot', () => skipOverlappedSlot(sql, row, span.next, instanceId, now, reason));
+    const skipped = await retryOnceOnLockConflict(logger, 'skipOverlappedSlot', () =>
+      skipOverlappedSlot(sql, row, span.next, instanceId, now, reason),
+    );
     if (!skipped) return false;
     this.options.metrics?.count('overlap_skipped', row.id, span.count);
     this.options.logger.info(
-      { event: 'schedule.overlap.skipped', schedule: row.id, count: span.count, scheduled_for: row.next_run_at, held_by: row.locked_by },
+      {
+        event: 'schedule.overlap.skipped',
+        schedule: row.id,
+        count: span.count,
+        scheduled_for: row.next_run_at,
+        held_by: row.locked_by,
+      },
       `${row.id}: skipped ${span.count} slot(s) while the previous run was still going`,
     );
     return true;
@@ -249,7 +303,9 @@ export class ScheduleManager {
 
   private async reclaim(row: Parameters<typeof reclaimLease>[1], now: Date): Promise<boolean> {
     const { sql, logger, instanceId } = this.options;
-    const reclaimed = await retryOnceOnLockConflict(logger, 'reclaimLease', () => reclaimLease(sql, row, instanceId, now));
+    const reclaimed = await retryOnceOnLockConflict(logger, 'reclaimLease', () =>
+      reclaimLease(sql, row, instanceId, now),
+    );
     if (reclaimed === undefined) return false;
     this.options.metrics?.count('lease_reclaimed', row.id);
     this.options.logger.warn(

@@ -25,7 +25,7 @@ export function createSchedulerMetrics(registry: Registry): SchedulerMetrics {
   });
   const lateness = new Histogram({
     name: 'nudge_schedule_lateness_seconds',
-    help: 'From a slot\'s scheduled time to the start of its run',
+    help: "From a slot's scheduled time to the start of its run",
     labelNames: ['schedule'] as const,
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60],
     registers: [registry],

@@ -23,7 +23,12 @@ export function dispatcherOptions(
     retryBaseMs: 50,
     checkinEnabled: true,
     escalationEnabled: false,
-    pushResults: new Counter({ name: 'test_push_results', help: 'x', labelNames: ['result', 'status_code'] as const, registers: [createMetrics('worker').registry] }),
+    pushResults: new Counter({
+      name: 'test_push_results',
+      help: 'x',
+      labelNames: ['result', 'status_code'] as const,
+      registers: [createMetrics('worker').registry],
+    }),
     ...overrides,
   };
 }

@@ -9,7 +9,13 @@ import type { ScheduledJob } from '../schedules/scheduled-job.js';
 export const FIXTURE_SLOW_RUN_MS = 4_000;
 
 function fixture(name: string, overrides: Partial<ScheduleDefinition>): ScheduleDefinition {
-  return defineSchedule({ name, description: `test fixture ${name}`, timing: { everyMs: 1_000 }, timeoutMs: 30_000, ...overrides });
+  return defineSchedule({
+    name,
+    description: `test fixture ${name}`,
+    timing: { everyMs: 1_000 },
+    timeoutMs: 30_000,
+    ...overrides,
+  });
 }
 
 export function everySecondFixtureName(index: number): string {
@@ -22,7 +28,9 @@ export function fixtureJobs(): ScheduledJob[] {
     // Reports how late the handler started after its slot (the benchmark reads it from the log).
     jobs.push({
       definition: fixture(everySecondFixtureName(i), {}),
-      handler: async ({ now, scheduledFor }) => ({ lateness_ms: scheduledFor === null ? null : now().getTime() - scheduledFor.getTime() }),
+      handler: async ({ now, scheduledFor }) => ({
+        lateness_ms: scheduledFor === null ? null : now().getTime() - scheduledFor.getTime(),
+      }),
     });
   }
   // Ignores its abort signal on purpose: it stands for a job stuck in a call, so that a

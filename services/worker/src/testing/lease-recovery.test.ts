@@ -16,7 +16,9 @@ interface Run {
 }
 
 async function slowRuns(): Promise<Run[]> {
-  return bed.db.sql<Run[]>`select id, status, worker_id, scheduled_for, error from job_runs where job_name = 'fixture-slow' order by id`;
+  return bed.db.sql<
+    Run[]
+  >`select id, status, worker_id, scheduled_for, error from job_runs where job_name = 'fixture-slow' order by id`;
 }
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
@@ -67,11 +69,22 @@ describe('lease recovery across real worker processes', () => {
     expect(new Set(runs.map((r) => r.scheduled_for?.toISOString())).size).toBe(1);
     // Any live replica may reclaim the zombie's lease; the queued retry goes to whoever ticks first.
     const others = `(${killed.instanceId}|${survivor.instanceId})`;
-    expect(runs[0]?.error).toMatch(new RegExp(`^lease expired: ${zombie.instanceId} stopped renewing .*reclaimed by ${others}; completion as (succeeded|failed) rejected`));
-    expect(runs[1]?.error).toMatch(new RegExp(`^lease expired: ${killed.instanceId} stopped renewing .*reclaimed by ${survivor.instanceId}`));
-    const reclaims = [...killed.process.events('schedule.lease.reclaimed'), ...survivor.process.events('schedule.lease.reclaimed')];
+    expect(runs[0]?.error).toMatch(
+      new RegExp(
+        `^lease expired: ${zombie.instanceId} stopped renewing .*reclaimed by ${others}; completion as (succeeded|failed) rejected`,
+      ),
+    );
+    expect(runs[1]?.error).toMatch(
+      new RegExp(`^lease expired: ${killed.instanceId} stopped renewing .*reclaimed by ${survivor.instanceId}`),
+    );
+    const reclaims = [
+      ...killed.process.events('schedule.lease.reclaimed'),
+      ...survivor.process.events('schedule.lease.reclaimed'),
+    ];
     expect(reclaims.map((line) => line.previous_worker).sort()).toEqual([killed.instanceId, zombie.instanceId].sort());
-    expect(survivor.process.events('schedule.lease.reclaimed')).toContainEqual(expect.objectContaining({ previous_worker: killed.instanceId }));
+    expect(survivor.process.events('schedule.lease.reclaimed')).toContainEqual(
+      expect.objectContaining({ previous_worker: killed.instanceId }),
+    );
     expect(zombie.process.events('schedule.run.completed')).toEqual([]);
     const [schedule] = await db.sql`select lock_token, last_status from job_schedules where id = 'fixture-slow'`;
     expect(schedule).toEqual({ lock_token: null, last_status: 'succeeded' });

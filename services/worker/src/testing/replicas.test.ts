@@ -39,7 +39,9 @@ describe('three worker replicas with schedulers on', () => {
     for (const replica of replicas) {
       expect(replica.process.events('schedule.missed')).toEqual([]);
     }
-    const overlapSkips = replicas.flatMap((r) => r.process.events('schedule.overlap.skipped')).reduce((sum, line) => sum + Number(line.count ?? 1), 0);
+    const overlapSkips = replicas
+      .flatMap((r) => r.process.events('schedule.overlap.skipped'))
+      .reduce((sum, line) => sum + Number(line.count ?? 1), 0);
     expect(overlapSkips).toBeGreaterThanOrEqual(skipped);
   }, 60_000);
 });

@@ -7,4 +7,8 @@ import { parseEnv } from '../env.js';
 import { buildWorker } from '../worker.js';
 import { fixtureJobs } from './fixture-jobs.js';
 
-await runRole({ service: 'worker', parse: parseEnv, build: (context) => buildWorker(context, { jobs: fixtureJobs() }) });
+await runRole({
+  service: 'worker',
+  parse: parseEnv,
+  build: (context) => buildWorker(context, { jobs: fixtureJobs() }),
+});

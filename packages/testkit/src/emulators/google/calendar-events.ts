@@ -100,7 +100,11 @@ export class CalendarEvents {
 
   cancel(email: string, id: string): CalendarEvent {
     const current = this.require(email, id);
-    return this.store(this.calendar(email), { ...current, status: 'cancelled', updated: new Date(this.now()).toISOString() });
+    return this.store(this.calendar(email), {
+      ...current,
+      status: 'cancelled',
+      updated: new Date(this.now()).toISOString(),
+    });
   }
 
   /** Every event of the user in change order, cancelled ones included. */
@@ -124,7 +128,10 @@ export class CalendarEvents {
 
   private store(calendar: UserCalendar, event: CalendarEvent): CalendarEvent {
     calendar.sequence += 1;
-    const stored = { ...event, etag: `"${createHash('sha1').update(`${event.id}:${calendar.sequence}`).digest('hex').slice(0, 16)}"` };
+    const stored = {
+      ...event,
+      etag: `"${createHash('sha1').update(`${event.id}:${calendar.sequence}`).digest('hex').slice(0, 16)}"`,
+    };
     calendar.events.set(event.id, { event: stored, sequence: calendar.sequence });
     this.onChange(calendar.email);
     return stored;
@@ -156,4 +163,3 @@ function pick<T extends object, K extends keyof T>(source: T, keys: K[]): Partia
   for (const key of keys) if (source[key] !== undefined) picked[key] = source[key];
   return picked;
 }
-

@@ -21,7 +21,13 @@ export function googleErrorBody(status: number, reason: string, message: string)
   return { error: { code: status, message, errors: [{ domain: 'global', reason, message }] } };
 }
 
-export function sendGoogleError(res: ServerResponse, status: number, reason: string, message: string, headers: Record<string, string> = {}): void {
+export function sendGoogleError(
+  res: ServerResponse,
+  status: number,
+  reason: string,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   sendJson(res, status, googleErrorBody(status, reason, message), headers);
 }
 
@@ -29,12 +35,15 @@ export async function sendFailure(res: ServerResponse, failure: CalendarFailure,
   switch (failure.kind) {
     case 'status': {
       const reason = failure.reason ?? DEFAULT_REASONS[failure.status] ?? 'backendError';
-      const headers: Record<string, string> = failure.retryAfterSeconds === undefined ? {} : { 'retry-after': String(failure.retryAfterSeconds) };
+      const headers: Record<string, string> =
+        failure.retryAfterSeconds === undefined ? {} : { 'retry-after': String(failure.retryAfterSeconds) };
       return sendGoogleError(res, failure.status, reason, reason, headers);
     }
     case 'malformed-json':
       // A 200 that claims to be JSON but is cut off: what a truncating proxy produces.
-      return sendText(res, 200, '{"kind":"calendar#events","items":[{"id":', { 'content-type': 'application/json; charset=utf-8' });
+      return sendText(res, 200, '{"kind":"calendar#events","items":[{"id":', {
+        'content-type': 'application/json; charset=utf-8',
+      });
     case 'hang':
       // Never answers; the server's close() ends the request.
       return pause(Infinity, signal);

@@ -6,7 +6,15 @@ export interface CalendarQuotaLimits {
   userPerMinute: number;
 }
 
-export type QuotaVerdict = { ok: true } | { ok: false; status: 403 | 429; reason: 'rateLimitExceeded' | 'userRateLimitExceeded'; message: string; retryAfterSeconds: number };
+export type QuotaVerdict =
+  | { ok: true }
+  | {
+      ok: false;
+      status: 403 | 429;
+      reason: 'rateLimitExceeded' | 'userRateLimitExceeded';
+      message: string;
+      retryAfterSeconds: number;
+    };
 
 const MINUTE_MS = 60_000;
 
@@ -32,14 +40,27 @@ export class CalendarQuota {
     this.project = recent(this.project, now);
     const user = recent(this.users.get(email) ?? [], now);
     this.users.set(email, user);
-    const retryAfterSeconds = (oldest: number | undefined) => Math.max(1, Math.ceil(((oldest ?? now) + MINUTE_MS - now) / 1000));
+    const retryAfterSeconds = (oldest: number | undefined) =>
+      Math.max(1, Math.ceil(((oldest ?? now) + MINUTE_MS - now) / 1000));
     if (this.project.length >= this.limits.projectPerMinute) {
       this.rejected.project += 1;
-      return { ok: false, status: 429, reason: 'rateLimitExceeded', message: 'Rate Limit Exceeded', retryAfterSeconds: retryAfterSeconds(this.project[0]) };
+      return {
+        ok: false,
+        status: 429,
+        reason: 'rateLimitExceeded',
+        message: 'Rate Limit Exceeded',
+        retryAfterSeconds: retryAfterSeconds(this.project[0]),
+      };
     }
     if (user.length >= this.limits.userPerMinute) {
       this.rejected.user += 1;
-      return { ok: false, status: 403, reason: 'userRateLimitExceeded', message: 'User Rate Limit Exceeded', retryAfterSeconds: retryAfterSeconds(user[0]) };
+      return {
+        ok: false,
+        status: 403,
+        reason: 'userRateLimitExceeded',
+        message: 'User Rate Limit Exceeded',
+        retryAfterSeconds: retryAfterSeconds(user[0]),
+      };
     }
     this.project.push(now);
     user.push(now);

@@ -33,7 +33,9 @@ export async function eventsList(
   const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
   const email = bearer === undefined ? undefined : deps.grants.userOf(bearer);
   if (email === undefined) {
-    sendGoogleError(res, 401, 'authError', 'Request had invalid authentication credentials.', { 'www-authenticate': 'Bearer realm="https://accounts.google.com/"' });
+    sendGoogleError(res, 401, 'authError', 'Request had invalid authentication credentials.', {
+      'www-authenticate': 'Bearer realm="https://accounts.google.com/"',
+    });
     return;
   }
   recorded.subject = email;

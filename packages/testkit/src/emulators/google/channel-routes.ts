@@ -10,7 +10,9 @@ export const STOP_PATH = '/calendar/v3/channels/stop';
 async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown> | undefined> {
   try {
     const parsed: unknown = JSON.parse((await readBody(req)).toString('utf8'));
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -47,7 +49,12 @@ export async function watchEvents(
 }
 
 /** POST /calendar/v3/channels/stop {id, resourceId}: 204, or 404 for a channel that is not the caller's. */
-export async function stopChannel(req: IncomingMessage, res: ServerResponse, email: string, channels: WatchChannels): Promise<void> {
+export async function stopChannel(
+  req: IncomingMessage,
+  res: ServerResponse,
+  email: string,
+  channels: WatchChannels,
+): Promise<void> {
   const body = await jsonBody(req);
   if (body === undefined || typeof body.id !== 'string' || typeof body.resourceId !== 'string') {
     return sendGoogleError(res, 400, 'required', 'Required parameter: id, resourceId');

@@ -36,7 +36,8 @@ export function listEvents(calendar: CalendarEvents, email: string, params: URLS
   if (!Number.isInteger(pageSize) || pageSize < 1) return invalid('Invalid value for maxResults');
   const timeMin = optionalTime(params.get('timeMin'));
   const timeMax = optionalTime(params.get('timeMax'));
-  if (timeMin === null || timeMax === null) return invalid('Bad Request: timeMin/timeMax must be RFC 3339 with an offset');
+  if (timeMin === null || timeMax === null)
+    return invalid('Bad Request: timeMin/timeMax must be RFC 3339 with an offset');
 
   const syncToken = params.get('syncToken');
   const pageToken = params.get('pageToken');
@@ -49,8 +50,18 @@ export function listEvents(calendar: CalendarEvents, email: string, params: URLS
     const clash = NOT_WITH_SYNC_TOKEN.find((name) => params.has(name));
     if (clash !== undefined) return invalid(`Sync token cannot be used with ${clash}`);
     const decoded = decodeBase64urlJson(syncToken);
-    if (decoded === undefined || decoded.u !== email || typeof decoded.s !== 'number' || calendar.isStale(email, decoded.s)) {
-      return { ok: false, status: 410, reason: 'fullSyncRequired', message: 'Sync token is no longer valid, a full sync is required.' };
+    if (
+      decoded === undefined ||
+      decoded.u !== email ||
+      typeof decoded.s !== 'number' ||
+      calendar.isStale(email, decoded.s)
+    ) {
+      return {
+        ok: false,
+        status: 410,
+        reason: 'fullSyncRequired',
+        message: 'Sync token is no longer valid, a full sync is required.',
+      };
     }
     cursor = { o: 0, s: calendar.sequenceOf(email), i: decoded.s };
   } else {
@@ -67,7 +78,8 @@ export function listEvents(calendar: CalendarEvents, email: string, params: URLS
     .filter((event) => timeMin === undefined || Date.parse(event.end.dateTime) > timeMin)
     .filter((event) => timeMax === undefined || Date.parse(event.start.dateTime) < timeMax);
   // Full listings in start order; incremental ones in change order.
-  if (incremental === null) matching.sort((a, b) => a.start.dateTime.localeCompare(b.start.dateTime) || a.id.localeCompare(b.id));
+  if (incremental === null)
+    matching.sort((a, b) => a.start.dateTime.localeCompare(b.start.dateTime) || a.id.localeCompare(b.id));
 
   const size = Math.min(pageSize, MAX_PAGE_SIZE);
   const page = matching.slice(cursor.o, cursor.o + size);

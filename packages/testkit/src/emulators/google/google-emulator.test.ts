@@ -20,7 +20,11 @@ function oauthClient(): OAuth2Client {
     clientId: 'client-1',
     clientSecret: 'secret-1',
     redirectUri: REDIRECT_URI,
-    endpoints: { oauth2AuthBaseUrl: emulator.authUrl, oauth2TokenUrl: emulator.tokenUrl, oauth2RevokeUrl: emulator.revokeUrl },
+    endpoints: {
+      oauth2AuthBaseUrl: emulator.authUrl,
+      oauth2TokenUrl: emulator.tokenUrl,
+      oauth2RevokeUrl: emulator.revokeUrl,
+    },
   });
 }
 
@@ -32,7 +36,11 @@ function calendarFor(auth: OAuth2Client): calendar_v3.Calendar {
 function connectedClient(email: string): OAuth2Client {
   const client = oauthClient();
   const tokens = emulator.grantTokens(email);
-  client.setCredentials({ access_token: tokens.access_token, refresh_token: tokens.refresh_token ?? null, expiry_date: Date.now() + tokens.expires_in * 1000 });
+  client.setCredentials({
+    access_token: tokens.access_token,
+    refresh_token: tokens.refresh_token ?? null,
+    expiry_date: Date.now() + tokens.expires_in * 1000,
+  });
   return client;
 }
 
@@ -51,7 +59,12 @@ describe('Google OAuth', () => {
   it('approves the test user on a consent URL built by OAuth2Client and exchanges the code for tokens', async () => {
     emulator.approveAs('ada@example.com');
     const client = oauthClient();
-    const url = client.generateAuthUrl({ access_type: 'offline', prompt: 'consent', scope: [CALENDAR_READONLY_SCOPE], state: 'state-123' });
+    const url = client.generateAuthUrl({
+      access_type: 'offline',
+      prompt: 'consent',
+      scope: [CALENDAR_READONLY_SCOPE],
+      state: 'state-123',
+    });
     expect(url.startsWith(emulator.authUrl)).toBe(true);
 
     const redirect = await consent(url);
@@ -64,12 +77,17 @@ describe('Google OAuth', () => {
     expect(tokens.expiry_date).toBeGreaterThan(Date.now());
 
     // A code is single-use.
-    await expect(client.getToken(redirect.searchParams.get('code') ?? '')).rejects.toMatchObject({ status: 400, response: { data: { error: 'invalid_grant' } } });
+    await expect(client.getToken(redirect.searchParams.get('code') ?? '')).rejects.toMatchObject({
+      status: 400,
+      response: { data: { error: 'invalid_grant' } },
+    });
   });
 
   it('hands out no refresh token without access_type=offline', async () => {
     const client = oauthClient();
-    const redirect = await consent(client.generateAuthUrl({ scope: [CALENDAR_READONLY_SCOPE], login_hint: 'ada@example.com' }));
+    const redirect = await consent(
+      client.generateAuthUrl({ scope: [CALENDAR_READONLY_SCOPE], login_hint: 'ada@example.com' }),
+    );
     const { tokens } = await client.getToken(redirect.searchParams.get('code') ?? '');
     expect(tokens.access_token).toBeDefined();
     expect(tokens.refresh_token).toBeUndefined();
@@ -102,19 +120,39 @@ describe('Google OAuth', () => {
   });
 
   it('rejects a token request from an unknown client', async () => {
-    const stranger = new OAuth2Client({ clientId: 'client-1', clientSecret: 'wrong', endpoints: { oauth2TokenUrl: emulator.tokenUrl } });
-    await expect(stranger.getToken('4/whatever')).rejects.toMatchObject({ status: 401, response: { data: { error: 'invalid_client' } } });
+    const stranger = new OAuth2Client({
+      clientId: 'client-1',
+      clientSecret: 'wrong',
+      endpoints: { oauth2TokenUrl: emulator.tokenUrl },
+    });
+    await expect(stranger.getToken('4/whatever')).rejects.toMatchObject({
+      status: 401,
+      response: { data: { error: 'invalid_client' } },
+    });
   });
 });
 
 describe('Calendar v3 events.list', () => {
   it('lists three pages, then only what changed, cancellations included', async () => {
     const email = 'pages@example.com';
-    const ids = Array.from({ length: 7 }, (_, i) => emulator.putEvent(email, { ...meeting(i + 1, `m${i}`), attendees: [{ email, self: true, responseStatus: 'accepted' }] }).id);
+    const ids = Array.from(
+      { length: 7 },
+      (_, i) =>
+        emulator.putEvent(email, {
+          ...meeting(i + 1, `m${i}`),
+          attendees: [{ email, self: true, responseStatus: 'accepted' }],
+        }).id,
+    );
     emulator.putEvent(email, meeting(24 * 30, 'far away'));
     const calendar = calendarFor(connectedClient(email));
 
-    const window = { calendarId: 'primary', singleEvents: true, timeMin: new Date(Date.now() - 86_400_000).toISOString(), timeMax: new Date(Date.now() + 14 * 86_400_000).toISOString(), maxResults: 3 };
+    const window = {
+      calendarId: 'primary',
+      singleEvents: true,
+      timeMin: new Date(Date.now() - 86_400_000).toISOString(),
+      timeMax: new Date(Date.now() + 14 * 86_400_000).toISOString(),
+      maxResults: 3,
+    };
     const pages: calendar_v3.Schema$Events[] = [];
     let pageToken: string | undefined;
     do {
@@ -124,7 +162,11 @@ describe('Calendar v3 events.list', () => {
     } while (pageToken !== undefined);
     expect(pages.map((p) => p.items?.length)).toEqual([3, 3, 1]);
     expect(pages.flatMap((p) => p.items?.map((e) => e.id))).toEqual(ids);
-    expect(pages[0]?.items?.[0]).toMatchObject({ status: 'confirmed', summary: 'm0', attendees: [{ email, self: true, responseStatus: 'accepted' }] });
+    expect(pages[0]?.items?.[0]).toMatchObject({
+      status: 'confirmed',
+      summary: 'm0',
+      attendees: [{ email, self: true, responseStatus: 'accepted' }],
+    });
     expect(pages.slice(0, 2).every((p) => p.nextSyncToken === undefined)).toBe(true);
     const syncToken = pages[2]?.nextSyncToken;
     expect(syncToken).toEqual(expect.any(String));
@@ -138,7 +180,10 @@ describe('Calendar v3 events.list', () => {
       { id: ids[2], status: 'cancelled' },
       expect.objectContaining({ id: added.id, summary: 'new' }),
     ]);
-    const { data: nothing } = await calendar.events.list({ calendarId: 'primary', syncToken: changes.nextSyncToken ?? '' });
+    const { data: nothing } = await calendar.events.list({
+      calendarId: 'primary',
+      syncToken: changes.nextSyncToken ?? '',
+    });
     expect(nothing.items).toEqual([]);
   });
 
@@ -148,7 +193,9 @@ describe('Calendar v3 events.list', () => {
     const calendar = calendarFor(connectedClient(email));
     const { data } = await calendar.events.list({ calendarId: 'primary' });
     emulator.invalidateSyncTokens(email);
-    await expect(calendar.events.list({ calendarId: 'primary', syncToken: data.nextSyncToken ?? '' })).rejects.toMatchObject({
+    await expect(
+      calendar.events.list({ calendarId: 'primary', syncToken: data.nextSyncToken ?? '' }),
+    ).rejects.toMatchObject({
       status: 410,
       response: { data: { error: { code: 410, errors: [expect.objectContaining({ reason: 'fullSyncRequired' })] } } },
     });
@@ -181,7 +228,10 @@ describe('Calendar v3 events.list', () => {
 
     await expect(healthy.events.list({ calendarId: 'primary' })).resolves.toMatchObject({ status: 200 });
     const rateLimited = await calendar.events.list({ calendarId: 'primary' }).catch((e: unknown) => e);
-    expect(rateLimited).toMatchObject({ status: 403, response: { data: { error: { errors: [expect.objectContaining({ reason: 'rateLimitExceeded' })] } } } });
+    expect(rateLimited).toMatchObject({
+      status: 403,
+      response: { data: { error: { errors: [expect.objectContaining({ reason: 'rateLimitExceeded' })] } } },
+    });
     expect((rateLimited as { response: { headers: Headers } }).response.headers.get('retry-after')).toBe('7');
     await expect(calendar.events.list({ calendarId: 'primary' })).rejects.toMatchObject({ status: 429 });
     await expect(calendar.events.list({ calendarId: 'primary' })).rejects.toMatchObject({ status: 500 });
@@ -193,7 +243,10 @@ describe('Calendar v3 events.list', () => {
     const email = 'broken@example.com';
     const calendar = calendarFor(connectedClient(email));
     emulator.failNext(email, { kind: 'malformed-json' });
-    const malformed = await calendar.events.list({ calendarId: 'primary' }).then((r) => r.data as unknown, (e: unknown) => e);
+    const malformed = await calendar.events.list({ calendarId: 'primary' }).then(
+      (r) => r.data as unknown,
+      (e: unknown) => e,
+    );
     // gaxios hands back the unparsable text rather than an object with items.
     expect(malformed).not.toHaveProperty('items');
 
@@ -212,7 +265,8 @@ describe('Calendar v3 events.list', () => {
     const timed = await GoogleEmulator.start({ now: () => now, accessTokenTtlSeconds: 60, recordRequests: false });
     try {
       const tokens = timed.grantTokens('clock@example.com');
-      const list = (token: string) => fetch(`${timed.url}/calendar/v3/calendars/primary/events`, { headers: { authorization: `Bearer ${token}` } });
+      const list = (token: string) =>
+        fetch(`${timed.url}/calendar/v3/calendars/primary/events`, { headers: { authorization: `Bearer ${token}` } });
       expect((await list(tokens.access_token)).status).toBe(200);
       now += 61_000;
       expect((await list(tokens.access_token)).status).toBe(401);

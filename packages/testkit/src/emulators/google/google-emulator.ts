@@ -47,7 +47,10 @@ export class GoogleEmulator extends HttpEmulator {
 
   constructor(options: GoogleEmulatorOptions = {}) {
     super(options);
-    this.client = { clientId: options.clientId ?? 'nudge-test.apps.googleusercontent.com', clientSecret: options.clientSecret ?? 'test-google-secret' };
+    this.client = {
+      clientId: options.clientId ?? 'nudge-test.apps.googleusercontent.com',
+      clientSecret: options.clientSecret ?? 'test-google-secret',
+    };
     this.grants = new OAuthGrants(this.now, options.accessTokenTtlSeconds ?? 3600);
     this.calendar = new CalendarEvents(this.now, (email) => this.notifyChange(email));
     this.identity = new OidcIdentity(this.now);
@@ -250,10 +253,14 @@ export class GoogleEmulator extends HttpEmulator {
     }
     if (route === 'POST /token') return token(req, res, this.grants, this.client);
     if (route === 'GET /.well-known/openid-configuration') return sendJson(res, 200, this.discoveryDocument());
-    if (route === 'GET /oauth2/v3/certs') return sendJson(res, 200, this.identity.jwks(), { 'cache-control': 'public, max-age=300' });
-    if (route === 'GET /oauth2/v1/certs') return sendJson(res, 200, this.identity.pemCerts(), { 'cache-control': 'public, max-age=300' });
+    if (route === 'GET /oauth2/v3/certs')
+      return sendJson(res, 200, this.identity.jwks(), { 'cache-control': 'public, max-age=300' });
+    if (route === 'GET /oauth2/v1/certs')
+      return sendJson(res, 200, this.identity.pemCerts(), { 'cache-control': 'public, max-age=300' });
     if (route === 'POST /revoke') return revoke(req, url, res, this.grants);
-    const calendarRoute = (req.method === 'GET' && EVENTS_PATH.test(url.pathname)) || (req.method === 'POST' && (WATCH_PATH.test(url.pathname) || url.pathname === STOP_PATH));
+    const calendarRoute =
+      (req.method === 'GET' && EVENTS_PATH.test(url.pathname)) ||
+      (req.method === 'POST' && (WATCH_PATH.test(url.pathname) || url.pathname === STOP_PATH));
     if (calendarRoute) {
       const email = this.grants.userOf(/^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '');
       if (email !== undefined) {
@@ -266,7 +273,8 @@ export class GoogleEmulator extends HttpEmulator {
     }
     if (req.method === 'POST' && (WATCH_PATH.test(url.pathname) || url.pathname === STOP_PATH)) {
       const email = this.grants.userOf(/^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '');
-      if (email === undefined) return sendGoogleError(res, 401, 'authError', 'Request had invalid authentication credentials.');
+      if (email === undefined)
+        return sendGoogleError(res, 401, 'authError', 'Request had invalid authentication credentials.');
       recorded.subject = email;
       await pause(this.latencies.get(email), signal);
       const failure = this.failures.take(email);
@@ -275,7 +283,13 @@ export class GoogleEmulator extends HttpEmulator {
       return watchEvents(req, url, res, email, { channels: this.channels, sender: this.sender, apiUrl: this.url });
     }
     if (req.method === 'GET' && EVENTS_PATH.test(url.pathname)) {
-      const deps = { grants: this.grants, calendar: this.calendar, failures: this.failures, latencies: this.latencies, now: this.now };
+      const deps = {
+        grants: this.grants,
+        calendar: this.calendar,
+        failures: this.failures,
+        latencies: this.latencies,
+        now: this.now,
+      };
       return eventsList(req, url, res, deps, signal, recorded);
     }
     sendText(res, 404, `Google emulator: no route for ${route}`);
@@ -298,11 +312,24 @@ export class GoogleEmulator extends HttpEmulator {
 }
 
 /** A usage limit refusal as Google words it: domain usageLimits, with Retry-After. */
-function sendUsageLimit(res: import('node:http').ServerResponse, status: number, reason: string, message: string, retryAfterSeconds: number): void {
+function sendUsageLimit(
+  res: import('node:http').ServerResponse,
+  status: number,
+  reason: string,
+  message: string,
+  retryAfterSeconds: number,
+): void {
   sendJson(
     res,
     status,
-    { error: { code: status, message, errors: [{ domain: 'usageLimits', reason, message }], status: status === 429 ? 'RESOURCE_EXHAUSTED' : 'PERMISSION_DENIED' } },
+    {
+      error: {
+        code: status,
+        message,
+        errors: [{ domain: 'usageLimits', reason, message }],
+        status: status === 429 ? 'RESOURCE_EXHAUSTED' : 'PERMISSION_DENIED',
+      },
+    },
     { 'retry-after': String(retryAfterSeconds) },
   );
 }

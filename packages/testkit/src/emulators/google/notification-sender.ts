@@ -43,7 +43,13 @@ export class NotificationSender {
 
   send(channel: WatchChannel, state: ResourceState): void {
     channel.messageNumber += 1;
-    const base = { channelId: channel.id, email: channel.email, state, messageNumber: channel.messageNumber, at: new Date(this.now()) };
+    const base = {
+      channelId: channel.id,
+      email: channel.email,
+      state,
+      messageNumber: channel.messageNumber,
+      at: new Date(this.now()),
+    };
     const lose = state !== 'sync' ? (this.toLose.get(channel.email) ?? 0) : 0;
     if (lose > 0) {
       this.toLose.set(channel.email, lose - 1);

@@ -98,8 +98,10 @@ export class OAuthGrants {
     const issued = this.codes.get(code);
     // Codes are single-use: a replayed code is as invalid as an unknown one.
     this.codes.delete(code);
-    if (issued === undefined || issued.expiresAt <= this.now()) throw new GrantError('invalid_grant', 'Malformed auth code.');
-    if (issued.clientId !== clientId || issued.redirectUri !== redirectUri) throw new GrantError('invalid_grant', 'Bad Request');
+    if (issued === undefined || issued.expiresAt <= this.now())
+      throw new GrantError('invalid_grant', 'Malformed auth code.');
+    if (issued.clientId !== clientId || issued.redirectUri !== redirectUri)
+      throw new GrantError('invalid_grant', 'Bad Request');
     const tokens = this.grant(issued.email, issued.clientId, issued.scope, issued.offline);
     const account = this.users.get(issued.email);
     if (issued.scope.split(' ').includes('openid') && this.idTokens !== undefined && account !== undefined) {
@@ -156,6 +158,11 @@ export class OAuthGrants {
   private accessTokenFor(grant: Grant): TokenResponse {
     const accessToken = `ya29.emu-${randomBytes(24).toString('base64url')}`;
     this.accessTokens.set(accessToken, { grant, expiresAt: this.now() + this.accessTokenTtlSeconds * 1000 });
-    return { access_token: accessToken, expires_in: this.accessTokenTtlSeconds, scope: grant.scope, token_type: 'Bearer' };
+    return {
+      access_token: accessToken,
+      expires_in: this.accessTokenTtlSeconds,
+      scope: grant.scope,
+      token_type: 'Bearer',
+    };
   }
 }

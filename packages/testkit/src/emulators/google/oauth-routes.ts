@@ -15,12 +15,19 @@ export interface ConsentPolicy {
 }
 
 /** GET /o/oauth2/v2/auth: the consent screen, decided at once by the emulator's script. */
-export function authorize(url: URL, res: ServerResponse, grants: OAuthGrants, client: OAuthClient, consent: ConsentPolicy): void {
+export function authorize(
+  url: URL,
+  res: ServerResponse,
+  grants: OAuthGrants,
+  client: OAuthClient,
+  consent: ConsentPolicy,
+): void {
   const q = url.searchParams;
   const redirectUri = q.get('redirect_uri');
   // Google shows an error page (no redirect) when the client or redirect is wrong.
   if (q.get('client_id') !== client.clientId) return sendText(res, 400, 'Error 401: invalid_client');
-  if (redirectUri === null || !/^https?:\/\//.test(redirectUri)) return sendText(res, 400, 'Error 400: redirect_uri_mismatch');
+  if (redirectUri === null || !/^https?:\/\//.test(redirectUri))
+    return sendText(res, 400, 'Error 400: redirect_uri_mismatch');
   if (q.get('response_type') !== 'code') return sendText(res, 400, 'Error 400: unsupported_response_type');
 
   const target = new URL(redirectUri);
@@ -32,8 +39,16 @@ export function authorize(url: URL, res: ServerResponse, grants: OAuthGrants, cl
     target.searchParams.set('error', 'access_denied');
   } else {
     const asked = q.get('scope') ?? '';
-    const scope = q.get('include_granted_scopes') === 'true' ? grants.withGrantedScopes(email, client.clientId, asked) : asked;
-    const code = grants.issueCode({ email, clientId: client.clientId, redirectUri, scope, offline: q.get('access_type') === 'offline', nonce: q.get('nonce') ?? undefined });
+    const scope =
+      q.get('include_granted_scopes') === 'true' ? grants.withGrantedScopes(email, client.clientId, asked) : asked;
+    const code = grants.issueCode({
+      email,
+      clientId: client.clientId,
+      redirectUri,
+      scope,
+      offline: q.get('access_type') === 'offline',
+      nonce: q.get('nonce') ?? undefined,
+    });
     target.searchParams.set('code', code);
     target.searchParams.set('scope', scope);
   }
@@ -41,7 +56,12 @@ export function authorize(url: URL, res: ServerResponse, grants: OAuthGrants, cl
 }
 
 /** POST /token: authorization_code and refresh_token grants. */
-export async function token(req: IncomingMessage, res: ServerResponse, grants: OAuthGrants, client: OAuthClient): Promise<void> {
+export async function token(
+  req: IncomingMessage,
+  res: ServerResponse,
+  grants: OAuthGrants,
+  client: OAuthClient,
+): Promise<void> {
   const form = await readForm(req);
   const basic = basicCredentials(req);
   const clientId = basic?.user ?? form.get('client_id');
@@ -52,7 +72,11 @@ export async function token(req: IncomingMessage, res: ServerResponse, grants: O
   try {
     switch (form.get('grant_type')) {
       case 'authorization_code':
-        return sendJson(res, 200, grants.exchangeCode(form.get('code') ?? '', clientId, form.get('redirect_uri') ?? undefined));
+        return sendJson(
+          res,
+          200,
+          grants.exchangeCode(form.get('code') ?? '', clientId, form.get('redirect_uri') ?? undefined),
+        );
       case 'refresh_token':
         return sendJson(res, 200, grants.refresh(form.get('refresh_token') ?? '', clientId));
       default:

@@ -53,7 +53,10 @@ export class OidcIdentity {
     const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
     this.privateKey = pair.privateKey;
     this.publicKey = pair.publicKey;
-    this.kid = createHash('sha256').update(this.publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 40);
+    this.kid = createHash('sha256')
+      .update(this.publicKey.export({ type: 'spki', format: 'der' }))
+      .digest('hex')
+      .slice(0, 40);
   }
 
   jwks(): { keys: Record<string, unknown>[] } {

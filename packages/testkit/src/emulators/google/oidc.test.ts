@@ -17,7 +17,11 @@ function client(): OAuth2Client {
     clientId: google.client.clientId,
     clientSecret: google.client.clientSecret,
     redirectUri: REDIRECT_URI,
-    endpoints: { oauth2AuthBaseUrl: google.authUrl, oauth2TokenUrl: google.tokenUrl, oauth2FederatedSignonPemCertsUrl: google.certsUrl },
+    endpoints: {
+      oauth2AuthBaseUrl: google.authUrl,
+      oauth2TokenUrl: google.tokenUrl,
+      oauth2FederatedSignonPemCertsUrl: google.certsUrl,
+    },
     issuers: [google.issuer],
   });
 }
@@ -26,7 +30,9 @@ function client(): OAuth2Client {
 async function idTokenFor(email: string, nonce: string): Promise<string> {
   google.approveAs(email);
   const oauth = client();
-  const consent = await fetch(oauth.generateAuthUrl({ scope: ['openid', 'email', 'profile'], state: 's', nonce }), { redirect: 'manual' });
+  const consent = await fetch(oauth.generateAuthUrl({ scope: ['openid', 'email', 'profile'], state: 's', nonce }), {
+    redirect: 'manual',
+  });
   const code = new URL(consent.headers.get('location')!).searchParams.get('code')!;
   const { tokens } = await oauth.getToken({ code, redirect_uri: REDIRECT_URI });
   return tokens.id_token!;
@@ -34,19 +40,45 @@ async function idTokenFor(email: string, nonce: string): Promise<string> {
 
 describe('the Google emulator as an OpenID Connect provider', () => {
   it('publishes a discovery document and its signing key as a JWKS and as PEM', async () => {
-    const discovery = (await (await fetch(`${google.url}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
-    expect(discovery).toMatchObject({ issuer: google.issuer, authorization_endpoint: google.authUrl, token_endpoint: google.tokenUrl, jwks_uri: google.jwksUrl, id_token_signing_alg_values_supported: ['RS256'] });
+    const discovery = (await (await fetch(`${google.url}/.well-known/openid-configuration`)).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(discovery).toMatchObject({
+      issuer: google.issuer,
+      authorization_endpoint: google.authUrl,
+      token_endpoint: google.tokenUrl,
+      jwks_uri: google.jwksUrl,
+      id_token_signing_alg_values_supported: ['RS256'],
+    });
     const jwks = (await (await fetch(google.jwksUrl)).json()) as { keys: { kid: string; kty: string; alg: string }[] };
-    expect(jwks.keys).toEqual([expect.objectContaining({ kid: google.identity.kid, kty: 'RSA', alg: 'RS256', use: 'sig' })]);
+    expect(jwks.keys).toEqual([
+      expect.objectContaining({ kid: google.identity.kid, kty: 'RSA', alg: 'RS256', use: 'sig' }),
+    ]);
     const pem = (await (await fetch(google.certsUrl)).json()) as Record<string, string>;
     expect(pem[google.identity.kid]).toMatch(/^-----BEGIN PUBLIC KEY-----/);
   });
 
   it('issues RS256 ID tokens for the consenting account that google-auth-library verifies, with hd for workspace accounts', async () => {
     google.addUser('grace@corp.test', { hd: 'corp.test', name: 'Grace' });
-    const ticket = await client().verifyIdToken({ idToken: await idTokenFor('grace@corp.test', 'n-1'), audience: google.client.clientId });
-    expect(ticket.getPayload()).toMatchObject({ iss: google.issuer, aud: google.client.clientId, sub: google.account('grace@corp.test')!.sub, email: 'grace@corp.test', email_verified: true, hd: 'corp.test', name: 'Grace', nonce: 'n-1' });
-    const consumer = await client().verifyIdToken({ idToken: await idTokenFor('bob@gmail.test', 'n-2'), audience: google.client.clientId });
+    const ticket = await client().verifyIdToken({
+      idToken: await idTokenFor('grace@corp.test', 'n-1'),
+      audience: google.client.clientId,
+    });
+    expect(ticket.getPayload()).toMatchObject({
+      iss: google.issuer,
+      aud: google.client.clientId,
+      sub: google.account('grace@corp.test')!.sub,
+      email: 'grace@corp.test',
+      email_verified: true,
+      hd: 'corp.test',
+      name: 'Grace',
+      nonce: 'n-1',
+    });
+    const consumer = await client().verifyIdToken({
+      idToken: await idTokenFor('bob@gmail.test', 'n-2'),
+      audience: google.client.clientId,
+    });
     expect(consumer.getPayload()?.hd).toBeUndefined();
   });
 

@@ -56,8 +56,10 @@ export class WatchChannels {
   ) {}
 
   watch(email: string, calendarId: string, request: WatchRequest, resourceUri: string): WatchChannel {
-    if (typeof request.id !== 'string' || !CHANNEL_ID.test(request.id)) throw new WatchError(400, 'invalid', 'Invalid channel id.');
-    if (request.type !== 'web_hook' && request.type !== 'webhook') throw new WatchError(400, 'invalid', 'Unsupported channel type.');
+    if (typeof request.id !== 'string' || !CHANNEL_ID.test(request.id))
+      throw new WatchError(400, 'invalid', 'Invalid channel id.');
+    if (request.type !== 'web_hook' && request.type !== 'webhook')
+      throw new WatchError(400, 'invalid', 'Unsupported channel type.');
     if (this.byId.has(request.id)) throw new WatchError(400, 'channelIdNotUnique', 'Channel id not unique.');
     let address: URL;
     try {
@@ -96,7 +98,8 @@ export class WatchChannels {
   /** channels.stop: only with the channel's id and resource id, by the user who created it. */
   stop(email: string, id: string, resourceId: string): boolean {
     const channel = this.byId.get(id);
-    if (channel === undefined || channel.stopped || channel.email !== email || channel.resourceId !== resourceId) return false;
+    if (channel === undefined || channel.stopped || channel.email !== email || channel.resourceId !== resourceId)
+      return false;
     channel.stopped = true;
     return true;
   }

@@ -12,5 +12,11 @@ export interface RecordedRequest {
 }
 
 export function recordRequest(req: IncomingMessage, url: URL, at: Date): RecordedRequest {
-  return { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, at };
+  return {
+    method: req.method ?? 'GET',
+    path: url.pathname,
+    query: Object.fromEntries(url.searchParams),
+    headers: req.headers,
+    at,
+  };
 }

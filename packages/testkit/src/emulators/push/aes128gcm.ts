@@ -17,7 +17,8 @@ export function decryptAes128gcm(body: Buffer, receiver: ReceiverKeys): Buffer {
   const recordSize = body.readUInt32BE(16);
   const keyIdLength = body[20] ?? 0;
   const senderPublicKey = body.subarray(21, 21 + keyIdLength);
-  if (keyIdLength !== 65 || senderPublicKey[0] !== 0x04) throw new DecryptionError('keyid is not an uncompressed P-256 public key');
+  if (keyIdLength !== 65 || senderPublicKey[0] !== 0x04)
+    throw new DecryptionError('keyid is not an uncompressed P-256 public key');
   if (recordSize < TAG_LENGTH + 2) throw new DecryptionError(`record size ${recordSize} too small`);
 
   let sharedSecret: Buffer;

@@ -24,7 +24,10 @@ function send(subscription: webpush.PushSubscription, payload: string, options: 
 }
 
 async function failure(sending: Promise<unknown>): Promise<WebPushError> {
-  const error = await sending.then(() => undefined, (e: unknown) => e);
+  const error = await sending.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(WebPushError);
   return error as WebPushError;
 }
@@ -32,17 +35,26 @@ async function failure(sending: Promise<unknown>): Promise<WebPushError> {
 describe('push emulator with the real web-push client', () => {
   it('decrypts a message and keeps it with its TTL, topic, urgency and VAPID subject', async () => {
     const subscription = push.subscribe(vapid.publicKey);
-    const result = await send(subscription, JSON.stringify({ title: 'Standup', url: 'https://nudge.test/checkin/abc' }), {
-      TTL: 300,
-      topic: 'a1b2c3d4e5f6',
-      urgency: 'high',
-    });
+    const result = await send(
+      subscription,
+      JSON.stringify({ title: 'Standup', url: 'https://nudge.test/checkin/abc' }),
+      {
+        TTL: 300,
+        topic: 'a1b2c3d4e5f6',
+        urgency: 'high',
+      },
+    );
     expect(result.statusCode).toBe(201);
     expect(result.headers.location).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/message\//);
 
     const [message] = push.messagesFor(subscription.endpoint);
     expect(message?.json()).toEqual({ title: 'Standup', url: 'https://nudge.test/checkin/abc' });
-    expect(message).toMatchObject({ ttl: 300, topic: 'a1b2c3d4e5f6', urgency: 'high', vapid: { subject: 'mailto:ops@example.com', publicKey: vapid.publicKey } });
+    expect(message).toMatchObject({
+      ttl: 300,
+      topic: 'a1b2c3d4e5f6',
+      urgency: 'high',
+      vapid: { subject: 'mailto:ops@example.com', publicKey: vapid.publicKey },
+    });
   });
 
   it('decrypts a payload that fills most of the 4 KB limit', async () => {
@@ -62,7 +74,9 @@ describe('push emulator with the real web-push client', () => {
   it('refuses a VAPID JWT not signed by the key it names', async () => {
     const other = webpush.generateVAPIDKeys();
     const subscription = push.subscribe();
-    const error = await failure(send(subscription, 'x', { vapidDetails: { ...vapidDetails, privateKey: other.privateKey } }));
+    const error = await failure(
+      send(subscription, 'x', { vapidDetails: { ...vapidDetails, privateKey: other.privateKey } }),
+    );
     expect(error.statusCode).toBe(403);
     expect(error.body).toContain('signature');
     expect(push.messagesFor(subscription.endpoint)).toEqual([]);
@@ -78,9 +92,23 @@ describe('push emulator with the real web-push client', () => {
   it('refuses an expired JWT, a wrong audience and a missing Authorization header', async () => {
     const subscription = push.subscribe();
     const now = Math.floor(Date.now() / 1000);
-    const expired = webpush.getVapidHeaders(push.url, vapidDetails.subject, vapid.publicKey, vapid.privateKey, 'aes128gcm', now - 10);
-    const elsewhere = webpush.getVapidHeaders('https://push.example.com', vapidDetails.subject, vapid.publicKey, vapid.privateKey, 'aes128gcm');
-    const withHeaders = (headers: Record<string, string>) => webpush.sendNotification(subscription, 'x', { TTL: 60, agent, headers });
+    const expired = webpush.getVapidHeaders(
+      push.url,
+      vapidDetails.subject,
+      vapid.publicKey,
+      vapid.privateKey,
+      'aes128gcm',
+      now - 10,
+    );
+    const elsewhere = webpush.getVapidHeaders(
+      'https://push.example.com',
+      vapidDetails.subject,
+      vapid.publicKey,
+      vapid.privateKey,
+      'aes128gcm',
+    );
+    const withHeaders = (headers: Record<string, string>) =>
+      webpush.sendNotification(subscription, 'x', { TTL: 60, agent, headers });
     expect((await failure(withHeaders({ Authorization: expired.Authorization }))).body).toContain('expired');
     expect((await failure(withHeaders({ Authorization: elsewhere.Authorization }))).body).toContain('aud');
     expect((await failure(withHeaders({}))).statusCode).toBe(401);

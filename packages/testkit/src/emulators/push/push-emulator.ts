@@ -103,22 +103,29 @@ export class PushEmulator extends HttpEmulator {
 
     const vapid = verifyVapid(req.headers.authorization, new URL(endpoint).origin, Math.floor(this.now() / 1000));
     if (!vapid.ok) return reject(res, vapid.status, vapid.reason);
-    if (subscription.applicationServerKey !== undefined && subscription.applicationServerKey !== vapid.identity.publicKey) {
+    if (
+      subscription.applicationServerKey !== undefined &&
+      subscription.applicationServerKey !== vapid.identity.publicKey
+    ) {
       return reject(res, 403, 'VAPID key differs from the one the subscription was made with');
     }
     const ttl = Number(req.headers.ttl);
-    if (req.headers.ttl === undefined || !Number.isInteger(ttl) || ttl < 0) return reject(res, 400, 'TTL header missing or invalid');
+    if (req.headers.ttl === undefined || !Number.isInteger(ttl) || ttl < 0)
+      return reject(res, 400, 'TTL header missing or invalid');
     const urgency = header(req, 'urgency') ?? 'normal';
     if (!URGENCIES.has(urgency)) return reject(res, 400, `unknown Urgency ${urgency}`);
     const topic = header(req, 'topic');
-    if (topic !== undefined && !/^[A-Za-z0-9_-]{1,32}$/.test(topic)) return reject(res, 400, 'Topic must be at most 32 URL-safe base64 characters');
-    if (body.length > 0 && header(req, 'content-encoding') !== 'aes128gcm') return reject(res, 415, 'only aes128gcm is supported');
+    if (topic !== undefined && !/^[A-Za-z0-9_-]{1,32}$/.test(topic))
+      return reject(res, 400, 'Topic must be at most 32 URL-safe base64 characters');
+    if (body.length > 0 && header(req, 'content-encoding') !== 'aes128gcm')
+      return reject(res, 415, 'only aes128gcm is supported');
     if (body.length > MAX_BODY_BYTES) return reject(res, 413, `body of ${body.length} bytes exceeds ${MAX_BODY_BYTES}`);
 
     await pause(this.latencies.get(endpoint), signal);
     const scripted = this.outcomes.take(endpoint);
     if (scripted !== undefined && scripted.status !== 201) {
-      const headers: Record<string, string> = scripted.retryAfterSeconds === undefined ? {} : { 'retry-after': String(scripted.retryAfterSeconds) };
+      const headers: Record<string, string> =
+        scripted.retryAfterSeconds === undefined ? {} : { 'retry-after': String(scripted.retryAfterSeconds) };
       return reject(res, scripted.status, 'scripted', headers);
     }
     let payload: Buffer;
@@ -128,7 +135,9 @@ export class PushEmulator extends HttpEmulator {
       if (error instanceof DecryptionError) return reject(res, 400, `cannot decrypt: ${error.message}`);
       throw error;
     }
-    this.messages.push(new PushMessage(endpoint, payload, ttl, urgency as Urgency, topic, vapid.identity, new Date(this.now())));
+    this.messages.push(
+      new PushMessage(endpoint, payload, ttl, urgency as Urgency, topic, vapid.identity, new Date(this.now())),
+    );
     res.writeHead(201, { location: `${this.url}/message/${randomUUID()}`, ttl: String(ttl) }).end();
   }
 }

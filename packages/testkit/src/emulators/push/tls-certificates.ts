@@ -12,9 +12,17 @@ export interface LocalCertificates {
  * start so nothing secret is ever committed. EC keys: they generate in milliseconds. Two CAs
  * trusted side by side need different names: a client picks the CA by its name.
  */
-export async function createLocalCertificates(now = new Date(), caName = 'Nudge local emulators CA'): Promise<LocalCertificates> {
+export async function createLocalCertificates(
+  now = new Date(),
+  caName = 'Nudge local emulators CA',
+): Promise<LocalCertificates> {
   const notAfterDate = new Date(now.getTime() + 7 * 86_400_000);
-  const validity = { notBeforeDate: new Date(now.getTime() - 60_000), notAfterDate, keyType: 'ec' as const, algorithm: 'sha256' };
+  const validity = {
+    notBeforeDate: new Date(now.getTime() - 60_000),
+    notAfterDate,
+    keyType: 'ec' as const,
+    algorithm: 'sha256',
+  };
   const ca = await generate([{ name: 'commonName', value: caName }], {
     ...validity,
     extensions: [
@@ -29,7 +37,13 @@ export async function createLocalCertificates(now = new Date(), caName = 'Nudge 
       { name: 'basicConstraints', cA: false },
       { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
       { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 7, ip: '127.0.0.1' },
+          { type: 2, value: 'localhost' },
+        ],
+      },
     ],
   });
   return { caPem: ca.cert, key: server.private, cert: server.cert };

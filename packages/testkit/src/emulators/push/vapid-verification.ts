@@ -20,14 +20,16 @@ const MAX_EXPIRY_SECONDS = 24 * 3600;
  */
 export function verifyVapid(header: string | undefined, audience: string, nowSeconds: number): VapidCheck {
   const params = parseVapidHeader(header);
-  if (params === undefined) return { ok: false, status: 401, reason: 'missing or malformed vapid Authorization header' };
+  if (params === undefined)
+    return { ok: false, status: 401, reason: 'missing or malformed vapid Authorization header' };
   const [encodedHeader, encodedClaims, encodedSignature] = params.t.split('.');
   if (encodedHeader === undefined || encodedClaims === undefined || encodedSignature === undefined) {
     return { ok: false, status: 401, reason: 'token is not a JWT' };
   }
   const jwtHeader = decodeBase64urlJson(encodedHeader);
   const claims = decodeBase64urlJson(encodedClaims);
-  if (jwtHeader?.alg !== 'ES256' || claims === undefined) return { ok: false, status: 401, reason: 'token is not an ES256 JWT' };
+  if (jwtHeader?.alg !== 'ES256' || claims === undefined)
+    return { ok: false, status: 401, reason: 'token is not an ES256 JWT' };
   if (!signatureValid(`${encodedHeader}.${encodedClaims}`, encodedSignature, params.k)) {
     return { ok: false, status: 403, reason: 'JWT signature does not match the k key' };
   }
@@ -36,7 +38,8 @@ export function verifyVapid(header: string | undefined, audience: string, nowSec
   if (typeof exp !== 'number' || !Number.isInteger(exp)) return { ok: false, status: 403, reason: 'exp missing' };
   if (exp <= nowSeconds) return { ok: false, status: 403, reason: 'JWT expired' };
   if (exp > nowSeconds + MAX_EXPIRY_SECONDS) return { ok: false, status: 403, reason: 'exp more than 24 hours ahead' };
-  if (typeof sub !== 'string' || !/^(mailto:|https:)/.test(sub)) return { ok: false, status: 403, reason: 'sub must be a mailto: or https: URL' };
+  if (typeof sub !== 'string' || !/^(mailto:|https:)/.test(sub))
+    return { ok: false, status: 403, reason: 'sub must be a mailto: or https: URL' };
   return { ok: true, identity: { publicKey: params.k, subject: sub, audience: aud, expiresAt: new Date(exp * 1000) } };
 }
 
@@ -59,10 +62,20 @@ function signatureValid(signedPart: string, encodedSignature: string, publicKey:
   if (point.length !== 65 || point[0] !== 0x04) return false;
   try {
     const key = createPublicKey({
-      key: { kty: 'EC', crv: 'P-256', x: point.subarray(1, 33).toString('base64url'), y: point.subarray(33).toString('base64url') },
+      key: {
+        kty: 'EC',
+        crv: 'P-256',
+        x: point.subarray(1, 33).toString('base64url'),
+        y: point.subarray(33).toString('base64url'),
+      },
       format: 'jwk',
     });
-    return verify('sha256', Buffer.from(signedPart), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(encodedSignature, 'base64url'));
+    return verify(
+      'sha256',
+      Buffer.from(signedPart),
+      { key, dsaEncoding: 'ieee-p1363' },
+      Buffer.from(encodedSignature, 'base64url'),
+    );
   } catch {
     return false;
   }

@@ -62,7 +62,10 @@ export class CallLifecycle {
       Timestamp: twilioDate(this.now()),
     };
     if (event === 'completed') {
-      const seconds = this.call.startedAt === undefined || this.call.endedAt === undefined ? 0 : Math.round((this.call.endedAt.getTime() - this.call.startedAt.getTime()) / 1000);
+      const seconds =
+        this.call.startedAt === undefined || this.call.endedAt === undefined
+          ? 0
+          : Math.round((this.call.endedAt.getTime() - this.call.startedAt.getTime()) / 1000);
       params.CallDuration = String(seconds);
     }
     if (this.behaviour.reorderCallbacks === true) this.heldCallbacks.push(params);
@@ -82,11 +85,17 @@ export class CallLifecycle {
   /** Fetches TwiML and follows it: Say, Gather (answered with the scripted digits), Redirect, Hangup. */
   private async converse(): Promise<void> {
     let document: string | undefined = this.call.twiml;
-    let current: Step | undefined = this.call.url === undefined ? undefined : { kind: 'voice', url: this.call.url, method: this.call.method, extra: {} };
+    let current: Step | undefined =
+      this.call.url === undefined
+        ? undefined
+        : { kind: 'voice', url: this.call.url, method: this.call.method, extra: {} };
     for (let fetched = 0; fetched < MAX_DOCUMENTS; fetched += 1) {
       if (document === undefined) {
         if (current === undefined) return;
-        const delivery = await this.sender.send(this.call, current.kind, current.method, current.url, { ...this.baseParams(), ...current.extra });
+        const delivery = await this.sender.send(this.call, current.kind, current.method, current.url, {
+          ...this.baseParams(),
+          ...current.extra,
+        });
         // An unreachable or failing application: Twilio plays its error message and hangs up.
         if (delivery.status === undefined || delivery.status >= 400) return;
         document = delivery.body ?? '';

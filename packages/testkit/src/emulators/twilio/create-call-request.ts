@@ -26,15 +26,22 @@ export function parseCreateCall(form: URLSearchParams): CreateCallRequest {
   if (!E164.test(from)) return { ok: false, code: 21212, message: `Invalid 'From' Phone Number: ${from}` };
   const url = form.get('Url') ?? undefined;
   const twiml = form.get('Twiml') ?? undefined;
-  if (url === undefined && twiml === undefined) return { ok: false, code: 21205, message: 'Url parameter is required.' };
-  if (url !== undefined && !isHttpUrl(url)) return { ok: false, code: 21205, message: `Url is not a valid URL: ${url}` };
+  if (url === undefined && twiml === undefined)
+    return { ok: false, code: 21205, message: 'Url parameter is required.' };
+  if (url !== undefined && !isHttpUrl(url))
+    return { ok: false, code: 21205, message: `Url is not a valid URL: ${url}` };
   const statusCallback = form.get('StatusCallback') ?? undefined;
-  if (statusCallback !== undefined && !isHttpUrl(statusCallback)) return { ok: false, code: 21609, message: `StatusCallback is not a valid URL: ${statusCallback}` };
-  const statusCallbackEvents = form.getAll('StatusCallbackEvent').flatMap((value) => value.split(' ')).filter((event) => event !== '');
+  if (statusCallback !== undefined && !isHttpUrl(statusCallback))
+    return { ok: false, code: 21609, message: `StatusCallback is not a valid URL: ${statusCallback}` };
+  const statusCallbackEvents = form
+    .getAll('StatusCallbackEvent')
+    .flatMap((value) => value.split(' '))
+    .filter((event) => event !== '');
   const unknown = statusCallbackEvents.find((event) => !STATUS_EVENTS.has(event));
   if (unknown !== undefined) return { ok: false, code: 21626, message: `Invalid StatusCallbackEvent: ${unknown}` };
   const timeout = Number(form.get('Timeout') ?? 60);
-  if (!Number.isInteger(timeout) || timeout < 1) return { ok: false, code: 21216, message: `Invalid Timeout: ${form.get('Timeout') ?? ''}` };
+  if (!Number.isInteger(timeout) || timeout < 1)
+    return { ok: false, code: 21216, message: `Invalid Timeout: ${form.get('Timeout') ?? ''}` };
   const request: CallRequest = {
     to,
     from,

@@ -1,7 +1,8 @@
 import type { RecordedList } from '../http/recorded-list.js';
 import type { CallRequest } from './create-call-request.js';
 
-export type CallStatus = 'queued' | 'initiated' | 'ringing' | 'in-progress' | 'completed' | 'busy' | 'no-answer' | 'failed' | 'canceled';
+export type CallStatus =
+  'queued' | 'initiated' | 'ringing' | 'in-progress' | 'completed' | 'busy' | 'no-answer' | 'failed' | 'canceled';
 
 /** How the callee behaves; every field optional (default: answers, presses nothing). */
 export interface CallBehaviour {
@@ -56,7 +57,10 @@ function rfc2822(date: Date | undefined): string | null {
 /** The Call resource JSON of the 2010-04-01 API. */
 export function callResource(call: EmulatedCall): Record<string, unknown> {
   const uri = `/2010-04-01/Accounts/${call.accountSid}/Calls/${call.sid}.json`;
-  const duration = call.startedAt !== undefined && call.endedAt !== undefined ? Math.round((call.endedAt.getTime() - call.startedAt.getTime()) / 1000) : undefined;
+  const duration =
+    call.startedAt !== undefined && call.endedAt !== undefined
+      ? Math.round((call.endedAt.getTime() - call.startedAt.getTime()) / 1000)
+      : undefined;
   return {
     sid: call.sid,
     account_sid: call.accountSid,

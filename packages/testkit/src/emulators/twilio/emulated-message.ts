@@ -9,7 +9,8 @@ export interface EmulatedMessage {
 }
 
 /** A validated `POST …/Messages.json`, or the Twilio error it earns. */
-export type CreateMessageRequest = { ok: true; to: string; from: string; body: string } | { ok: false; code: number; message: string };
+export type CreateMessageRequest =
+  { ok: true; to: string; from: string; body: string } | { ok: false; code: number; message: string };
 
 const E164 = /^\+[1-9]\d{1,14}$/;
 /** Twilio refuses bodies longer than 1600 characters. */
@@ -22,9 +23,11 @@ export function parseCreateMessage(form: URLSearchParams): CreateMessageRequest 
   if (to === null || to === '') return { ok: false, code: 21604, message: "A 'To' phone number is required." };
   if (!E164.test(to)) return { ok: false, code: 21211, message: `The 'To' number ${to} is not a valid phone number.` };
   if (from === null || from === '') return { ok: false, code: 21603, message: "A 'From' phone number is required." };
-  if (!E164.test(from)) return { ok: false, code: 21212, message: `The 'From' number ${from} is not a valid phone number.` };
+  if (!E164.test(from))
+    return { ok: false, code: 21212, message: `The 'From' number ${from} is not a valid phone number.` };
   if (body === null || body === '') return { ok: false, code: 21602, message: 'Message body is required.' };
-  if (body.length > MAX_BODY) return { ok: false, code: 21617, message: 'The concatenated message body exceeds the 1600 character limit.' };
+  if (body.length > MAX_BODY)
+    return { ok: false, code: 21617, message: 'The concatenated message body exceeds the 1600 character limit.' };
   return { ok: true, to, from, body };
 }
 

@@ -88,10 +88,16 @@ export class TwilioEmulator extends HttpEmulator {
   }
 
   protected async route({ req, res, url, recorded, signal }: Exchange): Promise<void> {
-    const account = CALLS_PATH.exec(url.pathname)?.[1] ?? CALL_PATH.exec(url.pathname)?.[1] ?? MESSAGES_PATH.exec(url.pathname)?.[1];
-    if (account === undefined) return sendTwilioError(res, 404, 20404, `The requested resource ${url.pathname} was not found`);
+    const account =
+      CALLS_PATH.exec(url.pathname)?.[1] ?? CALL_PATH.exec(url.pathname)?.[1] ?? MESSAGES_PATH.exec(url.pathname)?.[1];
+    if (account === undefined)
+      return sendTwilioError(res, 404, 20404, `The requested resource ${url.pathname} was not found`);
     const credentials = basicCredentials(req);
-    if (credentials?.user !== this.accountSid || credentials.password !== this.authToken || account !== this.accountSid) {
+    if (
+      credentials?.user !== this.accountSid ||
+      credentials.password !== this.authToken ||
+      account !== this.accountSid
+    ) {
       return sendTwilioError(res, 401, 20003, 'Authenticate', { 'www-authenticate': 'Basic realm="Twilio API"' });
     }
     recorded.subject = account;
@@ -111,7 +117,9 @@ export class TwilioEmulator extends HttpEmulator {
     const fromDay = since === null ? undefined : Date.parse(`${since.slice(0, 10)}T00:00:00Z`);
     const pageSize = Number(url.searchParams.get('PageSize') ?? 50);
     const calls = this.calls.items
-      .filter((call) => (to === null || call.to === to) && (fromDay === undefined || call.createdAt.getTime() >= fromDay))
+      .filter(
+        (call) => (to === null || call.to === to) && (fromDay === undefined || call.createdAt.getTime() >= fromDay),
+      )
       .reverse()
       .slice(0, pageSize);
     const uri = `${url.pathname}${url.search}`;
@@ -131,7 +139,13 @@ export class TwilioEmulator extends HttpEmulator {
   private async createMessage(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const form = await readForm(req);
     const failure = this.createFailures.take(form.get('To') ?? '');
-    if (failure !== undefined) return sendTwilioError(res, failure.status, failure.code ?? 20000 + failure.status, failure.message ?? 'Scripted failure');
+    if (failure !== undefined)
+      return sendTwilioError(
+        res,
+        failure.status,
+        failure.code ?? 20000 + failure.status,
+        failure.message ?? 'Scripted failure',
+      );
     const parsed = parseCreateMessage(form);
     if (!parsed.ok) return sendTwilioError(res, 400, parsed.code, parsed.message);
     const message: EmulatedMessage = {
@@ -150,8 +164,15 @@ export class TwilioEmulator extends HttpEmulator {
     const form = await readForm(req);
     const failure = this.createFailures.take(form.get('To') ?? '');
     if (failure !== undefined) {
-      const headers: Record<string, string> = failure.retryAfterSeconds === undefined ? {} : { 'retry-after': String(failure.retryAfterSeconds) };
-      return sendTwilioError(res, failure.status, failure.code ?? 20000 + failure.status, failure.message ?? 'Scripted failure', headers);
+      const headers: Record<string, string> =
+        failure.retryAfterSeconds === undefined ? {} : { 'retry-after': String(failure.retryAfterSeconds) };
+      return sendTwilioError(
+        res,
+        failure.status,
+        failure.code ?? 20000 + failure.status,
+        failure.message ?? 'Scripted failure',
+        headers,
+      );
     }
     const parsed = parseCreateCall(form);
     if (!parsed.ok) return sendTwilioError(res, 400, parsed.code, parsed.message);
@@ -182,9 +203,11 @@ export class TwilioEmulator extends HttpEmulator {
     const lifecycle = new CallLifecycle(call, behaviour, sender, signal, () => new Date(this.now()));
     // The call goes on after the 201, as on Twilio. close() abandons it quietly; any other
     // failure is an emulator bug and rejects `finished` for the test to see.
-    settle(lifecycle.play().catch((error: unknown) => {
-      if (!signal.aborted) throw error;
-    }));
+    settle(
+      lifecycle.play().catch((error: unknown) => {
+        if (!signal.aborted) throw error;
+      }),
+    );
     call.finished.catch(() => undefined);
   }
 }

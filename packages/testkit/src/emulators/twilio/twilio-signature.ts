@@ -16,5 +16,8 @@ export function signTwilioWebhook(url: string, params: WebhookParams, authToken:
 
 function paramText(name: string, value: string | string[]): string {
   if (!Array.isArray(value)) return name + value;
-  return [...new Set(value)].sort().map((one) => name + one).join('');
+  return [...new Set(value)]
+    .sort()
+    .map((one) => name + one)
+    .join('');
 }

@@ -14,7 +14,13 @@ export class WebhookSender {
     private readonly everything: RecordedList<WebhookDelivery>,
   ) {}
 
-  async send(call: EmulatedCall, kind: WebhookDelivery['kind'], method: 'GET' | 'POST', url: string, params: Record<string, string>): Promise<WebhookDelivery> {
+  async send(
+    call: EmulatedCall,
+    kind: WebhookDelivery['kind'],
+    method: 'GET' | 'POST',
+    url: string,
+    params: Record<string, string>,
+  ): Promise<WebhookDelivery> {
     // With GET the parameters travel in the query string, and the signature covers that URL alone.
     const target = new URL(url);
     if (method === 'GET') for (const [name, value] of Object.entries(params)) target.searchParams.set(name, value);

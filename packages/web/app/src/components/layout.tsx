@@ -19,14 +19,24 @@ const operatorPages = [
   { to: '/admin/instances', page: 'instances', label: 'Instances' },
 ] as const;
 
-export function Layout(props: { me: Me; route: Route; title: string; onSignOut: () => void; children: ComponentChildren }) {
+export function Layout(props: {
+  me: Me;
+  route: Route;
+  title: string;
+  onSignOut: () => void;
+  children: ComponentChildren;
+}) {
   const heading = useRef<HTMLHeadingElement>(null);
   // A page change moves focus to its heading, as a full page load would for screen readers.
   useEffect(() => {
     document.title = `${props.title} · Nudge`;
     heading.current?.focus();
   }, [props.title]);
-  const pages = [...memberPages, ...(props.me.role === 'admin' ? adminPages : []), ...(props.me.is_operator ? operatorPages : [])];
+  const pages = [
+    ...memberPages,
+    ...(props.me.role === 'admin' ? adminPages : []),
+    ...(props.me.is_operator ? operatorPages : []),
+  ];
   return (
     <>
       <header class="top">
@@ -51,8 +61,12 @@ export function Layout(props: { me: Me; route: Route; title: string; onSignOut: 
       </header>
       {props.me.phone_verified_at === null && (
         <div class="banner" role="region" aria-label="Phone escalation paused">
-          {props.me.phone_e164 === null ? 'Nudge cannot phone you about missed alerts: you have no phone number. ' : 'Nudge will not phone you about missed alerts until you verify your phone number. '}
-          {props.route.page !== 'settings' && <Link to="/settings">{props.me.phone_e164 === null ? 'Add your number' : 'Verify it now'}</Link>}
+          {props.me.phone_e164 === null
+            ? 'Nudge cannot phone you about missed alerts: you have no phone number. '
+            : 'Nudge will not phone you about missed alerts until you verify your phone number. '}
+          {props.route.page !== 'settings' && (
+            <Link to="/settings">{props.me.phone_e164 === null ? 'Add your number' : 'Verify it now'}</Link>
+          )}
         </div>
       )}
       <main id="main">

@@ -1,5 +1,12 @@
 /** A labelled whole-number input; out-of-range values are left to the browser's own validation message. */
-export function NumberField(props: { id: string; label: string; value: number; min: number; max: number; onChange: (value: number) => void }) {
+export function NumberField(props: {
+  id: string;
+  label: string;
+  value: number;
+  min: number;
+  max: number;
+  onChange: (value: number) => void;
+}) {
   return (
     <>
       <label for={props.id}>{props.label}</label>

@@ -10,14 +10,16 @@ import { useResource } from '../use-resource.js';
 export function Account() {
   const sessions = useResource(() => api<BrowserSession[]>('/v1/me/sessions'), 'sessions');
   const action = useAction();
-  const end = (id: string) => void action.run(async () => {
-    await api(`/v1/me/sessions/${id}`, { method: 'DELETE' });
-    sessions.reload();
-  });
-  const everywhere = () => void action.run(async () => {
-    await api('/v1/auth/sign-out-everywhere', { method: 'POST' });
-    location.assign('/app/');
-  });
+  const end = (id: string) =>
+    void action.run(async () => {
+      await api(`/v1/me/sessions/${id}`, { method: 'DELETE' });
+      sessions.reload();
+    });
+  const everywhere = () =>
+    void action.run(async () => {
+      await api('/v1/auth/sign-out-everywhere', { method: 'POST' });
+      location.assign('/app/');
+    });
   return (
     <Loaded resource={sessions} what="sessions">
       {(list) => (
@@ -25,7 +27,11 @@ export function Account() {
           {list.length === 0 ? (
             <p>No browser is signed in with Google. (API tokens are not sessions.)</p>
           ) : (
-            <DataTable columns={['Browser', 'Signed in', 'Last used', 'Ends if unused', ACTIONS]} caption="Sessions" bodyTestId="sessions">
+            <DataTable
+              columns={['Browser', 'Signed in', 'Last used', 'Ends if unused', ACTIONS]}
+              caption="Sessions"
+              bodyTestId="sessions"
+            >
               {list.map((s) => (
                 <tr key={s.id}>
                   <td>

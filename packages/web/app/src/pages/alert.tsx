@@ -66,6 +66,9 @@ export function AlertPage(props: { id: string }) {
 
 function describe(detail: Record<string, unknown>): string {
   return Object.entries(detail)
-    .map(([key, value]) => `${key.replaceAll('_', ' ')}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
+    .map(
+      ([key, value]) =>
+        `${key.replaceAll('_', ' ')}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`,
+    )
     .join(', ');
 }

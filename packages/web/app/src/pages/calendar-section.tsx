@@ -53,7 +53,9 @@ export function CalendarSection() {
             <>
               <p data-testid="calendar-status">
                 {s.connected && !s.revoked && <>Connected. Last synced: {formatDateTime(s.last_synced_at)}.</>}
-                {s.revoked && <>Google revoked access ({s.revoked_reason ?? 'no reason given'}). Connect again to resume alerts.</>}
+                {s.revoked && (
+                  <>Google revoked access ({s.revoked_reason ?? 'no reason given'}). Connect again to resume alerts.</>
+                )}
                 {!s.connected && !s.revoked && <>Not connected.</>}
               </p>
               {waiting && <p role="status">Waiting for Google: finish in the tab that opened, then come back here.</p>}

@@ -18,9 +18,15 @@ export function Instances() {
           <>
             <p>
               {list.length} instance{list.length === 1 ? '' : 's'}, {schedulers} live with schedulers enabled
-              {schedulers === 0 && <strong class="warning"> — no schedules run until a worker with ENABLE_SCHEDULERS=true is up</strong>}.
+              {schedulers === 0 && (
+                <strong class="warning"> — no schedules run until a worker with ENABLE_SCHEDULERS=true is up</strong>
+              )}
+              .
             </p>
-            <DataTable columns={['Role', 'Instance', 'Version', 'Schedulers', 'Started', 'Last heartbeat']} caption="Instances">
+            <DataTable
+              columns={['Role', 'Instance', 'Version', 'Schedulers', 'Started', 'Last heartbeat']}
+              caption="Instances"
+            >
               {list.map((i) => (
                 <tr key={i.instance_id} class={i.stale ? 'stale' : undefined}>
                   <td>{i.role}</td>
@@ -31,7 +37,8 @@ export function Instances() {
                   <td>{i.schedulers_enabled ? 'enabled' : 'off'}</td>
                   <td>{formatDateTime(i.started_at)}</td>
                   <td>
-                    {formatDateTime(i.last_beat_at)} ({relative(i.last_beat_at)}){i.stale && <strong class="stale-label"> stale</strong>}
+                    {formatDateTime(i.last_beat_at)} ({relative(i.last_beat_at)})
+                    {i.stale && <strong class="stale-label"> stale</strong>}
                   </td>
                 </tr>
               ))}

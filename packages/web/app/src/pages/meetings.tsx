@@ -38,7 +38,10 @@ export function Meetings() {
       <Loaded resource={meetings} what="meetings">
         {(list) =>
           list.length === 0 ? (
-            <p>No meetings in this period. Connect a calendar under “Calendar &amp; devices”; new meetings appear after the next sync (every minute).</p>
+            <p>
+              No meetings in this period. Connect a calendar under “Calendar &amp; devices”; new meetings appear after
+              the next sync (every minute).
+            </p>
           ) : (
             <DataTable columns={['Starts', 'Meeting', 'Alert']} caption="Meetings and their alerts">
               {list.map((m) => (

@@ -19,16 +19,20 @@ export function Members(props: { me: Me }) {
   const invite = (event: Event) => {
     event.preventDefault();
     void action.run(async () => {
-      const created = await api<{ invitation: Invitation; url: string; emailed: boolean }>('/v1/admin/invitations', { method: 'POST', body: { email: email.trim(), role } });
+      const created = await api<{ invitation: Invitation; url: string; emailed: boolean }>('/v1/admin/invitations', {
+        method: 'POST',
+        body: { email: email.trim(), role },
+      });
       setLink({ email: created.invitation.email, url: created.url, emailed: created.emailed });
       setEmail('');
       invitations.reload();
     });
   };
-  const change = (work: () => Promise<unknown>) => void action.run(async () => {
-    await work();
-    members.reload();
-  });
+  const change = (work: () => Promise<unknown>) =>
+    void action.run(async () => {
+      await work();
+      members.reload();
+    });
 
   return (
     <>
@@ -36,7 +40,13 @@ export function Members(props: { me: Me }) {
         <h2 id="invite-heading">Invite someone</h2>
         <form onSubmit={invite} class="row">
           <label for="invite-email">Email</label>
-          <input id="invite-email" type="email" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
+          <input
+            id="invite-email"
+            type="email"
+            required
+            value={email}
+            onInput={(e) => setEmail(e.currentTarget.value)}
+          />
           <label for="invite-role">Role</label>
           <select id="invite-role" value={role} onChange={(e) => setRole(e.currentTarget.value as 'member' | 'admin')}>
             <option value="member">Member</option>
@@ -49,8 +59,9 @@ export function Members(props: { me: Me }) {
         {link !== undefined && (
           <div role="status" data-testid="invitation-link">
             <p>
-              Invitation for <strong>{link.email}</strong> {link.emailed ? 'sent by email. You can also share this link' : 'created. Share this link with them'} (it works once,
-              for 7 days, and only when they sign in with Google as that address; it is not shown again):
+              Invitation for <strong>{link.email}</strong>{' '}
+              {link.emailed ? 'sent by email. You can also share this link' : 'created. Share this link with them'} (it
+              works once, for 7 days, and only when they sign in with Google as that address; it is not shown again):
             </p>
             <p>
               <code>{link.url}</code>
@@ -60,9 +71,7 @@ export function Members(props: { me: Me }) {
         <Loaded resource={invitations} what="invitations">
           {(list) =>
             list.length === 0 ? null : (
-              <p>
-                Waiting for: {list.map((i) => `${i.email} (until ${formatDateTime(i.expires_at)})`).join(', ')}
-              </p>
+              <p>Waiting for: {list.map((i) => `${i.email} (until ${formatDateTime(i.expires_at)})`).join(', ')}</p>
             )
           }
         </Loaded>
@@ -82,20 +91,34 @@ export function Members(props: { me: Me }) {
                       aria-label={`Role of ${m.email}`}
                       value={m.role}
                       disabled={action.busy || m.id === props.me.id}
-                      onChange={(e) => change(() => api(`/v1/admin/members/${m.id}`, { method: 'PATCH', body: { role: e.currentTarget.value } }))}
+                      onChange={(e) =>
+                        change(() =>
+                          api(`/v1/admin/members/${m.id}`, { method: 'PATCH', body: { role: e.currentTarget.value } }),
+                        )
+                      }
                     >
                       <option value="member">Member</option>
                       <option value="admin">Admin</option>
                     </select>
                   </td>
-                  <td>{m.deactivated_at === null ? (m.signs_in_with_google ? 'Active' : 'Active (not signed in with Google yet)') : `Deactivated ${formatDateTime(m.deactivated_at)}`}</td>
+                  <td>
+                    {m.deactivated_at === null
+                      ? m.signs_in_with_google
+                        ? 'Active'
+                        : 'Active (not signed in with Google yet)'
+                      : `Deactivated ${formatDateTime(m.deactivated_at)}`}
+                  </td>
                   <td>
                     {m.id === props.me.id ? null : m.deactivated_at === null ? (
                       <button
                         type="button"
                         disabled={action.busy}
                         onClick={() => {
-                          if (confirm(`Deactivate ${m.email}? Their sessions and tokens stop working at once and they are no longer alerted.`)) {
+                          if (
+                            confirm(
+                              `Deactivate ${m.email}? Their sessions and tokens stop working at once and they are no longer alerted.`,
+                            )
+                          ) {
                             change(() => api(`/v1/admin/members/${m.id}/deactivate`, { method: 'POST' }));
                           }
                         }}
@@ -103,7 +126,11 @@ export function Members(props: { me: Me }) {
                         Deactivate {m.name}
                       </button>
                     ) : (
-                      <button type="button" disabled={action.busy} onClick={() => change(() => api(`/v1/admin/members/${m.id}/reactivate`, { method: 'POST' }))}>
+                      <button
+                        type="button"
+                        disabled={action.busy}
+                        onClick={() => change(() => api(`/v1/admin/members/${m.id}/reactivate`, { method: 'POST' }))}
+                      >
                         Reactivate {m.name}
                       </button>
                     )}

@@ -25,10 +25,20 @@ export function PhoneSection(props: { me: Me; onChanged: (me: Me) => void }) {
     event.preventDefault();
     const trimmed = number.trim();
     void save.run(async () => {
-      if (trimmed !== '' && !E164.test(trimmed)) throw new Error('Enter the number in international format, starting with + and the country code, e.g. +4915112345678.');
-      const updated = await api<Me>('/v1/me', { method: 'PATCH', body: { phone_e164: trimmed === '' ? null : trimmed } });
+      if (trimmed !== '' && !E164.test(trimmed))
+        throw new Error(
+          'Enter the number in international format, starting with + and the country code, e.g. +4915112345678.',
+        );
+      const updated = await api<Me>('/v1/me', {
+        method: 'PATCH',
+        body: { phone_e164: trimmed === '' ? null : trimmed },
+      });
       setPending(undefined);
-      setMessage(updated.phone_verified_at === null && updated.phone_e164 !== null ? 'Number saved. Verify it so Nudge can call it.' : 'Number saved.');
+      setMessage(
+        updated.phone_verified_at === null && updated.phone_e164 !== null
+          ? 'Number saved. Verify it so Nudge can call it.'
+          : 'Number saved.',
+      );
       props.onChanged(updated);
     });
   };
@@ -41,7 +51,8 @@ export function PhoneSection(props: { me: Me; onChanged: (me: Me) => void }) {
         setPending(started);
         setCode('');
       } catch (err) {
-        if (err instanceof ApiError && err.status === 404) throw new Error('Phone calls are off on this deployment, so there is nothing to verify.', { cause: err });
+        if (err instanceof ApiError && err.status === 404)
+          throw new Error('Phone calls are off on this deployment, so there is nothing to verify.', { cause: err });
         throw err;
       }
     });
@@ -63,7 +74,14 @@ export function PhoneSection(props: { me: Me; onChanged: (me: Me) => void }) {
       <form onSubmit={saveNumber} class="settings">
         <label for="phone">Phone number for escalation calls (international format)</label>
         <div class="row">
-          <input id="phone" type="tel" autocomplete="tel" value={number} placeholder="+4915112345678" onInput={(e) => setNumber(e.currentTarget.value)} />
+          <input
+            id="phone"
+            type="tel"
+            autocomplete="tel"
+            value={number}
+            placeholder="+4915112345678"
+            onInput={(e) => setNumber(e.currentTarget.value)}
+          />
           <button type="submit" disabled={save.busy || number.trim() === (me.phone_e164 ?? '')}>
             Save number
           </button>
@@ -86,8 +104,10 @@ export function PhoneSection(props: { me: Me; onChanged: (me: Me) => void }) {
       {pending !== undefined && (
         <form onSubmit={confirmCode} class="settings">
           <p>
-            {pending.channel === 'sms' ? `We texted a code to ${pending.phone_e164}.` : `Nudge is calling ${pending.phone_e164} and will read out a 6-digit code.`} Enter it by{' '}
-            {formatTime(pending.expires_at)}.
+            {pending.channel === 'sms'
+              ? `We texted a code to ${pending.phone_e164}.`
+              : `Nudge is calling ${pending.phone_e164} and will read out a 6-digit code.`}{' '}
+            Enter it by {formatTime(pending.expires_at)}.
           </p>
           <label for="code">Verification code</label>
           <div class="row">

@@ -9,12 +9,36 @@ import { NumberField } from '../components/number-field.js';
 /** The caller's alert rule; saving re-plans upcoming meetings on the server. */
 export function Rules() {
   const rule = useResource(() => api<Rule>('/v1/rules'), 'rules');
-  return <Loaded resource={rule} what="your rule">{(loaded) => <RuleForm initial={settingsOf(loaded)} />}</Loaded>;
+  return (
+    <Loaded resource={rule} what="your rule">
+      {(loaded) => <RuleForm initial={settingsOf(loaded)} />}
+    </Loaded>
+  );
 }
 
 function settingsOf(rule: RuleSettings): RuleSettings {
-  const { lead_seconds, escalate_after_seconds, max_call_attempts, call_retry_seconds, only_accepted, min_attendees, title_keywords, quiet_hours, enabled } = rule;
-  return { lead_seconds, escalate_after_seconds, max_call_attempts, call_retry_seconds, only_accepted, min_attendees, title_keywords, quiet_hours, enabled };
+  const {
+    lead_seconds,
+    escalate_after_seconds,
+    max_call_attempts,
+    call_retry_seconds,
+    only_accepted,
+    min_attendees,
+    title_keywords,
+    quiet_hours,
+    enabled,
+  } = rule;
+  return {
+    lead_seconds,
+    escalate_after_seconds,
+    max_call_attempts,
+    call_retry_seconds,
+    only_accepted,
+    min_attendees,
+    title_keywords,
+    quiet_hours,
+    enabled,
+  };
 }
 
 function RuleForm(props: { initial: RuleSettings }) {
@@ -23,13 +47,17 @@ function RuleForm(props: { initial: RuleSettings }) {
   const [saved, setSaved] = useState(false);
   const save = useAction();
   useEffect(() => setSaved(false), [form, keywords]);
-  const set = <K extends keyof RuleSettings>(key: K, value: RuleSettings[K]) => setForm((f) => ({ ...f, [key]: value }));
+  const set = <K extends keyof RuleSettings>(key: K, value: RuleSettings[K]) =>
+    setForm((f) => ({ ...f, [key]: value }));
   const quiet = form.quiet_hours;
 
   const submit = (event: Event) => {
     event.preventDefault();
     void save.run(async () => {
-      const title_keywords = keywords.split(',').map((k) => k.trim()).filter((k) => k !== '');
+      const title_keywords = keywords
+        .split(',')
+        .map((k) => k.trim())
+        .filter((k) => k !== '');
       await api('/v1/rules', { method: 'PUT', body: { ...form, title_keywords } });
       setSaved(true);
     });
@@ -40,21 +68,62 @@ function RuleForm(props: { initial: RuleSettings }) {
       <fieldset>
         <legend>When to alert</legend>
         <label class="check">
-          <input type="checkbox" checked={form.enabled} onChange={(e) => set('enabled', e.currentTarget.checked)} /> Alerts are on
+          <input type="checkbox" checked={form.enabled} onChange={(e) => set('enabled', e.currentTarget.checked)} />{' '}
+          Alerts are on
         </label>
-        <NumberField id="lead" label="Alert this many minutes before a meeting" value={form.lead_seconds / 60} min={1} max={1440} onChange={(v) => set('lead_seconds', v * 60)} />
+        <NumberField
+          id="lead"
+          label="Alert this many minutes before a meeting"
+          value={form.lead_seconds / 60}
+          min={1}
+          max={1440}
+          onChange={(v) => set('lead_seconds', v * 60)}
+        />
         <label class="check">
-          <input type="checkbox" checked={form.only_accepted} onChange={(e) => set('only_accepted', e.currentTarget.checked)} /> Only meetings I accepted
+          <input
+            type="checkbox"
+            checked={form.only_accepted}
+            onChange={(e) => set('only_accepted', e.currentTarget.checked)}
+          />{' '}
+          Only meetings I accepted
         </label>
-        <NumberField id="min-attendees" label="Only meetings with at least this many attendees" value={form.min_attendees} min={0} max={10000} onChange={(v) => set('min_attendees', v)} />
+        <NumberField
+          id="min-attendees"
+          label="Only meetings with at least this many attendees"
+          value={form.min_attendees}
+          min={0}
+          max={10000}
+          onChange={(v) => set('min_attendees', v)}
+        />
         <label for="keywords">Only meetings whose title contains one of (comma-separated; empty means all)</label>
         <input id="keywords" type="text" value={keywords} onInput={(e) => setKeywords(e.currentTarget.value)} />
       </fieldset>
       <fieldset>
         <legend>Phone escalation</legend>
-        <NumberField id="escalate-after" label="Call me when not acknowledged this many seconds after the push" value={form.escalate_after_seconds} min={30} max={86400} onChange={(v) => set('escalate_after_seconds', v)} />
-        <NumberField id="max-calls" label="Call attempts (0: never call)" value={form.max_call_attempts} min={0} max={10} onChange={(v) => set('max_call_attempts', v)} />
-        <NumberField id="call-retry" label="Seconds between call attempts" value={form.call_retry_seconds} min={30} max={3600} onChange={(v) => set('call_retry_seconds', v)} />
+        <NumberField
+          id="escalate-after"
+          label="Call me when not acknowledged this many seconds after the push"
+          value={form.escalate_after_seconds}
+          min={30}
+          max={86400}
+          onChange={(v) => set('escalate_after_seconds', v)}
+        />
+        <NumberField
+          id="max-calls"
+          label="Call attempts (0: never call)"
+          value={form.max_call_attempts}
+          min={0}
+          max={10}
+          onChange={(v) => set('max_call_attempts', v)}
+        />
+        <NumberField
+          id="call-retry"
+          label="Seconds between call attempts"
+          value={form.call_retry_seconds}
+          min={30}
+          max={3600}
+          onChange={(v) => set('call_retry_seconds', v)}
+        />
       </fieldset>
       <fieldset>
         <legend>Quiet hours</legend>
@@ -62,18 +131,40 @@ function RuleForm(props: { initial: RuleSettings }) {
           <input
             type="checkbox"
             checked={quiet !== null}
-            onChange={(e) => set('quiet_hours', e.currentTarget.checked ? { start: '22:00', end: '07:00', allow_accepted: false } : null)}
+            onChange={(e) =>
+              set(
+                'quiet_hours',
+                e.currentTarget.checked ? { start: '22:00', end: '07:00', allow_accepted: false } : null,
+              )
+            }
           />{' '}
           No alerts during quiet hours
         </label>
         {quiet !== null && (
           <div class="row">
             <label for="quiet-start">From</label>
-            <input id="quiet-start" type="time" required value={quiet.start} onInput={(e) => set('quiet_hours', { ...quiet, start: e.currentTarget.value })} />
+            <input
+              id="quiet-start"
+              type="time"
+              required
+              value={quiet.start}
+              onInput={(e) => set('quiet_hours', { ...quiet, start: e.currentTarget.value })}
+            />
             <label for="quiet-end">to</label>
-            <input id="quiet-end" type="time" required value={quiet.end} onInput={(e) => set('quiet_hours', { ...quiet, end: e.currentTarget.value })} />
+            <input
+              id="quiet-end"
+              type="time"
+              required
+              value={quiet.end}
+              onInput={(e) => set('quiet_hours', { ...quiet, end: e.currentTarget.value })}
+            />
             <label class="check">
-              <input type="checkbox" checked={quiet.allow_accepted} onChange={(e) => set('quiet_hours', { ...quiet, allow_accepted: e.currentTarget.checked })} /> except meetings I accepted
+              <input
+                type="checkbox"
+                checked={quiet.allow_accepted}
+                onChange={(e) => set('quiet_hours', { ...quiet, allow_accepted: e.currentTarget.checked })}
+              />{' '}
+              except meetings I accepted
             </label>
           </div>
         )}

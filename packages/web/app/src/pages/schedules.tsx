@@ -15,8 +15,9 @@ export function Schedules() {
   return (
     <>
       <p class="note" id="missed-note">
-        <strong>Missed runs</strong> (the workers were down, or a schedule was disabled) follow each schedule’s <em>missed policy</em>:{' '}
-        <code>skip</code> runs nothing for the missed slots and waits for the next one; <code>once</code> runs one catch-up run, however many slots were missed.
+        <strong>Missed runs</strong> (the workers were down, or a schedule was disabled) follow each schedule’s{' '}
+        <em>missed policy</em>: <code>skip</code> runs nothing for the missed slots and waits for the next one;{' '}
+        <code>once</code> runs one catch-up run, however many slots were missed.
       </p>
       <Loaded resource={schedules} what="schedules">
         {({ schedules: list }) => (
@@ -38,8 +39,14 @@ function ScheduleCard(props: { schedule: Schedule; onChanged: () => void }) {
   // Shown at once, put back if the api refuses: a checkbox that lags behind the click is confusing.
   const [enabled, setEnabled] = useState(s.enabled);
   useEffect(() => setEnabled(s.enabled), [s.enabled]);
-  const preview = useResource(() => api<SchedulePreview>(`/v1/admin/schedules/${encodeURIComponent(s.id)}/preview?n=10`), `${s.id}:${s.cron}:${s.timezone}`);
-  const runs = useResource(() => api<JobRuns>(`/v1/admin/job-runs?job=${encodeURIComponent(s.id)}&limit=5`), `${s.id}:${s.last_run_at ?? ''}:${s.state}`);
+  const preview = useResource(
+    () => api<SchedulePreview>(`/v1/admin/schedules/${encodeURIComponent(s.id)}/preview?n=10`),
+    `${s.id}:${s.cron}:${s.timezone}`,
+  );
+  const runs = useResource(
+    () => api<JobRuns>(`/v1/admin/job-runs?job=${encodeURIComponent(s.id)}&limit=5`),
+    `${s.id}:${s.last_run_at ?? ''}:${s.state}`,
+  );
   // Runs change on the worker's time (a queued manual run starts within its tick).
   usePolling(runs.reload, 3_000);
 
@@ -75,7 +82,14 @@ function ScheduleCard(props: { schedule: Schedule; onChanged: () => void }) {
       <h2 id={headingId}>{s.id}</h2>
       {s.description !== null && <p class="muted">{s.description}</p>}
       <label class="check">
-        <input type="checkbox" checked={enabled} disabled={action.busy} onChange={(e) => void toggle(e.currentTarget.checked)} aria-describedby="missed-note" /> Enabled
+        <input
+          type="checkbox"
+          checked={enabled}
+          disabled={action.busy}
+          onChange={(e) => void toggle(e.currentTarget.checked)}
+          aria-describedby="missed-note"
+        />{' '}
+        Enabled
       </label>
       <dl class="facts">
         <dt>Schedule</dt>

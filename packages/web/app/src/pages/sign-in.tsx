@@ -9,7 +9,10 @@ import { useAction } from '../use-action.js';
 export function SignIn(props: { onSignedIn: (me: Me) => void }) {
   const [token, setToken] = useState('');
   const signIn = useAction();
-  const error = signIn.error instanceof ApiError && signIn.error.status === 401 ? 'That token was not accepted. Check it and try again.' : signIn.error?.message;
+  const error =
+    signIn.error instanceof ApiError && signIn.error.status === 401
+      ? 'That token was not accepted. Check it and try again.'
+      : signIn.error?.message;
 
   const submit = (event: Event) => {
     event.preventDefault();
@@ -28,7 +31,10 @@ export function SignIn(props: { onSignedIn: (me: Me) => void }) {
           Sign in with Google
         </a>
       </p>
-      <p class="help">Your organisation’s admin invites you, or admits your Google Workspace domain. Calendar access is asked for later, when you connect it.</p>
+      <p class="help">
+        Your organisation’s admin invites you, or admits your Google Workspace domain. Calendar access is asked for
+        later, when you connect it.
+      </p>
       <h2>Or use an API token</h2>
       <form onSubmit={submit}>
         <label for="token">API token</label>

@@ -20,7 +20,9 @@ export function TokensSection(props: { me: Me }) {
     event.preventDefault();
     void create.run(async () => {
       const expires_in_days = days === 'never' ? null : Number(days);
-      setIssued(await api<IssuedAccessToken>('/v1/me/tokens', { method: 'POST', body: { name: name.trim(), expires_in_days } }));
+      setIssued(
+        await api<IssuedAccessToken>('/v1/me/tokens', { method: 'POST', body: { name: name.trim(), expires_in_days } }),
+      );
       setName('');
       tokens.reload();
     });
@@ -38,7 +40,15 @@ export function TokensSection(props: { me: Me }) {
       <p>Tokens let scripts and other tools use Nudge's API as you. Each is shown once, when it is created.</p>
       <form onSubmit={submit} class="settings">
         <label for="token-name">Name</label>
-        <input id="token-name" type="text" required maxLength={100} value={name} placeholder="laptop CLI" onInput={(e) => setName(e.currentTarget.value)} />
+        <input
+          id="token-name"
+          type="text"
+          required
+          maxLength={100}
+          value={name}
+          placeholder="laptop CLI"
+          onInput={(e) => setName(e.currentTarget.value)}
+        />
         <label for="token-expiry">Expires</label>
         <select id="token-expiry" value={days} onChange={(e) => setDays(e.currentTarget.value)}>
           <option value="7">in 7 days</option>
@@ -76,7 +86,12 @@ export function TokensSection(props: { me: Me }) {
                   <td>{token.last_used_at === null ? 'never' : formatDateTime(token.last_used_at)}</td>
                   <td>{token.expires_at === null ? 'never' : formatDateTime(token.expires_at)}</td>
                   <td>
-                    <button type="button" onClick={() => void revokeToken(token)} disabled={revoke.busy} aria-label={`Revoke ${token.name}`}>
+                    <button
+                      type="button"
+                      onClick={() => void revokeToken(token)}
+                      disabled={revoke.busy}
+                      aria-label={`Revoke ${token.name}`}
+                    >
                       Revoke
                     </button>
                   </td>

@@ -25,8 +25,26 @@ beforeAll(async () => {
   // Over a real socket: light-my-request (inject) cannot load its ESM dependency under jest's VM.
   base = await app.listen({ host: '127.0.0.1', port: 0 });
   // The first organisation's admin is an operator; a later organisation's admin is not.
-  operator = (await createOrganization(db.sql, { orgName: 'Ops', email: 'ops@example.com', name: 'Ops', phoneE164: null, timezone: 'UTC', operator: false })).token;
-  admin = (await createOrganization(db.sql, { orgName: 'Acme', email: 'boss@acme.test', name: 'Boss', phoneE164: null, timezone: 'UTC', operator: false })).token;
+  operator = (
+    await createOrganization(db.sql, {
+      orgName: 'Ops',
+      email: 'ops@example.com',
+      name: 'Ops',
+      phoneE164: null,
+      timezone: 'UTC',
+      operator: false,
+    })
+  ).token;
+  admin = (
+    await createOrganization(db.sql, {
+      orgName: 'Acme',
+      email: 'boss@acme.test',
+      name: 'Boss',
+      phoneE164: null,
+      timezone: 'UTC',
+      operator: false,
+    })
+  ).token;
   // Rows as the worker's schedule manager creates them from the definitions.
   await db.sql`
     insert into job_schedules (id, enabled, cron, timezone, missed_policy, overlap_policy, next_run_at, last_run_at, last_status)
@@ -46,7 +64,12 @@ interface Reply {
   json(): unknown;
 }
 
-async function call(options: { method: string; url: string; headers?: Record<string, string>; payload?: object }): Promise<Reply> {
+async function call(options: {
+  method: string;
+  url: string;
+  headers?: Record<string, string>;
+  payload?: object;
+}): Promise<Reply> {
   const response = await fetch(`${base}${options.url}`, {
     method: options.method,
     headers: { ...options.headers, ...(options.payload === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -69,9 +92,16 @@ describe('operator routes', () => {
     for (const [method, url, payload] of routes) {
       const anonymous = await call({ method, url, ...(payload === undefined ? {} : { payload: payload as object }) });
       expect([url, anonymous.statusCode]).toEqual([url, 401]);
-      const forbidden = await call({ method, url, headers: as(admin), ...(payload === undefined ? {} : { payload: payload as object }) });
+      const forbidden = await call({
+        method,
+        url,
+        headers: as(admin),
+        ...(payload === undefined ? {} : { payload: payload as object }),
+      });
       expect([url, forbidden.statusCode]).toEqual([url, 403]);
-      expect(forbidden.json()).toEqual({ error: { code: 'forbidden', message: 'this needs an operator of this deployment' } });
+      expect(forbidden.json()).toEqual({
+        error: { code: 'forbidden', message: 'this needs an operator of this deployment' },
+      });
     }
     expect(await db.sql`select 1 from job_runs`).toHaveLength(0);
   });
@@ -92,36 +122,74 @@ describe('operator routes', () => {
       missed_policy: 'skip',
     });
     expect(schedules[1]).toMatchObject({ id: 'nightly-report', defined: false, description: null });
-    expect(schedules[2]).toMatchObject({ id: 'webhook-events-cleanup', enabled: false, state: 'disabled', next_run_at: null });
+    expect(schedules[2]).toMatchObject({
+      id: 'webhook-events-cleanup',
+      enabled: false,
+      state: 'disabled',
+      next_run_at: null,
+    });
   });
 
   it('enable a schedule from its next slot, disable it again, and reject unknown ids and bad bodies', async () => {
-    const enabled = await call({ method: 'PATCH', url: '/v1/admin/schedules/webhook-events-cleanup', headers: as(operator), payload: { enabled: true } });
+    const enabled = await call({
+      method: 'PATCH',
+      url: '/v1/admin/schedules/webhook-events-cleanup',
+      headers: as(operator),
+      payload: { enabled: true },
+    });
     expect(enabled.statusCode).toBe(200);
     expect(enabled.json()).toMatchObject({ enabled: true, state: 'idle', next_run_at: '2026-03-08T04:00:00.000Z' });
-    const disabled = await call({ method: 'PATCH', url: '/v1/admin/schedules/webhook-events-cleanup', headers: as(operator), payload: { enabled: false } });
+    const disabled = await call({
+      method: 'PATCH',
+      url: '/v1/admin/schedules/webhook-events-cleanup',
+      headers: as(operator),
+      payload: { enabled: false },
+    });
     expect(disabled.json()).toMatchObject({ enabled: false, state: 'disabled' });
 
-    const missing = await call({ method: 'PATCH', url: '/v1/admin/schedules/nope', headers: as(operator), payload: { enabled: true } });
+    const missing = await call({
+      method: 'PATCH',
+      url: '/v1/admin/schedules/nope',
+      headers: as(operator),
+      payload: { enabled: true },
+    });
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toEqual({ error: { code: 'not_found', message: 'schedule not found' } });
-    const bad = await call({ method: 'PATCH', url: '/v1/admin/schedules/calendar-sync', headers: as(operator), payload: { enabled: 'yes', cron: '* * * * *' } });
+    const bad = await call({
+      method: 'PATCH',
+      url: '/v1/admin/schedules/calendar-sync',
+      headers: as(operator),
+      payload: { enabled: 'yes', cron: '* * * * *' },
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toMatchObject({ error: { code: 'validation_failed' } });
   });
 
   it('run-now queues a manual run, even of a disabled schedule, for a worker to pick up', async () => {
-    const response = await call({ method: 'POST', url: '/v1/admin/schedules/webhook-events-cleanup/run', headers: as(operator) });
+    const response = await call({
+      method: 'POST',
+      url: '/v1/admin/schedules/webhook-events-cleanup/run',
+      headers: as(operator),
+    });
     expect(response.statusCode).toBe(202);
-    expect(response.json()).toMatchObject({ run: { job_name: 'webhook-events-cleanup', trigger: 'manual', status: 'queued', worker_id: null } });
-    const rows = await db.sql`select job_name, trigger, status, started_at from job_runs where job_name = 'webhook-events-cleanup'`;
-    expect(rows).toEqual([{ job_name: 'webhook-events-cleanup', trigger: 'manual', status: 'queued', started_at: null }]);
+    expect(response.json()).toMatchObject({
+      run: { job_name: 'webhook-events-cleanup', trigger: 'manual', status: 'queued', worker_id: null },
+    });
+    const rows =
+      await db.sql`select job_name, trigger, status, started_at from job_runs where job_name = 'webhook-events-cleanup'`;
+    expect(rows).toEqual([
+      { job_name: 'webhook-events-cleanup', trigger: 'manual', status: 'queued', started_at: null },
+    ]);
     const missing = await call({ method: 'POST', url: '/v1/admin/schedules/nope/run', headers: as(operator) });
     expect(missing.statusCode).toBe(404);
   });
 
   it('preview the next runs in the schedule time zone, and answer 400 with the parser message for an invalid cron', async () => {
-    const preview = await call({ method: 'GET', url: '/v1/admin/schedules/nightly-report/preview?n=2', headers: as(operator) });
+    const preview = await call({
+      method: 'GET',
+      url: '/v1/admin/schedules/nightly-report/preview?n=2',
+      headers: as(operator),
+    });
     expect(preview.statusCode).toBe(200);
     // 2026-03-08 02:30 New York falls in the spring-forward gap: 03:00 EDT instead.
     expect(preview.json()).toEqual({
@@ -130,13 +198,27 @@ describe('operator routes', () => {
       timezone: 'America/New_York',
       runs: ['2026-03-08T07:00:00.000Z', '2026-03-09T06:30:00.000Z'],
     });
-    const defaults = await call({ method: 'GET', url: '/v1/admin/schedules/calendar-sync/preview', headers: as(operator) });
+    const defaults = await call({
+      method: 'GET',
+      url: '/v1/admin/schedules/calendar-sync/preview',
+      headers: as(operator),
+    });
     expect((defaults.json() as { runs: string[] }).runs).toHaveLength(10);
 
-    const invalid = await call({ method: 'GET', url: '/v1/admin/schedules/calendar-sync/preview?cron=61%20*%20*%20*%20*', headers: as(operator) });
+    const invalid = await call({
+      method: 'GET',
+      url: '/v1/admin/schedules/calendar-sync/preview?cron=61%20*%20*%20*%20*',
+      headers: as(operator),
+    });
     expect(invalid.statusCode).toBe(400);
-    expect(invalid.json()).toMatchObject({ error: { code: 'invalid_schedule', message: 'CronPattern: Invalid value for minute: 61' } });
-    const tooMany = await call({ method: 'GET', url: '/v1/admin/schedules/calendar-sync/preview?n=1000', headers: as(operator) });
+    expect(invalid.json()).toMatchObject({
+      error: { code: 'invalid_schedule', message: 'CronPattern: Invalid value for minute: 61' },
+    });
+    const tooMany = await call({
+      method: 'GET',
+      url: '/v1/admin/schedules/calendar-sync/preview?n=1000',
+      headers: as(operator),
+    });
     expect(tooMany.statusCode).toBe(400);
   });
 
@@ -153,7 +235,13 @@ describe('operator routes', () => {
     };
     expect((await get('?job=calendar-sync')).map((r) => r.status)).toEqual(['succeeded', 'failed', 'succeeded']);
     expect(await get('?job=calendar-sync&status=failed')).toEqual([
-      expect.objectContaining({ job_name: 'calendar-sync', status: 'failed', error: 'boom', worker_id: 'w2', scheduled_for: '2026-03-07T11:59:00.000Z' }),
+      expect.objectContaining({
+        job_name: 'calendar-sync',
+        status: 'failed',
+        error: 'boom',
+        worker_id: 'w2',
+        scheduled_for: '2026-03-07T11:59:00.000Z',
+      }),
     ]);
     expect((await get('?trigger=manual')).map((r) => r.job_name)).toEqual(['calendar-sync', 'webhook-events-cleanup']);
     expect(await get('?limit=1')).toHaveLength(1);
@@ -170,8 +258,24 @@ describe('operator routes', () => {
     const response = await call({ method: 'GET', url: '/v1/admin/instances', headers: as(operator) });
     expect(response.statusCode).toBe(200);
     expect((response.json() as { instances: unknown[] }).instances).toEqual([
-      { instance_id: 'worker-gone', role: 'worker', version: '1.1.0', schedulers_enabled: true, started_at: '2026-03-07T09:00:00.000Z', last_beat_at: '2026-03-07T11:50:00.000Z', stale: true },
-      { instance_id: 'worker-live', role: 'worker', version: '1.2.0', schedulers_enabled: true, started_at: '2026-03-07T10:00:00.000Z', last_beat_at: '2026-03-07T11:59:50.000Z', stale: false },
+      {
+        instance_id: 'worker-gone',
+        role: 'worker',
+        version: '1.1.0',
+        schedulers_enabled: true,
+        started_at: '2026-03-07T09:00:00.000Z',
+        last_beat_at: '2026-03-07T11:50:00.000Z',
+        stale: true,
+      },
+      {
+        instance_id: 'worker-live',
+        role: 'worker',
+        version: '1.2.0',
+        schedulers_enabled: true,
+        started_at: '2026-03-07T10:00:00.000Z',
+        last_beat_at: '2026-03-07T11:59:50.000Z',
+        stale: false,
+      },
     ]);
   });
 });

@@ -8,7 +8,19 @@ import { instanceSchema } from './schemas.js';
 export async function adminInstanceRoutes(app: HttpApp, options: { sql: Sql; clock: Clock }): Promise<void> {
   app.get(
     '/v1/admin/instances',
-    { schema: { response: { 200: { type: 'object', additionalProperties: false, required: ['instances'], properties: { instances: { type: 'array', items: instanceSchema } } }, ...errorResponses } } },
+    {
+      schema: {
+        response: {
+          200: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['instances'],
+            properties: { instances: { type: 'array', items: instanceSchema } },
+          },
+          ...errorResponses,
+        },
+      },
+    },
     async () => ({ instances: await listInstances(options.sql, options.clock.now()) }),
   );
 }

@@ -19,7 +19,20 @@ const query = {
 export async function adminJobRunRoutes(app: HttpApp, options: { sql: Sql }): Promise<void> {
   app.get(
     '/v1/admin/job-runs',
-    { schema: { querystring: query, response: { 200: { type: 'object', additionalProperties: false, required: ['runs'], properties: { runs: { type: 'array', items: jobRunSchema } } }, ...errorResponses } } },
+    {
+      schema: {
+        querystring: query,
+        response: {
+          200: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['runs'],
+            properties: { runs: { type: 'array', items: jobRunSchema } },
+          },
+          ...errorResponses,
+        },
+      },
+    },
     async (request) => ({ runs: await listJobRuns(options.sql, request.query) }),
   );
 }

@@ -11,7 +11,12 @@ const previewQuery = {
   additionalProperties: false,
   properties: {
     n: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
-    cron: { type: 'string', minLength: 1, maxLength: 200, description: 'preview this expression instead of the schedule’s own' },
+    cron: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 200,
+      description: 'preview this expression instead of the schedule’s own',
+    },
     timezone: { type: 'string', minLength: 1, maxLength: 64 },
   },
 } as const;
@@ -22,7 +27,19 @@ export async function adminScheduleRoutes(app: HttpApp, options: { sql: Sql; clo
 
   app.get(
     '/v1/admin/schedules',
-    { schema: { response: { 200: { type: 'object', additionalProperties: false, required: ['schedules'], properties: { schedules: { type: 'array', items: scheduleSchema } } }, ...errorResponses } } },
+    {
+      schema: {
+        response: {
+          200: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['schedules'],
+            properties: { schedules: { type: 'array', items: scheduleSchema } },
+          },
+          ...errorResponses,
+        },
+      },
+    },
     async () => ({ schedules: await listSchedules(sql) }),
   );
 
@@ -31,7 +48,12 @@ export async function adminScheduleRoutes(app: HttpApp, options: { sql: Sql; clo
     {
       schema: {
         params: scheduleIdParams,
-        body: { type: 'object', additionalProperties: false, required: ['enabled'], properties: { enabled: { type: 'boolean' } } },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['enabled'],
+          properties: { enabled: { type: 'boolean' } },
+        },
         response: { 200: scheduleSchema, ...errorResponses },
       },
     },
@@ -45,18 +67,37 @@ export async function adminScheduleRoutes(app: HttpApp, options: { sql: Sql; clo
         throw err;
       }
       if (schedule === undefined) throw notFound('schedule');
-      request.log.info({ event: 'schedule.enabled.changed', schedule: schedule.id, enabled: schedule.enabled, by: request.caller?.userId }, `schedule ${schedule.id} enabled=${schedule.enabled}`);
+      request.log.info(
+        {
+          event: 'schedule.enabled.changed',
+          schedule: schedule.id,
+          enabled: schedule.enabled,
+          by: request.caller?.userId,
+        },
+        `schedule ${schedule.id} enabled=${schedule.enabled}`,
+      );
       return schedule;
     },
   );
 
   app.post(
     '/v1/admin/schedules/:id/run',
-    { schema: { params: scheduleIdParams, response: { 202: { type: 'object', additionalProperties: false, required: ['run'], properties: { run: jobRunSchema } }, ...errorResponses } } },
+    {
+      schema: {
+        params: scheduleIdParams,
+        response: {
+          202: { type: 'object', additionalProperties: false, required: ['run'], properties: { run: jobRunSchema } },
+          ...errorResponses,
+        },
+      },
+    },
     async (request, reply) => {
       if ((await findSchedule(sql, request.params.id)) === undefined) throw notFound('schedule');
       const run = await enqueueManualRun(sql, request.params.id, clock.now());
-      request.log.info({ event: 'schedule.run.queued', schedule: run.job_name, run_id: run.id, by: request.caller?.userId }, `run of ${run.job_name} queued`);
+      request.log.info(
+        { event: 'schedule.run.queued', schedule: run.job_name, run_id: run.id, by: request.caller?.userId },
+        `run of ${run.job_name} queued`,
+      );
       return reply.status(202).send({ run });
     },
   );
@@ -88,7 +129,9 @@ export async function adminScheduleRoutes(app: HttpApp, options: { sql: Sql; clo
         return { id: schedule.id, cron, timezone, runs };
       } catch (err) {
         if (!(err instanceof InvalidScheduleError)) throw err;
-        throw new HttpError(400, 'invalid_schedule', err.message, [{ path: request.query.cron === undefined ? 'schedule/cron' : 'querystring/cron', message: err.message }]);
+        throw new HttpError(400, 'invalid_schedule', err.message, [
+          { path: request.query.cron === undefined ? 'schedule/cron' : 'querystring/cron', message: err.message },
+        ]);
       }
     },
   );

@@ -12,21 +12,27 @@ describe('alerts, acknowledgement and check-in', () => {
     const startsAt = new Date(Date.now() + 5 * 60_000);
     const meetingId = await insertMeeting(bed.db.sql, org.userId, { startsAt, title });
     await planAlerts(bed.db.sql, [meetingId], new Date());
-    const [{ id: alertId } = { id: '' }] = await bed.db.sql<{ id: string }[]>`select id from alerts where meeting_id = ${meetingId}`;
+    const [{ id: alertId } = { id: '' }] = await bed.db.sql<
+      { id: string }[]
+    >`select id from alerts where meeting_id = ${meetingId}`;
     await markNotified(bed.db.sql, alertId, { detail: { sent: 1, total: 1 } });
     const checkin = await issueCheckinToken(bed.db.sql, alertId, new Date(startsAt.getTime() + 30 * 60_000));
     return { ...org, alertId, meetingId, checkin };
   }
 
-  it('lists the caller\'s alerts with their meeting, filtered by state', async () => {
+  it("lists the caller's alerts with their meeting, filtered by state", async () => {
     const { token, alertId } = await notifiedAlert();
     const all = await bed.api.request('/v1/alerts', { token });
     expect(all.status).toBe(200);
-    expect(all.json<unknown[]>()).toEqual([expect.objectContaining({ id: alertId, title: 'Design review', state: 'notified' })]);
+    expect(all.json<unknown[]>()).toEqual([
+      expect.objectContaining({ id: alertId, title: 'Design review', state: 'notified' }),
+    ]);
     expect((await bed.api.request('/v1/alerts?state=acknowledged', { token })).json<unknown[]>()).toEqual([]);
     expect((await bed.api.request('/v1/alerts?state=bogus', { token })).status).toBe(400);
     expect((await bed.api.request('/v1/alerts?from=yesterday', { token })).status).toBe(400);
-    expect((await bed.api.request('/v1/alerts?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z', { token })).status).toBe(400);
+    expect(
+      (await bed.api.request('/v1/alerts?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z', { token })).status,
+    ).toBe(400);
   });
 
   it('shows one alert with its full timeline', async () => {
@@ -39,11 +45,13 @@ describe('alerts, acknowledgement and check-in', () => {
     expect(body.timeline[1]?.detail).toEqual({ sent: 1, total: 1 });
   });
 
-  it('does not show another user\'s alert', async () => {
+  it("does not show another user's alert", async () => {
     const { alertId } = await notifiedAlert();
     const stranger = await newOrg(bed.db);
     expect((await bed.api.request(`/v1/alerts/${alertId}`, { token: stranger.token })).status).toBe(404);
-    expect((await bed.api.request(`/v1/alerts/${alertId}/ack`, { method: 'POST', token: stranger.token })).status).toBe(404);
+    expect((await bed.api.request(`/v1/alerts/${alertId}/ack`, { method: 'POST', token: stranger.token })).status).toBe(
+      404,
+    );
     const [row] = await bed.db.sql`select state from alerts where id = ${alertId}`;
     expect(row?.state).toBe('notified');
   });
@@ -56,7 +64,8 @@ describe('alerts, acknowledgement and check-in', () => {
     const again = await bed.api.request(`/v1/alerts/${alertId}/ack`, { method: 'POST', token });
     expect(again.status).toBe(200);
     expect(again.json()).toMatchObject({ state: 'acknowledged', acknowledged_via: 'web' });
-    const events = await bed.db.sql`select kind from alert_events where alert_id = ${alertId} and kind = 'acknowledged'`;
+    const events = await bed.db
+      .sql`select kind from alert_events where alert_id = ${alertId} and kind = 'acknowledged'`;
     expect(events).toHaveLength(1);
   });
 
@@ -65,7 +74,9 @@ describe('alerts, acknowledgement and check-in', () => {
     await cancel(bed.db.sql, alertId, 'the meeting was cancelled');
     const response = await bed.api.request(`/v1/alerts/${alertId}/ack`, { method: 'POST', token });
     expect(response.status).toBe(409);
-    expect(response.json()).toEqual({ error: { code: 'conflict', message: 'the alert is cancelled and can no longer be acknowledged' } });
+    expect(response.json()).toEqual({
+      error: { code: 'conflict', message: 'the alert is cancelled and can no longer be acknowledged' },
+    });
   });
 
   it('GET /checkin/:token shows the meeting and changes nothing', async () => {
@@ -77,7 +88,8 @@ describe('alerts, acknowledgement and check-in', () => {
       expect(page.text).toContain('Board meeting');
       expect(page.text).toContain(`<form method="post" action="/checkin/${checkin}">`);
     }
-    const [row] = await bed.db.sql`select a.state, c.used_at from alerts a join checkin_tokens c on c.alert_id = a.id where a.id = ${alertId}`;
+    const [row] = await bed.db
+      .sql`select a.state, c.used_at from alerts a join checkin_tokens c on c.alert_id = a.id where a.id = ${alertId}`;
     expect(row).toEqual({ state: 'notified', used_at: null });
   });
 
@@ -87,7 +99,9 @@ describe('alerts, acknowledgement and check-in', () => {
     expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
     const [alert] = await bed.db.sql`select state, acknowledged_via from alerts where id = ${alertId}`;
     expect(alert).toEqual({ state: 'acknowledged', acknowledged_via: 'push' });
-    expect(await bed.db.sql`select 1 from alert_events where alert_id = ${alertId} and kind = 'acknowledged'`).toHaveLength(1);
+    expect(
+      await bed.db.sql`select 1 from alert_events where alert_id = ${alertId} and kind = 'acknowledged'`,
+    ).toHaveLength(1);
     expect((await bed.api.request(`/checkin/${checkin}`)).text).toContain('You checked in');
   });
 
@@ -108,9 +122,11 @@ describe('alerts, acknowledgement and check-in', () => {
     expect(JSON.stringify(rows)).not.toContain(checkin);
   });
 
-  it('lists the caller\'s meetings with their alert state', async () => {
+  it("lists the caller's meetings with their alert state", async () => {
     const { token, meetingId } = await notifiedAlert('Planning');
     const response = await bed.api.request('/v1/meetings', { token });
-    expect(response.json<unknown[]>()).toEqual([expect.objectContaining({ id: meetingId, title: 'Planning', alert_state: 'notified' })]);
+    expect(response.json<unknown[]>()).toEqual([
+      expect.objectContaining({ id: meetingId, title: 'Planning', alert_state: 'notified' }),
+    ]);
   });
 });

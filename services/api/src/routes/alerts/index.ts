@@ -21,9 +21,16 @@ const alertProperties = {
 
 const alertSchema = closedObject(alertProperties);
 
-const timelineEntrySchema = closedObject({ at: { type: 'string', format: 'date-time' }, kind: { type: 'string' }, detail: { type: 'object', additionalProperties: true } });
+const timelineEntrySchema = closedObject({
+  at: { type: 'string', format: 'date-time' },
+  kind: { type: 'string' },
+  detail: { type: 'object', additionalProperties: true },
+});
 
-const alertWithTimelineSchema = closedObject({ ...alertProperties, timeline: { type: 'array', items: timelineEntrySchema } });
+const alertWithTimelineSchema = closedObject({
+  ...alertProperties,
+  timeline: { type: 'array', items: timelineEntrySchema },
+});
 
 type Alert = ReplyOf<typeof alertSchema>;
 
@@ -41,7 +48,11 @@ export async function alertRoutes(app: HttpApp, options: { sql: Sql; clock: Cloc
     '/v1/alerts',
     {
       schema: {
-        querystring: { type: 'object', additionalProperties: false, properties: { state: { type: 'string', enum: ALERT_STATES }, ...timeRangeQuery } },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { state: { type: 'string', enum: ALERT_STATES }, ...timeRangeQuery },
+        },
         response: { 200: { type: 'array', items: alertSchema }, ...errorResponses },
       },
     },
@@ -63,7 +74,9 @@ export async function alertRoutes(app: HttpApp, options: { sql: Sql; clock: Cloc
       const { userId } = callerOf(request);
       const [alert] = await sql<Alert[]>`${selectAlerts(userId)} and a.id = ${request.params.id}`;
       if (alert === undefined) throw notFound('alert');
-      const timeline = await sql<ReplyOf<typeof timelineEntrySchema>[]>`select at, kind, detail from alert_events where alert_id = ${request.params.id} order by at, id`;
+      const timeline = await sql<
+        ReplyOf<typeof timelineEntrySchema>[]
+      >`select at, kind, detail from alert_events where alert_id = ${request.params.id} order by at, id`;
       return { ...alert, timeline };
     },
   );
@@ -73,7 +86,11 @@ export async function alertRoutes(app: HttpApp, options: { sql: Sql; clock: Cloc
     {
       schema: {
         params: uuidIdParams,
-        body: { type: ['object', 'null'], additionalProperties: false, properties: { via: { type: 'string', enum: ['web', 'api'] } } },
+        body: {
+          type: ['object', 'null'],
+          additionalProperties: false,
+          properties: { via: { type: 'string', enum: ['web', 'api'] } },
+        },
         response: { 200: alertSchema, ...errorResponses },
       },
     },
@@ -82,7 +99,8 @@ export async function alertRoutes(app: HttpApp, options: { sql: Sql; clock: Cloc
       const via = request.body?.via ?? 'api';
       const result = await acknowledgeAlert(sql, { alertId: request.params.id, userId, via });
       if (result.outcome === 'not_found') throw notFound('alert');
-      if (result.outcome === 'conflict') throw conflict(`the alert is ${result.alert.state} and can no longer be acknowledged`);
+      if (result.outcome === 'conflict')
+        throw conflict(`the alert is ${result.alert.state} and can no longer be acknowledged`);
       const [alert] = await sql<Alert[]>`${selectAlerts(userId)} and a.id = ${request.params.id}`;
       return alert;
     },

@@ -29,7 +29,10 @@ beforeEach(() => {
   nowMs = Date.now();
 });
 
-type CredentialRow = Pick<CalendarCredentialRow, 'id' | 'refresh_token_enc' | 'access_token_enc' | 'scopes' | 'revoked' | 'updated_at'>;
+type CredentialRow = Pick<
+  CalendarCredentialRow,
+  'id' | 'refresh_token_enc' | 'access_token_enc' | 'scopes' | 'revoked' | 'updated_at'
+>;
 
 async function credentialOf(userId: string): Promise<CredentialRow | undefined> {
   const [row] = await db.sql<CredentialRow[]>`
@@ -94,7 +97,12 @@ describe('Google Calendar connect', () => {
     // The stored refresh token is the one Google handed out: it refreshes.
     const refreshed = await fetch(google.tokenUrl, {
       method: 'POST',
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: google.client.clientId, client_secret: google.client.clientSecret }),
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: refreshToken,
+        client_id: google.client.clientId,
+        client_secret: google.client.clientSecret,
+      }),
     });
     expect(refreshed.status).toBe(200);
 
@@ -116,7 +124,9 @@ describe('Google Calendar connect', () => {
     await db.sql`insert into calendar_sync_state (credential_id, sync_token) values (${first!.id}, 'old-token')`;
 
     expect((await callbackRequest(callbackPath((await consent(bob.token)).callback))).status).toBe(200);
-    const rows = await db.sql<CredentialRow[]>`select id, refresh_token_enc, revoked from calendar_credentials where user_id = ${bob.userId}`;
+    const rows = await db.sql<
+      CredentialRow[]
+    >`select id, refresh_token_enc, revoked from calendar_credentials where user_id = ${bob.userId}`;
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ id: first!.id, revoked: false });
     expect(rows[0]!.refresh_token_enc).not.toBe(first!.refresh_token_enc);
@@ -135,11 +145,15 @@ describe('Google Calendar connect', () => {
     const code = callback.searchParams.get('code') ?? '';
 
     for (const bad of [forged, `${state}x`, 'not-a-state', '']) {
-      const response = await api.request(`/v1/calendar/google/callback?code=${encodeURIComponent(code)}&state=${encodeURIComponent(bad)}`);
+      const response = await api.request(
+        `/v1/calendar/google/callback?code=${encodeURIComponent(code)}&state=${encodeURIComponent(bad)}`,
+      );
       expect(response.status).toBe(400);
       expect(response.json()).toMatchObject({ error: { code: 'invalid_state', message: expect.any(String) } });
     }
-    expect((await api.request(`/v1/calendar/google/callback?code=${code}`)).json()).toMatchObject({ error: { code: 'invalid_state' } });
+    expect((await api.request(`/v1/calendar/google/callback?code=${code}`)).json()).toMatchObject({
+      error: { code: 'invalid_state' },
+    });
     expect(await credentialOf(victim.userId)).toBeUndefined();
     expect(await credentialOf(eve.userId)).toBeUndefined();
   });
@@ -149,7 +163,9 @@ describe('Google Calendar connect', () => {
     google.approveAs('carol@gmail.test');
     const { callback } = await consent(carol.token);
     nowMs += 10 * 60_000 + 1;
-    const response = await callbackRequest(callbackPath(callback), { headers: { accept: 'text/html,application/xhtml+xml' } });
+    const response = await callbackRequest(callbackPath(callback), {
+      headers: { accept: 'text/html,application/xhtml+xml' },
+    });
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toMatch(/^text\/html/);
     expect(response.text).toContain('expired');
@@ -163,7 +179,9 @@ describe('Google Calendar connect', () => {
     expect(callback.searchParams.get('error')).toBe('access_denied');
     const json = await callbackRequest(callbackPath(callback));
     expect(json.status).toBe(400);
-    expect(json.json()).toMatchObject({ error: { code: 'access_denied', message: expect.stringContaining('not granted') } });
+    expect(json.json()).toMatchObject({
+      error: { code: 'access_denied', message: expect.stringContaining('not granted') },
+    });
     expect(await credentialOf(dan.userId)).toBeUndefined();
   });
 
@@ -174,7 +192,9 @@ describe('Google Calendar connect', () => {
     callback.searchParams.set('code', '4/emu-never-issued');
     const response = await callbackRequest(callbackPath(callback));
     expect(response.status).toBe(400);
-    expect(response.json()).toMatchObject({ error: { code: 'token_exchange_failed', message: expect.stringContaining('invalid_grant') } });
+    expect(response.json()).toMatchObject({
+      error: { code: 'token_exchange_failed', message: expect.stringContaining('invalid_grant') },
+    });
     expect(await credentialOf(fay.userId)).toBeUndefined();
   });
 
@@ -197,11 +217,19 @@ describe('Google Calendar connect', () => {
     expect(await db.sql`select 1 from calendar_sync_state where credential_id = ${row!.id}`).toHaveLength(0);
     const refresh = await fetch(google.tokenUrl, {
       method: 'POST',
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: google.client.clientId, client_secret: google.client.clientSecret }),
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: refreshToken,
+        client_id: google.client.clientId,
+        client_secret: google.client.clientSecret,
+      }),
     });
     expect(await refresh.json()).toMatchObject({ error: 'invalid_grant' });
     expect(google.requests.items.some((r) => r.path === '/revoke')).toBe(true);
-    expect((await api.request('/v1/calendar/google', { token: gil.token })).json()).toMatchObject({ connected: false, revoked: false });
+    expect((await api.request('/v1/calendar/google', { token: gil.token })).json()).toMatchObject({
+      connected: false,
+      revoked: false,
+    });
     // Idempotent: nothing left to forget is not an error.
     expect((await api.request('/v1/calendar/google', { method: 'DELETE', token: gil.token })).status).toBe(204);
   });

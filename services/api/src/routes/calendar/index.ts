@@ -53,39 +53,73 @@ export async function calendarRoutes(app: HttpApp, options: CalendarRouteOptions
   const cipher = new TokenCipher([options.credentialsKey]);
 
   // The browser arrives here from Google's consent screen, without our token: the state says who it is.
-  app.get('/v1/calendar/google/callback',
+  app.get(
+    '/v1/calendar/google/callback',
     {
       schema: {
         querystring: callbackQuery,
         // JSON for API clients; a browser (Accept: text/html) gets a small page with the same outcome.
-        response: { 200: { type: 'object', additionalProperties: false, required: ['connected'], properties: { connected: { type: 'boolean' } } }, ...errorResponses },
+        response: {
+          200: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['connected'],
+            properties: { connected: { type: 'boolean' } },
+          },
+          ...errorResponses,
+        },
       },
-    }, async (request, reply) => {
-    const bound = request.cookies[options.cookies.connect];
-    void reply.clearCookie(options.cookies.connect, options.cookies.cleared());
-    try {
-      const userId = await completeGoogleConnect({ sql, signer, clients, cipher }, request.query, bound, clock.now());
-      request.log.info({ event: 'calendar.credential.connected', user_id: userId }, 'Google Calendar connected');
-      if (wantsHtml(request)) return sendPage(reply, 200, 'Google Calendar connected', 'Nudge will read your upcoming meetings within a minute. You can close this page.');
-      return reply.status(200).send({ connected: true });
-    } catch (error) {
-      if (!(error instanceof CallbackError)) throw error;
-      request.log.warn({ event: 'calendar.connect.refused', code: error.code }, `Google connect refused: ${error.message}`);
-      if (wantsHtml(request)) return sendPage(reply, 400, 'Google Calendar was not connected', error.message);
-      return reply.status(400).send(errorBody(error.code, error.message));
-    }
-  });
+    },
+    async (request, reply) => {
+      const bound = request.cookies[options.cookies.connect];
+      void reply.clearCookie(options.cookies.connect, options.cookies.cleared());
+      try {
+        const userId = await completeGoogleConnect({ sql, signer, clients, cipher }, request.query, bound, clock.now());
+        request.log.info({ event: 'calendar.credential.connected', user_id: userId }, 'Google Calendar connected');
+        if (wantsHtml(request))
+          return sendPage(
+            reply,
+            200,
+            'Google Calendar connected',
+            'Nudge will read your upcoming meetings within a minute. You can close this page.',
+          );
+        return reply.status(200).send({ connected: true });
+      } catch (error) {
+        if (!(error instanceof CallbackError)) throw error;
+        request.log.warn(
+          { event: 'calendar.connect.refused', code: error.code },
+          `Google connect refused: ${error.message}`,
+        );
+        if (wantsHtml(request)) return sendPage(reply, 400, 'Google Calendar was not connected', error.message);
+        return reply.status(400).send(errorBody(error.code, error.message));
+      }
+    },
+  );
 
   app.register(async (member: HttpApp) => {
     member.addHook('onRequest', app.requireCaller);
 
-    member.get('/v1/calendar/google', { schema: { response: { 200: connectionSchema, ...errorResponses } } }, async (request) =>
-      googleConnection(sql, callerOf(request).userId),
+    member.get(
+      '/v1/calendar/google',
+      { schema: { response: { 200: connectionSchema, ...errorResponses } } },
+      async (request) => googleConnection(sql, callerOf(request).userId),
     );
 
     member.get(
       '/v1/calendar/google/connect',
-      { schema: { response: { 200: { type: 'object', additionalProperties: false, required: ['url'], properties: { url: { type: 'string' } } }, ...errorResponses } } },
+      {
+        schema: {
+          response: {
+            200: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['url'],
+              properties: { url: { type: 'string' } },
+            },
+            ...errorResponses,
+          },
+        },
+      },
       async (request, reply) => {
         const caller = callerOf(request);
         const { state, nonce } = signer.issue(caller.userId, clock.now());
@@ -105,23 +139,33 @@ export async function calendarRoutes(app: HttpApp, options: CalendarRouteOptions
       },
     );
 
-    member.delete('/v1/calendar/google', { schema: { response: { 204: noContent, ...errorResponses } } }, async (request, reply) => {
-      const userId = callerOf(request).userId;
-      const stopChannels = await stopChannelsOnDisconnect({ sql, clients, logger: request.log }, userId, clock.now());
-      const forgotten = await forgetGoogleCredential(sql, cipher, userId);
-      if (forgotten?.refreshToken !== undefined) {
-        // Channels first, while the grant still works; then the grant itself.
-        await stopChannels(forgotten.refreshToken);
-        // Best effort: the user's wish is honoured by forgetting; Google being away must not undo it.
-        await clients
-          .oauth()
-          .revokeToken(forgotten.refreshToken)
-          .catch((error: unknown) =>
-            request.log.warn({ event: 'calendar.revoke.failed', user_id: userId, err: error }, 'revoking the Google grant failed; the credential is forgotten anyway'),
-          );
-      }
-      request.log.info({ event: 'calendar.credential.forgotten', user_id: userId, existed: forgotten !== undefined }, 'Google Calendar disconnected');
-      return reply.status(204).send(null);
-    });
+    member.delete(
+      '/v1/calendar/google',
+      { schema: { response: { 204: noContent, ...errorResponses } } },
+      async (request, reply) => {
+        const userId = callerOf(request).userId;
+        const stopChannels = await stopChannelsOnDisconnect({ sql, clients, logger: request.log }, userId, clock.now());
+        const forgotten = await forgetGoogleCredential(sql, cipher, userId);
+        if (forgotten?.refreshToken !== undefined) {
+          // Channels first, while the grant still works; then the grant itself.
+          await stopChannels(forgotten.refreshToken);
+          // Best effort: the user's wish is honoured by forgetting; Google being away must not undo it.
+          await clients
+            .oauth()
+            .revokeToken(forgotten.refreshToken)
+            .catch((error: unknown) =>
+              request.log.warn(
+                { event: 'calendar.revoke.failed', user_id: userId, err: error },
+                'revoking the Google grant failed; the credential is forgotten anyway',
+              ),
+            );
+        }
+        request.log.info(
+          { event: 'calendar.credential.forgotten', user_id: userId, existed: forgotten !== undefined },
+          'Google Calendar disconnected',
+        );
+        return reply.status(204).send(null);
+      },
+    );
   });
 }

@@ -44,30 +44,42 @@ export async function notificationRoutes(app: FastifyInstance, options: Notifica
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { bodyLimit: 1024 }, (_request, _payload, done) => done(null, undefined));
 
-  app.post('/v1/calendar/google/notifications', {
+  app.post(
+    '/v1/calendar/google/notifications',
+    {
       bodyLimit: 1024,
       schema: {
-        description: "Google Calendar push notifications (X-Goog-Channel-ID, -Token, X-Goog-Resource-ID, -State, X-Goog-Message-Number; no body). Called by Google, not by clients.",
+        description:
+          'Google Calendar push notifications (X-Goog-Channel-ID, -Token, X-Goog-Resource-ID, -State, X-Goog-Message-Number; no body). Called by Google, not by clients.',
         response: { 200: { type: 'null' }, ...errorResponses },
       },
-    }, async (request, reply) => {
-    const outcome = await acceptNotification(
-      options.sql,
-      {
-        channelId: header(request.headers['x-goog-channel-id']),
-        token: header(request.headers['x-goog-channel-token']),
-        resourceId: header(request.headers['x-goog-resource-id']),
-        resourceState: header(request.headers['x-goog-resource-state']),
-        messageNumber: header(request.headers['x-goog-message-number']),
-      },
-      options.clock.now(),
-    );
-    counter?.inc({ outcome });
-    const status = STATUS[outcome];
-    if (status !== 200) {
-      request.log.info({ event: 'calendar.notification.refused', outcome, channel_id: header(request.headers['x-goog-channel-id'])?.slice(0, 64) }, `calendar notification refused: ${outcome}`);
-      return reply.status(404).send(errorBody('not_found', 'no such channel'));
-    }
-    return reply.status(200).send();
-  });
+    },
+    async (request, reply) => {
+      const outcome = await acceptNotification(
+        options.sql,
+        {
+          channelId: header(request.headers['x-goog-channel-id']),
+          token: header(request.headers['x-goog-channel-token']),
+          resourceId: header(request.headers['x-goog-resource-id']),
+          resourceState: header(request.headers['x-goog-resource-state']),
+          messageNumber: header(request.headers['x-goog-message-number']),
+        },
+        options.clock.now(),
+      );
+      counter?.inc({ outcome });
+      const status = STATUS[outcome];
+      if (status !== 200) {
+        request.log.info(
+          {
+            event: 'calendar.notification.refused',
+            outcome,
+            channel_id: header(request.headers['x-goog-channel-id'])?.slice(0, 64),
+          },
+          `calendar notification refused: ${outcome}`,
+        );
+        return reply.status(404).send(errorBody('not_found', 'no such channel'));
+      }
+      return reply.status(200).send();
+    },
+  );
 }

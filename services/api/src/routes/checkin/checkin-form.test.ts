@@ -14,17 +14,24 @@ describe('the check-in form, posted as a browser posts it', () => {
     const startsAt = new Date(Date.now() + 5 * 60_000);
     const meetingId = await insertMeeting(bed.db.sql, org.userId, { startsAt, title: 'Standup' });
     await planAlerts(bed.db.sql, [meetingId], new Date());
-    const [{ id: alertId } = { id: '' }] = await bed.db.sql<{ id: string }[]>`select id from alerts where meeting_id = ${meetingId}`;
+    const [{ id: alertId } = { id: '' }] = await bed.db.sql<
+      { id: string }[]
+    >`select id from alerts where meeting_id = ${meetingId}`;
     await markNotified(bed.db.sql, alertId, { detail: { sent: 1, total: 1 } });
     const checkin = await issueCheckinToken(bed.db.sql, alertId, new Date(startsAt.getTime() + 30 * 60_000));
     return { ...org, alertId, checkin };
   }
 
-  const stateOf = async (alertId: string) => (await bed.db.sql`select state, acknowledged_via from alerts where id = ${alertId}`)[0];
+  const stateOf = async (alertId: string) =>
+    (await bed.db.sql`select state, acknowledged_via from alerts where id = ${alertId}`)[0];
 
-  it('an empty urlencoded POST, as the page\'s button sends it, acknowledges the alert', async () => {
+  it("an empty urlencoded POST, as the page's button sends it, acknowledges the alert", async () => {
     const { alertId, checkin } = await notifiedAlert();
-    const response = await bed.api.request(`/checkin/${checkin}`, { method: 'POST', headers: { 'content-type': FORM }, body: '' });
+    const response = await bed.api.request(`/checkin/${checkin}`, {
+      method: 'POST',
+      headers: { 'content-type': FORM },
+      body: '',
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(response.text).toContain('You checked in for Standup');
@@ -33,16 +40,30 @@ describe('the check-in form, posted as a browser posts it', () => {
 
   it('a form with fields is accepted too, and a second post changes nothing more', async () => {
     const { alertId, checkin } = await notifiedAlert();
-    const first = await bed.api.request(`/checkin/${checkin}`, { method: 'POST', headers: { 'content-type': `${FORM}; charset=UTF-8` }, body: 'confirm=1' });
-    const second = await bed.api.request(`/checkin/${checkin}`, { method: 'POST', headers: { 'content-type': FORM }, body: '' });
+    const first = await bed.api.request(`/checkin/${checkin}`, {
+      method: 'POST',
+      headers: { 'content-type': `${FORM}; charset=UTF-8` },
+      body: 'confirm=1',
+    });
+    const second = await bed.api.request(`/checkin/${checkin}`, {
+      method: 'POST',
+      headers: { 'content-type': FORM },
+      body: '',
+    });
     expect([first.status, second.status]).toEqual([200, 200]);
     expect(await stateOf(alertId)).toEqual({ state: 'acknowledged', acknowledged_via: 'push' });
-    expect(await bed.db.sql`select 1 from alert_events where alert_id = ${alertId} and kind = 'acknowledged'`).toHaveLength(1);
+    expect(
+      await bed.db.sql`select 1 from alert_events where alert_id = ${alertId} and kind = 'acknowledged'`,
+    ).toHaveLength(1);
   });
 
   it('an oversized form body is refused with 413 in the error format and acknowledges nothing', async () => {
     const { alertId, checkin } = await notifiedAlert();
-    const response = await bed.api.request(`/checkin/${checkin}`, { method: 'POST', headers: { 'content-type': FORM }, body: `x=${'a'.repeat(4_096)}` });
+    const response = await bed.api.request(`/checkin/${checkin}`, {
+      method: 'POST',
+      headers: { 'content-type': FORM },
+      body: `x=${'a'.repeat(4_096)}`,
+    });
     expect(response.status).toBe(413);
     expect(response.json()).toEqual({ error: { code: 'payload_too_large', message: expect.any(String) } });
     expect(await stateOf(alertId)).toEqual({ state: 'notified', acknowledged_via: null });
@@ -50,7 +71,12 @@ describe('the check-in form, posted as a browser posts it', () => {
 
   it('the JSON api still refuses a urlencoded body with 415: the form parser serves the check-in routes only', async () => {
     const { alertId, token } = await notifiedAlert();
-    const response = await bed.api.request(`/v1/alerts/${alertId}/ack`, { method: 'POST', token, headers: { 'content-type': FORM }, body: 'via=web' });
+    const response = await bed.api.request(`/v1/alerts/${alertId}/ack`, {
+      method: 'POST',
+      token,
+      headers: { 'content-type': FORM },
+      body: 'via=web',
+    });
     expect(response.status).toBe(415);
     expect(response.json()).toMatchObject({ error: { code: 'unsupported_media_type' } });
     expect(await stateOf(alertId)).toEqual({ state: 'notified', acknowledged_via: null });

@@ -6,14 +6,22 @@ import type { Clock } from '@nudge/domain';
 import type { HttpApp } from '@nudge/service';
 import { checkinPage, formatStart } from './page.js';
 
-const tokenParams = { type: 'object', required: ['token'], properties: { token: { type: 'string', maxLength: 128 } } } as const;
+const tokenParams = {
+  type: 'object',
+  required: ['token'],
+  properties: { token: { type: 'string', maxLength: 128 } },
+} as const;
 const html = { type: 'string', description: 'an HTML page' } as const;
 const pageResponses = { 200: html, 404: html, 409: html } as const;
 /** The page's form has no fields: a browser posts an empty urlencoded body. Anything bigger is not ours. */
 const FORM_BODY_LIMIT_BYTES = 1_024;
 
 function sendPage(reply: FastifyReply, status: number, html: string) {
-  return reply.status(status).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
+  return reply
+    .status(status)
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .send(html);
 }
 
 const notFoundPage = checkinPage({
@@ -37,7 +45,15 @@ export async function checkinRoutes(app: HttpApp, options: { sql: Sql; clock: Cl
     if (checkin === undefined) return sendPage(reply, 404, notFoundPage);
     const when = formatStart(checkin.starts_at, checkin.timezone);
     if (checkin.used_at !== null || checkin.state === 'acknowledged') {
-      return sendPage(reply, 200, checkinPage({ title: 'Checked in', heading: `You checked in for ${checkin.title}`, body: `It starts ${when}.` }));
+      return sendPage(
+        reply,
+        200,
+        checkinPage({
+          title: 'Checked in',
+          heading: `You checked in for ${checkin.title}`,
+          body: `It starts ${when}.`,
+        }),
+      );
     }
     return sendPage(
       reply,
@@ -46,7 +62,7 @@ export async function checkinRoutes(app: HttpApp, options: { sql: Sql; clock: Cl
         title: checkin.title,
         heading: checkin.title,
         body: `Starts ${when}. Let Nudge know you are on it, so it does not call you.`,
-        form: { action: `/checkin/${request.params.token}`, button: 'I\'m on it' },
+        form: { action: `/checkin/${request.params.token}`, button: "I'm on it" },
       }),
     );
   });
@@ -58,8 +74,24 @@ export async function checkinRoutes(app: HttpApp, options: { sql: Sql; clock: Cl
     await checkInWithToken(sql, request.params.token, now);
     const [alert] = await sql<{ state: string }[]>`select state from alerts where id = ${checkin.alert_id}`;
     if (alert?.state !== 'acknowledged') {
-      return sendPage(reply, 409, checkinPage({ title: 'Too late', heading: `${checkin.title}: this alert is ${alert?.state ?? 'gone'}`, body: 'Nothing was changed.' }));
+      return sendPage(
+        reply,
+        409,
+        checkinPage({
+          title: 'Too late',
+          heading: `${checkin.title}: this alert is ${alert?.state ?? 'gone'}`,
+          body: 'Nothing was changed.',
+        }),
+      );
     }
-    return sendPage(reply, 200, checkinPage({ title: 'Checked in', heading: `You checked in for ${checkin.title}`, body: `It starts ${formatStart(checkin.starts_at, checkin.timezone)}.` }));
+    return sendPage(
+      reply,
+      200,
+      checkinPage({
+        title: 'Checked in',
+        heading: `You checked in for ${checkin.title}`,
+        body: `It starts ${formatStart(checkin.starts_at, checkin.timezone)}.`,
+      }),
+    );
   });
 }

@@ -1,14 +1,30 @@
 /** The check-in pages: small, self-contained HTML that works without JavaScript. */
 
 function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+  return value.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
 }
 
 export function formatStart(startsAt: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }).format(startsAt);
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZoneName: 'short',
+  }).format(startsAt);
 }
 
-export function checkinPage(options: { title: string; heading: string; body: string; form?: { action: string; button: string } }): string {
+export function checkinPage(options: {
+  title: string;
+  heading: string;
+  body: string;
+  form?: { action: string; button: string };
+}): string {
   const form =
     options.form === undefined
       ? ''

@@ -17,7 +17,11 @@ export async function meRoutes(app: HttpApp, options: { sql: Sql }): Promise<voi
   app.addHook('onRequest', app.requireCaller);
 
   // The caller's row came with the token lookup: no second query.
-  app.get('/v1/me', { schema: { response: { 200: userSchema, ...errorResponses } } }, async (request) => callerOf(request).user);
+  app.get(
+    '/v1/me',
+    { schema: { response: { 200: userSchema, ...errorResponses } } },
+    async (request) => callerOf(request).user,
+  );
 
   app.patch(
     '/v1/me',
@@ -26,9 +30,10 @@ export async function meRoutes(app: HttpApp, options: { sql: Sql }): Promise<voi
       const caller = callerOf(request);
       const changes = request.body;
       if (changes.timezone !== undefined && !isIanaTimeZone(changes.timezone)) {
-        throw badRequest(`timezone must be an IANA time zone such as Europe/Berlin (got ${JSON.stringify(changes.timezone)})`, [
-          { path: 'body/timezone', message: 'must be an IANA time zone name' },
-        ]);
+        throw badRequest(
+          `timezone must be an IANA time zone such as Europe/Berlin (got ${JSON.stringify(changes.timezone)})`,
+          [{ path: 'body/timezone', message: 'must be an IANA time zone name' }],
+        );
       }
       const user = await updateUser(sql, caller.orgId, caller.userId, changes);
       if (user === undefined) throw notFound('user');

@@ -17,7 +17,13 @@ describe('GET and PATCH /v1/me', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    app = await buildApiApp({ config: parseApiConfig(roleEnv(db.url)), clock: systemClock, sql: db.sql, logger, metrics: createMetrics('api') });
+    app = await buildApiApp({
+      config: parseApiConfig(roleEnv(db.url)),
+      clock: systemClock,
+      sql: db.sql,
+      logger,
+      metrics: createMetrics('api'),
+    });
     base = await app.listen({ host: '127.0.0.1', port: 0 });
     const ada = await createOrganization(db.sql, {
       orgName: 'Acme',
@@ -29,7 +35,14 @@ describe('GET and PATCH /v1/me', () => {
     });
     token = ada.token;
     otherToken = (
-      await createOrganization(db.sql, { orgName: 'Other', email: 'bob@other.test', name: 'Bob', phoneE164: null, timezone: 'UTC', operator: false })
+      await createOrganization(db.sql, {
+        orgName: 'Other',
+        email: 'bob@other.test',
+        name: 'Bob',
+        phoneE164: null,
+        timezone: 'UTC',
+        operator: false,
+      })
     ).token;
   });
   afterAll(async () => {
@@ -45,12 +58,22 @@ describe('GET and PATCH /v1/me', () => {
   };
   const me = (headers: Record<string, string>) => request('/v1/me', { headers });
   const patch = (body: string, contentType = 'application/json') =>
-    request('/v1/me', { method: 'PATCH', headers: { authorization: `Bearer ${token}`, 'content-type': contentType }, body });
+    request('/v1/me', {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
+      body,
+    });
 
   it('returns the caller, and only the caller', async () => {
     const response = await me({ authorization: `Bearer ${token}` });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toMatchObject({ email: 'ada@acme.test', name: 'Ada', phone_e164: '+4915112345678', timezone: 'Europe/Berlin', role: 'admin' });
+    expect(response.json()).toMatchObject({
+      email: 'ada@acme.test',
+      name: 'Ada',
+      phone_e164: '+4915112345678',
+      timezone: 'Europe/Berlin',
+      role: 'admin',
+    });
     const other = await me({ authorization: `Bearer ${otherToken}` });
     expect(other.json()).toMatchObject({ email: 'bob@other.test' });
   });
@@ -76,14 +99,23 @@ describe('GET and PATCH /v1/me', () => {
   });
 
   it('rejects a revoked token', async () => {
-    const bob = await createOrganization(db.sql, { orgName: 'Gone', email: 'gone@x.test', name: 'Gone', phoneE164: null, timezone: 'UTC', operator: false });
+    const bob = await createOrganization(db.sql, {
+      orgName: 'Gone',
+      email: 'gone@x.test',
+      name: 'Gone',
+      phoneE164: null,
+      timezone: 'UTC',
+      operator: false,
+    });
     expect((await me({ authorization: `Bearer ${bob.token}` })).statusCode).toBe(200);
     await db.sql`update api_tokens set revoked_at = now() where user_id = ${bob.userId}`;
     expect((await me({ authorization: `Bearer ${bob.token}` })).statusCode).toBe(401);
   });
 
   it('updates name, phone and timezone', async () => {
-    const response = await patch(JSON.stringify({ name: 'Ada L.', phone_e164: '+15005550006', timezone: 'America/New_York' }));
+    const response = await patch(
+      JSON.stringify({ name: 'Ada L.', phone_e164: '+15005550006', timezone: 'America/New_York' }),
+    );
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ name: 'Ada L.', phone_e164: '+15005550006', timezone: 'America/New_York' });
     const [row] = await db.sql`select name, phone_e164, timezone from users where email = 'ada@acme.test'`;

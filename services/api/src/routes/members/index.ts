@@ -4,7 +4,13 @@ import { normalizeEmail, type Clock } from '@nudge/domain';
 import { badRequest, conflict, notFound, type HttpApp } from '@nudge/service';
 import { InvitationMailer } from '../../invitations/invitation-mailer.js';
 import { createInvitation, pendingInvitations, withdrawInvitation } from '../../invitations/invitations.js';
-import { changeRole, deactivateMember, listMembers, MemberChangeRefused, reactivateMember } from '../../members/members.js';
+import {
+  changeRole,
+  deactivateMember,
+  listMembers,
+  MemberChangeRefused,
+  reactivateMember,
+} from '../../members/members.js';
 import { DomainTakenError, organizationSettings, setWorkspaceDomain } from '../../members/organization-settings.js';
 import { callerOf } from '../../plugins/auth.js';
 import { errorResponses, noContent, USER_ROLES, uuidIdParams } from '../schemas.js';
@@ -19,7 +25,17 @@ export interface MemberRouteOptions {
 const memberSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['id', 'email', 'name', 'role', 'is_operator', 'phone_e164', 'created_at', 'deactivated_at', 'signs_in_with_google'],
+  required: [
+    'id',
+    'email',
+    'name',
+    'role',
+    'is_operator',
+    'phone_e164',
+    'created_at',
+    'deactivated_at',
+    'signs_in_with_google',
+  ],
   properties: {
     id: { type: 'string', format: 'uuid' },
     email: { type: 'string' },
@@ -28,7 +44,11 @@ const memberSchema = {
     is_operator: { type: 'boolean' },
     phone_e164: { type: ['string', 'null'] },
     created_at: { type: 'string', format: 'date-time' },
-    deactivated_at: { type: ['string', 'null'], format: 'date-time', description: 'set: the member can neither sign in nor use tokens, and is not alerted' },
+    deactivated_at: {
+      type: ['string', 'null'],
+      format: 'date-time',
+      description: 'set: the member can neither sign in nor use tokens, and is not alerted',
+    },
     signs_in_with_google: { type: 'boolean' },
   },
 } as const;
@@ -53,7 +73,10 @@ const organizationSchema = {
   properties: {
     id: { type: 'string', format: 'uuid' },
     name: { type: 'string' },
-    google_workspace_domain: { type: ['string', 'null'], description: 'everyone whose Google ID token carries this `hd` may sign in as a member' },
+    google_workspace_domain: {
+      type: ['string', 'null'],
+      description: 'everyone whose Google ID token carries this `hd` may sign in as a member',
+    },
   },
 } as const;
 
@@ -67,8 +90,10 @@ export async function memberRoutes(app: HttpApp, options: MemberRouteOptions): P
   app.addHook('onRequest', app.requireCaller);
   app.addHook('onRequest', app.requireAdmin);
 
-  app.get('/v1/admin/members', { schema: { response: { 200: { type: 'array', items: memberSchema }, ...errorResponses } } }, async (request) =>
-    listMembers(sql, callerOf(request).orgId),
+  app.get(
+    '/v1/admin/members',
+    { schema: { response: { 200: { type: 'array', items: memberSchema }, ...errorResponses } } },
+    async (request) => listMembers(sql, callerOf(request).orgId),
   );
 
   app.patch(
@@ -77,15 +102,27 @@ export async function memberRoutes(app: HttpApp, options: MemberRouteOptions): P
       schema: {
         params: uuidIdParams,
         // Only the role changes here; an empty patch changes nothing and answers the member.
-        body: { type: 'object', additionalProperties: false, properties: { role: { type: 'string', enum: USER_ROLES } } },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { role: { type: 'string', enum: USER_ROLES } },
+        },
         response: { 200: memberSchema, ...errorResponses },
       },
     },
     async (request) => {
       try {
-        const changed = await changeRole(sql, callerOf(request).orgId, request.params.id, request.body.role ?? undefined);
+        const changed = await changeRole(
+          sql,
+          callerOf(request).orgId,
+          request.params.id,
+          request.body.role ?? undefined,
+        );
         if (changed === undefined) throw notFound('member');
-        request.log.info({ event: 'member.role_changed', user_id: changed.id, role: changed.role, by: callerOf(request).userId }, 'role changed');
+        request.log.info(
+          { event: 'member.role_changed', user_id: changed.id, role: changed.role, by: callerOf(request).userId },
+          'role changed',
+        );
         return changed;
       } catch (err) {
         if (err instanceof MemberChangeRefused) throw conflict(err.message);
@@ -109,7 +146,13 @@ export async function memberRoutes(app: HttpApp, options: MemberRouteOptions): P
         const done = await deactivateMember(sql, caller.orgId, request.params.id, caller.userId, clock.now());
         if (done === undefined) throw notFound('member');
         request.log.info(
-          { event: 'member.deactivated', user_id: done.member.id, by: caller.userId, ended_sessions: done.endedSessions, cancelled_alerts: done.cancelledAlerts },
+          {
+            event: 'member.deactivated',
+            user_id: done.member.id,
+            by: caller.userId,
+            ended_sessions: done.endedSessions,
+            cancelled_alerts: done.cancelledAlerts,
+          },
           'member deactivated',
         );
         return done.member;
@@ -126,13 +169,23 @@ export async function memberRoutes(app: HttpApp, options: MemberRouteOptions): P
     async (request) => {
       const member = await reactivateMember(sql, callerOf(request).orgId, request.params.id);
       if (member === undefined) throw notFound('member');
-      request.log.info({ event: 'member.reactivated', user_id: member.id, by: callerOf(request).userId }, 'member reactivated');
+      request.log.info(
+        { event: 'member.reactivated', user_id: member.id, by: callerOf(request).userId },
+        'member reactivated',
+      );
       return member;
     },
   );
 
-  app.get('/v1/admin/invitations', { schema: { description: 'Invitations not yet accepted or expired.', response: { 200: { type: 'array', items: invitationSchema }, ...errorResponses } } }, async (request) =>
-    pendingInvitations(sql, callerOf(request).orgId, clock.now()),
+  app.get(
+    '/v1/admin/invitations',
+    {
+      schema: {
+        description: 'Invitations not yet accepted or expired.',
+        response: { 200: { type: 'array', items: invitationSchema }, ...errorResponses },
+      },
+    },
+    async (request) => pendingInvitations(sql, callerOf(request).orgId, clock.now()),
   );
 
   app.post(
@@ -144,7 +197,10 @@ export async function memberRoutes(app: HttpApp, options: MemberRouteOptions): P
           type: 'object',
           additionalProperties: false,
           required: ['email'],
-          properties: { email: { type: 'string', minLength: 3, maxLength: 254 }, role: { type: 'string', enum: USER_ROLES } },
+          properties: {
+            email: { type: 'string', minLength: 3, maxLength: 254 },
+            role: { type: 'string', enum: USER_ROLES },
+          },
         },
         response: {
           201: {
@@ -154,7 +210,10 @@ export async function memberRoutes(app: HttpApp, options: MemberRouteOptions): P
             properties: {
               invitation: invitationSchema,
               url: { type: 'string', description: 'the link to share; shown once' },
-              emailed: { type: 'boolean', description: 'whether it was sent by email (SMTP_URL set and the server accepted it)' },
+              emailed: {
+                type: 'boolean',
+                description: 'whether it was sent by email (SMTP_URL set and the server accepted it)',
+              },
             },
           },
           ...errorResponses,
@@ -164,24 +223,44 @@ export async function memberRoutes(app: HttpApp, options: MemberRouteOptions): P
     async (request, reply) => {
       const caller = callerOf(request);
       const email = normalizeEmail(request.body.email);
-      if (email === undefined) throw badRequest('email must be an email address such as ada@example.com', [{ path: 'body/email', message: 'not an email address' }]);
-      const [existing] = await sql`select 1 from users where org_id = ${caller.orgId} and lower(email) = ${email} and deactivated_at is null and google_sub is not null`;
+      if (email === undefined)
+        throw badRequest('email must be an email address such as ada@example.com', [
+          { path: 'body/email', message: 'not an email address' },
+        ]);
+      const [existing] =
+        await sql`select 1 from users where org_id = ${caller.orgId} and lower(email) = ${email} and deactivated_at is null and google_sub is not null`;
       if (existing !== undefined) throw conflict(`${email} is already a member and signs in with Google`);
       const now = clock.now();
-      const { invitation, secret } = await createInvitation(sql, { orgId: caller.orgId, email, role: request.body.role ?? 'member', invitedBy: caller.userId }, now);
+      const { invitation, secret } = await createInvitation(
+        sql,
+        { orgId: caller.orgId, email, role: request.body.role ?? 'member', invitedBy: caller.userId },
+        now,
+      );
       const url = `${options.publicBaseUrl}/v1/auth/google/start?invitation=${secret}`;
       let emailed = false;
       if (mailer !== undefined) {
         const org = await organizationSettings(sql, caller.orgId);
         try {
-          await mailer.send({ to: email, orgName: org?.name ?? 'your organisation', invitedBy: caller.user.name, url, expiresAt: invitation.expires_at });
+          await mailer.send({
+            to: email,
+            orgName: org?.name ?? 'your organisation',
+            invitedBy: caller.user.name,
+            url,
+            expiresAt: invitation.expires_at,
+          });
           emailed = true;
         } catch (err) {
           // The admin still has the link to share; the failure is theirs to see, not a lost invitation.
-          request.log.warn({ event: 'invitation.email_failed', invitation_id: invitation.id, err }, 'the invitation email was not sent');
+          request.log.warn(
+            { event: 'invitation.email_failed', invitation_id: invitation.id, err },
+            'the invitation email was not sent',
+          );
         }
       }
-      request.log.info({ event: 'invitation.created', invitation_id: invitation.id, org_id: caller.orgId, by: caller.userId, emailed }, 'invitation created');
+      request.log.info(
+        { event: 'invitation.created', invitation_id: invitation.id, org_id: caller.orgId, by: caller.userId, emailed },
+        'invitation created',
+      );
       return reply.status(201).send({ invitation, url, emailed });
     },
   );
@@ -195,11 +274,15 @@ export async function memberRoutes(app: HttpApp, options: MemberRouteOptions): P
     },
   );
 
-  app.get('/v1/admin/organization', { schema: { response: { 200: organizationSchema, ...errorResponses } } }, async (request) => {
-    const org = await organizationSettings(sql, callerOf(request).orgId);
-    if (org === undefined) throw notFound('organization');
-    return org;
-  });
+  app.get(
+    '/v1/admin/organization',
+    { schema: { response: { 200: organizationSchema, ...errorResponses } } },
+    async (request) => {
+      const org = await organizationSettings(sql, callerOf(request).orgId);
+      if (org === undefined) throw notFound('organization');
+      return org;
+    },
+  );
 
   app.patch(
     '/v1/admin/organization',
@@ -218,12 +301,18 @@ export async function memberRoutes(app: HttpApp, options: MemberRouteOptions): P
       const given = request.body.google_workspace_domain;
       const domain = given === null || given.trim() === '' ? null : given.trim().toLowerCase();
       if (domain !== null && !new RegExp(DOMAIN).test(domain)) {
-        throw badRequest(`google_workspace_domain must be a domain such as example.com (got ${JSON.stringify(given)})`, [{ path: 'body/google_workspace_domain', message: 'not a domain' }]);
+        throw badRequest(
+          `google_workspace_domain must be a domain such as example.com (got ${JSON.stringify(given)})`,
+          [{ path: 'body/google_workspace_domain', message: 'not a domain' }],
+        );
       }
       try {
         const org = await setWorkspaceDomain(sql, callerOf(request).orgId, domain);
         if (org === undefined) throw notFound('organization');
-        request.log.info({ event: 'organization.workspace_domain_set', org_id: org.id, domain }, 'workspace domain set');
+        request.log.info(
+          { event: 'organization.workspace_domain_set', org_id: org.id, domain },
+          'workspace domain set',
+        );
         return org;
       } catch (err) {
         if (err instanceof DomainTakenError) throw conflict(err.message);

@@ -20,7 +20,11 @@ afterAll(async () => {
 describe('invitation emails', () => {
   it('sends the invitation link to the invited address through SMTP_URL', async () => {
     const admin = await newOrg(db);
-    const response = await api.request('/v1/admin/invitations', { method: 'POST', token: admin.token, body: { email: 'colleague@example.test' } });
+    const response = await api.request('/v1/admin/invitations', {
+      method: 'POST',
+      token: admin.token,
+      body: { email: 'colleague@example.test' },
+    });
     expect(response.status).toBe(201);
     const { url, emailed } = response.json<{ url: string; emailed: boolean }>();
     expect(emailed).toBe(true);
@@ -36,9 +40,16 @@ describe('invitation emails', () => {
   it('still answers the link when the mail server is gone, saying it was not emailed', async () => {
     const admin = await newOrg(db);
     await smtp.close();
-    const response = await api.request('/v1/admin/invitations', { method: 'POST', token: admin.token, body: { email: 'later@example.test' } });
+    const response = await api.request('/v1/admin/invitations', {
+      method: 'POST',
+      token: admin.token,
+      body: { email: 'later@example.test' },
+    });
     expect(response.status).toBe(201);
-    expect(response.json()).toMatchObject({ emailed: false, url: expect.stringContaining('/v1/auth/google/start?invitation=inv_') });
+    expect(response.json()).toMatchObject({
+      emailed: false,
+      url: expect.stringContaining('/v1/auth/google/start?invitation=inv_'),
+    });
     expect(api.logLines.some((line) => line.event === 'invitation.email_failed')).toBe(true);
   });
 });

@@ -1,7 +1,12 @@
 import type { Sql } from '@nudge/db';
 import { normalizeEnteredCode, type Clock, type VerificationCodes } from '@nudge/domain';
 import { badRequest, HttpError, notFound, type HttpApp } from '@nudge/service';
-import { confirmVerification, recordDelivery, startVerification, type Channel } from '../../phone/phone-verifications.js';
+import {
+  confirmVerification,
+  recordDelivery,
+  startVerification,
+  type Channel,
+} from '../../phone/phone-verifications.js';
 import { VerificationNotSentError, type VerificationSender } from '../../phone/verification-sender.js';
 import { callerOf } from '../../plugins/auth.js';
 import { errorResponses, userSchema } from '../schemas.js';
@@ -19,7 +24,11 @@ const verificationSchema = {
   properties: {
     id: { type: 'string', format: 'uuid' },
     phone_e164: { type: 'string' },
-    channel: { type: 'string', enum: ['call', 'sms'], description: 'call: Nudge phones the number and reads the code; sms: a text carries it' },
+    channel: {
+      type: 'string',
+      enum: ['call', 'sms'],
+      description: 'call: Nudge phones the number and reads the code; sms: a text carries it',
+    },
     expires_at: { type: 'string', format: 'date-time', description: 'the code may be entered until then (10 minutes)' },
   },
 } as const;
@@ -28,7 +37,14 @@ const confirmBody = {
   type: 'object',
   additionalProperties: false,
   required: ['code'],
-  properties: { code: { type: 'string', minLength: 1, maxLength: 20, description: 'the 6-digit code; spaces and dashes are ignored' } },
+  properties: {
+    code: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 20,
+      description: 'the 6-digit code; spaces and dashes are ignored',
+    },
+  },
 } as const;
 
 /**
@@ -45,11 +61,20 @@ export async function phoneRoutes(app: HttpApp, options: PhoneRoutesOptions): Pr
     { schema: { response: { 201: verificationSchema, ...errorResponses } } },
     async (request, reply) => {
       const caller = callerOf(request);
-      const outcome = await startVerification(sql, verification.codes, { userId: caller.userId, channel: verification.channel, now: clock.now() });
-      if (outcome.kind === 'no_phone') throw new HttpError(409, 'no_phone_number', 'set a phone number first (PATCH /v1/me with phone_e164)');
-      if (outcome.kind === 'already_verified') throw new HttpError(409, 'phone_already_verified', 'this phone number is verified already');
+      const outcome = await startVerification(sql, verification.codes, {
+        userId: caller.userId,
+        channel: verification.channel,
+        now: clock.now(),
+      });
+      if (outcome.kind === 'no_phone')
+        throw new HttpError(409, 'no_phone_number', 'set a phone number first (PATCH /v1/me with phone_e164)');
+      if (outcome.kind === 'already_verified')
+        throw new HttpError(409, 'phone_already_verified', 'this phone number is verified already');
       if (outcome.kind === 'rate_limited') {
-        request.log.info({ event: 'phone.verification.rate_limited', user_id: caller.userId, scope: outcome.scope }, 'verification code refused: hourly limit');
+        request.log.info(
+          { event: 'phone.verification.rate_limited', user_id: caller.userId, scope: outcome.scope },
+          'verification code refused: hourly limit',
+        );
         void reply.header('retry-after', String(outcome.retryAfterSeconds));
         throw new HttpError(
           429,
@@ -69,9 +94,20 @@ export async function phoneRoutes(app: HttpApp, options: PhoneRoutesOptions): Pr
       } catch (error) {
         if (!(error instanceof VerificationNotSentError)) throw error;
         await recordDelivery(sql, pending.id, { failedReason: error.message });
-        request.log.warn({ event: 'phone.verification.not_sent', ...ids, rejected: error.rejected, twilio_status: error.status, twilio_code: error.twilioCode }, error.message);
+        request.log.warn(
+          {
+            event: 'phone.verification.not_sent',
+            ...ids,
+            rejected: error.rejected,
+            twilio_status: error.status,
+            twilio_code: error.twilioCode,
+          },
+          error.message,
+        );
         throw error.rejected
-          ? badRequest(`this number cannot be reached: ${error.message}; check it and save it again`, [{ path: 'phone_e164', message: 'not reachable' }])
+          ? badRequest(`this number cannot be reached: ${error.message}; check it and save it again`, [
+              { path: 'phone_e164', message: 'not reachable' },
+            ])
           : new HttpError(503, 'verification_not_sent', 'the code could not be sent just now; try again in a minute');
       }
       return reply.status(201).send(pending);
@@ -84,8 +120,13 @@ export async function phoneRoutes(app: HttpApp, options: PhoneRoutesOptions): Pr
     async (request) => {
       const caller = callerOf(request);
       const code = normalizeEnteredCode(request.body.code);
-      if (code === undefined) throw badRequest('the code is the 6 digits Nudge sent', [{ path: 'body/code', message: 'must be 6 digits' }]);
-      const outcome = await confirmVerification(sql, verification.codes, { userId: caller.userId, code, now: clock.now() });
+      if (code === undefined)
+        throw badRequest('the code is the 6 digits Nudge sent', [{ path: 'body/code', message: 'must be 6 digits' }]);
+      const outcome = await confirmVerification(sql, verification.codes, {
+        userId: caller.userId,
+        code,
+        now: clock.now(),
+      });
       const ids = { user_id: caller.userId };
       switch (outcome.kind) {
         case 'verified':
@@ -98,11 +139,16 @@ export async function phoneRoutes(app: HttpApp, options: PhoneRoutesOptions): Pr
         case 'too_many_wrong':
           throw new HttpError(429, 'too_many_wrong_codes', 'too many wrong codes; ask for a new one');
         case 'wrong':
-          request.log.info({ event: 'phone.verification.wrong_code', ...ids, remaining: outcome.remaining }, 'a wrong verification code was entered');
+          request.log.info(
+            { event: 'phone.verification.wrong_code', ...ids, remaining: outcome.remaining },
+            'a wrong verification code was entered',
+          );
           throw new HttpError(
             400,
             'wrong_code',
-            outcome.remaining > 0 ? `that is not the code; ${outcome.remaining} tries left` : 'that is not the code, and it was the last try; ask for a new one',
+            outcome.remaining > 0
+              ? `that is not the code; ${outcome.remaining} tries left`
+              : 'that is not the code, and it was the last try; ask for a new one',
             { remaining: outcome.remaining },
           );
       }

@@ -46,17 +46,45 @@ describe('verified phone numbers', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    twilio = await TwilioEmulator.start({ accountSid: escalation.TWILIO_ACCOUNT_SID!, authToken: escalation.TWILIO_AUTH_TOKEN! });
+    twilio = await TwilioEmulator.start({
+      accountSid: escalation.TWILIO_ACCOUNT_SID!,
+      authToken: escalation.TWILIO_AUTH_TOKEN!,
+    });
     const callsPort = await freePort();
     callsUrl = `http://127.0.0.1:${callsPort}`;
     const env = { ...roleEnv(db.url), ...escalation, CALLS_PUBLIC_URL: callsUrl, TWILIO_API_BASE_URL: twilio.url };
-    calls = await buildCallsApp({ config: parseCallsConfig(env), sql: db.sql, logger: callsLog.logger, metrics: createMetrics('calls'), clock });
+    calls = await buildCallsApp({
+      config: parseCallsConfig(env),
+      sql: db.sql,
+      logger: callsLog.logger,
+      metrics: createMetrics('calls'),
+      clock,
+    });
     await calls.listen({ host: '127.0.0.1', port: callsPort });
-    api = await buildApiApp({ config: parseApiConfig(env), clock, sql: db.sql, logger: apiLog.logger, metrics: createMetrics('api') });
+    api = await buildApiApp({
+      config: parseApiConfig(env),
+      clock,
+      sql: db.sql,
+      logger: apiLog.logger,
+      metrics: createMetrics('api'),
+    });
     base = await api.listen({ host: '127.0.0.1', port: 0 });
-    smsApi = await buildApiApp({ config: parseApiConfig({ ...env, TWILIO_VERIFY_CHANNEL: 'sms' }), clock, sql: db.sql, logger: apiLog.logger, metrics: createMetrics('api') });
+    smsApi = await buildApiApp({
+      config: parseApiConfig({ ...env, TWILIO_VERIFY_CHANNEL: 'sms' }),
+      clock,
+      sql: db.sql,
+      logger: apiLog.logger,
+      metrics: createMetrics('api'),
+    });
     smsBase = await smsApi.listen({ host: '127.0.0.1', port: 0 });
-    const admin = await createOrganization(db.sql, { orgName: 'Acme', email: 'admin@acme.test', name: 'Admin', phoneE164: null, timezone: 'UTC', operator: false });
+    const admin = await createOrganization(db.sql, {
+      orgName: 'Acme',
+      email: 'admin@acme.test',
+      name: 'Admin',
+      phoneE164: null,
+      timezone: 'UTC',
+      operator: false,
+    });
     adminToken = admin.token;
     orgId = admin.orgId;
   });
@@ -71,21 +99,37 @@ describe('verified phone numbers', () => {
 
   /** A member of Acme with their own token and (unverified) number. */
   async function member(phone: string | null = newNumber()) {
-    const { user, token } = await createUser(db.sql, { orgId, email: `m-${randomBytes(4).toString('hex')}@acme.test`, name: 'Member', phoneE164: phone, timezone: 'UTC', role: 'member' });
+    const { user, token } = await createUser(db.sql, {
+      orgId,
+      email: `m-${randomBytes(4).toString('hex')}@acme.test`,
+      name: 'Member',
+      phoneE164: phone,
+      timezone: 'UTC',
+      role: 'member',
+    });
     return { userId: user.id, token, phone: phone ?? '' };
   }
 
   async function call(token: string, path: string, init: { method?: string; body?: unknown; base?: string } = {}) {
     const response = await fetch(`${init.base ?? base}${path}`, {
       method: init.method ?? 'GET',
-      headers: { authorization: `Bearer ${token}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
     });
     const text = await response.text();
-    return { status: response.status, headers: response.headers, body: (text === '' ? undefined : JSON.parse(text)) as Record<string, any> };
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: (text === '' ? undefined : JSON.parse(text)) as Record<string, any>,
+    };
   }
-  const requestCode = (token: string, base_?: string) => call(token, '/v1/me/phone/verifications', { method: 'POST', ...(base_ === undefined ? {} : { base: base_ }) });
-  const confirm = (token: string, code: string) => call(token, '/v1/me/phone/verifications/confirm', { method: 'POST', body: { code } });
+  const requestCode = (token: string, base_?: string) =>
+    call(token, '/v1/me/phone/verifications', { method: 'POST', ...(base_ === undefined ? {} : { base: base_ }) });
+  const confirm = (token: string, code: string) =>
+    call(token, '/v1/me/phone/verifications/confirm', { method: 'POST', body: { code } });
   /** The verification call to `phone`, once it has ended. */
   async function finishedCallTo(phone: string, nth = 0): Promise<EmulatedCall> {
     await twilio.calls.until((items) => items.filter((c) => c.to === phone).length > nth, 10_000);
@@ -112,7 +156,10 @@ describe('verified phone numbers', () => {
     const verified = await confirm(token, `${code.slice(0, 3)} ${code.slice(3)}`);
     expect(verified.status).toBe(200);
     expect(verified.body.phone_verified_at).not.toBeNull();
-    expect((await call(token, '/v1/me')).body).toMatchObject({ phone_e164: phone, phone_verified_at: verified.body.phone_verified_at });
+    expect((await call(token, '/v1/me')).body).toMatchObject({
+      phone_e164: phone,
+      phone_verified_at: verified.body.phone_verified_at,
+    });
 
     // Only keyed hashes of the code and the number are stored, and the code is in no log line of either role.
     const [row] = await db.sql`select * from phone_verifications where user_id = ${userId}`;
@@ -185,12 +232,17 @@ describe('verified phone numbers', () => {
       expect(late.status).toBe(410);
       expect(late.body.error.code).toBe('code_expired');
       // The calls role will not read out an expired code either, even to a signed request.
-      const [row] = await db.sql<{ id: string }[]>`select v.id from phone_verifications v join users u on u.id = v.user_id where u.phone_e164 = ${phone}`;
+      const [row] = await db.sql<
+        { id: string }[]
+      >`select v.id from phone_verifications v join users u on u.id = v.user_id where u.phone_e164 = ${phone}`;
       const path = `/twilio/voice/verifications/${row!.id}`;
       const params = { CallSid: `CA${'1'.repeat(32)}`, CallStatus: 'in-progress' };
       const twiml = await fetch(`${callsUrl}${path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signTwilioWebhook(`${callsUrl}${path}`, params, twilio.authToken) },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-twilio-signature': signTwilioWebhook(`${callsUrl}${path}`, params, twilio.authToken),
+        },
         body: new URLSearchParams(params).toString(),
       });
       expect(twiml.status).toBe(200);
@@ -211,7 +263,10 @@ describe('verified phone numbers', () => {
     const post = (signature: string | undefined) =>
       fetch(`${callsUrl}${path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', ...(signature === undefined ? {} : { 'x-twilio-signature': signature }) },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          ...(signature === undefined ? {} : { 'x-twilio-signature': signature }),
+        },
         body: new URLSearchParams(params).toString(),
       });
     expect((await post(undefined)).status).toBe(403);
@@ -276,19 +331,28 @@ describe('verified phone numbers', () => {
 
   it('a number an admin sets stays unverified until its owner verifies it', async () => {
     const phone = newNumber();
-    const created = await call(adminToken, '/v1/admin/users', { method: 'POST', body: { email: 'bea@acme.test', name: 'Bea', phone_e164: phone } });
+    const created = await call(adminToken, '/v1/admin/users', {
+      method: 'POST',
+      body: { email: 'bea@acme.test', name: 'Bea', phone_e164: phone },
+    });
     expect(created.status).toBe(201);
     expect(created.body.user).toMatchObject({ phone_e164: phone, phone_verified_at: null });
     const listed = await call(adminToken, '/v1/admin/users');
-    expect(listed.body.find((u: { email: string }) => u.email === 'bea@acme.test')).toMatchObject({ phone_verified_at: null });
+    expect(listed.body.find((u: { email: string }) => u.email === 'bea@acme.test')).toMatchObject({
+      phone_verified_at: null,
+    });
     // Only Bea, with her own token, can complete it.
     await requestCode(created.body.token);
     expect((await confirm(adminToken, codeHeard(await finishedCallTo(phone)))).status).toBe(404);
-    expect((await confirm(created.body.token, codeHeard(twilio.calls.items.find((c) => c.to === phone)!))).status).toBe(200);
+    expect((await confirm(created.body.token, codeHeard(twilio.calls.items.find((c) => c.to === phone)!))).status).toBe(
+      200,
+    );
   });
 
   it('documents the verification routes in the OpenAPI description', async () => {
-    const doc = (await (await fetch(`${base}/docs/json`)).json()) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    const doc = (await (await fetch(`${base}/docs/json`)).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
     expect(Object.keys(doc.paths['/v1/me/phone/verifications']?.post?.responses ?? {})).toContain('201');
     expect(Object.keys(doc.paths['/v1/me/phone/verifications/confirm']?.post?.responses ?? {})).toContain('200');
     expect(Object.keys(doc.paths['/v1/me/tokens']?.post?.responses ?? {})).toContain('201');
@@ -304,7 +368,9 @@ describe('verified phone numbers', () => {
     const [row] = await db.sql`select failed_reason, provider_ref from phone_verifications where user_id = ${userId}`;
     expect(row).toEqual({ failed_reason: expect.stringContaining('21211'), provider_ref: null });
     expect(JSON.stringify(row)).not.toContain(phone.slice(1));
-    expect(JSON.stringify(apiLog.lines.filter((l) => l.event === 'phone.verification.not_sent'))).not.toContain(phone.slice(1));
+    expect(JSON.stringify(apiLog.lines.filter((l) => l.event === 'phone.verification.not_sent'))).not.toContain(
+      phone.slice(1),
+    );
     // Twilio unreachable is not the person's fault: a 503 asking to try again.
     twilio.failCreate(phone, { status: 503 }, 3);
     const later = await requestCode(token);

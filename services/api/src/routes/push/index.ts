@@ -32,7 +32,16 @@ const subscriptionBody = {
 const subscriptionSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['id', 'endpoint', 'user_agent', 'is_active', 'created_at', 'last_success_at', 'deactivated_at', 'deactivation_reason'],
+  required: [
+    'id',
+    'endpoint',
+    'user_agent',
+    'is_active',
+    'created_at',
+    'last_success_at',
+    'deactivated_at',
+    'deactivation_reason',
+  ],
   properties: {
     id: { type: 'string' },
     endpoint: { type: 'string' },
@@ -45,22 +54,40 @@ const subscriptionSchema = {
   },
 } as const;
 
-const vapidKeySchema = { type: 'object', additionalProperties: false, required: ['public_key'], properties: { public_key: { type: 'string' } } } as const;
+const vapidKeySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['public_key'],
+  properties: { public_key: { type: 'string' } },
+} as const;
 
 /** Web Push: the VAPID public key browsers subscribe with, and the caller's subscriptions. */
 export async function pushRoutes(
   app: HttpApp,
-  options: { sql: Sql; clock: Clock; push: PushConfig; endpointPolicy: PushEndpointPolicy; maxSubscriptionsPerUser: number },
+  options: {
+    sql: Sql;
+    clock: Clock;
+    push: PushConfig;
+    endpointPolicy: PushEndpointPolicy;
+    maxSubscriptionsPerUser: number;
+  },
 ): Promise<void> {
   const { sql, clock, push, endpointPolicy, maxSubscriptionsPerUser } = options;
 
-  app.get('/v1/push/vapid-public-key', { schema: { response: { 200: vapidKeySchema } } }, async () => ({ public_key: push.vapidPublicKey }));
+  app.get('/v1/push/vapid-public-key', { schema: { response: { 200: vapidKeySchema } } }, async () => ({
+    public_key: push.vapidPublicKey,
+  }));
 
   app.register(async (member: HttpApp) => {
     member.addHook('onRequest', app.requireCaller);
 
-    member.get('/v1/push/subscriptions', { schema: { response: { 200: { type: 'array', items: subscriptionSchema }, ...errorResponses } } }, async (request) =>
-      sql<ReplyOf<typeof subscriptionSchema>[]>`select id, endpoint, user_agent, is_active, created_at, last_success_at, deactivated_at, deactivation_reason
+    member.get(
+      '/v1/push/subscriptions',
+      { schema: { response: { 200: { type: 'array', items: subscriptionSchema }, ...errorResponses } } },
+      async (request) =>
+        sql<
+          ReplyOf<typeof subscriptionSchema>[]
+        >`select id, endpoint, user_agent, is_active, created_at, last_success_at, deactivated_at, deactivation_reason
           from push_subscriptions where user_id = ${callerOf(request).userId} order by created_at`,
     );
 
@@ -72,7 +99,10 @@ export async function pushRoutes(
         const problem = subscriptionKeysProblem(keys.p256dh, keys.auth);
         if (problem !== undefined) throw badRequest(problem.message, [problem]);
         const verdict = await endpointPolicy.check(endpoint);
-        if (!verdict.allowed) throw new HttpError(400, 'push_endpoint_refused', verdict.reason, [{ path: 'body/endpoint', message: verdict.reason }]);
+        if (!verdict.allowed)
+          throw new HttpError(400, 'push_endpoint_refused', verdict.reason, [
+            { path: 'body/endpoint', message: verdict.reason },
+          ]);
         const registration: Registration = {
           userId: callerOf(request).userId,
           endpoint: verdict.url.href,
@@ -83,11 +113,17 @@ export async function pushRoutes(
         // One status for "created" and "already yours" (and for a takeover that was refused).
         const saved = await registerSubscription(sql, registration, maxSubscriptionsPerUser);
         if (saved === undefined) {
-          request.log.info({ event: 'push.subscription.claim_refused', user_id: registration.userId }, 'an endpoint registered by another user was posted with other keys; left with its owner');
+          request.log.info(
+            { event: 'push.subscription.claim_refused', user_id: registration.userId },
+            'an endpoint registered by another user was posted with other keys; left with its owner',
+          );
           return reply.status(201).send(unstoredRegistration(registration, clock.now()));
         }
         if (saved.replaced.length > 0) {
-          request.log.info({ event: 'push.subscription.replaced', user_id: registration.userId, subscription_ids: saved.replaced }, 'older push subscriptions replaced by a newer one');
+          request.log.info(
+            { event: 'push.subscription.replaced', user_id: registration.userId, subscription_ids: saved.replaced },
+            'older push subscriptions replaced by a newer one',
+          );
         }
         return reply.status(201).send(saved.subscription);
       },
@@ -97,7 +133,8 @@ export async function pushRoutes(
       '/v1/push/subscriptions/:id',
       { schema: { params: uuidIdParams, response: { 204: noContent, ...errorResponses } } },
       async (request, reply) => {
-        if (!(await removeSubscription(sql, request.params.id, callerOf(request).userId))) throw notFound('push subscription');
+        if (!(await removeSubscription(sql, request.params.id, callerOf(request).userId)))
+          throw notFound('push subscription');
         return reply.status(204).send(null);
       },
     );

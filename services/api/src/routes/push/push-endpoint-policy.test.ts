@@ -52,7 +52,10 @@ describe('push endpoint policy at registration', () => {
     listener = await ConnectionCounter.listen();
     port = listener.port;
     db = await createTestDatabase();
-    api = await startApi(db, { env: { PUSH_ENDPOINT_ALLOWED_HOSTS: `127.0.0.1:${port}` }, resolvePushHost: dns.resolve });
+    api = await startApi(db, {
+      env: { PUSH_ENDPOINT_ALLOWED_HOSTS: `127.0.0.1:${port}` },
+      resolvePushHost: dns.resolve,
+    });
     token = (await newOrg(db)).token;
   });
   afterAll(async () => {
@@ -61,7 +64,12 @@ describe('push endpoint policy at registration', () => {
     await listener.close();
   });
 
-  const register = (endpoint: string) => api.request('/v1/push/subscriptions', { method: 'POST', token, body: { endpoint, expirationTime: null, keys: keys() } });
+  const register = (endpoint: string) =>
+    api.request('/v1/push/subscriptions', {
+      method: 'POST',
+      token,
+      body: { endpoint, expirationTime: null, keys: keys() },
+    });
   const id = () => randomBytes(8).toString('hex');
   const rowCount = async () => (await db.sql<{ n: number }[]>`select count(*)::int as n from push_subscriptions`)[0]!.n;
 
@@ -71,9 +79,15 @@ describe('push endpoint policy at registration', () => {
     ['Mozilla autopush (Firefox)', () => `https://updates.push.services.mozilla.com/wpush/v2/${id()}`],
     ['Apple Web Push (Safari)', () => `https://web.push.apple.com/QG${id()}`],
     ['WNS (Windows)', () => `https://wns2-par02p.notify.windows.com/w/?token=${id()}`],
-    ['a known service reached through NAT64 to a public address', () => `https://nat64.notify.windows.com/w/?token=${id()}`],
+    [
+      'a known service reached through NAT64 to a public address',
+      () => `https://nat64.notify.windows.com/w/?token=${id()}`,
+    ],
     ['a known service with the https port written out', () => `https://fcm.googleapis.com:443/fcm/send/${id()}`],
-    ['the spelling PUSH_ENDPOINT_ALLOWED_HOSTS trusts, exactly as written', () => `https://127.0.0.1:${port}/push/${id()}`],
+    [
+      'the spelling PUSH_ENDPOINT_ALLOWED_HOSTS trusts, exactly as written',
+      () => `https://127.0.0.1:${port}/push/${id()}`,
+    ],
   ])('accepts %s', async (_name, endpoint) => {
     const response = await register(endpoint());
     expect(response.status).toBe(201);
@@ -115,18 +129,34 @@ describe('push endpoint policy at registration', () => {
     ['localhost', () => 'https://localhost/x', 'not a known push service'],
     ['localhost with a trailing dot', () => 'https://localhost./x', 'not a known push service'],
     ['localhost in mixed case', () => 'https://LocalHost/x', 'not a known push service'],
-    ['a known service with a trailing dot', () => `https://fcm.googleapis.com./fcm/send/${id()}`, 'not a known push service'],
-    ['a known service as a prefix of another name', () => 'https://fcm.googleapis.com.evil.example/x', 'not a known push service'],
+    [
+      'a known service with a trailing dot',
+      () => `https://fcm.googleapis.com./fcm/send/${id()}`,
+      'not a known push service',
+    ],
+    [
+      'a known service as a prefix of another name',
+      () => 'https://fcm.googleapis.com.evil.example/x',
+      'not a known push service',
+    ],
     ['a name ending like a known service', () => 'https://evilfcm.googleapis.com/x', 'not a known push service'],
     ['the bare domain of a wildcard service', () => 'https://push.apple.com/x', 'not a known push service'],
     ['GCP metadata', () => 'https://metadata.google.internal/computeMetadata/v1/', 'not a known push service'],
-    ['GCP metadata in upper case', () => 'https://METADATA.GOOGLE.INTERNAL/computeMetadata/v1/', 'not a known push service'],
+    [
+      'GCP metadata in upper case',
+      () => 'https://METADATA.GOOGLE.INTERNAL/computeMetadata/v1/',
+      'not a known push service',
+    ],
     ['any other host', () => 'https://push.example.com/x', 'not a known push service'],
     // User-info, and spellings that parsers read differently.
     ['user-info before a host', () => 'https://fcm.googleapis.com@evil.example/x', 'user information'],
     ['user-info before a known service', () => 'https://user:secret@fcm.googleapis.com/fcm/send/x', 'user information'],
     ['user-info before the trusted spelling', () => `https://x@127.0.0.1:${port}/x`, 'user information'],
-    ['a backslash in the authority', () => 'https://evil.example\\@fcm.googleapis.com/x', 'written as https://host/path'],
+    [
+      'a backslash in the authority',
+      () => 'https://evil.example\\@fcm.googleapis.com/x',
+      'written as https://host/path',
+    ],
     ['no slashes after the scheme', () => 'https:fcm.googleapis.com/fcm/send/x', 'written as https://host/path'],
     ['a tab inside', () => 'https://fcm.google\tapis.com/x', 'written as https://host/path'],
     // Ports.
@@ -141,27 +171,111 @@ describe('push endpoint policy at registration', () => {
     ['the trusted port on localhost', () => `https://localhost:${port}/x`, 'port (443)'],
     ['the trusted port with a leading zero', () => `https://127.0.0.1:0${port}/x`, 'port (443)'],
     // Known service names that resolve inward.
-    ['a known service resolving to loopback', () => 'https://loopback.notify.windows.com/w/', 'resolves to a loopback address'],
-    ['a known service resolving to IPv6 loopback', () => 'https://loopback6.notify.windows.com/w/', 'resolves to a loopback address'],
-    ['a known service resolving to 10/8', () => 'https://private.notify.windows.com/w/', 'resolves to a private address'],
-    ['a known service resolving to 172.16/12', () => 'https://private172.notify.windows.com/w/', 'resolves to a private address'],
-    ['a known service resolving to 192.168/16', () => 'https://private192.notify.windows.com/w/', 'resolves to a private address'],
-    ['a known service resolving to cloud metadata', () => 'https://metadata.notify.windows.com/w/', 'resolves to a link local address'],
-    ['a known service resolving to carrier-grade NAT', () => 'https://cgnat.notify.windows.com/w/', 'resolves to a carrier grade nat address'],
-    ['a known service resolving to multicast', () => 'https://multicast.notify.windows.com/w/', 'resolves to a multicast address'],
-    ['a known service resolving to 0.0.0.0', () => 'https://unspecified.notify.windows.com/w/', 'resolves to a unspecified address'],
-    ['a known service resolving to broadcast', () => 'https://broadcast.notify.windows.com/w/', 'resolves to a broadcast address'],
-    ['a known service resolving to 240/4', () => 'https://reserved.notify.windows.com/w/', 'resolves to a reserved address'],
-    ['a known service resolving to IPv4-mapped loopback', () => 'https://mapped.notify.windows.com/w/', 'resolves to a ipv4 mapped loopback address'],
-    ['a known service resolving to an IPv4-translated private address', () => 'https://translated.notify.windows.com/w/', 'resolves to a rfc6145 private address'],
-    ['a known service resolving to NAT64 loopback', () => 'https://nat64-loopback.notify.windows.com/w/', 'resolves to a rfc6052 loopback address'],
-    ['a known service resolving to the local-use NAT64 prefix', () => 'https://nat64-local.notify.windows.com/w/', 'resolves to a rfc6052 address'],
-    ['a known service resolving to a unique local IPv6 address', () => 'https://ula.notify.windows.com/w/', 'resolves to a unique local address'],
-    ['a known service resolving to IPv6 link-local', () => 'https://linklocal6.notify.windows.com/w/', 'resolves to a link local address'],
-    ['a known service resolving to an IPv4-compatible IPv6 address', () => 'https://compatible.notify.windows.com/w/', 'resolves to a reserved address'],
-    ['a known service resolving to 6to4', () => 'https://sixtofour.notify.windows.com/w/', 'resolves to a 6to4 address'],
-    ['a known service with one public and one private address', () => 'https://mixed.notify.windows.com/w/', 'resolves to a private address'],
-    ['a known service name that does not resolve', () => 'https://nowhere.notify.windows.com/w/', 'could not be resolved'],
+    [
+      'a known service resolving to loopback',
+      () => 'https://loopback.notify.windows.com/w/',
+      'resolves to a loopback address',
+    ],
+    [
+      'a known service resolving to IPv6 loopback',
+      () => 'https://loopback6.notify.windows.com/w/',
+      'resolves to a loopback address',
+    ],
+    [
+      'a known service resolving to 10/8',
+      () => 'https://private.notify.windows.com/w/',
+      'resolves to a private address',
+    ],
+    [
+      'a known service resolving to 172.16/12',
+      () => 'https://private172.notify.windows.com/w/',
+      'resolves to a private address',
+    ],
+    [
+      'a known service resolving to 192.168/16',
+      () => 'https://private192.notify.windows.com/w/',
+      'resolves to a private address',
+    ],
+    [
+      'a known service resolving to cloud metadata',
+      () => 'https://metadata.notify.windows.com/w/',
+      'resolves to a link local address',
+    ],
+    [
+      'a known service resolving to carrier-grade NAT',
+      () => 'https://cgnat.notify.windows.com/w/',
+      'resolves to a carrier grade nat address',
+    ],
+    [
+      'a known service resolving to multicast',
+      () => 'https://multicast.notify.windows.com/w/',
+      'resolves to a multicast address',
+    ],
+    [
+      'a known service resolving to 0.0.0.0',
+      () => 'https://unspecified.notify.windows.com/w/',
+      'resolves to a unspecified address',
+    ],
+    [
+      'a known service resolving to broadcast',
+      () => 'https://broadcast.notify.windows.com/w/',
+      'resolves to a broadcast address',
+    ],
+    [
+      'a known service resolving to 240/4',
+      () => 'https://reserved.notify.windows.com/w/',
+      'resolves to a reserved address',
+    ],
+    [
+      'a known service resolving to IPv4-mapped loopback',
+      () => 'https://mapped.notify.windows.com/w/',
+      'resolves to a ipv4 mapped loopback address',
+    ],
+    [
+      'a known service resolving to an IPv4-translated private address',
+      () => 'https://translated.notify.windows.com/w/',
+      'resolves to a rfc6145 private address',
+    ],
+    [
+      'a known service resolving to NAT64 loopback',
+      () => 'https://nat64-loopback.notify.windows.com/w/',
+      'resolves to a rfc6052 loopback address',
+    ],
+    [
+      'a known service resolving to the local-use NAT64 prefix',
+      () => 'https://nat64-local.notify.windows.com/w/',
+      'resolves to a rfc6052 address',
+    ],
+    [
+      'a known service resolving to a unique local IPv6 address',
+      () => 'https://ula.notify.windows.com/w/',
+      'resolves to a unique local address',
+    ],
+    [
+      'a known service resolving to IPv6 link-local',
+      () => 'https://linklocal6.notify.windows.com/w/',
+      'resolves to a link local address',
+    ],
+    [
+      'a known service resolving to an IPv4-compatible IPv6 address',
+      () => 'https://compatible.notify.windows.com/w/',
+      'resolves to a reserved address',
+    ],
+    [
+      'a known service resolving to 6to4',
+      () => 'https://sixtofour.notify.windows.com/w/',
+      'resolves to a 6to4 address',
+    ],
+    [
+      'a known service with one public and one private address',
+      () => 'https://mixed.notify.windows.com/w/',
+      'resolves to a private address',
+    ],
+    [
+      'a known service name that does not resolve',
+      () => 'https://nowhere.notify.windows.com/w/',
+      'could not be resolved',
+    ],
   ])('refuses %s with a 400 that says why, and nothing is contacted', async (_name, endpoint, reason) => {
     const before = listener.connections;
     const rowsBefore = await rowCount();

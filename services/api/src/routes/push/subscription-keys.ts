@@ -4,7 +4,10 @@ import { ECDH } from 'node:crypto';
 export function subscriptionKeysProblem(p256dh: string, auth: string): { path: string; message: string } | undefined {
   const key = decodeBase64Url(p256dh);
   if (key === undefined || key.length !== 65 || key[0] !== 0x04) {
-    return { path: 'body/keys/p256dh', message: 'keys.p256dh must be a 65-byte uncompressed P-256 point, base64url-encoded' };
+    return {
+      path: 'body/keys/p256dh',
+      message: 'keys.p256dh must be a 65-byte uncompressed P-256 point, base64url-encoded',
+    };
   }
   try {
     ECDH.convertKey(key, 'prime256v1');

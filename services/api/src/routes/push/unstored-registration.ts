@@ -6,5 +6,14 @@ import type { Registration, SubscriptionView } from '@nudge/alerts';
  * registration endpoint does not tell whether someone else has registered an endpoint.
  */
 export function unstoredRegistration(r: Registration, now: Date): SubscriptionView {
-  return { id: randomUUID(), endpoint: r.endpoint, user_agent: r.userAgent, is_active: true, created_at: now, last_success_at: null, deactivated_at: null, deactivation_reason: null };
+  return {
+    id: randomUUID(),
+    endpoint: r.endpoint,
+    user_agent: r.userAgent,
+    is_active: true,
+    created_at: now,
+    last_success_at: null,
+    deactivated_at: null,
+    deactivation_reason: null,
+  };
 }

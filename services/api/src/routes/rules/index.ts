@@ -12,7 +12,7 @@ const quietHoursSchema = {
       additionalProperties: false,
       required: ['start', 'end', 'allow_accepted'],
       properties: {
-        start: { type: 'string', pattern: HH_MM_PATTERN, description: 'HH:MM in the user\'s time zone' },
+        start: { type: 'string', pattern: HH_MM_PATTERN, description: "HH:MM in the user's time zone" },
         end: { type: 'string', pattern: HH_MM_PATTERN },
         allow_accepted: { type: 'boolean', description: 'still alert for accepted meetings inside quiet hours' },
       },
@@ -22,8 +22,18 @@ const quietHoursSchema = {
 } as const;
 
 const settingsProperties = {
-  lead_seconds: { type: 'integer', minimum: 60, maximum: 86_400, description: 'alert this long before the meeting (60 s – 24 h)' },
-  escalate_after_seconds: { type: 'integer', minimum: 30, maximum: 86_400, description: 'call when not acknowledged this long after the push' },
+  lead_seconds: {
+    type: 'integer',
+    minimum: 60,
+    maximum: 86_400,
+    description: 'alert this long before the meeting (60 s – 24 h)',
+  },
+  escalate_after_seconds: {
+    type: 'integer',
+    minimum: 30,
+    maximum: 86_400,
+    description: 'call when not acknowledged this long after the push',
+  },
   max_call_attempts: { type: 'integer', minimum: 0, maximum: 10 },
   call_retry_seconds: { type: 'integer', minimum: 30, maximum: 3_600 },
   only_accepted: { type: 'boolean' },
@@ -70,10 +80,14 @@ export async function ruleRoutes(app: HttpApp, options: { sql: Sql; clock: Clock
     return rule === undefined ? { id: null, ...DEFAULT_RULE_SETTINGS, updated_at: null } : view(rule);
   });
 
-  app.put('/v1/rules', { schema: { body: putBody, response: { 200: ruleSchema, ...errorResponses } } }, async (request) => {
-    const { userId } = callerOf(request);
-    const rule = await saveRule(sql, userId, request.body);
-    await planUpcomingForUser(sql, userId, clock.now());
-    return view(rule);
-  });
+  app.put(
+    '/v1/rules',
+    { schema: { body: putBody, response: { 200: ruleSchema, ...errorResponses } } },
+    async (request) => {
+      const { userId } = callerOf(request);
+      const rule = await saveRule(sql, userId, request.body);
+      await planUpcomingForUser(sql, userId, clock.now());
+      return view(rule);
+    },
+  );
 }

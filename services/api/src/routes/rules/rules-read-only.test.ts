@@ -36,7 +36,11 @@ describe('reading the alert rule never writes', () => {
     expect(put.status).toBe(200);
     const [stored] = await storedRules(userId);
     expect(stored).toBeDefined();
-    expect((await bed.api.request('/v1/rules', { token })).json()).toMatchObject({ id: stored!.id, lead_seconds: 900, updated_at: expect.any(String) });
+    expect((await bed.api.request('/v1/rules', { token })).json()).toMatchObject({
+      id: stored!.id,
+      lead_seconds: 900,
+      updated_at: expect.any(String),
+    });
   });
 
   it('the planner still plans for a user without a stored rule, with exactly the defaults GET showed', async () => {

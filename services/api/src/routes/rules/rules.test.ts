@@ -21,10 +21,19 @@ describe('GET and PUT /v1/rules', () => {
     const { token } = await newOrg(bed.db);
     const response = await bed.api.request('/v1/rules', { token });
     expect(response.status).toBe(200);
-    expect(response.json()).toMatchObject({ lead_seconds: 600, escalate_after_seconds: 180, max_call_attempts: 2, call_retry_seconds: 120, only_accepted: true, title_keywords: [], quiet_hours: null, enabled: true });
+    expect(response.json()).toMatchObject({
+      lead_seconds: 600,
+      escalate_after_seconds: 180,
+      max_call_attempts: 2,
+      call_retry_seconds: 120,
+      only_accepted: true,
+      title_keywords: [],
+      quiet_hours: null,
+      enabled: true,
+    });
   });
 
-  it('replaces the rule and re-plans the caller\'s upcoming meetings', async () => {
+  it("replaces the rule and re-plans the caller's upcoming meetings", async () => {
     const { token, userId } = await newOrg(bed.db);
     const startsAt = new Date(Date.now() + 3_600_000);
     const meetingId = await insertMeeting(bed.db.sql, userId, { startsAt, title: 'Standup', attendeeCount: 3 });
@@ -41,7 +50,11 @@ describe('GET and PUT /v1/rules', () => {
     ['a lead over 24 h', { lead_seconds: 86_401 }, /lead_seconds must be <= 86400/],
     ['a negative attempt count', { max_call_attempts: -1 }, /max_call_attempts must be >= 0/],
     ['a retry delay under 30 s', { call_retry_seconds: 5 }, /call_retry_seconds must be >= 30/],
-    ['quiet hours that are not HH:MM', { quiet_hours: { start: '25:00', end: '07:00', allow_accepted: false } }, /quiet_hours/],
+    [
+      'quiet hours that are not HH:MM',
+      { quiet_hours: { start: '25:00', end: '07:00', allow_accepted: false } },
+      /quiet_hours/,
+    ],
     ['keywords that are not strings', { title_keywords: [1] }, /title_keywords/],
     ['a string where a number belongs', { lead_seconds: '300' }, /lead_seconds must be integer/],
   ])('rejects %s with a 400 naming the field', async (_name, change, message) => {
@@ -58,6 +71,8 @@ describe('GET and PUT /v1/rules', () => {
     const { enabled: _e, ...partial } = valid;
     const response = await bed.api.request('/v1/rules', { method: 'PUT', token, body: partial });
     expect(response.status).toBe(400);
-    expect(response.json<{ error: { message: string } }>().error.message).toMatch(/must have required property 'enabled'/);
+    expect(response.json<{ error: { message: string } }>().error.message).toMatch(
+      /must have required property 'enabled'/,
+    );
   });
 });

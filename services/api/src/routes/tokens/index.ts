@@ -1,14 +1,25 @@
 import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
 import { conflict, forbidden, notFound, type HttpApp } from '@nudge/service';
-import { issueToken, listTokens, liveTokenCount, MAX_LIVE_TOKENS_PER_USER, MAX_TOKEN_LIFETIME_DAYS, revokeToken } from '../../auth/personal-access-tokens.js';
+import {
+  issueToken,
+  listTokens,
+  liveTokenCount,
+  MAX_LIVE_TOKENS_PER_USER,
+  MAX_TOKEN_LIFETIME_DAYS,
+  revokeToken,
+} from '../../auth/personal-access-tokens.js';
 import { callerOf } from '../../plugins/auth.js';
 import { closedObject, errorResponses, noContent, uuidIdParams } from '../schemas.js';
 
 const tokenProperties = {
   id: { type: 'string', format: 'uuid' },
   name: { type: 'string' },
-  prefix: { type: ['string', 'null'], description: 'the first characters of the token, to tell tokens apart; null for tokens made before prefixes were kept' },
+  prefix: {
+    type: ['string', 'null'],
+    description:
+      'the first characters of the token, to tell tokens apart; null for tokens made before prefixes were kept',
+  },
   created_at: { type: 'string', format: 'date-time' },
   last_used_at: { type: ['string', 'null'], format: 'date-time', description: 'updated at most once a minute' },
   expires_at: { type: ['string', 'null'], format: 'date-time', description: 'null: never expires' },
@@ -16,7 +27,10 @@ const tokenProperties = {
 
 const tokenSchema = closedObject(tokenProperties);
 
-const issuedSchema = closedObject({ ...tokenProperties, token: { type: 'string', description: 'shown once; only its hash is stored' } });
+const issuedSchema = closedObject({
+  ...tokenProperties,
+  token: { type: 'string', description: 'shown once; only its hash is stored' },
+});
 
 const newTokenBody = {
   type: 'object',
@@ -36,8 +50,10 @@ export async function tokenRoutes(app: HttpApp, options: { sql: Sql; clock: Cloc
   const { sql, clock } = options;
   app.addHook('onRequest', app.requireCaller);
 
-  app.get('/v1/me/tokens', { schema: { response: { 200: { type: 'array', items: tokenSchema }, ...errorResponses } } }, async (request) =>
-    listTokens(sql, callerOf(request).userId),
+  app.get(
+    '/v1/me/tokens',
+    { schema: { response: { 200: { type: 'array', items: tokenSchema }, ...errorResponses } } },
+    async (request) => listTokens(sql, callerOf(request).userId),
   );
 
   app.post(
@@ -47,13 +63,17 @@ export async function tokenRoutes(app: HttpApp, options: { sql: Sql; clock: Cloc
       const caller = callerOf(request);
       const lifetimeDays = request.body.expires_in_days;
       // A token that never expires outlives every mistake; only the people who run the deployment get one.
-      if (lifetimeDays === null && !caller.isOperator) throw forbidden('only operators may create a token that never expires; choose expires_in_days');
+      if (lifetimeDays === null && !caller.isOperator)
+        throw forbidden('only operators may create a token that never expires; choose expires_in_days');
       const now = clock.now();
       if ((await liveTokenCount(sql, caller.userId, now)) >= MAX_LIVE_TOKENS_PER_USER) {
         throw conflict(`you have ${MAX_LIVE_TOKENS_PER_USER} working tokens; revoke one you no longer use first`);
       }
       const issued = await issueToken(sql, { userId: caller.userId, name: request.body.name, lifetimeDays, now });
-      request.log.info({ event: 'token.created', user_id: caller.userId, token_id: issued.id, expires_at: issued.expires_at }, 'personal access token created');
+      request.log.info(
+        { event: 'token.created', user_id: caller.userId, token_id: issued.id, expires_at: issued.expires_at },
+        'personal access token created',
+      );
       return reply.status(201).send(issued);
     },
   );
@@ -64,7 +84,10 @@ export async function tokenRoutes(app: HttpApp, options: { sql: Sql; clock: Cloc
     async (request, reply) => {
       const caller = callerOf(request);
       if (!(await revokeToken(sql, caller.userId, request.params.id, clock.now()))) throw notFound('token');
-      request.log.info({ event: 'token.revoked', user_id: caller.userId, token_id: request.params.id }, 'personal access token revoked');
+      request.log.info(
+        { event: 'token.revoked', user_id: caller.userId, token_id: request.params.id },
+        'personal access token revoked',
+      );
       return reply.status(204).send(null);
     },
   );

@@ -23,14 +23,43 @@ describe('personal access tokens', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    app = await buildApiApp({ config: parseApiConfig(roleEnv(db.url)), clock, sql: db.sql, logger: capturingLogger('api').logger, metrics: createMetrics('api') });
+    app = await buildApiApp({
+      config: parseApiConfig(roleEnv(db.url)),
+      clock,
+      sql: db.sql,
+      logger: capturingLogger('api').logger,
+      metrics: createMetrics('api'),
+    });
     base = await app.listen({ host: '127.0.0.1', port: 0 });
-    const org = await createOrganization(db.sql, { orgName: 'Ops', email: 'op@ops.test', name: 'Op', phoneE164: null, timezone: 'UTC', operator: true });
+    const org = await createOrganization(db.sql, {
+      orgName: 'Ops',
+      email: 'op@ops.test',
+      name: 'Op',
+      phoneE164: null,
+      timezone: 'UTC',
+      operator: true,
+    });
     operatorToken = org.token;
-    const created = await createUser(db.sql, { orgId: org.orgId, email: 'mem@ops.test', name: 'Mem', phoneE164: null, timezone: 'UTC', role: 'member' });
+    const created = await createUser(db.sql, {
+      orgId: org.orgId,
+      email: 'mem@ops.test',
+      name: 'Mem',
+      phoneE164: null,
+      timezone: 'UTC',
+      role: 'member',
+    });
     memberToken = created.token;
     memberId = created.user.id;
-    otherToken = (await createUser(db.sql, { orgId: org.orgId, email: 'other@ops.test', name: 'Other', phoneE164: null, timezone: 'UTC', role: 'member' })).token;
+    otherToken = (
+      await createUser(db.sql, {
+        orgId: org.orgId,
+        email: 'other@ops.test',
+        name: 'Other',
+        phoneE164: null,
+        timezone: 'UTC',
+        role: 'member',
+      })
+    ).token;
   });
   afterAll(async () => {
     await app.close();
@@ -40,7 +69,10 @@ describe('personal access tokens', () => {
   async function call(token: string, path: string, init: { method?: string; body?: unknown } = {}) {
     const response = await fetch(`${base}${path}`, {
       method: init.method ?? 'GET',
-      headers: { authorization: `Bearer ${token}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
     });
     const text = await response.text();
@@ -61,7 +93,14 @@ describe('personal access tokens', () => {
     const listed = await call(memberToken, '/v1/me/tokens');
     expect(listed.status).toBe(200);
     const entry = listed.body.find((t: { id: string }) => t.id === id);
-    expect(entry).toEqual({ id, name: 'laptop CLI', prefix, created_at: created.body.created_at, last_used_at: expect.any(String), expires_at });
+    expect(entry).toEqual({
+      id,
+      name: 'laptop CLI',
+      prefix,
+      created_at: created.body.created_at,
+      last_used_at: expect.any(String),
+      expires_at,
+    });
     expect(JSON.stringify(listed.body)).not.toContain(token.slice(prefix.length));
     const [row] = await db.sql`select token_hash from api_tokens where id = ${id}`;
     expect(row!.token_hash).toBe(hashApiToken(token));
@@ -94,7 +133,9 @@ describe('personal access tokens', () => {
       expect(refused.status).toBe(401);
       expect(refused.body.error).toEqual({ code: 'token_expired', message: expect.stringMatching(/expired/) });
       // Listed still, so its owner sees it ran out.
-      expect((await call(memberToken, '/v1/me/tokens')).body.find((t: { id: string }) => t.id === body.id)).toBeDefined();
+      expect(
+        (await call(memberToken, '/v1/me/tokens')).body.find((t: { id: string }) => t.id === body.id),
+      ).toBeDefined();
     } finally {
       offsetMs = 0;
     }
@@ -130,7 +171,14 @@ describe('personal access tokens', () => {
   });
 
   it('caps the working tokens a person holds, counting neither revoked nor expired ones', async () => {
-    const { token } = await createUser(db.sql, { orgId: (await db.sql`select org_id from users where id = ${memberId}`)[0]!.org_id, email: 'mint@ops.test', name: 'Mint', phoneE164: null, timezone: 'UTC', role: 'member' });
+    const { token } = await createUser(db.sql, {
+      orgId: (await db.sql`select org_id from users where id = ${memberId}`)[0]!.org_id,
+      email: 'mint@ops.test',
+      name: 'Mint',
+      phoneE164: null,
+      timezone: 'UTC',
+      role: 'member',
+    });
     const made: string[] = [];
     for (let i = 1; i < 50; i += 1) {
       const answer = await create(token, { name: `t${i}`, expires_in_days: 1 });
@@ -146,8 +194,12 @@ describe('personal access tokens', () => {
 
   it('records when a token was last used', async () => {
     const { body } = await create(memberToken, { name: 'fresh', expires_in_days: 3 });
-    expect((await call(memberToken, '/v1/me/tokens')).body.find((t: { id: string }) => t.id === body.id).last_used_at).toBeNull();
+    expect(
+      (await call(memberToken, '/v1/me/tokens')).body.find((t: { id: string }) => t.id === body.id).last_used_at,
+    ).toBeNull();
     await call(body.token, '/v1/me');
-    expect((await call(memberToken, '/v1/me/tokens')).body.find((t: { id: string }) => t.id === body.id).last_used_at).not.toBeNull();
+    expect(
+      (await call(memberToken, '/v1/me/tokens')).body.find((t: { id: string }) => t.id === body.id).last_used_at,
+    ).not.toBeNull();
   });
 });

@@ -24,8 +24,13 @@ export async function userAdminRoutes(app: HttpApp, options: { sql: Sql; clock: 
   app.addHook('onRequest', app.requireCaller);
   app.addHook('onRequest', app.requireAdmin);
 
-  app.get('/v1/admin/users', { schema: { response: { 200: { type: 'array', items: userSchema }, ...errorResponses } } }, async (request) =>
-    sql<ReplyOf<typeof userSchema>[]>`select ${sql(USER_COLUMNS)} from users where org_id = ${callerOf(request).orgId} order by created_at`,
+  app.get(
+    '/v1/admin/users',
+    { schema: { response: { 200: { type: 'array', items: userSchema }, ...errorResponses } } },
+    async (request) =>
+      sql<
+        ReplyOf<typeof userSchema>[]
+      >`select ${sql(USER_COLUMNS)} from users where org_id = ${callerOf(request).orgId} order by created_at`,
   );
 
   app.post(
@@ -34,7 +39,15 @@ export async function userAdminRoutes(app: HttpApp, options: { sql: Sql; clock: 
       schema: {
         body: newUserBody,
         response: {
-          201: { type: 'object', additionalProperties: false, required: ['user', 'token'], properties: { user: userSchema, token: { type: 'string', description: 'shown once; only its hash is stored' } } },
+          201: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['user', 'token'],
+            properties: {
+              user: userSchema,
+              token: { type: 'string', description: 'shown once; only its hash is stored' },
+            },
+          },
           ...errorResponses,
         },
       },
@@ -42,18 +55,26 @@ export async function userAdminRoutes(app: HttpApp, options: { sql: Sql; clock: 
     async (request, reply) => {
       const body = request.body;
       const email = normalizeEmail(body.email);
-      if (email === undefined) throw badRequest('email must be an email address such as ada@example.com', [{ path: 'body/email', message: 'not an email address' }]);
+      if (email === undefined)
+        throw badRequest('email must be an email address such as ada@example.com', [
+          { path: 'body/email', message: 'not an email address' },
+        ]);
       const timezone = body.timezone ?? 'UTC';
-      if (!isIanaTimeZone(timezone)) throw badRequest(`timezone must be an IANA time zone such as Europe/Berlin (got ${JSON.stringify(timezone)})`);
+      if (!isIanaTimeZone(timezone))
+        throw badRequest(`timezone must be an IANA time zone such as Europe/Berlin (got ${JSON.stringify(timezone)})`);
       try {
-        const created = await createUser(sql, {
-          orgId: callerOf(request).orgId,
-          email,
-          name: body.name,
-          phoneE164: body.phone_e164 ?? null,
-          timezone,
-          role: body.role ?? 'member',
-        }, clock.now());
+        const created = await createUser(
+          sql,
+          {
+            orgId: callerOf(request).orgId,
+            email,
+            name: body.name,
+            phoneE164: body.phone_e164 ?? null,
+            timezone,
+            role: body.role ?? 'member',
+          },
+          clock.now(),
+        );
         return reply.status(201).send(created);
       } catch (err) {
         if (err instanceof EmailTakenError) throw conflict(err.message);

@@ -12,7 +12,10 @@ describe('organisation users', () => {
       body: { email: 'Bea@Example.test', name: 'Bea', phone_e164: '+4915112345678', timezone: 'Europe/Berlin' },
     });
     expect(created.status).toBe(201);
-    const { user, token } = created.json<{ user: { id: string; org_id: string; role: string; email: string }; token: string }>();
+    const { user, token } = created.json<{
+      user: { id: string; org_id: string; role: string; email: string };
+      token: string;
+    }>();
     expect(user).toMatchObject({ org_id: admin.orgId, role: 'member', email: 'bea@example.test' });
     expect((await bed.api.request('/v1/me', { token })).json()).toMatchObject({ id: user.id });
     expect(JSON.stringify(await bed.db.sql`select * from api_tokens`)).not.toContain(token.slice(6));
@@ -22,7 +25,7 @@ describe('organisation users', () => {
     expect((await bed.api.request('/v1/admin/users', { token })).status).toBe(403);
   });
 
-  it('lists only the caller\'s organisation', async () => {
+  it("lists only the caller's organisation", async () => {
     const a = await newOrg(bed.db);
     const b = await newOrg(bed.db);
     const listed = await bed.api.request('/v1/admin/users', { token: a.token });

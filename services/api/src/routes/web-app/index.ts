@@ -25,7 +25,11 @@ export const WEB_APP_CSP = [
 const hidden = { schema: { hide: true } as FastifySchema };
 
 function send(reply: FastifyReply, file: StaticFile, cacheControl: string) {
-  return reply.header('content-type', file.contentType).header('cache-control', cacheControl).header('content-security-policy', WEB_APP_CSP).send(file.body);
+  return reply
+    .header('content-type', file.contentType)
+    .header('cache-control', cacheControl)
+    .header('content-security-policy', WEB_APP_CSP)
+    .send(file.body);
 }
 
 /**
@@ -51,8 +55,14 @@ export async function webAppRoutes(app: FastifyInstance, options: { root: string
     if (extname(path) !== '') return reply.callNotFound();
     const index = await readStaticFile(root, 'index.html');
     if (index === undefined) {
-      request.log.warn({ event: 'web_app.missing', root }, 'the web app is not built (node packages/web/dist/build.js)');
-      return reply.status(503).header('content-type', 'text/plain; charset=utf-8').send('The web app is not built on this server.');
+      request.log.warn(
+        { event: 'web_app.missing', root },
+        'the web app is not built (node packages/web/dist/build.js)',
+      );
+      return reply
+        .status(503)
+        .header('content-type', 'text/plain; charset=utf-8')
+        .send('The web app is not built on this server.');
     }
     return send(reply, index, 'no-cache');
   });

@@ -18,7 +18,10 @@ describe('the web app under /app/', () => {
     dir = `${parent}/app`;
     await writeFile(`${parent}/nudge-outside.html`, OUTSIDE);
     await mkdir(`${dir}/assets`, { recursive: true });
-    await writeFile(`${dir}/index.html`, '<!doctype html><title>Nudge</title><script type="module" src="/app/assets/index-abc.js"></script>');
+    await writeFile(
+      `${dir}/index.html`,
+      '<!doctype html><title>Nudge</title><script type="module" src="/app/assets/index-abc.js"></script>',
+    );
     await writeFile(`${dir}/assets/index-abc.js`, 'console.log("app")');
     await writeFile(`${dir}/sw.js`, 'self.addEventListener("push", () => {})');
     db = await createTestDatabase();
@@ -63,7 +66,12 @@ describe('the web app under /app/', () => {
     const missing = await api.request('/app/assets/nope.js');
     expect(missing.status).toBe(404);
     expect(missing.json()).toMatchObject({ error: { code: 'not_found' } });
-    for (const path of ['/app/..%2fnudge-outside.html', '/app/%2e%2e/nudge-outside.html', '/app/assets/..%2f..%2fnudge-outside.html', '/app/..%5cnudge-outside.html']) {
+    for (const path of [
+      '/app/..%2fnudge-outside.html',
+      '/app/%2e%2e/nudge-outside.html',
+      '/app/assets/..%2f..%2fnudge-outside.html',
+      '/app/..%5cnudge-outside.html',
+    ]) {
       const response = await api.request(path);
       expect(response.status).toBe(404);
       expect(response.text).not.toContain(OUTSIDE);

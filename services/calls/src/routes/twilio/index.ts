@@ -1,5 +1,13 @@
 import formbody from '@fastify/formbody';
-import { acknowledgeAlert, applyCallStatus, CALL_ROUTE_SCHEMAS, CALL_ROUTES, gatherUrl, parseAttempt, parseStatusCallbackQuery } from '@nudge/alerts';
+import {
+  acknowledgeAlert,
+  applyCallStatus,
+  CALL_ROUTE_SCHEMAS,
+  CALL_ROUTES,
+  gatherUrl,
+  parseAttempt,
+  parseStatusCallbackQuery,
+} from '@nudge/alerts';
 import type { Sql } from '@nudge/db';
 import { isCallStatus, VerificationCodes, type AlertState, type Clock } from '@nudge/domain';
 import type { FastifyReply } from 'fastify';
@@ -43,15 +51,29 @@ export async function twilioRoutes(app: HttpApp, options: TwilioRoutesOptions): 
   // Every content type, not only forms: the JSON parser would otherwise read the global limit.
   const webhook = { bodyLimit: WEBHOOK_BODY_LIMIT_BYTES };
   // Phone number verification calls: the same signature check and guards as every route here.
-  verificationRoutes(app, { sql, clock: options.clock, codes: new VerificationCodes(options.authToken), bodyLimit: WEBHOOK_BODY_LIMIT_BYTES });
+  verificationRoutes(app, {
+    sql,
+    clock: options.clock,
+    codes: new VerificationCodes(options.authToken),
+    bodyLimit: WEBHOOK_BODY_LIMIT_BYTES,
+  });
 
-  async function loadScript(alertId: string, attempt: number | undefined): Promise<(CallScript & { state: AlertState }) | undefined> {
+  async function loadScript(
+    alertId: string,
+    attempt: number | undefined,
+  ): Promise<(CallScript & { state: AlertState }) | undefined> {
     const [row] = await sql<{ state: AlertState; title: string; starts_at: Date; timezone: string }[]>`
       select a.state, m.title, m.starts_at, u.timezone
       from alerts a join meetings m on m.id = a.meeting_id join users u on u.id = a.user_id
       where a.id = ${alertId}`;
     if (row === undefined) return undefined;
-    return { state: row.state, title: row.title, startsAt: row.starts_at, timezone: row.timezone, gatherUrl: gatherUrl(callsPublicUrl, alertId, attempt) };
+    return {
+      state: row.state,
+      title: row.title,
+      startsAt: row.starts_at,
+      timezone: row.timezone,
+      gatherUrl: gatherUrl(callsPublicUrl, alertId, attempt),
+    };
   }
 
   app.post(
@@ -60,24 +82,45 @@ export async function twilioRoutes(app: HttpApp, options: TwilioRoutesOptions): 
     async (request, reply) => {
       const script = await loadScript(request.params.alertId, parseAttempt(request.query.attempt));
       if (script === undefined) return sendTwiml(reply, sayAndHangUp('This reminder is no longer available. Goodbye.'));
-      if (script.state === 'acknowledged') return sendTwiml(reply, sayAndHangUp('This meeting reminder was already acknowledged. Goodbye.'));
+      if (script.state === 'acknowledged')
+        return sendTwiml(reply, sayAndHangUp('This meeting reminder was already acknowledged. Goodbye.'));
       return sendTwiml(reply, promptTwiml(script, { times: 2 }));
     },
   );
 
   app.post(
     CALL_ROUTES.gather,
-    { ...webhook, schema: { params: CALL_ROUTE_SCHEMAS.alertParams, querystring: CALL_ROUTE_SCHEMAS.attemptQuery, body: gatherBody } },
+    {
+      ...webhook,
+      schema: {
+        params: CALL_ROUTE_SCHEMAS.alertParams,
+        querystring: CALL_ROUTE_SCHEMAS.attemptQuery,
+        body: gatherBody,
+      },
+    },
     async (request, reply) => {
       const { alertId } = request.params;
       if (request.body.Digits !== '1') {
         const script = await loadScript(alertId, parseAttempt(request.query.attempt));
-        if (script === undefined) return sendTwiml(reply, sayAndHangUp('This reminder is no longer available. Goodbye.'));
+        if (script === undefined)
+          return sendTwiml(reply, sayAndHangUp('This reminder is no longer available. Goodbye.'));
         return sendTwiml(reply, promptTwiml(script, { lead: 'Sorry, that was not 1.', times: 1 }));
       }
-      const outcome = await acknowledgeAlert(sql, { alertId, via: 'phone', detail: { call_sid: request.body.CallSid ?? null } });
+      const outcome = await acknowledgeAlert(sql, {
+        alertId,
+        via: 'phone',
+        detail: { call_sid: request.body.CallSid ?? null },
+      });
       if (outcome.outcome === 'acknowledged' || outcome.outcome === 'already_acknowledged') {
-        request.log.info({ event: 'alert.acknowledged', alert_id: alertId, via: 'phone', already: outcome.outcome === 'already_acknowledged' }, 'alert acknowledged by phone');
+        request.log.info(
+          {
+            event: 'alert.acknowledged',
+            alert_id: alertId,
+            via: 'phone',
+            already: outcome.outcome === 'already_acknowledged',
+          },
+          'alert acknowledged by phone',
+        );
         return sendTwiml(reply, sayAndHangUp('Thank you. Your meeting reminder is acknowledged. Goodbye.'));
       }
       return sendTwiml(reply, sayAndHangUp('This reminder is no longer active. Goodbye.'));
@@ -90,7 +133,10 @@ export async function twilioRoutes(app: HttpApp, options: TwilioRoutesOptions): 
     async (request, reply) => {
       const { CallSid: callSid, CallStatus: status, CallDuration: duration } = request.body;
       if (callSid === undefined || status === undefined || !isCallStatus(status)) {
-        request.log.warn({ event: 'twilio.status.ignored', call_sid: callSid, status }, 'a status callback without a known CallStatus was ignored');
+        request.log.warn(
+          { event: 'twilio.status.ignored', call_sid: callSid, status },
+          'a status callback without a known CallStatus was ignored',
+        );
         return reply.status(204).send();
       }
       const named = parseStatusCallbackQuery(request.query);
@@ -105,13 +151,26 @@ export async function twilioRoutes(app: HttpApp, options: TwilioRoutesOptions): 
       if (outcome.kind === 'applied') {
         options.callStatuses.inc({ status });
         request.log.info(
-          { event: 'call.status.applied', call_sid: callSid, status, alert_id: outcome.alertId, attempt: outcome.attempt, next: outcome.next },
+          {
+            event: 'call.status.applied',
+            call_sid: callSid,
+            status,
+            alert_id: outcome.alertId,
+            attempt: outcome.attempt,
+            next: outcome.next,
+          },
           `call ${status}`,
         );
       } else if (outcome.kind === 'unknown_call') {
-        request.log.warn({ event: 'call.status.unknown', call_sid: callSid, status }, 'a status callback for a call we did not place');
+        request.log.warn(
+          { event: 'call.status.unknown', call_sid: callSid, status },
+          'a status callback for a call we did not place',
+        );
       } else {
-        request.log.debug({ event: `call.status.${outcome.kind}`, call_sid: callSid, status }, `status callback ${outcome.kind}`);
+        request.log.debug(
+          { event: `call.status.${outcome.kind}`, call_sid: callSid, status },
+          `status callback ${outcome.kind}`,
+        );
       }
       return reply.status(204).send();
     },

@@ -11,8 +11,15 @@ export function twilioSignatureCheck(callsPublicUrl: string, authToken: string) 
   return async (request: FastifyRequest): Promise<void> => {
     const signature = request.headers['x-twilio-signature'];
     const params = (request.body ?? {}) as Record<string, unknown>;
-    if (typeof signature !== 'string' || signature === '' || !twilio.validateRequest(authToken, signature, `${callsPublicUrl}${request.url}`, params)) {
-      request.log.warn({ event: 'twilio.signature.rejected', route: request.routeOptions.url }, 'a Twilio webhook without a valid signature was refused');
+    if (
+      typeof signature !== 'string' ||
+      signature === '' ||
+      !twilio.validateRequest(authToken, signature, `${callsPublicUrl}${request.url}`, params)
+    ) {
+      request.log.warn(
+        { event: 'twilio.signature.rejected', route: request.routeOptions.url },
+        'a Twilio webhook without a valid signature was refused',
+      );
       throw forbidden('the X-Twilio-Signature header is missing or does not match this request');
     }
   };

@@ -28,7 +28,10 @@ const verificationParams = {
  * logged), and read out only while the verification is pending, unexpired and for the user's
  * current number.
  */
-export function verificationRoutes(app: HttpApp, options: { sql: Sql; clock: Clock; codes: VerificationCodes; bodyLimit: number }): void {
+export function verificationRoutes(
+  app: HttpApp,
+  options: { sql: Sql; clock: Clock; codes: VerificationCodes; bodyLimit: number },
+): void {
   const { sql } = options;
   app.post(
     '/twilio/voice/verifications/:verificationId',
@@ -40,10 +43,18 @@ export function verificationRoutes(app: HttpApp, options: { sql: Sql; clock: Clo
         where v.id = ${id} and v.verified_at is null and v.expires_at > ${options.clock.now()} and u.phone_verified_at is null`;
       reply.type('text/xml; charset=utf-8');
       if (pending?.phone_e164 == null || options.codes.phoneHash(pending.phone_e164) !== pending.phone_hash) {
-        request.log.info({ event: 'phone.verification.call.stale', verification_id: id }, 'a verification call for a code no longer pending');
-        return reply.send(sayAndHangUp('This verification code is no longer valid. Please ask for a new one in Nudge. Goodbye.'));
+        request.log.info(
+          { event: 'phone.verification.call.stale', verification_id: id },
+          'a verification call for a code no longer pending',
+        );
+        return reply.send(
+          sayAndHangUp('This verification code is no longer valid. Please ask for a new one in Nudge. Goodbye.'),
+        );
       }
-      request.log.info({ event: 'phone.verification.call.answered', verification_id: id }, 'verification code read out');
+      request.log.info(
+        { event: 'phone.verification.call.answered', verification_id: id },
+        'verification code read out',
+      );
       return reply.send(verificationTwiml(options.codes.codeFor(id)));
     },
   );

@@ -2,7 +2,14 @@ import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { FastifyInstance } from 'fastify';
 import { createDbClient, type Sql } from '@nudge/db';
-import { createTestDatabase, insertAlert, insertMeeting, insertUser, signTwilioWebhook, type TestDatabase } from '@nudge/testkit';
+import {
+  createTestDatabase,
+  insertAlert,
+  insertMeeting,
+  insertUser,
+  signTwilioWebhook,
+  type TestDatabase,
+} from '@nudge/testkit';
 import { CALLS_PUBLIC_URL as PUBLIC_URL, callsTestEnv, startCallsApp } from '../../testing/calls-under-test.js';
 const PER_ADDRESS_PER_MINUTE = 60;
 
@@ -12,7 +19,11 @@ interface Answer {
 }
 
 /** A POST over real HTTP from a chosen loopback address: the attacker and Twilio come from different ones. */
-function post(base: string, path: string, options: { body: string; headers?: Record<string, string>; from?: string }): Promise<Answer> {
+function post(
+  base: string,
+  path: string,
+  options: { body: string; headers?: Record<string, string>; from?: string },
+): Promise<Answer> {
   const url = new URL(path, base);
   return new Promise((resolve, reject) => {
     const req = httpRequest(
@@ -23,7 +34,11 @@ function post(base: string, path: string, options: { body: string; headers?: Rec
         method: 'POST',
         localAddress: options.from ?? '127.0.0.1',
         agent: false,
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(options.body), ...options.headers },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'content-length': Buffer.byteLength(options.body),
+          ...options.headers,
+        },
       },
       (res) => {
         let body = '';
@@ -33,7 +48,9 @@ function post(base: string, path: string, options: { body: string; headers?: Rec
       },
     );
     // A server that answers before reading a refused body may close while it is still being sent.
-    req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'EPIPE' || err.code === 'ECONNRESET' ? resolve({ status: -1, body: err.code }) : reject(err)));
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      err.code === 'EPIPE' || err.code === 'ECONNRESET' ? resolve({ status: -1, body: err.code }) : reject(err),
+    );
     req.end(options.body);
   });
 }
@@ -49,7 +66,14 @@ describe('calls role under a flood of unsigned and oversized webhooks', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    sql = createDbClient({ url: db.url, max: 4, connectTimeoutSeconds: 5, statementTimeoutMs: 5_000, applicationName: 'nudge-calls-test', onQuery: (query) => queries.push(query) });
+    sql = createDbClient({
+      url: db.url,
+      max: 4,
+      connectTimeoutSeconds: 5,
+      statementTimeoutMs: 5_000,
+      applicationName: 'nudge-calls-test',
+      onQuery: (query) => queries.push(query),
+    });
     ({ app, base } = await startCallsApp({ env, databaseUrl: db.url, sql }));
   });
   afterAll(async () => {
@@ -60,7 +84,10 @@ describe('calls role under a flood of unsigned and oversized webhooks', () => {
 
   async function escalatedAlert(): Promise<string> {
     const { userId } = await insertUser(db.sql, { timezone: 'Europe/Berlin' });
-    const meetingId = await insertMeeting(db.sql, userId, { startsAt: new Date(Date.now() + 10 * 60_000), title: 'Ops review' });
+    const meetingId = await insertMeeting(db.sql, userId, {
+      startsAt: new Date(Date.now() + 10 * 60_000),
+      title: 'Ops review',
+    });
     return insertAlert(db.sql, userId, { meetingId, state: 'escalated' });
   }
 
@@ -94,23 +121,36 @@ describe('calls role under a flood of unsigned and oversized webhooks', () => {
     const started = Date.now();
     // Bounded: 600 requests, 12 at a time, at most 20 s.
     for (let i = 0; i < 600 && Date.now() - started < 20_000; i += 12) {
-      answers.push(...(await Promise.all(Array.from({ length: 12 }, (_, j) => floods[(i + j) % floods.length]!(i + j)))));
+      answers.push(
+        ...(await Promise.all(Array.from({ length: 12 }, (_, j) => floods[(i + j) % floods.length]!(i + j)))),
+      );
     }
     const floodQueries = queries.filter((q) => !/^select 1|pg_|schema_migrations|information_schema/i.test(q.trim()));
 
     // Meanwhile Twilio, from its own address, is served as usual.
-    const twilio = await post(base, voicePath, { ...signed(voicePath, { CallSid: 'CA1', CallStatus: 'in-progress' }), from: '127.0.0.2' });
+    const twilio = await post(base, voicePath, {
+      ...signed(voicePath, { CallSid: 'CA1', CallStatus: 'in-progress' }),
+      from: '127.0.0.2',
+    });
     flooding = false;
     await poller;
 
     const statuses = answers.map((a) => a.status);
     const counts = Object.fromEntries([...new Set(statuses)].map((s) => [s, statuses.filter((x) => x === s).length]));
-    expect(Object.keys(counts).map(Number).every((s) => [403, 413, 429].includes(s))).toBe(true);
+    expect(
+      Object.keys(counts)
+        .map(Number)
+        .every((s) => [403, 413, 429].includes(s)),
+    ).toBe(true);
     expect(counts[403]).toBeGreaterThan(0);
     expect(counts[413]).toBeGreaterThan(0);
     expect(counts[429]).toBeGreaterThanOrEqual(answers.length - PER_ADDRESS_PER_MINUTE);
-    expect(answers.filter((a) => a.status === 429).every((a) => JSON.parse(a.body).error.code === 'rate_limited')).toBe(true);
-    expect(answers.filter((a) => a.status === 413).every((a) => JSON.parse(a.body).error.code === 'payload_too_large')).toBe(true);
+    expect(answers.filter((a) => a.status === 429).every((a) => JSON.parse(a.body).error.code === 'rate_limited')).toBe(
+      true,
+    );
+    expect(
+      answers.filter((a) => a.status === 413).every((a) => JSON.parse(a.body).error.code === 'payload_too_large'),
+    ).toBe(true);
     expect(floodQueries).toEqual([]);
     expect(readiness.length).toBeGreaterThan(5);
     expect(readiness.every((s) => s === 200)).toBe(true);
@@ -118,15 +158,21 @@ describe('calls role under a flood of unsigned and oversized webhooks', () => {
     expect(twilio.body).toContain('Ops review');
   }, 60_000);
 
-  it('a signed request over the webhook body limit is a 413 in the error format; one of Twilio\'s size is served', async () => {
+  it("a signed request over the webhook body limit is a 413 in the error format; one of Twilio's size is served", async () => {
     const alertId = await escalatedAlert();
     const path = `/twilio/voice/alerts/${alertId}/gather`;
-    const tooBig = await post(base, path, { ...signed(path, { CallSid: 'CA2', Digits: '2', Padding: 'x'.repeat(9 * 1024) }), from: '127.0.0.3' });
+    const tooBig = await post(base, path, {
+      ...signed(path, { CallSid: 'CA2', Digits: '2', Padding: 'x'.repeat(9 * 1024) }),
+      from: '127.0.0.3',
+    });
     expect(tooBig.status).toBe(413);
     expect(JSON.parse(tooBig.body)).toEqual({ error: { code: 'payload_too_large', message: expect.any(String) } });
     // About what Twilio posts to a <Gather> action: a few dozen fields.
     const fields = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`Field${i}`, 'x'.repeat(40)]));
-    const normal = await post(base, path, { ...signed(path, { ...fields, CallSid: 'CA2', Digits: '2' }), from: '127.0.0.3' });
+    const normal = await post(base, path, {
+      ...signed(path, { ...fields, CallSid: 'CA2', Digits: '2' }),
+      from: '127.0.0.3',
+    });
     expect(normal.status).toBe(200);
     expect(normal.body).toContain('Sorry, that was not 1.');
   });

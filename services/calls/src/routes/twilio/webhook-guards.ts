@@ -21,13 +21,18 @@ export async function webhookGuards(app: FastifyInstance, options: { perAddressP
     max: options.perAddressPerMinute,
     keyGenerator: (request) => request.ip,
     errorResponseBuilder: (_request, context) =>
-      Object.assign(new Error(`too many requests; try again in ${Math.ceil(context.ttl / 1000)} s`), { statusCode: 429 }),
+      Object.assign(new Error(`too many requests; try again in ${Math.ceil(context.ttl / 1000)} s`), {
+        statusCode: 429,
+      }),
   });
   app.addHook('onRequest', app.rateLimit());
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const signature = request.headers['x-twilio-signature'];
     if (typeof signature !== 'string' || signature === '') {
-      request.log.warn({ event: 'twilio.signature.rejected', route: request.routeOptions.url, reason: 'missing' }, 'a Twilio webhook without a signature was refused');
+      request.log.warn(
+        { event: 'twilio.signature.rejected', route: request.routeOptions.url, reason: 'missing' },
+        'a Twilio webhook without a signature was refused',
+      );
       throw forbidden('the X-Twilio-Signature header is missing or does not match this request');
     }
   });

@@ -29,8 +29,17 @@ export async function credentialsWithoutChannel(sql: Sql, now: Date, limit: numb
 }
 
 /** Live channels that expire within `renewWithinMs`, with their (live) credential. */
-export async function channelsToRenew(sql: Sql, now: Date, renewWithinMs: number, limit: number): Promise<(OpenChannel & { credential: LiveCredential })[]> {
-  const rows = await openChannels(sql, sql`ch.state = 'live' and ch.expires_at > ${now} and ch.expires_at <= ${new Date(now.getTime() + renewWithinMs)} and not c.revoked`, limit);
+export async function channelsToRenew(
+  sql: Sql,
+  now: Date,
+  renewWithinMs: number,
+  limit: number,
+): Promise<(OpenChannel & { credential: LiveCredential })[]> {
+  const rows = await openChannels(
+    sql,
+    sql`ch.state = 'live' and ch.expires_at > ${now} and ch.expires_at <= ${new Date(now.getTime() + renewWithinMs)} and not c.revoked`,
+    limit,
+  );
   return rows.filter((row): row is OpenChannel & { credential: LiveCredential } => row.credential !== null);
 }
 
@@ -40,7 +49,14 @@ export async function channelsToClose(sql: Sql, now: Date, limit: number): Promi
 }
 
 async function openChannels(sql: Sql, condition: ReturnType<Sql>, limit: number): Promise<OpenChannel[]> {
-  const rows = await sql<(Omit<OpenChannel, 'credential'> & { credential_id: string | null; refresh_token_enc: string | null; access_token_enc: string | null; token_expires_at: Date | null })[]>`
+  const rows = await sql<
+    (Omit<OpenChannel, 'credential'> & {
+      credential_id: string | null;
+      refresh_token_enc: string | null;
+      access_token_enc: string | null;
+      token_expires_at: Date | null;
+    })[]
+  >`
     select ch.id, ch.user_id, ch.resource_id, ch.expires_at, ch.state, c.id as credential_id, c.revoked as credential_revoked,
            c.refresh_token_enc, c.access_token_enc, c.expires_at as token_expires_at
     from calendar_channels ch
@@ -58,7 +74,15 @@ async function openChannels(sql: Sql, condition: ReturnType<Sql>, limit: number)
     credential:
       row.credential_id === null || row.refresh_token_enc === null
         ? null
-        : { id: row.credential_id, user_id: row.user_id, refresh_token_enc: row.refresh_token_enc, access_token_enc: row.access_token_enc, expires_at: row.token_expires_at, sync_token: null, last_full_sync_at: null },
+        : {
+            id: row.credential_id,
+            user_id: row.user_id,
+            refresh_token_enc: row.refresh_token_enc,
+            access_token_enc: row.access_token_enc,
+            expires_at: row.token_expires_at,
+            sync_token: null,
+            last_full_sync_at: null,
+          },
   }));
 }
 

@@ -2,7 +2,13 @@ import pLimit from 'p-limit';
 import type { CalendarChannelsConfig } from '@nudge/config';
 import type { Logger } from '@nudge/logger';
 import { failureReason } from '../sync-errors.js';
-import { clearChannelFailure, insertLiveChannel, markChannelStopped, recordChannelFailure, replaceChannel } from '@nudge/calendar';
+import {
+  clearChannelFailure,
+  insertLiveChannel,
+  markChannelStopped,
+  recordChannelFailure,
+  replaceChannel,
+} from '@nudge/calendar';
 import { channelsToClose, channelsToRenew, credentialsWithoutChannel, type OpenChannel } from './channel-store.js';
 import { stopWatch, watchCalendar, type ChannelCallDeps } from './watch-calls.js';
 
@@ -28,14 +34,20 @@ export interface ChannelMaintenance {
  * channel for every live credential without one. Runs on one replica at a time (a schedule),
  * and the table's one-live-channel index settles any race that remains.
  */
-export async function maintainChannels(deps: MaintainChannelsDeps, now: Date, signal: AbortSignal): Promise<ChannelMaintenance> {
+export async function maintainChannels(
+  deps: MaintainChannelsDeps,
+  now: Date,
+  signal: AbortSignal,
+): Promise<ChannelMaintenance> {
   const result: ChannelMaintenance = { opened: 0, renewed: 0, closed: 0, failed: 0 };
   const address = deps.channels.address;
   const limit = pLimit(deps.concurrency);
   const { sql } = deps;
 
   const closing = await channelsToClose(sql, now, deps.batchSize);
-  await Promise.all(closing.map((channel) => limit(() => closeChannel(deps, channel, now, signal).then(() => (result.closed += 1)))));
+  await Promise.all(
+    closing.map((channel) => limit(() => closeChannel(deps, channel, now, signal).then(() => (result.closed += 1)))),
+  );
   if (address === undefined) return result;
 
   const renewWithinMs = (deps.channels.ttlSeconds * 1000) / 4;
@@ -52,11 +64,28 @@ export async function maintainChannels(deps: MaintainChannelsDeps, now: Date, si
           }
           result.renewed += 1;
           await closeChannel(deps, { ...old, state: 'replaced' }, now, signal);
-          deps.logger.info({ event: 'calendar.channel.renewed', user_id: old.user_id, channel_id: fresh.id, replaced: old.id, expires_at: fresh.expires_at }, 'calendar channel renewed');
+          deps.logger.info(
+            {
+              event: 'calendar.channel.renewed',
+              user_id: old.user_id,
+              channel_id: fresh.id,
+              replaced: old.id,
+              expires_at: fresh.expires_at,
+            },
+            'calendar channel renewed',
+          );
         } catch (error) {
           // The old channel still delivers until it expires; the next run tries again.
           result.failed += 1;
-          deps.logger.warn({ event: 'calendar.channel.renew_failed', user_id: old.user_id, channel_id: old.id, reason: failureReason(error, deps.clock.now()) }, 'renewing a calendar channel failed');
+          deps.logger.warn(
+            {
+              event: 'calendar.channel.renew_failed',
+              user_id: old.user_id,
+              channel_id: old.id,
+              reason: failureReason(error, deps.clock.now()),
+            },
+            'renewing a calendar channel failed',
+          );
         }
       }),
     ),
@@ -75,12 +104,23 @@ export async function maintainChannels(deps: MaintainChannelsDeps, now: Date, si
           }
           await clearChannelFailure(sql, credential.id);
           result.opened += 1;
-          deps.logger.info({ event: 'calendar.channel.opened', user_id: credential.user_id, channel_id: fresh.id, expires_at: fresh.expires_at }, 'calendar channel opened');
+          deps.logger.info(
+            {
+              event: 'calendar.channel.opened',
+              user_id: credential.user_id,
+              channel_id: fresh.id,
+              expires_at: fresh.expires_at,
+            },
+            'calendar channel opened',
+          );
         } catch (error) {
           const reason = failureReason(error, deps.clock.now());
           result.failed += 1;
           await recordChannelFailure(sql, credential.id, `${reason}: ${(error as Error).message}`, deps.clock.now());
-          deps.logger.warn({ event: 'calendar.channel.open_failed', user_id: credential.user_id, reason }, `opening a calendar channel failed (${reason}); the user is polled meanwhile`);
+          deps.logger.warn(
+            { event: 'calendar.channel.open_failed', user_id: credential.user_id, reason },
+            `opening a calendar channel failed (${reason}); the user is polled meanwhile`,
+          );
         }
       }),
     ),
@@ -93,20 +133,42 @@ export async function maintainChannels(deps: MaintainChannelsDeps, now: Date, si
  * deleted credential cannot, and needs not — Google ends channels of a revoked grant, and the
  * notification route ignores channels that are not open.
  */
-async function closeChannel(deps: MaintainChannelsDeps, channel: OpenChannel, now: Date, signal: AbortSignal): Promise<void> {
+async function closeChannel(
+  deps: MaintainChannelsDeps,
+  channel: OpenChannel,
+  now: Date,
+  signal: AbortSignal,
+): Promise<void> {
   const reason =
-    channel.state === 'replaced' ? 'renewed' : channel.expires_at <= now ? 'expired' : channel.credential === null ? 'disconnected' : 'revoked';
+    channel.state === 'replaced'
+      ? 'renewed'
+      : channel.expires_at <= now
+        ? 'expired'
+        : channel.credential === null
+          ? 'disconnected'
+          : 'revoked';
   if (reason === 'renewed' && channel.credential !== null && channel.expires_at > now) {
     try {
       await stopWatch(deps, channel.credential, channel, signal);
     } catch (error) {
       // Left `replaced`: the next run stops it again; meanwhile its notifications are still honoured.
-      deps.logger.warn({ event: 'calendar.channel.stop_failed', user_id: channel.user_id, channel_id: channel.id, reason: failureReason(error, deps.clock.now()) }, 'stopping a replaced calendar channel failed');
+      deps.logger.warn(
+        {
+          event: 'calendar.channel.stop_failed',
+          user_id: channel.user_id,
+          channel_id: channel.id,
+          reason: failureReason(error, deps.clock.now()),
+        },
+        'stopping a replaced calendar channel failed',
+      );
       return;
     }
   } else if (reason === 'revoked' && channel.credential !== null) {
     await stopWatch(deps, channel.credential, channel, signal).catch(() => undefined);
   }
   await markChannelStopped(deps.sql, channel.id, reason, deps.clock.now());
-  deps.logger.info({ event: 'calendar.channel.stopped', user_id: channel.user_id, channel_id: channel.id, reason }, `calendar channel stopped (${reason})`);
+  deps.logger.info(
+    { event: 'calendar.channel.stopped', user_id: channel.user_id, channel_id: channel.id, reason },
+    `calendar channel stopped (${reason})`,
+  );
 }

@@ -1,5 +1,9 @@
 import type { Sql } from '@nudge/db';
-import { claimSyncRequests as claimRows, completeSyncRequest as completeRow, type CalendarSyncRequestRow } from '@nudge/calendar';
+import {
+  claimSyncRequests as claimRows,
+  completeSyncRequest as completeRow,
+  type CalendarSyncRequestRow,
+} from '@nudge/calendar';
 import type { LiveCredential } from '../live-credentials.js';
 
 export { SYNC_REQUESTED_CHANNEL } from '@nudge/calendar';
@@ -13,9 +17,19 @@ export interface ClaimedRequest extends Pick<CalendarSyncRequestRow, 'first_requ
  * replicas share them). A claim older than `staleBefore` belonged to a worker that died or
  * whose sync failed: it is taken again. Requests of credentials no longer live are dropped.
  */
-export async function claimSyncRequests(sql: Sql, instanceId: string, now: Date, staleBefore: Date, limit: number): Promise<ClaimedRequest[]> {
+export async function claimSyncRequests(
+  sql: Sql,
+  instanceId: string,
+  now: Date,
+  staleBefore: Date,
+  limit: number,
+): Promise<ClaimedRequest[]> {
   const rows = await claimRows(sql, instanceId, now, staleBefore, limit);
-  return rows.map(({ first_requested_at, notifications, ...credential }) => ({ credential, first_requested_at, notifications }));
+  return rows.map(({ first_requested_at, notifications, ...credential }) => ({
+    credential,
+    first_requested_at,
+    notifications,
+  }));
 }
 
 /**

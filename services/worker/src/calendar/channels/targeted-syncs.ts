@@ -3,7 +3,12 @@ import type { Clock } from '@nudge/domain';
 import type { Logger } from '@nudge/logger';
 import { Histogram, type Registry } from 'prom-client';
 import { runUserSync, type RunUserSyncDeps } from '../run-user-sync.js';
-import { claimSyncRequests, completeSyncRequest, SYNC_REQUESTED_CHANNEL, type ClaimedRequest } from './sync-requests.js';
+import {
+  claimSyncRequests,
+  completeSyncRequest,
+  SYNC_REQUESTED_CHANNEL,
+  type ClaimedRequest,
+} from './sync-requests.js';
 
 export interface TargetedSyncOptions {
   sql: Sql;
@@ -75,13 +80,22 @@ export class TargetedSyncs {
         const room = options.concurrency - this.inFlight.size;
         if (room > 0) {
           const now = options.clock.now();
-          const claimed = await claimSyncRequests(options.sql, options.instanceId, now, new Date(now.getTime() - options.staleClaimMs), room);
+          const claimed = await claimSyncRequests(
+            options.sql,
+            options.instanceId,
+            now,
+            new Date(now.getTime() - options.staleClaimMs),
+            room,
+          );
           for (const request of claimed) this.launch(request);
           if (claimed.length === room) continue;
         }
         await this.pause();
       } catch (error) {
-        options.logger.error({ event: 'calendar.targeted.loop_failed', err: error }, 'the targeted sync loop failed; retrying');
+        options.logger.error(
+          { event: 'calendar.targeted.loop_failed', err: error },
+          'the targeted sync loop failed; retrying',
+        );
         await this.pause();
       }
     }
@@ -118,11 +132,20 @@ export class TargetedSyncs {
       const seconds = (options.clock.now().getTime() - request.first_requested_at.getTime()) / 1000;
       this.latency?.observe(seconds);
       options.logger.info(
-        { event: 'calendar.targeted.synced', user_id: request.credential.user_id, notifications: request.notifications, latency_ms: Math.round(seconds * 1000), again: next === 'again' },
+        {
+          event: 'calendar.targeted.synced',
+          user_id: request.credential.user_id,
+          notifications: request.notifications,
+          latency_ms: Math.round(seconds * 1000),
+          again: next === 'again',
+        },
         'targeted calendar sync done',
       );
     } catch (error) {
-      options.logger.error({ event: 'calendar.targeted.complete_failed', user_id: request.credential.user_id, err: error }, 'could not complete a targeted sync request');
+      options.logger.error(
+        { event: 'calendar.targeted.complete_failed', user_id: request.credential.user_id, err: error },
+        'could not complete a targeted sync request',
+      );
     }
   }
 }

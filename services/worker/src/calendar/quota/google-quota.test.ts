@@ -35,23 +35,62 @@ function replicas(store: () => QuotaStore, settings: GoogleQuotaConfig, registry
   // One set of counters for the three, so the test reads what the deployment did.
   const quotas: GoogleQuota[] = [];
   const metrics = registry === undefined ? undefined : createQuotaMetrics(registry, () => quotas[0]);
-  for (let i = 0; i < 3; i += 1) quotas.push(new GoogleQuota({ store: store(), settings, clock: systemClock, logger, ...(metrics === undefined ? {} : { metrics }) }));
+  for (let i = 0; i < 3; i += 1)
+    quotas.push(
+      new GoogleQuota({
+        store: store(),
+        settings,
+        clock: systemClock,
+        logger,
+        ...(metrics === undefined ? {} : { metrics }),
+      }),
+    );
   return quotas;
 }
 
 const clients = () =>
-  new GoogleClients({ clientId: google.client.clientId, clientSecret: google.client.clientSecret, authUrl: google.authUrl, tokenUrl: google.tokenUrl, revokeUrl: google.revokeUrl, apiRootUrl: google.url });
+  new GoogleClients({
+    clientId: google.client.clientId,
+    clientSecret: google.client.clientSecret,
+    authUrl: google.authUrl,
+    tokenUrl: google.tokenUrl,
+    revokeUrl: google.revokeUrl,
+    apiRootUrl: google.url,
+  });
 
 /** One events.list per user, each through replica i % 3's gate, the way a targeted sync calls Google. */
-async function everyUserLists(quotas: GoogleQuota[], emails: string[], kind: RequestKind, retry = false, granted: number[] = []): Promise<void> {
-  const policy = createProviderPolicy(systemClock, { ...DEFAULT_PROVIDER_POLICY, baseDelayMs: 50, maxRetries: 6, breakerMinimumRps: 1_000_000 });
+async function everyUserLists(
+  quotas: GoogleQuota[],
+  emails: string[],
+  kind: RequestKind,
+  retry = false,
+  granted: number[] = [],
+): Promise<void> {
+  const policy = createProviderPolicy(systemClock, {
+    ...DEFAULT_PROVIDER_POLICY,
+    baseDelayMs: 50,
+    maxRetries: 6,
+    breakerMinimumRps: 1_000_000,
+  });
   const google_ = clients();
   await Promise.all(
     emails.map(async (email, i) => {
       const gate = quotas[i % quotas.length]!.gate(kind, email);
-      const auth = google_.oauth({ gate: { before: async (signal) => { await gate.before(signal); granted.push(Date.now()); }, answered: gate.answered } });
+      const auth = google_.oauth({
+        gate: {
+          before: async (signal) => {
+            await gate.before(signal);
+            granted.push(Date.now());
+          },
+          answered: gate.answered,
+        },
+      });
       const tokens = google.grantTokens(email);
-      auth.setCredentials({ access_token: tokens.access_token, refresh_token: tokens.refresh_token ?? null, expiry_date: Date.now() + 3_600_000 });
+      auth.setCredentials({
+        access_token: tokens.access_token,
+        refresh_token: tokens.refresh_token ?? null,
+        expiry_date: Date.now() + 3_600_000,
+      });
       const list = () => google_.calendar(auth).events.list({ calendarId: 'primary', maxResults: 10 });
       await (retry ? policy.execute(list, new AbortController().signal) : list());
     }),
@@ -64,7 +103,10 @@ async function everyUserLists(quotas: GoogleQuota[], emails: string[], kind: Req
  * about the limiter.)
  */
 async function grantsPerSecond(name: string): Promise<number[]> {
-  if (name === 'Postgres') return (await db.sql<{ count: number }[]>`select count from google_quota_windows where key like 'g:%'`).map((row) => row.count);
+  if (name === 'Postgres')
+    return (await db.sql<{ count: number }[]>`select count from google_quota_windows where key like 'g:%'`).map(
+      (row) => row.count,
+    );
   const keys = await redis.keys('nudge:google-quota:g:*');
   return keys.length === 0 ? [] : (await redis.mget(keys)).map(Number);
 }
@@ -116,7 +158,14 @@ describe.each([
     await db.sql`delete from google_quota_windows`;
     const shared = store();
     const minute = Math.floor(Date.now() / 60_000);
-    const claim = (user: string, i: number) => ({ globalKey: `g:test-${i}`, globalLimit: 1_000, globalTtlMs: 5_000, userKey: `u:${user}:${minute}`, userLimit: 3, userTtlMs: 5_000 });
+    const claim = (user: string, i: number) => ({
+      globalKey: `g:test-${i}`,
+      globalLimit: 1_000,
+      globalTtlMs: 5_000,
+      userKey: `u:${user}:${minute}`,
+      userLimit: 3,
+      userTtlMs: 5_000,
+    });
     const outcomes = [];
     for (let i = 0; i < 4; i += 1) outcomes.push(await shared.take(claim('busy', 0)));
     expect(outcomes).toEqual(['granted', 'granted', 'granted', 'user']);
@@ -131,7 +180,12 @@ describe.each([
     const quotas = replicas(store, settings, registry);
     google.failNext(ANY, { kind: 'status', status: 429, reason: 'rateLimitExceeded', retryAfterSeconds: 1 }, 20);
     const started = Date.now();
-    await everyUserLists(quotas, Array.from({ length: 300 }, (_, i) => `storm-${_name}-${i}@quota.test`), 'targeted', true);
+    await everyUserLists(
+      quotas,
+      Array.from({ length: 300 }, (_, i) => `storm-${_name}-${i}@quota.test`),
+      'targeted',
+      true,
+    );
     google.clearFailures();
     // Every request got through in the end, after at least the Retry-After pause.
     expect(Date.now() - started).toBeGreaterThan(1_000);

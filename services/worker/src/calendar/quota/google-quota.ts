@@ -48,8 +48,18 @@ export function createQuotaMetrics(registry: Registry, quota: () => GoogleQuota 
     },
   });
   return {
-    requests: new Counter({ name: 'nudge_google_requests_total', help: 'Requests to Google by kind (targeted sync, channel, safety poll)', labelNames: ['kind'] as const, registers: [registry] }),
-    rateLimited: new Counter({ name: 'nudge_google_rate_limited_total', help: 'Rate limits Google answered (429 or usageLimits 403), by scope', labelNames: ['scope'] as const, registers: [registry] }),
+    requests: new Counter({
+      name: 'nudge_google_requests_total',
+      help: 'Requests to Google by kind (targeted sync, channel, safety poll)',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    rateLimited: new Counter({
+      name: 'nudge_google_rate_limited_total',
+      help: 'Rate limits Google answered (429 or usageLimits 403), by scope',
+      labelNames: ['scope'] as const,
+      registers: [registry],
+    }),
   };
 }
 
@@ -157,11 +167,21 @@ export class GoogleQuota {
       this.pressure = pressure;
       this.pressureReadAt = nowMs;
       logger.warn(
-        { event: 'google.quota.rate_limited', user_id: userId, status: failure.status, reason: failure.reason, retry_after_seconds: failure.retryAfterSeconds, budget_per_minute: this.budgetPerMinute(nowMs) },
+        {
+          event: 'google.quota.rate_limited',
+          user_id: userId,
+          status: failure.status,
+          reason: failure.reason,
+          retry_after_seconds: failure.retryAfterSeconds,
+          budget_per_minute: this.budgetPerMinute(nowMs),
+        },
         `Google rate-limited the project: budget shrunk to ${this.budgetPerMinute(nowMs)} requests per minute`,
       );
     } catch (storeError) {
-      logger.error({ event: 'google.quota.store_failed', err: storeError }, 'could not record a Google rate limit in the shared quota');
+      logger.error(
+        { event: 'google.quota.store_failed', err: storeError },
+        'could not record a Google rate limit in the shared quota',
+      );
     }
   }
 }

@@ -42,7 +42,9 @@ export class PostgresQuotaStore implements QuotaStore {
   async usedLastMinute(nowMs: number): Promise<number> {
     const second = Math.floor(nowMs / 1000);
     const keys = Array.from({ length: 60 }, (_, i) => globalKeyOf(second - i));
-    const [row] = await this.sql<{ used: number }[]>`select coalesce(sum(count), 0)::int as used from google_quota_windows where key = any(${keys}::text[])`;
+    const [row] = await this.sql<
+      { used: number }[]
+    >`select coalesce(sum(count), 0)::int as used from google_quota_windows where key = any(${keys}::text[])`;
     return row?.used ?? 0;
   }
 
@@ -53,7 +55,11 @@ export class PostgresQuotaStore implements QuotaStore {
     const factor = rows.find((row) => row.key === FACTOR_KEY);
     const pause = rows.find((row) => row.key === PAUSE_KEY);
     if (factor === undefined) return NO_PRESSURE;
-    return { factor: factor.count / 1000, since: factor.expires_at.getTime(), pausedUntil: pause?.expires_at.getTime() ?? 0 };
+    return {
+      factor: factor.count / 1000,
+      since: factor.expires_at.getTime(),
+      pausedUntil: pause?.expires_at.getTime() ?? 0,
+    };
   }
 
   async writePressure(pressure: QuotaPressure): Promise<void> {

@@ -18,7 +18,16 @@ export class RedisQuotaStore implements QuotaStore {
   constructor(private readonly redis: Redis) {}
 
   async take(claim: QuotaClaim): Promise<'granted' | 'global' | 'user'> {
-    const result = (await this.redis.eval(TAKE, 2, PREFIX + claim.globalKey, PREFIX + claim.userKey, claim.globalLimit, claim.globalTtlMs, claim.userLimit, claim.userTtlMs)) as number;
+    const result = (await this.redis.eval(
+      TAKE,
+      2,
+      PREFIX + claim.globalKey,
+      PREFIX + claim.userKey,
+      claim.globalLimit,
+      claim.globalTtlMs,
+      claim.userLimit,
+      claim.userTtlMs,
+    )) as number;
     return result === 0 ? 'granted' : result === 1 ? 'global' : 'user';
   }
 
