@@ -62,7 +62,7 @@ export class GoogleClients {
           gate.answered(undefined);
           return response;
         },
-        rejected: async (error: unknown) => {
+        rejected: (error: unknown) => {
           gate.answered(error);
           throw error;
         },

@@ -72,9 +72,9 @@ export function createCalendarSubsystem(
     googleQuota.store === 'redis' && base.redis !== undefined
       ? new RedisQuotaStore(base.redis)
       : new PostgresQuotaStore(sql);
-  let quota: GoogleQuota | undefined;
+  // The metrics read the quota lazily (at scrape time), after it exists.
   const metrics = registry === undefined ? undefined : createQuotaMetrics(registry, () => quota);
-  quota = new GoogleQuota({
+  const quota: GoogleQuota = new GoogleQuota({
     store,
     settings: googleQuota,
     clock,

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { encodeBase64urlJson } from '../http/base64url-json.js';
 import { Latencies } from '../http/latencies.js';
 import { HttpEmulator, type EmulatorOptions, type Exchange } from '../http/http-emulator.js';
@@ -313,7 +314,7 @@ export class GoogleEmulator extends HttpEmulator {
 
 /** A usage limit refusal as Google words it: domain usageLimits, with Retry-After. */
 function sendUsageLimit(
-  res: import('node:http').ServerResponse,
+  res: ServerResponse,
   status: number,
   reason: string,
   message: string,
