@@ -1,7 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import pLimit from 'p-limit';
 import type { WatchChannel } from './watch-channels.js';
 
 const RETRIES = 4;
+/**
+ * Deliveries in flight at once; the rest queue in order. A real sender works through a bounded
+ * pool of connections: 5,000 simultaneous POSTs would time out at the receiver and come back as
+ * retries, and would starve this process's own Calendar API answers (the emulator serves both).
+ */
+const DELIVERY_CONCURRENCY = 32;
 
 export type ResourceState = 'sync' | 'exists' | 'not_exists';
 
@@ -28,6 +35,7 @@ export class NotificationSender {
   private readonly inFlight = new Set<Promise<void>>();
   private toLose = new Map<string, number>();
   private readonly record: boolean;
+  private readonly deliveries = pLimit(DELIVERY_CONCURRENCY);
 
   constructor(
     private readonly now: () => number,
@@ -82,12 +90,14 @@ export class NotificationSender {
     let status: number | undefined;
     for (let attempt = 0; attempt < RETRIES + 1; attempt += 1) {
       if (attempt > 0) await sleep(1_000 * 2 ** (attempt - 1));
-      status = await fetch(address, { method: 'POST', headers, signal: AbortSignal.timeout(10_000) })
-        .then(async (response) => {
-          await response.arrayBuffer().catch(() => undefined);
-          return response.status;
-        })
-        .catch(() => undefined);
+      status = await this.deliveries(() =>
+        fetch(address, { method: 'POST', headers, signal: AbortSignal.timeout(10_000) })
+          .then(async (response) => {
+            await response.arrayBuffer().catch(() => undefined);
+            return response.status;
+          })
+          .catch(() => undefined),
+      );
       if (status !== undefined && status < 500) return status;
     }
     return status;
