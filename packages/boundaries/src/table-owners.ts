@@ -19,7 +19,7 @@ export const TABLE_OWNERS: Readonly<Record<string, string>> = {
   calendar_channels: 'packages/calendar/src/channel-store.ts',
   calendar_channel_failures: 'packages/calendar/src/channel-store.ts',
   calendar_sync_requests: 'packages/calendar/src/sync-requests.ts',
-  google_quota_windows: 'services/worker/src/calendar/quota/postgres-quota-store.ts',
+  google_quota_windows: 'packages/calendar/src/quota/postgres-quota-store.ts',
   meetings: 'services/worker/src/calendar/upsert-meetings.ts',
   sync_runs: 'services/worker/src/calendar/sync-runs.ts',
   users: 'services/api/src/orgs/users.ts',

@@ -66,16 +66,42 @@ export async function markChannelStopped(sql: Sql, id: string, reason: string, n
     where id = ${id} and state <> 'stopped'`;
 }
 
+/** What one notification found: its open channel (if any), whether it matched, whether its number was new. */
+export interface ChannelMessage {
+  credential_id: string;
+  /** The token's hash and the resource id are the channel's. */
+  matches: boolean;
+  /** The message number was above the last one seen and is now the last (false: a replay or Google's retry). */
+  advanced: boolean;
+}
+
 /**
- * Message numbers only grow on a channel: false when `messageNumber` is not above the last one
- * seen (a replay, or Google's retry of one already taken).
+ * One statement per notification: finds the open channel of a live credential, and when token
+ * hash and resource id match, advances its message number (message numbers only grow on a
+ * channel). undefined: no such open channel. Comparing SHA-256 digests in SQL leaks nothing a
+ * caller could use to forge a token.
  */
-export async function advanceMessageNumber(sql: Sql, channelId: string, messageNumber: string): Promise<boolean> {
-  const advanced = await sql`
-    update calendar_channels set last_message_number = ${messageNumber}::bigint
-    where id = ${channelId} and (last_message_number is null or last_message_number < ${messageNumber}::bigint)
-    returning id`;
-  return advanced.length > 0;
+export async function acceptChannelMessage(
+  sql: Sql,
+  message: { channelId: string; tokenHash: string; resourceId: string; messageNumber: string },
+  now: Date,
+): Promise<ChannelMessage | undefined> {
+  const [row] = await sql<ChannelMessage[]>`
+    with ch as (
+      select ch.id, ch.credential_id,
+             ch.token_hash = ${message.tokenHash} and ch.resource_id = ${message.resourceId} as matches
+      from calendar_channels ch
+      join calendar_credentials c on c.id = ch.credential_id and not c.revoked
+      where ch.id = ${message.channelId} and ch.state in ('live', 'replaced') and ch.expires_at > ${now}
+    ), advanced as (
+      update calendar_channels u set last_message_number = ${message.messageNumber}::bigint
+      from ch
+      where u.id = ch.id and ch.matches
+        and (u.last_message_number is null or u.last_message_number < ${message.messageNumber}::bigint)
+      returning u.id
+    )
+    select ch.credential_id, ch.matches, exists (select 1 from advanced) as advanced from ch`;
+  return row;
 }
 
 export type ChannelToStop = Pick<CalendarChannelRow, 'id' | 'resource_id'>;

@@ -26,6 +26,12 @@ export function isInvalidGrant(error: unknown): boolean {
   return reasonOf(responseOf(error)?.data) === 'invalid_grant';
 }
 
+/** Google's rate limits: 429, or a 403 `rateLimitExceeded` / `userRateLimitExceeded` (usageLimits). */
+export function isRateLimit(error: unknown, now: Date): boolean {
+  const { status, reason } = googleFailureOf(error, now);
+  return status === 429 || (status === 403 && (reason === 'rateLimitExceeded' || reason === 'userRateLimitExceeded'));
+}
+
 function responseOf(error: unknown): ResponseLike | undefined {
   return (error as { response?: ResponseLike } | null)?.response;
 }

@@ -5,7 +5,11 @@ export {
   type calendar_v3,
   type RequestGate,
 } from './google-clients.js';
-export { googleFailureOf, isInvalidGrant, type GoogleFailure } from './google-errors.js';
+export { googleFailureOf, isInvalidGrant, isRateLimit, type GoogleFailure } from './google-errors.js';
+export { createQuotaMetrics, GoogleQuota, type QuotaMetrics, type RequestKind } from './quota/google-quota.js';
+export { NO_PRESSURE, type QuotaClaim, type QuotaPressure, type QuotaStore } from './quota/quota-store.js';
+export { PostgresQuotaStore } from './quota/postgres-quota-store.js';
+export { RedisQuotaStore } from './quota/redis-quota-store.js';
 export { deriveKey } from './key-derivation.js';
 export { keyIdOf, TokenCipher, TokenDecryptionError } from './token-cipher.js';
 export {
@@ -21,7 +25,7 @@ export {
   type GrantedTokens,
 } from './credential-store.js';
 export {
-  advanceMessageNumber,
+  acceptChannelMessage,
   clearChannelFailure,
   closeUserChannels,
   insertLiveChannel,
@@ -30,12 +34,13 @@ export {
   replaceChannel,
   type CalendarChannelFailureRow,
   type CalendarChannelRow,
+  type ChannelMessage,
   type ChannelToStop,
   type NewChannel,
 } from './channel-store.js';
 export {
   claimSyncRequests,
-  completeSyncRequest,
+  completeSyncRequests,
   queueSyncRequest,
   SYNC_REQUESTED_CHANNEL,
   type CalendarSyncRequestRow,

@@ -1,4 +1,4 @@
-import type { Sql } from '@nudge/db';
+import type { Sql, TransactionSql } from '@nudge/db';
 import { PRIMARY_CALENDAR, type CalendarCredentialRow, type CalendarSyncStateRow } from './credential-store.js';
 
 /**
@@ -22,9 +22,9 @@ export const SYNC_REQUESTED_CHANNEL = 'nudge_calendar_sync_requested';
 
 /**
  * Queues one targeted sync for the credential — one row per credential, so a burst coalesces —
- * and wakes the workers with a NOTIFY only when the row is new.
+ * and wakes the workers with a NOTIFY only when the row is new (inside a transaction: at commit).
  */
-export async function queueSyncRequest(sql: Sql, credentialId: string, now: Date): Promise<void> {
+export async function queueSyncRequest(sql: Sql | TransactionSql, credentialId: string, now: Date): Promise<void> {
   await sql`
     with queued as (
       insert into calendar_sync_requests as r (credential_id, first_requested_at, requested_at)
@@ -41,7 +41,10 @@ export type ClaimedSyncRequestRow = Pick<
   'id' | 'user_id' | 'refresh_token_enc' | 'access_token_enc' | 'expires_at' | 'revoked'
 > &
   Pick<CalendarSyncStateRow, 'sync_token' | 'last_full_sync_at'> &
-  Pick<CalendarSyncRequestRow, 'first_requested_at' | 'notifications'>;
+  Pick<CalendarSyncRequestRow, 'first_requested_at' | 'notifications'> & {
+    /** No live channel and no failed attempt backing off (a new connection): the worker opens one after the sync. */
+    needs_channel: boolean;
+  };
 
 /**
  * Claims up to `limit` pending targeted syncs (oldest notification first; SKIP LOCKED, so
@@ -68,7 +71,10 @@ export async function claimSyncRequests(
       returning r.credential_id, r.first_requested_at, r.notifications
     )
     select c.id, c.user_id, c.refresh_token_enc, c.access_token_enc, c.expires_at, s.sync_token, s.last_full_sync_at,
-           c.revoked, cl.first_requested_at, cl.notifications
+           c.revoked, cl.first_requested_at, cl.notifications,
+           (not exists (select 1 from calendar_channels ch where ch.credential_id = c.id and ch.state = 'live')
+            and not exists (select 1 from calendar_channel_failures f where f.credential_id = c.id and f.retry_at > ${now}))
+             as needs_channel
     from claimed cl
     join calendar_credentials c on c.id = cl.credential_id
     left join calendar_sync_state s on s.credential_id = c.id and s.calendar_id = ${PRIMARY_CALENDAR}`;
@@ -78,17 +84,26 @@ export async function claimSyncRequests(
 }
 
 /**
- * The sync is done. The request goes unless a notification came while it ran (its count grew
- * past `notifications`, the count when claimed): then it stays, released, for one more sync.
+ * The syncs are done (one statement for any number). Each request goes unless a notification
+ * came while its sync ran (its count grew past `notifications`, the count when claimed): then
+ * it stays, released, for one more sync. Returns the credentials whose request stays.
  */
-export async function completeSyncRequest(
-  sql: Sql,
-  credentialId: string,
-  notifications: number,
-): Promise<'done' | 'again'> {
-  const deleted =
-    await sql`delete from calendar_sync_requests where credential_id = ${credentialId} and notifications = ${notifications} returning 1`;
-  if (deleted.length === 1) return 'done';
-  await sql`update calendar_sync_requests set claimed_at = null, claimed_by = null, first_requested_at = requested_at where credential_id = ${credentialId}`;
-  return 'again';
+export async function completeSyncRequests(
+  sql: Sql | TransactionSql,
+  done: readonly { credentialId: string; notifications: number }[],
+): Promise<Set<string>> {
+  if (done.length === 0) return new Set();
+  const ids = done.map((request) => request.credentialId);
+  const rows = await sql<{ credential_id: string }[]>`
+    with finished as (
+      delete from calendar_sync_requests r
+      using unnest(${ids}::uuid[], ${done.map((request) => request.notifications)}::int[]) as d(credential_id, notifications)
+      where r.credential_id = d.credential_id and r.notifications = d.notifications
+      returning r.credential_id
+    )
+    update calendar_sync_requests
+    set claimed_at = null, claimed_by = null, first_requested_at = requested_at
+    where credential_id = any(${ids}::uuid[]) and credential_id not in (select credential_id from finished)
+    returning credential_id`;
+  return new Set(rows.map((row) => row.credential_id));
 }

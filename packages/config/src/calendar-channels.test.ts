@@ -21,6 +21,7 @@ describe('calendar channel settings', () => {
       offReason: undefined,
       ttlSeconds: 604_800,
       safetySyncMinutes: 60,
+      targetedConcurrency: 64,
     });
     expect(config.googleQuota).toEqual({ requestsPerMinute: 8_000, perUserPerMinute: 480, store: 'postgres' });
   });

@@ -13,6 +13,12 @@ export interface CalendarChannelsConfig {
   ttlSeconds: number;
   /** Users with a live channel are still polled this often, to catch a lost notification. */
   safetySyncMinutes: number;
+  /**
+   * Targeted syncs (and first syncs of new connections) one worker runs at once. They are short
+   * and the shared quota, not this, bounds what reaches Google: enough that a burst uses the
+   * whole budget (133 requests a second at the default 8,000 a minute, ~0.3 s a sync).
+   */
+  targetedConcurrency: number;
 }
 
 export const NOTIFICATIONS_PATH = '/v1/calendar/google/notifications';
@@ -36,17 +42,24 @@ export function calendarChannelsFragment(env: Env, publicBaseUrl: string): Calen
     max: 7 * 24 * 60,
     example: '60',
   });
+  const targetedConcurrency = readInt(env, 'CALENDAR_TARGETED_CONCURRENCY', {
+    default: 64,
+    min: 1,
+    max: 1_024,
+    example: '64',
+  });
   const allowLoopbackHttp = readBool(env, 'CALENDAR_CHANNELS_TEST_ALLOW_LOOPBACK_HTTP', false);
   const url = new URL(publicBaseUrl);
   const loopbackHttp = url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
   const address = `${publicBaseUrl}${NOTIFICATIONS_PATH}`;
   if (url.protocol === 'https:' || (allowLoopbackHttp && loopbackHttp))
-    return { address, offReason: undefined, ttlSeconds, safetySyncMinutes };
+    return { address, offReason: undefined, ttlSeconds, safetySyncMinutes, targetedConcurrency };
   return {
     address: undefined,
     offReason: `PUBLIC_BASE_URL (${url.origin}) is not https, and Google delivers push notifications only to a public https address`,
     ttlSeconds,
     safetySyncMinutes,
+    targetedConcurrency,
   };
 }
 

@@ -121,7 +121,7 @@ describe('role configuration', () => {
 
   it('gives the api Twilio for phone verification only with escalation on, by call unless TWILIO_VERIFY_CHANNEL=sms', () => {
     expect(parseApiConfig(base).phoneVerification).toBeUndefined();
-    const { REDIS_URL: _apiNeedsNoRedis, ...apiEscalation } = escalation;
+    const apiEscalation = { ...escalation };
     expect(parseApiConfig({ ...base, ...apiEscalation }).phoneVerification).toMatchObject({
       channel: 'call',
       callsPublicUrl: 'https://calls.example.com',
@@ -139,11 +139,17 @@ describe('role configuration', () => {
     expect(configError(() => parseApiConfig({ ...base, ...noCallsUrl })).variable).toBe('CALLS_PUBLIC_URL');
   });
 
-  it('requires REDIS_URL on the api only with RATE_LIMIT_STORE=redis', () => {
+  it('requires REDIS_URL on the api only with RATE_LIMIT_STORE=redis or the Google quota in Redis', () => {
     expect(parseApiConfig(base).redis).toBeUndefined();
     expect(configError(() => parseApiConfig({ ...base, RATE_LIMIT_STORE: 'redis' })).message).toContain(
       'REDIS_URL is required when RATE_LIMIT_STORE=redis',
     );
+    const { REDIS_URL: _none, ...noRedis } = escalation;
+    expect(configError(() => parseApiConfig({ ...base, ...noRedis })).message).toContain(
+      'REDIS_URL is required when the Google quota is kept in Redis',
+    );
+    expect(parseApiConfig({ ...base, ...escalation }).googleQuota?.store).toBe('redis');
+    expect(parseApiConfig({ ...base, ...noRedis, GOOGLE_QUOTA_STORE: 'postgres' }).googleQuota?.store).toBe('postgres');
   });
 
   it('needs Google settings and the encryption key only with the calendar feature', () => {

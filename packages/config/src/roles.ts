@@ -88,6 +88,8 @@ export interface ApiConfig extends CommonConfig {
   /** Present only when the calendar feature is on. */
   google: GoogleConfig | undefined;
   credentialsKey: Buffer | undefined;
+  /** The workers' shared Google quota, which the api's channel stops go through too (calendar feature). */
+  googleQuota: GoogleQuotaConfig | undefined;
   /** Present only when the alerts feature is on. */
   push: PushConfig | undefined;
   /** Active push subscriptions per user; the oldest is replaced beyond it. */
@@ -104,6 +106,14 @@ export interface ApiConfig extends CommonConfig {
 export function parseApiConfig(env: Env): ApiConfig {
   const common = commonFragment(env, 'api');
   const rateLimitStore = readEnum(env, 'RATE_LIMIT_STORE', ['memory', 'redis'] as const, 'memory');
+  // The api's few Google calls (channels.stop on disconnect) take their slots from the workers' counters.
+  const googleQuota = common.flags.calendar ? googleQuotaFragment(env, common.flags.escalation) : undefined;
+  const redisNeededBy =
+    rateLimitStore === 'redis'
+      ? 'RATE_LIMIT_STORE=redis'
+      : googleQuota?.store === 'redis'
+        ? 'the Google quota is kept in Redis (GOOGLE_QUOTA_STORE; redis by default with FEATURE_ESCALATION_ENABLED=true)'
+        : undefined;
   return {
     ...common,
     role: 'api',
@@ -113,8 +123,9 @@ export function parseApiConfig(env: Env): ApiConfig {
     rateLimitStore,
     rateLimit: rateLimitFragment(env),
     corsOrigins: corsOriginsFragment(env),
-    redis: redisFragment(env, rateLimitStore === 'redis' ? 'RATE_LIMIT_STORE=redis' : undefined),
+    redis: redisFragment(env, redisNeededBy),
     google: common.flags.calendar ? googleFragment(env) : undefined,
+    googleQuota,
     credentialsKey: common.flags.calendar ? credentialsKeyFragment(env) : undefined,
     push: common.flags.alerts ? pushFragment(env) : undefined,
     pushMaxSubscriptionsPerUser: pushSubscriptionLimitFragment(env),

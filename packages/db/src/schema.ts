@@ -106,7 +106,7 @@ export const ROLE_TABLES: Readonly<Record<SchemaRole, readonly string[]>> = {
     'organizations', 'users', 'api_tokens', 'calendar_credentials', 'calendar_sync_state', 'meetings',
     'alert_rules', 'alerts', 'alert_events', 'push_subscriptions', 'deliveries', 'checkin_tokens',
     'job_schedules', 'job_runs', 'service_heartbeats', 'oauth_states', 'sessions', 'invitations', 'phone_verifications',
-    'calendar_channels', 'calendar_sync_requests',
+    'calendar_channels', 'calendar_sync_requests', 'google_quota_windows',
   ],
   calls: ['users', 'meetings', 'alert_rules', 'alerts', 'alert_events', 'deliveries', 'processed_webhook_events', 'service_heartbeats', 'phone_verifications'],
   worker: [

@@ -140,11 +140,34 @@ describe('calendar push channels', () => {
     const consent = await fetch(connect.url as string, { redirect: 'manual' });
     const callback = await fetch(consent.headers.get('location') ?? '', { headers: { cookie: bound } });
     expect(callback.status).toBe(200);
-    await runSchedule('calendar-sync');
-    await runSchedule('calendar-channels');
-    expect(google.activeChannels(email)).toHaveLength(1);
-    await eventually(async () => (await alertsOf(userId)).length === 1, { explain });
+    // No schedule run: the connect's sync request wakes a worker, which opens the channel and syncs.
+    await eventually(async () => google.activeChannels(email).length === 1 && (await alertsOf(userId)).length === 1, {
+      timeoutMs: 5_000,
+      explain,
+    });
     return { userId, email, bearer, eventId: event.id };
+  }
+
+  /** Pauses the minute's calendar schedules (and waits out a run in progress) while `body` runs. */
+  async function withoutCalendarSchedules(body: () => Promise<void>): Promise<void> {
+    const ids = ['calendar-sync', 'calendar-channels'];
+    const enable = async (enabled: boolean) => {
+      for (const id of ids)
+        expect(
+          (await call(`/v1/admin/schedules/${id}`, { method: 'PATCH', body: JSON.stringify({ enabled }) })).status,
+        ).toBe(200);
+    };
+    await enable(false);
+    try {
+      await eventually(
+        async () =>
+          (await db.sql`select 1 from job_runs where schedule_id = any(${ids}) and status = 'running'`).length === 0,
+        { timeoutMs: 20_000, explain },
+      );
+      await body();
+    } finally {
+      await enable(true);
+    }
   }
 
   async function alertsOf(userId: string) {
@@ -164,6 +187,17 @@ describe('calendar push channels', () => {
     await eventually(check, { timeoutMs: 2_000, explain });
     return Date.now() - started;
   }
+
+  it('a new connection gets its channel and its first sync right away, with no schedule running', async () => {
+    await withoutCalendarSchedules(async () => {
+      // connectedUser waits (5 s at most) for the live channel and the planned alert.
+      const { userId, email } = await connectedUser();
+      expect(google.activeChannels(email)).toHaveLength(1);
+      const channels = await db.sql`select state from calendar_channels where user_id = ${userId}`;
+      expect(channels).toEqual([{ state: 'live' }]);
+      expect(await syncRunsOf(userId)).toBe(1);
+    });
+  });
 
   it('a moved, new, declined and cancelled meeting re-plans or cancels the alert within 2 s, through notifications alone', async () => {
     const { userId, email, eventId } = await connectedUser();

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiConfig } from '@nudge/config';
+import { GoogleQuota, PostgresQuotaStore, RedisQuotaStore } from '@nudge/calendar';
 import type { Sql } from '@nudge/db';
 import { VerificationCodes, type Clock } from '@nudge/domain';
 import type { Logger } from '@nudge/logger';
@@ -46,7 +47,7 @@ export interface ApiDependencies {
   readinessSql?: Sql;
   logger: Logger;
   metrics: Metrics;
-  /** Shared rate-limit counters (RATE_LIMIT_STORE=redis). */
+  /** Shared rate-limit counters (RATE_LIMIT_STORE=redis) and the Google quota's (GOOGLE_QUOTA_STORE=redis). */
   redis?: Redis;
   /** The built web app served under /app/; tests may point elsewhere. */
   webAppDir?: string;
@@ -101,7 +102,7 @@ export async function buildApiApp(deps: ApiDependencies): Promise<FastifyInstanc
     limits: config.rateLimit,
     knownTokens,
     sessionCookie: cookies.session,
-    ...(deps.redis === undefined ? {} : { redis: deps.redis }),
+    ...(deps.redis === undefined || config.rateLimitStore !== 'redis' ? {} : { redis: deps.redis }),
   });
   await app.register(authPlugin, {
     sql,
@@ -144,7 +145,7 @@ export async function buildApiApp(deps: ApiDependencies): Promise<FastifyInstanc
     });
   }
   if (config.flags.checkin) await app.register(checkinRoutes, { sql, clock });
-  if (config.google !== undefined && config.credentialsKey !== undefined) {
+  if (config.google !== undefined && config.credentialsKey !== undefined && config.googleQuota !== undefined) {
     await app.register(calendarRoutes, {
       sql,
       clock,
@@ -152,6 +153,15 @@ export async function buildApiApp(deps: ApiDependencies): Promise<FastifyInstanc
       credentialsKey: config.credentialsKey,
       publicBaseUrl: config.publicBaseUrl,
       cookies,
+      quota: new GoogleQuota({
+        store:
+          config.googleQuota.store === 'redis' && deps.redis !== undefined
+            ? new RedisQuotaStore(deps.redis)
+            : new PostgresQuotaStore(sql),
+        settings: config.googleQuota,
+        clock,
+        logger: deps.logger,
+      }),
     });
     await app.register(notificationRoutes, { sql, clock, metrics: deps.metrics });
   }

@@ -7,11 +7,11 @@ await runRole({
   parse: parseEnv,
   migrateOnStart: (config) => config.runMigrationsOnStart,
   build: async (context) => {
-    // Loaded only with RATE_LIMIT_STORE=redis: otherwise the api never touches Redis.
+    // Loaded only with RATE_LIMIT_STORE=redis or the Google quota in Redis: otherwise the api never touches Redis.
     const redis =
       context.config.redis === undefined
         ? undefined
-        : await connectRedis(context.config.redis.url, context.logger, 'rate-limit');
+        : await connectRedis(context.config.redis.url, context.logger, 'rate-limit and Google quota');
     const app = await buildApiApp({ ...context, ...(redis === undefined ? {} : { redis }) });
     return { app, stop: async () => redis?.disconnect() };
   },

@@ -1,5 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { advanceMessageNumber, queueSyncRequest, type CalendarChannelRow } from '@nudge/calendar';
+import { createHash } from 'node:crypto';
+import { acceptChannelMessage, queueSyncRequest } from '@nudge/calendar';
 import type { Sql } from '@nudge/db';
 
 /** The X-Goog-* headers of a push notification, as received (any may be missing or forged). */
@@ -29,21 +29,16 @@ const CHANNEL_ID = /^[A-Za-z0-9\-_+/=]{1,64}$/;
 const MESSAGE_NUMBER = /^\d{1,18}$/;
 const RESOURCE_STATES = new Set(['sync', 'exists', 'not_exists']);
 
-type ChannelRow = Pick<CalendarChannelRow, 'token_hash' | 'resource_id' | 'last_message_number'> & {
-  credential_id: string;
-};
-
-function sameHash(givenToken: string, storedHash: string): boolean {
-  const given = createHash('sha256').update(givenToken).digest();
-  const stored = Buffer.from(storedHash, 'hex');
-  return stored.length === given.length && timingSafeEqual(given, stored);
+function hashOf(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
 }
 
 /**
- * Handles one notification without calling Google: the channel id, token and resource id must
- * match an open channel of a live credential, or nothing happens. A change queues one targeted
- * sync for the user — one row per credential, so a burst coalesces — and wakes the workers
- * with a NOTIFY only when the row is new.
+ * Handles one notification without calling Google, in two statements: the channel id, token
+ * and resource id must match an open channel of a live credential (checked, and the message
+ * number advanced, in one), or nothing happens. A change queues one targeted sync for the user
+ * — one row per credential, so a burst coalesces — and wakes the workers with a NOTIFY only
+ * when the row is new.
  */
 export async function acceptNotification(
   sql: Sql,
@@ -61,16 +56,16 @@ export async function acceptNotification(
     return 'malformed';
   if (messageNumber === undefined || !MESSAGE_NUMBER.test(messageNumber)) return 'malformed';
   if (token === undefined || token.length > 256) return 'mismatch';
-  const [channel] = await sql<ChannelRow[]>`
-    select ch.credential_id, ch.token_hash, ch.resource_id, ch.last_message_number::text as last_message_number
-    from calendar_channels ch
-    join calendar_credentials c on c.id = ch.credential_id and not c.revoked
-    where ch.id = ${channelId} and ch.state in ('live', 'replaced') and ch.expires_at > ${now}`;
-  if (channel === undefined) return 'unknown_channel';
-  if (!sameHash(token, channel.token_hash) || channel.resource_id !== resourceId) return 'mismatch';
+  const message = await acceptChannelMessage(
+    sql,
+    { channelId, tokenHash: hashOf(token), resourceId, messageNumber },
+    now,
+  );
+  if (message === undefined) return 'unknown_channel';
+  if (!message.matches) return 'mismatch';
   // Message numbers only grow on a channel: one seen before is a replay (or Google's retry of one we took).
-  if (!(await advanceMessageNumber(sql, channelId, messageNumber))) return 'replayed';
+  if (!message.advanced) return 'replayed';
   if (resourceState === 'sync') return 'sync';
-  await queueSyncRequest(sql, channel.credential_id, now);
+  await queueSyncRequest(sql, message.credential_id, now);
   return 'queued';
 }

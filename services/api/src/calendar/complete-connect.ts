@@ -91,11 +91,18 @@ export async function completeGoogleConnect(
       'read access to the calendar was not granted; allow it on the consent screen',
     );
   }
-  await saveGoogleCredential(deps.sql, deps.cipher, state.userId, {
-    refreshToken: tokens.refresh_token,
-    accessToken: tokens.access_token ?? undefined,
-    expiresAt: typeof tokens.expiry_date === 'number' ? new Date(tokens.expiry_date) : undefined,
-    scopes,
-  });
+  // Also queues the first sync: a worker reads the calendar and opens its channel right away.
+  await saveGoogleCredential(
+    deps.sql,
+    deps.cipher,
+    state.userId,
+    {
+      refreshToken: tokens.refresh_token,
+      accessToken: tokens.access_token ?? undefined,
+      expiresAt: typeof tokens.expiry_date === 'number' ? new Date(tokens.expiry_date) : undefined,
+      scopes,
+    },
+    now,
+  );
   return state.userId;
 }

@@ -1,3 +1,10 @@
+import {
+  createQuotaMetrics,
+  GoogleQuota,
+  PostgresQuotaStore,
+  RedisQuotaStore,
+  type RequestKind,
+} from '@nudge/calendar';
 import type { WorkerConfig } from '@nudge/config';
 import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
@@ -12,13 +19,12 @@ import {
 } from '../jobs/calendar-sync.js';
 import type { JobHandler } from '../schedules/scheduled-job.js';
 import { channelCountsByState } from './channels/channel-store.js';
-import { maintainChannels, type MaintainChannelsDeps } from './channels/maintain-channels.js';
+import { maintainChannels, openChannel, type MaintainChannelsDeps } from './channels/maintain-channels.js';
+import type { LiveCredential } from './live-credentials.js';
 import { usersDueForPoll } from './channels/poll-due-credentials.js';
 import { queuedSyncRequests } from './channels/sync-requests.js';
 import { TargetedSyncs } from './channels/targeted-syncs.js';
-import { createQuotaMetrics, GoogleQuota } from './quota/google-quota.js';
-import { PostgresQuotaStore } from './quota/postgres-quota-store.js';
-import { RedisQuotaStore } from './quota/redis-quota-store.js';
+import type { GatedCredential } from './sync-user-calendar.js';
 
 export type CalendarWorkerConfig = Pick<
   WorkerConfig,
@@ -95,26 +101,33 @@ export function createCalendarSubsystem(
   const gated = quota;
   const pollDeps: CalendarSyncDeps = {
     ...shared,
-    gate: (userId) => gated.gate('poll', userId),
+    gate: (credential) => gated.gate(pollKindOf(credential), credential.user_id),
     usersToPoll: usersDueForPoll(calendarChannels.safetySyncMinutes),
   };
   const channelDeps: MaintainChannelsDeps = {
     ...shared,
-    gate: (userId) => gated.gate('channel', userId),
+    gate: (credential) => gated.gate('channel', credential.user_id),
     channels: calendarChannels,
     requestTimeoutMs: shared.settings.requestTimeoutMs,
     batchSize: 500,
   };
+  const address = calendarChannels.address;
   const targeted = new TargetedSyncs({
     sql,
     clock,
     logger,
     instanceId: config.process.instanceId,
-    syncDeps: { ...shared, gate: (userId) => gated.gate('targeted', userId) },
-    concurrency: shared.concurrency,
+    syncDeps: { ...shared, gate: (credential) => gated.gate('targeted', credential.user_id) },
+    concurrency: calendarChannels.targetedConcurrency,
     fallbackPollMs: overrides.fallbackPollMs ?? 5_000,
     staleClaimMs: overrides.staleClaimMs ?? 60_000,
     ...(registry === undefined ? {} : { registry }),
+    ...(address === undefined
+      ? {}
+      : {
+          openChannel: (credential: LiveCredential, signal: AbortSignal) =>
+            openChannel(channelDeps, credential, address, signal),
+        }),
   });
   if (registry !== undefined) registerCalendarGauges(registry, sql, clock);
   if (calendarChannels.address === undefined) {
@@ -140,6 +153,15 @@ export function createCalendarSubsystem(
     channelsJob: async ({ now, signal }) => ({ ...(await maintainChannels(channelDeps, now(), signal)) }),
     targeted,
   };
+}
+
+/**
+ * What a poll tick's sync of this credential is for. Without a sync token (just connected, or
+ * Google forgot the token) it is the user's first look at their calendar — a real change, so
+ * targeted priority; only a sync from a good token is a safety poll that yields under pressure.
+ */
+export function pollKindOf(credential: GatedCredential): RequestKind {
+  return credential.sync_token === null ? 'targeted' : 'poll';
 }
 
 function registerCalendarGauges(registry: Registry, sql: Sql, clock: Clock): void {

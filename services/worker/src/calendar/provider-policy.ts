@@ -11,7 +11,7 @@ import {
 } from 'cockatiel';
 import { googleFailureOf } from '@nudge/calendar';
 import type { Clock } from '@nudge/domain';
-import { isRateLimit } from './sync-errors.js';
+import { isRateLimit } from '@nudge/calendar';
 
 export interface ProviderPolicySettings {
   /** Retries after the first call, for 5xx, network errors and rate limits. */

@@ -1,5 +1,5 @@
 import { BrokenCircuitError, TaskCancelledError } from 'cockatiel';
-import { googleFailureOf, isInvalidGrant, TokenDecryptionError } from '@nudge/calendar';
+import { googleFailureOf, isInvalidGrant, isRateLimit, TokenDecryptionError } from '@nudge/calendar';
 
 /** Google answered 200 with something that is not an events page (truncated JSON, wrong shape). */
 export class MalformedResponseError extends Error {
@@ -25,11 +25,6 @@ export function failureReason(error: unknown, now: Date): string {
   if (failure.status === undefined) return 'network';
   if (isRateLimit(error, now)) return 'rate_limited';
   return `http_${failure.status}${failure.reason === undefined ? '' : `_${failure.reason}`}`;
-}
-
-export function isRateLimit(error: unknown, now: Date): boolean {
-  const { status, reason } = googleFailureOf(error, now);
-  return status === 429 || (status === 403 && (reason === 'rateLimitExceeded' || reason === 'userRateLimitExceeded'));
 }
 
 export function statusOf(error: unknown, now: Date): number | undefined {

@@ -35,9 +35,12 @@ export interface UserSyncDeps {
   cipher: TokenCipher;
   policy: ProviderPolicy;
   settings: UserSyncSettings;
-  /** The shared quota's gate for this user's requests; undefined: not limited (tests, tools). */
-  gate?: (userId: string) => RequestGate;
+  /** The shared quota's gate for this credential's requests; undefined: not limited (tests, tools). */
+  gate?: (credential: GatedCredential) => RequestGate;
 }
+
+/** What a gate needs to know of a credential: whose requests, and whether it is their first sync. */
+export type GatedCredential = Pick<LiveCredential, 'user_id' | 'sync_token'>;
 
 interface Listing {
   api: CalendarApi;
@@ -147,7 +150,7 @@ export function authorizedClient(
   deps: Pick<UserSyncDeps, 'clients' | 'cipher' | 'gate'>,
   credential: LiveCredential,
 ): OAuth2Client {
-  const auth = deps.clients.oauth({ gate: deps.gate?.(credential.user_id) });
+  const auth = deps.clients.oauth({ gate: deps.gate?.(credential) });
   const accessToken =
     credential.access_token_enc === null
       ? undefined

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { TokenCipher, type CalendarCredentialRow } from '@nudge/calendar';
+import { insertLiveChannel, TokenCipher, type CalendarCredentialRow } from '@nudge/calendar';
 import { CALENDAR_READONLY_SCOPE, GoogleEmulator } from '@nudge/testkit';
 import { useTestDatabase } from '@nudge/testkit/jest';
 import { newOrg, startApi, type ApiUnderTest } from '../../testing/api-under-test.js';
@@ -196,6 +196,50 @@ describe('Google Calendar connect', () => {
       error: { code: 'token_exchange_failed', message: expect.stringContaining('invalid_grant') },
     });
     expect(await credentialOf(fay.userId)).toBeUndefined();
+  });
+
+  it('a connect queues the first sync for the workers at once, calling Google for nothing but the code', async () => {
+    const hana = await newOrg(db);
+    google.approveAs('hana@gmail.test');
+    const { callback } = await consent(hana.token);
+    const before = google.requests.items.length;
+    expect((await callbackRequest(callbackPath(callback))).status).toBe(200);
+    // The worker syncs the calendar and opens its channel from this request (woken by its NOTIFY).
+    const row = await credentialOf(hana.userId);
+    const queued = await db.sql`select notifications from calendar_sync_requests where credential_id = ${row!.id}`;
+    expect(queued).toEqual([{ notifications: 1 }]);
+    expect(google.requests.items.slice(before).map((r) => r.path)).toEqual(['/token']);
+  });
+
+  it('a disconnect stops the channel at Google through the shared quota', async () => {
+    const ida = await newOrg(db);
+    google.approveAs('ida@gmail.test');
+    expect((await callbackRequest(callbackPath((await consent(ida.token)).callback))).status).toBe(200);
+    const row = await credentialOf(ida.userId);
+    const accessToken = new TokenCipher([KEY]).decrypt(row!.access_token_enc!, ida.userId);
+    const channelId = `ch-${ida.userId}`;
+    const watch = await fetch(`${google.url}/calendar/v3/calendars/primary/events/watch`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ id: channelId, type: 'web_hook', address: `${google.url}/hook`, token: 't' }),
+    });
+    const { resourceId, expiration } = (await watch.json()) as { resourceId: string; expiration: string };
+    await insertLiveChannel(db.sql, {
+      id: channelId,
+      user_id: ida.userId,
+      credential_id: row!.id,
+      resource_id: resourceId,
+      token_hash: 'unused',
+      expires_at: new Date(Number(expiration)),
+    });
+    expect(google.activeChannels('ida@gmail.test')).toHaveLength(1);
+
+    expect((await api.request('/v1/calendar/google', { method: 'DELETE', token: ida.token })).status).toBe(204);
+    expect(google.activeChannels('ida@gmail.test')).toHaveLength(0);
+    // The stop took its slot in the user's minute of the shared counters, as a worker's request would.
+    const slots = await db.sql<{ count: number }[]>`
+      select count from google_quota_windows where key like ${`u:${ida.userId}:%`}`;
+    expect(slots.reduce((sum, slot) => sum + slot.count, 0)).toBeGreaterThanOrEqual(1);
   });
 
   it('needs a token to start connecting', async () => {

@@ -1,5 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CALENDAR_READONLY_SCOPE, forgetGoogleCredential, GoogleClients, TokenCipher } from '@nudge/calendar';
+import {
+  CALENDAR_READONLY_SCOPE,
+  forgetGoogleCredential,
+  GoogleClients,
+  TokenCipher,
+  type GoogleQuota,
+} from '@nudge/calendar';
 import type { GoogleConfig } from '@nudge/config';
 import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
@@ -21,6 +27,8 @@ export interface CalendarRouteOptions {
   credentialsKey: Buffer;
   publicBaseUrl: string;
   cookies: SessionCookies;
+  /** The deployment's Google quota: the channel stops of a disconnect take their slots from it. */
+  quota: GoogleQuota;
 }
 
 const connectionSchema = closedObject({
@@ -144,7 +152,11 @@ export async function calendarRoutes(app: HttpApp, options: CalendarRouteOptions
       { schema: { response: { 204: noContent, ...errorResponses } } },
       async (request, reply) => {
         const userId = callerOf(request).userId;
-        const stopChannels = await stopChannelsOnDisconnect({ sql, clients, logger: request.log }, userId, clock.now());
+        const stopChannels = await stopChannelsOnDisconnect(
+          { sql, clients, quota: options.quota, logger: request.log },
+          userId,
+          clock.now(),
+        );
         const forgotten = await forgetGoogleCredential(sql, cipher, userId);
         if (forgotten?.refreshToken !== undefined) {
           // Channels first, while the grant still works; then the grant itself.

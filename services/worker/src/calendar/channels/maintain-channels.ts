@@ -9,6 +9,7 @@ import {
   recordChannelFailure,
   replaceChannel,
 } from '@nudge/calendar';
+import type { LiveCredential } from '../live-credentials.js';
 import { channelsToClose, channelsToRenew, credentialsWithoutChannel, type OpenChannel } from './channel-store.js';
 import { stopWatch, watchCalendar, type ChannelCallDeps } from './watch-calls.js';
 
@@ -96,36 +97,53 @@ export async function maintainChannels(
     unwatched.map((credential) =>
       limit(async () => {
         if (signal.aborted) return;
-        try {
-          const fresh = await watchCalendar(deps, credential, address, deps.channels.ttlSeconds, signal);
-          if (!(await insertLiveChannel(sql, fresh))) {
-            await stopWatch(deps, credential, fresh, signal).catch(() => undefined);
-            return;
-          }
-          await clearChannelFailure(sql, credential.id);
-          result.opened += 1;
-          deps.logger.info(
-            {
-              event: 'calendar.channel.opened',
-              user_id: credential.user_id,
-              channel_id: fresh.id,
-              expires_at: fresh.expires_at,
-            },
-            'calendar channel opened',
-          );
-        } catch (error) {
-          const reason = failureReason(error, deps.clock.now());
-          result.failed += 1;
-          await recordChannelFailure(sql, credential.id, `${reason}: ${(error as Error).message}`, deps.clock.now());
-          deps.logger.warn(
-            { event: 'calendar.channel.open_failed', user_id: credential.user_id, reason },
-            `opening a calendar channel failed (${reason}); the user is polled meanwhile`,
-          );
-        }
+        const outcome = await openChannel(deps, credential, address, signal);
+        if (outcome === 'opened') result.opened += 1;
+        if (outcome === 'failed') result.failed += 1;
       }),
     ),
   );
   return result;
+}
+
+/**
+ * Opens the credential's channel: events.watch, then the row (the one-live-channel index
+ * decides a race with another replica; the loser stops its channel at Google). A failure is
+ * recorded for a later retry with backoff; the user is polled meanwhile.
+ */
+export async function openChannel(
+  deps: ChannelCallDeps & Pick<MaintainChannelsDeps, 'logger' | 'channels'>,
+  credential: LiveCredential,
+  address: string,
+  signal: AbortSignal,
+): Promise<'opened' | 'raced' | 'failed'> {
+  const { sql } = deps;
+  try {
+    const fresh = await watchCalendar(deps, credential, address, deps.channels.ttlSeconds, signal);
+    if (!(await insertLiveChannel(sql, fresh))) {
+      await stopWatch(deps, credential, fresh, signal).catch(() => undefined);
+      return 'raced';
+    }
+    await clearChannelFailure(sql, credential.id);
+    deps.logger.info(
+      {
+        event: 'calendar.channel.opened',
+        user_id: credential.user_id,
+        channel_id: fresh.id,
+        expires_at: fresh.expires_at,
+      },
+      'calendar channel opened',
+    );
+    return 'opened';
+  } catch (error) {
+    const reason = failureReason(error, deps.clock.now());
+    await recordChannelFailure(sql, credential.id, `${reason}: ${(error as Error).message}`, deps.clock.now());
+    deps.logger.warn(
+      { event: 'calendar.channel.open_failed', user_id: credential.user_id, reason },
+      `opening a calendar channel failed (${reason}); the user is polled meanwhile`,
+    );
+    return 'failed';
+  }
 }
 
 /**

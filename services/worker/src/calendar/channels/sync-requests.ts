@@ -1,7 +1,7 @@
-import type { Sql } from '@nudge/db';
+import type { Sql, TransactionSql } from '@nudge/db';
 import {
   claimSyncRequests as claimRows,
-  completeSyncRequest as completeRow,
+  completeSyncRequests as completeRows,
   type CalendarSyncRequestRow,
 } from '@nudge/calendar';
 import type { LiveCredential } from '../live-credentials.js';
@@ -10,6 +10,8 @@ export { SYNC_REQUESTED_CHANNEL } from '@nudge/calendar';
 
 export interface ClaimedRequest extends Pick<CalendarSyncRequestRow, 'first_requested_at' | 'notifications'> {
   credential: LiveCredential;
+  /** No live channel and none backing off after a failure (a new connection): open one after the sync. */
+  needsChannel: boolean;
 }
 
 /**
@@ -25,19 +27,23 @@ export async function claimSyncRequests(
   limit: number,
 ): Promise<ClaimedRequest[]> {
   const rows = await claimRows(sql, instanceId, now, staleBefore, limit);
-  return rows.map(({ first_requested_at, notifications, ...credential }) => ({
+  return rows.map(({ first_requested_at, notifications, needs_channel, ...credential }) => ({
     credential,
     first_requested_at,
     notifications,
+    needsChannel: needs_channel,
   }));
 }
 
-/**
- * The sync is done. The request goes unless a notification came while it ran (its
- * count grew): then it stays, released, for one more sync.
- */
-export async function completeSyncRequest(sql: Sql, request: ClaimedRequest): Promise<'done' | 'again'> {
-  return completeRow(sql, request.credential.id, request.notifications);
+/** The syncs are done: their requests go, except those a notification renewed meanwhile (returned by credential id). */
+export async function completeSyncRequests(
+  sql: Sql | TransactionSql,
+  requests: readonly ClaimedRequest[],
+): Promise<Set<string>> {
+  return completeRows(
+    sql,
+    requests.map((request) => ({ credentialId: request.credential.id, notifications: request.notifications })),
+  );
 }
 
 export async function queuedSyncRequests(sql: Sql): Promise<number> {

@@ -1,16 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
-import { GoogleClients } from '@nudge/calendar';
+import {
+  createQuotaMetrics,
+  GoogleClients,
+  GoogleQuota,
+  PostgresQuotaStore,
+  RedisQuotaStore,
+  type QuotaStore,
+  type RequestKind,
+} from '@nudge/calendar';
 import type { GoogleQuotaConfig } from '@nudge/config';
 import { systemClock } from '@nudge/domain';
 import { ANY, capturingLogger, GoogleEmulator, RedisServer } from '@nudge/testkit';
 import { useTestDatabase } from '@nudge/testkit/jest';
-import { createProviderPolicy, DEFAULT_PROVIDER_POLICY } from '../provider-policy.js';
-import { createQuotaMetrics, GoogleQuota, type RequestKind } from './google-quota.js';
-import { PostgresQuotaStore } from './postgres-quota-store.js';
-import type { QuotaStore } from './quota-store.js';
-import { RedisQuotaStore } from './redis-quota-store.js';
+import { createProviderPolicy, DEFAULT_PROVIDER_POLICY } from './provider-policy.js';
 
 const db = useTestDatabase();
 let google: GoogleEmulator;

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { googleFailureOf, type RequestGate } from '@nudge/calendar';
+import type { RequestGate } from '../google-clients.js';
+import { googleFailureOf, isRateLimit } from '../google-errors.js';
 import type { GoogleQuotaConfig } from '@nudge/config';
 import type { Clock } from '@nudge/domain';
 import type { Logger } from '@nudge/logger';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { isRateLimit } from '../sync-errors.js';
 import { globalKeyOf, NO_PRESSURE, type QuotaPressure, type QuotaStore } from './quota-store.js';
 
 /**
