@@ -23,7 +23,13 @@ const calendar = createCalendarSubsystem(
   {
     ...config,
     flags: { schedulers: true, calendar: true, alerts: true, escalation: false, checkin: true },
-    calendarChannels: { address: input.address, offReason: undefined, ttlSeconds: 7 * 86_400, safetySyncMinutes: 60 },
+    calendarChannels: {
+      address: input.address,
+      offReason: undefined,
+      ttlSeconds: 7 * 86_400,
+      safetySyncMinutes: 60,
+      targetedConcurrency: input.concurrency,
+    },
     googleQuota: { requestsPerMinute: input.requestsPerMinute, perUserPerMinute: 480, store: 'postgres' },
     process: { instanceId: 'bench-channels', version: 'bench', shutdownTimeoutMs: 10_000, heartbeatIntervalMs: 15_000 },
   },
