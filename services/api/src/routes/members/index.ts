@@ -13,7 +13,7 @@ import {
 } from '../../members/members.js';
 import { DomainTakenError, organizationSettings, setWorkspaceDomain } from '../../members/organization-settings.js';
 import { callerOf } from '../../plugins/auth.js';
-import { errorResponses, noContent, USER_ROLES, uuidIdParams } from '../schemas.js';
+import { closedObject, errorResponses, noContent, USER_ROLES, uuidIdParams } from '../schemas.js';
 
 export interface MemberRouteOptions {
   sql: Sql;
@@ -22,36 +22,21 @@ export interface MemberRouteOptions {
   mail: MailConfig | undefined;
 }
 
-const memberSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: [
-    'id',
-    'email',
-    'name',
-    'role',
-    'is_operator',
-    'phone_e164',
-    'created_at',
-    'deactivated_at',
-    'signs_in_with_google',
-  ],
-  properties: {
-    id: { type: 'string', format: 'uuid' },
-    email: { type: 'string' },
-    name: { type: 'string' },
-    role: { type: 'string', enum: USER_ROLES },
-    is_operator: { type: 'boolean' },
-    phone_e164: { type: ['string', 'null'] },
-    created_at: { type: 'string', format: 'date-time' },
-    deactivated_at: {
-      type: ['string', 'null'],
-      format: 'date-time',
-      description: 'set: the member can neither sign in nor use tokens, and is not alerted',
-    },
-    signs_in_with_google: { type: 'boolean' },
+const memberSchema = closedObject({
+  id: { type: 'string', format: 'uuid' },
+  email: { type: 'string' },
+  name: { type: 'string' },
+  role: { type: 'string', enum: USER_ROLES },
+  is_operator: { type: 'boolean' },
+  phone_e164: { type: ['string', 'null'] },
+  created_at: { type: 'string', format: 'date-time' },
+  deactivated_at: {
+    type: ['string', 'null'],
+    format: 'date-time',
+    description: 'set: the member can neither sign in nor use tokens, and is not alerted',
   },
-} as const;
+  signs_in_with_google: { type: 'boolean' },
+});
 
 const invitationSchema = {
   type: 'object',
