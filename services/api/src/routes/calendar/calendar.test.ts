@@ -172,17 +172,20 @@ describe('Google Calendar connect', () => {
     expect(await credentialOf(carol.userId)).toBeUndefined();
   });
 
+  /** The callback answers 400 with this error, and the user has no credential. */
+  async function expectRefused(callback: URL, userId: string, code: string, messagePart: string) {
+    const response = await callbackRequest(callbackPath(callback));
+    expect(response.status).toBe(400);
+    expect(response.json()).toMatchObject({ error: { code, message: expect.stringContaining(messagePart) } });
+    expect(await credentialOf(userId)).toBeUndefined();
+  }
+
   it('answers access_denied with a clear 400 and stores nothing', async () => {
     const dan = await newOrg(db);
     google.denyConsent();
     const { callback } = await consent(dan.token);
     expect(callback.searchParams.get('error')).toBe('access_denied');
-    const json = await callbackRequest(callbackPath(callback));
-    expect(json.status).toBe(400);
-    expect(json.json()).toMatchObject({
-      error: { code: 'access_denied', message: expect.stringContaining('not granted') },
-    });
-    expect(await credentialOf(dan.userId)).toBeUndefined();
+    await expectRefused(callback, dan.userId, 'access_denied', 'not granted');
   });
 
   it('answers a failing token exchange with a 400 and stores nothing', async () => {
@@ -190,12 +193,7 @@ describe('Google Calendar connect', () => {
     google.approveAs('fay@gmail.test');
     const { callback } = await consent(fay.token);
     callback.searchParams.set('code', '4/emu-never-issued');
-    const response = await callbackRequest(callbackPath(callback));
-    expect(response.status).toBe(400);
-    expect(response.json()).toMatchObject({
-      error: { code: 'token_exchange_failed', message: expect.stringContaining('invalid_grant') },
-    });
-    expect(await credentialOf(fay.userId)).toBeUndefined();
+    await expectRefused(callback, fay.userId, 'token_exchange_failed', 'invalid_grant');
   });
 
   it('needs a token to start connecting', async () => {
