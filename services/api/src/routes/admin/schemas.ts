@@ -38,20 +38,15 @@ export const jobRunSchema = closedObject({
   created_at: dateTime,
 });
 
-export const instanceSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['instance_id', 'role', 'version', 'schedulers_enabled', 'started_at', 'last_beat_at', 'stale'],
-  properties: {
-    instance_id: { type: 'string' },
-    role: { type: 'string' },
-    version: { type: 'string' },
-    schedulers_enabled: { type: 'boolean' },
-    started_at: dateTime,
-    last_beat_at: dateTime,
-    stale: { type: 'boolean' },
-  },
-} as const;
+export const instanceSchema = closedObject({
+  instance_id: { type: 'string' },
+  role: { type: 'string' },
+  version: { type: 'string' },
+  schedulers_enabled: { type: 'boolean' },
+  started_at: dateTime,
+  last_beat_at: dateTime,
+  stale: { type: 'boolean' },
+});
 
 export const scheduleIdParams = {
   type: 'object',

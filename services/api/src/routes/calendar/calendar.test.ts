@@ -34,6 +34,20 @@ type CredentialRow = Pick<
   'id' | 'refresh_token_enc' | 'access_token_enc' | 'scopes' | 'revoked' | 'updated_at'
 >;
 
+/** Google's token endpoint asked for a fresh access token, as the worker asks it. */
+function refreshAtGoogle(refreshToken: string): Promise<Response> {
+  const { clientId, clientSecret } = google.client;
+  return fetch(google.tokenUrl, {
+    method: 'POST',
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      client_id: clientId,
+      client_secret: clientSecret,
+    }),
+  });
+}
+
 async function credentialOf(userId: string): Promise<CredentialRow | undefined> {
   const [row] = await db.sql<CredentialRow[]>`
     select id, refresh_token_enc, access_token_enc, scopes, revoked, updated_at from calendar_credentials where user_id = ${userId}`;
@@ -95,15 +109,7 @@ describe('Google Calendar connect', () => {
       expect(stored).not.toContain('emu-');
     }
     // The stored refresh token is the one Google handed out: it refreshes.
-    const refreshed = await fetch(google.tokenUrl, {
-      method: 'POST',
-      body: new URLSearchParams({
-        grant_type: 'refresh_token',
-        refresh_token: refreshToken,
-        client_id: google.client.clientId,
-        client_secret: google.client.clientSecret,
-      }),
-    });
+    const refreshed = await refreshAtGoogle(refreshToken);
     expect(refreshed.status).toBe(200);
 
     const status = await api.request('/v1/calendar/google', { token: ada.token });
@@ -213,15 +219,7 @@ describe('Google Calendar connect', () => {
     expect(removed.status).toBe(204);
     expect(await credentialOf(gil.userId)).toBeUndefined();
     expect(await db.sql`select 1 from calendar_sync_state where credential_id = ${row!.id}`).toHaveLength(0);
-    const refresh = await fetch(google.tokenUrl, {
-      method: 'POST',
-      body: new URLSearchParams({
-        grant_type: 'refresh_token',
-        refresh_token: refreshToken,
-        client_id: google.client.clientId,
-        client_secret: google.client.clientSecret,
-      }),
-    });
+    const refresh = await refreshAtGoogle(refreshToken);
     expect(await refresh.json()).toMatchObject({ error: 'invalid_grant' });
     expect(google.requests.items.some((r) => r.path === '/revoke')).toBe(true);
     expect((await api.request('/v1/calendar/google', { token: gil.token })).json()).toMatchObject({

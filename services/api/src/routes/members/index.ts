@@ -38,32 +38,22 @@ const memberSchema = closedObject({
   signs_in_with_google: { type: 'boolean' },
 });
 
-const invitationSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['id', 'email', 'role', 'created_at', 'expires_at'],
-  properties: {
-    id: { type: 'string', format: 'uuid' },
-    email: { type: 'string' },
-    role: { type: 'string', enum: USER_ROLES },
-    created_at: { type: 'string', format: 'date-time' },
-    expires_at: { type: 'string', format: 'date-time' },
-  },
-} as const;
+const invitationSchema = closedObject({
+  id: { type: 'string', format: 'uuid' },
+  email: { type: 'string' },
+  role: { type: 'string', enum: USER_ROLES },
+  created_at: { type: 'string', format: 'date-time' },
+  expires_at: { type: 'string', format: 'date-time' },
+});
 
-const organizationSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['id', 'name', 'google_workspace_domain'],
-  properties: {
-    id: { type: 'string', format: 'uuid' },
-    name: { type: 'string' },
-    google_workspace_domain: {
-      type: ['string', 'null'],
-      description: 'everyone whose Google ID token carries this `hd` may sign in as a member',
-    },
+const organizationSchema = closedObject({
+  id: { type: 'string', format: 'uuid' },
+  name: { type: 'string' },
+  google_workspace_domain: {
+    type: ['string', 'null'],
+    description: 'everyone whose Google ID token carries this `hd` may sign in as a member',
   },
-} as const;
+});
 
 const DOMAIN = '^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$';
 
@@ -188,19 +178,14 @@ export async function memberRoutes(app: HttpApp, options: MemberRouteOptions): P
           },
         },
         response: {
-          201: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['invitation', 'url', 'emailed'],
-            properties: {
-              invitation: invitationSchema,
-              url: { type: 'string', description: 'the link to share; shown once' },
-              emailed: {
-                type: 'boolean',
-                description: 'whether it was sent by email (SMTP_URL set and the server accepted it)',
-              },
+          201: closedObject({
+            invitation: invitationSchema,
+            url: { type: 'string', description: 'the link to share; shown once' },
+            emailed: {
+              type: 'boolean',
+              description: 'whether it was sent by email (SMTP_URL set and the server accepted it)',
             },
-          },
+          }),
           ...errorResponses,
         },
       },
@@ -273,12 +258,9 @@ export async function memberRoutes(app: HttpApp, options: MemberRouteOptions): P
     '/v1/admin/organization',
     {
       schema: {
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['google_workspace_domain'],
-          properties: { google_workspace_domain: { anyOf: [{ type: 'string', maxLength: 253 }, { type: 'null' }] } },
-        },
+        body: closedObject({
+          google_workspace_domain: { anyOf: [{ type: 'string', maxLength: 253 }, { type: 'null' }] },
+        }),
         response: { 200: organizationSchema, ...errorResponses },
       },
     },

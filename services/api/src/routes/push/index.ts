@@ -40,12 +40,7 @@ const subscriptionSchema = closedObject({
   deactivation_reason: { type: ['string', 'null'] },
 });
 
-const vapidKeySchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['public_key'],
-  properties: { public_key: { type: 'string' } },
-} as const;
+const vapidKeySchema = closedObject({ public_key: { type: 'string' } });
 
 /** Web Push: the VAPID public key browsers subscribe with, and the caller's subscriptions. */
 export async function pushRoutes(
