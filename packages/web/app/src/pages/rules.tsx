@@ -45,6 +45,20 @@ function RuleForm(props: { initial: RuleSettings }) {
   const set = <K extends keyof RuleSettings>(key: K, value: RuleSettings[K]) =>
     setForm((f) => ({ ...f, [key]: value }));
   const quiet = form.quiet_hours;
+  /** One end of the quiet hours (HH:MM), e.g. `quiet-start`. */
+  const quietTime = (end: 'start' | 'end', label: string) =>
+    quiet !== null && (
+      <>
+        <label for={`quiet-${end}`}>{label}</label>
+        <input
+          id={`quiet-${end}`}
+          type="time"
+          required
+          value={quiet[end]}
+          onInput={(e) => set('quiet_hours', { ...quiet, [end]: e.currentTarget.value })}
+        />
+      </>
+    );
   /** A whole-number setting, shown and stored as it is. */
   const countField = (key: CountSetting) => (
     <NumberField {...COUNT_FIELDS[key]} value={form[key]} onChange={(v) => set(key, v)} />
@@ -113,22 +127,8 @@ function RuleForm(props: { initial: RuleSettings }) {
         </label>
         {quiet !== null && (
           <div class="row">
-            <label for="quiet-start">From</label>
-            <input
-              id="quiet-start"
-              type="time"
-              required
-              value={quiet.start}
-              onInput={(e) => set('quiet_hours', { ...quiet, start: e.currentTarget.value })}
-            />
-            <label for="quiet-end">to</label>
-            <input
-              id="quiet-end"
-              type="time"
-              required
-              value={quiet.end}
-              onInput={(e) => set('quiet_hours', { ...quiet, end: e.currentTarget.value })}
-            />
+            {quietTime('start', 'From')}
+            {quietTime('end', 'to')}
             <label class="check">
               <input
                 type="checkbox"
