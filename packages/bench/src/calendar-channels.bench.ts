@@ -151,14 +151,7 @@ async function minutePollTick(
   child.stdin.end(
     JSON.stringify({
       databaseUrl: db.url,
-      google: {
-        clientId: google.client.clientId,
-        clientSecret: google.client.clientSecret,
-        authUrl: google.authUrl,
-        tokenUrl: google.tokenUrl,
-        revokeUrl: google.revokeUrl,
-        apiRootUrl: google.url,
-      },
+      google: google.clientConfig(),
       keyBase64: KEY.toString('base64'),
       concurrency: CONCURRENCY,
       pageSize: 250,
@@ -295,14 +288,7 @@ export async function calendarChannels(scale: ChannelsScale = ISSUE_SCALE): Prom
     google.setQuota({ projectPerMinute: 10_000, userPerMinute: 600 });
     worker = spawnChild(CHANNELS_CHILD, {
       databaseUrl: db.url,
-      google: {
-        clientId: google.client.clientId,
-        clientSecret: google.client.clientSecret,
-        authUrl: google.authUrl,
-        tokenUrl: google.tokenUrl,
-        revokeUrl: google.revokeUrl,
-        apiRootUrl: google.url,
-      },
+      google: google.clientConfig(),
       keyBase64: KEY.toString('base64'),
       address,
       concurrency: CHANNELS_CONCURRENCY,

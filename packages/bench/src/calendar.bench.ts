@@ -66,14 +66,7 @@ async function runChild(
 ): Promise<ChildResult> {
   const input = {
     databaseUrl: db.url,
-    google: {
-      clientId: google.client.clientId,
-      clientSecret: google.client.clientSecret,
-      authUrl: google.authUrl,
-      tokenUrl: google.tokenUrl,
-      revokeUrl: google.revokeUrl,
-      apiRootUrl: google.url,
-    },
+    google: google.clientConfig(),
     keyBase64: KEY.toString('base64'),
     concurrency,
     pageSize: PAGE_SIZE,

@@ -17,6 +17,7 @@ import { createTwilioClient } from '@nudge/worker';
 import type autocannon from 'autocannon';
 import pLimit from 'p-limit';
 import { load, type LoadResult } from './http-load.js';
+import { burstSince, latenessFigure } from './burst.js';
 import { median, percentile, printFigure, printSection, printTargets, ratio } from './report.js';
 
 const BARE_SERVER = fileURLToPath(new URL('./bare-server.js', import.meta.url));
@@ -114,17 +115,16 @@ async function escalationLateness(): Promise<void> {
     await waitForHttpOk(`http://127.0.0.1:${port}/health/ready`, 20_000, worker.exited);
     if (Date.now() > dueAt.getTime() - 2_000) throw new Error('the worker took too long to start; raise the lead time');
     await twilio.calls.until((items) => items.length >= BURST, 120_000);
-    const lateness = twilio.calls.items.map((call) => call.createdAt.getTime() - dueAt.getTime()).sort((a, b) => a - b);
-    const rate = (BURST / Math.max(1, lateness.at(-1) ?? 1)) * 1000;
+    const { lateness, perSecond: rate } = burstSince(
+      dueAt,
+      twilio.calls.items.map((call) => call.createdAt),
+    );
     printFigure('baseline: bare twilio create loop', `${bareRate.toFixed(0)} calls/s (${bareMs.toFixed(0)} ms)`);
     printFigure(
       'worker: escalate_at → create request',
       `${rate.toFixed(0)} calls/s, ${ratio(rate, bareRate)} baseline`,
     );
-    printFigure(
-      'burst lateness p50 / p99 / max',
-      `${percentile(lateness, 50)} / ${percentile(lateness, 99)} / ${lateness.at(-1)} ms`,
-    );
+    printFigure('burst lateness p50 / p99 / max', latenessFigure(lateness));
 
     // Single escalations, 500 ms apart so each meets an idle worker; queued ahead by the reconciler as in production.
     twilio.calls.items.length = 0;

@@ -1,5 +1,5 @@
 import { ConfigError } from './config-error.js';
-import { readInt, readRaw, readUrl, type Env } from './env-reader.js';
+import { readEndpointUrl, readInt, readRaw, readUrl, type Env } from './env-reader.js';
 
 /** Where Google's ID tokens are checked: the issuer they must name and the keys that sign them. */
 export interface GoogleSignInConfig {
@@ -10,18 +10,9 @@ export interface GoogleSignInConfig {
 }
 
 export function googleSignInFragment(env: Env): GoogleSignInConfig {
-  const web = ['https:', 'http:'];
   return {
-    issuer: readUrl(env, 'GOOGLE_OIDC_ISSUER', {
-      protocols: web,
-      default: 'https://accounts.google.com',
-      example: 'https://accounts.google.com',
-    }),
-    certsUrl: readUrl(env, 'GOOGLE_OIDC_CERTS_URL', {
-      protocols: web,
-      default: 'https://www.googleapis.com/oauth2/v1/certs',
-      example: 'https://www.googleapis.com/oauth2/v1/certs',
-    }),
+    issuer: readEndpointUrl(env, 'GOOGLE_OIDC_ISSUER', 'https://accounts.google.com'),
+    certsUrl: readEndpointUrl(env, 'GOOGLE_OIDC_CERTS_URL', 'https://www.googleapis.com/oauth2/v1/certs'),
   };
 }
 

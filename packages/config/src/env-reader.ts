@@ -107,6 +107,11 @@ export function readUrl(
   return value.replace(/\/+$/, '');
 }
 
+/** A provider's endpoint: its public address unless set (an emulator's, plain http allowed), which is also the example. */
+export function readEndpointUrl(env: Env, name: string, publicUrl: string): string {
+  return readUrl(env, name, { protocols: ['https:', 'http:'], default: publicUrl, example: publicUrl });
+}
+
 /** A base64 (or base64url) value that must decode to exactly `bytes` bytes. */
 export function readKeyBytes(env: Env, name: string, spec: Described & { bytes: number }): Buffer {
   const value = requireString(env, name, spec);

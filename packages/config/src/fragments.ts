@@ -5,6 +5,7 @@ import { DatabaseUrlError, parseDatabaseUrl, type DatabaseUrl } from './database
 import { pushEndpointAllowedHosts, type AllowedPushHost } from './push-endpoint-hosts.js';
 import {
   readBool,
+  readEndpointUrl,
   readEnum,
   readInt,
   readInts,
@@ -240,30 +241,13 @@ export interface GoogleConfig {
 }
 
 export function googleFragment(env: Env): GoogleConfig {
-  const web = ['https:', 'http:'];
   return {
     clientId: requireString(env, 'GOOGLE_CLIENT_ID', { example: '1234-abc.apps.googleusercontent.com' }),
     clientSecret: requireString(env, 'GOOGLE_CLIENT_SECRET', { example: 'GOCSPX-…', secret: true }),
-    authUrl: readUrl(env, 'GOOGLE_OAUTH_AUTH_URL', {
-      protocols: web,
-      default: 'https://accounts.google.com/o/oauth2/v2/auth',
-      example: 'https://accounts.google.com/o/oauth2/v2/auth',
-    }),
-    tokenUrl: readUrl(env, 'GOOGLE_OAUTH_TOKEN_URL', {
-      protocols: web,
-      default: 'https://oauth2.googleapis.com/token',
-      example: 'https://oauth2.googleapis.com/token',
-    }),
-    revokeUrl: readUrl(env, 'GOOGLE_OAUTH_REVOKE_URL', {
-      protocols: web,
-      default: 'https://oauth2.googleapis.com/revoke',
-      example: 'https://oauth2.googleapis.com/revoke',
-    }),
-    apiRootUrl: readUrl(env, 'GOOGLE_API_ROOT_URL', {
-      protocols: web,
-      default: 'https://www.googleapis.com',
-      example: 'https://www.googleapis.com',
-    }),
+    authUrl: readEndpointUrl(env, 'GOOGLE_OAUTH_AUTH_URL', 'https://accounts.google.com/o/oauth2/v2/auth'),
+    tokenUrl: readEndpointUrl(env, 'GOOGLE_OAUTH_TOKEN_URL', 'https://oauth2.googleapis.com/token'),
+    revokeUrl: readEndpointUrl(env, 'GOOGLE_OAUTH_REVOKE_URL', 'https://oauth2.googleapis.com/revoke'),
+    apiRootUrl: readEndpointUrl(env, 'GOOGLE_API_ROOT_URL', 'https://www.googleapis.com'),
   };
 }
 

@@ -5,7 +5,7 @@ import type { HttpConfig } from '@nudge/config';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { Logger } from '@nudge/logger';
-import { errorHandlerPlugin } from './error-handler.js';
+import { errorHandlerPlugin, errorSchema } from './error-handler.js';
 import { clientErrorHandler, frameworkErrorReply } from './framework-errors.js';
 import { HttpError } from './http-error.js';
 import { httpMetricsPlugin, metricsRoute, type Metrics } from './metrics.js';
@@ -115,6 +115,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     reply.header(REQUEST_ID_HEADER, request.id);
   });
   await app.register(helmet, { global: true });
+  app.addSchema(errorSchema);
   // Before any route, so that every route is described.
   if (options.docs !== undefined) await app.register(openApiPlugin, options.docs);
   await app.register(errorHandlerPlugin);

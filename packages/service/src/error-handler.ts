@@ -6,6 +6,28 @@ export interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
 }
 
+/**
+ * ErrorBody as a JSON schema, added once to every HTTP app (`addSchema`): routes refer to it
+ * through `errorResponses`, and the OpenAPI document describes it once, as the `Error` component.
+ */
+export const errorSchema = {
+  $id: 'Error',
+  type: 'object',
+  additionalProperties: false,
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['code', 'message'],
+      properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} },
+    },
+  },
+} as const;
+
+/** A route's error answers (every 4xx and 5xx): the shared `Error` schema. */
+export const errorResponses = { '4xx': { $ref: 'Error' }, '5xx': { $ref: 'Error' } } as const;
+
 const CODE_BY_STATUS: Record<number, string> = {
   400: 'bad_request',
   401: 'unauthorized',

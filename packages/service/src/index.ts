@@ -1,5 +1,5 @@
 export { createHttpApp, REQUEST_ID_HEADER, type HttpAppOptions, type RouteRecord } from './create-http-app.js';
-export { errorBody, errorHandlerPlugin, type ErrorBody } from './error-handler.js';
+export { errorBody, errorHandlerPlugin, errorResponses, errorSchema, type ErrorBody } from './error-handler.js';
 export { startHeartbeat, type Heartbeat, type HeartbeatOptions, type ServiceHeartbeatRow } from './heartbeat.js';
 export { badRequest, conflict, forbidden, HttpError, notFound, unauthorized } from './http-error.js';
 export { loadConfigOrExit } from './load-config.js';

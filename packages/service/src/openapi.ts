@@ -33,6 +33,10 @@ export const openApiPlugin = fp(
         },
         security: [{ bearer: [] }],
       },
+      // A schema added with `addSchema` is a component named by its `$id` (`Error`), not `def-0`.
+      refResolver: {
+        buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
+      },
     });
     const hidden = { schema: { hide: true } };
     app.get('/docs/json', hidden, async () => app.swagger());

@@ -235,11 +235,17 @@ function vapidKeysCommand(): number {
   return 0;
 }
 
-async function healthCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { 'stale-after-seconds': { type: 'string', default: '300' } } });
-  const seconds = Number(values['stale-after-seconds']);
+/** The command's one option, a positive whole number of seconds. */
+function secondsOption(args: string[], name: string, defaultSeconds: number): number {
+  const { values } = parseArgs({ args, options: { [name]: { type: 'string', default: String(defaultSeconds) } } });
+  const seconds = Number(values[name]);
   if (!Number.isInteger(seconds) || seconds < 1)
-    throw new UsageError('--stale-after-seconds must be a whole number of seconds');
+    throw new UsageError(`--${name} must be a whole number of seconds, such as ${defaultSeconds}`);
+  return seconds;
+}
+
+async function healthCommand(args: string[]): Promise<number> {
+  const seconds = secondsOption(args, 'stale-after-seconds', 300);
   const health = await withDatabase((sql) => deploymentHealth(sql, new Date(), seconds * 1000));
   for (const problem of health.problems) process.stderr.write(`unhealthy: ${problem}\n`);
   print({ ok: health.ok, problems: health.problems, instances: health.instances });
@@ -247,10 +253,7 @@ async function healthCommand(args: string[]): Promise<number> {
 }
 
 async function instancesCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { 'max-age-seconds': { type: 'string', default: '60' } } });
-  const maxAgeSeconds = Number(values['max-age-seconds']);
-  if (!Number.isInteger(maxAgeSeconds) || maxAgeSeconds < 1)
-    throw new UsageError('--max-age-seconds must be a whole number of seconds, such as 60');
+  const maxAgeSeconds = secondsOption(args, 'max-age-seconds', 60);
   // The one list of instances (the admin API's); only the live ones are printed.
   const instances = await withDatabase((sql) => listInstances(sql, new Date(), maxAgeSeconds * 1000));
   for (const row of instances.filter((instance) => !instance.stale)) {

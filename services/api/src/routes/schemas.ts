@@ -1,19 +1,6 @@
 /** JSON schemas shared by routes: responses are serialised through them, so nothing unlisted leaks. */
 import { E164_PATTERN } from '@nudge/domain';
-
-export const errorSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['error'],
-  properties: {
-    error: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['code', 'message'],
-      properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} },
-    },
-  },
-} as const;
+import { USER_COLUMNS } from '../orgs/users.js';
 
 /** Every property's name, for a schema whose properties are all required (typed, unlike Object.keys). */
 export function allFields<Properties extends object>(properties: Properties): (keyof Properties & string)[] {
@@ -25,7 +12,7 @@ export function closedObject<const Properties extends object>(properties: Proper
   return { type: 'object', additionalProperties: false, required: allFields(properties), properties } as const;
 }
 
-export const errorResponses = { '4xx': errorSchema, '5xx': errorSchema } as const;
+export { errorResponses } from '@nudge/service';
 
 /** The answer of a route that answers 204 with no body. */
 export const noContent = { type: 'null', description: 'no content' } as const;
@@ -49,21 +36,11 @@ export const userFieldSchemas = {
   timezone: { type: 'string', minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Europe/Berlin' },
 } as const;
 
+/** A user as the API shows it: the columns of a UserRow, every one present. */
 export const userSchema = {
   type: 'object',
   additionalProperties: false,
-  required: [
-    'id',
-    'org_id',
-    'email',
-    'name',
-    'phone_e164',
-    'phone_verified_at',
-    'timezone',
-    'role',
-    'is_operator',
-    'created_at',
-  ],
+  required: USER_COLUMNS,
   properties: {
     id: { type: 'string', format: 'uuid' },
     org_id: { type: 'string', format: 'uuid' },

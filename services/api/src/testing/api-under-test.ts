@@ -94,14 +94,17 @@ export function useApiTestBed(options: Parameters<typeof startApi>[1] = {}): Api
 let counter = 0;
 
 /** A new organisation with its admin; returns the admin's token and ids. */
-export async function newOrg(db: TestDatabase, options: { phone?: string | null; timezone?: string } = {}) {
+export async function newOrg(
+  db: TestDatabase,
+  options: { name?: string; email?: string; phone?: string | null; timezone?: string; operator?: boolean } = {},
+) {
   counter += 1;
   return createOrganization(db.sql, {
     orgName: `Org ${counter}`,
-    email: `admin${counter}-${Date.now()}@example.test`,
-    name: `Admin ${counter}`,
+    email: options.email ?? `admin${counter}-${Date.now()}@example.test`,
+    name: options.name ?? `Admin ${counter}`,
     phoneE164: options.phone === undefined ? '+15005550006' : options.phone,
     timezone: options.timezone ?? 'UTC',
-    operator: false,
+    operator: options.operator ?? false,
   });
 }

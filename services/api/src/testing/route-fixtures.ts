@@ -1,7 +1,8 @@
-import { markNotified, planAlerts } from '@nudge/alerts';
+import { issueCheckinToken, markNotified, planAlerts } from '@nudge/alerts';
 import { insertMeeting, type TestDatabase } from '@nudge/testkit';
 import { createOrganization } from '../orgs/create-organization.js';
 import { createUser } from '../orgs/create-user.js';
+import { newOrg } from './api-under-test.js';
 
 /**
  * Routes anyone may call: health, docs, check-in links, the VAPID key, OAuth's return. Not
@@ -105,4 +106,21 @@ export async function seedTenants(db: TestDatabase) {
     fillPath,
     secrets: ['Victim secret meeting', 'victim@victim.test', victim.token],
   };
+}
+
+/**
+ * A new organisation's admin (in Berlin) with one alert, notified as the dispatcher leaves it, and
+ * its check-in token; the meeting starts in five minutes.
+ */
+export async function notifiedAlert(db: TestDatabase, title = 'Design review') {
+  const org = await newOrg(db, { timezone: 'Europe/Berlin' });
+  const startsAt = new Date(Date.now() + 5 * 60_000);
+  const meetingId = await insertMeeting(db.sql, org.userId, { startsAt, title });
+  await planAlerts(db.sql, [meetingId], new Date());
+  const [{ id: alertId } = { id: '' }] = await db.sql<
+    { id: string }[]
+  >`select id from alerts where meeting_id = ${meetingId}`;
+  await markNotified(db.sql, alertId, { detail: { sent: 1, total: 1 } });
+  const checkin = await issueCheckinToken(db.sql, alertId, new Date(startsAt.getTime() + 30 * 60_000));
+  return { ...org, alertId, meetingId, checkin };
 }

@@ -52,15 +52,7 @@ function replicas(store: () => QuotaStore, settings: GoogleQuotaConfig, registry
   return quotas;
 }
 
-const clients = () =>
-  new GoogleClients({
-    clientId: google.client.clientId,
-    clientSecret: google.client.clientSecret,
-    authUrl: google.authUrl,
-    tokenUrl: google.tokenUrl,
-    revokeUrl: google.revokeUrl,
-    apiRootUrl: google.url,
-  });
+const clients = () => new GoogleClients(google.clientConfig());
 
 /** One events.list per user, each through replica i % 3's gate, the way a targeted sync calls Google. */
 async function everyUserLists(

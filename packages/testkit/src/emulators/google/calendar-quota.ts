@@ -18,6 +18,12 @@ export type QuotaVerdict =
 
 const MINUTE_MS = 60_000;
 
+/** Google's answers when the project's minute (429) or a user's (403) is used up. */
+const REFUSALS = {
+  project: { status: 429, reason: 'rateLimitExceeded', message: 'Rate Limit Exceeded' },
+  user: { status: 403, reason: 'userRateLimitExceeded', message: 'User Rate Limit Exceeded' },
+} as const;
+
 /**
  * Sliding-minute counters of Calendar requests, for the project and per user. Unlimited until
  * `limits` are set. Only admitted requests count against the minute.
@@ -40,28 +46,13 @@ export class CalendarQuota {
     this.project = recent(this.project, now);
     const user = recent(this.users.get(email) ?? [], now);
     this.users.set(email, user);
-    const retryAfterSeconds = (oldest: number | undefined) =>
-      Math.max(1, Math.ceil(((oldest ?? now) + MINUTE_MS - now) / 1000));
-    if (this.project.length >= this.limits.projectPerMinute) {
-      this.rejected.project += 1;
-      return {
-        ok: false,
-        status: 429,
-        reason: 'rateLimitExceeded',
-        message: 'Rate Limit Exceeded',
-        retryAfterSeconds: retryAfterSeconds(this.project[0]),
-      };
-    }
-    if (user.length >= this.limits.userPerMinute) {
-      this.rejected.user += 1;
-      return {
-        ok: false,
-        status: 403,
-        reason: 'userRateLimitExceeded',
-        message: 'User Rate Limit Exceeded',
-        retryAfterSeconds: retryAfterSeconds(user[0]),
-      };
-    }
+    const refuse = (limit: keyof typeof REFUSALS, oldest: number | undefined): QuotaVerdict => {
+      this.rejected[limit] += 1;
+      const retryAfterSeconds = Math.max(1, Math.ceil(((oldest ?? now) + MINUTE_MS - now) / 1000));
+      return { ok: false, ...REFUSALS[limit], retryAfterSeconds };
+    };
+    if (this.project.length >= this.limits.projectPerMinute) return refuse('project', this.project[0]);
+    if (user.length >= this.limits.userPerMinute) return refuse('user', user[0]);
     this.project.push(now);
     user.push(now);
     return { ok: true };

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { GoogleConfig } from '@nudge/config';
 import { encodeBase64urlJson } from '../http/base64url-json.js';
 import { Latencies } from '../http/latencies.js';
 import { HttpEmulator, type EmulatorOptions, type Exchange } from '../http/http-emulator.js';
@@ -106,6 +107,19 @@ export class GoogleEmulator extends HttpEmulator {
       GOOGLE_API_ROOT_URL: this.apiRootUrl,
       GOOGLE_OIDC_ISSUER: this.issuer,
       GOOGLE_OIDC_CERTS_URL: this.certsUrl,
+    };
+  }
+
+  /** A role's Google settings pointing at this emulator, for clients built in-process. */
+  clientConfig(): GoogleConfig {
+    const { clientId, clientSecret } = this.client;
+    return {
+      clientId,
+      clientSecret,
+      authUrl: this.authUrl,
+      tokenUrl: this.tokenUrl,
+      revokeUrl: this.revokeUrl,
+      apiRootUrl: this.url,
     };
   }
 

@@ -16,30 +16,25 @@ export function Rules() {
   );
 }
 
-function settingsOf(rule: RuleSettings): RuleSettings {
-  const {
-    lead_seconds,
-    escalate_after_seconds,
-    max_call_attempts,
-    call_retry_seconds,
-    only_accepted,
-    min_attendees,
-    title_keywords,
-    quiet_hours,
-    enabled,
-  } = rule;
-  return {
-    lead_seconds,
-    escalate_after_seconds,
-    max_call_attempts,
-    call_retry_seconds,
-    only_accepted,
-    min_attendees,
-    title_keywords,
-    quiet_hours,
-    enabled,
-  };
+/** What PUT takes back: the rule as GET shows it, without the stored row's id and time. */
+function settingsOf(rule: Rule): RuleSettings {
+  const { id: _id, updated_at: _updatedAt, ...settings } = rule;
+  return settings;
 }
+
+/** The rule's whole-number settings as the form shows them: input id, label and the api's range. */
+const COUNT_FIELDS = {
+  min_attendees: { id: 'min-attendees', label: 'Only meetings with at least this many attendees', min: 0, max: 10000 },
+  escalate_after_seconds: {
+    id: 'escalate-after',
+    label: 'Call me when not acknowledged this many seconds after the push',
+    min: 30,
+    max: 86400,
+  },
+  max_call_attempts: { id: 'max-calls', label: 'Call attempts (0: never call)', min: 0, max: 10 },
+  call_retry_seconds: { id: 'call-retry', label: 'Seconds between call attempts', min: 30, max: 3600 },
+} as const;
+type CountSetting = keyof typeof COUNT_FIELDS;
 
 function RuleForm(props: { initial: RuleSettings }) {
   const [form, setForm] = useState(props.initial);
@@ -50,6 +45,24 @@ function RuleForm(props: { initial: RuleSettings }) {
   const set = <K extends keyof RuleSettings>(key: K, value: RuleSettings[K]) =>
     setForm((f) => ({ ...f, [key]: value }));
   const quiet = form.quiet_hours;
+  /** One end of the quiet hours (HH:MM), e.g. `quiet-start`. */
+  const quietTime = (end: 'start' | 'end', label: string) =>
+    quiet !== null && (
+      <>
+        <label for={`quiet-${end}`}>{label}</label>
+        <input
+          id={`quiet-${end}`}
+          type="time"
+          required
+          value={quiet[end]}
+          onInput={(e) => set('quiet_hours', { ...quiet, [end]: e.currentTarget.value })}
+        />
+      </>
+    );
+  /** A whole-number setting, shown and stored as it is. */
+  const countField = (key: CountSetting) => (
+    <NumberField {...COUNT_FIELDS[key]} value={form[key]} onChange={(v) => set(key, v)} />
+  );
 
   const submit = (event: Event) => {
     event.preventDefault();
@@ -87,43 +100,15 @@ function RuleForm(props: { initial: RuleSettings }) {
           />{' '}
           Only meetings I accepted
         </label>
-        <NumberField
-          id="min-attendees"
-          label="Only meetings with at least this many attendees"
-          value={form.min_attendees}
-          min={0}
-          max={10000}
-          onChange={(v) => set('min_attendees', v)}
-        />
+        {countField('min_attendees')}
         <label for="keywords">Only meetings whose title contains one of (comma-separated; empty means all)</label>
         <input id="keywords" type="text" value={keywords} onInput={(e) => setKeywords(e.currentTarget.value)} />
       </fieldset>
       <fieldset>
         <legend>Phone escalation</legend>
-        <NumberField
-          id="escalate-after"
-          label="Call me when not acknowledged this many seconds after the push"
-          value={form.escalate_after_seconds}
-          min={30}
-          max={86400}
-          onChange={(v) => set('escalate_after_seconds', v)}
-        />
-        <NumberField
-          id="max-calls"
-          label="Call attempts (0: never call)"
-          value={form.max_call_attempts}
-          min={0}
-          max={10}
-          onChange={(v) => set('max_call_attempts', v)}
-        />
-        <NumberField
-          id="call-retry"
-          label="Seconds between call attempts"
-          value={form.call_retry_seconds}
-          min={30}
-          max={3600}
-          onChange={(v) => set('call_retry_seconds', v)}
-        />
+        {countField('escalate_after_seconds')}
+        {countField('max_call_attempts')}
+        {countField('call_retry_seconds')}
       </fieldset>
       <fieldset>
         <legend>Quiet hours</legend>
@@ -142,22 +127,8 @@ function RuleForm(props: { initial: RuleSettings }) {
         </label>
         {quiet !== null && (
           <div class="row">
-            <label for="quiet-start">From</label>
-            <input
-              id="quiet-start"
-              type="time"
-              required
-              value={quiet.start}
-              onInput={(e) => set('quiet_hours', { ...quiet, start: e.currentTarget.value })}
-            />
-            <label for="quiet-end">to</label>
-            <input
-              id="quiet-end"
-              type="time"
-              required
-              value={quiet.end}
-              onInput={(e) => set('quiet_hours', { ...quiet, end: e.currentTarget.value })}
-            />
+            {quietTime('start', 'From')}
+            {quietTime('end', 'to')}
             <label class="check">
               <input
                 type="checkbox"

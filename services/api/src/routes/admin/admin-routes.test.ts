@@ -1,10 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { FastifyInstance } from 'fastify';
-import { parseApiConfig } from '@nudge/config';
-import { createMetrics } from '@nudge/service';
-import { capturingLogger, createTestDatabase, ManualClock, roleEnv, type TestDatabase } from '@nudge/testkit';
-import { buildApiApp } from '../../app.js';
-import { createOrganization } from '../../orgs/create-organization.js';
+import { createTestDatabase, ManualClock, type TestDatabase } from '@nudge/testkit';
+import { newOrg, startApi } from '../../testing/api-under-test.js';
 
 let db: TestDatabase;
 let app: FastifyInstance;
@@ -15,36 +12,11 @@ const clock = new ManualClock('2026-03-07T12:00:00Z');
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  app = await buildApiApp({
-    config: parseApiConfig(roleEnv(db.url)),
-    sql: db.sql,
-    logger: capturingLogger('api').logger,
-    metrics: createMetrics('api'),
-    clock,
-  });
   // Over a real socket: light-my-request (inject) cannot load its ESM dependency under jest's VM.
-  base = await app.listen({ host: '127.0.0.1', port: 0 });
+  ({ app, base } = await startApi(db, { clock }));
   // The first organisation's admin is an operator; a later organisation's admin is not.
-  operator = (
-    await createOrganization(db.sql, {
-      orgName: 'Ops',
-      email: 'ops@example.com',
-      name: 'Ops',
-      phoneE164: null,
-      timezone: 'UTC',
-      operator: false,
-    })
-  ).token;
-  admin = (
-    await createOrganization(db.sql, {
-      orgName: 'Acme',
-      email: 'boss@acme.test',
-      name: 'Boss',
-      phoneE164: null,
-      timezone: 'UTC',
-      operator: false,
-    })
-  ).token;
+  operator = (await newOrg(db, { phone: null })).token;
+  admin = (await newOrg(db, { phone: null })).token;
   // Rows as the worker's schedule manager creates them from the definitions.
   await db.sql`
     insert into job_schedules (id, enabled, cron, timezone, missed_policy, overlap_policy, next_run_at, last_run_at, last_status)

@@ -2,7 +2,7 @@ import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
 import type { HttpApp } from '@nudge/service';
 import { listInstances } from '../../admin/instances.js';
-import { errorResponses } from '../schemas.js';
+import { closedObject, errorResponses } from '../schemas.js';
 import { instanceSchema } from './schemas.js';
 
 export async function adminInstanceRoutes(app: HttpApp, options: { sql: Sql; clock: Clock }): Promise<void> {
@@ -11,12 +11,7 @@ export async function adminInstanceRoutes(app: HttpApp, options: { sql: Sql; clo
     {
       schema: {
         response: {
-          200: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['instances'],
-            properties: { instances: { type: 'array', items: instanceSchema } },
-          },
+          200: closedObject({ instances: { type: 'array', items: instanceSchema } }),
           ...errorResponses,
         },
       },

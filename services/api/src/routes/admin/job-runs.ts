@@ -2,7 +2,7 @@ import type { Sql } from '@nudge/db';
 import type { HttpApp } from '@nudge/service';
 import { RUN_STATUSES, RUN_TRIGGERS } from '@nudge/schedules';
 import { listJobRuns } from '../../admin/job-runs.js';
-import { errorResponses } from '../schemas.js';
+import { closedObject, errorResponses } from '../schemas.js';
 import { jobRunSchema } from './schemas.js';
 
 const query = {
@@ -23,12 +23,7 @@ export async function adminJobRunRoutes(app: HttpApp, options: { sql: Sql }): Pr
       schema: {
         querystring: query,
         response: {
-          200: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['runs'],
-            properties: { runs: { type: 'array', items: jobRunSchema } },
-          },
+          200: closedObject({ runs: { type: 'array', items: jobRunSchema } }),
           ...errorResponses,
         },
       },

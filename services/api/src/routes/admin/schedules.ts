@@ -30,12 +30,7 @@ export async function adminScheduleRoutes(app: HttpApp, options: { sql: Sql; clo
     {
       schema: {
         response: {
-          200: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['schedules'],
-            properties: { schedules: { type: 'array', items: scheduleSchema } },
-          },
+          200: closedObject({ schedules: { type: 'array', items: scheduleSchema } }),
           ...errorResponses,
         },
       },
@@ -48,12 +43,7 @@ export async function adminScheduleRoutes(app: HttpApp, options: { sql: Sql; clo
     {
       schema: {
         params: scheduleIdParams,
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['enabled'],
-          properties: { enabled: { type: 'boolean' } },
-        },
+        body: closedObject({ enabled: { type: 'boolean' } }),
         response: { 200: scheduleSchema, ...errorResponses },
       },
     },

@@ -1,27 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import { cancel, issueCheckinToken, markNotified, planAlerts } from '@nudge/alerts';
-import { insertMeeting } from '@nudge/testkit';
+import { cancel, issueCheckinToken } from '@nudge/alerts';
 import { newOrg, useApiTestBed } from '../../testing/api-under-test.js';
+import { notifiedAlert } from '../../testing/route-fixtures.js';
 
 describe('alerts, acknowledgement and check-in', () => {
   const bed = useApiTestBed();
 
-  /** A user with one notified alert (as the dispatcher leaves it) and its check-in token. */
-  async function notifiedAlert(title = 'Design review') {
-    const org = await newOrg(bed.db, { timezone: 'Europe/Berlin' });
-    const startsAt = new Date(Date.now() + 5 * 60_000);
-    const meetingId = await insertMeeting(bed.db.sql, org.userId, { startsAt, title });
-    await planAlerts(bed.db.sql, [meetingId], new Date());
-    const [{ id: alertId } = { id: '' }] = await bed.db.sql<
-      { id: string }[]
-    >`select id from alerts where meeting_id = ${meetingId}`;
-    await markNotified(bed.db.sql, alertId, { detail: { sent: 1, total: 1 } });
-    const checkin = await issueCheckinToken(bed.db.sql, alertId, new Date(startsAt.getTime() + 30 * 60_000));
-    return { ...org, alertId, meetingId, checkin };
-  }
-
   it("lists the caller's alerts with their meeting, filtered by state", async () => {
-    const { token, alertId } = await notifiedAlert();
+    const { token, alertId } = await notifiedAlert(bed.db);
     const all = await bed.api.request('/v1/alerts', { token });
     expect(all.status).toBe(200);
     expect(all.json<unknown[]>()).toEqual([
@@ -36,7 +22,7 @@ describe('alerts, acknowledgement and check-in', () => {
   });
 
   it('shows one alert with its full timeline', async () => {
-    const { token, alertId } = await notifiedAlert();
+    const { token, alertId } = await notifiedAlert(bed.db);
     const response = await bed.api.request(`/v1/alerts/${alertId}`, { token });
     expect(response.status).toBe(200);
     const body = response.json<{ state: string; timeline: { kind: string; detail: unknown }[] }>();
@@ -46,7 +32,7 @@ describe('alerts, acknowledgement and check-in', () => {
   });
 
   it("does not show another user's alert", async () => {
-    const { alertId } = await notifiedAlert();
+    const { alertId } = await notifiedAlert(bed.db);
     const stranger = await newOrg(bed.db);
     expect((await bed.api.request(`/v1/alerts/${alertId}`, { token: stranger.token })).status).toBe(404);
     expect((await bed.api.request(`/v1/alerts/${alertId}/ack`, { method: 'POST', token: stranger.token })).status).toBe(
@@ -57,7 +43,7 @@ describe('alerts, acknowledgement and check-in', () => {
   });
 
   it('POST /v1/alerts/:id/ack acknowledges once and is idempotent', async () => {
-    const { token, alertId } = await notifiedAlert();
+    const { token, alertId } = await notifiedAlert(bed.db);
     const first = await bed.api.request(`/v1/alerts/${alertId}/ack`, { method: 'POST', token, body: { via: 'web' } });
     expect(first.status).toBe(200);
     expect(first.json()).toMatchObject({ state: 'acknowledged', acknowledged_via: 'web' });
@@ -70,7 +56,7 @@ describe('alerts, acknowledgement and check-in', () => {
   });
 
   it('acknowledging a cancelled alert is a 409', async () => {
-    const { token, alertId } = await notifiedAlert();
+    const { token, alertId } = await notifiedAlert(bed.db);
     await cancel(bed.db.sql, alertId, 'the meeting was cancelled');
     const response = await bed.api.request(`/v1/alerts/${alertId}/ack`, { method: 'POST', token });
     expect(response.status).toBe(409);
@@ -80,7 +66,7 @@ describe('alerts, acknowledgement and check-in', () => {
   });
 
   it('GET /checkin/:token shows the meeting and changes nothing', async () => {
-    const { alertId, checkin } = await notifiedAlert('Board meeting');
+    const { alertId, checkin } = await notifiedAlert(bed.db, 'Board meeting');
     for (let i = 0; i < 3; i += 1) {
       const page = await bed.api.request(`/checkin/${checkin}`);
       expect(page.status).toBe(200);
@@ -94,7 +80,7 @@ describe('alerts, acknowledgement and check-in', () => {
   });
 
   it('POST /checkin/:token acknowledges via push, once', async () => {
-    const { alertId, checkin } = await notifiedAlert();
+    const { alertId, checkin } = await notifiedAlert(bed.db);
     const results = await Promise.all([1, 2, 3].map(() => bed.api.request(`/checkin/${checkin}`, { method: 'POST' })));
     expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
     const [alert] = await bed.db.sql`select state, acknowledged_via from alerts where id = ${alertId}`;
@@ -106,7 +92,7 @@ describe('alerts, acknowledgement and check-in', () => {
   });
 
   it('answers an unknown or expired check-in link with 404 and changes nothing', async () => {
-    const { alertId } = await notifiedAlert();
+    const { alertId } = await notifiedAlert(bed.db);
     const expired = await issueCheckinToken(bed.db.sql, alertId, new Date(Date.now() - 1_000));
     for (const token of [expired, 'x'.repeat(32), '<script>']) {
       expect((await bed.api.request(`/checkin/${encodeURIComponent(token)}`)).status).toBe(404);
@@ -117,13 +103,13 @@ describe('alerts, acknowledgement and check-in', () => {
   });
 
   it('stores only the hash of a check-in token', async () => {
-    const { checkin } = await notifiedAlert();
+    const { checkin } = await notifiedAlert(bed.db);
     const rows = await bed.db.sql`select token_hash from checkin_tokens`;
     expect(JSON.stringify(rows)).not.toContain(checkin);
   });
 
   it("lists the caller's meetings with their alert state", async () => {
-    const { token, meetingId } = await notifiedAlert('Planning');
+    const { token, meetingId } = await notifiedAlert(bed.db, 'Planning');
     const response = await bed.api.request('/v1/meetings', { token });
     expect(response.json<unknown[]>()).toEqual([
       expect.objectContaining({ id: meetingId, title: 'Planning', alert_state: 'notified' }),

@@ -19,7 +19,7 @@ import { admitUser } from '../../sign-in/admit-user.js';
 import { decodeBinding, encodeBinding, newSignInBinding, sameSecret } from '../../sign-in/flow-binding.js';
 import { idTokenChecks, verifyGoogleIdToken } from '../../sign-in/google-id-token.js';
 import { SignInError } from '../../sign-in/sign-in-error.js';
-import { errorResponses, googleCallbackParams, noContent, userSchema, uuidIdParams } from '../schemas.js';
+import { closedObject, errorResponses, googleCallbackParams, noContent, userSchema, uuidIdParams } from '../schemas.js';
 import { sendNotice } from './pages.js';
 
 export interface AuthRouteOptions {
@@ -34,23 +34,18 @@ export interface AuthRouteOptions {
 
 const SIGN_IN_SCOPES = ['openid', 'email', 'profile'];
 
-const sessionSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['id', 'created_at', 'last_seen_at', 'expires_at', 'user_agent', 'current'],
-  properties: {
-    id: { type: 'string', format: 'uuid' },
-    created_at: { type: 'string', format: 'date-time' },
-    last_seen_at: { type: 'string', format: 'date-time' },
-    expires_at: {
-      type: 'string',
-      format: 'date-time',
-      description: 'when it ends if left unused (idle or absolute lifetime, whichever is first)',
-    },
-    user_agent: { type: ['string', 'null'] },
-    current: { type: 'boolean', description: 'the session this request came with' },
+const sessionSchema = closedObject({
+  id: { type: 'string', format: 'uuid' },
+  created_at: { type: 'string', format: 'date-time' },
+  last_seen_at: { type: 'string', format: 'date-time' },
+  expires_at: {
+    type: 'string',
+    format: 'date-time',
+    description: 'when it ends if left unused (idle or absolute lifetime, whichever is first)',
   },
-} as const;
+  user_agent: { type: ['string', 'null'] },
+  current: { type: 'boolean', description: 'the session this request came with' },
+});
 
 /** Sign in with Google, the browser session, signing out. */
 export async function authRoutes(app: HttpApp, options: AuthRouteOptions): Promise<void> {
@@ -78,12 +73,7 @@ export async function authRoutes(app: HttpApp, options: AuthRouteOptions): Promi
         schema: {
           // The browser session behind the session cookie: who is signed in, and the CSRF token to send in X-CSRF-Token on every change.
           response: {
-            200: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['user', 'csrf_token'],
-              properties: { user: userSchema, csrf_token: { type: 'string' } },
-            },
+            200: closedObject({ user: userSchema, csrf_token: { type: 'string' } }),
             ...errorResponses,
           },
         },
@@ -120,12 +110,7 @@ export async function authRoutes(app: HttpApp, options: AuthRouteOptions): Promi
         schema: {
           description: 'Ends every browser session of the caller (API tokens are not affected).',
           response: {
-            200: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['ended'],
-              properties: { ended: { type: 'integer' } },
-            },
+            200: closedObject({ ended: { type: 'integer' } }),
             ...errorResponses,
           },
         },

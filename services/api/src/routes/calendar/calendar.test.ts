@@ -34,6 +34,20 @@ type CredentialRow = Pick<
   'id' | 'refresh_token_enc' | 'access_token_enc' | 'scopes' | 'revoked' | 'updated_at'
 >;
 
+/** Google's token endpoint asked for a fresh access token, as the worker asks it. */
+function refreshAtGoogle(refreshToken: string): Promise<Response> {
+  const { clientId, clientSecret } = google.client;
+  return fetch(google.tokenUrl, {
+    method: 'POST',
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      client_id: clientId,
+      client_secret: clientSecret,
+    }),
+  });
+}
+
 async function credentialOf(userId: string): Promise<CredentialRow | undefined> {
   const [row] = await db.sql<CredentialRow[]>`
     select id, refresh_token_enc, access_token_enc, scopes, revoked, updated_at from calendar_credentials where user_id = ${userId}`;
@@ -95,15 +109,7 @@ describe('Google Calendar connect', () => {
       expect(stored).not.toContain('emu-');
     }
     // The stored refresh token is the one Google handed out: it refreshes.
-    const refreshed = await fetch(google.tokenUrl, {
-      method: 'POST',
-      body: new URLSearchParams({
-        grant_type: 'refresh_token',
-        refresh_token: refreshToken,
-        client_id: google.client.clientId,
-        client_secret: google.client.clientSecret,
-      }),
-    });
+    const refreshed = await refreshAtGoogle(refreshToken);
     expect(refreshed.status).toBe(200);
 
     const status = await api.request('/v1/calendar/google', { token: ada.token });
@@ -172,17 +178,20 @@ describe('Google Calendar connect', () => {
     expect(await credentialOf(carol.userId)).toBeUndefined();
   });
 
+  /** The callback answers 400 with this error, and the user has no credential. */
+  async function expectRefused(callback: URL, userId: string, code: string, messagePart: string) {
+    const response = await callbackRequest(callbackPath(callback));
+    expect(response.status).toBe(400);
+    expect(response.json()).toMatchObject({ error: { code, message: expect.stringContaining(messagePart) } });
+    expect(await credentialOf(userId)).toBeUndefined();
+  }
+
   it('answers access_denied with a clear 400 and stores nothing', async () => {
     const dan = await newOrg(db);
     google.denyConsent();
     const { callback } = await consent(dan.token);
     expect(callback.searchParams.get('error')).toBe('access_denied');
-    const json = await callbackRequest(callbackPath(callback));
-    expect(json.status).toBe(400);
-    expect(json.json()).toMatchObject({
-      error: { code: 'access_denied', message: expect.stringContaining('not granted') },
-    });
-    expect(await credentialOf(dan.userId)).toBeUndefined();
+    await expectRefused(callback, dan.userId, 'access_denied', 'not granted');
   });
 
   it('answers a failing token exchange with a 400 and stores nothing', async () => {
@@ -190,12 +199,7 @@ describe('Google Calendar connect', () => {
     google.approveAs('fay@gmail.test');
     const { callback } = await consent(fay.token);
     callback.searchParams.set('code', '4/emu-never-issued');
-    const response = await callbackRequest(callbackPath(callback));
-    expect(response.status).toBe(400);
-    expect(response.json()).toMatchObject({
-      error: { code: 'token_exchange_failed', message: expect.stringContaining('invalid_grant') },
-    });
-    expect(await credentialOf(fay.userId)).toBeUndefined();
+    await expectRefused(callback, fay.userId, 'token_exchange_failed', 'invalid_grant');
   });
 
   it('a connect queues the first sync for the workers at once, calling Google for nothing but the code', async () => {
@@ -259,15 +263,7 @@ describe('Google Calendar connect', () => {
     expect(removed.status).toBe(204);
     expect(await credentialOf(gil.userId)).toBeUndefined();
     expect(await db.sql`select 1 from calendar_sync_state where credential_id = ${row!.id}`).toHaveLength(0);
-    const refresh = await fetch(google.tokenUrl, {
-      method: 'POST',
-      body: new URLSearchParams({
-        grant_type: 'refresh_token',
-        refresh_token: refreshToken,
-        client_id: google.client.clientId,
-        client_secret: google.client.clientSecret,
-      }),
-    });
+    const refresh = await refreshAtGoogle(refreshToken);
     expect(await refresh.json()).toMatchObject({ error: 'invalid_grant' });
     expect(google.requests.items.some((r) => r.path === '/revoke')).toBe(true);
     expect((await api.request('/v1/calendar/google', { token: gil.token })).json()).toMatchObject({

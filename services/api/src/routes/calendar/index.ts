@@ -68,12 +68,7 @@ export async function calendarRoutes(app: HttpApp, options: CalendarRouteOptions
         querystring: callbackQuery,
         // JSON for API clients; a browser (Accept: text/html) gets a small page with the same outcome.
         response: {
-          200: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['connected'],
-            properties: { connected: { type: 'boolean' } },
-          },
+          200: closedObject({ connected: { type: 'boolean' } }),
           ...errorResponses,
         },
       },
@@ -118,12 +113,7 @@ export async function calendarRoutes(app: HttpApp, options: CalendarRouteOptions
       {
         schema: {
           response: {
-            200: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['url'],
-              properties: { url: { type: 'string' } },
-            },
+            200: closedObject({ url: { type: 'string' } }),
             ...errorResponses,
           },
         },

@@ -1,7 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { issueCheckinToken, markNotified, planAlerts } from '@nudge/alerts';
-import { insertMeeting } from '@nudge/testkit';
-import { newOrg, useApiTestBed } from '../../testing/api-under-test.js';
+import { useApiTestBed } from '../../testing/api-under-test.js';
+import { notifiedAlert } from '../../testing/route-fixtures.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 
@@ -9,24 +8,11 @@ const FORM = 'application/x-www-form-urlencoded';
 describe('the check-in form, posted as a browser posts it', () => {
   const bed = useApiTestBed();
 
-  async function notifiedAlert() {
-    const org = await newOrg(bed.db, { timezone: 'Europe/Berlin' });
-    const startsAt = new Date(Date.now() + 5 * 60_000);
-    const meetingId = await insertMeeting(bed.db.sql, org.userId, { startsAt, title: 'Standup' });
-    await planAlerts(bed.db.sql, [meetingId], new Date());
-    const [{ id: alertId } = { id: '' }] = await bed.db.sql<
-      { id: string }[]
-    >`select id from alerts where meeting_id = ${meetingId}`;
-    await markNotified(bed.db.sql, alertId, { detail: { sent: 1, total: 1 } });
-    const checkin = await issueCheckinToken(bed.db.sql, alertId, new Date(startsAt.getTime() + 30 * 60_000));
-    return { ...org, alertId, checkin };
-  }
-
   const stateOf = async (alertId: string) =>
     (await bed.db.sql`select state, acknowledged_via from alerts where id = ${alertId}`)[0];
 
   it("an empty urlencoded POST, as the page's button sends it, acknowledges the alert", async () => {
-    const { alertId, checkin } = await notifiedAlert();
+    const { alertId, checkin } = await notifiedAlert(bed.db, 'Standup');
     const response = await bed.api.request(`/checkin/${checkin}`, {
       method: 'POST',
       headers: { 'content-type': FORM },
@@ -39,7 +25,7 @@ describe('the check-in form, posted as a browser posts it', () => {
   });
 
   it('a form with fields is accepted too, and a second post changes nothing more', async () => {
-    const { alertId, checkin } = await notifiedAlert();
+    const { alertId, checkin } = await notifiedAlert(bed.db, 'Standup');
     const first = await bed.api.request(`/checkin/${checkin}`, {
       method: 'POST',
       headers: { 'content-type': `${FORM}; charset=UTF-8` },
@@ -58,7 +44,7 @@ describe('the check-in form, posted as a browser posts it', () => {
   });
 
   it('an oversized form body is refused with 413 in the error format and acknowledges nothing', async () => {
-    const { alertId, checkin } = await notifiedAlert();
+    const { alertId, checkin } = await notifiedAlert(bed.db, 'Standup');
     const response = await bed.api.request(`/checkin/${checkin}`, {
       method: 'POST',
       headers: { 'content-type': FORM },
@@ -70,7 +56,7 @@ describe('the check-in form, posted as a browser posts it', () => {
   });
 
   it('the JSON api still refuses a urlencoded body with 415: the form parser serves the check-in routes only', async () => {
-    const { alertId, token } = await notifiedAlert();
+    const { alertId, token } = await notifiedAlert(bed.db, 'Standup');
     const response = await bed.api.request(`/v1/alerts/${alertId}/ack`, {
       method: 'POST',
       token,
@@ -83,7 +69,7 @@ describe('the check-in form, posted as a browser posts it', () => {
   });
 
   it('GET of the page still changes nothing', async () => {
-    const { alertId, checkin } = await notifiedAlert();
+    const { alertId, checkin } = await notifiedAlert(bed.db, 'Standup');
     const page = await bed.api.request(`/checkin/${checkin}`);
     expect(page.status).toBe(200);
     expect(page.text).toContain(`<form method="post" action="/checkin/${checkin}">`);

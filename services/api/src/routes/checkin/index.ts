@@ -1,6 +1,6 @@
 import formbody from '@fastify/formbody';
 import type { FastifyReply } from 'fastify';
-import { checkInWithToken, findCheckin } from '@nudge/alerts';
+import { checkInWithToken, findCheckin, type CheckinView } from '@nudge/alerts';
 import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
 import type { HttpApp } from '@nudge/service';
@@ -30,6 +30,15 @@ const notFoundPage = checkinPage({
   body: 'It may have expired when the meeting ended. Open Nudge to see your alerts.',
 });
 
+/** The answer once the meeting's alert is acknowledged: by this link, or before it was opened. */
+function checkedInPage(checkin: Pick<CheckinView, 'title' | 'starts_at' | 'timezone'>): string {
+  return checkinPage({
+    title: 'Checked in',
+    heading: `You checked in for ${checkin.title}`,
+    body: `It starts ${formatStart(checkin.starts_at, checkin.timezone)}.`,
+  });
+}
+
 /**
  * The link in a push notification. GET only shows the meeting and a button — link scanners and
  * previews must not acknowledge — and POST acknowledges (via push), once.
@@ -44,17 +53,8 @@ export async function checkinRoutes(app: HttpApp, options: { sql: Sql; clock: Cl
     const checkin = await findCheckin(sql, request.params.token, clock.now());
     if (checkin === undefined) return sendPage(reply, 404, notFoundPage);
     const when = formatStart(checkin.starts_at, checkin.timezone);
-    if (checkin.used_at !== null || checkin.state === 'acknowledged') {
-      return sendPage(
-        reply,
-        200,
-        checkinPage({
-          title: 'Checked in',
-          heading: `You checked in for ${checkin.title}`,
-          body: `It starts ${when}.`,
-        }),
-      );
-    }
+    if (checkin.used_at !== null || checkin.state === 'acknowledged')
+      return sendPage(reply, 200, checkedInPage(checkin));
     return sendPage(
       reply,
       200,
@@ -84,14 +84,6 @@ export async function checkinRoutes(app: HttpApp, options: { sql: Sql; clock: Cl
         }),
       );
     }
-    return sendPage(
-      reply,
-      200,
-      checkinPage({
-        title: 'Checked in',
-        heading: `You checked in for ${checkin.title}`,
-        body: `It starts ${formatStart(checkin.starts_at, checkin.timezone)}.`,
-      }),
-    );
+    return sendPage(reply, 200, checkedInPage(checkin));
   });
 }

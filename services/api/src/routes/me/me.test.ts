@@ -1,11 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { FastifyInstance } from 'fastify';
-import { parseApiConfig } from '@nudge/config';
-import { systemClock } from '@nudge/domain';
-import { createMetrics } from '@nudge/service';
-import { capturingLogger, createTestDatabase, roleEnv, type TestDatabase } from '@nudge/testkit';
-import { buildApiApp } from '../../app.js';
-import { createOrganization } from '../../orgs/create-organization.js';
+import { createTestDatabase, type TestDatabase } from '@nudge/testkit';
+import { newOrg, startApi } from '../../testing/api-under-test.js';
 
 describe('GET and PATCH /v1/me', () => {
   let db: TestDatabase;
@@ -13,37 +9,18 @@ describe('GET and PATCH /v1/me', () => {
   let base: string;
   let token: string;
   let otherToken: string;
-  const { logger } = capturingLogger('api');
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    app = await buildApiApp({
-      config: parseApiConfig(roleEnv(db.url)),
-      clock: systemClock,
-      sql: db.sql,
-      logger,
-      metrics: createMetrics('api'),
-    });
-    base = await app.listen({ host: '127.0.0.1', port: 0 });
-    const ada = await createOrganization(db.sql, {
-      orgName: 'Acme',
-      email: 'ada@acme.test',
+    ({ app, base } = await startApi(db));
+    const ada = await newOrg(db, {
       name: 'Ada',
-      phoneE164: '+4915112345678',
+      email: 'ada@acme.test',
+      phone: '+4915112345678',
       timezone: 'Europe/Berlin',
-      operator: false,
     });
     token = ada.token;
-    otherToken = (
-      await createOrganization(db.sql, {
-        orgName: 'Other',
-        email: 'bob@other.test',
-        name: 'Bob',
-        phoneE164: null,
-        timezone: 'UTC',
-        operator: false,
-      })
-    ).token;
+    otherToken = (await newOrg(db, { email: 'bob@other.test', phone: null })).token;
   });
   afterAll(async () => {
     await app.close();
@@ -99,14 +76,7 @@ describe('GET and PATCH /v1/me', () => {
   });
 
   it('rejects a revoked token', async () => {
-    const bob = await createOrganization(db.sql, {
-      orgName: 'Gone',
-      email: 'gone@x.test',
-      name: 'Gone',
-      phoneE164: null,
-      timezone: 'UTC',
-      operator: false,
-    });
+    const bob = await newOrg(db, { phone: null });
     expect((await me({ authorization: `Bearer ${bob.token}` })).statusCode).toBe(200);
     await db.sql`update api_tokens set revoked_at = now() where user_id = ${bob.userId}`;
     expect((await me({ authorization: `Bearer ${bob.token}` })).statusCode).toBe(401);

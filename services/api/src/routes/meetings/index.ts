@@ -2,7 +2,7 @@ import type { Sql } from '@nudge/db';
 import { ALERT_STATES, type Clock } from '@nudge/domain';
 import type { HttpApp, ReplyOf } from '@nudge/service';
 import { callerOf } from '../../plugins/auth.js';
-import { allFields, errorResponses } from '../schemas.js';
+import { closedObject, errorResponses } from '../schemas.js';
 import { timeRange, timeRangeQuery } from '../time-range.js';
 
 const meetingProperties = {
@@ -18,12 +18,7 @@ const meetingProperties = {
   alert_state: { type: ['string', 'null'], enum: [...ALERT_STATES, null] },
 } as const;
 
-const meetingSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: allFields(meetingProperties),
-  properties: meetingProperties,
-} as const;
+const meetingSchema = closedObject(meetingProperties);
 
 /** The caller's meetings in a range (default: now to 14 days ahead), each with its alert's state. */
 export async function meetingRoutes(app: HttpApp, options: { sql: Sql; clock: Clock }): Promise<void> {

@@ -13,7 +13,7 @@ import {
 } from '../../members/members.js';
 import { DomainTakenError, organizationSettings, setWorkspaceDomain } from '../../members/organization-settings.js';
 import { callerOf } from '../../plugins/auth.js';
-import { errorResponses, noContent, USER_ROLES, uuidIdParams } from '../schemas.js';
+import { closedObject, errorResponses, noContent, USER_ROLES, uuidIdParams } from '../schemas.js';
 
 export interface MemberRouteOptions {
   sql: Sql;
@@ -22,63 +22,38 @@ export interface MemberRouteOptions {
   mail: MailConfig | undefined;
 }
 
-const memberSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: [
-    'id',
-    'email',
-    'name',
-    'role',
-    'is_operator',
-    'phone_e164',
-    'created_at',
-    'deactivated_at',
-    'signs_in_with_google',
-  ],
-  properties: {
-    id: { type: 'string', format: 'uuid' },
-    email: { type: 'string' },
-    name: { type: 'string' },
-    role: { type: 'string', enum: USER_ROLES },
-    is_operator: { type: 'boolean' },
-    phone_e164: { type: ['string', 'null'] },
-    created_at: { type: 'string', format: 'date-time' },
-    deactivated_at: {
-      type: ['string', 'null'],
-      format: 'date-time',
-      description: 'set: the member can neither sign in nor use tokens, and is not alerted',
-    },
-    signs_in_with_google: { type: 'boolean' },
+const memberSchema = closedObject({
+  id: { type: 'string', format: 'uuid' },
+  email: { type: 'string' },
+  name: { type: 'string' },
+  role: { type: 'string', enum: USER_ROLES },
+  is_operator: { type: 'boolean' },
+  phone_e164: { type: ['string', 'null'] },
+  created_at: { type: 'string', format: 'date-time' },
+  deactivated_at: {
+    type: ['string', 'null'],
+    format: 'date-time',
+    description: 'set: the member can neither sign in nor use tokens, and is not alerted',
   },
-} as const;
+  signs_in_with_google: { type: 'boolean' },
+});
 
-const invitationSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['id', 'email', 'role', 'created_at', 'expires_at'],
-  properties: {
-    id: { type: 'string', format: 'uuid' },
-    email: { type: 'string' },
-    role: { type: 'string', enum: USER_ROLES },
-    created_at: { type: 'string', format: 'date-time' },
-    expires_at: { type: 'string', format: 'date-time' },
-  },
-} as const;
+const invitationSchema = closedObject({
+  id: { type: 'string', format: 'uuid' },
+  email: { type: 'string' },
+  role: { type: 'string', enum: USER_ROLES },
+  created_at: { type: 'string', format: 'date-time' },
+  expires_at: { type: 'string', format: 'date-time' },
+});
 
-const organizationSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['id', 'name', 'google_workspace_domain'],
-  properties: {
-    id: { type: 'string', format: 'uuid' },
-    name: { type: 'string' },
-    google_workspace_domain: {
-      type: ['string', 'null'],
-      description: 'everyone whose Google ID token carries this `hd` may sign in as a member',
-    },
+const organizationSchema = closedObject({
+  id: { type: 'string', format: 'uuid' },
+  name: { type: 'string' },
+  google_workspace_domain: {
+    type: ['string', 'null'],
+    description: 'everyone whose Google ID token carries this `hd` may sign in as a member',
   },
-} as const;
+});
 
 const DOMAIN = '^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$';
 
@@ -203,19 +178,14 @@ export async function memberRoutes(app: HttpApp, options: MemberRouteOptions): P
           },
         },
         response: {
-          201: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['invitation', 'url', 'emailed'],
-            properties: {
-              invitation: invitationSchema,
-              url: { type: 'string', description: 'the link to share; shown once' },
-              emailed: {
-                type: 'boolean',
-                description: 'whether it was sent by email (SMTP_URL set and the server accepted it)',
-              },
+          201: closedObject({
+            invitation: invitationSchema,
+            url: { type: 'string', description: 'the link to share; shown once' },
+            emailed: {
+              type: 'boolean',
+              description: 'whether it was sent by email (SMTP_URL set and the server accepted it)',
             },
-          },
+          }),
           ...errorResponses,
         },
       },
@@ -288,12 +258,9 @@ export async function memberRoutes(app: HttpApp, options: MemberRouteOptions): P
     '/v1/admin/organization',
     {
       schema: {
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['google_workspace_domain'],
-          properties: { google_workspace_domain: { anyOf: [{ type: 'string', maxLength: 253 }, { type: 'null' }] } },
-        },
+        body: closedObject({
+          google_workspace_domain: { anyOf: [{ type: 'string', maxLength: 253 }, { type: 'null' }] },
+        }),
         response: { 200: organizationSchema, ...errorResponses },
       },
     },

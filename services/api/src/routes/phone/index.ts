@@ -9,7 +9,7 @@ import {
 } from '../../phone/phone-verifications.js';
 import { VerificationNotSentError, type VerificationSender } from '../../phone/verification-sender.js';
 import { callerOf } from '../../plugins/auth.js';
-import { errorResponses, userSchema } from '../schemas.js';
+import { closedObject, errorResponses, userSchema } from '../schemas.js';
 
 export interface PhoneRoutesOptions {
   sql: Sql;
@@ -17,35 +17,25 @@ export interface PhoneRoutesOptions {
   verification: { codes: VerificationCodes; sender: VerificationSender; channel: Channel };
 }
 
-const verificationSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['id', 'phone_e164', 'channel', 'expires_at'],
-  properties: {
-    id: { type: 'string', format: 'uuid' },
-    phone_e164: { type: 'string' },
-    channel: {
-      type: 'string',
-      enum: ['call', 'sms'],
-      description: 'call: Nudge phones the number and reads the code; sms: a text carries it',
-    },
-    expires_at: { type: 'string', format: 'date-time', description: 'the code may be entered until then (10 minutes)' },
+const verificationSchema = closedObject({
+  id: { type: 'string', format: 'uuid' },
+  phone_e164: { type: 'string' },
+  channel: {
+    type: 'string',
+    enum: ['call', 'sms'],
+    description: 'call: Nudge phones the number and reads the code; sms: a text carries it',
   },
-} as const;
+  expires_at: { type: 'string', format: 'date-time', description: 'the code may be entered until then (10 minutes)' },
+});
 
-const confirmBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['code'],
-  properties: {
-    code: {
-      type: 'string',
-      minLength: 1,
-      maxLength: 20,
-      description: 'the 6-digit code; spaces and dashes are ignored',
-    },
+const confirmBody = closedObject({
+  code: {
+    type: 'string',
+    minLength: 1,
+    maxLength: 20,
+    description: 'the 6-digit code; spaces and dashes are ignored',
   },
-} as const;
+});
 
 /**
  * Verifying the caller's phone number: Nudge sends a 6-digit code to the number (a call or a

@@ -18,7 +18,7 @@ import {
 } from '@nudge/testkit';
 import { buildApiApp } from '../../app.js';
 import { createUser } from '../../orgs/create-user.js';
-import { createOrganization } from '../../orgs/create-organization.js';
+import { newOrg } from '../../testing/api-under-test.js';
 
 /** The code as the callee heard it from the calls role's TwiML. */
 function codeHeard(call: EmulatedCall): string {
@@ -77,14 +77,7 @@ describe('verified phone numbers', () => {
       metrics: createMetrics('api'),
     });
     smsBase = await smsApi.listen({ host: '127.0.0.1', port: 0 });
-    const admin = await createOrganization(db.sql, {
-      orgName: 'Acme',
-      email: 'admin@acme.test',
-      name: 'Admin',
-      phoneE164: null,
-      timezone: 'UTC',
-      operator: false,
-    });
+    const admin = await newOrg(db, { phone: null });
     adminToken = admin.token;
     orgId = admin.orgId;
   });

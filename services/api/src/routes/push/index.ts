@@ -4,7 +4,7 @@ import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
 import { badRequest, HttpError, notFound, type HttpApp, type PushEndpointPolicy, type ReplyOf } from '@nudge/service';
 import { callerOf } from '../../plugins/auth.js';
-import { errorResponses, noContent, uuidIdParams } from '../schemas.js';
+import { closedObject, errorResponses, noContent, uuidIdParams } from '../schemas.js';
 import { unstoredRegistration } from './unstored-registration.js';
 import { canonicalKey, subscriptionKeysProblem } from './subscription-keys.js';
 
@@ -29,37 +29,18 @@ const subscriptionBody = {
   },
 } as const;
 
-const subscriptionSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: [
-    'id',
-    'endpoint',
-    'user_agent',
-    'is_active',
-    'created_at',
-    'last_success_at',
-    'deactivated_at',
-    'deactivation_reason',
-  ],
-  properties: {
-    id: { type: 'string' },
-    endpoint: { type: 'string' },
-    user_agent: { type: ['string', 'null'] },
-    is_active: { type: 'boolean' },
-    created_at: { type: 'string', format: 'date-time' },
-    last_success_at: { type: ['string', 'null'], format: 'date-time' },
-    deactivated_at: { type: ['string', 'null'], format: 'date-time' },
-    deactivation_reason: { type: ['string', 'null'] },
-  },
-} as const;
+const subscriptionSchema = closedObject({
+  id: { type: 'string' },
+  endpoint: { type: 'string' },
+  user_agent: { type: ['string', 'null'] },
+  is_active: { type: 'boolean' },
+  created_at: { type: 'string', format: 'date-time' },
+  last_success_at: { type: ['string', 'null'], format: 'date-time' },
+  deactivated_at: { type: ['string', 'null'], format: 'date-time' },
+  deactivation_reason: { type: ['string', 'null'] },
+});
 
-const vapidKeySchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['public_key'],
-  properties: { public_key: { type: 'string' } },
-} as const;
+const vapidKeySchema = closedObject({ public_key: { type: 'string' } });
 
 /** Web Push: the VAPID public key browsers subscribe with, and the caller's subscriptions. */
 export async function pushRoutes(

@@ -3,20 +3,15 @@ import type { Sql } from '@nudge/db';
 import { HH_MM_PATTERN, type Clock } from '@nudge/domain';
 import type { HttpApp } from '@nudge/service';
 import { callerOf } from '../../plugins/auth.js';
-import { allFields, errorResponses } from '../schemas.js';
+import { allFields, closedObject, errorResponses } from '../schemas.js';
 
 const quietHoursSchema = {
   anyOf: [
-    {
-      type: 'object',
-      additionalProperties: false,
-      required: ['start', 'end', 'allow_accepted'],
-      properties: {
-        start: { type: 'string', pattern: HH_MM_PATTERN, description: "HH:MM in the user's time zone" },
-        end: { type: 'string', pattern: HH_MM_PATTERN },
-        allow_accepted: { type: 'boolean', description: 'still alert for accepted meetings inside quiet hours' },
-      },
-    },
+    closedObject({
+      start: { type: 'string', pattern: HH_MM_PATTERN, description: "HH:MM in the user's time zone" },
+      end: { type: 'string', pattern: HH_MM_PATTERN },
+      allow_accepted: { type: 'boolean', description: 'still alert for accepted meetings inside quiet hours' },
+    }),
     { type: 'null' },
   ],
 } as const;

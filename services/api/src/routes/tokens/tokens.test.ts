@@ -1,19 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { FastifyInstance } from 'fastify';
-import { parseApiConfig } from '@nudge/config';
-import { createMetrics } from '@nudge/service';
-import { capturingLogger, createTestDatabase, roleEnv, type TestDatabase } from '@nudge/testkit';
-import { buildApiApp } from '../../app.js';
+import { createTestDatabase, type TestDatabase } from '@nudge/testkit';
 import { generateApiToken, hashApiToken } from '../../auth/api-token.js';
-import { createOrganization } from '../../orgs/create-organization.js';
 import { createUser } from '../../orgs/create-user.js';
+import { newOrg, startApi, type ApiUnderTest } from '../../testing/api-under-test.js';
 
 const DAY_MS = 86_400_000;
 
 describe('personal access tokens', () => {
   let db: TestDatabase;
-  let app: FastifyInstance;
-  let base: string;
+  let api: ApiUnderTest;
   let offsetMs = 0;
   const clock = { now: () => new Date(Date.now() + offsetMs) };
   let operatorToken: string;
@@ -23,22 +18,8 @@ describe('personal access tokens', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    app = await buildApiApp({
-      config: parseApiConfig(roleEnv(db.url)),
-      clock,
-      sql: db.sql,
-      logger: capturingLogger('api').logger,
-      metrics: createMetrics('api'),
-    });
-    base = await app.listen({ host: '127.0.0.1', port: 0 });
-    const org = await createOrganization(db.sql, {
-      orgName: 'Ops',
-      email: 'op@ops.test',
-      name: 'Op',
-      phoneE164: null,
-      timezone: 'UTC',
-      operator: true,
-    });
+    api = await startApi(db, { clock });
+    const org = await newOrg(db, { phone: null, operator: true });
     operatorToken = org.token;
     const created = await createUser(db.sql, {
       orgId: org.orgId,
@@ -62,21 +43,13 @@ describe('personal access tokens', () => {
     ).token;
   });
   afterAll(async () => {
-    await app.close();
+    await api.close();
     await db.drop();
   });
 
   async function call(token: string, path: string, init: { method?: string; body?: unknown } = {}) {
-    const response = await fetch(`${base}${path}`, {
-      method: init.method ?? 'GET',
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as any };
+    const response = await api.request(path, { ...init, token });
+    return { status: response.status, body: (response.text === '' ? undefined : response.json()) as any };
   }
   const create = (token: string, body: unknown) => call(token, '/v1/me/tokens', { method: 'POST', body });
 

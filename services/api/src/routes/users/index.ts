@@ -5,7 +5,7 @@ import { createUser } from '../../orgs/create-user.js';
 import { EmailTakenError } from '../../orgs/create-organization.js';
 import { USER_COLUMNS } from '../../orgs/users.js';
 import { callerOf } from '../../plugins/auth.js';
-import { errorResponses, USER_ROLES, userFieldSchemas, userSchema } from '../schemas.js';
+import { closedObject, errorResponses, USER_ROLES, userFieldSchemas, userSchema } from '../schemas.js';
 
 const newUserBody = {
   type: 'object',
@@ -39,15 +39,10 @@ export async function userAdminRoutes(app: HttpApp, options: { sql: Sql; clock: 
       schema: {
         body: newUserBody,
         response: {
-          201: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['user', 'token'],
-            properties: {
-              user: userSchema,
-              token: { type: 'string', description: 'shown once; only its hash is stored' },
-            },
-          },
+          201: closedObject({
+            user: userSchema,
+            token: { type: 'string', description: 'shown once; only its hash is stored' },
+          }),
           ...errorResponses,
         },
       },

@@ -1,15 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createMetrics } from '@nudge/service';
-import {
-  createTestDatabase,
-  insertAlert,
-  insertMeeting,
-  insertUser,
-  signTwilioWebhook,
-  type TestDatabase,
-} from '@nudge/testkit';
+import { createTestDatabase, signTwilioWebhook, type TestDatabase } from '@nudge/testkit';
 import type { FastifyInstance } from 'fastify';
 import { CALLS_PUBLIC_URL as PUBLIC_URL, callsTestEnv, startCallsApp } from '../../testing/calls-under-test.js';
+import { insertEscalatedAlert } from '../../testing/escalated-alert.js';
 
 describe('calls role: Twilio webhooks', () => {
   let db: TestDatabase;
@@ -32,12 +26,8 @@ describe('calls role: Twilio webhooks', () => {
   async function escalatedAlert(
     options: { startsAt?: Date; maxCallAttempts?: number; sid?: string | null; attempt?: number } = {},
   ) {
-    const { userId } = await insertUser(db.sql, { timezone: 'Europe/Berlin' });
-    const startsAt = options.startsAt ?? new Date(Date.now() + 10 * 60_000);
-    const meetingId = await insertMeeting(db.sql, userId, { startsAt, title: 'Quarterly review' });
-    const alertId = await insertAlert(db.sql, userId, {
-      meetingId,
-      state: 'escalated',
+    const { userId, alertId } = await insertEscalatedAlert(db.sql, {
+      startsAt: options.startsAt,
       maxCallAttempts: options.maxCallAttempts ?? 2,
       callRetrySeconds: 60,
     });

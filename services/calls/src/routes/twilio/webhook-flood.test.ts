@@ -2,15 +2,9 @@ import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { FastifyInstance } from 'fastify';
 import { createDbClient, type Sql } from '@nudge/db';
-import {
-  createTestDatabase,
-  insertAlert,
-  insertMeeting,
-  insertUser,
-  signTwilioWebhook,
-  type TestDatabase,
-} from '@nudge/testkit';
+import { createTestDatabase, signTwilioWebhook, type TestDatabase } from '@nudge/testkit';
 import { CALLS_PUBLIC_URL as PUBLIC_URL, callsTestEnv, startCallsApp } from '../../testing/calls-under-test.js';
+import { insertEscalatedAlert } from '../../testing/escalated-alert.js';
 const PER_ADDRESS_PER_MINUTE = 60;
 
 interface Answer {
@@ -82,14 +76,7 @@ describe('calls role under a flood of unsigned and oversized webhooks', () => {
     await db.drop();
   });
 
-  async function escalatedAlert(): Promise<string> {
-    const { userId } = await insertUser(db.sql, { timezone: 'Europe/Berlin' });
-    const meetingId = await insertMeeting(db.sql, userId, {
-      startsAt: new Date(Date.now() + 10 * 60_000),
-      title: 'Ops review',
-    });
-    return insertAlert(db.sql, userId, { meetingId, state: 'escalated' });
-  }
+  const escalatedAlert = async () => (await insertEscalatedAlert(db.sql, { title: 'Ops review' })).alertId;
 
   const signed = (path: string, params: Record<string, string>) => ({
     body: new URLSearchParams(params).toString(),
