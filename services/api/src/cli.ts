@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { ConfigError, dbFragment } from '@nudge/config';
+import { ConfigError, dbFragment, parseApiConfig, parseCallsConfig, parseWorkerConfig } from '@nudge/config';
 import { createDbClient, runMigrations, verifySchema, type SchemaRole, type Sql } from '@nudge/db';
 import { generateVapidKeys, isE164, isIanaTimeZone, normalizeEmail } from '@nudge/domain';
 import { createLogger } from '@nudge/logger';
+import { runConfigCheck } from '@nudge/service';
 import { deploymentHealth } from './admin/deployment-health.js';
 import { listInstances } from './admin/instances.js';
 import { deactivateByEmail } from './members/members.js';
@@ -29,6 +30,9 @@ const USAGE = `nudge-admin: administer a Nudge deployment (needs DATABASE_URL)
   nudge-admin tokens rotate --email EMAIL [--name NAME] [--expires-in-days 90 | --no-expiry] [--org-id ID]
       Revokes all of the user's tokens and prints a new one, shown once: {"id","token","expiresAt","revoked"}.
       --no-expiry only for operators.
+  nudge-admin check-config [--role api|calls|worker]
+      Checks the environment as the role would read it at start, without a database. Exit 0
+      when it would start; otherwise exit 1 and one line per bad variable (all of them).
   nudge-admin migrate
       Applies pending migrations (safe to run from several processes at once).
   nudge-admin verify-schema [--role api|calls|worker]
@@ -216,6 +220,16 @@ async function migrateCommand(): Promise<number> {
   return 0;
 }
 
+const ROLE_PARSERS = { api: parseApiConfig, calls: parseCallsConfig, worker: parseWorkerConfig } as const;
+
+function checkConfigCommand(args: string[]): number {
+  const { values } = parseArgs({ args, options: { role: { type: 'string', default: 'api' } } });
+  const role = values.role;
+  if (role !== 'api' && role !== 'calls' && role !== 'worker')
+    throw new UsageError('--role must be api, calls or worker');
+  return runConfigCheck(role, ROLE_PARSERS[role]);
+}
+
 async function verifySchemaCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { role: { type: 'string', default: 'api' } } });
   const role = values.role as SchemaRole;
@@ -286,6 +300,8 @@ async function main(argv: string[]): Promise<number> {
       return createOrgCommand(args);
     case 'tokens':
       return tokensCommand(args);
+    case 'check-config':
+      return checkConfigCommand(args);
     case 'migrate':
       return migrateCommand();
     case 'verify-schema':
