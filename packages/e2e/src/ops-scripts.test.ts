@@ -101,12 +101,12 @@ describe('verify_production.sh', () => {
     const result = await run('verify_production.sh', []);
     expect(result.code).toBe(1);
     expect(result.out).toMatch(
-      /^FAIL  logs +fake-worker1-1: 1 error-level line\(s\) since it started at 2026-03-01T10:00:00/m,
+      /^FAIL {2}logs +fake-worker1-1: 1 error-level line\(s\) since it started at 2026-03-01T10:00:00/m,
     );
     expect(result.out).toMatch(/getaddrinfo ENOTFOUND postgres/);
-    expect(result.out).toMatch(/^FAIL  dns +fake-worker1-1: host name does not resolve: postgres /m);
-    expect(result.out).toMatch(/^PASS  redis +maxmemory-policy is noeviction$/m);
-    expect(result.out).toMatch(/^PASS  redis +appendonly is on$/m);
+    expect(result.out).toMatch(/^FAIL {2}dns +fake-worker1-1: host name does not resolve: postgres /m);
+    expect(result.out).toMatch(/^PASS {2}redis +maxmemory-policy is noeviction$/m);
+    expect(result.out).toMatch(/^PASS {2}redis +appendonly is on$/m);
     expect(result.out).toMatch(/^verify_production: 2 of 12 checks FAILED$/m);
   });
 
@@ -114,7 +114,7 @@ describe('verify_production.sh', () => {
     // An error from before the api's current start (a restart since) does not count.
     put(`logs/${IDS.api}`, logLine('2026-03-01T09:59:00Z', 'error', 'database went away'));
     const sinceStart = await run('verify_production.sh', []);
-    expect(sinceStart.out).toMatch(/^PASS  logs +no error-level lines since each container started/m);
+    expect(sinceStart.out).toMatch(/^PASS {2}logs +no error-level lines since each container started/m);
     expect(sinceStart.code).toBe(0);
     expect(calls()).toContain(`logs --since ${STARTED} ${IDS.api}`);
 
@@ -128,7 +128,7 @@ describe('verify_production.sh', () => {
     );
     const window = await run('verify_production.sh', ['--since', '10m']);
     expect(window.code).toBe(1);
-    expect(window.out).toMatch(/^FAIL  logs +fake-calls1-1: 1 error-level line\(s\) in the last 10m; the latest:/m);
+    expect(window.out).toMatch(/^FAIL {2}logs +fake-calls1-1: 1 error-level line\(s\) in the last 10m; the latest:/m);
     expect(window.out).toMatch(/a minute ago/);
     expect(window.out).not.toMatch(/an hour ago/);
     const widened = await run('verify_production.sh', [], { VERIFY_LOGS_SINCE: '2h' });
@@ -139,8 +139,8 @@ describe('verify_production.sh', () => {
     put(`exec-fail/${IDS.redis}`, 'Error response from daemon: container is restarting\n');
     const result = await run('verify_production.sh', []);
     expect(result.code).toBe(1);
-    expect(result.out).toMatch(/^FAIL  redis +maxmemory-policy is 'unknown'/m);
-    expect(result.out).toMatch(/^FAIL  redis +appendonly is 'unknown'/m);
+    expect(result.out).toMatch(/^FAIL {2}redis +maxmemory-policy is 'unknown'/m);
+    expect(result.out).toMatch(/^FAIL {2}redis +appendonly is 'unknown'/m);
     expect(result.out).toMatch(/^verify_production: 2 of 12 checks FAILED$/m);
   });
 
