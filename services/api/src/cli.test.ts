@@ -273,4 +273,18 @@ describe('nudge-admin', () => {
     const unknown = await nudgeAdmin(['check-config', '--role', 'web'], good);
     expect(unknown.code).toBe(2);
   });
+
+  it('schema-version prints the newest migration of the code and of the database', async () => {
+    const code = await nudgeAdmin(['schema-version', '--code'], {});
+    expect(code.code).toBe(0);
+    const { code: newest } = JSON.parse(code.stdout) as { code: string };
+    expect(newest).toMatch(/^\d{4}_[a-z0-9_]+$/);
+    const both = await nudgeAdmin(['schema-version'], env);
+    expect(both.code).toBe(0);
+    expect(JSON.parse(both.stdout)).toEqual({ code: newest, database: newest });
+    await db.sql`delete from migrations where name = ${newest}`;
+    const behind = JSON.parse((await nudgeAdmin(['schema-version'], env)).stdout) as { database: string };
+    expect(behind.database < newest).toBe(true);
+    await db.sql`insert into migrations (name) values (${newest})`;
+  });
 });
