@@ -16,13 +16,14 @@ wait_postgres_ready() {
 ops_compose_files() {
   step "compose files: nothing published by default; docker-compose.override.yml and -f are honoured"
   local published
-  published="$(compose config 2>/dev/null | grep -c 'published:' || true)"
+  # docker compose prints published ports as `published:`, docker-compose v1 as `- [IP:]HOST:CONTAINER/tcp`.
+  published="$(compose config 2>/dev/null | grep -cE 'published:|^ *- ([0-9.]+:)?[0-9]+:[0-9]+(/(tcp|udp))?$' || true)"
   if [ "$published" = 0 ]; then
     ok "docker-compose.prod.yml publishes no port (redis and postgres included)"
   else
     not_ok "docker-compose.prod.yml publishes $published port(s)"
   fi
-  if compose -f docker-compose.override.example.yml config 2>/dev/null | grep -q 'host_ip: 127.0.0.1'; then
+  if compose -f docker-compose.override.example.yml config 2>/dev/null | grep -qE 'host_ip: 127\.0\.0\.1|^ *- 127\.0\.0\.1:[0-9]+:[0-9]+'; then
     ok "docker-compose.override.example.yml publishes on 127.0.0.1"
   else
     not_ok "docker-compose.override.example.yml does not publish on 127.0.0.1"
