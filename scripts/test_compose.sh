@@ -17,7 +17,7 @@ export DCPROD_WAIT_SECONDS="${NUDGE_TEST_WAIT_SECONDS:-180}"
 WORK="$(mktemp -d)"
 export DCPROD_ENV_FILE="$WORK/env.prod"
 BAD_ENV="$WORK/env.bad-dns"
-TAG=compose-test
+TAG="${NUDGE_TEST_TAG:-compose-test}"
 BAD_HOST=db.nudge-test.invalid
 ROGUES=("$DCPROD_PROJECT-rogue-worker" "$DCPROD_PROJECT-rogue-api")
 FAILURES=0
@@ -26,6 +26,9 @@ STARTED=$SECONDS
 
 # shellcheck source-path=SCRIPTDIR source=lib/compose.sh
 . "$ROOT/scripts/lib/compose.sh"
+# Checks kept in files of their own, one per area, each run from one marked place below.
+# shellcheck source-path=SCRIPTDIR source=compose_checks/ops.sh
+. "$ROOT/scripts/compose_checks/ops.sh"
 
 step() { printf '\n== [%4ss] %s\n' "$((SECONDS - STARTED))" "$*"; }
 ok() { CHECKS=$((CHECKS + 1)); printf 'ok    %s\n' "$*"; }
@@ -68,13 +71,6 @@ cleanup() {
 write_env() {
   node --input-type=module - "$@" <<'EOF'
 import { createECDH, randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
-const freePort = () => new Promise((resolve) => {
-  const server = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = server.address();
-    server.close(() => resolve(port));
-  });
-});
 const [tag, official] = process.argv.slice(2);
 const vapid = createECDH('prime256v1');
 vapid.generateKeys();
@@ -91,9 +87,6 @@ const lines = [
   'VAPID_SUBJECT=mailto:ops@example.com',
   'CREDENTIALS_ENCRYPTION_KEY=' + randomBytes(32).toString('base64'),
   'NUDGE_TAG=' + tag,
-  // The host may run its own Redis and PostgreSQL on the default ports.
-  'REDIS_HOST_PORT=' + (await freePort()),
-  'POSTGRES_HOST_PORT=' + (await freePort()),
 ];
 if (official !== '1') {
   lines.push('NUDGE_NODE_IMAGE=nudge-standin/node:22-bookworm-slim');
@@ -226,6 +219,9 @@ else
   show <"$WORK/verify2.log"
 fi
 
+# --- compose_checks: operator scripts (override files, config check, postgres stop, backups) ---
+ops_checks
+
 step "scale: --scale worker=3 --scale api=2"
 t=$SECONDS
 if scripts/dcprod.sh up --scale worker=3 --scale api=2 >"$WORK/up-scale.log" 2>&1; then
@@ -288,8 +284,16 @@ for role in api calls worker; do
     show <"$out"
   fi
 done
-expect_failure "dcprod.sh up with an unresolvable DATABASE_URL" "db.host.unresolved|not healthy" "$WORK/up-dns.log" \
-  env DCPROD_WAIT_SECONDS=45 scripts/dcprod.sh --env-file "$BAD_ENV" up
+# The config check passes (the URL is well formed); the api then crash-loops, and up stops at
+# once instead of waiting DCPROD_WAIT_SECONDS, showing the container's last log lines.
+t=$SECONDS
+expect_failure "dcprod.sh up with an unresolvable DATABASE_URL" "log: .*db.host.unresolved" "$WORK/up-dns.log" \
+  env DCPROD_WAIT_SECONDS=180 scripts/dcprod.sh --env-file "$BAD_ENV" up
+if [ $((SECONDS - t)) -lt 90 ] && grep -q 'crashed or is unhealthy' "$WORK/up-dns.log"; then
+  ok "up stopped at the crashed container after $((SECONDS - t))s, not after the 180 s wait"
+else
+  not_ok "up took $((SECONDS - t))s to give up on a crash-looping api (wait limit 180 s)"
+fi
 expect_failure "verify with an unresolvable DATABASE_URL" "FAIL  dns .*$BAD_HOST" "$WORK/v-dns.log" \
   scripts/verify_production.sh --env-file "$BAD_ENV"
 

@@ -7,7 +7,10 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib/compose.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/compose.sh"
 
-LOG_LINES="${VERIFY_LOG_LINES:-300}"
+# The logs check reads each container's logs since its current start, or since this (e.g. 10m,
+# or an RFC 3339 time) when set; after an outage the roles recover without a restart, and
+# --since 5m then judges only the minutes after it.
+LOGS_SINCE="${VERIFY_LOGS_SINCE:-}"
 HEARTBEAT_MAX_AGE="${VERIFY_HEARTBEAT_MAX_AGE_SECONDS:-60}"
 CHECKS=0
 FAILED=0
@@ -15,19 +18,21 @@ API=""
 
 usage() {
   cat <<EOF
-Usage: scripts/verify_production.sh [--env-file FILE] [--profile NAME]...
+Usage: scripts/verify_production.sh [--env-file FILE] [--profile NAME]... [-f FILE]... [--since WINDOW]
 
-Checks the running production deployment (same env file, profiles and DCPROD_PROJECT as
-scripts/dcprod.sh):
+Checks the running production deployment (same env file, profiles, compose files (-f) and
+DCPROD_PROJECT as scripts/dcprod.sh). Every check runs and the summary always prints:
+  config     the compose files load with the env file
   services   api, calls, worker, redis (and postgres with with-db) running and healthy
   legacy     no legacy-profile service running
   ready      every api container answers /health/ready
   schema     nudge-admin verify-schema passes for the api, calls and worker roles
   schedulers only worker instances report schedulers enabled (service_heartbeats), and every
              worker does
-  logs       no error/fatal lines in the last \$VERIFY_LOG_LINES (default 300) log lines of
-             api, calls and worker
-  dns        no DNS failures (ENOTFOUND, EAI_AGAIN, db.host.unresolved) in those lines
+  logs       no error/fatal lines in the logs of each api, calls and worker container since it
+             last started, or within --since WINDOW (e.g. 10m; or VERIFY_LOGS_SINCE); a FAIL
+             names the container and shows its latest error lines
+  dns        no DNS failures (ENOTFOUND, EAI_AGAIN, db.host.unresolved) in those logs
   redis      maxmemory-policy is noeviction and appendonly is on
 Exit status 0 when every check passes, 1 otherwise.
 EOF
@@ -44,6 +49,17 @@ fail() {
   FAILED=$((FAILED + 1))
   printf 'FAIL  %-10s %s\n' "$1" "$2"
   printf '      %-10s fix: %s\n' "" "$3"
+}
+
+# run_check NAME: runs check_NAME; a check that stops on an unexpected error is reported as a
+# FAIL of its own, and the next check still runs.
+run_check() {
+  local name="$1" failed_before="$FAILED" rc=0
+  "check_$name" || rc=$?
+  if [ "$rc" -ne 0 ] && [ "$FAILED" -eq "$failed_before" ]; then
+    fail "$name" "the check itself stopped with status $rc" "run scripts/verify_production.sh again; the output above says what it was reading"
+  fi
+  return 0
 }
 
 indent() {
@@ -157,30 +173,69 @@ check_schedulers() {
   fi
 }
 
+check_config() {
+  local out
+  if out="$(compose config -q 2>&1)"; then
+    pass config "the compose files load with $(basename "$ENV_FILE"): ${COMPOSE_FILES[*]##*/}"
+  else
+    fail config "docker compose config fails: $(tr '\n' ' ' <<<"$out" | cut -c1-300)" \
+      "correct $ENV_FILE or the compose file it names, then scripts/dcprod.sh up"
+  fi
+}
+
+# The roles' containers with the window each one's logs are judged in.
+role_containers() {
+  local svc id
+  for svc in api calls worker; do
+    for id in $(containers_of "$svc"); do echo "$id"; done
+  done
+}
+
 check_logs() {
-  local logs errors dns
-  if ! logs="$(compose logs --no-color --tail "$LOG_LINES" api calls worker 2>&1)"; then
-    fail logs "docker compose logs failed: $(head -c 300 <<<"$logs")" "scripts/dcprod.sh logs api calls worker"
+  local ids id name since logs errors dns window bad_logs=0 bad_dns=0 hosts
+  ids="$(role_containers)"
+  if [ -z "$ids" ]; then
+    fail logs "no api, calls or worker container to read logs from" "scripts/dcprod.sh up"
     return
   fi
-  errors="$(grep -E '"level":"(error|fatal)"' <<<"$logs" || true)"
-  if [ -z "$errors" ]; then
-    pass logs "no error-level lines in the last $LOG_LINES lines of api, calls, worker"
-  else
-    fail logs "$(wc -l <<<"$errors") error-level line(s) in recent logs of api, calls, worker; the latest:" \
-      "read the event and msg fields below; scripts/dcprod.sh logs --tail 200 api calls worker"
-    tail -n 5 <<<"$errors" | indent
-  fi
-  dns="$(grep -E 'ENOTFOUND|EAI_AGAIN|db\.host\.unresolved' <<<"$logs" || true)"
-  if [ -z "$dns" ]; then
-    pass dns "no DNS failures (ENOTFOUND, EAI_AGAIN) in recent logs"
-  else
-    local hosts
-    hosts="$(grep -o '"host":"[^"]*"' <<<"$dns" | sort -u | sed 's/"host":"\(.*\)"/\1/' | tr '\n' ' ')"
-    fail dns "host name does not resolve${hosts:+: $hosts}(DATABASE_URL or another URL names a host the containers cannot resolve)" \
-      "correct the host in DATABASE_URL in $ENV_FILE (a name the containers resolve; with the with-db profile it is postgres), then scripts/dcprod.sh up"
-    tail -n 3 <<<"$dns" | indent
-  fi
+  for id in $ids; do
+    name="$(container_name "$id")"
+    if [ -n "$LOGS_SINCE" ]; then
+      since="$LOGS_SINCE"
+      window="in the last $LOGS_SINCE"
+    else
+      since="$(docker inspect -f '{{.State.StartedAt}}' "$id" 2>/dev/null || true)"
+      window="since it started at ${since%.*}"
+    fi
+    if ! logs="$(docker logs ${since:+--since "$since"} "$id" 2>&1)"; then
+      bad_logs=$((bad_logs + 1))
+      fail logs "$name: docker logs failed: $(head -c 300 <<<"$logs")" "scripts/dcprod.sh logs --tail 50"
+      continue
+    fi
+    errors="$(grep -E '"level":"(error|fatal)"' <<<"$logs" || true)"
+    if [ -n "$errors" ]; then
+      bad_logs=$((bad_logs + 1))
+      fail logs "$name: $(grep -c . <<<"$errors") error-level line(s) $window; the latest:" \
+        "read the event and msg fields below; docker logs --tail 200 $name"
+      tail -n 3 <<<"$errors" | indent
+    fi
+    dns="$(grep -E 'ENOTFOUND|EAI_AGAIN|db\.host\.unresolved' <<<"$logs" || true)"
+    if [ -n "$dns" ]; then
+      bad_dns=$((bad_dns + 1))
+      # Not every DNS error names the host in a "host" field (getaddrinfo ENOTFOUND NAME does not).
+      hosts="$({ grep -o '"host":"[^"]*"' <<<"$dns" || true; } | sed 's/"host":"\(.*\)"/\1/')"
+      hosts="$(printf '%s\n%s\n' "$hosts" "$({ grep -oE '(ENOTFOUND|EAI_AGAIN) [A-Za-z0-9._-]+' <<<"$dns" || true; } | sed 's/^[A-Z_]* //')" \
+        | grep -v '^$' | sort -u | tr '\n' ' ' || true)"
+      fail dns "$name: host name does not resolve${hosts:+: $hosts}(DATABASE_URL or another URL names a host the containers cannot resolve)" \
+        "correct the host in DATABASE_URL in $ENV_FILE (a name the containers resolve; with the with-db profile it is postgres), then scripts/dcprod.sh up"
+      tail -n 2 <<<"$dns" | indent
+    fi
+  done
+  local scope="since each container started"
+  [ -n "$LOGS_SINCE" ] && scope="in the last $LOGS_SINCE"
+  if [ "$bad_logs" -eq 0 ]; then pass logs "no error-level lines $scope (api, calls, worker)"; fi
+  if [ "$bad_dns" -eq 0 ]; then pass dns "no DNS failures (ENOTFOUND, EAI_AGAIN) $scope"; fi
+  return 0
 }
 
 check_redis() {
@@ -190,14 +245,14 @@ check_redis() {
     fail redis "no running redis container" "scripts/dcprod.sh up"
     return
   fi
-  policy="$(docker exec "$redis" redis-cli config get maxmemory-policy 2>&1 | sed -n 2p)"
+  policy="$(docker exec "$redis" redis-cli config get maxmemory-policy 2>&1 | sed -n 2p || true)"
   if [ "$policy" = noeviction ]; then
     pass redis "maxmemory-policy is noeviction"
   else
     fail redis "maxmemory-policy is '${policy:-unknown}': Redis may evict BullMQ's keys and lose escalations" \
       "scripts/dcprod.sh exec redis redis-cli config set maxmemory-policy noeviction, and keep --maxmemory-policy noeviction in docker-compose.prod.yml"
   fi
-  aof="$(docker exec "$redis" redis-cli config get appendonly 2>&1 | sed -n 2p)"
+  aof="$(docker exec "$redis" redis-cli config get appendonly 2>&1 | sed -n 2p || true)"
   if [ "$aof" = yes ]; then
     pass redis "appendonly is on"
   else
@@ -210,20 +265,17 @@ main() {
   while [ $# -gt 0 ]; do
     case "$1" in
       -h | --help) usage; exit 0 ;;
+      --since) [ $# -ge 2 ] || die "--since needs a window such as 10m"; LOGS_SINCE="$2"; shift 2; continue ;;
+      --since=*) LOGS_SINCE="${1#*=}"; shift; continue ;;
     esac
     parse_common_option "$@" || { usage >&2; exit 2; }
     shift "$SHIFT_BY"
   done
   setup_compose
-  API="$(running_container_of api)"
+  API="$(running_container_of api || true)"
 
-  check_services
-  check_legacy
-  check_ready
-  check_schema
-  check_schedulers
-  check_logs
-  check_redis
+  local check
+  for check in config services legacy ready schema schedulers logs redis; do run_check "$check"; done
 
   if [ "$FAILED" -eq 0 ]; then
     echo "verify_production: all $CHECKS checks passed"

@@ -5,6 +5,10 @@
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 COMPOSE_FILE="$ROOT/docker-compose.prod.yml"
+# docker compose's own convention: an override file next to the main one is read after it.
+OVERRIDE_FILE="$ROOT/docker-compose.override.yml"
+EXTRA_FILES=()
+COMPOSE_FILES=()
 PROJECT="${DCPROD_PROJECT:-nudge}"
 ENV_FILE="${DCPROD_ENV_FILE:-$ROOT/.env.prod}"
 PROFILES=()
@@ -16,7 +20,7 @@ die() {
   exit 1
 }
 
-# Handles --env-file / --profile; returns 1 for any other argument.
+# Handles --env-file / --profile / -f; returns 1 for any other argument.
 # Sets SHIFT_BY to the number of arguments consumed.
 parse_common_option() {
   SHIFT_BY=1
@@ -25,6 +29,8 @@ parse_common_option() {
     --env-file=*) ENV_FILE="${1#*=}" ;;
     --profile) [ $# -ge 2 ] || die "--profile needs a name"; PROFILES+=("$2"); SHIFT_BY=2 ;;
     --profile=*) PROFILES+=("${1#*=}") ;;
+    -f | --file) [ $# -ge 2 ] || die "$1 needs a compose file"; EXTRA_FILES+=("$2"); SHIFT_BY=2 ;;
+    --file=*) EXTRA_FILES+=("${1#*=}") ;;
     *) return 1 ;;
   esac
 }
@@ -33,8 +39,22 @@ parse_common_option() {
 setup_compose() {
   case "$ENV_FILE" in /*) ;; *) ENV_FILE="$PWD/$ENV_FILE" ;; esac
   [ -f "$ENV_FILE" ] || die "env file $ENV_FILE not found: copy .env.prod.example to .env.prod and fill it in (or pass --env-file FILE)"
+  collect_compose_files
   collect_profiles
   detect_compose
+}
+
+# The production file, then docker-compose.override.yml when it exists, then each -f FILE in
+# the order given: later files override earlier ones, as with docker compose -f.
+collect_compose_files() {
+  local f
+  COMPOSE_FILES=("$COMPOSE_FILE")
+  if [ -f "$OVERRIDE_FILE" ]; then COMPOSE_FILES+=("$OVERRIDE_FILE"); fi
+  for f in "${EXTRA_FILES[@]}"; do
+    case "$f" in /*) ;; *) f="$PWD/$f" ;; esac
+    [ -f "$f" ] || die "compose file $f not found (given with -f)"
+    COMPOSE_FILES+=("$f")
+  done
 }
 
 # `docker compose` (v2 plugin) where it exists, else the standalone docker-compose.
@@ -71,8 +91,10 @@ collect_profiles() {
 
 # Fills BASE with the compose command line for the current profiles.
 base_command() {
-  local p
-  BASE=("${COMPOSE[@]}" -p "$PROJECT" -f "$COMPOSE_FILE" --env-file "$ENV_FILE")
+  local p f
+  BASE=("${COMPOSE[@]}" -p "$PROJECT")
+  for f in "${COMPOSE_FILES[@]}"; do BASE+=(-f "$f"); done
+  BASE+=(--env-file "$ENV_FILE")
   for p in "${PROFILES[@]}"; do BASE+=(--profile "$p"); done
 }
 
@@ -88,16 +110,24 @@ expected_services() {
 }
 
 # Container ids of a service, stopped ones included.
+# One-off containers (compose run, as dcprod.sh's config check) are not the service's.
 containers_of() {
-  docker ps -a -q --filter "label=com.docker.compose.project=$PROJECT" --filter "label=com.docker.compose.service=$1"
+  docker ps -a -q --filter "label=com.docker.compose.project=$PROJECT" --filter "label=com.docker.compose.service=$1" \
+    --filter "label=com.docker.compose.oneoff=False"
 }
 
 running_container_of() {
-  docker ps -q --filter status=running --filter "label=com.docker.compose.project=$PROJECT" --filter "label=com.docker.compose.service=$1" | head -n 1
+  docker ps -q --filter status=running --filter "label=com.docker.compose.project=$PROJECT" --filter "label=com.docker.compose.service=$1" \
+    --filter "label=com.docker.compose.oneoff=False" | head -n 1
 }
 
 legacy_containers() {
   docker ps -q --filter "label=com.docker.compose.project=$PROJECT" --filter "label=nudge.legacy=true"
+}
+
+# How often the engine restarted the container (restart policy), to tell a crash loop.
+restart_count() {
+  docker inspect -f '{{.RestartCount}}' "$1" 2>/dev/null || echo 0
 }
 
 # "running healthy", "running starting", "restarting unhealthy", "exited none", ...

@@ -2,6 +2,7 @@ export { createHttpApp, REQUEST_ID_HEADER, type HttpAppOptions, type RouteRecord
 export { errorBody, errorHandlerPlugin, errorResponses, errorSchema, type ErrorBody } from './error-handler.js';
 export { startHeartbeat, type Heartbeat, type HeartbeatOptions, type ServiceHeartbeatRow } from './heartbeat.js';
 export { badRequest, conflict, forbidden, HttpError, notFound, unauthorized } from './http-error.js';
+export { runConfigCheck, type ConfigCheckOutput } from './config-check-command.js';
 export { loadConfigOrExit } from './load-config.js';
 export { bearerMatches, createMetrics, httpMetricsPlugin, metricsRoute, type Metrics } from './metrics.js';
 export { createMetricsServer, type MetricsServerOptions } from './metrics-server.js';

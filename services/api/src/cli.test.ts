@@ -230,4 +230,61 @@ describe('nudge-admin', () => {
     expect(result.code).toBe(code);
     expect(result.stderr).toMatch(message);
   });
+
+  it('check-config names every bad variable of the role, exit 1, and never prints a secret', async () => {
+    const ecdh = createECDH('prime256v1');
+    ecdh.generateKeys();
+    const good = {
+      DATABASE_URL: 'postgres://nudge:hunter2@db.internal:5432/nudge',
+      PUBLIC_BASE_URL: 'https://nudge.example.com',
+      GOOGLE_CLIENT_ID: 'client-id',
+      GOOGLE_CLIENT_SECRET: 'google-secret-value',
+      CREDENTIALS_ENCRYPTION_KEY: Buffer.alloc(32, 5).toString('base64'),
+      VAPID_PUBLIC_KEY: ecdh.getPublicKey('base64url'),
+      VAPID_PRIVATE_KEY: ecdh.getPrivateKey('base64url'),
+      VAPID_SUBJECT: 'mailto:ops@example.com',
+    };
+    const ok = await nudgeAdmin(['check-config', '--role', 'worker'], good);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toEqual({ role: 'worker', ok: true, complete: true, problems: [] });
+
+    const bad = await nudgeAdmin(['check-config', '--role', 'api'], {
+      ...good,
+      VAPID_PUBLIC_KEY: 'BAD-vapid-key',
+      CREDENTIALS_ENCRYPTION_KEY: 'secret-but-short',
+      LOG_LEVEL: 'loud',
+    });
+    expect(bad.code).toBe(1);
+    const lines = bad.stderr.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines.join('\n')).toMatch(/^check-config: api: LOG_LEVEL /m);
+    expect(lines.join('\n')).toMatch(/^check-config: api: VAPID_PUBLIC_KEY must be an uncompressed P-256/m);
+    expect(lines.join('\n')).toMatch(/^check-config: api: CREDENTIALS_ENCRYPTION_KEY must be 32 bytes/m);
+    expect(bad.stderr + bad.stdout).not.toContain('secret-but-short');
+    const report = JSON.parse(bad.stdout) as { ok: boolean; problems: { variable: string }[] };
+    expect(report.ok).toBe(false);
+    expect(report.problems.map((p) => p.variable).sort()).toEqual(
+      ['CREDENTIALS_ENCRYPTION_KEY', 'LOG_LEVEL', 'VAPID_PUBLIC_KEY'].sort(),
+    );
+
+    // The calls role reads neither VAPID nor the credentials key.
+    const calls = await nudgeAdmin(['check-config', '--role', 'calls'], { DATABASE_URL: good.DATABASE_URL });
+    expect(calls.code).toBe(0);
+    const unknown = await nudgeAdmin(['check-config', '--role', 'web'], good);
+    expect(unknown.code).toBe(2);
+  });
+
+  it('schema-version prints the newest migration of the code and of the database', async () => {
+    const code = await nudgeAdmin(['schema-version', '--code'], {});
+    expect(code.code).toBe(0);
+    const { code: newest } = JSON.parse(code.stdout) as { code: string };
+    expect(newest).toMatch(/^\d{4}_[a-z0-9_]+$/);
+    const both = await nudgeAdmin(['schema-version'], env);
+    expect(both.code).toBe(0);
+    expect(JSON.parse(both.stdout)).toEqual({ code: newest, database: newest });
+    await db.sql`delete from migrations where name = ${newest}`;
+    const behind = JSON.parse((await nudgeAdmin(['schema-version'], env)).stdout) as { database: string };
+    expect(behind.database < newest).toBe(true);
+    await db.sql`insert into migrations (name) values (${newest})`;
+  });
 });

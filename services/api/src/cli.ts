@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { ConfigError, dbFragment } from '@nudge/config';
-import { createDbClient, runMigrations, verifySchema, type SchemaRole, type Sql } from '@nudge/db';
+import { ConfigError, dbFragment, parseApiConfig, parseCallsConfig, parseWorkerConfig } from '@nudge/config';
+import { createDbClient, listSqlMigrations, runMigrations, verifySchema, type SchemaRole, type Sql } from '@nudge/db';
 import { generateVapidKeys, isE164, isIanaTimeZone, normalizeEmail } from '@nudge/domain';
 import { createLogger } from '@nudge/logger';
+import { runConfigCheck } from '@nudge/service';
 import { deploymentHealth } from './admin/deployment-health.js';
 import { listInstances } from './admin/instances.js';
 import { deactivateByEmail } from './members/members.js';
@@ -29,8 +30,15 @@ const USAGE = `nudge-admin: administer a Nudge deployment (needs DATABASE_URL)
   nudge-admin tokens rotate --email EMAIL [--name NAME] [--expires-in-days 90 | --no-expiry] [--org-id ID]
       Revokes all of the user's tokens and prints a new one, shown once: {"id","token","expiresAt","revoked"}.
       --no-expiry only for operators.
+  nudge-admin check-config [--role api|calls|worker]
+      Checks the environment as the role would read it at start, without a database. Exit 0
+      when it would start; otherwise exit 1 and one line per bad variable (all of them).
   nudge-admin migrate
       Applies pending migrations (safe to run from several processes at once).
+  nudge-admin schema-version [--code]
+      Prints {"code","database"}: the newest migration this code has, and the newest applied to
+      the database (null when none). --code: only the code's, without a database.
+      scripts/backup.sh names the dump after it; scripts/restore.sh refuses a newer dump.
   nudge-admin verify-schema [--role api|calls|worker]
       Exit 0 when every column the role queries exists; otherwise names each missing one.
   nudge-admin vapid-keys
@@ -216,6 +224,33 @@ async function migrateCommand(): Promise<number> {
   return 0;
 }
 
+const ROLE_PARSERS = { api: parseApiConfig, calls: parseCallsConfig, worker: parseWorkerConfig } as const;
+
+function checkConfigCommand(args: string[]): number {
+  const { values } = parseArgs({ args, options: { role: { type: 'string', default: 'api' } } });
+  const role = values.role;
+  if (role !== 'api' && role !== 'calls' && role !== 'worker')
+    throw new UsageError('--role must be api, calls or worker');
+  return runConfigCheck(role, ROLE_PARSERS[role]);
+}
+
+async function schemaVersionCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { code: { type: 'boolean', default: false } } });
+  const code = (await listSqlMigrations()).at(-1)?.name ?? null;
+  if (values.code) {
+    print({ code });
+    return 0;
+  }
+  const database = await withDatabase(async (sql) => {
+    const [table] = await sql<{ found: boolean }[]>`select to_regclass('migrations') is not null as found`;
+    if (table?.found !== true) return null;
+    const [row] = await sql<{ name: string | null }[]>`select max(name) as name from migrations`;
+    return row?.name ?? null;
+  });
+  print({ code, database });
+  return 0;
+}
+
 async function verifySchemaCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { role: { type: 'string', default: 'api' } } });
   const role = values.role as SchemaRole;
@@ -289,10 +324,14 @@ async function main(argv: string[]): Promise<number> {
       return createOrgCommand(args);
     case 'tokens':
       return tokensCommand(args);
+    case 'check-config':
+      return checkConfigCommand(args);
     case 'migrate':
       return migrateCommand();
     case 'verify-schema':
       return verifySchemaCommand(args);
+    case 'schema-version':
+      return schemaVersionCommand(args);
     case 'vapid-keys':
       return vapidKeysCommand();
     case 'health':
