@@ -5,6 +5,8 @@
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 COMPOSE_FILE="$ROOT/docker-compose.prod.yml"
+# postgres (profile with-db) and legacy: Swarm refuses profiles, so they live in a file of their own.
+SINGLE_HOST_FILE="$ROOT/docker-compose.single-host.yml"
 PROJECT="${DCPROD_PROJECT:-nudge}"
 ENV_FILE="${DCPROD_ENV_FILE:-$ROOT/.env.prod}"
 PROFILES=()
@@ -72,7 +74,7 @@ collect_profiles() {
 # Fills BASE with the compose command line for the current profiles.
 base_command() {
   local p
-  BASE=("${COMPOSE[@]}" -p "$PROJECT" -f "$COMPOSE_FILE" --env-file "$ENV_FILE")
+  BASE=("${COMPOSE[@]}" -p "$PROJECT" -f "$COMPOSE_FILE" -f "$SINGLE_HOST_FILE" --env-file "$ENV_FILE")
   for p in "${PROFILES[@]}"; do BASE+=(--profile "$p"); done
 }
 
