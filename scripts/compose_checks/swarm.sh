@@ -46,8 +46,15 @@ container_of() {
   docker ps -q --filter "label=com.docker.swarm.service.name=${STACK}_$1" | head -n 1
 }
 
+# Retried for a minute: on a loaded machine Swarm may be replacing the postgres task.
 psql_stack() {
-  docker exec "$(container_of postgres)" psql -U nudge -d nudge -tAc "$1"
+  local try
+  for try in $(seq 1 30); do
+    docker exec "$(container_of postgres)" psql -U nudge -d nudge -tAc "$1" 2>"$WORK/psql.err" && return 0
+    sleep 2
+  done
+  echo "psql failed 30 times: $(tail -n 1 "$WORK/psql.err")" >&2
+  return 1
 }
 
 # Counts answers of the api while a rollout runs, from a container on the stack's network, as a
