@@ -33,7 +33,8 @@ Commands:
                 with -v also its volumes (Redis data) on this node
   status        services, replicas, rollout state and the running tasks
   scale SVC=N.. docker service scale for the stack's services (e.g. scale worker=3 api=2),
-                then wait as up does
+                then wait as up does; the next up deploys NUDGE_*_REPLICAS again, so put a
+                lasting scale in the env file
 
 Options:
   --env-file FILE  env file (default: .env.prod next to docker-compose.prod.yml; or DCPROD_ENV_FILE)

@@ -40,7 +40,8 @@ cleanup() {
   exit "$rc"
 }
 
-swarm() { scripts/dcswarm.sh --env-file "$ENV" -c scripts/compose_checks/swarm-test.yml "$@"; }
+# USE_ENV: the env file of the next call (the good one, a bad one, the next version's).
+swarm() { scripts/dcswarm.sh --env-file "${USE_ENV:-$ENV}" -c scripts/compose_checks/swarm-test.yml "$@"; }
 
 container_of() {
   docker ps -q --filter "label=com.docker.swarm.service.name=${STACK}_$1" | head -n 1
@@ -161,8 +162,6 @@ grep -v -e '^COMPOSE_PROFILES=' -e '^DATABASE_URL=' -e '^REDIS_HOST_PORT=' -e '^
   echo "NUDGE_ROLLOUT_MONITOR=15s"
 } >>"$ENV"
 tag="$(sed -n 's/^NUDGE_TAG=//p' "$ENV")"
-sed "s|^VAPID_PUBLIC_KEY=.*|VAPID_PUBLIC_KEY=not-a-vapid-key|" "$ENV" >"$WORK/env.bad"
-sed "s|^NUDGE_TAG=.*|NUDGE_TAG=$tag-next|" "$ENV" >"$WORK/env.next"
 for role in api calls worker; do docker tag "nudge-$role:$tag" "nudge-$role:$tag-next"; done
 
 step "dcswarm.sh up: docker stack deploy of docker-compose.prod.yml, on an empty database"
@@ -204,6 +203,10 @@ else
   not_ok "scale failed"
   show <"$WORK/scale.log"
 fi
+# The file decides the replicas at every deploy: keep the scale in the env files that follow.
+printf 'NUDGE_API_REPLICAS=2\nNUDGE_WORKER_REPLICAS=3\n' >>"$ENV"
+sed "s|^VAPID_PUBLIC_KEY=.*|VAPID_PUBLIC_KEY=not-a-vapid-key|" "$ENV" >"$WORK/env.bad"
+sed "s|^NUDGE_TAG=.*|NUDGE_TAG=$tag-next|" "$ENV" >"$WORK/env.next"
 observe="${NUDGE_TEST_SWARM_OBSERVE_SECONDS:-70}"
 schedules="$(psql_stack "select count(*) from job_schedules where enabled")"
 echo "      $schedules enabled schedule(s); watching job_runs for ${observe}s with 3 workers"
@@ -222,7 +225,7 @@ step "bad config rolled out (VAPID_PUBLIC_KEY): Swarm rolls back, the api answer
 before="$(running_images)"
 start_probe bad
 t=$SECONDS
-if swarm up --resolve-image never >"$WORK/up-bad.log" 2>&1; then
+if USE_ENV="$WORK/env.bad" swarm up --resolve-image never >"$WORK/up-bad.log" 2>&1; then
   not_ok "dcswarm.sh up with a bad VAPID_PUBLIC_KEY succeeded"
   show <"$WORK/up-bad.log"
 elif grep -q 'VAPID_PUBLIC_KEY' "$WORK/up-bad.log" && grep -q 'rollout not applied' "$WORK/up-bad.log"; then
@@ -239,7 +242,7 @@ if [ "$(probe_figure bad failed)" = 0 ] && [ "$(probe_figure bad requests)" -gt 
 else
   not_ok "$(probe_figure bad failed) of $(probe_figure bad requests) requests failed during the bad rollout"
 fi
-api_state="$(docker service inspect -f '{{.UpdateStatus.State}}' "${STACK}_api")"
+api_state="$(docker service inspect -f '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{else}}none{{end}}' "${STACK}_api")"
 if [ "$api_state" = rollback_completed ] && [ "$(running_images)" = "$before" ]; then
   ok "api rollout state $api_state; every service runs the images it ran before"
 else
@@ -249,7 +252,7 @@ fi
 step "good new version rolled out (NUDGE_TAG $tag-next), no failed request"
 start_probe next
 t=$SECONDS
-if swarm up --resolve-image never >"$WORK/up-next.log" 2>&1; then
+if USE_ENV="$WORK/env.next" swarm up --resolve-image never >"$WORK/up-next.log" 2>&1; then
   ok "new version converged in $((SECONDS - t))s"
 else
   not_ok "rollout of the new version failed"
