@@ -115,7 +115,7 @@ else
   show <"$WORK/config.log"
 fi
 grep -v '^CREDENTIALS_ENCRYPTION_KEY=' "$DCPROD_ENV_FILE" >"$WORK/env.incomplete"
-expect_failure "config without CREDENTIALS_ENCRYPTION_KEY" "set CREDENTIALS_ENCRYPTION_KEY in the env file \(openssl rand -base64 32\)$" "$WORK/config-missing.log" \
+expect_failure "config without CREDENTIALS_ENCRYPTION_KEY" "set CREDENTIALS_ENCRYPTION_KEY in the env file \(32 random bytes in base64, see .env.prod.example\)$" "$WORK/config-missing.log" \
   "${COMPOSE[@]}" -f docker-compose.prod.yml --env-file "$WORK/env.incomplete" config -q
 
 if [ "${NUDGE_TEST_OFFICIAL_IMAGES:-0}" != 1 ]; then
@@ -147,7 +147,7 @@ else
   exit 1
 fi
 
-step "the api migrated; calls and worker started after the api was healthy"
+step "the api migrated; calls and worker started only after its migrations (the schema gate)"
 api="$(running_container_of api)"
 migrated="$(docker logs "$api" 2>&1 | grep '"event":"db.migrations.completed"' | head -n 1)"
 applied="$(sed -n 's/.*"applied":\([0-9]*\).*/\1/p' <<<"$migrated")"
@@ -160,14 +160,18 @@ fi
 migrated_ms="$(sed -n 's/.*"time":"\([^"]*\)".*/\1/p' <<<"$migrated")"
 api_healthy="$(docker inspect -f '{{range .State.Health.Log}}{{if eq .ExitCode 0}}{{.End}}{{"\n"}}{{end}}{{end}}' "$api" | head -n 1)"
 echo "      api: started $(docker inspect -f '{{.State.StartedAt}}' "$api"), migrations done $migrated_ms, first healthy probe $api_healthy"
+# Nothing orders the containers (Swarm ignores depends_on, so the file has none): calls and
+# worker wait, not ready, until the schema is current, and start their work only then.
 for svc in worker calls; do
   id="$(running_container_of "$svc")"
-  started="$(docker inspect -f '{{.State.StartedAt}}' "$id")"
-  if [ -n "$api_healthy" ] && [ "$(epoch_ns "$started")" -gt "$(epoch_ns "$api_healthy")" ] \
-    && [ "$(epoch_ns "$started")" -gt "$(epoch_ns "$migrated_ms")" ]; then
-    ok "$svc started $started, after the api's migrations and its first healthy probe"
+  logs="$(docker logs "$id" 2>&1)"
+  started="$(grep '"event":"process.started"' <<<"$logs" | sed -n 's/.*"time":"\([^"]*\)".*/\1/p' | head -n 1)"
+  waited="$(grep -c '"event":"db.schema.not_current"' <<<"$logs" || true)"
+  if [ -n "$started" ] && [ -n "$migrated_ms" ] && [ "$(epoch_ns "$started")" -gt "$(epoch_ns "$migrated_ms")" ] \
+    && ! grep -q '"event":"db.schema.column_missing"' <<<"$logs"; then
+    ok "$svc started its work $started, after the api's migrations ($waited db.schema.not_current line(s) while it waited)"
   else
-    not_ok "$svc started $started, not after the api was healthy ($api_healthy)"
+    not_ok "$svc started its work at ${started:-never}, not after the api's migrations ($migrated_ms)"
   fi
 done
 
@@ -301,6 +305,16 @@ step "dcprod.sh down leaves nothing running"
 scripts/dcprod.sh down -v >"$WORK/down.log" 2>&1 || { show <"$WORK/down.log"; }
 left="$(docker ps -a -q --filter "label=com.docker.compose.project=$DCPROD_PROJECT" | wc -l)"
 if [ "$left" = 0 ]; then ok "no container of project $DCPROD_PROJECT is left"; else not_ok "$left container(s) left after down"; fi
+
+# --- Docker Swarm: the same file with docker stack deploy (its own file; skips itself when
+# the engine cannot run Swarm services). ---
+step "Docker Swarm: scripts/compose_checks/swarm.sh"
+if scripts/compose_checks/swarm.sh "$DCPROD_ENV_FILE"; then
+  ok "swarm: every check passed"
+else
+  not_ok "swarm: checks failed (above)"
+fi
+# --- end Docker Swarm ---
 
 step "done in $((SECONDS - STARTED))s"
 if [ "$FAILURES" -eq 0 ]; then

@@ -7,6 +7,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 COMPOSE_FILE="$ROOT/docker-compose.prod.yml"
 # docker compose's own convention: an override file next to the main one is read after it.
 OVERRIDE_FILE="$ROOT/docker-compose.override.yml"
+# postgres (profile with-db) and legacy: Swarm refuses profiles, so they live in a file of their own.
+SINGLE_HOST_FILE="$ROOT/docker-compose.single-host.yml"
 EXTRA_FILES=()
 COMPOSE_FILES=()
 PROJECT="${DCPROD_PROJECT:-nudge}"
@@ -48,7 +50,7 @@ setup_compose() {
 # the order given: later files override earlier ones, as with docker compose -f.
 collect_compose_files() {
   local f
-  COMPOSE_FILES=("$COMPOSE_FILE")
+  COMPOSE_FILES=("$COMPOSE_FILE" "$SINGLE_HOST_FILE")
   if [ -f "$OVERRIDE_FILE" ]; then COMPOSE_FILES+=("$OVERRIDE_FILE"); fi
   for f in "${EXTRA_FILES[@]}"; do
     case "$f" in /*) ;; *) f="$PWD/$f" ;; esac

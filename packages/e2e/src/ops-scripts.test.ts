@@ -70,6 +70,7 @@ beforeEach(() => {
     copyFileSync(`${REPO_ROOT}scripts/${file}`, path.join(root, 'scripts', file));
   }
   writeFileSync(path.join(root, 'docker-compose.prod.yml'), 'services: {}\n');
+  writeFileSync(path.join(root, 'docker-compose.single-host.yml'), 'services: {}\n');
   writeFileSync(path.join(root, 'env.prod'), 'DATABASE_URL=postgres://x@db.internal/nudge\n');
   mkdirSync(fake);
   for (const [service, id] of Object.entries(IDS)) {
@@ -150,7 +151,7 @@ describe('verify_production.sh', () => {
     await run('verify_production.sh', ['-f', 'extra.yml']);
     const config = calls().find((line) => line.includes(' config -q'));
     expect(config).toBe(
-      `compose -p faketest -f ${root}/docker-compose.prod.yml -f ${root}/docker-compose.override.yml -f ${root}/extra.yml --env-file ${root}/env.prod config -q`,
+      `compose -p faketest -f ${root}/docker-compose.prod.yml -f ${root}/docker-compose.single-host.yml -f ${root}/docker-compose.override.yml -f ${root}/extra.yml --env-file ${root}/env.prod config -q`,
     );
   });
 });
@@ -162,14 +163,14 @@ describe('dcprod.sh', () => {
     const plain = await run('dcprod.sh', ['ps']);
     expect(plain.code).toBe(0);
     expect(calls().at(-1)).toBe(
-      `compose -p faketest -f ${root}/docker-compose.prod.yml --env-file ${root}/env.prod ps`,
+      `compose -p faketest -f ${root}/docker-compose.prod.yml -f ${root}/docker-compose.single-host.yml --env-file ${root}/env.prod ps`,
     );
 
     writeFileSync(path.join(root, 'docker-compose.override.yml'), 'services: {}\n');
     const files = await run('dcprod.sh', ['-f', 'a.yml', '--profile', 'with-db', '--file=b.yml', 'ps', '-a']);
     expect(files.code).toBe(0);
     expect(calls().at(-1)).toBe(
-      `compose -p faketest -f ${root}/docker-compose.prod.yml -f ${root}/docker-compose.override.yml -f ${root}/a.yml -f ${root}/b.yml --env-file ${root}/env.prod --profile with-db ps -a`,
+      `compose -p faketest -f ${root}/docker-compose.prod.yml -f ${root}/docker-compose.single-host.yml -f ${root}/docker-compose.override.yml -f ${root}/a.yml -f ${root}/b.yml --env-file ${root}/env.prod --profile with-db ps -a`,
     );
 
     const missing = await run('dcprod.sh', ['-f', 'nowhere.yml', 'ps']);

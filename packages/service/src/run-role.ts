@@ -7,16 +7,17 @@ import {
   type Env,
   type HttpConfig,
 } from '@nudge/config';
-import { createDbClient, runMigrations, verifySchema, type Sql } from '@nudge/db';
+import { createDbClient, runMigrations, type Sql } from '@nudge/db';
 import { systemClock, type Clock } from '@nudge/domain';
 import { createLogger, type Logger } from '@nudge/logger';
-import { startHeartbeat } from './heartbeat.js';
+import { startHeartbeat, type Heartbeat } from './heartbeat.js';
 import { loadConfigOrExit } from './load-config.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createMetricsServer } from './metrics-server.js';
 import { silentOpsAlerts, type OpsAlerts } from './ops/ops-alerts.js';
 import { slackOpsAlerts } from './ops/slack-ops-alerts.js';
 import { startSentry, type ErrorTracker } from './ops/sentry.js';
+import { startWaitingServer, waitForCurrentSchema } from './schema-gate.js';
 import { Counter } from 'prom-client';
 
 export interface RoleContext<C extends CommonConfig> {
@@ -192,53 +193,12 @@ export async function runRole<C extends CommonConfig & { http: HttpConfig }>(rol
     }
   }
 
-  try {
-    for (const missing of await verifySchema(sql, config.role)) {
-      logger.error(
-        {
-          event: 'db.schema.column_missing',
-          table: missing.table,
-          column: missing.column,
-          migration: missing.migration,
-        },
-        `column ${missing.table}.${missing.column} is missing; apply migration ${missing.migration}`,
-      );
-    }
-  } catch (err) {
-    // Readiness keeps asking; the process stays up so the operator sees why in /health/ready.
-    logger.error({ event: 'db.schema.unverified', err }, `could not verify the schema: ${(err as Error).message}`);
-  }
-
-  const instance = await role.build({ config, clock: systemClock, logger, sql, readinessSql, metrics, ops });
-  // Beat before listening: a role that answers ready is already in service_heartbeats.
-  const heartbeat = await startHeartbeat({
-    sql,
-    logger,
-    instanceId: config.process.instanceId,
-    role: config.role,
-    version: config.process.version,
-    schedulersEnabled: config.flags.schedulers,
-    intervalMs: config.process.heartbeatIntervalMs,
-  });
-  // Metrics first: once the public port answers, so does METRICS_PORT.
+  // Registered before anything is started: a stop while the role waits for the schema, or
+  // an error while it starts, ends the process with one line and closes what exists.
+  const gate = new AbortController();
+  let waiting: Promise<FastifyInstance | undefined> | undefined;
+  let running: { instance: RoleInstance; heartbeat: Heartbeat } | undefined = undefined;
   let metricsServer: FastifyInstance | undefined;
-  try {
-    metricsServer = await serveMetrics(config, metrics, logger);
-  } catch (err) {
-    const { code, message } = err as NodeJS.ErrnoException;
-    await fail(
-      'metrics.listen_failed',
-      { port: config.http.metrics.port, code },
-      `could not listen on METRICS_PORT ${config.http.metrics.port}: ${message}`,
-    );
-  }
-  const address = await instance.app.listen({ host: config.http.host, port: config.http.port });
-  logger.info({ event: 'http.listening', address }, `listening on ${address}`);
-  await instance.start?.();
-  // Ready reflects the started subsystems without waiting for the next background round.
-  void instance.app.readiness.refresh();
-  logger.info({ event: 'process.started', role: config.role }, `${config.role} started`);
-
   closeWithGrace(
     {
       delay: config.process.shutdownTimeoutMs,
@@ -251,13 +211,78 @@ export async function runRole<C extends CommonConfig & { http: HttpConfig }>(rol
     async ({ signal, err }) => {
       if (err !== undefined) logger.fatal({ event: 'process.crashed', err }, `unexpected error: ${err.message}`);
       logger.info({ event: 'process.shutdown.started', signal }, 'shutting down');
-      await instance.stop?.();
-      await instance.app.close();
+      gate.abort();
+      await (await waiting)?.close();
+      if (running !== undefined) {
+        await running.instance.stop?.();
+        await running.instance.app.close();
+      }
       await metricsServer?.close();
-      await heartbeat.stop();
+      await running?.heartbeat.stop();
       await Promise.all([sql.end({ timeout: 5 }), readinessSql.end({ timeout: 1 })]);
       logger.info({ event: 'process.shutdown.completed' }, 'stopped');
       await tracker?.flush(2_000);
     },
   );
+
+  // Metrics first: once the public port answers, so does METRICS_PORT (also while waiting).
+  try {
+    metricsServer = await serveMetrics(config, metrics, logger);
+  } catch (err) {
+    const { code, message } = err as NodeJS.ErrnoException;
+    await fail(
+      'metrics.listen_failed',
+      { port: config.http.metrics.port, code },
+      `could not listen on METRICS_PORT ${config.http.metrics.port}: ${message}`,
+    );
+  }
+
+  // Nothing of the role runs on a schema it does not know (DESIGN §2): wait, not ready, until
+  // the api (or nudge-admin migrate) has brought the database up to date.
+  let lastLook = { reasons: [] as string[], checkedAt: systemClock.now() };
+  const current = await waitForCurrentSchema({
+    sql: readinessSql,
+    role: config.role,
+    logger,
+    intervalMs: config.http.readiness.intervalMs,
+    signal: gate.signal,
+    onNotCurrent: (reasons) => {
+      lastLook = { reasons, checkedAt: systemClock.now() };
+      // From the first look that finds a gap, the role's port answers: live, not ready.
+      waiting ??= startWaitingServer({
+        host: config.http.host,
+        port: config.http.port,
+        role: config.role,
+        status: () => lastLook,
+      }).catch((err: NodeJS.ErrnoException) =>
+        fail(
+          'http.listen_failed',
+          { port: config.http.port, code: err.code },
+          `could not listen on port ${config.http.port}: ${err.message}`,
+        ),
+      );
+    },
+  });
+  if (!current) return;
+  await (await waiting)?.close();
+  waiting = undefined;
+
+  const instance = await role.build({ config, clock: systemClock, logger, sql, readinessSql, metrics, ops });
+  // Beat before listening: a role that answers ready is already in service_heartbeats.
+  const heartbeat = await startHeartbeat({
+    sql,
+    logger,
+    instanceId: config.process.instanceId,
+    role: config.role,
+    version: config.process.version,
+    schedulersEnabled: config.flags.schedulers,
+    intervalMs: config.process.heartbeatIntervalMs,
+  });
+  running = { instance, heartbeat };
+  const address = await instance.app.listen({ host: config.http.host, port: config.http.port });
+  logger.info({ event: 'http.listening', address }, `listening on ${address}`);
+  await instance.start?.();
+  // Ready reflects the started subsystems without waiting for the next background round.
+  void instance.app.readiness.refresh();
+  logger.info({ event: 'process.started', role: config.role }, `${config.role} started`);
 }
