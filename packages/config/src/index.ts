@@ -22,3 +22,4 @@ export * from './fragments.js';
 export * from './calendar-channels.js';
 export type { AllowedPushHost } from './push-endpoint-hosts.js';
 export * from './roles.js';
+export { resolveSecretFiles, SECRET_VARIABLES } from './secret-files.js';
