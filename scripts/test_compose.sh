@@ -90,6 +90,7 @@ const lines = [
   'VAPID_PRIVATE_KEY=' + vapid.getPrivateKey('base64url'),
   'VAPID_SUBJECT=mailto:ops@example.com',
   'CREDENTIALS_ENCRYPTION_KEY=' + randomBytes(32).toString('base64'),
+  'REDIS_PASSWORD=' + randomBytes(16).toString('hex'),
   'NUDGE_TAG=' + tag,
   // The host may run its own Redis and PostgreSQL on the default ports.
   'REDIS_HOST_PORT=' + (await freePort()),
@@ -186,6 +187,12 @@ else
   not_ok "verify_production.sh fails on a healthy deployment"
   show <"$WORK/verify.log"
 fi
+
+# --- images: sizes, hardening, Redis password, digest pinning, secrets from files ---
+# shellcheck source-path=SCRIPTDIR source=compose_checks/images.sh
+. "$ROOT/scripts/compose_checks/images.sh"
+images_checks
+# --- end images ---
 
 step "break: Redis with an evicting policy"
 redis="$(running_container_of redis)"
