@@ -17,7 +17,8 @@ export DCPROD_WAIT_SECONDS="${NUDGE_TEST_WAIT_SECONDS:-180}"
 WORK="$(mktemp -d)"
 export DCPROD_ENV_FILE="$WORK/env.prod"
 BAD_ENV="$WORK/env.bad-dns"
-TAG=compose-test
+# Images are tagged nudge-<role>:$TAG; give parallel runs their own (and their own project).
+TAG="${NUDGE_TEST_TAG:-compose-test}"
 BAD_HOST=db.nudge-test.invalid
 ROGUES=("$DCPROD_PROJECT-rogue-worker" "$DCPROD_PROJECT-rogue-api")
 FAILURES=0
