@@ -30,7 +30,7 @@ images_hardening() {
   for svc in api calls worker; do
     id="$(running_container_of "$svc")"
     settings="$(docker inspect -f 'user={{.Config.User}} ro={{.HostConfig.ReadonlyRootfs}} capdrop={{.HostConfig.CapDrop}} capadd={{.HostConfig.CapAdd}} secopt={{.HostConfig.SecurityOpt}} mem={{.HostConfig.Memory}} cpus={{.HostConfig.NanoCpus}} pids={{.HostConfig.PidsLimit}} tmpfs={{.HostConfig.Tmpfs}}' "$id")"
-    if grep -q 'user=node ro=true capdrop=\[ALL\] capadd=\[\] secopt=\[no-new-privileges:true\]' <<<"$settings" \
+    if grep -Eq 'user=node ro=true capdrop=\[ALL\] capadd=(\[\]|<no value>) secopt=\[no-new-privileges:true\]' <<<"$settings" \
       && ! grep -Eq 'mem=0 |cpus=0 |pids=(0|<nil>) ' <<<"$settings" && grep -q 'tmpfs=map\[/tmp:' <<<"$settings"; then
       ok "$svc runs hardened: $settings"
     else
@@ -63,7 +63,7 @@ images_redis_password() {
   redis="$(running_container_of redis)"
   out="$(docker exec -e REDISCLI_AUTH= "$redis" redis-cli ping 2>&1 || true)"
   if grep -q 'NOAUTH' <<<"$out"; then
-    ok "Redis refuses a client without the password: $out"
+    ok "Redis refuses a client without the password: $(grep -m 1 NOAUTH <<<"$out")"
   else
     not_ok "Redis answered a client without the password: $out"
   fi
