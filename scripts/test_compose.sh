@@ -17,6 +17,7 @@ export DCPROD_WAIT_SECONDS="${NUDGE_TEST_WAIT_SECONDS:-180}"
 WORK="$(mktemp -d)"
 export DCPROD_ENV_FILE="$WORK/env.prod"
 BAD_ENV="$WORK/env.bad-dns"
+# Images are tagged nudge-<role>:$TAG; give parallel runs their own (and their own project).
 TAG="${NUDGE_TEST_TAG:-compose-test}"
 BAD_HOST=db.nudge-test.invalid
 ROGUES=("$DCPROD_PROJECT-rogue-worker" "$DCPROD_PROJECT-rogue-api")
@@ -86,6 +87,7 @@ const lines = [
   'VAPID_PRIVATE_KEY=' + vapid.getPrivateKey('base64url'),
   'VAPID_SUBJECT=mailto:ops@example.com',
   'CREDENTIALS_ENCRYPTION_KEY=' + randomBytes(32).toString('base64'),
+  'REDIS_PASSWORD=' + randomBytes(16).toString('hex'),
   'NUDGE_TAG=' + tag,
 ];
 if (official !== '1') {
@@ -183,6 +185,12 @@ else
   not_ok "verify_production.sh fails on a healthy deployment"
   show <"$WORK/verify.log"
 fi
+
+# --- images: sizes, hardening, Redis password, digest pinning, secrets from files ---
+# shellcheck source-path=SCRIPTDIR source=compose_checks/images.sh
+. "$ROOT/scripts/compose_checks/images.sh"
+images_checks
+# --- end images ---
 
 step "break: Redis with an evicting policy"
 redis="$(running_container_of redis)"

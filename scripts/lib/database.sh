@@ -2,9 +2,12 @@
 # Shared by backup.sh and restore.sh (after lib/compose.sh): the database the roles use, its
 # schema version, and PostgreSQL's client tools in a one-off container on the compose network.
 
-# Exports DATABASE_URL as the api service resolves it from the env file and compose files.
+# Exports DATABASE_URL as the api service resolves it from the env file and compose files, or
+# from DATABASE_URL_FILE (a Docker secret). The image has node and no shell tools.
+PRINT_DATABASE_URL='const { DATABASE_URL: url, DATABASE_URL_FILE: file } = process.env;
+process.stdout.write(url || (file ? require("node:fs").readFileSync(file, "utf8").replace(/\r?\n$/, "") : ""));'
 load_database_url() {
-  DATABASE_URL="$(compose run --rm --no-deps -T api printenv DATABASE_URL 2>/dev/null)" \
+  DATABASE_URL="$(compose run --rm --no-deps -T api node -e "$PRINT_DATABASE_URL" 2>/dev/null)" \
     || die "cannot read DATABASE_URL from the api service (does 'scripts/dcprod.sh config' pass?)"
   [ -n "$DATABASE_URL" ] || die "DATABASE_URL is empty in $ENV_FILE"
   export DATABASE_URL

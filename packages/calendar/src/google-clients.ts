@@ -1,7 +1,7 @@
 import type { GoogleConfig } from '@nudge/config';
 import { OAuth2Client } from 'google-auth-library';
-// The calendar module alone: the `googleapis` index loads every Google API (≈120 MB, 2 s).
-import { calendar, type calendar_v3 } from 'googleapis/build/src/apis/calendar/index.js';
+// The per-API package: the `googleapis` bundle ships every Google API (≈240 MB installed).
+import { calendar, type calendar_v3 } from '@googleapis/calendar';
 
 export const CALENDAR_READONLY_SCOPE = 'https://www.googleapis.com/auth/calendar.readonly';
 
@@ -19,7 +19,7 @@ export interface RequestGate {
 export type { calendar_v3 };
 
 /**
- * The real google-auth-library and googleapis clients, pointed at the configured endpoints
+ * The real google-auth-library and Google Calendar clients, pointed at the configured endpoints
  * (Google's, or the local emulator's). Their own retries are off: the caller's policy decides
  * what is retried, so a rate limit is never retried by two layers at once.
  */

@@ -221,14 +221,26 @@ export interface RedisConfig {
   url: string;
 }
 
-/** REDIS_URL, required only when `neededBy` names a feature that is on. */
+/**
+ * REDIS_URL, required only when `neededBy` names a feature that is on. REDIS_PASSWORD (or
+ * REDIS_PASSWORD_FILE) is the password of a URL written without one, so the URL itself holds
+ * no secret and the password needs no URL encoding.
+ */
 export function redisFragment(env: Env, neededBy: string | undefined): RedisConfig | undefined {
   if (neededBy === undefined) return undefined;
   const example = 'redis://127.0.0.1:6379';
   if (readRaw(env, 'REDIS_URL') === undefined) {
     throw new ConfigError('REDIS_URL', `is required when ${neededBy}`, example);
   }
-  return { url: readUrl(env, 'REDIS_URL', { protocols: ['redis:', 'rediss:'], example, secret: true }) };
+  const url = readUrl(env, 'REDIS_URL', { protocols: ['redis:', 'rediss:'], example, secret: true });
+  const password = readRaw(env, 'REDIS_PASSWORD');
+  if (password === undefined) return { url };
+  const withPassword = new URL(url);
+  if (withPassword.password !== '') {
+    throw new ConfigError('REDIS_PASSWORD', 'is set and REDIS_URL holds a password too; keep only one', '(unset)');
+  }
+  withPassword.password = encodeURIComponent(password);
+  return { url: withPassword.href.replace(/\/+$/, '') };
 }
 
 export interface GoogleConfig {

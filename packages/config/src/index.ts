@@ -23,3 +23,4 @@ export * from './calendar-channels.js';
 export type { AllowedPushHost } from './push-endpoint-hosts.js';
 export * from './roles.js';
 export { checkConfig, type ConfigCheck } from './config-check.js';
+export { resolveSecretFiles, SECRET_VARIABLES } from './secret-files.js';

@@ -51,6 +51,7 @@ import {
   type CalendarChannelsConfig,
   type GoogleQuotaConfig,
 } from './calendar-channels.js';
+import { resolveSecretFiles } from './secret-files.js';
 
 export type Role = 'api' | 'calls' | 'worker';
 
@@ -103,7 +104,8 @@ export interface ApiConfig extends CommonConfig {
   phoneVerification: PhoneVerificationConfig | undefined;
 }
 
-export function parseApiConfig(env: Env): ApiConfig {
+export function parseApiConfig(given: Env): ApiConfig {
+  const env = resolveSecretFiles(given);
   const common = commonFragment(env, 'api');
   const rateLimitStore = readEnum(env, 'RATE_LIMIT_STORE', ['memory', 'redis'] as const, 'memory');
   // The api's few Google calls (channels.stop on disconnect) take their slots from the workers' counters.
@@ -151,7 +153,8 @@ export interface CallsConfig extends CommonConfig {
   webhookLimits: WebhookLimitsConfig;
 }
 
-export function parseCallsConfig(env: Env): CallsConfig {
+export function parseCallsConfig(given: Env): CallsConfig {
+  const env = resolveSecretFiles(given);
   const common = commonFragment(env, 'calls');
   const escalation = common.flags.escalation;
   return {
@@ -203,7 +206,8 @@ function schedulerFragment(env: Env): SchedulerConfig {
   return readInts(env, SCHEDULER_NUMBERS);
 }
 
-export function parseWorkerConfig(env: Env): WorkerConfig {
+export function parseWorkerConfig(given: Env): WorkerConfig {
+  const env = resolveSecretFiles(given);
   const common = commonFragment(env, 'worker');
   const { calendar, alerts, escalation } = common.flags;
   const escalationReason = 'FEATURE_ESCALATION_ENABLED=true';

@@ -1,6 +1,13 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { ConfigError, dbFragment, parseApiConfig, parseCallsConfig, parseWorkerConfig } from '@nudge/config';
+import {
+  ConfigError,
+  dbFragment,
+  parseApiConfig,
+  parseCallsConfig,
+  parseWorkerConfig,
+  resolveSecretFiles,
+} from '@nudge/config';
 import { createDbClient, listSqlMigrations, runMigrations, verifySchema, type SchemaRole, type Sql } from '@nudge/db';
 import { generateVapidKeys, isE164, isIanaTimeZone, normalizeEmail } from '@nudge/domain';
 import { createLogger } from '@nudge/logger';
@@ -69,7 +76,7 @@ function required(values: Record<string, unknown>, name: string): string {
 }
 
 async function withDatabase<T>(run: (sql: Sql, url: string) => Promise<T>): Promise<T> {
-  const db = dbFragment(process.env);
+  const db = dbFragment(resolveSecretFiles(process.env));
   const sql = createDbClient({
     url: db.url.url,
     max: 2,
@@ -219,7 +226,7 @@ async function migrateCommand(): Promise<number> {
     instance: `nudge-admin-${process.pid}`,
     destination: process.stderr,
   });
-  const { applied } = await runMigrations({ url: dbFragment(process.env).url.url, logger });
+  const { applied } = await runMigrations({ url: dbFragment(resolveSecretFiles(process.env)).url.url, logger });
   print({ applied });
   return 0;
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { OAuth2Client } from 'google-auth-library';
-import { google, type calendar_v3 } from 'googleapis';
+import { calendar, type calendar_v3 } from '@googleapis/calendar';
 import { CALENDAR_READONLY_SCOPE, GoogleEmulator } from './google-emulator.js';
 
 const REDIRECT_URI = 'http://127.0.0.1:3000/v1/calendar/google/callback';
@@ -28,9 +28,9 @@ function oauthClient(): OAuth2Client {
   });
 }
 
-/** The real googleapis client, redirected through the per-API `rootUrl`, with its own retries off. */
+/** The real Google Calendar client, redirected through the per-API `rootUrl`, with its own retries off. */
 function calendarFor(auth: OAuth2Client): calendar_v3.Calendar {
-  return google.calendar({ version: 'v3', rootUrl: emulator.apiRootUrl, auth, retry: false });
+  return calendar({ version: 'v3', rootUrl: emulator.apiRootUrl, auth, retry: false });
 }
 
 function connectedClient(email: string): OAuth2Client {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { OAuth2Client } from 'google-auth-library';
-import { google, type calendar_v3 } from 'googleapis';
+import { calendar, type calendar_v3 } from '@googleapis/calendar';
 import { WebhookReceiver } from '../../webhook-receiver.js';
 import { GoogleEmulator } from './google-emulator.js';
 
@@ -16,7 +16,7 @@ afterAll(async () => {
   await emulator.close();
 });
 
-/** The real googleapis client, signed in as `email`. */
+/** The real Google Calendar client, signed in as `email`. */
 function calendarOf(email: string): calendar_v3.Calendar {
   const auth = new OAuth2Client({
     clientId: emulator.client.clientId,
@@ -29,7 +29,7 @@ function calendarOf(email: string): calendar_v3.Calendar {
     refresh_token: tokens.refresh_token ?? null,
     expiry_date: Date.now() + 3_600_000,
   });
-  return google.calendar({ version: 'v3', rootUrl: emulator.apiRootUrl, auth, retry: false });
+  return calendar({ version: 'v3', rootUrl: emulator.apiRootUrl, auth, retry: false });
 }
 
 const statusOf = async (call: Promise<unknown>) =>
