@@ -25,7 +25,9 @@ const DEPLOYED_FILES = ['docker-compose.prod.yml', 'docker-compose.single-host.y
 describe('docker-compose.prod.yml and docker-compose.single-host.yml', () => {
   it('documents every variable they read in .env.prod.example', () => {
     // Comments may name a variable's syntax (`${VAR:?message}`); only the YAML counts.
-    const text = DEPLOYED_FILES.map(read).join('\n').replace(/^\s*#.*$/gm, '');
+    const text = DEPLOYED_FILES.map(read)
+      .join('\n')
+      .replace(/^\s*#.*$/gm, '');
     const used = new Set([...text.matchAll(/\$\{([A-Z0-9_]+)/g)].map((m) => m[1]!));
     const documented = new Set([...read('.env.prod.example').matchAll(/^#? ?([A-Z0-9_]+)=/gm)].map((m) => m[1]!));
     expect([...used].filter((name) => !documented.has(name)).sort()).toEqual([]);
