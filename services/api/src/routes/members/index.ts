@@ -1,3 +1,4 @@
+import { getList } from '../list-route.js';
 import type { MailConfig } from '@nudge/config';
 import type { Sql } from '@nudge/db';
 import { normalizeEmail, type Clock } from '@nudge/domain';
@@ -65,10 +66,8 @@ export async function memberRoutes(app: HttpApp, options: MemberRouteOptions): P
   app.addHook('onRequest', app.requireCaller);
   app.addHook('onRequest', app.requireAdmin);
 
-  app.get(
-    '/v1/admin/members',
-    { schema: { response: { 200: { type: 'array', items: memberSchema }, ...errorResponses } } },
-    async (request) => listMembers(sql, callerOf(request).orgId),
+  getList<typeof memberSchema>(app, { url: '/v1/admin/members', item: memberSchema }, async (request) =>
+    listMembers(sql, callerOf(request).orgId),
   );
 
   app.patch(
@@ -152,14 +151,9 @@ export async function memberRoutes(app: HttpApp, options: MemberRouteOptions): P
     },
   );
 
-  app.get(
-    '/v1/admin/invitations',
-    {
-      schema: {
-        description: 'Invitations not yet accepted or expired.',
-        response: { 200: { type: 'array', items: invitationSchema }, ...errorResponses },
-      },
-    },
+  getList<typeof invitationSchema>(
+    app,
+    { url: '/v1/admin/invitations', item: invitationSchema, description: 'Invitations not yet accepted or expired.' },
     async (request) => pendingInvitations(sql, callerOf(request).orgId, clock.now()),
   );
 

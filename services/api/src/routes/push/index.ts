@@ -1,3 +1,4 @@
+import { getList } from '../list-route.js';
 import type { PushConfig } from '@nudge/config';
 import { registerSubscription, removeSubscription, type Registration } from '@nudge/alerts';
 import type { Sql } from '@nudge/db';
@@ -62,9 +63,9 @@ export async function pushRoutes(
   app.register(async (member: HttpApp) => {
     member.addHook('onRequest', app.requireCaller);
 
-    member.get(
-      '/v1/push/subscriptions',
-      { schema: { response: { 200: { type: 'array', items: subscriptionSchema }, ...errorResponses } } },
+    getList<typeof subscriptionSchema>(
+      member,
+      { url: '/v1/push/subscriptions', item: subscriptionSchema },
       async (request) =>
         sql<
           ReplyOf<typeof subscriptionSchema>[]

@@ -1,3 +1,4 @@
+import { getList } from '../list-route.js';
 import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
 import { conflict, forbidden, notFound, type HttpApp } from '@nudge/service';
@@ -50,10 +51,8 @@ export async function tokenRoutes(app: HttpApp, options: { sql: Sql; clock: Cloc
   const { sql, clock } = options;
   app.addHook('onRequest', app.requireCaller);
 
-  app.get(
-    '/v1/me/tokens',
-    { schema: { response: { 200: { type: 'array', items: tokenSchema }, ...errorResponses } } },
-    async (request) => listTokens(sql, callerOf(request).userId),
+  getList<typeof tokenSchema>(app, { url: '/v1/me/tokens', item: tokenSchema }, async (request) =>
+    listTokens(sql, callerOf(request).userId),
   );
 
   app.post(

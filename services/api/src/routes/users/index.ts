@@ -1,3 +1,4 @@
+import { getList } from '../list-route.js';
 import type { Sql } from '@nudge/db';
 import { isIanaTimeZone, normalizeEmail, type Clock } from '@nudge/domain';
 import { badRequest, conflict, type HttpApp, type ReplyOf } from '@nudge/service';
@@ -24,9 +25,9 @@ export async function userAdminRoutes(app: HttpApp, options: { sql: Sql; clock: 
   app.addHook('onRequest', app.requireCaller);
   app.addHook('onRequest', app.requireAdmin);
 
-  app.get(
-    '/v1/admin/users',
-    { schema: { response: { 200: { type: 'array', items: userSchema }, ...errorResponses } } },
+  getList<typeof userSchema>(
+    app,
+    { url: '/v1/admin/users', item: userSchema },
     async (request) =>
       sql<
         ReplyOf<typeof userSchema>[]
