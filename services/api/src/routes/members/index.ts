@@ -1,4 +1,3 @@
-import { getList } from '../list-route.js';
 import type { MailConfig } from '@nudge/config';
 import type { Sql } from '@nudge/db';
 import { normalizeEmail, type Clock } from '@nudge/domain';
@@ -14,6 +13,7 @@ import {
 } from '../../members/members.js';
 import { DomainTakenError, organizationSettings, setWorkspaceDomain } from '../../members/organization-settings.js';
 import { callerOf } from '../../plugins/auth.js';
+import { getList } from '../list-route.js';
 import { closedObject, errorResponses, noContent, USER_ROLES, uuidIdParams } from '../schemas.js';
 
 export interface MemberRouteOptions {

@@ -1,4 +1,3 @@
-import { getList } from '../list-route.js';
 import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
 import { conflict, forbidden, notFound, type HttpApp } from '@nudge/service';
@@ -11,6 +10,7 @@ import {
   revokeToken,
 } from '../../auth/personal-access-tokens.js';
 import { callerOf } from '../../plugins/auth.js';
+import { getList } from '../list-route.js';
 import { closedObject, errorResponses, noContent, uuidIdParams } from '../schemas.js';
 
 const tokenProperties = {
