@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import { createTestDatabase, freePort, REPO_ROOT, roleEnv, RoleProcess, waitForHttpOk } from '@nudge/testkit';
-import { load } from './http-load.js';
+import { load, loadTargets } from './http-load.js';
 import { median, printFigure, printSection, printTargets, ratio } from './report.js';
 
 const BARE_SERVER = fileURLToPath(new URL('./bare-server.js', import.meta.url));
@@ -125,12 +125,7 @@ export async function apiStartAndThroughput(): Promise<void> {
     );
     printFigure('GET /v1/me / bare route', ratio(me.requestsPerSecond, baseline.requestsPerSecond));
     printTargets([
-      {
-        name: 'throughput ≥ 40% of the bare route',
-        met: me.requestsPerSecond >= 0.4 * baseline.requestsPerSecond,
-        detail: ratio(me.requestsPerSecond, baseline.requestsPerSecond),
-      },
-      { name: 'p99 < 15 ms', met: me.p99Ms < 15, detail: `${me.p99Ms} ms` },
+      ...loadTargets(me, baseline, { throughputShare: 0.4, p99Ms: 15 }),
       { name: 'no errors', met: me.non2xx === 0, detail: `${me.non2xx} non-2xx` },
     ]);
   } finally {

@@ -16,7 +16,7 @@ import {
 import { createTwilioClient } from '@nudge/worker';
 import type autocannon from 'autocannon';
 import pLimit from 'p-limit';
-import { load, type LoadResult } from './http-load.js';
+import { load, loadTargets, type LoadResult } from './http-load.js';
 import { burstSince, latenessFigure } from './burst.js';
 import { median, percentile, printFigure, printSection, printTargets, ratio } from './report.js';
 
@@ -236,14 +236,7 @@ async function callsThroughput(): Promise<void> {
     );
     printFigure('callbacks applied to the timeline', String(applied?.n ?? 0));
     printFigure('status callbacks / bare route', ratio(status.requestsPerSecond, baseline.requestsPerSecond));
-    printTargets([
-      {
-        name: 'throughput ≥ 30% of the bare route',
-        met: status.requestsPerSecond >= 0.3 * baseline.requestsPerSecond,
-        detail: ratio(status.requestsPerSecond, baseline.requestsPerSecond),
-      },
-      { name: 'p99 < 20 ms', met: status.p99Ms < 20, detail: `${status.p99Ms} ms` },
-    ]);
+    printTargets(loadTargets(status, baseline, { throughputShare: 0.3, p99Ms: 20 }));
   } finally {
     await Promise.all([calls.stop(), bare.stop()]);
     await sleep(100);
