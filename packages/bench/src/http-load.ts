@@ -43,3 +43,8 @@ export function loadTargets(
     { name: `p99 < ${target.p99Ms} ms`, met: measured.p99Ms < target.p99Ms, detail: `${measured.p99Ms} ms` },
   ];
 }
+
+/** A load result as a figure: throughput and latency. */
+export function formatLoad(result: LoadResult): string {
+  return `${result.requestsPerSecond.toFixed(0)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms`;
+}
