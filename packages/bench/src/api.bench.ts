@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import { createTestDatabase, freePort, REPO_ROOT, roleEnv, RoleProcess, waitForHttpOk } from '@nudge/testkit';
-import { load } from './http-load.js';
+import { formatLoad, load, loadTargets } from './http-load.js';
 import { median, printFigure, printSection, printTargets, ratio } from './report.js';
 
 const BARE_SERVER = fileURLToPath(new URL('./bare-server.js', import.meta.url));
@@ -115,22 +115,11 @@ export async function apiStartAndThroughput(): Promise<void> {
       ...options,
       headers: { authorization: `Bearer ${token}` },
     });
-    printFigure(
-      'baseline: bare route',
-      `${baseline.requestsPerSecond.toFixed(0)} req/s, p50 ${baseline.p50Ms} ms, p99 ${baseline.p99Ms} ms`,
-    );
-    printFigure(
-      'GET /v1/me (auth + query)',
-      `${me.requestsPerSecond.toFixed(0)} req/s, p50 ${me.p50Ms} ms, p99 ${me.p99Ms} ms, non-2xx ${me.non2xx}`,
-    );
+    printFigure('baseline: bare route', formatLoad(baseline));
+    printFigure('GET /v1/me (auth + query)', `${formatLoad(me)}, non-2xx ${me.non2xx}`);
     printFigure('GET /v1/me / bare route', ratio(me.requestsPerSecond, baseline.requestsPerSecond));
     printTargets([
-      {
-        name: 'throughput ≥ 40% of the bare route',
-        met: me.requestsPerSecond >= 0.4 * baseline.requestsPerSecond,
-        detail: ratio(me.requestsPerSecond, baseline.requestsPerSecond),
-      },
-      { name: 'p99 < 15 ms', met: me.p99Ms < 15, detail: `${me.p99Ms} ms` },
+      ...loadTargets(me, baseline, { throughputShare: 0.4, p99Ms: 15 }),
       { name: 'no errors', met: me.non2xx === 0, detail: `${me.non2xx} non-2xx` },
     ]);
   } finally {

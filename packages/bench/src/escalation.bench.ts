@@ -16,7 +16,7 @@ import {
 import { createTwilioClient } from '@nudge/worker';
 import type autocannon from 'autocannon';
 import pLimit from 'p-limit';
-import { load, type LoadResult } from './http-load.js';
+import { formatLoad, load, loadTargets, type LoadResult } from './http-load.js';
 import { burstSince, latenessFigure } from './burst.js';
 import { median, percentile, printFigure, printSection, printTargets, ratio } from './report.js';
 
@@ -226,24 +226,11 @@ async function callsThroughput(): Promise<void> {
     const [applied] = await db.sql<
       { n: number }[]
     >`select count(*)::int as n from alert_events where kind = 'call_status'`;
-    printFigure(
-      'baseline: bare form route',
-      `${baseline.requestsPerSecond.toFixed(0)} req/s, p50 ${baseline.p50Ms} ms, p99 ${baseline.p99Ms} ms`,
-    );
-    printFigure(
-      'POST /twilio/status (signed, applied)',
-      `${status.requestsPerSecond.toFixed(0)} req/s, p50 ${status.p50Ms} ms, p99 ${status.p99Ms} ms, non-2xx ${status.non2xx}`,
-    );
+    printFigure('baseline: bare form route', formatLoad(baseline));
+    printFigure('POST /twilio/status (signed, applied)', `${formatLoad(status)}, non-2xx ${status.non2xx}`);
     printFigure('callbacks applied to the timeline', String(applied?.n ?? 0));
     printFigure('status callbacks / bare route', ratio(status.requestsPerSecond, baseline.requestsPerSecond));
-    printTargets([
-      {
-        name: 'throughput ≥ 30% of the bare route',
-        met: status.requestsPerSecond >= 0.3 * baseline.requestsPerSecond,
-        detail: ratio(status.requestsPerSecond, baseline.requestsPerSecond),
-      },
-      { name: 'p99 < 20 ms', met: status.p99Ms < 20, detail: `${status.p99Ms} ms` },
-    ]);
+    printTargets(loadTargets(status, baseline, { throughputShare: 0.3, p99Ms: 20 }));
   } finally {
     await Promise.all([calls.stop(), bare.stop()]);
     await sleep(100);

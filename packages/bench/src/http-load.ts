@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { ratio, type BenchTarget } from './report.js';
 
 export interface LoadResult {
   requestsPerSecond: number;
@@ -25,4 +26,25 @@ export async function load(
     p99Ms: result.latency.p99,
     non2xx: result.non2xx,
   };
+}
+
+/** The targets of a route under load against the bare route: a share of its throughput, and a p99 bound. */
+export function loadTargets(
+  measured: LoadResult,
+  baseline: LoadResult,
+  target: { throughputShare: number; p99Ms: number },
+): BenchTarget[] {
+  return [
+    {
+      name: `throughput ≥ ${Math.round(target.throughputShare * 100)}% of the bare route`,
+      met: measured.requestsPerSecond >= target.throughputShare * baseline.requestsPerSecond,
+      detail: ratio(measured.requestsPerSecond, baseline.requestsPerSecond),
+    },
+    { name: `p99 < ${target.p99Ms} ms`, met: measured.p99Ms < target.p99Ms, detail: `${measured.p99Ms} ms` },
+  ];
+}
+
+/** A load result as a figure: throughput and latency. */
+export function formatLoad(result: LoadResult): string {
+  return `${result.requestsPerSecond.toFixed(0)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms`;
 }

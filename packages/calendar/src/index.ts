@@ -44,5 +44,6 @@ export {
   queueSyncRequest,
   SYNC_REQUESTED_CHANNEL,
   type CalendarSyncRequestRow,
-  type ClaimedSyncRequestRow,
+  type ClaimedSyncRequest,
+  type LiveCredential,
 } from './sync-requests.js';

@@ -35,16 +35,23 @@ export async function queueSyncRequest(sql: Sql | TransactionSql, credentialId: 
     select pg_notify(${SYNC_REQUESTED_CHANNEL}, '') from queued where inserted`;
 }
 
-/** A claimed request with its credential and that credential's sync state. */
-export type ClaimedSyncRequestRow = Pick<
+/** A credential a sync works from, with its calendar's sync state. */
+export type LiveCredential = Pick<
   CalendarCredentialRow,
-  'id' | 'user_id' | 'refresh_token_enc' | 'access_token_enc' | 'expires_at' | 'revoked'
+  'id' | 'user_id' | 'refresh_token_enc' | 'access_token_enc' | 'expires_at'
 > &
-  Pick<CalendarSyncStateRow, 'sync_token' | 'last_full_sync_at'> &
-  Pick<CalendarSyncRequestRow, 'first_requested_at' | 'notifications'> & {
-    /** No live channel and no failed attempt backing off (a new connection): the worker opens one after the sync. */
-    needs_channel: boolean;
-  };
+  Pick<CalendarSyncStateRow, 'sync_token' | 'last_full_sync_at'>;
+
+/** A claimed request: its credential, and what the sync of it needs to know. */
+export interface ClaimedSyncRequest extends Pick<CalendarSyncRequestRow, 'first_requested_at' | 'notifications'> {
+  credential: LiveCredential;
+  /** No live channel and no failed attempt backing off (a new connection): the worker opens one after the sync. */
+  needsChannel: boolean;
+}
+
+type ClaimedSyncRequestRow = LiveCredential &
+  Pick<CalendarCredentialRow, 'revoked'> &
+  Pick<CalendarSyncRequestRow, 'first_requested_at' | 'notifications'> & { needs_channel: boolean };
 
 /**
  * Claims up to `limit` pending targeted syncs (oldest notification first; SKIP LOCKED, so
@@ -58,7 +65,7 @@ export async function claimSyncRequests(
   now: Date,
   staleBefore: Date,
   limit: number,
-): Promise<Omit<ClaimedSyncRequestRow, 'revoked'>[]> {
+): Promise<ClaimedSyncRequest[]> {
   const rows = await sql<ClaimedSyncRequestRow[]>`
     with claimed as (
       update calendar_sync_requests r set claimed_at = ${now}, claimed_by = ${instanceId}
@@ -80,7 +87,14 @@ export async function claimSyncRequests(
     left join calendar_sync_state s on s.credential_id = c.id and s.calendar_id = ${PRIMARY_CALENDAR}`;
   const dead = rows.filter((row) => row.revoked).map((row) => row.id);
   if (dead.length > 0) await sql`delete from calendar_sync_requests where credential_id = any(${dead}::uuid[])`;
-  return rows.filter((row) => !row.revoked).map(({ revoked: _revoked, ...row }) => row);
+  return rows
+    .filter((row) => !row.revoked)
+    .map(({ revoked: _revoked, first_requested_at, notifications, needs_channel, ...credential }) => ({
+      credential,
+      first_requested_at,
+      notifications,
+      needsChannel: needs_channel,
+    }));
 }
 
 /**
@@ -90,10 +104,10 @@ export async function claimSyncRequests(
  */
 export async function completeSyncRequests(
   sql: Sql | TransactionSql,
-  done: readonly { credentialId: string; notifications: number }[],
+  done: readonly Pick<ClaimedSyncRequest, 'credential' | 'notifications'>[],
 ): Promise<Set<string>> {
   if (done.length === 0) return new Set();
-  const ids = done.map((request) => request.credentialId);
+  const ids = done.map((request) => request.credential.id);
   const rows = await sql<{ credential_id: string }[]>`
     with finished as (
       delete from calendar_sync_requests r

@@ -13,26 +13,12 @@ describe('planning a due slot', () => {
     expect(plan.runSlot).toEqual(at('2026-01-10T10:01:00Z'));
   });
 
-  it('after five minutes of downtime, skip runs nothing, counts every slot and schedules the next', () => {
-    const plan = planDueSlot(everyMinute, 'skip', at('2026-01-10T10:02:00Z'), at('2026-01-10T10:06:40Z'), GRACE);
-    expect(plan).toEqual({
-      runSlot: undefined,
-      catchUp: false,
-      missed: 5,
-      capped: false,
-      nextRunAt: at('2026-01-10T10:07:00Z'),
-    });
-  });
-
-  it('after five minutes of downtime, once runs one catch-up for the latest slot and counts every slot', () => {
-    const plan = planDueSlot(everyMinute, 'once', at('2026-01-10T10:02:00Z'), at('2026-01-10T10:06:40Z'), GRACE);
-    expect(plan).toEqual({
-      runSlot: at('2026-01-10T10:06:00Z'),
-      catchUp: true,
-      missed: 5,
-      capped: false,
-      nextRunAt: at('2026-01-10T10:07:00Z'),
-    });
+  it.each([
+    ['skip runs nothing, counts every slot and schedules the next', 'skip', undefined, false],
+    ['once runs one catch-up for the latest slot and counts every slot', 'once', at('2026-01-10T10:06:00Z'), true],
+  ] as const)('after five minutes of downtime, %s', (_what, policy, runSlot, catchUp) => {
+    const plan = planDueSlot(everyMinute, policy, at('2026-01-10T10:02:00Z'), at('2026-01-10T10:06:40Z'), GRACE);
+    expect(plan).toEqual({ runSlot, catchUp, missed: 5, capped: false, nextRunAt: at('2026-01-10T10:07:00Z') });
   });
 
   it('runs the latest slot when it is within the grace and counts only the earlier ones', () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import { createOrgWithCli } from '@nudge/testkit';
 import { launchChromium, watchedPage, type ChromiumSession } from './chromium.js';
+import { connectGoogleCalendar, expectHeading as expectPageHeading, invite } from './flows.js';
 import { screenshot, unlabelledControls } from './screenshots.js';
 import { startStack, type Stack } from './stack.js';
 
@@ -27,8 +28,7 @@ describe('Sign in with Google in a real browser', () => {
     await stack?.close();
   });
 
-  const expectHeading = (text: string) =>
-    page.getByRole('heading', { level: 1, name: text }).waitFor({ timeout: 10_000 });
+  const expectHeading = (text: string) => expectPageHeading(page, text);
 
   it('signs in with Google and lands in the app, with an HttpOnly session cookie and no token in the page', async () => {
     stack.google.approveAs(EMAIL, { name: 'Ada Lovelace' });
@@ -84,13 +84,7 @@ describe('Sign in with Google in a real browser', () => {
   it('connects the calendar in one more click, as the signed-in person', async () => {
     await page.getByRole('link', { name: 'Calendar & devices' }).click();
     await expectHeading('Calendar & devices');
-    const [consent] = await Promise.all([
-      chromium.context.waitForEvent('page'),
-      page.getByRole('button', { name: 'Connect Google Calendar' }).click(),
-    ]);
-    await consent.getByText('Google Calendar connected').first().waitFor({ timeout: 10_000 });
-    await screenshot(consent, 'sign-in-03b-calendar-connected');
-    await consent.close();
+    await connectGoogleCalendar(chromium, page, 'sign-in-03b-calendar-connected');
     const [credential] = await stack.db.sql<
       { scopes: string[] }[]
     >`select scopes from calendar_credentials where user_id = ${stack.userId}`;
@@ -105,9 +99,7 @@ describe('Sign in with Google in a real browser', () => {
     await page.getByRole('link', { name: 'Members' }).click();
     await expectHeading('Members');
     expect(await unlabelledControls(page)).toEqual([]);
-    await page.getByLabel('Email').fill(COLLEAGUE);
-    await page.getByRole('button', { name: 'Invite' }).click();
-    const link = (await page.getByTestId('invitation-link').locator('code').textContent()) ?? '';
+    const link = await invite(page, COLLEAGUE);
     expect(link).toContain('/v1/auth/google/start?invitation=inv_');
     await screenshot(page, 'sign-in-04-invited');
 

@@ -9,6 +9,7 @@ import {
 } from '@nudge/testkit';
 import { launchChromium, type ChromiumSession } from './chromium.js';
 import { deliverPush, usePushService, waitForNotification } from './device-push.js';
+import { connectGoogleCalendar, expectHeading, invite, verificationCall } from './flows.js';
 import { screenshot, unlabelledControls } from './screenshots.js';
 import { startStack, type Stack } from './stack.js';
 
@@ -76,8 +77,6 @@ describe('onboarding a colleague, from invitation to a phone call, in a real bro
     await stack?.close();
   });
 
-  const heading = (p: Page, text: string) =>
-    p.getByRole('heading', { level: 1, name: text }).waitFor({ timeout: 10_000 });
   const banner = () => page.getByRole('region', { name: 'Phone escalation paused' });
   const explain = () => `worker:\n${stack.worker.output().slice(-3000)}\ncalls:\n${stack.calls!.output().slice(-1500)}`;
   const callsTo = (phone: string) => twilio.calls.items.filter((call) => call.to === phone);
@@ -132,23 +131,21 @@ describe('onboarding a colleague, from invitation to a phone call, in a real bro
   it('the admin invites the colleague from the Members page', async () => {
     // The admin signs in with the token `nudge-admin create-org` printed.
     await adminPage.goto(`${stack.base}/app/`);
-    await heading(adminPage, 'Sign in to Nudge');
+    await expectHeading(adminPage, 'Sign in to Nudge');
     await adminPage.getByLabel('API token').fill(stack.token);
     await adminPage.getByRole('button', { name: 'Sign in' }).click();
-    await heading(adminPage, 'Upcoming meetings');
+    await expectHeading(adminPage, 'Upcoming meetings');
     await adminPage.getByRole('link', { name: 'Members' }).click();
-    await heading(adminPage, 'Members');
+    await expectHeading(adminPage, 'Members');
     expect(await unlabelledControls(adminPage)).toEqual([]);
-    await adminPage.getByLabel('Email').fill(COLLEAGUE);
-    await adminPage.getByRole('button', { name: 'Invite' }).click();
-    const link = (await adminPage.getByTestId('invitation-link').locator('code').textContent()) ?? '';
+    const link = await invite(adminPage, COLLEAGUE);
     expect(link).toContain('/v1/auth/google/start?invitation=inv_');
     await screenshot(adminPage, 'onboarding-01-admin-invites');
 
     // The colleague opens the link in their own browser and signs in with Google (the emulator's consent).
     stack.google.approveAs(COLLEAGUE, { name: COLLEAGUE_NAME });
     await page.goto(link);
-    await heading(page, 'Upcoming meetings');
+    await expectHeading(page, 'Upcoming meetings');
     await page.getByText(COLLEAGUE_NAME).first().waitFor();
     expect(await page.getByRole('link', { name: 'Members' }).count()).toBe(0);
     await banner().filter({ hasText: 'Add your number' }).waitFor();
@@ -167,7 +164,7 @@ describe('onboarding a colleague, from invitation to a phone call, in a real bro
 
   it('the colleague saves their number (not yet verified) and a short escalation on the Rules page', async () => {
     await banner().getByRole('link', { name: 'Add your number' }).click();
-    await heading(page, 'Settings');
+    await expectHeading(page, 'Settings');
     await page.getByLabel(/Phone number for escalation calls/).fill(COLLEAGUE_PHONE);
     await page.getByRole('button', { name: 'Save number' }).click();
     await page
@@ -178,7 +175,7 @@ describe('onboarding a colleague, from invitation to a phone call, in a real bro
     await screenshot(page, 'onboarding-03-number-unverified');
 
     await page.getByRole('link', { name: 'Alert rules' }).click();
-    await heading(page, 'Alert rules');
+    await expectHeading(page, 'Alert rules');
     expect(await unlabelledControls(page)).toEqual([]);
     // No quiet hours: the default, and what makes this test pass at any hour of the day.
     expect(await page.getByLabel('No alerts during quiet hours').isChecked()).toBe(false);
@@ -194,15 +191,9 @@ describe('onboarding a colleague, from invitation to a phone call, in a real bro
 
   it('the colleague connects Google Calendar in one more click and enables notifications on the device', async () => {
     await page.getByRole('link', { name: 'Calendar & devices' }).click();
-    await heading(page, 'Calendar & devices');
+    await expectHeading(page, 'Calendar & devices');
     await page.getByTestId('calendar-status').filter({ hasText: 'Not connected' }).waitFor();
-    const [consent] = await Promise.all([
-      colleague.context.waitForEvent('page'),
-      page.getByRole('button', { name: 'Connect Google Calendar' }).click(),
-    ]);
-    await consent.getByText('Google Calendar connected').first().waitFor({ timeout: 10_000 });
-    await screenshot(consent, 'onboarding-05-calendar-consented');
-    await consent.close();
+    await connectGoogleCalendar(colleague, page, 'onboarding-05-calendar-consented');
     await page.getByTestId('calendar-status').filter({ hasText: 'Connected' }).waitFor({ timeout: 10_000 });
     const [credential] = await stack.db.sql<
       { scopes: string[] }[]
@@ -232,21 +223,15 @@ describe('onboarding a colleague, from invitation to a phone call, in a real bro
     expect(callsTo(COLLEAGUE_PHONE)).toEqual([]);
 
     await page.goto(`${stack.base}/app/alerts/${alertId}`);
-    await heading(page, 'Alert');
+    await expectHeading(page, 'Alert');
     await page.getByRole('listitem').filter({ hasText: 'escalation_skipped' }).waitFor();
     await screenshot(page, 'onboarding-07-alert-not-called-unverified');
   }, 75_000);
 
   it('the colleague verifies the number with the code the call read out', async () => {
     await banner().getByRole('link', { name: 'Verify it now' }).click();
-    await heading(page, 'Settings');
-    await page.getByRole('button', { name: 'Send me a code' }).click();
-    await page.getByText(`Nudge is calling ${COLLEAGUE_PHONE}`).waitFor();
-    const call = await twilio.calls.first(
-      (c) => c.to === COLLEAGUE_PHONE && c.url?.includes('/twilio/voice/verifications/') === true,
-      10_000,
-    );
-    await call.finished;
+    await expectHeading(page, 'Settings');
+    const call = await verificationCall(page, twilio, COLLEAGUE_PHONE);
     const code = verificationCodeSaid(call);
     expect(code).toMatch(/^\d{6}$/);
     await screenshot(page, 'onboarding-08-code-called');
@@ -273,7 +258,7 @@ describe('onboarding a colleague, from invitation to a phone call, in a real bro
     expect((await eventsOf(alertId)).map((e) => e.kind)).toContain('escalated');
 
     await page.goto(`${stack.base}/app/alerts/${alertId}`);
-    await heading(page, 'Alert');
+    await expectHeading(page, 'Alert');
     await page.getByRole('listitem').filter({ hasText: 'escalated' }).first().waitFor();
     await screenshot(page, 'onboarding-10-alert-called');
   }, 75_000);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import { verificationCodeSaid, type TwilioEmulator } from '@nudge/testkit';
 import { launchChromium, type ChromiumSession } from './chromium.js';
+import { expectHeading as expectPageHeading, verificationCall } from './flows.js';
 import { screenshot, unlabelledControls } from './screenshots.js';
 import { startStack, type Stack } from './stack.js';
 
@@ -34,8 +35,7 @@ describe('phone verification and access tokens in a real browser', () => {
     await stack?.close();
   });
 
-  const expectHeading = (text: string) =>
-    page.getByRole('heading', { level: 1, name: text }).waitFor({ timeout: 10_000 });
+  const expectHeading = (text: string) => expectPageHeading(page, text);
   const banner = () => page.getByRole('region', { name: 'Phone escalation paused' });
   const apiAs = (token: string, path: string) =>
     fetch(`${stack.base}${path}`, { headers: { authorization: `Bearer ${token}` } });
@@ -55,13 +55,7 @@ describe('phone verification and access tokens in a real browser', () => {
     expect(await unlabelledControls(page)).toEqual([]);
     await screenshot(page, 'phone-02-settings-unverified');
 
-    await page.getByRole('button', { name: 'Send me a code' }).click();
-    await page.getByText(`Nudge is calling ${phone}`).waitFor();
-    const call = await twilio.calls.first(
-      (c) => c.to === phone && c.url?.includes('/twilio/voice/verifications/') === true,
-      10_000,
-    );
-    await call.finished;
+    const call = await verificationCall(page, twilio, phone);
     expect(call.webhooks.items.find((w) => w.kind === 'voice')?.status).toBe(200);
     const code = verificationCodeSaid(call);
     expect(code).toMatch(/^\d{6}$/);

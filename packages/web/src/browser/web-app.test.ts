@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { BrowserContext, Page } from 'playwright-core';
 import { issueCheckinToken, planAlerts } from '@nudge/alerts';
 import { firstHourOutside, insertAlert, insertMeeting } from '@nudge/testkit';
-import { launchChromium, type ChromiumSession } from './chromium.js';
+import { launchChromium, watchedPage, type ChromiumSession } from './chromium.js';
 import { deliverPush } from './device-push.js';
+import { expectHeading as expectPageHeading } from './flows.js';
 import { screenshot, unlabelledControls } from './screenshots.js';
 import { startStack, type Stack } from './stack.js';
 
@@ -28,14 +29,7 @@ describe('the web app in a real browser', () => {
     stack = await startStack();
     chromium = await launchChromium({ origin: stack.base, timezoneId: 'Europe/Berlin' });
     context = chromium.context;
-    page = context.pages()[0] ?? (await context.newPage());
-    // A CSP violation or a script error is a failure, not noise. HTTP error statuses are the
-    // flows' business (each asserts what it expects); chromium logs each as a console error.
-    page.on('pageerror', (error) => browserErrors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
-        browserErrors.push(message.text());
-    });
+    page = await watchedPage(chromium, browserErrors);
   }, 60_000);
   afterAll(async () => {
     await chromium?.close();
@@ -43,9 +37,7 @@ describe('the web app in a real browser', () => {
   });
 
   const heading = () => page.getByRole('heading', { level: 1 });
-  const expectHeading = async (text: string) => {
-    await page.getByRole('heading', { level: 1, name: text }).waitFor({ timeout: 10_000 });
-  };
+  const expectHeading = (text: string) => expectPageHeading(page, text);
   const expectLabelled = async () => expect(await unlabelledControls(page)).toEqual([]);
   /** Signs this tab in with the operator's token unless it already is. */
   const signIn = async () => {

@@ -51,6 +51,10 @@ async function call(options: {
   return { statusCode: response.status, json: () => JSON.parse(body) };
 }
 
+/** The request as the deployment's operator, who may use every route here. */
+const asOperator = (method: string, url: string, payload?: object) =>
+  call({ method, url, headers: as(operator), ...(payload === undefined ? {} : { payload }) });
+
 describe('operator routes', () => {
   it('answer 401 without a token and 403 to an organisation admin who is not an operator', async () => {
     const routes: [string, string, unknown?][] = [
@@ -79,7 +83,7 @@ describe('operator routes', () => {
   });
 
   it('list schedules with their state and last and next run, in snake_case', async () => {
-    const response = await call({ method: 'GET', url: '/v1/admin/schedules', headers: as(operator) });
+    const response = await asOperator('GET', '/v1/admin/schedules');
     expect(response.statusCode).toBe(200);
     const { schedules } = response.json() as { schedules: Record<string, unknown>[] };
     expect(schedules.map((s) => s.id)).toEqual(['calendar-sync', 'nightly-report', 'webhook-events-cleanup']);
@@ -103,46 +107,22 @@ describe('operator routes', () => {
   });
 
   it('enable a schedule from its next slot, disable it again, and reject unknown ids and bad bodies', async () => {
-    const enabled = await call({
-      method: 'PATCH',
-      url: '/v1/admin/schedules/webhook-events-cleanup',
-      headers: as(operator),
-      payload: { enabled: true },
-    });
+    const enabled = await asOperator('PATCH', '/v1/admin/schedules/webhook-events-cleanup', { enabled: true });
     expect(enabled.statusCode).toBe(200);
     expect(enabled.json()).toMatchObject({ enabled: true, state: 'idle', next_run_at: '2026-03-08T04:00:00.000Z' });
-    const disabled = await call({
-      method: 'PATCH',
-      url: '/v1/admin/schedules/webhook-events-cleanup',
-      headers: as(operator),
-      payload: { enabled: false },
-    });
+    const disabled = await asOperator('PATCH', '/v1/admin/schedules/webhook-events-cleanup', { enabled: false });
     expect(disabled.json()).toMatchObject({ enabled: false, state: 'disabled' });
 
-    const missing = await call({
-      method: 'PATCH',
-      url: '/v1/admin/schedules/nope',
-      headers: as(operator),
-      payload: { enabled: true },
-    });
+    const missing = await asOperator('PATCH', '/v1/admin/schedules/nope', { enabled: true });
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toEqual({ error: { code: 'not_found', message: 'schedule not found' } });
-    const bad = await call({
-      method: 'PATCH',
-      url: '/v1/admin/schedules/calendar-sync',
-      headers: as(operator),
-      payload: { enabled: 'yes', cron: '* * * * *' },
-    });
+    const bad = await asOperator('PATCH', '/v1/admin/schedules/calendar-sync', { enabled: 'yes', cron: '* * * * *' });
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toMatchObject({ error: { code: 'validation_failed' } });
   });
 
   it('run-now queues a manual run, even of a disabled schedule, for a worker to pick up', async () => {
-    const response = await call({
-      method: 'POST',
-      url: '/v1/admin/schedules/webhook-events-cleanup/run',
-      headers: as(operator),
-    });
+    const response = await asOperator('POST', '/v1/admin/schedules/webhook-events-cleanup/run');
     expect(response.statusCode).toBe(202);
     expect(response.json()).toMatchObject({
       run: { job_name: 'webhook-events-cleanup', trigger: 'manual', status: 'queued', worker_id: null },
@@ -152,16 +132,12 @@ describe('operator routes', () => {
     expect(rows).toEqual([
       { job_name: 'webhook-events-cleanup', trigger: 'manual', status: 'queued', started_at: null },
     ]);
-    const missing = await call({ method: 'POST', url: '/v1/admin/schedules/nope/run', headers: as(operator) });
+    const missing = await asOperator('POST', '/v1/admin/schedules/nope/run');
     expect(missing.statusCode).toBe(404);
   });
 
   it('preview the next runs in the schedule time zone, and answer 400 with the parser message for an invalid cron', async () => {
-    const preview = await call({
-      method: 'GET',
-      url: '/v1/admin/schedules/nightly-report/preview?n=2',
-      headers: as(operator),
-    });
+    const preview = await asOperator('GET', '/v1/admin/schedules/nightly-report/preview?n=2');
     expect(preview.statusCode).toBe(200);
     // 2026-03-08 02:30 New York falls in the spring-forward gap: 03:00 EDT instead.
     expect(preview.json()).toEqual({
@@ -170,27 +146,15 @@ describe('operator routes', () => {
       timezone: 'America/New_York',
       runs: ['2026-03-08T07:00:00.000Z', '2026-03-09T06:30:00.000Z'],
     });
-    const defaults = await call({
-      method: 'GET',
-      url: '/v1/admin/schedules/calendar-sync/preview',
-      headers: as(operator),
-    });
+    const defaults = await asOperator('GET', '/v1/admin/schedules/calendar-sync/preview');
     expect((defaults.json() as { runs: string[] }).runs).toHaveLength(10);
 
-    const invalid = await call({
-      method: 'GET',
-      url: '/v1/admin/schedules/calendar-sync/preview?cron=61%20*%20*%20*%20*',
-      headers: as(operator),
-    });
+    const invalid = await asOperator('GET', '/v1/admin/schedules/calendar-sync/preview?cron=61%20*%20*%20*%20*');
     expect(invalid.statusCode).toBe(400);
     expect(invalid.json()).toMatchObject({
       error: { code: 'invalid_schedule', message: 'CronPattern: Invalid value for minute: 61' },
     });
-    const tooMany = await call({
-      method: 'GET',
-      url: '/v1/admin/schedules/calendar-sync/preview?n=1000',
-      headers: as(operator),
-    });
+    const tooMany = await asOperator('GET', '/v1/admin/schedules/calendar-sync/preview?n=1000');
     expect(tooMany.statusCode).toBe(400);
   });
 
@@ -201,7 +165,7 @@ describe('operator routes', () => {
              ('calendar-sync', 'calendar-sync', 'schedule', 'failed', '2026-03-07T11:59:00Z', '2026-03-07T11:59:00Z', '2026-03-07T11:59:01Z', 'w2', 'boom'),
              ('calendar-sync', 'calendar-sync', 'manual', 'succeeded', null, '2026-03-07T11:59:30Z', '2026-03-07T11:59:31Z', 'w1', null)`;
     const get = async (query: string) => {
-      const response = await call({ method: 'GET', url: `/v1/admin/job-runs${query}`, headers: as(operator) });
+      const response = await asOperator('GET', `/v1/admin/job-runs${query}`);
       expect(response.statusCode).toBe(200);
       return (response.json() as { runs: Record<string, unknown>[] }).runs;
     };
@@ -217,7 +181,7 @@ describe('operator routes', () => {
     ]);
     expect((await get('?trigger=manual')).map((r) => r.job_name)).toEqual(['calendar-sync', 'webhook-events-cleanup']);
     expect(await get('?limit=1')).toHaveLength(1);
-    const bad = await call({ method: 'GET', url: '/v1/admin/job-runs?status=exploded', headers: as(operator) });
+    const bad = await asOperator('GET', '/v1/admin/job-runs?status=exploded');
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toMatchObject({ error: { code: 'validation_failed' } });
   });
@@ -227,7 +191,7 @@ describe('operator routes', () => {
       insert into service_heartbeats (instance_id, role, version, schedulers_enabled, started_at, last_beat_at)
       values ('worker-live', 'worker', '1.2.0', true, '2026-03-07T10:00:00Z', '2026-03-07T11:59:50Z'),
              ('worker-gone', 'worker', '1.1.0', true, '2026-03-07T09:00:00Z', '2026-03-07T11:50:00Z')`;
-    const response = await call({ method: 'GET', url: '/v1/admin/instances', headers: as(operator) });
+    const response = await asOperator('GET', '/v1/admin/instances');
     expect(response.statusCode).toBe(200);
     expect((response.json() as { instances: unknown[] }).instances).toEqual([
       {

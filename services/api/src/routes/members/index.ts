@@ -13,6 +13,7 @@ import {
 } from '../../members/members.js';
 import { DomainTakenError, organizationSettings, setWorkspaceDomain } from '../../members/organization-settings.js';
 import { callerOf } from '../../plugins/auth.js';
+import { getList } from '../list-route.js';
 import { closedObject, errorResponses, noContent, USER_ROLES, uuidIdParams } from '../schemas.js';
 
 export interface MemberRouteOptions {
@@ -65,10 +66,8 @@ export async function memberRoutes(app: HttpApp, options: MemberRouteOptions): P
   app.addHook('onRequest', app.requireCaller);
   app.addHook('onRequest', app.requireAdmin);
 
-  app.get(
-    '/v1/admin/members',
-    { schema: { response: { 200: { type: 'array', items: memberSchema }, ...errorResponses } } },
-    async (request) => listMembers(sql, callerOf(request).orgId),
+  getList<typeof memberSchema>(app, { url: '/v1/admin/members', item: memberSchema }, async (request) =>
+    listMembers(sql, callerOf(request).orgId),
   );
 
   app.patch(
@@ -152,14 +151,9 @@ export async function memberRoutes(app: HttpApp, options: MemberRouteOptions): P
     },
   );
 
-  app.get(
-    '/v1/admin/invitations',
-    {
-      schema: {
-        description: 'Invitations not yet accepted or expired.',
-        response: { 200: { type: 'array', items: invitationSchema }, ...errorResponses },
-      },
-    },
+  getList<typeof invitationSchema>(
+    app,
+    { url: '/v1/admin/invitations', item: invitationSchema, description: 'Invitations not yet accepted or expired.' },
     async (request) => pendingInvitations(sql, callerOf(request).orgId, clock.now()),
   );
 

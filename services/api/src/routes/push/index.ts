@@ -4,6 +4,7 @@ import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
 import { badRequest, HttpError, notFound, type HttpApp, type PushEndpointPolicy, type ReplyOf } from '@nudge/service';
 import { callerOf } from '../../plugins/auth.js';
+import { getList } from '../list-route.js';
 import { closedObject, errorResponses, noContent, uuidIdParams } from '../schemas.js';
 import { unstoredRegistration } from './unstored-registration.js';
 import { canonicalKey, subscriptionKeysProblem } from './subscription-keys.js';
@@ -42,6 +43,13 @@ const subscriptionSchema = closedObject({
 
 const vapidKeySchema = closedObject({ public_key: { type: 'string' } });
 
+/** The user's push subscriptions, active or not, oldest first. */
+async function listSubscriptions(sql: Sql, userId: string): Promise<ReplyOf<typeof subscriptionSchema>[]> {
+  return sql<ReplyOf<typeof subscriptionSchema>[]>`
+    select id, endpoint, user_agent, is_active, created_at, last_success_at, deactivated_at, deactivation_reason
+    from push_subscriptions where user_id = ${userId} order by created_at`;
+}
+
 /** Web Push: the VAPID public key browsers subscribe with, and the caller's subscriptions. */
 export async function pushRoutes(
   app: HttpApp,
@@ -62,14 +70,10 @@ export async function pushRoutes(
   app.register(async (member: HttpApp) => {
     member.addHook('onRequest', app.requireCaller);
 
-    member.get(
-      '/v1/push/subscriptions',
-      { schema: { response: { 200: { type: 'array', items: subscriptionSchema }, ...errorResponses } } },
-      async (request) =>
-        sql<
-          ReplyOf<typeof subscriptionSchema>[]
-        >`select id, endpoint, user_agent, is_active, created_at, last_success_at, deactivated_at, deactivation_reason
-          from push_subscriptions where user_id = ${callerOf(request).userId} order by created_at`,
+    getList<typeof subscriptionSchema>(
+      member,
+      { url: '/v1/push/subscriptions', item: subscriptionSchema },
+      async (request) => listSubscriptions(sql, callerOf(request).userId),
     );
 
     member.post(

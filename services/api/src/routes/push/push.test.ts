@@ -74,6 +74,12 @@ describe('push subscriptions', () => {
     expect(again.json()).toMatchObject({ id, is_active: true, deactivated_at: null, deactivation_reason: null });
   });
 
+  /** Where the other user of `adaAndOther` is, for the tests that run with each. */
+  const OTHER_USERS = [
+    ['in another organisation', false],
+    ['in the same organisation', true],
+  ] as const;
+
   /** Ada registered a device; the other user is in another organisation or in Ada's. */
   async function adaAndOther(sameOrg: boolean) {
     const ada = await newOrg(bed.db);
@@ -93,10 +99,7 @@ describe('push subscriptions', () => {
     return { ada, other, device, adaRowId: registered.json<{ id: string }>().id };
   }
 
-  it.each([
-    ['in another organisation', false],
-    ['in the same organisation', true],
-  ])(
+  it.each(OTHER_USERS)(
     'another user %s cannot take a device over with other keys: answered like a registration, the row stays with its owner',
     async (_where, sameOrg) => {
       const { ada, other, device, adaRowId } = await adaAndOther(sameOrg);
@@ -144,10 +147,7 @@ describe('push subscriptions', () => {
     });
   });
 
-  it.each([
-    ['in another organisation', false],
-    ['in the same organisation', true],
-  ])(
+  it.each(OTHER_USERS)(
     'another user %s with exactly the same keys (a shared browser after a sign-out) moves the device to themselves',
     async (_where, sameOrg) => {
       const { ada, other, device, adaRowId } = await adaAndOther(sameOrg);

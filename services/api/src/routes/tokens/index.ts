@@ -10,6 +10,7 @@ import {
   revokeToken,
 } from '../../auth/personal-access-tokens.js';
 import { callerOf } from '../../plugins/auth.js';
+import { getList } from '../list-route.js';
 import { closedObject, errorResponses, noContent, uuidIdParams } from '../schemas.js';
 
 const tokenProperties = {
@@ -50,10 +51,8 @@ export async function tokenRoutes(app: HttpApp, options: { sql: Sql; clock: Cloc
   const { sql, clock } = options;
   app.addHook('onRequest', app.requireCaller);
 
-  app.get(
-    '/v1/me/tokens',
-    { schema: { response: { 200: { type: 'array', items: tokenSchema }, ...errorResponses } } },
-    async (request) => listTokens(sql, callerOf(request).userId),
+  getList<typeof tokenSchema>(app, { url: '/v1/me/tokens', item: tokenSchema }, async (request) =>
+    listTokens(sql, callerOf(request).userId),
   );
 
   app.post(

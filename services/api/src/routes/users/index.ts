@@ -5,6 +5,7 @@ import { createUser } from '../../orgs/create-user.js';
 import { EmailTakenError } from '../../orgs/create-organization.js';
 import { USER_COLUMNS } from '../../orgs/users.js';
 import { callerOf } from '../../plugins/auth.js';
+import { getList } from '../list-route.js';
 import { closedObject, errorResponses, USER_ROLES, userFieldSchemas, userSchema } from '../schemas.js';
 
 const newUserBody = {
@@ -18,19 +19,21 @@ const newUserBody = {
   },
 } as const;
 
+/** The organisation's users, oldest first. */
+async function listUsers(sql: Sql, orgId: string): Promise<ReplyOf<typeof userSchema>[]> {
+  return sql<
+    ReplyOf<typeof userSchema>[]
+  >`select ${sql(USER_COLUMNS)} from users where org_id = ${orgId} order by created_at`;
+}
+
 /** Organisation administration: the caller's organisation only, for its admins. */
 export async function userAdminRoutes(app: HttpApp, options: { sql: Sql; clock: Clock }): Promise<void> {
   const { sql, clock } = options;
   app.addHook('onRequest', app.requireCaller);
   app.addHook('onRequest', app.requireAdmin);
 
-  app.get(
-    '/v1/admin/users',
-    { schema: { response: { 200: { type: 'array', items: userSchema }, ...errorResponses } } },
-    async (request) =>
-      sql<
-        ReplyOf<typeof userSchema>[]
-      >`select ${sql(USER_COLUMNS)} from users where org_id = ${callerOf(request).orgId} order by created_at`,
+  getList<typeof userSchema>(app, { url: '/v1/admin/users', item: userSchema }, async (request) =>
+    listUsers(sql, callerOf(request).orgId),
   );
 
   app.post(

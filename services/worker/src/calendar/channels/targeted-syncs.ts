@@ -1,20 +1,20 @@
-import type { Sql } from '@nudge/db';
-import type { Clock } from '@nudge/domain';
-import type { Logger } from '@nudge/logger';
-import { Histogram, type Registry } from 'prom-client';
-import type { LiveCredential } from '../live-credentials.js';
-import { completeUserSyncs, fetchUserSync, type FetchedSync, type RunUserSyncDeps } from '../run-user-sync.js';
-import { GroupCommit } from './group-commit.js';
 import {
   claimSyncRequests,
   completeSyncRequests,
   SYNC_REQUESTED_CHANNEL,
-  type ClaimedRequest,
-} from './sync-requests.js';
+  type ClaimedSyncRequest,
+  type LiveCredential,
+} from '@nudge/calendar';
+import type { Sql } from '@nudge/db';
+import type { Clock } from '@nudge/domain';
+import type { Logger } from '@nudge/logger';
+import { Histogram, type Registry } from 'prom-client';
+import { completeUserSyncs, fetchUserSync, type FetchedSync, type RunUserSyncDeps } from '../run-user-sync.js';
+import { GroupCommit } from './group-commit.js';
 
 interface Completion {
   fetched: FetchedSync;
-  request: ClaimedRequest;
+  request: ClaimedSyncRequest;
 }
 
 export interface TargetedSyncOptions {
@@ -131,7 +131,7 @@ export class TargetedSyncs {
     this.wakeUp = undefined;
   }
 
-  private launch(request: ClaimedRequest): void {
+  private launch(request: ClaimedSyncRequest): void {
     const task = this.syncOne(request).finally(() => {
       this.inFlight.delete(task);
       this.wake();
@@ -139,7 +139,7 @@ export class TargetedSyncs {
     this.inFlight.add(task);
   }
 
-  private async syncOne(request: ClaimedRequest): Promise<void> {
+  private async syncOne(request: ClaimedSyncRequest): Promise<void> {
     const { options } = this;
     if (request.needsChannel && options.openChannel !== undefined)
       await options.openChannel(request.credential, this.abort.signal);
