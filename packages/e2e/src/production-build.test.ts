@@ -48,3 +48,39 @@ describe('what a production build compiles', () => {
     ).toEqual([]);
   });
 });
+
+/** The projects a production project references, transitively (tsconfig `references`), from the repository root. */
+function referenceClosure(project: string, seen = new Set<string>()): Set<string> {
+  const configPath = path.join(REPO_ROOT, project, 'tsconfig.json');
+  const { config, error } = ts.readConfigFile(configPath, ts.sys.readFile) as {
+    config?: { references?: { path: string }[] };
+    error?: ts.Diagnostic;
+  };
+  if (error !== undefined || config === undefined) throw new Error(`cannot read ${configPath}`);
+  for (const reference of config.references ?? []) {
+    const referenced = path.relative(REPO_ROOT, path.join(REPO_ROOT, project, reference.path));
+    if (seen.has(referenced)) continue;
+    seen.add(referenced);
+    referenceClosure(referenced, seen);
+  }
+  return seen;
+}
+
+/** The workspace folders a build stage of infra/Dockerfile copies (`COPY packages/x packages/x`). */
+function copiedByStage(stage: string): string[] {
+  const dockerfile = readFileSync(path.join(REPO_ROOT, 'infra/Dockerfile'), 'utf8');
+  const body = dockerfile.split(/^FROM /m).find((part) => part.includes(` AS ${stage}\n`));
+  if (body === undefined) throw new Error(`infra/Dockerfile has no stage ${stage}`);
+  return [...body.matchAll(/^COPY ((?:packages|services)\/[a-z-]+) \1$/gm)].map((match) => match[1]!).sort();
+}
+
+describe('what each image builds from', () => {
+  it.each(['api', 'calls', 'worker'])(
+    '%s: its stage copies exactly the workspace projects its build references, never the testkit',
+    (role) => {
+      const closure = [...referenceClosure(`services/${role}`)].sort();
+      expect(closure.filter((project) => /testkit|e2e|bench|api-types|boundaries/.test(project))).toEqual([]);
+      expect(copiedByStage(`build-${role}`)).toEqual([...closure, `services/${role}`].sort());
+    },
+  );
+});

@@ -324,38 +324,29 @@ async function usersCommand(args: string[]): Promise<number> {
   return done.length === 0 ? 1 : 0;
 }
 
+/** nudge-admin's commands by name; each returns the process's exit code. */
+const COMMANDS: Record<string, (args: string[]) => number | Promise<number>> = {
+  'create-org': createOrgCommand,
+  tokens: tokensCommand,
+  'check-config': checkConfigCommand,
+  migrate: migrateCommand,
+  'verify-schema': verifySchemaCommand,
+  'schema-version': schemaVersionCommand,
+  'vapid-keys': vapidKeysCommand,
+  health: healthCommand,
+  instances: instancesCommand,
+  users: usersCommand,
+};
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
-  switch (command) {
-    case 'create-org':
-      return createOrgCommand(args);
-    case 'tokens':
-      return tokensCommand(args);
-    case 'check-config':
-      return checkConfigCommand(args);
-    case 'migrate':
-      return migrateCommand();
-    case 'verify-schema':
-      return verifySchemaCommand(args);
-    case 'schema-version':
-      return schemaVersionCommand(args);
-    case 'vapid-keys':
-      return vapidKeysCommand();
-    case 'health':
-      return healthCommand(args);
-    case 'instances':
-      return instancesCommand(args);
-    case 'users':
-      return usersCommand(args);
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(USAGE);
-      return command === undefined ? 2 : 0;
-    default:
-      throw new UsageError(`unknown command "${command}"`);
+  if (command === undefined || ['help', '--help', '-h'].includes(command)) {
+    process.stdout.write(USAGE);
+    return command === undefined ? 2 : 0;
   }
+  const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (run === undefined) throw new UsageError(`unknown command "${command}"`);
+  return run(args);
 }
 
 try {
