@@ -32,9 +32,14 @@ export class GoogleClients {
   /**
    * `idTokens`: where ID tokens' signing keys are fetched and which issuers they may name (sign-in).
    * `gate`: every request of this client (and of the API clients made with it) waits for it.
+   * `requestTimeoutMs`: how long each request may take once the gate lets it go. (gaxios's own
+   * `timeout` starts before the request interceptors run, so a long wait for quota, Google having
+   * paused every replica, would use it up before the request was even sent.)
    */
-  oauth(options: { idTokens?: { certsUrl: string; issuers: string[] }; gate?: RequestGate } = {}): OAuth2Client {
-    const { idTokens, gate } = options;
+  oauth(
+    options: { idTokens?: { certsUrl: string; issuers: string[] }; gate?: RequestGate; requestTimeoutMs?: number } = {},
+  ): OAuth2Client {
+    const { idTokens, gate, requestTimeoutMs } = options;
     const client = new OAuth2Client({
       clientId: this.config.clientId,
       clientSecret: this.config.clientSecret,
@@ -52,7 +57,9 @@ export class GoogleClients {
       resolved: async (options) => {
         options.retry = false;
         options.retryConfig = { retry: 0, noResponseRetries: 0 };
-        await gate?.before(options.signal as AbortSignal | undefined);
+        const signal = options.signal ?? undefined;
+        await gate?.before(signal);
+        if (requestTimeoutMs !== undefined) options.signal = withTimeout(signal, requestTimeoutMs);
         return options;
       },
     });
@@ -74,4 +81,10 @@ export class GoogleClients {
   calendar(auth: OAuth2Client): CalendarApi {
     return calendar({ version: 'v3', rootUrl: `${this.config.apiRootUrl}/`, auth, retry: false });
   }
+}
+
+/** `signal`, also aborted with a TimeoutError after `ms` (gaxios reports that as code 'TimeoutError'). */
+function withTimeout(signal: AbortSignal | undefined, ms: number): AbortSignal {
+  const timeout = AbortSignal.timeout(ms);
+  return signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
 }

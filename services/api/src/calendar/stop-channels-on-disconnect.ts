@@ -19,7 +19,7 @@ export async function stopChannelsOnDisconnect(
   const channels = await closeUserChannels(deps.sql, userId, 'disconnected', now);
   return async (refreshToken) => {
     if (channels.length === 0) return;
-    const auth = deps.clients.oauth({ gate: deps.quota.gate('channel', userId) });
+    const auth = deps.clients.oauth({ gate: deps.quota.gate('channel', userId), requestTimeoutMs: 5_000 });
     auth.setCredentials({ refresh_token: refreshToken });
     const api = deps.clients.calendar(auth);
     for (const channel of channels) {
@@ -27,7 +27,7 @@ export async function stopChannelsOnDisconnect(
         // The signal also bounds the wait for a quota slot (Google may have asked every replica to pause).
         .stop(
           { requestBody: { id: channel.id, resourceId: channel.resource_id } },
-          { timeout: 5_000, signal: AbortSignal.timeout(STOP_WAIT_MS) },
+          { signal: AbortSignal.timeout(STOP_WAIT_MS) },
         )
         .catch((error: unknown) =>
           deps.logger.warn(

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
@@ -8,6 +9,7 @@ import {
   PostgresQuotaStore,
   RedisQuotaStore,
   type QuotaStore,
+  type RequestGate,
   type RequestKind,
 } from '@nudge/calendar';
 import type { GoogleQuotaConfig } from '@nudge/config';
@@ -197,4 +199,28 @@ describe.each([
     expect(text).toMatch(/nudge_google_requests_total\{kind="targeted"\} [1-9]/);
     expect(text).toMatch(/nudge_google_quota_budget_per_minute \d+/);
   }, 60_000);
+});
+
+describe('a request timeout', () => {
+  const listWith = (email: string, options: { gate: RequestGate; requestTimeoutMs: number }) => {
+    const google_ = clients();
+    const auth = google_.oauth(options);
+    const tokens = google.grantTokens(email);
+    auth.setCredentials({ access_token: tokens.access_token, expiry_date: Date.now() + 3_600_000 });
+    return google_.calendar(auth).events.list({ calendarId: 'primary', maxResults: 10 });
+  };
+  const open: RequestGate = { before: async () => undefined, answered: () => undefined };
+
+  it('starts when the quota lets the request go: a longer wait for a slot does not use it up', async () => {
+    const paused: RequestGate = { before: () => sleep(1_500), answered: () => undefined };
+    const response = await listWith('paused@quota.test', { gate: paused, requestTimeoutMs: 1_000 });
+    expect(response.status).toBe(200);
+  });
+
+  it('still bounds the request itself', async () => {
+    google.setLatency('slow@quota.test', 1_500);
+    await expect(listWith('slow@quota.test', { gate: open, requestTimeoutMs: 500 })).rejects.toMatchObject({
+      code: 'TimeoutError',
+    });
+  });
 });

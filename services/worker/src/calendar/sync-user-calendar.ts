@@ -66,7 +66,7 @@ export async function syncUserCalendar(
 ): Promise<void> {
   const { settings } = deps;
   const window = calendarWindow(now, settings.horizonDays);
-  const auth = authorizedClient(deps, credential);
+  const auth = authorizedClient(deps, credential, settings.requestTimeoutMs);
   const listing: Listing = { api: deps.clients.calendar(auth), auth, signal, refreshed: false };
   const initialAccessToken = auth.credentials.access_token;
   try {
@@ -131,7 +131,7 @@ async function fetchPage(deps: UserSyncDeps, listing: Listing, params: Record<st
     deps.policy.execute(async () => {
       const response = await listing.api.events.list(
         { calendarId: PRIMARY_CALENDAR, singleEvents: true, maxResults: deps.settings.pageSize, ...params },
-        { signal: listing.signal, timeout: deps.settings.requestTimeoutMs },
+        { signal: listing.signal },
       );
       return readEventsPage(response.data);
     }, listing.signal);
@@ -149,8 +149,10 @@ async function fetchPage(deps: UserSyncDeps, listing: Listing, params: Record<st
 export function authorizedClient(
   deps: Pick<UserSyncDeps, 'clients' | 'cipher' | 'gate'>,
   credential: LiveCredential,
+  requestTimeoutMs: number,
 ): OAuth2Client {
-  const auth = deps.clients.oauth({ gate: deps.gate?.(credential) });
+  const gate = deps.gate?.(credential);
+  const auth = deps.clients.oauth({ ...(gate === undefined ? {} : { gate }), requestTimeoutMs });
   const accessToken =
     credential.access_token_enc === null
       ? undefined

@@ -38,7 +38,7 @@ export async function watchCalendar(
         calendarId: PRIMARY_CALENDAR,
         requestBody: { id, type: 'web_hook', address, token, params: { ttl: String(ttlSeconds) } },
       },
-      { signal, timeout: deps.requestTimeoutMs },
+      { signal },
     ),
   );
   const { resourceId, expiration } = response.data;
@@ -65,10 +65,7 @@ export async function stopWatch(
 ): Promise<void> {
   try {
     await withAuth(deps, credential, (api) =>
-      api.channels.stop(
-        { requestBody: { id: channel.id, resourceId: channel.resource_id } },
-        { signal, timeout: deps.requestTimeoutMs },
-      ),
+      api.channels.stop({ requestBody: { id: channel.id, resourceId: channel.resource_id } }, { signal }),
     );
   } catch (error) {
     if ((error as { response?: { status?: number } }).response?.status !== 404) throw error;
@@ -80,7 +77,7 @@ async function withAuth<T>(
   credential: LiveCredential,
   call: (api: ReturnType<ChannelCallDeps['clients']['calendar']>) => Promise<T>,
 ): Promise<T> {
-  const auth: OAuth2Client = authorizedClient(deps, credential);
+  const auth: OAuth2Client = authorizedClient(deps, credential, deps.requestTimeoutMs);
   const initial = auth.credentials.access_token;
   try {
     return await call(deps.clients.calendar(auth));
