@@ -80,19 +80,33 @@ export async function deactivateMember(
     if (userId === byUserId) throw new MemberChangeRefused('you cannot deactivate yourself; ask another admin');
     if (current.deactivated_at !== null) return { member: current, endedSessions: 0, cancelledAlerts: 0 };
     if (current.role === 'admin') await refuseLosingLastAdmin(tx, orgId, userId);
-    await setUserDeactivated(tx, orgId, userId, now);
-    const endedSessions = await endAllSessions(tx, userId);
-    // Their calendar is no longer watched (Google's side of a channel lapses at its expiry).
-    await closeUserChannels(tx, userId, 'user_deactivated', now);
-    const open = await tx<
-      { id: string }[]
-    >`select id from alerts where user_id = ${userId} and state in ${tx(statesFrom('cancel') as string[])}`;
-    let cancelled = 0;
-    for (const alert of open) {
-      if ((await cancel(tx, alert.id, 'user_deactivated')).applied) cancelled += 1;
-    }
-    return { member: { ...current, deactivated_at: now }, endedSessions, cancelledAlerts: cancelled };
+    const ended = await deactivate(tx, orgId, userId, now);
+    return { member: { ...current, deactivated_at: now }, ...ended };
   });
+}
+
+/**
+ * The deactivation itself, in the caller's transaction: the user is marked, their sessions end,
+ * their calendar is no longer watched (Google's side of a channel lapses at its expiry), and
+ * their open alerts are cancelled.
+ */
+async function deactivate(
+  tx: TransactionSql,
+  orgId: string,
+  userId: string,
+  now: Date,
+): Promise<{ endedSessions: number; cancelledAlerts: number }> {
+  await setUserDeactivated(tx, orgId, userId, now);
+  const endedSessions = await endAllSessions(tx, userId);
+  await closeUserChannels(tx, userId, 'user_deactivated', now);
+  const open = await tx<
+    { id: string }[]
+  >`select id from alerts where user_id = ${userId} and state in ${tx(statesFrom('cancel') as string[])}`;
+  let cancelledAlerts = 0;
+  for (const alert of open) {
+    if ((await cancel(tx, alert.id, 'user_deactivated')).applied) cancelledAlerts += 1;
+  }
+  return { endedSessions, cancelledAlerts };
 }
 
 export async function reactivateMember(sql: Sql, orgId: string, userId: string): Promise<MemberRow | undefined> {
@@ -112,20 +126,8 @@ export async function deactivateByEmail(
   const results = [];
   for (const user of users) {
     // The operator is not a member of the organisation: the self and last-admin rules are theirs to weigh.
-    const done = await sql.begin(async (tx) => {
-      await setUserDeactivated(tx, user.org_id, user.id, now);
-      const endedSessions = await endAllSessions(tx, user.id);
-      await closeUserChannels(tx, user.id, 'user_deactivated', now);
-      const open = await tx<
-        { id: string }[]
-      >`select id from alerts where user_id = ${user.id} and state in ${tx(statesFrom('cancel') as string[])}`;
-      let cancelled = 0;
-      for (const alert of open) {
-        if ((await cancel(tx, alert.id, 'user_deactivated')).applied) cancelled += 1;
-      }
-      return { userId: user.id, orgId: user.org_id, endedSessions, cancelledAlerts: cancelled };
-    });
-    results.push(done);
+    const ended = await sql.begin((tx) => deactivate(tx, user.org_id, user.id, now));
+    results.push({ userId: user.id, orgId: user.org_id, ...ended });
   }
   return results;
 }
