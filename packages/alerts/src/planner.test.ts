@@ -49,6 +49,30 @@ describe('alert planner', () => {
     expect((await timeline(alert!.id)).map((e) => e.kind)).toEqual(['created']);
   });
 
+  it("plans each meeting with its own user's time zone, and nothing for a deactivated user", async () => {
+    const { userId: other } = await insertUser(db.sql, { timezone: 'America/New_York' });
+    const { userId: gone } = await insertUser(db.sql, { timezone: 'Europe/Berlin' });
+    await db.sql`update users set deactivated_at = ${now} where id = ${gone}`;
+    // Quiet from 22:00 to 07:00: 08:30 UTC is 09:30 in Berlin and 03:30 in New York.
+    const quiet = { start: '22:00', end: '07:00', alert_anyway: false };
+    await db.sql`
+      insert into alert_rules (user_id, quiet_hours) values (${userId}, ${db.sql.json(quiet)}), (${other}, ${db.sql.json(quiet)})
+      on conflict (user_id) do update set quiet_hours = excluded.quiet_hours`;
+    const at = new Date('2026-11-24T08:30:00Z');
+    const mine = await insertMeeting(db.sql, userId, { startsAt: at });
+    const theirs = await insertMeeting(db.sql, other, { startsAt: at });
+    const deactivated = await insertMeeting(db.sql, gone, { startsAt: at });
+    expect(await planAlerts(db.sql, [mine, theirs, deactivated], now)).toEqual({
+      created: 1,
+      replanned: 0,
+      cancelled: 0,
+      unchanged: 1,
+    });
+    expect(await alertsOf(mine)).toHaveLength(1);
+    expect(await alertsOf(theirs)).toHaveLength(0);
+    expect(await alertsOf(deactivated)).toHaveLength(0);
+  });
+
   it('re-plans the pending alert when the meeting moves', async () => {
     const meetingId = await insertMeeting(db.sql, userId, { startsAt: inMinutes(60) });
     await planAlerts(db.sql, [meetingId], now);

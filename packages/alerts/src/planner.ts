@@ -46,9 +46,13 @@ export async function planAlerts(
 ): Promise<PlanResult> {
   const result: PlanResult = { created: 0, replanned: 0, cancelled: 0, unchanged: 0 };
   if (meetingIds.length === 0) return result;
+  // Each meeting's user by primary key (a lateral lookup the planner cannot turn into a join):
+  // with a plain join, a users table grown since it was last analyzed (a new organisation
+  // connecting at once) was scanned once per meeting, 40 ms a call instead of 0.4.
   const meetings = await sql<PlannedMeeting[]>`
     select m.id, m.user_id, m.title, m.starts_at, m.status, m.self_response, m.attendee_count, u.timezone
-    from meetings m join users u on u.id = m.user_id
+    from meetings m
+    cross join lateral (select timezone, deactivated_at from users where id = m.user_id limit 1) u
     where m.id in ${sql(meetingIds as string[])} and u.deactivated_at is null`;
   if (meetings.length === 0) return result;
   const rules = await rulesOf(sql, [...new Set(meetings.map((m) => m.user_id))]);
