@@ -2,13 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { ConfigError } from './config-error.js';
+import { configErrorOf, VALID_CONFIG_ENV } from '@nudge/testkit';
 import { parseApiConfig, parseWorkerConfig } from './roles.js';
 import { resolveSecretFiles, SECRET_VARIABLES } from './secret-files.js';
-
-const KEY = Buffer.alloc(32, 1).toString('base64');
-const VAPID_PUBLIC = Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 7)]).toString('base64url');
-const VAPID_PRIVATE = Buffer.alloc(32, 9).toString('base64url');
 
 const dir = mkdtempSync(join(tmpdir(), 'nudge-secrets-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,26 +16,8 @@ function secretFile(name: string, content: string): string {
   return path;
 }
 
-const base = {
-  PUBLIC_BASE_URL: 'https://nudge.example.com',
-  GOOGLE_CLIENT_ID: 'client-id',
-  GOOGLE_CLIENT_SECRET: 'google-secret-value',
-  CREDENTIALS_ENCRYPTION_KEY: KEY,
-  VAPID_PUBLIC_KEY: VAPID_PUBLIC,
-  VAPID_PRIVATE_KEY: VAPID_PRIVATE,
-  VAPID_SUBJECT: 'mailto:ops@example.com',
-};
+const { DATABASE_URL: _fromEachTest, ...base } = VALID_CONFIG_ENV;
 const DATABASE_URL = 'postgres://nudge:db-file-pass@db.internal:5432/nudge';
-
-function configError(parse: () => unknown): ConfigError {
-  try {
-    parse();
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('secrets from files (NAME_FILE)', () => {
   it('reads DATABASE_URL_FILE with its trailing newline trimmed, as the role parsers see it', () => {
@@ -51,16 +29,16 @@ describe('secrets from files (NAME_FILE)', () => {
     const files = {
       DATABASE_URL_FILE: secretFile('db', DATABASE_URL),
       GOOGLE_CLIENT_SECRET_FILE: secretFile('google', 'google-from-file\n'),
-      VAPID_PRIVATE_KEY_FILE: secretFile('vapid', `${VAPID_PRIVATE}\n`),
-      CREDENTIALS_ENCRYPTION_KEY_FILE: secretFile('key', `${KEY}\r\n`),
+      VAPID_PRIVATE_KEY_FILE: secretFile('vapid', `${base.VAPID_PRIVATE_KEY}\n`),
+      CREDENTIALS_ENCRYPTION_KEY_FILE: secretFile('key', `${base.CREDENTIALS_ENCRYPTION_KEY}\r\n`),
       METRICS_TOKEN_FILE: secretFile('metrics', 'metrics-token-from-file-0123\n'),
     };
     const fromFiles = new Set(['GOOGLE_CLIENT_SECRET', 'VAPID_PRIVATE_KEY', 'CREDENTIALS_ENCRYPTION_KEY']);
     const rest = Object.fromEntries(Object.entries(base).filter(([name]) => !fromFiles.has(name)));
     const worker = parseWorkerConfig({ ...rest, ...files });
     expect(worker.google?.clientSecret).toBe('google-from-file');
-    expect(worker.credentialsKey?.equals(Buffer.alloc(32, 1))).toBe(true);
-    expect(worker.push?.vapidPrivateKey).toBe(VAPID_PRIVATE);
+    expect(worker.credentialsKey?.equals(Buffer.from(base.CREDENTIALS_ENCRYPTION_KEY, 'base64'))).toBe(true);
+    expect(worker.push?.vapidPrivateKey).toBe(base.VAPID_PRIVATE_KEY);
     expect(worker.http.metrics.token).toBe('metrics-token-from-file-0123');
   });
 
@@ -71,7 +49,7 @@ describe('secrets from files (NAME_FILE)', () => {
   });
 
   it('refuses NAME and NAME_FILE both set, naming both', () => {
-    const err = configError(() =>
+    const err = configErrorOf(() =>
       parseApiConfig({ ...base, DATABASE_URL, DATABASE_URL_FILE: secretFile('both', DATABASE_URL) }),
     );
     expect(err.variable).toBe('DATABASE_URL');
@@ -80,16 +58,16 @@ describe('secrets from files (NAME_FILE)', () => {
 
   it('names the variable and the path of a file that cannot be read, never its content', () => {
     const missing = join(dir, 'no-such-secret');
-    const err = configError(() => parseApiConfig({ ...base, DATABASE_URL_FILE: missing }));
+    const err = configErrorOf(() => parseApiConfig({ ...base, DATABASE_URL_FILE: missing }));
     expect(err.variable).toBe('DATABASE_URL_FILE');
     expect(err.message).toContain(`DATABASE_URL_FILE names a file that cannot be read: ${missing} (ENOENT)`);
 
-    const folder = configError(() => resolveSecretFiles({ SMTP_URL_FILE: dir }));
+    const folder = configErrorOf(() => resolveSecretFiles({ SMTP_URL_FILE: dir }));
     expect(folder.message).toContain(`SMTP_URL_FILE names a file that cannot be read: ${dir} (EISDIR)`);
   });
 
   it('never echoes a bad value read from a file', () => {
-    const err = configError(() =>
+    const err = configErrorOf(() =>
       parseApiConfig({ ...base, DATABASE_URL, METRICS_TOKEN_FILE: secretFile('short', 'short secret\n') }),
     );
     expect(err.variable).toBe('METRICS_TOKEN');
@@ -138,7 +116,7 @@ describe('REDIS_PASSWORD', () => {
   });
 
   it('refuses a REDIS_URL that holds a password as well, without echoing either', () => {
-    const err = configError(() =>
+    const err = configErrorOf(() =>
       parseApiConfig({ ...redisEnv, REDIS_URL: 'redis://:url-pass@redis:6379', REDIS_PASSWORD: 'var-pass' }),
     );
     expect(err.variable).toBe('REDIS_PASSWORD');
