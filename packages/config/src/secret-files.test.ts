@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { configErrorOf, VALID_CONFIG_ENV } from '@nudge/testkit';
+import { configErrorOf, REPO_ROOT, VALID_CONFIG_ENV } from '@nudge/testkit';
 import { parseApiConfig, parseWorkerConfig } from './roles.js';
 import { resolveSecretFiles, SECRET_VARIABLES } from './secret-files.js';
 
@@ -18,6 +18,21 @@ function secretFile(name: string, content: string): string {
 
 const { DATABASE_URL: _fromEachTest, ...base } = VALID_CONFIG_ENV;
 const DATABASE_URL = 'postgres://nudge:db-file-pass@db.internal:5432/nudge';
+
+function repoFile(file: string): string {
+  return readFileSync(join(REPO_ROOT, file), 'utf8');
+}
+
+/** The variable names a comment lists after `intro`, up to the `…` that ends the list. */
+function namesListed(text: string, intro: string): string[] {
+  const prose = text.replace(/\n#\s*/g, ' ');
+  const start = prose.indexOf(intro);
+  if (start === -1) throw new Error(`no list after "${intro}"`);
+  const list = prose.slice(start + intro.length, prose.indexOf('…', start));
+  return list.match(/\b[A-Z][A-Z0-9_]+\b/g) ?? [];
+}
+
+const SECRETS = new Set<string>(SECRET_VARIABLES);
 
 describe('secrets from files (NAME_FILE)', () => {
   it('reads DATABASE_URL_FILE with its trailing newline trimmed, as the role parsers see it', () => {
@@ -80,20 +95,22 @@ describe('secrets from files (NAME_FILE)', () => {
     expect(env).toEqual({ DATABASE_URL, LOG_LEVEL: 'debug', PORT_FILE: '/x' });
   });
 
-  it('covers the secrets the deployment documents', () => {
-    expect(SECRET_VARIABLES).toEqual(
-      expect.arrayContaining([
-        'DATABASE_URL',
-        'REDIS_URL',
-        'REDIS_PASSWORD',
-        'GOOGLE_CLIENT_SECRET',
-        'VAPID_PRIVATE_KEY',
-        'CREDENTIALS_ENCRYPTION_KEY',
-        'TWILIO_AUTH_TOKEN',
-        'METRICS_TOKEN',
-        'SMTP_URL',
-      ]),
+  it('reads every NAME_FILE the compose files pass to the roles', () => {
+    const composeFiles = readdirSync(REPO_ROOT).filter((file) => /^docker-compose\..*\.yml$/.test(file));
+    const passed = composeFiles.flatMap((file) =>
+      [...repoFile(file).matchAll(/^\s+([A-Z][A-Z0-9_]*)_FILE:/gm)].map((match) => match[1]!),
     );
+    expect(passed).toContain('DATABASE_URL');
+    expect(passed.filter((name) => !SECRETS.has(name))).toEqual([]);
+  });
+
+  it('reads from a file every secret that .env.prod.example and docker-compose.prod.yml say can come from one', () => {
+    const documented = [
+      ...namesListed(repoFile('.env.prod.example'), 'NAME_FILE=/run/secrets/name for '),
+      ...namesListed(repoFile('docker-compose.prod.yml'), 'every secret variable ('),
+    ];
+    expect(documented).toContain('REDIS_PASSWORD');
+    expect(documented.filter((name) => !SECRETS.has(name))).toEqual([]);
   });
 });
 
