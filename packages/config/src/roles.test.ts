@@ -235,6 +235,17 @@ describe('role configuration', () => {
     expect(parseWorkerConfig(env).push?.endpointAllowedHosts).toEqual(expected);
   });
 
+  it('reads the CORS_ORIGINS and TRUST_PROXY lists with spaces and blank entries dropped', () => {
+    const api = parseApiConfig({
+      ...base,
+      CORS_ORIGINS: ' https://app.example.com/, ,https://admin.example.com ',
+      TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,',
+    });
+    expect(api.corsOrigins).toEqual(['https://app.example.com', 'https://admin.example.com']);
+    expect(api.http.trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
+    expect(parseApiConfig(base).corsOrigins).toEqual([]);
+  });
+
   it.each([
     'https://127.0.0.1:8443',
     '127.0.0.1:0',
