@@ -1,17 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
+import { VALID_CONFIG_ENV as base } from '@nudge/testkit';
 import { ConfigError } from './config-error.js';
 import { parseWorkerConfig } from './roles.js';
-
-const base = {
-  DATABASE_URL: 'postgres://nudge:hunter2@127.0.0.1:5432/nudge',
-  PUBLIC_BASE_URL: 'https://nudge.example.com',
-  GOOGLE_CLIENT_ID: 'client-id',
-  GOOGLE_CLIENT_SECRET: 'google-secret-value',
-  CREDENTIALS_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
-  VAPID_PUBLIC_KEY: Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 7)]).toString('base64url'),
-  VAPID_PRIVATE_KEY: Buffer.alloc(32, 9).toString('base64url'),
-  VAPID_SUBJECT: 'mailto:ops@example.com',
-};
 
 describe('calendar channel settings', () => {
   it('defaults: channels on for an https PUBLIC_BASE_URL, a week-long channel, a safety poll every 60 minutes, 8,000 requests a minute in Postgres', () => {

@@ -1,19 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
+import { VALID_CONFIG_ENV as good } from '@nudge/testkit';
 import { checkConfig } from './config-check.js';
 import { ConfigError } from './config-error.js';
 import type { Env } from './env-reader.js';
 import { parseApiConfig, parseCallsConfig, parseWorkerConfig } from './roles.js';
-
-const good = {
-  DATABASE_URL: 'postgres://nudge:hunter2@127.0.0.1:5432/nudge',
-  PUBLIC_BASE_URL: 'https://nudge.example.com',
-  GOOGLE_CLIENT_ID: 'client-id',
-  GOOGLE_CLIENT_SECRET: 'google-secret-value',
-  CREDENTIALS_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'),
-  VAPID_PUBLIC_KEY: Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 7)]).toString('base64url'),
-  VAPID_PRIVATE_KEY: Buffer.alloc(32, 9).toString('base64url'),
-  VAPID_SUBJECT: 'mailto:ops@example.com',
-};
 
 const variables = (env: Record<string, string>, parse: (env: Env) => unknown = parseApiConfig) =>
   checkConfig(parse, env).problems.map((problem) => problem.variable);

@@ -19,6 +19,16 @@ export function readRaw(env: Env, name: string): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
+/** The entries of a comma-separated variable, trimmed, blank ones dropped; none when it is unset. */
+export function readList(env: Env, name: string): string[] {
+  const value = readRaw(env, name);
+  if (value === undefined) return [];
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+}
+
 export function requireString(env: Env, name: string, spec: Described): string {
   const value = readRaw(env, name);
   if (value === undefined) {

@@ -10,6 +10,7 @@ import {
   readInt,
   readInts,
   readKeyBytes,
+  readList,
   readRaw,
   readUrl,
   requireString,
@@ -193,10 +194,7 @@ function trustProxyFragment(env: Env): HttpConfig['trustProxy'] {
   if (value === undefined || value === 'false') return false;
   if (value === 'true') return true;
   if (/^\d+$/.test(value)) return Number(value);
-  const entries = value
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== '');
+  const entries = readList(env, 'TRUST_PROXY');
   if (entries.every((entry) => /^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(entry))) return entries;
   throw new ConfigError(
     'TRUST_PROXY',
@@ -426,32 +424,26 @@ export function pushSubscriptionLimitFragment(env: Env): number {
 
 /** Browser origins allowed to call the API cross-origin (CORS); none by default. */
 export function corsOriginsFragment(env: Env): string[] {
-  const value = readRaw(env, 'CORS_ORIGINS');
-  if (value === undefined) return [];
-  return value
-    .split(',')
-    .map((origin) => origin.trim())
-    .filter((origin) => origin !== '')
-    .map((origin) => {
-      let url: URL;
-      try {
-        url = new URL(origin);
-      } catch {
-        throw new ConfigError(
-          'CORS_ORIGINS',
-          `has an entry that is not an origin (got ${JSON.stringify(origin)})`,
-          'https://app.example.com',
-        );
-      }
-      if (url.origin !== origin.replace(/\/$/, '')) {
-        throw new ConfigError(
-          'CORS_ORIGINS',
-          `entries must be bare origins without a path (got ${JSON.stringify(origin)})`,
-          'https://app.example.com',
-        );
-      }
-      return url.origin;
-    });
+  return readList(env, 'CORS_ORIGINS').map((origin) => {
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      throw new ConfigError(
+        'CORS_ORIGINS',
+        `has an entry that is not an origin (got ${JSON.stringify(origin)})`,
+        'https://app.example.com',
+      );
+    }
+    if (url.origin !== origin.replace(/\/$/, '')) {
+      throw new ConfigError(
+        'CORS_ORIGINS',
+        `entries must be bare origins without a path (got ${JSON.stringify(origin)})`,
+        'https://app.example.com',
+      );
+    }
+    return url.origin;
+  });
 }
 
 export interface RateLimitConfig {

@@ -1,6 +1,6 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { ConfigError } from './config-error.js';
-import { readRaw, type Env } from './env-reader.js';
+import { readList, type Env } from './env-reader.js';
 
 /** A `PUSH_ENDPOINT_ALLOWED_HOSTS` entry: endpoints on this host (and port, when given) are trusted as configured. */
 export interface AllowedPushHost {
@@ -19,19 +19,13 @@ const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
  * service). Entries are kept exactly as a URL writes them, since only that spelling is trusted.
  */
 export function pushEndpointAllowedHosts(env: Env): AllowedPushHost[] {
-  const value = readRaw(env, VARIABLE);
-  if (value === undefined) return [];
-  return value
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== '')
-    .map((entry) => {
-      const parsed = parseEntry(entry.toLowerCase());
-      if (parsed === undefined) {
-        throw new ConfigError(VARIABLE, `has an entry that is not host[:port] (got ${JSON.stringify(entry)})`, EXAMPLE);
-      }
-      return parsed;
-    });
+  return readList(env, VARIABLE).map((entry) => {
+    const parsed = parseEntry(entry.toLowerCase());
+    if (parsed === undefined) {
+      throw new ConfigError(VARIABLE, `has an entry that is not host[:port] (got ${JSON.stringify(entry)})`, EXAMPLE);
+    }
+    return parsed;
+  });
 }
 
 function parseEntry(entry: string): AllowedPushHost | undefined {

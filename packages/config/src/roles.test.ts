@@ -1,40 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConfigError } from './config-error.js';
+import { VALID_CONFIG_ENV as base, configErrorOf, escalationEnv } from '@nudge/testkit';
 import { parseApiConfig, parseCallsConfig, parseWorkerConfig } from './roles.js';
 
-const VAPID_PUBLIC = Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 7)]).toString('base64url');
-const VAPID_PRIVATE = Buffer.alloc(32, 9).toString('base64url');
-const KEY = Buffer.alloc(32, 1).toString('base64');
-
-const base = {
-  DATABASE_URL: 'postgres://nudge:hunter2@127.0.0.1:5432/nudge',
-  PUBLIC_BASE_URL: 'https://nudge.example.com',
-  GOOGLE_CLIENT_ID: 'client-id',
-  GOOGLE_CLIENT_SECRET: 'google-secret-value',
-  CREDENTIALS_ENCRYPTION_KEY: KEY,
-  VAPID_PUBLIC_KEY: VAPID_PUBLIC,
-  VAPID_PRIVATE_KEY: VAPID_PRIVATE,
-  VAPID_SUBJECT: 'mailto:ops@example.com',
-};
-
-const escalation = {
-  FEATURE_ESCALATION_ENABLED: 'true',
-  REDIS_URL: 'redis://127.0.0.1:6379',
-  CALLS_PUBLIC_URL: 'https://calls.example.com',
-  TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`,
-  TWILIO_AUTH_TOKEN: 'twilio-secret-value',
-  TWILIO_FROM_NUMBER: '+15005550006',
-};
-
-function configError(parse: () => unknown): ConfigError {
-  try {
-    parse();
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+const escalation = escalationEnv('redis://127.0.0.1:6379');
 
 describe('role configuration', () => {
   it('applies the documented defaults', () => {
@@ -61,10 +29,10 @@ describe('role configuration', () => {
     expect(
       parseWorkerConfig({ ...base, DISPATCH_CONCURRENCY_PER_USER: '2', PUSH_SEND_TIMEOUT_MS: '1500' }).dispatch,
     ).toMatchObject({ perUserConcurrency: 2, sendTimeoutMs: 1_500 });
-    expect(configError(() => parseApiConfig({ ...base, PUSH_MAX_SUBSCRIPTIONS_PER_USER: '0' })).message).toMatch(
+    expect(configErrorOf(() => parseApiConfig({ ...base, PUSH_MAX_SUBSCRIPTIONS_PER_USER: '0' })).message).toMatch(
       /PUSH_MAX_SUBSCRIPTIONS_PER_USER must be a whole number/,
     );
-    expect(configError(() => parseWorkerConfig({ ...base, PUSH_SEND_TIMEOUT_MS: '3s' })).message).toMatch(
+    expect(configErrorOf(() => parseWorkerConfig({ ...base, PUSH_SEND_TIMEOUT_MS: '3s' })).message).toMatch(
       /PUSH_SEND_TIMEOUT_MS must be a whole number/,
     );
   });
@@ -90,13 +58,13 @@ describe('role configuration', () => {
 
   it('requires REDIS_URL, Twilio and CALLS_PUBLIC_URL when escalation is on', () => {
     const { REDIS_URL: _r, ...noRedis } = escalation;
-    expect(configError(() => parseWorkerConfig({ ...base, ...noRedis })).message).toMatch(
+    expect(configErrorOf(() => parseWorkerConfig({ ...base, ...noRedis })).message).toMatch(
       /^REDIS_URL is required when FEATURE_ESCALATION_ENABLED=true; example: REDIS_URL=redis:/,
     );
     const { TWILIO_AUTH_TOKEN: _t, ...noToken } = escalation;
-    expect(configError(() => parseWorkerConfig({ ...base, ...noToken })).variable).toBe('TWILIO_AUTH_TOKEN');
+    expect(configErrorOf(() => parseWorkerConfig({ ...base, ...noToken })).variable).toBe('TWILIO_AUTH_TOKEN');
     const { CALLS_PUBLIC_URL: _c, ...noCallsUrl } = escalation;
-    expect(configError(() => parseCallsConfig({ ...base, ...noCallsUrl })).variable).toBe('CALLS_PUBLIC_URL');
+    expect(configErrorOf(() => parseCallsConfig({ ...base, ...noCallsUrl })).variable).toBe('CALLS_PUBLIC_URL');
     const worker = parseWorkerConfig({ ...base, ...escalation });
     expect(worker.redis?.url).toBe('redis://127.0.0.1:6379');
     expect(worker.twilio?.apiBaseUrl).toBe('https://api.twilio.com');
@@ -111,11 +79,11 @@ describe('role configuration', () => {
 
   it('validates the escalation settings only when escalation is on', () => {
     expect(parseWorkerConfig({ ...base, ESCALATION_CONCURRENCY: '0' }).escalation).toBeUndefined();
-    expect(configError(() => parseWorkerConfig({ ...base, ...escalation, ESCALATION_CONCURRENCY: '0' })).variable).toBe(
-      'ESCALATION_CONCURRENCY',
-    );
     expect(
-      configError(() => parseWorkerConfig({ ...base, ...escalation, CALL_RING_TIMEOUT_SECONDS: 'soon' })).variable,
+      configErrorOf(() => parseWorkerConfig({ ...base, ...escalation, ESCALATION_CONCURRENCY: '0' })).variable,
+    ).toBe('ESCALATION_CONCURRENCY');
+    expect(
+      configErrorOf(() => parseWorkerConfig({ ...base, ...escalation, CALL_RING_TIMEOUT_SECONDS: 'soon' })).variable,
     ).toBe('CALL_RING_TIMEOUT_SECONDS');
   });
 
@@ -124,28 +92,28 @@ describe('role configuration', () => {
     const apiEscalation = { ...escalation };
     expect(parseApiConfig({ ...base, ...apiEscalation }).phoneVerification).toMatchObject({
       channel: 'call',
-      callsPublicUrl: 'https://calls.example.com',
+      callsPublicUrl: 'http://127.0.0.1:3001',
       twilio: { fromNumber: '+15005550006' },
     });
     expect(parseApiConfig({ ...base, ...apiEscalation, TWILIO_VERIFY_CHANNEL: 'sms' }).phoneVerification?.channel).toBe(
       'sms',
     );
     expect(
-      configError(() => parseApiConfig({ ...base, ...apiEscalation, TWILIO_VERIFY_CHANNEL: 'pigeon' })).variable,
+      configErrorOf(() => parseApiConfig({ ...base, ...apiEscalation, TWILIO_VERIFY_CHANNEL: 'pigeon' })).variable,
     ).toBe('TWILIO_VERIFY_CHANNEL');
     const { TWILIO_AUTH_TOKEN: _missing, ...noToken } = apiEscalation;
-    expect(configError(() => parseApiConfig({ ...base, ...noToken })).variable).toBe('TWILIO_AUTH_TOKEN');
+    expect(configErrorOf(() => parseApiConfig({ ...base, ...noToken })).variable).toBe('TWILIO_AUTH_TOKEN');
     const { CALLS_PUBLIC_URL: _none, ...noCallsUrl } = apiEscalation;
-    expect(configError(() => parseApiConfig({ ...base, ...noCallsUrl })).variable).toBe('CALLS_PUBLIC_URL');
+    expect(configErrorOf(() => parseApiConfig({ ...base, ...noCallsUrl })).variable).toBe('CALLS_PUBLIC_URL');
   });
 
   it('requires REDIS_URL on the api only with RATE_LIMIT_STORE=redis or the Google quota in Redis', () => {
     expect(parseApiConfig(base).redis).toBeUndefined();
-    expect(configError(() => parseApiConfig({ ...base, RATE_LIMIT_STORE: 'redis' })).message).toContain(
+    expect(configErrorOf(() => parseApiConfig({ ...base, RATE_LIMIT_STORE: 'redis' })).message).toContain(
       'REDIS_URL is required when RATE_LIMIT_STORE=redis',
     );
     const { REDIS_URL: _none, ...noRedis } = escalation;
-    expect(configError(() => parseApiConfig({ ...base, ...noRedis })).message).toContain(
+    expect(configErrorOf(() => parseApiConfig({ ...base, ...noRedis })).message).toContain(
       'REDIS_URL is required when the Google quota is kept in Redis',
     );
     expect(parseApiConfig({ ...base, ...escalation }).googleQuota?.store).toBe('redis');
@@ -154,7 +122,7 @@ describe('role configuration', () => {
 
   it('needs Google settings and the encryption key only with the calendar feature', () => {
     const { GOOGLE_CLIENT_ID: _g, CREDENTIALS_ENCRYPTION_KEY: _k, ...noGoogle } = base;
-    expect(configError(() => parseApiConfig(noGoogle)).variable).toBe('GOOGLE_CLIENT_ID');
+    expect(configErrorOf(() => parseApiConfig(noGoogle)).variable).toBe('GOOGLE_CLIENT_ID');
     const api = parseApiConfig({ ...noGoogle, FEATURE_CALENDAR_ENABLED: 'false' });
     expect(api.google).toBeUndefined();
     expect(api.credentialsKey).toBeUndefined();
@@ -162,9 +130,9 @@ describe('role configuration', () => {
 
   it('needs VAPID keys only with the alerts feature and checks their shape', () => {
     const { VAPID_PUBLIC_KEY: _v, ...noVapid } = base;
-    expect(configError(() => parseWorkerConfig(noVapid)).variable).toBe('VAPID_PUBLIC_KEY');
+    expect(configErrorOf(() => parseWorkerConfig(noVapid)).variable).toBe('VAPID_PUBLIC_KEY');
     expect(parseWorkerConfig({ ...noVapid, FEATURE_ALERTS_ENABLED: 'false' }).push).toBeUndefined();
-    expect(configError(() => parseApiConfig({ ...base, VAPID_PUBLIC_KEY: 'abc' })).problem).toContain('65 bytes');
+    expect(configErrorOf(() => parseApiConfig({ ...base, VAPID_PUBLIC_KEY: 'abc' })).problem).toContain('65 bytes');
   });
 
   it('reads sign-in, session and mail settings: Google defaults, Secure cookies only over https, idle within absolute', () => {
@@ -177,13 +145,14 @@ describe('role configuration', () => {
     expect(api.mail).toBeUndefined();
     expect(parseApiConfig({ ...base, PUBLIC_BASE_URL: 'http://127.0.0.1:3000' }).sessions.secureCookies).toBe(false);
     expect(
-      configError(() => parseApiConfig({ ...base, SESSION_IDLE_MINUTES: '600', SESSION_ABSOLUTE_HOURS: '2' })).message,
+      configErrorOf(() => parseApiConfig({ ...base, SESSION_IDLE_MINUTES: '600', SESSION_ABSOLUTE_HOURS: '2' }))
+        .message,
     ).toMatch(/SESSION_IDLE_MINUTES must not exceed SESSION_ABSOLUTE_HOURS/);
     expect(parseApiConfig({ ...base, SMTP_URL: 'smtps://u:p@mail.example.com:465' }).mail).toEqual({
       smtpUrl: 'smtps://u:p@mail.example.com:465',
       from: 'Nudge <nudge@localhost>',
     });
-    const smtp = configError(() => parseApiConfig({ ...base, SMTP_URL: 'https://u:secret-pass@mail.example.com' }));
+    const smtp = configErrorOf(() => parseApiConfig({ ...base, SMTP_URL: 'https://u:secret-pass@mail.example.com' }));
     expect(smtp.message).toMatch(/SMTP_URL must start with smtp:\/\/ or smtps:\/\//);
     expect(smtp.message).not.toContain('secret-pass');
   });
@@ -210,20 +179,20 @@ describe('role configuration', () => {
   });
 
   it('refuses a METRICS_PORT equal to the public port, naming both variables', () => {
-    expect(configError(() => parseApiConfig({ ...base, PORT: '8080', METRICS_PORT: '8080' })).message).toBe(
+    expect(configErrorOf(() => parseApiConfig({ ...base, PORT: '8080', METRICS_PORT: '8080' })).message).toBe(
       'METRICS_PORT must differ from PORT (both are 8080): metrics leave the public port; example: METRICS_PORT=9464',
     );
-    expect(configError(() => parseWorkerConfig({ ...base, METRICS_PORT: '3002' })).message).toMatch(
+    expect(configErrorOf(() => parseWorkerConfig({ ...base, METRICS_PORT: '3002' })).message).toMatch(
       /^METRICS_PORT must differ from HEALTH_PORT \(both are 3002\)/,
     );
-    expect(configError(() => parseCallsConfig({ ...base, METRICS_PORT: 'ninety' })).message).toMatch(
+    expect(configErrorOf(() => parseCallsConfig({ ...base, METRICS_PORT: 'ninety' })).message).toMatch(
       /^METRICS_PORT must be a whole number from 1 to 65535 \(got "ninety"\)/,
     );
   });
 
   it('refuses a guessable METRICS_TOKEN without printing it', () => {
     for (const token of ['short-token', 'has spaces in the middle of it']) {
-      const err = configError(() => parseCallsConfig({ ...base, METRICS_TOKEN: token }));
+      const err = configErrorOf(() => parseCallsConfig({ ...base, METRICS_TOKEN: token }));
       expect(err.variable).toBe('METRICS_TOKEN');
       expect(err.message).toMatch(/^METRICS_TOKEN must be at least 16 characters without spaces/);
       expect(err.message).not.toContain(token);
@@ -243,7 +212,7 @@ describe('role configuration', () => {
     ['READINESS_INTERVAL_MS', '10', /READINESS_INTERVAL_MS must be a whole number from 100 to 60000/],
     ['READINESS_TIMEOUT_MS', 'soon', /READINESS_TIMEOUT_MS must be a whole number from 100 to 30000/],
   ])('rejects %s=%s with one line naming the variable and an example', (variable, value, message) => {
-    const err = configError(() => parseApiConfig({ ...base, [variable]: value }));
+    const err = configErrorOf(() => parseApiConfig({ ...base, [variable]: value }));
     expect(err.variable).toBe(variable);
     expect(err.message).toMatch(message);
     expect(err.message).toContain('example:');
@@ -266,6 +235,17 @@ describe('role configuration', () => {
     expect(parseWorkerConfig(env).push?.endpointAllowedHosts).toEqual(expected);
   });
 
+  it('reads the CORS_ORIGINS and TRUST_PROXY lists with spaces and blank entries dropped', () => {
+    const api = parseApiConfig({
+      ...base,
+      CORS_ORIGINS: ' https://app.example.com/, ,https://admin.example.com ',
+      TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,',
+    });
+    expect(api.corsOrigins).toEqual(['https://app.example.com', 'https://admin.example.com']);
+    expect(api.http.trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
+    expect(parseApiConfig(base).corsOrigins).toEqual([]);
+  });
+
   it.each([
     'https://127.0.0.1:8443',
     '127.0.0.1:0',
@@ -281,7 +261,7 @@ describe('role configuration', () => {
     'push_emulator',
     'push.example/path',
   ])('refuses the PUSH_ENDPOINT_ALLOWED_HOSTS entry %s with one line naming the variable and an example', (entry) => {
-    const err = configError(() =>
+    const err = configErrorOf(() =>
       parseWorkerConfig({ ...base, PUSH_ENDPOINT_ALLOWED_HOSTS: `fcm.googleapis.com,${entry}` }),
     );
     expect(err.variable).toBe('PUSH_ENDPOINT_ALLOWED_HOSTS');
@@ -292,9 +272,9 @@ describe('role configuration', () => {
 
   it('never prints a secret in its error', () => {
     const secrets = [
-      configError(() => parseApiConfig({ ...base, CREDENTIALS_ENCRYPTION_KEY: 'not-a-key-but-secret' })),
-      configError(() => parseWorkerConfig({ ...base, ...escalation, REDIS_URL: 'http://user:redis-pass@host' })),
-      configError(() => parseApiConfig({ ...base, DATABASE_URL: 'postgres://u:db-pass@host' })),
+      configErrorOf(() => parseApiConfig({ ...base, CREDENTIALS_ENCRYPTION_KEY: 'not-a-key-but-secret' })),
+      configErrorOf(() => parseWorkerConfig({ ...base, ...escalation, REDIS_URL: 'http://user:redis-pass@host' })),
+      configErrorOf(() => parseApiConfig({ ...base, DATABASE_URL: 'postgres://u:db-pass@host' })),
     ];
     for (const err of secrets) {
       expect(err.message).not.toMatch(/not-a-key-but-secret|redis-pass|db-pass/);
@@ -336,7 +316,7 @@ describe('the whole-number settings', () => {
     '%s outside its range names the range and the default as the example',
     (name, fallback, min, max) => {
       for (const bad of [String(min - 1), String(max + 1)]) {
-        expect(configError(() => parseWorkerConfig({ ...worker, [name]: bad })).message).toBe(
+        expect(configErrorOf(() => parseWorkerConfig({ ...worker, [name]: bad })).message).toBe(
           `${name} must be a whole number from ${min} to ${max} (got "${bad}"); example: ${name}=${fallback}`,
         );
       }
@@ -376,7 +356,7 @@ describe('the whole-number settings', () => {
   ] as [string, number, number, number][])(
     'api: %s outside its range names the range and the default',
     (name, fallback, min, max) => {
-      expect(configError(() => parseApiConfig({ ...base, [name]: String(max + 1) })).message).toBe(
+      expect(configErrorOf(() => parseApiConfig({ ...base, [name]: String(max + 1) })).message).toBe(
         `${name} must be a whole number from ${min} to ${max} (got "${max + 1}"); example: ${name}=${fallback}`,
       );
     },

@@ -1,14 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { ConfigError } from './config-error.js';
+import { configErrorOf, REPO_ROOT, VALID_CONFIG_ENV } from '@nudge/testkit';
 import { parseApiConfig, parseWorkerConfig } from './roles.js';
 import { resolveSecretFiles, SECRET_VARIABLES } from './secret-files.js';
-
-const KEY = Buffer.alloc(32, 1).toString('base64');
-const VAPID_PUBLIC = Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 7)]).toString('base64url');
-const VAPID_PRIVATE = Buffer.alloc(32, 9).toString('base64url');
 
 const dir = mkdtempSync(join(tmpdir(), 'nudge-secrets-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,26 +16,23 @@ function secretFile(name: string, content: string): string {
   return path;
 }
 
-const base = {
-  PUBLIC_BASE_URL: 'https://nudge.example.com',
-  GOOGLE_CLIENT_ID: 'client-id',
-  GOOGLE_CLIENT_SECRET: 'google-secret-value',
-  CREDENTIALS_ENCRYPTION_KEY: KEY,
-  VAPID_PUBLIC_KEY: VAPID_PUBLIC,
-  VAPID_PRIVATE_KEY: VAPID_PRIVATE,
-  VAPID_SUBJECT: 'mailto:ops@example.com',
-};
+const { DATABASE_URL: _fromEachTest, ...base } = VALID_CONFIG_ENV;
 const DATABASE_URL = 'postgres://nudge:db-file-pass@db.internal:5432/nudge';
 
-function configError(parse: () => unknown): ConfigError {
-  try {
-    parse();
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
+function repoFile(file: string): string {
+  return readFileSync(join(REPO_ROOT, file), 'utf8');
 }
+
+/** The variable names a comment lists after `intro`, up to the `…` that ends the list. */
+function namesListed(text: string, intro: string): string[] {
+  const prose = text.replace(/\n#\s*/g, ' ');
+  const start = prose.indexOf(intro);
+  if (start === -1) throw new Error(`no list after "${intro}"`);
+  const list = prose.slice(start + intro.length, prose.indexOf('…', start));
+  return list.match(/\b[A-Z][A-Z0-9_]+\b/g) ?? [];
+}
+
+const SECRETS = new Set<string>(SECRET_VARIABLES);
 
 describe('secrets from files (NAME_FILE)', () => {
   it('reads DATABASE_URL_FILE with its trailing newline trimmed, as the role parsers see it', () => {
@@ -51,16 +44,16 @@ describe('secrets from files (NAME_FILE)', () => {
     const files = {
       DATABASE_URL_FILE: secretFile('db', DATABASE_URL),
       GOOGLE_CLIENT_SECRET_FILE: secretFile('google', 'google-from-file\n'),
-      VAPID_PRIVATE_KEY_FILE: secretFile('vapid', `${VAPID_PRIVATE}\n`),
-      CREDENTIALS_ENCRYPTION_KEY_FILE: secretFile('key', `${KEY}\r\n`),
+      VAPID_PRIVATE_KEY_FILE: secretFile('vapid', `${base.VAPID_PRIVATE_KEY}\n`),
+      CREDENTIALS_ENCRYPTION_KEY_FILE: secretFile('key', `${base.CREDENTIALS_ENCRYPTION_KEY}\r\n`),
       METRICS_TOKEN_FILE: secretFile('metrics', 'metrics-token-from-file-0123\n'),
     };
     const fromFiles = new Set(['GOOGLE_CLIENT_SECRET', 'VAPID_PRIVATE_KEY', 'CREDENTIALS_ENCRYPTION_KEY']);
     const rest = Object.fromEntries(Object.entries(base).filter(([name]) => !fromFiles.has(name)));
     const worker = parseWorkerConfig({ ...rest, ...files });
     expect(worker.google?.clientSecret).toBe('google-from-file');
-    expect(worker.credentialsKey?.equals(Buffer.alloc(32, 1))).toBe(true);
-    expect(worker.push?.vapidPrivateKey).toBe(VAPID_PRIVATE);
+    expect(worker.credentialsKey?.equals(Buffer.from(base.CREDENTIALS_ENCRYPTION_KEY, 'base64'))).toBe(true);
+    expect(worker.push?.vapidPrivateKey).toBe(base.VAPID_PRIVATE_KEY);
     expect(worker.http.metrics.token).toBe('metrics-token-from-file-0123');
   });
 
@@ -71,7 +64,7 @@ describe('secrets from files (NAME_FILE)', () => {
   });
 
   it('refuses NAME and NAME_FILE both set, naming both', () => {
-    const err = configError(() =>
+    const err = configErrorOf(() =>
       parseApiConfig({ ...base, DATABASE_URL, DATABASE_URL_FILE: secretFile('both', DATABASE_URL) }),
     );
     expect(err.variable).toBe('DATABASE_URL');
@@ -80,16 +73,16 @@ describe('secrets from files (NAME_FILE)', () => {
 
   it('names the variable and the path of a file that cannot be read, never its content', () => {
     const missing = join(dir, 'no-such-secret');
-    const err = configError(() => parseApiConfig({ ...base, DATABASE_URL_FILE: missing }));
+    const err = configErrorOf(() => parseApiConfig({ ...base, DATABASE_URL_FILE: missing }));
     expect(err.variable).toBe('DATABASE_URL_FILE');
     expect(err.message).toContain(`DATABASE_URL_FILE names a file that cannot be read: ${missing} (ENOENT)`);
 
-    const folder = configError(() => resolveSecretFiles({ SMTP_URL_FILE: dir }));
+    const folder = configErrorOf(() => resolveSecretFiles({ SMTP_URL_FILE: dir }));
     expect(folder.message).toContain(`SMTP_URL_FILE names a file that cannot be read: ${dir} (EISDIR)`);
   });
 
   it('never echoes a bad value read from a file', () => {
-    const err = configError(() =>
+    const err = configErrorOf(() =>
       parseApiConfig({ ...base, DATABASE_URL, METRICS_TOKEN_FILE: secretFile('short', 'short secret\n') }),
     );
     expect(err.variable).toBe('METRICS_TOKEN');
@@ -102,20 +95,22 @@ describe('secrets from files (NAME_FILE)', () => {
     expect(env).toEqual({ DATABASE_URL, LOG_LEVEL: 'debug', PORT_FILE: '/x' });
   });
 
-  it('covers the secrets the deployment documents', () => {
-    expect(SECRET_VARIABLES).toEqual(
-      expect.arrayContaining([
-        'DATABASE_URL',
-        'REDIS_URL',
-        'REDIS_PASSWORD',
-        'GOOGLE_CLIENT_SECRET',
-        'VAPID_PRIVATE_KEY',
-        'CREDENTIALS_ENCRYPTION_KEY',
-        'TWILIO_AUTH_TOKEN',
-        'METRICS_TOKEN',
-        'SMTP_URL',
-      ]),
+  it('reads every NAME_FILE the compose files pass to the roles', () => {
+    const composeFiles = readdirSync(REPO_ROOT).filter((file) => /^docker-compose\..*\.yml$/.test(file));
+    const passed = composeFiles.flatMap((file) =>
+      [...repoFile(file).matchAll(/^\s+([A-Z][A-Z0-9_]*)_FILE:/gm)].map((match) => match[1]!),
     );
+    expect(passed).toContain('DATABASE_URL');
+    expect(passed.filter((name) => !SECRETS.has(name))).toEqual([]);
+  });
+
+  it('reads from a file every secret that .env.prod.example and docker-compose.prod.yml say can come from one', () => {
+    const documented = [
+      ...namesListed(repoFile('.env.prod.example'), 'NAME_FILE=/run/secrets/name for '),
+      ...namesListed(repoFile('docker-compose.prod.yml'), 'every secret variable ('),
+    ];
+    expect(documented).toContain('REDIS_PASSWORD');
+    expect(documented.filter((name) => !SECRETS.has(name))).toEqual([]);
   });
 });
 
@@ -138,7 +133,7 @@ describe('REDIS_PASSWORD', () => {
   });
 
   it('refuses a REDIS_URL that holds a password as well, without echoing either', () => {
-    const err = configError(() =>
+    const err = configErrorOf(() =>
       parseApiConfig({ ...redisEnv, REDIS_URL: 'redis://:url-pass@redis:6379', REDIS_PASSWORD: 'var-pass' }),
     );
     expect(err.variable).toBe('REDIS_PASSWORD');

@@ -1,4 +1,5 @@
 export { ConnectionCounter } from './connection-counter.js';
+export { configErrorOf, VALID_CONFIG_ENV } from './config-env.js';
 export {
   alertTimeline,
   insertAlert,

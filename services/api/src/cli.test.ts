@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createECDH } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { childBaseEnv, createTestDatabase, type TestDatabase } from '@nudge/testkit';
+import { childBaseEnv, createTestDatabase, type TestDatabase, VALID_CONFIG_ENV } from '@nudge/testkit';
 import { hashApiToken } from './auth/api-token.js';
 
 const CLI = fileURLToPath(new URL('./cli.js', import.meta.url));
@@ -232,24 +232,12 @@ describe('nudge-admin', () => {
   });
 
   it('check-config names every bad variable of the role, exit 1, and never prints a secret', async () => {
-    const ecdh = createECDH('prime256v1');
-    ecdh.generateKeys();
-    const good = {
-      DATABASE_URL: 'postgres://nudge:hunter2@db.internal:5432/nudge',
-      PUBLIC_BASE_URL: 'https://nudge.example.com',
-      GOOGLE_CLIENT_ID: 'client-id',
-      GOOGLE_CLIENT_SECRET: 'google-secret-value',
-      CREDENTIALS_ENCRYPTION_KEY: Buffer.alloc(32, 5).toString('base64'),
-      VAPID_PUBLIC_KEY: ecdh.getPublicKey('base64url'),
-      VAPID_PRIVATE_KEY: ecdh.getPrivateKey('base64url'),
-      VAPID_SUBJECT: 'mailto:ops@example.com',
-    };
-    const ok = await nudgeAdmin(['check-config', '--role', 'worker'], good);
+    const ok = await nudgeAdmin(['check-config', '--role', 'worker'], VALID_CONFIG_ENV);
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout)).toEqual({ role: 'worker', ok: true, complete: true, problems: [] });
 
     const bad = await nudgeAdmin(['check-config', '--role', 'api'], {
-      ...good,
+      ...VALID_CONFIG_ENV,
       VAPID_PUBLIC_KEY: 'BAD-vapid-key',
       CREDENTIALS_ENCRYPTION_KEY: 'secret-but-short',
       LOG_LEVEL: 'loud',
@@ -268,9 +256,11 @@ describe('nudge-admin', () => {
     );
 
     // The calls role reads neither VAPID nor the credentials key.
-    const calls = await nudgeAdmin(['check-config', '--role', 'calls'], { DATABASE_URL: good.DATABASE_URL });
+    const calls = await nudgeAdmin(['check-config', '--role', 'calls'], {
+      DATABASE_URL: VALID_CONFIG_ENV.DATABASE_URL,
+    });
     expect(calls.code).toBe(0);
-    const unknown = await nudgeAdmin(['check-config', '--role', 'web'], good);
+    const unknown = await nudgeAdmin(['check-config', '--role', 'web'], VALID_CONFIG_ENV);
     expect(unknown.code).toBe(2);
   });
 
