@@ -34,6 +34,7 @@ async function listUsers(sql: Sql, orgId: string): Promise<ReplyOf<typeof userSc
 /** Users of the caller's organisation only; behind `orgAdminRoutes`, for its admins. */
 export async function userAdminRoutes(app: HttpApp, options: { sql: Sql; clock: Clock }): Promise<void> {
   const { sql, clock } = options;
+
   getList<typeof userSchema>(app, { url: '/v1/admin/users', item: userSchema }, async (caller) =>
     listUsers(sql, caller.orgId),
   );
