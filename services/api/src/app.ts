@@ -22,12 +22,12 @@ import { authPlugin } from './plugins/auth.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { alertRoutes } from './routes/alerts/index.js';
 import { authRoutes } from './routes/auth/index.js';
-import { memberRoutes } from './routes/members/index.js';
 import { SessionCookies } from './sessions/session-cookies.js';
 import { calendarRoutes } from './routes/calendar/index.js';
 import { notificationRoutes } from './routes/calendar/notifications.js';
 import { checkinRoutes } from './routes/checkin/index.js';
 import { operatorRoutes } from './routes/admin/index.js';
+import { orgAdminRoutes } from './routes/org-admin/index.js';
 import { meRoutes } from './routes/me/index.js';
 import { phoneRoutes } from './routes/phone/index.js';
 import { twilioVerificationSender, type VerificationSender } from './phone/verification-sender.js';
@@ -35,7 +35,6 @@ import { meetingRoutes } from './routes/meetings/index.js';
 import { pushRoutes } from './routes/push/index.js';
 import { ruleRoutes } from './routes/rules/index.js';
 import { tokenRoutes } from './routes/tokens/index.js';
-import { userAdminRoutes } from './routes/users/index.js';
 import { webAppRoutes } from './routes/web-app/index.js';
 import { WEB_APP_DIR } from '@nudge/web';
 
@@ -165,8 +164,7 @@ export async function buildApiApp(deps: ApiDependencies): Promise<FastifyInstanc
     });
     await app.register(notificationRoutes, { sql, clock, metrics: deps.metrics });
   }
-  await app.register(userAdminRoutes, { sql, clock });
-  await app.register(memberRoutes, { sql, clock, publicBaseUrl: config.publicBaseUrl, mail: config.mail });
+  await app.register(orgAdminRoutes, { sql, clock, publicBaseUrl: config.publicBaseUrl, mail: config.mail });
   await app.register(operatorRoutes, { sql, clock });
   await app.register(webAppRoutes, { root: deps.webAppDir ?? WEB_APP_DIR });
   return app;

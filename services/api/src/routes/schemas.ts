@@ -14,6 +14,24 @@ export function closedObject<const Properties extends object>(properties: Proper
 
 export { errorResponses } from '@nudge/service';
 
+/** The types of the columns a row schema shows, timestamps as ISO 8601 strings. */
+export const column = {
+  uuid: { type: 'string', format: 'uuid' },
+  text: { type: 'string' },
+  nullableText: { type: ['string', 'null'] },
+  boolean: { type: 'boolean' },
+  dateTime: { type: 'string', format: 'date-time' },
+  nullableDateTime: { type: ['string', 'null'], format: 'date-time' },
+} as const;
+
+/** Several columns of one type, spread into a row schema: `...columns(column.nullableText, 'last_status', 'locked_by')`. */
+export function columns<const Type, const Names extends readonly string[]>(
+  type: Type,
+  ...names: Names
+): Record<Names[number], Type> {
+  return Object.fromEntries(names.map((name) => [name, type])) as Record<Names[number], Type>;
+}
+
 /** The answer of a route that answers 204 with no body. */
 export const noContent = { type: 'null', description: 'no content' } as const;
 
@@ -42,21 +60,18 @@ export const userSchema = {
   additionalProperties: false,
   required: USER_COLUMNS,
   properties: {
-    id: { type: 'string', format: 'uuid' },
-    org_id: { type: 'string', format: 'uuid' },
-    email: { type: 'string' },
-    name: { type: 'string' },
-    phone_e164: { type: ['string', 'null'] },
+    ...columns(column.uuid, 'id', 'org_id'),
+    ...columns(column.text, 'email', 'name'),
+    phone_e164: column.nullableText,
     phone_verified_at: {
-      type: ['string', 'null'],
-      format: 'date-time',
+      ...column.nullableDateTime,
       description:
         'when the user proved they hold phone_e164 (POST /v1/me/phone/verifications); only a verified number is called for escalation',
     },
-    timezone: { type: 'string' },
+    timezone: column.text,
     role: { type: 'string', enum: USER_ROLES },
-    is_operator: { type: 'boolean' },
-    created_at: { type: 'string', format: 'date-time' },
+    is_operator: column.boolean,
+    created_at: column.dateTime,
   },
 } as const;
 

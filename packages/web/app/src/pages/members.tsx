@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { ACTIONS, DataTable } from '../components/data-table.js';
 import { ErrorMessage, Loaded } from '../components/status.js';
+import { TextField } from '../components/text-field.js';
 import { formatDateTime } from '../format.js';
 import type { Invitation, Me, Member } from '../types.js';
 import { useAction } from '../use-action.js';
@@ -39,14 +40,7 @@ export function Members(props: { me: Me }) {
       <section aria-labelledby="invite-heading">
         <h2 id="invite-heading">Invite someone</h2>
         <form onSubmit={invite} class="row">
-          <label for="invite-email">Email</label>
-          <input
-            id="invite-email"
-            type="email"
-            required
-            value={email}
-            onInput={(e) => setEmail(e.currentTarget.value)}
-          />
+          <TextField id="invite-email" label="Email" type="email" required value={email} onValue={setEmail} />
           <label for="invite-role">Role</label>
           <select id="invite-role" value={role} onChange={(e) => setRole(e.currentTarget.value as 'member' | 'admin')}>
             <option value="member">Member</option>

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError } from '../api.js';
 import { ErrorMessage, Notice } from '../components/status.js';
+import { TextField } from '../components/text-field.js';
 import type { Me, PhoneVerification } from '../types.js';
 import { useAction } from '../use-action.js';
 import { formatDateTime, formatTime } from '../format.js';
@@ -72,20 +73,20 @@ export function PhoneSection(props: { me: Me; onChanged: (me: Me) => void }) {
     <section aria-labelledby="phone-heading">
       <h2 id="phone-heading">Phone number</h2>
       <form onSubmit={saveNumber} class="settings">
-        <label for="phone">Phone number for escalation calls (international format)</label>
-        <div class="row">
-          <input
-            id="phone"
-            type="tel"
-            autocomplete="tel"
-            value={number}
-            placeholder="+4915112345678"
-            onInput={(e) => setNumber(e.currentTarget.value)}
-          />
-          <button type="submit" disabled={save.busy || number.trim() === (me.phone_e164 ?? '')}>
-            Save number
-          </button>
-        </div>
+        <TextField
+          id="phone"
+          label="Phone number for escalation calls (international format)"
+          type="tel"
+          autocomplete="tel"
+          value={number}
+          placeholder="+4915112345678"
+          onValue={setNumber}
+          beside={
+            <button type="submit" disabled={save.busy || number.trim() === (me.phone_e164 ?? '')}>
+              Save number
+            </button>
+          }
+        />
       </form>
       {save.error !== undefined && <ErrorMessage error={save.error} />}
       <p data-testid="phone-status">
@@ -109,23 +110,23 @@ export function PhoneSection(props: { me: Me; onChanged: (me: Me) => void }) {
               : `Nudge is calling ${pending.phone_e164} and will read out a 6-digit code.`}{' '}
             Enter it by {formatTime(pending.expires_at)}.
           </p>
-          <label for="code">Verification code</label>
-          <div class="row">
-            <input
-              id="code"
-              type="text"
-              inputMode="numeric"
-              autocomplete="one-time-code"
-              pattern="[0-9 \-]{6,9}"
-              maxLength={9}
-              required
-              value={code}
-              onInput={(e) => setCode(e.currentTarget.value)}
-            />
-            <button type="submit" class="primary" disabled={confirm.busy}>
-              Verify
-            </button>
-          </div>
+          <TextField
+            id="code"
+            label="Verification code"
+            type="text"
+            inputMode="numeric"
+            autocomplete="one-time-code"
+            pattern="[0-9 \-]{6,9}"
+            maxLength={9}
+            required
+            value={code}
+            onValue={setCode}
+            beside={
+              <button type="submit" class="primary" disabled={confirm.busy}>
+                Verify
+              </button>
+            }
+          />
         </form>
       )}
       {confirm.error !== undefined && <ErrorMessage error={confirm.error} />}

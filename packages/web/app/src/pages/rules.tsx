@@ -5,6 +5,7 @@ import type { Rule, RuleSettings } from '../types.js';
 import { useAction } from '../use-action.js';
 import { useResource } from '../use-resource.js';
 import { NumberField } from '../components/number-field.js';
+import { TextField } from '../components/text-field.js';
 
 /** The caller's alert rule; saving re-plans upcoming meetings on the server. */
 export function Rules() {
@@ -48,16 +49,14 @@ function RuleForm(props: { initial: RuleSettings }) {
   /** One end of the quiet hours (HH:MM), e.g. `quiet-start`. */
   const quietTime = (end: 'start' | 'end', label: string) =>
     quiet !== null && (
-      <>
-        <label for={`quiet-${end}`}>{label}</label>
-        <input
-          id={`quiet-${end}`}
-          type="time"
-          required
-          value={quiet[end]}
-          onInput={(e) => set('quiet_hours', { ...quiet, [end]: e.currentTarget.value })}
-        />
-      </>
+      <TextField
+        id={`quiet-${end}`}
+        label={label}
+        type="time"
+        required
+        value={quiet[end]}
+        onValue={(value) => set('quiet_hours', { ...quiet, [end]: value })}
+      />
     );
   /** A whole-number setting, shown and stored as it is. */
   const countField = (key: CountSetting) => (
@@ -101,8 +100,13 @@ function RuleForm(props: { initial: RuleSettings }) {
           Only meetings I accepted
         </label>
         {countField('min_attendees')}
-        <label for="keywords">Only meetings whose title contains one of (comma-separated; empty means all)</label>
-        <input id="keywords" type="text" value={keywords} onInput={(e) => setKeywords(e.currentTarget.value)} />
+        <TextField
+          id="keywords"
+          label="Only meetings whose title contains one of (comma-separated; empty means all)"
+          type="text"
+          value={keywords}
+          onValue={setKeywords}
+        />
       </fieldset>
       <fieldset>
         <legend>Phone escalation</legend>

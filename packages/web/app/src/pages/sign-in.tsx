@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError } from '../api.js';
 import { ErrorMessage } from '../components/status.js';
+import { TextField } from '../components/text-field.js';
 import { storeToken } from '../session.js';
 import type { Me } from '../types.js';
 import { useAction } from '../use-action.js';
@@ -37,15 +38,15 @@ export function SignIn(props: { onSignedIn: (me: Me) => void }) {
       </p>
       <h2>Or use an API token</h2>
       <form onSubmit={submit}>
-        <label for="token">API token</label>
-        <input
+        <TextField
           id="token"
+          label="API token"
           name="token"
           type="password"
           autoComplete="off"
           required
           value={token}
-          onInput={(e) => setToken(e.currentTarget.value)}
+          onValue={setToken}
           aria-describedby="token-help"
           aria-invalid={error !== undefined}
         />

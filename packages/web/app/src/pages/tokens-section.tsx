@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { ACTIONS, DataTable } from '../components/data-table.js';
 import { ErrorMessage, Loaded } from '../components/status.js';
+import { TextField } from '../components/text-field.js';
 import type { AccessToken, IssuedAccessToken, Me } from '../types.js';
 import { useAction } from '../use-action.js';
 import { useResource } from '../use-resource.js';
@@ -39,15 +40,15 @@ export function TokensSection(props: { me: Me }) {
       <h2 id="tokens-heading">Access tokens</h2>
       <p>Tokens let scripts and other tools use Nudge's API as you. Each is shown once, when it is created.</p>
       <form onSubmit={submit} class="settings">
-        <label for="token-name">Name</label>
-        <input
+        <TextField
           id="token-name"
+          label="Name"
           type="text"
           required
           maxLength={100}
           value={name}
           placeholder="laptop CLI"
-          onInput={(e) => setName(e.currentTarget.value)}
+          onValue={setName}
         />
         <label for="token-expiry">Expires</label>
         <select id="token-expiry" value={days} onChange={(e) => setDays(e.currentTarget.value)}>

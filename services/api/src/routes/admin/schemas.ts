@@ -1,51 +1,33 @@
 /** Response schemas of the deployment (operator) routes; snake_case, as in the tables. */
-import { closedObject } from '../schemas.js';
-
-const dateTime = { type: 'string', format: 'date-time' } as const;
-const nullableDateTime = { type: ['string', 'null'], format: 'date-time' } as const;
-const nullableString = { type: ['string', 'null'] } as const;
+import { closedObject, column, columns } from '../schemas.js';
 
 export const scheduleSchema = closedObject({
-  id: { type: 'string' },
-  description: nullableString,
-  defined: { type: 'boolean' },
-  enabled: { type: 'boolean' },
+  id: column.text,
+  description: column.nullableText,
+  ...columns(column.boolean, 'defined', 'enabled'),
   state: { type: 'string', enum: ['disabled', 'idle', 'running'] },
-  cron: { type: 'string' },
-  timezone: { type: 'string' },
-  missed_policy: { type: 'string' },
-  overlap_policy: { type: 'string' },
-  depends_on: { type: 'array', items: { type: 'string' } },
-  next_run_at: nullableDateTime,
-  last_run_at: nullableDateTime,
-  last_status: nullableString,
-  locked_by: nullableString,
-  locked_at: nullableDateTime,
-  updated_at: dateTime,
+  ...columns(column.text, 'cron', 'timezone', 'missed_policy', 'overlap_policy'),
+  depends_on: { type: 'array', items: column.text },
+  ...columns(column.nullableDateTime, 'next_run_at', 'last_run_at'),
+  ...columns(column.nullableText, 'last_status', 'locked_by'),
+  locked_at: column.nullableDateTime,
+  updated_at: column.dateTime,
 });
 
 export const jobRunSchema = closedObject({
-  id: { type: 'string' },
-  job_name: { type: 'string' },
-  schedule_id: nullableString,
-  trigger: { type: 'string' },
-  status: { type: 'string' },
-  scheduled_for: nullableDateTime,
-  started_at: nullableDateTime,
-  finished_at: nullableDateTime,
-  worker_id: nullableString,
-  error: nullableString,
-  created_at: dateTime,
+  ...columns(column.text, 'id', 'job_name'),
+  schedule_id: column.nullableText,
+  ...columns(column.text, 'trigger', 'status'),
+  ...columns(column.nullableDateTime, 'scheduled_for', 'started_at', 'finished_at'),
+  ...columns(column.nullableText, 'worker_id', 'error'),
+  created_at: column.dateTime,
 });
 
 export const instanceSchema = closedObject({
-  instance_id: { type: 'string' },
-  role: { type: 'string' },
-  version: { type: 'string' },
-  schedulers_enabled: { type: 'boolean' },
-  started_at: dateTime,
-  last_beat_at: dateTime,
-  stale: { type: 'boolean' },
+  ...columns(column.text, 'instance_id', 'role', 'version'),
+  schedulers_enabled: column.boolean,
+  ...columns(column.dateTime, 'started_at', 'last_beat_at'),
+  stale: column.boolean,
 });
 
 export const scheduleIdParams = {

@@ -3,27 +3,25 @@ import type { Sql } from '@nudge/db';
 import { ALERT_STATES, type Clock } from '@nudge/domain';
 import { conflict, notFound, type HttpApp, type ReplyOf } from '@nudge/service';
 import { callerOf } from '../../plugins/auth.js';
-import { closedObject, errorResponses, uuidIdParams } from '../schemas.js';
+import { restrictTo } from '../audience.js';
+import { closedObject, column, columns, errorResponses, uuidIdParams } from '../schemas.js';
 import { timeRange, timeRangeQuery } from '../time-range.js';
 
 const alertProperties = {
-  id: { type: 'string' },
-  meeting_id: { type: 'string' },
-  title: { type: 'string' },
-  starts_at: { type: 'string', format: 'date-time' },
-  due_at: { type: 'string', format: 'date-time' },
-  escalate_at: { type: ['string', 'null'], format: 'date-time' },
+  ...columns(column.text, 'id', 'meeting_id', 'title'),
+  ...columns(column.dateTime, 'starts_at', 'due_at'),
+  escalate_at: column.nullableDateTime,
   state: { type: 'string', enum: ALERT_STATES },
-  acknowledged_at: { type: ['string', 'null'], format: 'date-time' },
+  acknowledged_at: column.nullableDateTime,
   acknowledged_via: { type: ['string', 'null'], enum: ['push', 'web', 'phone', 'api', null] },
-  created_at: { type: 'string', format: 'date-time' },
+  created_at: column.dateTime,
 } as const;
 
 const alertSchema = closedObject(alertProperties);
 
 const timelineEntrySchema = closedObject({
-  at: { type: 'string', format: 'date-time' },
-  kind: { type: 'string' },
+  at: column.dateTime,
+  kind: column.text,
   detail: { type: 'object', additionalProperties: true },
 });
 
@@ -37,7 +35,7 @@ type Alert = ReplyOf<typeof alertSchema>;
 /** The caller's alerts, each with its timeline, and acknowledgement. */
 export async function alertRoutes(app: HttpApp, options: { sql: Sql; clock: Clock }): Promise<void> {
   const { sql, clock } = options;
-  app.addHook('onRequest', app.requireCaller);
+  restrictTo(app, 'callers');
 
   const selectAlerts = (userId: string) => sql`
     select a.id, a.meeting_id, m.title, m.starts_at, a.due_at, a.escalate_at, a.state, a.acknowledged_at, a.acknowledged_via, a.created_at

@@ -19,7 +19,17 @@ import { admitUser } from '../../sign-in/admit-user.js';
 import { decodeBinding, encodeBinding, newSignInBinding, sameSecret } from '../../sign-in/flow-binding.js';
 import { idTokenChecks, verifyGoogleIdToken } from '../../sign-in/google-id-token.js';
 import { SignInError } from '../../sign-in/sign-in-error.js';
-import { closedObject, errorResponses, googleCallbackParams, noContent, userSchema, uuidIdParams } from '../schemas.js';
+import { restrictTo } from '../audience.js';
+import {
+  closedObject,
+  column,
+  columns,
+  errorResponses,
+  googleCallbackParams,
+  noContent,
+  userSchema,
+  uuidIdParams,
+} from '../schemas.js';
 import { sendNotice } from './pages.js';
 
 export interface AuthRouteOptions {
@@ -35,16 +45,14 @@ export interface AuthRouteOptions {
 const SIGN_IN_SCOPES = ['openid', 'email', 'profile'];
 
 const sessionSchema = closedObject({
-  id: { type: 'string', format: 'uuid' },
-  created_at: { type: 'string', format: 'date-time' },
-  last_seen_at: { type: 'string', format: 'date-time' },
+  id: column.uuid,
+  ...columns(column.dateTime, 'created_at', 'last_seen_at'),
   expires_at: {
-    type: 'string',
-    format: 'date-time',
+    ...column.dateTime,
     description: 'when it ends if left unused (idle or absolute lifetime, whichever is first)',
   },
-  user_agent: { type: ['string', 'null'] },
-  current: { type: 'boolean', description: 'the session this request came with' },
+  user_agent: column.nullableText,
+  current: { ...column.boolean, description: 'the session this request came with' },
 });
 
 /** Sign in with Google, the browser session, signing out. */
@@ -65,7 +73,7 @@ export async function authRoutes(app: HttpApp, options: AuthRouteOptions): Promi
   }
 
   app.register(async (signedIn: HttpApp) => {
-    signedIn.addHook('onRequest', app.requireCaller);
+    restrictTo(signedIn, 'callers');
 
     signedIn.get(
       '/v1/auth/session',

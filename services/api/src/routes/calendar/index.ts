@@ -18,7 +18,8 @@ import { OAuthStateSigner } from '../../calendar/oauth-state.js';
 import { callerOf } from '../../plugins/auth.js';
 import { FLOW_COOKIE_SECONDS, type SessionCookies } from '../../sessions/session-cookies.js';
 import { checkinPage } from '../checkin/page.js';
-import { closedObject, errorResponses, googleCallbackParams, noContent } from '../schemas.js';
+import { restrictTo } from '../audience.js';
+import { closedObject, column, columns, errorResponses, googleCallbackParams, noContent } from '../schemas.js';
 
 export interface CalendarRouteOptions {
   sql: Sql;
@@ -32,10 +33,9 @@ export interface CalendarRouteOptions {
 }
 
 const connectionSchema = closedObject({
-  connected: { type: 'boolean' },
-  revoked: { type: 'boolean' },
-  revoked_reason: { type: ['string', 'null'] },
-  last_synced_at: { type: ['string', 'null'], format: 'date-time' },
+  ...columns(column.boolean, 'connected', 'revoked'),
+  revoked_reason: column.nullableText,
+  last_synced_at: column.nullableDateTime,
 });
 
 const callbackQuery = { type: 'object', properties: googleCallbackParams } as const;
@@ -100,7 +100,7 @@ export async function calendarRoutes(app: HttpApp, options: CalendarRouteOptions
   );
 
   app.register(async (member: HttpApp) => {
-    member.addHook('onRequest', app.requireCaller);
+    restrictTo(member, 'callers');
 
     member.get(
       '/v1/calendar/google',

@@ -3,6 +3,7 @@ import type { Sql } from '@nudge/db';
 import { badRequest, notFound, type HttpApp } from '@nudge/service';
 import { updateUser } from '../../orgs/users.js';
 import { callerOf } from '../../plugins/auth.js';
+import { restrictTo } from '../audience.js';
 import { errorResponses, userFieldSchemas, userSchema } from '../schemas.js';
 
 const patchBody = {
@@ -14,7 +15,7 @@ const patchBody = {
 
 export async function meRoutes(app: HttpApp, options: { sql: Sql }): Promise<void> {
   const { sql } = options;
-  app.addHook('onRequest', app.requireCaller);
+  restrictTo(app, 'callers');
 
   // The caller's row came with the token lookup: no second query.
   app.get(

@@ -2,19 +2,17 @@ import type { Sql } from '@nudge/db';
 import { ALERT_STATES, type Clock } from '@nudge/domain';
 import type { HttpApp, ReplyOf } from '@nudge/service';
 import { callerOf } from '../../plugins/auth.js';
-import { closedObject, errorResponses } from '../schemas.js';
+import { restrictTo } from '../audience.js';
+import { closedObject, column, columns, errorResponses } from '../schemas.js';
 import { timeRange, timeRangeQuery } from '../time-range.js';
 
 const meetingProperties = {
-  id: { type: 'string' },
-  title: { type: 'string' },
-  starts_at: { type: 'string', format: 'date-time' },
-  ends_at: { type: 'string', format: 'date-time' },
+  ...columns(column.text, 'id', 'title'),
+  ...columns(column.dateTime, 'starts_at', 'ends_at'),
   status: { type: 'string', enum: ['confirmed', 'cancelled'] },
   self_response: { type: ['string', 'null'], enum: ['accepted', 'declined', 'tentative', 'needsAction', null] },
   attendee_count: { type: 'integer' },
-  conference_url: { type: ['string', 'null'] },
-  alert_id: { type: ['string', 'null'] },
+  ...columns(column.nullableText, 'conference_url', 'alert_id'),
   alert_state: { type: ['string', 'null'], enum: [...ALERT_STATES, null] },
 } as const;
 
@@ -23,7 +21,7 @@ const meetingSchema = closedObject(meetingProperties);
 /** The caller's meetings in a range (default: now to 14 days ahead), each with its alert's state. */
 export async function meetingRoutes(app: HttpApp, options: { sql: Sql; clock: Clock }): Promise<void> {
   const { sql, clock } = options;
-  app.addHook('onRequest', app.requireCaller);
+  restrictTo(app, 'callers');
   app.get(
     '/v1/meetings',
     {

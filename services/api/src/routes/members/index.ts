@@ -14,7 +14,7 @@ import {
 import { DomainTakenError, organizationSettings, setWorkspaceDomain } from '../../members/organization-settings.js';
 import { callerOf } from '../../plugins/auth.js';
 import { getList } from '../list-route.js';
-import { closedObject, errorResponses, noContent, USER_ROLES, uuidIdParams } from '../schemas.js';
+import { closedObject, column, columns, errorResponses, noContent, USER_ROLES, uuidIdParams } from '../schemas.js';
 
 export interface MemberRouteOptions {
   sql: Sql;
@@ -24,50 +24,45 @@ export interface MemberRouteOptions {
 }
 
 const memberSchema = closedObject({
-  id: { type: 'string', format: 'uuid' },
-  email: { type: 'string' },
-  name: { type: 'string' },
+  id: column.uuid,
+  ...columns(column.text, 'email', 'name'),
   role: { type: 'string', enum: USER_ROLES },
-  is_operator: { type: 'boolean' },
-  phone_e164: { type: ['string', 'null'] },
-  created_at: { type: 'string', format: 'date-time' },
+  is_operator: column.boolean,
+  phone_e164: column.nullableText,
+  created_at: column.dateTime,
   deactivated_at: {
-    type: ['string', 'null'],
-    format: 'date-time',
+    ...column.nullableDateTime,
     description: 'set: the member can neither sign in nor use tokens, and is not alerted',
   },
-  signs_in_with_google: { type: 'boolean' },
+  signs_in_with_google: column.boolean,
 });
 
 const invitationSchema = closedObject({
-  id: { type: 'string', format: 'uuid' },
-  email: { type: 'string' },
+  id: column.uuid,
+  email: column.text,
   role: { type: 'string', enum: USER_ROLES },
-  created_at: { type: 'string', format: 'date-time' },
-  expires_at: { type: 'string', format: 'date-time' },
+  ...columns(column.dateTime, 'created_at', 'expires_at'),
 });
 
 const organizationSchema = closedObject({
-  id: { type: 'string', format: 'uuid' },
-  name: { type: 'string' },
+  id: column.uuid,
+  name: column.text,
   google_workspace_domain: {
-    type: ['string', 'null'],
+    ...column.nullableText,
     description: 'everyone whose Google ID token carries this `hd` may sign in as a member',
   },
 });
 
 const DOMAIN = '^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$';
 
-/** Members and invitations of the caller's organisation, for its admins. */
+/** Members and invitations of the caller's organisation; behind `orgAdminRoutes`, for its admins. */
 export async function memberRoutes(app: HttpApp, options: MemberRouteOptions): Promise<void> {
   const { sql, clock } = options;
   const mailer = options.mail === undefined ? undefined : new InvitationMailer(options.mail);
   if (mailer !== undefined) app.addHook('onClose', async () => mailer.close());
-  app.addHook('onRequest', app.requireCaller);
-  app.addHook('onRequest', app.requireAdmin);
 
-  getList<typeof memberSchema>(app, { url: '/v1/admin/members', item: memberSchema }, async (request) =>
-    listMembers(sql, callerOf(request).orgId),
+  getList<typeof memberSchema>(app, { url: '/v1/admin/members', item: memberSchema }, async (caller) =>
+    listMembers(sql, caller.orgId),
   );
 
   app.patch(
@@ -154,7 +149,7 @@ export async function memberRoutes(app: HttpApp, options: MemberRouteOptions): P
   getList<typeof invitationSchema>(
     app,
     { url: '/v1/admin/invitations', item: invitationSchema, description: 'Invitations not yet accepted or expired.' },
-    async (request) => pendingInvitations(sql, callerOf(request).orgId, clock.now()),
+    async (caller) => pendingInvitations(sql, caller.orgId, clock.now()),
   );
 
   app.post(

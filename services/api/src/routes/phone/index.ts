@@ -9,7 +9,8 @@ import {
 } from '../../phone/phone-verifications.js';
 import { VerificationNotSentError, type VerificationSender } from '../../phone/verification-sender.js';
 import { callerOf } from '../../plugins/auth.js';
-import { closedObject, errorResponses, userSchema } from '../schemas.js';
+import { restrictTo } from '../audience.js';
+import { closedObject, column, errorResponses, userSchema } from '../schemas.js';
 
 export interface PhoneRoutesOptions {
   sql: Sql;
@@ -18,14 +19,14 @@ export interface PhoneRoutesOptions {
 }
 
 const verificationSchema = closedObject({
-  id: { type: 'string', format: 'uuid' },
-  phone_e164: { type: 'string' },
+  id: column.uuid,
+  phone_e164: column.text,
   channel: {
     type: 'string',
     enum: ['call', 'sms'],
     description: 'call: Nudge phones the number and reads the code; sms: a text carries it',
   },
-  expires_at: { type: 'string', format: 'date-time', description: 'the code may be entered until then (10 minutes)' },
+  expires_at: { ...column.dateTime, description: 'the code may be entered until then (10 minutes)' },
 });
 
 const confirmBody = closedObject({
@@ -44,7 +45,7 @@ const confirmBody = closedObject({
  */
 export async function phoneRoutes(app: HttpApp, options: PhoneRoutesOptions): Promise<void> {
   const { sql, clock, verification } = options;
-  app.addHook('onRequest', app.requireCaller);
+  restrictTo(app, 'callers');
 
   app.post(
     '/v1/me/phone/verifications',

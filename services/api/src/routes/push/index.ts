@@ -4,8 +4,9 @@ import type { Sql } from '@nudge/db';
 import type { Clock } from '@nudge/domain';
 import { badRequest, HttpError, notFound, type HttpApp, type PushEndpointPolicy, type ReplyOf } from '@nudge/service';
 import { callerOf } from '../../plugins/auth.js';
+import { restrictTo } from '../audience.js';
 import { getList } from '../list-route.js';
-import { closedObject, errorResponses, noContent, uuidIdParams } from '../schemas.js';
+import { closedObject, column, columns, errorResponses, noContent, uuidIdParams } from '../schemas.js';
 import { unstoredRegistration } from './unstored-registration.js';
 import { canonicalKey, subscriptionKeysProblem } from './subscription-keys.js';
 
@@ -31,14 +32,12 @@ const subscriptionBody = {
 } as const;
 
 const subscriptionSchema = closedObject({
-  id: { type: 'string' },
-  endpoint: { type: 'string' },
-  user_agent: { type: ['string', 'null'] },
-  is_active: { type: 'boolean' },
-  created_at: { type: 'string', format: 'date-time' },
-  last_success_at: { type: ['string', 'null'], format: 'date-time' },
-  deactivated_at: { type: ['string', 'null'], format: 'date-time' },
-  deactivation_reason: { type: ['string', 'null'] },
+  ...columns(column.text, 'id', 'endpoint'),
+  user_agent: column.nullableText,
+  is_active: column.boolean,
+  created_at: column.dateTime,
+  ...columns(column.nullableDateTime, 'last_success_at', 'deactivated_at'),
+  deactivation_reason: column.nullableText,
 });
 
 const vapidKeySchema = closedObject({ public_key: { type: 'string' } });
@@ -68,12 +67,12 @@ export async function pushRoutes(
   }));
 
   app.register(async (member: HttpApp) => {
-    member.addHook('onRequest', app.requireCaller);
+    restrictTo(member, 'callers');
 
     getList<typeof subscriptionSchema>(
       member,
       { url: '/v1/push/subscriptions', item: subscriptionSchema },
-      async (request) => listSubscriptions(sql, callerOf(request).userId),
+      async (caller) => listSubscriptions(sql, caller.userId),
     );
 
     member.post(

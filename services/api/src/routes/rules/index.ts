@@ -3,7 +3,8 @@ import type { Sql } from '@nudge/db';
 import { HH_MM_PATTERN, type Clock } from '@nudge/domain';
 import type { HttpApp } from '@nudge/service';
 import { callerOf } from '../../plugins/auth.js';
-import { allFields, closedObject, errorResponses } from '../schemas.js';
+import { restrictTo } from '../audience.js';
+import { allFields, closedObject, column, errorResponses } from '../schemas.js';
 
 const quietHoursSchema = {
   anyOf: [
@@ -47,7 +48,7 @@ const ruleSchema = {
   properties: {
     id: { type: ['string', 'null'], description: 'null while the user has the defaults, never saved' },
     ...settingsProperties,
-    updated_at: { anyOf: [{ type: 'string', format: 'date-time' }, { type: 'null' }] },
+    updated_at: { anyOf: [column.dateTime, { type: 'null' }] },
   },
 } as const;
 
@@ -66,7 +67,7 @@ function view(rule: AlertRuleRow) {
 /** The caller's alert rule. Changing it re-plans the caller's upcoming meetings. */
 export async function ruleRoutes(app: HttpApp, options: { sql: Sql; clock: Clock }): Promise<void> {
   const { sql, clock } = options;
-  app.addHook('onRequest', app.requireCaller);
+  restrictTo(app, 'callers');
 
   // A read never writes: a user who never saved a rule sees the defaults, stored by the first PUT
   // (or by the planner, which needs a rule row for the alerts it creates).

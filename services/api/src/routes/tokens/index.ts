@@ -10,20 +10,21 @@ import {
   revokeToken,
 } from '../../auth/personal-access-tokens.js';
 import { callerOf } from '../../plugins/auth.js';
+import { restrictTo } from '../audience.js';
 import { getList } from '../list-route.js';
-import { closedObject, errorResponses, noContent, uuidIdParams } from '../schemas.js';
+import { closedObject, column, errorResponses, noContent, uuidIdParams } from '../schemas.js';
 
 const tokenProperties = {
-  id: { type: 'string', format: 'uuid' },
-  name: { type: 'string' },
+  id: column.uuid,
+  name: column.text,
   prefix: {
-    type: ['string', 'null'],
+    ...column.nullableText,
     description:
       'the first characters of the token, to tell tokens apart; null for tokens made before prefixes were kept',
   },
-  created_at: { type: 'string', format: 'date-time' },
-  last_used_at: { type: ['string', 'null'], format: 'date-time', description: 'updated at most once a minute' },
-  expires_at: { type: ['string', 'null'], format: 'date-time', description: 'null: never expires' },
+  created_at: column.dateTime,
+  last_used_at: { ...column.nullableDateTime, description: 'updated at most once a minute' },
+  expires_at: { ...column.nullableDateTime, description: 'null: never expires' },
 } as const;
 
 const tokenSchema = closedObject(tokenProperties);
@@ -49,10 +50,10 @@ const newTokenBody = {
 /** Personal access tokens: the caller's own, created, listed and revoked by the caller. */
 export async function tokenRoutes(app: HttpApp, options: { sql: Sql; clock: Clock }): Promise<void> {
   const { sql, clock } = options;
-  app.addHook('onRequest', app.requireCaller);
+  restrictTo(app, 'callers');
 
-  getList<typeof tokenSchema>(app, { url: '/v1/me/tokens', item: tokenSchema }, async (request) =>
-    listTokens(sql, callerOf(request).userId),
+  getList<typeof tokenSchema>(app, { url: '/v1/me/tokens', item: tokenSchema }, async (caller) =>
+    listTokens(sql, caller.userId),
   );
 
   app.post(

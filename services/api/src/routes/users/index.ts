@@ -19,6 +19,11 @@ const newUserBody = {
   },
 } as const;
 
+const createdUserSchema = closedObject({
+  user: userSchema,
+  token: { type: 'string', description: 'shown once; only its hash is stored' },
+});
+
 /** The organisation's users, oldest first. */
 async function listUsers(sql: Sql, orgId: string): Promise<ReplyOf<typeof userSchema>[]> {
   return sql<
@@ -26,30 +31,17 @@ async function listUsers(sql: Sql, orgId: string): Promise<ReplyOf<typeof userSc
   >`select ${sql(USER_COLUMNS)} from users where org_id = ${orgId} order by created_at`;
 }
 
-/** Organisation administration: the caller's organisation only, for its admins. */
+/** Users of the caller's organisation only; behind `orgAdminRoutes`, for its admins. */
 export async function userAdminRoutes(app: HttpApp, options: { sql: Sql; clock: Clock }): Promise<void> {
   const { sql, clock } = options;
-  app.addHook('onRequest', app.requireCaller);
-  app.addHook('onRequest', app.requireAdmin);
 
-  getList<typeof userSchema>(app, { url: '/v1/admin/users', item: userSchema }, async (request) =>
-    listUsers(sql, callerOf(request).orgId),
+  getList<typeof userSchema>(app, { url: '/v1/admin/users', item: userSchema }, async (caller) =>
+    listUsers(sql, caller.orgId),
   );
 
   app.post(
     '/v1/admin/users',
-    {
-      schema: {
-        body: newUserBody,
-        response: {
-          201: closedObject({
-            user: userSchema,
-            token: { type: 'string', description: 'shown once; only its hash is stored' },
-          }),
-          ...errorResponses,
-        },
-      },
-    },
+    { schema: { body: newUserBody, response: { 201: createdUserSchema, ...errorResponses } } },
     async (request, reply) => {
       const body = request.body;
       const email = normalizeEmail(body.email);
