@@ -1,9 +1,9 @@
-import { afterAll, beforeAll } from '@jest/globals';
 import { pushFragment, type PushConfig } from '@nudge/config';
 import { systemClock } from '@nudge/domain';
 import type { Logger } from '@nudge/logger';
 import { PushEndpointPolicy, type ResolveHost } from '@nudge/service';
 import { createTestDatabase, eventually, PushEmulator, roleEnv, type TestDatabase } from '@nudge/testkit';
+import { useFixture } from '@nudge/testkit/jest';
 import { Dispatcher, type DispatcherOptions } from '../dispatcher/dispatcher.js';
 import { VapidHeaders } from '../dispatcher/vapid-headers.js';
 import { dispatcherOptions } from './dispatcher-options.js';
@@ -42,61 +42,42 @@ export interface DispatcherTestBedOptions {
  * Kept out of ./index.js: it registers jest hooks.
  */
 export function dispatcherTestBed(options: DispatcherTestBedOptions): DispatcherTestBed {
-  let started: Omit<DispatcherTestBed, 'pushSummary'> | undefined;
-  beforeAll(async () => {
-    const db = await createTestDatabase();
-    const push = await PushEmulator.start();
-    const pushConfig = pushFragment(roleEnv('postgres://unused@127.0.0.1/unused', options.env?.(push)));
-    const policy = new PushEndpointPolicy({
-      allowedHosts: pushConfig.endpointAllowedHosts,
-      ...(options.resolve === undefined ? {} : { resolve: options.resolve }),
-      agentOptions: { ca: [push.caPem, ...(options.extraCa?.() ?? [])] },
-    });
-    const vapid = new VapidHeaders(pushConfig, systemClock);
-    const dispatcher = new Dispatcher(
-      dispatcherOptions(
-        { sql: db.sql, logger: options.logger, sender: { vapid, timeoutMs: options.sendTimeoutMs ?? 5_000, policy } },
-        options.dispatcher,
-      ),
-    );
-    started = { db, push, pushConfig, policy, dispatcher };
-    await dispatcher.start();
-  });
-  afterAll(async () => {
-    await started?.dispatcher.stop();
-    started?.policy.close();
-    await started?.push.close();
-    await started?.db.drop();
-  });
-  const live = () => {
-    if (started === undefined) throw new Error('the dispatcher test bed exists from beforeAll on');
-    return started;
-  };
-  return {
-    get db() {
-      return live().db;
-    },
-    get push() {
-      return live().push;
-    },
-    get pushConfig() {
-      return live().pushConfig;
-    },
-    get policy() {
-      return live().policy;
-    },
-    get dispatcher() {
-      return live().dispatcher;
-    },
-    async pushSummary(alertId) {
-      let detail: Record<string, number> | undefined;
-      await eventually(async () => {
-        const [event] = await live().db.sql<{ detail: Record<string, number> }[]>`
-          select detail from alert_events where alert_id = ${alertId} and kind = 'pushed'`;
-        detail = event?.detail;
-        return detail !== undefined;
+  return useFixture(
+    async () => {
+      const db = await createTestDatabase();
+      const push = await PushEmulator.start();
+      const pushConfig = pushFragment(roleEnv('postgres://unused@127.0.0.1/unused', options.env?.(push)));
+      const policy = new PushEndpointPolicy({
+        allowedHosts: pushConfig.endpointAllowedHosts,
+        ...(options.resolve === undefined ? {} : { resolve: options.resolve }),
+        agentOptions: { ca: [push.caPem, ...(options.extraCa?.() ?? [])] },
       });
-      return detail!;
+      const vapid = new VapidHeaders(pushConfig, systemClock);
+      const dispatcher = new Dispatcher(
+        dispatcherOptions(
+          { sql: db.sql, logger: options.logger, sender: { vapid, timeoutMs: options.sendTimeoutMs ?? 5_000, policy } },
+          options.dispatcher,
+        ),
+      );
+      await dispatcher.start();
+      return { db, push, pushConfig, policy, dispatcher, pushSummary: (alertId: string) => pushSummary(db, alertId) };
     },
-  };
+    async (bed) => {
+      await bed.dispatcher.stop();
+      bed.policy.close();
+      await bed.push.close();
+      await bed.db.drop();
+    },
+  );
+}
+
+async function pushSummary(db: TestDatabase, alertId: string): Promise<Record<string, number>> {
+  let detail: Record<string, number> | undefined;
+  await eventually(async () => {
+    const [event] = await db.sql<{ detail: Record<string, number> }[]>`
+      select detail from alert_events where alert_id = ${alertId} and kind = 'pushed'`;
+    detail = event?.detail;
+    return detail !== undefined;
+  });
+  return detail!;
 }
