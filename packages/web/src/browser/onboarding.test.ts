@@ -10,7 +10,7 @@ import {
 import { browserTestBed, BROWSER_TIME_ZONE } from './browser-test-bed.js';
 import { launchChromium, watchedPage, type ChromiumSession } from './chromium.js';
 import { deliverPush, subscribedDevice, usePushService, waitForNotification } from './device-push.js';
-import { connectGoogleCalendar, expectHeading, invite, verificationCall } from './flows.js';
+import { connectGoogleCalendar, expectHeading, invite, signInWithToken, verificationCall } from './flows.js';
 import { screenshot, unlabelledControls } from './screenshots.js';
 
 interface PushPayload {
@@ -111,11 +111,7 @@ describe('onboarding a colleague, from invitation to a phone call, in a real bro
 
   it('the admin invites the colleague from the Members page', async () => {
     // The admin signs in with the token `nudge-admin create-org` printed.
-    await bed.page.goto(`${bed.stack.base}/app/`);
-    await expectHeading(bed.page, 'Sign in to Nudge');
-    await bed.page.getByLabel('API token').fill(bed.stack.token);
-    await bed.page.getByRole('button', { name: 'Sign in' }).click();
-    await expectHeading(bed.page, 'Upcoming meetings');
+    await signInWithToken(bed.page, bed.stack.base, bed.stack.token);
     await bed.page.getByRole('link', { name: 'Members' }).click();
     await expectHeading(bed.page, 'Members');
     expect(await unlabelledControls(bed.page)).toEqual([]);

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { verificationCodeSaid } from '@nudge/testkit';
 import { browserTestBed } from './browser-test-bed.js';
-import { expectHeading as expectPageHeading, verificationCall } from './flows.js';
+import { expectHeading as expectPageHeading, signInWithToken, verificationCall } from './flows.js';
 import { operatorPhone } from './operator-phone.js';
 import { screenshot, unlabelledControls } from './screenshots.js';
 
@@ -25,11 +25,7 @@ describe('phone verification and access tokens in a real browser', () => {
     fetch(`${bed.stack.base}${path}`, { headers: { authorization: `Bearer ${token}` } });
 
   it('shows a banner while the number is unverified, and verifies it with the code the call read out', async () => {
-    await bed.page.goto(`${bed.stack.base}/app/`);
-    await expectHeading('Sign in to Nudge');
-    await bed.page.getByLabel('API token').fill(bed.stack.token);
-    await bed.page.getByRole('button', { name: 'Sign in' }).click();
-    await expectHeading('Upcoming meetings');
+    await signInWithToken(bed.page, bed.stack.base, bed.stack.token);
     await banner().filter({ hasText: 'until you verify your phone number' }).waitFor();
     await screenshot(bed.page, 'phone-01-unverified-banner');
 

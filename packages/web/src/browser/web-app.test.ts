@@ -3,7 +3,7 @@ import { issueCheckinToken, planAlerts } from '@nudge/alerts';
 import { firstHourOutside, insertAlert, insertMeeting } from '@nudge/testkit';
 import { browserTestBed, BROWSER_TIME_ZONE } from './browser-test-bed.js';
 import { deliverPush } from './device-push.js';
-import { connectGoogleCalendar, expectHeading as expectPageHeading } from './flows.js';
+import { connectGoogleCalendar, expectHeading as expectPageHeading, signInWithToken } from './flows.js';
 import { screenshot, unlabelledControls } from './screenshots.js';
 
 /** The quiet hours the rules flow saves: the form's defaults. */
@@ -25,11 +25,7 @@ describe('the web app in a real browser', () => {
   const signIn = async () => {
     const stored = await bed.page.evaluate(() => sessionStorage.getItem('nudge.token')).catch(() => null);
     if (stored === bed.stack.token) return;
-    await bed.page.goto(`${bed.stack.base}/app/`);
-    await expectHeading('Sign in to Nudge');
-    await bed.page.getByLabel('API token').fill(bed.stack.token);
-    await bed.page.getByRole('button', { name: 'Sign in' }).click();
-    await expectHeading('Upcoming meetings');
+    await signInWithToken(bed.page, bed.stack.base, bed.stack.token);
   };
   /** A meeting with an alert planned by the real planner under the user's rule, at a time no quiet hours cover. */
   const plannedAlert = async (title: string): Promise<string> => {
