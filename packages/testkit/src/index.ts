@@ -56,3 +56,4 @@ export { signTwilioWebhook, type WebhookParams } from './emulators/twilio/twilio
 export { startEmulators, type LocalEmulators, type StartEmulatorsOptions } from './emulators/start-emulators.js';
 export { createLocalCertificates, type LocalCertificates } from './emulators/push/tls-certificates.js';
 export { SmtpReceiver, type ReceivedMail } from './emulators/smtp/smtp-receiver.js';
+export { listenOnPort443 } from './port-443-listener.js';

@@ -9,6 +9,8 @@ import {
   type TwilioEmulator,
 } from '@nudge/testkit';
 import { launchChromium } from './chromium.js';
+import { subscribedDevice } from './device-push.js';
+import { operatorPhone } from './operator-phone.js';
 import { screenshot } from './screenshots.js';
 import { startStack, type Stack } from './stack.js';
 
@@ -35,15 +37,9 @@ describe('the check-in page of a pushed alert, in a real browser', () => {
     stack = await startStack({ escalation: true, push: true, phoneVerified: true });
     twilio = stack.twilio!;
     push = stack.push!;
-    const [user] = await stack.db.sql<
-      { phone_e164: string }[]
-    >`select phone_e164 from users where id = ${stack.userId}`;
-    phone = user!.phone_e164;
-    // The device as the browser's push service would hold it: the VAPID key the api hands out.
-    const key = (await (
-      await fetch(`${stack.base}/v1/push/vapid-public-key`, { headers: { authorization: `Bearer ${stack.token}` } })
-    ).json()) as { public_key: string };
-    device = push.subscribe(key.public_key);
+    phone = await operatorPhone(stack);
+    // The device as the browser's push service would hold it.
+    device = await subscribedDevice(stack);
     await stack.db
       .sql`insert into push_subscriptions (user_id, endpoint, p256dh, auth) values (${stack.userId}, ${device.endpoint}, ${device.keys.p256dh}, ${device.keys.auth})`;
   }, 90_000);

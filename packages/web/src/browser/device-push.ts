@@ -1,5 +1,6 @@
 import type { BrowserContext, CDPSession } from 'playwright-core';
 import type { PushSubscriptionJson } from '@nudge/testkit';
+import type { Stack } from './stack.js';
 
 /** ServiceWorker.deliverPushMessage: the push event a push service would cause, without one. */
 export async function deliverPush(cdp: CDPSession, origin: string, data: string): Promise<void> {
@@ -80,4 +81,13 @@ export async function waitForNotification(
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`no notification tagged ${tag} within ${timeoutMs} ms`);
+}
+
+/** A device at the stack's push service, subscribed with the VAPID key the api hands out. */
+export async function subscribedDevice(stack: Stack): Promise<PushSubscriptionJson> {
+  const response = await fetch(`${stack.base}/v1/push/vapid-public-key`, {
+    headers: { authorization: `Bearer ${stack.token}` },
+  });
+  const key = (await response.json()) as { public_key: string };
+  return stack.push!.subscribe(key.public_key);
 }

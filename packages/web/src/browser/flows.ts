@@ -10,6 +10,15 @@ export async function expectHeading(page: Page, text: string): Promise<void> {
   await page.getByRole('heading', { level: 1, name: text }).waitFor({ timeout: 10_000 });
 }
 
+/** Opens the app signed out and signs in with the API `token`: the meetings page has rendered. */
+export async function signInWithToken(page: Page, base: string, token: string): Promise<void> {
+  await page.goto(`${base}/app/`);
+  await expectHeading(page, 'Sign in to Nudge');
+  await page.getByLabel('API token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expectHeading(page, 'Upcoming meetings');
+}
+
 /**
  * On the Calendar & devices page: "Connect Google Calendar", through the Google emulator's consent
  * tab, which says so once the calendar is connected; that tab is kept as `screenshotName` and closed.

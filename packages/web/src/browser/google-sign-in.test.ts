@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Page } from 'playwright-core';
+import { describe, expect, it } from '@jest/globals';
 import { createOrgWithCli } from '@nudge/testkit';
-import { launchChromium, watchedPage, type ChromiumSession } from './chromium.js';
+import { browserTestBed, BROWSER_TIME_ZONE } from './browser-test-bed.js';
+import { launchChromium } from './chromium.js';
 import { connectGoogleCalendar, expectHeading as expectPageHeading, invite } from './flows.js';
 import { screenshot, unlabelledControls } from './screenshots.js';
-import { startStack, type Stack } from './stack.js';
 
 /**
  * Sign in with Google in Debian's chromium, through the Google emulator's consent screen, against
@@ -12,50 +11,37 @@ import { startStack, type Stack } from './stack.js';
  * connect the calendar in one more click, sees their sessions and signs out everywhere.
  */
 describe('Sign in with Google in a real browser', () => {
-  let stack: Stack;
-  let chromium: ChromiumSession;
-  let page: Page;
-  const browserErrors: string[] = [];
+  const bed = browserTestBed();
   const EMAIL = 'ada@browser.test';
 
-  beforeAll(async () => {
-    stack = await startStack();
-    chromium = await launchChromium({ origin: stack.base, timezoneId: 'Europe/Berlin' });
-    page = await watchedPage(chromium, browserErrors);
-  }, 60_000);
-  afterAll(async () => {
-    await chromium?.close();
-    await stack?.close();
-  });
-
-  const expectHeading = (text: string) => expectPageHeading(page, text);
+  const expectHeading = (text: string) => expectPageHeading(bed.page, text);
 
   it('signs in with Google and lands in the app, with an HttpOnly session cookie and no token in the page', async () => {
-    stack.google.approveAs(EMAIL, { name: 'Ada Lovelace' });
-    await page.goto(`${stack.base}/app/`);
+    bed.stack.google.approveAs(EMAIL, { name: 'Ada Lovelace' });
+    await bed.page.goto(`${bed.stack.base}/app/`);
     await expectHeading('Sign in to Nudge');
-    expect(await unlabelledControls(page)).toEqual([]);
-    await screenshot(page, 'sign-in-01-page');
+    expect(await unlabelledControls(bed.page)).toEqual([]);
+    await screenshot(bed.page, 'sign-in-01-page');
 
-    await page.getByRole('link', { name: 'Sign in with Google' }).click();
+    await bed.page.getByRole('link', { name: 'Sign in with Google' }).click();
     await expectHeading('Upcoming meetings');
-    await screenshot(page, 'sign-in-02-landed');
+    await screenshot(bed.page, 'sign-in-02-landed');
 
-    const cookies = await chromium.context.cookies(stack.base);
+    const cookies = await bed.chromium.context.cookies(bed.stack.base);
     const session = cookies.find((c) => c.name === 'nudge_session');
     expect(session).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' });
     expect(cookies.some((c) => c.name === 'nudge_sign_in')).toBe(false);
-    expect(await page.evaluate(() => document.cookie)).not.toContain('nudge_session');
-    expect(await page.evaluate(() => sessionStorage.getItem('nudge.token'))).toBeNull();
-    const [user] = await stack.db.sql<
+    expect(await bed.page.evaluate(() => document.cookie)).not.toContain('nudge_session');
+    expect(await bed.page.evaluate(() => sessionStorage.getItem('nudge.token'))).toBeNull();
+    const [user] = await bed.stack.db.sql<
       { google_sub: string }[]
-    >`select google_sub from users where id = ${stack.userId}`;
-    expect(user!.google_sub).toBe(stack.google.account(EMAIL)!.sub);
+    >`select google_sub from users where id = ${bed.stack.userId}`;
+    expect(user!.google_sub).toBe(bed.stack.google.account(EMAIL)!.sub);
   });
 
   it('refuses an attacker’s connect link opened in the signed-in person’s browser, linking nothing', async () => {
     // The attacker, another organisation's user with an API token, makes a consent URL for themselves.
-    const attacker = await createOrgWithCli(stack.db.url, [
+    const attacker = await createOrgWithCli(bed.stack.db.url, [
       '--org',
       'Attackers',
       '--email',
@@ -63,31 +49,31 @@ describe('Sign in with Google in a real browser', () => {
       '--name',
       'Mallory',
     ]);
-    const connect = await fetch(`${stack.base}/v1/calendar/google/connect`, {
+    const connect = await fetch(`${bed.stack.base}/v1/calendar/google/connect`, {
       headers: { authorization: `Bearer ${attacker.token}` },
     });
     const { url } = (await connect.json()) as { url: string };
 
     // The victim opens it and Google (the emulator) consents as the victim.
-    stack.google.approveAs(EMAIL);
-    await page.goto(url);
-    await page
+    bed.stack.google.approveAs(EMAIL);
+    await bed.page.goto(url);
+    await bed.page
       .getByRole('heading', { level: 1, name: 'Google Calendar was not connected' })
       .waitFor({ timeout: 10_000 });
-    await page.getByText('not started in this browser').waitFor();
-    await screenshot(page, 'sign-in-03-attack-refused');
-    expect(await stack.db.sql`select user_id from calendar_credentials`).toEqual([]);
-    await page.goto(`${stack.base}/app/`);
+    await bed.page.getByText('not started in this browser').waitFor();
+    await screenshot(bed.page, 'sign-in-03-attack-refused');
+    expect(await bed.stack.db.sql`select user_id from calendar_credentials`).toEqual([]);
+    await bed.page.goto(`${bed.stack.base}/app/`);
     await expectHeading('Upcoming meetings');
   });
 
   it('connects the calendar in one more click, as the signed-in person', async () => {
-    await page.getByRole('link', { name: 'Calendar & devices' }).click();
+    await bed.page.getByRole('link', { name: 'Calendar & devices' }).click();
     await expectHeading('Calendar & devices');
-    await connectGoogleCalendar(chromium, page, 'sign-in-03b-calendar-connected');
-    const [credential] = await stack.db.sql<
+    await connectGoogleCalendar(bed.chromium, bed.page, 'sign-in-03b-calendar-connected');
+    const [credential] = await bed.stack.db.sql<
       { scopes: string[] }[]
-    >`select scopes from calendar_credentials where user_id = ${stack.userId}`;
+    >`select scopes from calendar_credentials where user_id = ${bed.stack.userId}`;
     expect(credential!.scopes).toEqual(
       expect.arrayContaining(['openid', 'https://www.googleapis.com/auth/calendar.readonly']),
     );
@@ -95,16 +81,16 @@ describe('Sign in with Google in a real browser', () => {
 
   it('an admin invites a colleague, who accepts by signing in with Google, and is deactivated from the members page', async () => {
     const COLLEAGUE = 'grace@browser.test';
-    stack.google.addUser(COLLEAGUE, { name: 'Grace Hopper' });
-    await page.getByRole('link', { name: 'Members' }).click();
+    bed.stack.google.addUser(COLLEAGUE, { name: 'Grace Hopper' });
+    await bed.page.getByRole('link', { name: 'Members' }).click();
     await expectHeading('Members');
-    expect(await unlabelledControls(page)).toEqual([]);
-    const link = await invite(page, COLLEAGUE);
+    expect(await unlabelledControls(bed.page)).toEqual([]);
+    const link = await invite(bed.page, COLLEAGUE);
     expect(link).toContain('/v1/auth/google/start?invitation=inv_');
-    await screenshot(page, 'sign-in-04-invited');
+    await screenshot(bed.page, 'sign-in-04-invited');
 
     // The colleague's own browser.
-    const theirs = await launchChromium({ origin: stack.base, timezoneId: 'Europe/Berlin' });
+    const theirs = await launchChromium({ origin: bed.stack.base, timezoneId: BROWSER_TIME_ZONE });
     try {
       const colleague = theirs.context.pages()[0] ?? (await theirs.context.newPage());
       await colleague.goto(link);
@@ -117,15 +103,15 @@ describe('Sign in with Google in a real browser', () => {
       await colleague.goto(link);
       await colleague.getByText('already used').waitFor();
 
-      await page.reload();
+      await bed.page.reload();
       await expectHeading('Members');
-      page.once('dialog', (dialog) => void dialog.accept());
-      await page.getByRole('button', { name: 'Deactivate Grace Hopper' }).click();
-      await page.getByTestId('members').getByText('Deactivated').waitFor();
-      await screenshot(page, 'sign-in-06-member-deactivated');
+      bed.page.once('dialog', (dialog) => void dialog.accept());
+      await bed.page.getByRole('button', { name: 'Deactivate Grace Hopper' }).click();
+      await bed.page.getByTestId('members').getByText('Deactivated').waitFor();
+      await screenshot(bed.page, 'sign-in-06-member-deactivated');
 
       // At once: the colleague's next request finds the session gone, and the app returns to sign-in.
-      await colleague.goto(`${stack.base}/app/`);
+      await colleague.goto(`${bed.stack.base}/app/`);
       await colleague.getByRole('heading', { level: 1, name: 'Sign in to Nudge' }).waitFor({ timeout: 10_000 });
     } finally {
       await theirs.close();
@@ -133,14 +119,14 @@ describe('Sign in with Google in a real browser', () => {
   });
 
   it('lists the sessions and signs out everywhere, back to the sign-in page', async () => {
-    await page.getByRole('link', { name: 'Sessions' }).click();
+    await bed.page.getByRole('link', { name: 'Sessions' }).click();
     await expectHeading('Your sessions');
-    await page.getByTestId('sessions').getByText('(this browser)').waitFor();
-    await screenshot(page, 'sign-in-07-sessions');
-    await page.getByRole('button', { name: 'Sign out everywhere' }).click();
+    await bed.page.getByTestId('sessions').getByText('(this browser)').waitFor();
+    await screenshot(bed.page, 'sign-in-07-sessions');
+    await bed.page.getByRole('button', { name: 'Sign out everywhere' }).click();
     await expectHeading('Sign in to Nudge');
-    await screenshot(page, 'sign-in-08-signed-out');
-    expect(await stack.db.sql`select id from sessions where user_id = ${stack.userId}`).toEqual([]);
-    expect(browserErrors).toEqual([]);
+    await screenshot(bed.page, 'sign-in-08-signed-out');
+    expect(await bed.stack.db.sql`select id from sessions where user_id = ${bed.stack.userId}`).toEqual([]);
+    expect(bed.browserErrors).toEqual([]);
   });
 });

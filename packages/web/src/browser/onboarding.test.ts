@@ -7,11 +7,11 @@ import {
   type TwilioEmulator,
   type PushEmulator,
 } from '@nudge/testkit';
-import { launchChromium, type ChromiumSession } from './chromium.js';
-import { deliverPush, usePushService, waitForNotification } from './device-push.js';
-import { connectGoogleCalendar, expectHeading, invite, verificationCall } from './flows.js';
+import { browserTestBed, BROWSER_TIME_ZONE } from './browser-test-bed.js';
+import { launchChromium, watchedPage, type ChromiumSession } from './chromium.js';
+import { deliverPush, subscribedDevice, usePushService, waitForNotification } from './device-push.js';
+import { connectGoogleCalendar, expectHeading, invite, signInWithToken, verificationCall } from './flows.js';
 import { screenshot, unlabelledControls } from './screenshots.js';
-import { startStack, type Stack } from './stack.js';
 
 interface PushPayload {
   alert_id: string;
@@ -35,53 +35,34 @@ const COLLEAGUE_PHONE = '+4915187654321';
  * Rules page), so a meeting a few minutes away alerts at once whenever the test runs.
  */
 describe('onboarding a colleague, from invitation to a phone call, in a real browser', () => {
-  let stack: Stack;
+  /** The admin's browser and page; the colleague has their own. */
+  const bed = browserTestBed({ escalation: true, push: true }, 90_000);
   let twilio: TwilioEmulator;
   let push: PushEmulator;
-  let admin: ChromiumSession;
   let colleague: ChromiumSession;
-  let adminPage: Page;
   let page: Page;
   let device: PushSubscriptionJson;
   let colleagueId: string;
-  const browserErrors: string[] = [];
-
-  const watch = (p: Page) => {
-    p.on('pageerror', (error) => browserErrors.push(error.message));
-    p.on('console', (message) => {
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
-        browserErrors.push(message.text());
-    });
-  };
 
   beforeAll(async () => {
-    stack = await startStack({ escalation: true, push: true });
-    twilio = stack.twilio!;
-    push = stack.push!;
-    admin = await launchChromium({ origin: stack.base, timezoneId: 'Europe/Berlin' });
-    adminPage = admin.context.pages()[0] ?? (await admin.context.newPage());
-    watch(adminPage);
-    colleague = await launchChromium({ origin: stack.base, timezoneId: 'Europe/Berlin' });
+    twilio = bed.stack.twilio!;
+    push = bed.stack.push!;
+    colleague = await launchChromium({ origin: bed.stack.base, timezoneId: BROWSER_TIME_ZONE });
     // The colleague's device, at the push service: subscribed with the key the api hands out.
-    const key = (await (
-      await fetch(`${stack.base}/v1/push/vapid-public-key`, { headers: { authorization: `Bearer ${stack.token}` } })
-    ).json()) as { public_key: string };
-    device = push.subscribe(key.public_key);
+    device = await subscribedDevice(bed.stack);
     await usePushService(colleague.context, device);
-    page = colleague.context.pages()[0] ?? (await colleague.context.newPage());
-    watch(page);
-  }, 90_000);
+    page = await watchedPage(colleague, bed.browserErrors);
+  }, 30_000);
   afterAll(async () => {
     await colleague?.close();
-    await admin?.close();
-    await stack?.close();
   });
 
   const banner = () => page.getByRole('region', { name: 'Phone escalation paused' });
-  const explain = () => `worker:\n${stack.worker.output().slice(-3000)}\ncalls:\n${stack.calls!.output().slice(-1500)}`;
+  const explain = () =>
+    `worker:\n${bed.stack.worker.output().slice(-3000)}\ncalls:\n${bed.stack.calls!.output().slice(-1500)}`;
   const callsTo = (phone: string) => twilio.calls.items.filter((call) => call.to === phone);
   const eventsOf = async (alertId: string) =>
-    stack.db.sql<
+    bed.stack.db.sql<
       { kind: string; detail: Record<string, unknown> | null }[]
     >`select kind, detail from alert_events where alert_id = ${alertId} order by at, id`;
 
@@ -92,7 +73,7 @@ describe('onboarding a colleague, from invitation to a phone call, in a real bro
    */
   async function meetingAlertsTheDevice(title: string): Promise<string> {
     const start = new Date(Date.now() + 4 * 60_000);
-    stack.google.putEvent(COLLEAGUE, {
+    bed.stack.google.putEvent(COLLEAGUE, {
       summary: title,
       start,
       end: new Date(start.getTime() + 30 * 60_000),
@@ -101,9 +82,9 @@ describe('onboarding a colleague, from invitation to a phone call, in a real bro
         { email: 'ada@browser.test', organizer: true, responseStatus: 'accepted' },
       ],
     });
-    const sync = await fetch(`${stack.base}/v1/admin/schedules/calendar-sync/run`, {
+    const sync = await fetch(`${bed.stack.base}/v1/admin/schedules/calendar-sync/run`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${stack.token}` },
+      headers: { authorization: `Bearer ${bed.stack.token}` },
     });
     expect(sync.status).toBe(202);
     const message = await push.messages
@@ -115,7 +96,7 @@ describe('onboarding a colleague, from invitation to a phone call, in a real bro
 
     const cdp = await colleague.context.newCDPSession(page);
     try {
-      await deliverPush(cdp, stack.base, message.text);
+      await deliverPush(cdp, bed.stack.base, message.text);
     } finally {
       await cdp.detach();
     }
@@ -130,36 +111,32 @@ describe('onboarding a colleague, from invitation to a phone call, in a real bro
 
   it('the admin invites the colleague from the Members page', async () => {
     // The admin signs in with the token `nudge-admin create-org` printed.
-    await adminPage.goto(`${stack.base}/app/`);
-    await expectHeading(adminPage, 'Sign in to Nudge');
-    await adminPage.getByLabel('API token').fill(stack.token);
-    await adminPage.getByRole('button', { name: 'Sign in' }).click();
-    await expectHeading(adminPage, 'Upcoming meetings');
-    await adminPage.getByRole('link', { name: 'Members' }).click();
-    await expectHeading(adminPage, 'Members');
-    expect(await unlabelledControls(adminPage)).toEqual([]);
-    const link = await invite(adminPage, COLLEAGUE);
+    await signInWithToken(bed.page, bed.stack.base, bed.stack.token);
+    await bed.page.getByRole('link', { name: 'Members' }).click();
+    await expectHeading(bed.page, 'Members');
+    expect(await unlabelledControls(bed.page)).toEqual([]);
+    const link = await invite(bed.page, COLLEAGUE);
     expect(link).toContain('/v1/auth/google/start?invitation=inv_');
-    await screenshot(adminPage, 'onboarding-01-admin-invites');
+    await screenshot(bed.page, 'onboarding-01-admin-invites');
 
     // The colleague opens the link in their own browser and signs in with Google (the emulator's consent).
-    stack.google.approveAs(COLLEAGUE, { name: COLLEAGUE_NAME });
+    bed.stack.google.approveAs(COLLEAGUE, { name: COLLEAGUE_NAME });
     await page.goto(link);
     await expectHeading(page, 'Upcoming meetings');
     await page.getByText(COLLEAGUE_NAME).first().waitFor();
     expect(await page.getByRole('link', { name: 'Members' }).count()).toBe(0);
     await banner().filter({ hasText: 'Add your number' }).waitFor();
     await screenshot(page, 'onboarding-02-colleague-signed-in');
-    const cookies = await colleague.context.cookies(stack.base);
+    const cookies = await colleague.context.cookies(bed.stack.base);
     expect(cookies.find((c) => c.name === 'nudge_session')).toMatchObject({ httpOnly: true });
-    const [user] = await stack.db.sql<
+    const [user] = await bed.stack.db.sql<
       { id: string; google_sub: string; role: string }[]
     >`select id, google_sub, role from users where email = ${COLLEAGUE}`;
-    expect(user!.google_sub).toBe(stack.google.account(COLLEAGUE)!.sub);
+    expect(user!.google_sub).toBe(bed.stack.google.account(COLLEAGUE)!.sub);
     colleagueId = user!.id;
 
-    await adminPage.reload();
-    await adminPage.getByTestId('members').getByText(COLLEAGUE).waitFor();
+    await bed.page.reload();
+    await bed.page.getByTestId('members').getByText(COLLEAGUE).waitFor();
   });
 
   it('the colleague saves their number (not yet verified) and a short escalation on the Rules page', async () => {
@@ -184,7 +161,7 @@ describe('onboarding a colleague, from invitation to a phone call, in a real bro
     await page.getByRole('button', { name: 'Save rule' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
     await screenshot(page, 'onboarding-04-rule-saved');
-    const [rule] = await stack.db
+    const [rule] = await bed.stack.db
       .sql`select escalate_after_seconds, max_call_attempts, quiet_hours from alert_rules where user_id = ${colleagueId}`;
     expect(rule).toEqual({ escalate_after_seconds: 30, max_call_attempts: 1, quiet_hours: null });
   });
@@ -195,7 +172,7 @@ describe('onboarding a colleague, from invitation to a phone call, in a real bro
     await page.getByTestId('calendar-status').filter({ hasText: 'Not connected' }).waitFor();
     await connectGoogleCalendar(colleague, page, 'onboarding-05-calendar-consented');
     await page.getByTestId('calendar-status').filter({ hasText: 'Connected' }).waitFor({ timeout: 10_000 });
-    const [credential] = await stack.db.sql<
+    const [credential] = await bed.stack.db.sql<
       { scopes: string[] }[]
     >`select scopes from calendar_credentials where user_id = ${colleagueId}`;
     expect(credential!.scopes).toContain('https://www.googleapis.com/auth/calendar.readonly');
@@ -204,10 +181,11 @@ describe('onboarding a colleague, from invitation to a phone call, in a real bro
     await page.getByRole('button', { name: 'Enable notifications on this device' }).click();
     await page.getByRole('status').filter({ hasText: 'Notifications are on' }).waitFor();
     expect(await page.evaluate(async () => (await navigator.serviceWorker.ready).active?.scriptURL)).toBe(
-      `${stack.base}/app/sw.js`,
+      `${bed.stack.base}/app/sw.js`,
     );
     await screenshot(page, 'onboarding-06-calendar-and-device');
-    const subscriptions = await stack.db.sql`select endpoint from push_subscriptions where user_id = ${colleagueId}`;
+    const subscriptions = await bed.stack.db
+      .sql`select endpoint from push_subscriptions where user_id = ${colleagueId}`;
     expect(subscriptions).toEqual([{ endpoint: device.endpoint }]);
   });
 
@@ -222,7 +200,7 @@ describe('onboarding a colleague, from invitation to a phone call, in a real bro
     });
     expect(callsTo(COLLEAGUE_PHONE)).toEqual([]);
 
-    await page.goto(`${stack.base}/app/alerts/${alertId}`);
+    await page.goto(`${bed.stack.base}/app/alerts/${alertId}`);
     await expectHeading(page, 'Alert');
     await page.getByRole('listitem').filter({ hasText: 'escalation_skipped' }).waitFor();
     await screenshot(page, 'onboarding-07-alert-not-called-unverified');
@@ -257,13 +235,13 @@ describe('onboarding a colleague, from invitation to a phone call, in a real bro
     expect(call.said.join(' ')).toContain('Design review');
     expect((await eventsOf(alertId)).map((e) => e.kind)).toContain('escalated');
 
-    await page.goto(`${stack.base}/app/alerts/${alertId}`);
+    await page.goto(`${bed.stack.base}/app/alerts/${alertId}`);
     await expectHeading(page, 'Alert');
     await page.getByRole('listitem').filter({ hasText: 'escalated' }).first().waitFor();
     await screenshot(page, 'onboarding-10-alert-called');
   }, 75_000);
 
   it('raised no script errors and no content-security-policy violations in either browser', () => {
-    expect(browserErrors).toEqual([]);
+    expect(bed.browserErrors).toEqual([]);
   });
 });

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll } from '@jest/globals';
 import type { FastifyInstance } from 'fastify';
 import { parseApiConfig } from '@nudge/config';
 import type { Clock } from '@nudge/domain';
 import { createMetrics, type Redis, type ResolveHost } from '@nudge/service';
 import { capturingLogger, createTestDatabase, roleEnv, type TestDatabase } from '@nudge/testkit';
+import { useFixture } from '@nudge/testkit/jest';
 import { buildApiApp } from '../app.js';
 import { createOrganization } from '../orgs/create-organization.js';
 
@@ -79,16 +79,16 @@ export interface ApiTestBed {
  * are set by the time a test runs.
  */
 export function useApiTestBed(options: Parameters<typeof startApi>[1] = {}): ApiTestBed {
-  const bed = {} as ApiTestBed;
-  beforeAll(async () => {
-    bed.db = await createTestDatabase();
-    bed.api = await startApi(bed.db, options);
-  });
-  afterAll(async () => {
-    await bed.api.close();
-    await bed.db.drop();
-  });
-  return bed;
+  return useFixture(
+    async () => {
+      const db = await createTestDatabase();
+      return { db, api: await startApi(db, options) };
+    },
+    async ({ db, api }) => {
+      await api.close();
+      await db.drop();
+    },
+  );
 }
 
 let counter = 0;

@@ -2,47 +2,34 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { planAlerts } from '@nudge/alerts';
-import { pushFragment } from '@nudge/config';
-import { systemClock } from '@nudge/domain';
-import { PushEndpointPolicy } from '@nudge/service';
 import {
   capturingLogger,
   ConnectionCounter,
   createLocalCertificates,
-  createTestDatabase,
+  eventually,
   insertMeeting,
   insertUser,
-  PushEmulator,
-  roleEnv,
   type PushSubscriptionJson,
-  type TestDatabase,
 } from '@nudge/testkit';
-import { dispatcherOptions } from '../testing/dispatcher-options.js';
-import { Dispatcher } from './dispatcher.js';
+import { dispatcherTestBed } from '../testing/dispatcher-test-bed.js';
 import type { PushPayload } from './push-payload.js';
 import { QUARANTINE_BASE_MS } from './retry-policy.js';
-import { VapidHeaders } from './vapid-headers.js';
 
 const SEND_TIMEOUT_MS = 1_000;
 const PER_USER = 4;
 
 /** Push endpoints that accept TCP and never answer, next to the push emulator. */
 describe("one user's endpoints that never answer and everyone else's alerts", () => {
-  let db: TestDatabase;
-  let push: PushEmulator;
-  let policy: PushEndpointPolicy;
-  let dispatcher: Dispatcher;
   /** Answers 201 and then one byte every 100 ms, never ending the response. */
   let trickle: Server;
+  let trickleCaPem: string;
   let tricklePort: number;
   const blackHoles: ConnectionCounter[] = [];
   const { logger, lines } = capturingLogger('worker');
-  const pushConfig = pushFragment(roleEnv('postgres://unused@127.0.0.1/unused'));
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    push = await PushEmulator.start();
     const certificates = await createLocalCertificates(new Date(), 'Trickling push service CA');
+    trickleCaPem = certificates.caPem;
     trickle = createServer({ key: certificates.key, cert: certificates.cert }, (req, res) => {
       req.resume();
       res.writeHead(201);
@@ -51,32 +38,19 @@ describe("one user's endpoints that never answer and everyone else's alerts", ()
     });
     await new Promise<void>((resolve) => trickle.listen(0, '127.0.0.1', resolve));
     tricklePort = (trickle.address() as { port: number }).port;
-    // roleEnv trusts 127.0.0.1 (any port): the emulator and the local black holes.
-    policy = new PushEndpointPolicy({
-      allowedHosts: pushConfig.endpointAllowedHosts,
-      agentOptions: { ca: [push.caPem, certificates.caPem] },
-    });
-    dispatcher = new Dispatcher(
-      // retryBaseMs 50 (the default here): without quarantine, a timed-out endpoint would be tried again within a few hundred ms.
-      dispatcherOptions(
-        {
-          sql: db.sql,
-          logger,
-          sender: { vapid: new VapidHeaders(pushConfig, systemClock), timeoutMs: SEND_TIMEOUT_MS, policy },
-        },
-        { perUserConcurrency: PER_USER },
-      ),
-    );
-    await dispatcher.start();
+  });
+  // roleEnv trusts 127.0.0.1 (any port): the emulator and the local black holes. retryBaseMs 50
+  // (the default here): without quarantine, a timed-out endpoint would be tried again within a few hundred ms.
+  const bed = dispatcherTestBed({
+    logger,
+    extraCa: () => [trickleCaPem],
+    sendTimeoutMs: SEND_TIMEOUT_MS,
+    dispatcher: { perUserConcurrency: PER_USER },
   });
   afterAll(async () => {
-    await dispatcher.stop();
-    policy.close();
     await Promise.all(blackHoles.map((b) => b.close()));
     trickle.closeAllConnections();
     await new Promise((resolve) => trickle.close(resolve));
-    await push.close();
-    await db.drop();
   });
 
   async function blackHole(): Promise<ConnectionCounter> {
@@ -87,47 +61,40 @@ describe("one user's endpoints that never answer and everyone else's alerts", ()
 
   /** A device's keys with an endpoint on `server`, which accepts the connection and says nothing. */
   function deadDevice(server: ConnectionCounter): PushSubscriptionJson {
-    const device = push.subscribe(pushConfig.vapidPublicKey);
+    const device = bed.push.subscribe(bed.pushConfig.vapidPublicKey);
     return { ...device, endpoint: `https://127.0.0.1:${server.port}/push/${randomUUID()}` };
   }
 
   /** A user with these devices, inserted directly (as rows from before the per-user limit). */
   async function userWith(devices: PushSubscriptionJson[]): Promise<string> {
-    const { userId } = await insertUser(db.sql);
+    const { userId } = await insertUser(bed.db.sql);
     for (const device of devices) {
-      await db.sql`insert into push_subscriptions (user_id, endpoint, p256dh, auth) values (${userId}, ${device.endpoint}, ${device.keys.p256dh}, ${device.keys.auth})`;
+      await bed.db
+        .sql`insert into push_subscriptions (user_id, endpoint, p256dh, auth) values (${userId}, ${device.endpoint}, ${device.keys.p256dh}, ${device.keys.auth})`;
     }
     return userId;
   }
 
   /** Plans a meeting whose alert is due now: the dispatcher is woken by the planner's NOTIFY. */
   async function dueAlert(userId: string, title = 'Standup'): Promise<string> {
-    const meetingId = await insertMeeting(db.sql, userId, { startsAt: new Date(Date.now() + 5 * 60_000), title });
-    await planAlerts(db.sql, [meetingId], new Date());
-    const [alert] = await db.sql<{ id: string }[]>`select id from alerts where meeting_id = ${meetingId}`;
+    const meetingId = await insertMeeting(bed.db.sql, userId, { startsAt: new Date(Date.now() + 5 * 60_000), title });
+    await planAlerts(bed.db.sql, [meetingId], new Date());
+    const [alert] = await bed.db.sql<{ id: string }[]>`select id from alerts where meeting_id = ${meetingId}`;
     return alert!.id;
   }
-
-  const waitFor = async (check: () => Promise<boolean> | boolean, timeoutMs = 10_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error('timed out');
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
 
   it('a user with 40 endpoints that never answer holds at most 4 send slots; other users get their alerts within a second', async () => {
     const server = await blackHole();
     const hog = await userWith(Array.from({ length: 40 }, () => deadDevice(server)));
     await dueAlert(hog, 'Hog meeting');
     // The hog's sends are in flight and hang.
-    await waitFor(() => server.open >= PER_USER);
+    await eventually(() => server.open >= PER_USER);
 
-    const devices = Array.from({ length: 8 }, () => push.subscribe(pushConfig.vapidPublicKey));
+    const devices = Array.from({ length: 8 }, () => bed.push.subscribe(bed.pushConfig.vapidPublicKey));
     const planned = Date.now();
     for (const device of devices) await dueAlert(await userWith([device]));
     const messages = await Promise.all(
-      devices.map((d) => push.messages.first((m) => m.endpoint === d.endpoint, 10_000)),
+      devices.map((d) => bed.push.messages.first((m) => m.endpoint === d.endpoint, 10_000)),
     );
     const slowest = Math.max(...messages.map((m) => m.receivedAt.getTime())) - planned;
 
@@ -139,19 +106,20 @@ describe("one user's endpoints that never answer and everyone else's alerts", ()
   it('an endpoint that timed out is quarantined: not retried at full rate, and the next alert waits for it while other devices get it', async () => {
     const server = await blackHole();
     const dead = deadDevice(server);
-    const alive = push.subscribe(pushConfig.vapidPublicKey);
+    const alive = bed.push.subscribe(bed.pushConfig.vapidPublicKey);
     const userId = await userWith([dead, alive]);
     const first = await dueAlert(userId, 'First');
-    await push.messages.first((m) => m.endpoint === alive.endpoint, 5_000);
-    await waitFor(
+    await bed.push.messages.first((m) => m.endpoint === alive.endpoint, 5_000);
+    await eventually(
       async () =>
         (
-          await db.sql`select 1 from push_subscriptions where endpoint = ${dead.endpoint} and quarantined_until is not null`
+          await bed.db
+            .sql`select 1 from push_subscriptions where endpoint = ${dead.endpoint} and quarantined_until is not null`
         ).length > 0,
     );
     const timedOutAt = Date.now();
 
-    const [subscription] = await db.sql<
+    const [subscription] = await bed.db.sql<
       { id: string; consecutive_timeouts: number; quarantined_until: Date; is_active: boolean }[]
     >`
       select id, consecutive_timeouts, quarantined_until, is_active from push_subscriptions where endpoint = ${dead.endpoint}`;
@@ -163,7 +131,7 @@ describe("one user's endpoints that never answer and everyone else's alerts", ()
       lines.filter((l) => l.event === 'push.endpoint.quarantined' && l.subscription_id === subscription!.id),
     ).toEqual([expect.objectContaining({ level: 'info', consecutive_timeouts: 1 })]);
     // The retry waits for the quarantine, not for the 50 ms backoff.
-    const retries = await db.sql<{ attempt: number; status: string; not_before: Date }[]>`
+    const retries = await bed.db.sql<{ attempt: number; status: string; not_before: Date }[]>`
       select attempt, status, not_before from deliveries where alert_id = ${first} and target_id = ${subscription!.id} order by attempt`;
     expect(retries.map((d) => [d.attempt, d.status])).toEqual([
       [1, 'failed'],
@@ -172,11 +140,15 @@ describe("one user's endpoints that never answer and everyone else's alerts", ()
     expect(retries[1]!.not_before.getTime()).toBe(subscription!.quarantined_until.getTime());
 
     const second = await dueAlert(userId, 'Second');
-    await push.messages.first((m) => m.endpoint === alive.endpoint && m.json<PushPayload>().title === 'Second', 5_000);
-    const [waiting] = await db.sql<{ status: string; not_before: Date }[]>`
+    await bed.push.messages.first(
+      (m) => m.endpoint === alive.endpoint && m.json<PushPayload>().title === 'Second',
+      5_000,
+    );
+    const [waiting] = await bed.db.sql<{ status: string; not_before: Date }[]>`
       select status, not_before from deliveries where alert_id = ${second} and target_id = ${subscription!.id}`;
     expect(waiting).toEqual({ status: 'pending', not_before: subscription!.quarantined_until });
-    const [notified] = await db.sql`select detail from alert_events where alert_id = ${second} and kind = 'notified'`;
+    const [notified] = await bed.db
+      .sql`select detail from alert_events where alert_id = ${second} and kind = 'notified'`;
     expect(notified?.detail).toEqual({ subscriptions: 2, quarantined: 1 });
 
     // Well past every backoff the 50 ms retry policy alone would allow: still the one connection.
@@ -185,20 +157,22 @@ describe("one user's endpoints that never answer and everyone else's alerts", ()
   });
 
   it('an endpoint that answers a byte at a time is cut off at the send timeout and quarantined', async () => {
-    const device = push.subscribe(pushConfig.vapidPublicKey);
+    const device = bed.push.subscribe(bed.pushConfig.vapidPublicKey);
     const endpoint = `https://127.0.0.1:${tricklePort}/push/${randomUUID()}`;
     const userId = await userWith([{ ...device, endpoint }]);
     const started = Date.now();
     const alertId = await dueAlert(userId, 'Trickled');
-    await waitFor(
+    await eventually(
       async () =>
-        (await db.sql`select 1 from push_subscriptions where endpoint = ${endpoint} and quarantined_until is not null`)
-          .length > 0,
-      5_000,
+        (
+          await bed.db
+            .sql`select 1 from push_subscriptions where endpoint = ${endpoint} and quarantined_until is not null`
+        ).length > 0,
+      { timeoutMs: 5_000 },
     );
     expect(Date.now() - started).toBeLessThan(SEND_TIMEOUT_MS + 2_000);
-    const [first] =
-      await db.sql`select status, error_message from deliveries where alert_id = ${alertId} and attempt = 1`;
+    const [first] = await bed.db
+      .sql`select status, error_message from deliveries where alert_id = ${alertId} and attempt = 1`;
     expect(first).toEqual({ status: 'failed', error_message: `no complete answer within ${SEND_TIMEOUT_MS} ms` });
   });
 });

@@ -1,95 +1,43 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { hashCheckinToken, loadRule, planAlerts } from '@nudge/alerts';
-import { pushFragment } from '@nudge/config';
-import { systemClock } from '@nudge/domain';
-import { PushEndpointPolicy } from '@nudge/service';
-import {
-  capturingLogger,
-  createTestDatabase,
-  insertMeeting,
-  insertUser,
-  PushEmulator,
-  roleEnv,
-  type PushMessage,
-  type TestDatabase,
-} from '@nudge/testkit';
-import { dispatcherOptions } from '../testing/dispatcher-options.js';
-import { Dispatcher } from './dispatcher.js';
+import { capturingLogger, eventually, insertMeeting, insertUser, type PushMessage } from '@nudge/testkit';
+import { dispatcherTestBed } from '../testing/dispatcher-test-bed.js';
 import type { PushPayload } from './push-payload.js';
-import { VapidHeaders } from './vapid-headers.js';
 
 describe('alert dispatcher with the push emulator', () => {
-  let db: TestDatabase;
-  let push: PushEmulator;
-  let policy: PushEndpointPolicy;
-  let dispatcher: Dispatcher;
   const { logger, lines } = capturingLogger('worker');
-  const env = roleEnv('postgres://unused@127.0.0.1/unused');
-  const pushConfig = pushFragment(env);
+  const bed = dispatcherTestBed({ logger, dispatcher: { escalationEnabled: true } });
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    push = await PushEmulator.start();
-    // PUSH_ENDPOINT_ALLOWED_HOSTS of roleEnv trusts the emulator on loopback.
-    policy = new PushEndpointPolicy({
-      allowedHosts: pushConfig.endpointAllowedHosts,
-      agentOptions: { ca: push.caPem },
-    });
-    dispatcher = new Dispatcher(
-      dispatcherOptions(
-        { sql: db.sql, logger, sender: { vapid: new VapidHeaders(pushConfig, systemClock), timeoutMs: 5_000, policy } },
-        { escalationEnabled: true },
-      ),
-    );
-    await dispatcher.start();
-  });
   afterEach(() => {
     lines.length = 0;
-  });
-  afterAll(async () => {
-    await dispatcher.stop();
-    policy.close();
-    await push.close();
-    await db.drop();
   });
 
   /** A user with `devices` subscribed browsers and a meeting whose alert is due now. */
   async function dueAlert(options: { devices?: number; title?: string; startsInMinutes?: number } = {}) {
-    const { userId } = await insertUser(db.sql, { timezone: 'Europe/Berlin' });
-    const devices = Array.from({ length: options.devices ?? 1 }, () => push.subscribe(pushConfig.vapidPublicKey));
+    const { userId } = await insertUser(bed.db.sql, { timezone: 'Europe/Berlin' });
+    const devices = Array.from({ length: options.devices ?? 1 }, () =>
+      bed.push.subscribe(bed.pushConfig.vapidPublicKey),
+    );
     for (const device of devices) {
-      await db.sql`insert into push_subscriptions (user_id, endpoint, p256dh, auth) values (${userId}, ${device.endpoint}, ${device.keys.p256dh}, ${device.keys.auth})`;
+      await bed.db
+        .sql`insert into push_subscriptions (user_id, endpoint, p256dh, auth) values (${userId}, ${device.endpoint}, ${device.keys.p256dh}, ${device.keys.auth})`;
     }
     const startsAt = new Date(Date.now() + (options.startsInMinutes ?? 5) * 60_000);
-    const meetingId = await insertMeeting(db.sql, userId, { startsAt, title: options.title ?? 'Quarterly review' });
+    const meetingId = await insertMeeting(bed.db.sql, userId, { startsAt, title: options.title ?? 'Quarterly review' });
     // Planned now: the 10-minute default lead has begun, so it is due at once, and NOTIFY wakes the dispatcher.
-    await planAlerts(db.sql, [meetingId], new Date());
-    const [alert] = await db.sql<{ id: string }[]>`select id from alerts where meeting_id = ${meetingId}`;
+    await planAlerts(bed.db.sql, [meetingId], new Date());
+    const [alert] = await bed.db.sql<{ id: string }[]>`select id from alerts where meeting_id = ${meetingId}`;
     return { userId, devices, startsAt, alertId: alert!.id };
   }
 
   const stateOf = async (alertId: string) =>
-    (await db.sql`select state from alerts where id = ${alertId}`)[0]?.state as string;
-  const waitFor = async (check: () => Promise<boolean>, timeoutMs = 10_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error('timed out');
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
-  const summaryOf = async (alertId: string) => {
-    await waitFor(
-      async () => (await db.sql`select 1 from alert_events where alert_id = ${alertId} and kind = 'pushed'`).length > 0,
-    );
-    return (await db.sql`select detail from alert_events where alert_id = ${alertId} and kind = 'pushed'`)[0]
-      ?.detail as Record<string, number>;
-  };
+    (await bed.db.sql`select state from alerts where id = ${alertId}`)[0]?.state as string;
 
   it('delivers a planned alert to every device, decrypted with the title, start time and check-in link', async () => {
     const started = Date.now();
     const { devices, startsAt, alertId } = await dueAlert({ devices: 2, title: 'Board meeting' });
     const messages: PushMessage[] = await Promise.all(
-      devices.map((d) => push.messages.first((m) => m.endpoint === d.endpoint, 5_000)),
+      devices.map((d) => bed.push.messages.first((m) => m.endpoint === d.endpoint, 5_000)),
     );
     // Woken by the planner's NOTIFY, not by its 30 s idle timer.
     expect(Date.now() - started).toBeLessThan(3_000);
@@ -112,14 +60,14 @@ describe('alert dispatcher with the push emulator', () => {
     expect(messages[0]!.ttl).toBeLessThanOrEqual(300);
 
     const token = payloads[0]!.checkin_url!.split('/').at(-1)!;
-    expect(await db.sql`select alert_id from checkin_tokens where token_hash = ${hashCheckinToken(token)}`).toEqual([
-      { alert_id: alertId },
-    ]);
-    expect(await summaryOf(alertId)).toEqual({ sent: 2, total: 2, expired_deactivated: 0, dead_lettered: 0 });
+    expect(await bed.db.sql`select alert_id from checkin_tokens where token_hash = ${hashCheckinToken(token)}`).toEqual(
+      [{ alert_id: alertId }],
+    );
+    expect(await bed.pushSummary(alertId)).toEqual({ sent: 2, total: 2, expired_deactivated: 0, dead_lettered: 0 });
     expect(await stateOf(alertId)).toBe('notified');
-    const timeline = await db.sql`select kind from alert_events where alert_id = ${alertId} order by id`;
+    const timeline = await bed.db.sql`select kind from alert_events where alert_id = ${alertId} order by id`;
     expect(timeline.map((e) => e.kind)).toEqual(['created', 'notified', 'pushed']);
-    const deliveries = await db.sql`select status, attempt from deliveries where alert_id = ${alertId}`;
+    const deliveries = await bed.db.sql`select status, attempt from deliveries where alert_id = ${alertId}`;
     expect(deliveries).toEqual([
       { status: 'completed', attempt: 1 },
       { status: 'completed', attempt: 1 },
@@ -132,10 +80,10 @@ describe('alert dispatcher with the push emulator', () => {
   it('re-uses one signed VAPID header instead of signing every message', async () => {
     const { devices } = await dueAlert({ devices: 3 });
     const messages = await Promise.all(
-      devices.map((d) => push.messages.first((m) => m.endpoint === d.endpoint, 5_000)),
+      devices.map((d) => bed.push.messages.first((m) => m.endpoint === d.endpoint, 5_000)),
     );
     const headers = new Set(
-      push.requests.items
+      bed.push.requests.items
         .filter((r) => devices.some((d) => d.endpoint === r.subject))
         .map((r) => r.headers.authorization),
     );
@@ -147,53 +95,53 @@ describe('alert dispatcher with the push emulator', () => {
     const { devices, alertId, userId } = await dueAlert({ devices: 2 });
     const [gone, alive] = devices as [(typeof devices)[0], (typeof devices)[0]];
     // The first device unsubscribed before this alert went out.
-    push.unsubscribe(gone.endpoint);
-    await push.messages.first((m) => m.endpoint === alive.endpoint, 5_000);
-    expect(await summaryOf(alertId)).toEqual({ sent: 1, total: 2, expired_deactivated: 1, dead_lettered: 0 });
-    const [row] =
-      await db.sql`select is_active, deactivation_reason from push_subscriptions where endpoint = ${gone.endpoint}`;
+    bed.push.unsubscribe(gone.endpoint);
+    await bed.push.messages.first((m) => m.endpoint === alive.endpoint, 5_000);
+    expect(await bed.pushSummary(alertId)).toEqual({ sent: 1, total: 2, expired_deactivated: 1, dead_lettered: 0 });
+    const [row] = await bed.db
+      .sql`select is_active, deactivation_reason from push_subscriptions where endpoint = ${gone.endpoint}`;
     expect(row).toEqual({ is_active: false, deactivation_reason: 'push service answered 410' });
     expect(lines.filter((l) => l.event === 'push.subscription.deactivated')).toEqual([
       expect.objectContaining({ level: 'info' }),
     ]);
     expect(lines.filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([]);
 
-    const requestsBefore = push.requests.items.filter((r) => r.subject === gone.endpoint).length;
-    const meetingId = await insertMeeting(db.sql, userId, {
+    const requestsBefore = bed.push.requests.items.filter((r) => r.subject === gone.endpoint).length;
+    const meetingId = await insertMeeting(bed.db.sql, userId, {
       startsAt: new Date(Date.now() + 4 * 60_000),
       title: 'Next one',
     });
-    await planAlerts(db.sql, [meetingId], new Date());
-    await push.messages.first(
+    await planAlerts(bed.db.sql, [meetingId], new Date());
+    await bed.push.messages.first(
       (m) => m.endpoint === alive.endpoint && m.json<PushPayload>().title === 'Next one',
       5_000,
     );
-    expect(push.requests.items.filter((r) => r.subject === gone.endpoint)).toHaveLength(requestsBefore);
+    expect(bed.push.requests.items.filter((r) => r.subject === gone.endpoint)).toHaveLength(requestsBefore);
   });
 
   it('an alert whose every subscription is gone is still notified, with the reason, for escalation to take over', async () => {
     const { devices, alertId } = await dueAlert({ devices: 1 });
-    push.unsubscribe(devices[0]!.endpoint);
-    expect(await summaryOf(alertId)).toEqual({ sent: 0, total: 1, expired_deactivated: 1, dead_lettered: 0 });
-    const [alert] = await db.sql`select state, escalate_at from alerts where id = ${alertId}`;
+    bed.push.unsubscribe(devices[0]!.endpoint);
+    expect(await bed.pushSummary(alertId)).toEqual({ sent: 0, total: 1, expired_deactivated: 1, dead_lettered: 0 });
+    const [alert] = await bed.db.sql`select state, escalate_at from alerts where id = ${alertId}`;
     expect(alert?.state).toBe('notified');
     expect(alert?.escalate_at).toBeInstanceOf(Date);
   });
 
   it('a user without subscriptions gets a notified alert that says why', async () => {
     const { alertId } = await dueAlert({ devices: 0 });
-    await waitFor(async () => (await stateOf(alertId)) === 'notified');
-    const [event] = await db.sql`select detail from alert_events where alert_id = ${alertId} and kind = 'notified'`;
+    await eventually(async () => (await stateOf(alertId)) === 'notified');
+    const [event] = await bed.db.sql`select detail from alert_events where alert_id = ${alertId} and kind = 'notified'`;
     expect(event?.detail).toEqual({ subscriptions: 0, reason: 'no active push subscription' });
   });
 
   it('retries after a 429 no sooner than its Retry-After, in a new attempt row', async () => {
     const { devices, alertId } = await dueAlert();
     const endpoint = devices[0]!.endpoint;
-    push.script(endpoint, { status: 429, retryAfterSeconds: 1 });
-    const message = await push.messages.first((m) => m.endpoint === endpoint, 8_000);
-    expect(await summaryOf(alertId)).toMatchObject({ sent: 1, total: 1 });
-    const deliveries = await db.sql<
+    bed.push.script(endpoint, { status: 429, retryAfterSeconds: 1 });
+    const message = await bed.push.messages.first((m) => m.endpoint === endpoint, 8_000);
+    expect(await bed.pushSummary(alertId)).toMatchObject({ sent: 1, total: 1 });
+    const deliveries = await bed.db.sql<
       { attempt: number; status: string; error_message: string | null; created_at: Date }[]
     >`
       select attempt, status, error_message, created_at from deliveries where alert_id = ${alertId} order by attempt`;
@@ -207,20 +155,25 @@ describe('alert dispatcher with the push emulator', () => {
 
   it('retries 5xx with backoff and dead-letters after the last attempt', async () => {
     const flaky = await dueAlert();
-    push.script(flaky.devices[0]!.endpoint, { status: 500 }, 2);
-    await push.messages.first((m) => m.endpoint === flaky.devices[0]!.endpoint, 8_000);
-    expect(await summaryOf(flaky.alertId)).toMatchObject({ sent: 1, total: 1 });
+    bed.push.script(flaky.devices[0]!.endpoint, { status: 500 }, 2);
+    await bed.push.messages.first((m) => m.endpoint === flaky.devices[0]!.endpoint, 8_000);
+    expect(await bed.pushSummary(flaky.alertId)).toMatchObject({ sent: 1, total: 1 });
     expect(
-      (await db.sql`select status from deliveries where alert_id = ${flaky.alertId} order by attempt`).map(
+      (await bed.db.sql`select status from deliveries where alert_id = ${flaky.alertId} order by attempt`).map(
         (d) => d.status,
       ),
     ).toEqual(['failed', 'failed', 'completed']);
 
     const broken = await dueAlert();
-    push.script(broken.devices[0]!.endpoint, { status: 503 }, Number.POSITIVE_INFINITY);
-    expect(await summaryOf(broken.alertId)).toEqual({ sent: 0, total: 1, expired_deactivated: 0, dead_lettered: 1 });
+    bed.push.script(broken.devices[0]!.endpoint, { status: 503 }, Number.POSITIVE_INFINITY);
+    expect(await bed.pushSummary(broken.alertId)).toEqual({
+      sent: 0,
+      total: 1,
+      expired_deactivated: 0,
+      dead_lettered: 1,
+    });
     expect(
-      (await db.sql`select status from deliveries where alert_id = ${broken.alertId} order by attempt`).map(
+      (await bed.db.sql`select status from deliveries where alert_id = ${broken.alertId} order by attempt`).map(
         (d) => d.status,
       ),
     ).toEqual(['failed', 'failed', 'failed', 'dead_letter']);
@@ -228,15 +181,16 @@ describe('alert dispatcher with the push emulator', () => {
   });
 
   it('expires instead of pushing when the meeting started before the alert could go out', async () => {
-    const { userId } = await insertUser(db.sql);
-    const meetingId = await insertMeeting(db.sql, userId, { startsAt: new Date(Date.now() - 60_000) });
-    const rule = await loadRule(db.sql, userId);
+    const { userId } = await insertUser(bed.db.sql);
+    const meetingId = await insertMeeting(bed.db.sql, userId, { startsAt: new Date(Date.now() - 60_000) });
+    const rule = await loadRule(bed.db.sql, userId);
     // Planned while the meeting was upcoming and never sent, as after a long outage.
-    const [alert] = await db.sql<{ id: string }[]>`
+    const [alert] = await bed.db.sql<{ id: string }[]>`
       insert into alerts (user_id, meeting_id, rule_id, due_at) values (${userId}, ${meetingId}, ${rule.id}, now() - interval '11 minutes') returning id`;
-    await db.sql`select pg_notify('nudge_alerts_planned', ${new Date().toISOString()})`;
-    await waitFor(async () => (await stateOf(alert!.id)) === 'expired');
-    const [event] = await db.sql`select detail from alert_events where alert_id = ${alert!.id} and kind = 'expired'`;
+    await bed.db.sql`select pg_notify('nudge_alerts_planned', ${new Date().toISOString()})`;
+    await eventually(async () => (await stateOf(alert!.id)) === 'expired');
+    const [event] = await bed.db
+      .sql`select detail from alert_events where alert_id = ${alert!.id} and kind = 'expired'`;
     expect(event?.detail).toEqual({ reason: 'the meeting started before the alert was sent' });
   });
 });

@@ -1,35 +1,25 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { FastifyInstance } from 'fastify';
-import { createTestDatabase, type TestDatabase } from '@nudge/testkit';
-import { newOrg, startApi } from '../../testing/api-under-test.js';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { newOrg, useApiTestBed } from '../../testing/api-under-test.js';
 
 describe('GET and PATCH /v1/me', () => {
-  let db: TestDatabase;
-  let app: FastifyInstance;
-  let base: string;
+  const bed = useApiTestBed();
   let token: string;
   let otherToken: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    ({ app, base } = await startApi(db));
-    const ada = await newOrg(db, {
+    const ada = await newOrg(bed.db, {
       name: 'Ada',
       email: 'ada@acme.test',
       phone: '+4915112345678',
       timezone: 'Europe/Berlin',
     });
     token = ada.token;
-    otherToken = (await newOrg(db, { email: 'bob@other.test', phone: null })).token;
-  });
-  afterAll(async () => {
-    await app.close();
-    await db.drop();
+    otherToken = (await newOrg(bed.db, { email: 'bob@other.test', phone: null })).token;
   });
 
   // Real HTTP over loopback, the way clients call it.
   const request = async (path: string, init: RequestInit) => {
-    const response = await fetch(`${base}${path}`, init);
+    const response = await fetch(`${bed.api.base}${path}`, init);
     const text = await response.text();
     return { statusCode: response.status, json: () => JSON.parse(text) as unknown };
   };
@@ -56,7 +46,7 @@ describe('GET and PATCH /v1/me', () => {
   });
 
   it('stores only a hash of the token', async () => {
-    const rows = await db.sql`select token_hash from api_tokens`;
+    const rows = await bed.db.sql`select token_hash from api_tokens`;
     expect(rows.length).toBe(2);
     for (const row of rows) expect(row.token_hash).not.toContain('nudge_');
     expect(JSON.stringify(rows)).not.toContain(token.slice(6));
@@ -76,9 +66,9 @@ describe('GET and PATCH /v1/me', () => {
   });
 
   it('rejects a revoked token', async () => {
-    const bob = await newOrg(db, { phone: null });
+    const bob = await newOrg(bed.db, { phone: null });
     expect((await me({ authorization: `Bearer ${bob.token}` })).statusCode).toBe(200);
-    await db.sql`update api_tokens set revoked_at = now() where user_id = ${bob.userId}`;
+    await bed.db.sql`update api_tokens set revoked_at = now() where user_id = ${bob.userId}`;
     expect((await me({ authorization: `Bearer ${bob.token}` })).statusCode).toBe(401);
   });
 
@@ -88,7 +78,7 @@ describe('GET and PATCH /v1/me', () => {
     );
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ name: 'Ada L.', phone_e164: '+15005550006', timezone: 'America/New_York' });
-    const [row] = await db.sql`select name, phone_e164, timezone from users where email = 'ada@acme.test'`;
+    const [row] = await bed.db.sql`select name, phone_e164, timezone from users where email = 'ada@acme.test'`;
     expect(row).toEqual({ name: 'Ada L.', phone_e164: '+15005550006', timezone: 'America/New_York' });
     expect((await patch(JSON.stringify({ phone_e164: null }))).json()).toMatchObject({ phone_e164: null });
   });

@@ -10,6 +10,33 @@ function keys() {
 }
 
 /**
+ * Known push service names that an attacker-controlled resolver (or a poisoned cache) points
+ * inward: the name's first label, what it stands for, the address it resolves to, and what the
+ * refusal calls that address.
+ */
+const INWARD_NAMES: [label: string, what: string, address: string, reason: string][] = [
+  ['loopback', 'loopback', '127.0.0.1', 'a loopback address'],
+  ['loopback6', 'IPv6 loopback', '::1', 'a loopback address'],
+  ['private', '10/8', '10.1.2.3', 'a private address'],
+  ['private172', '172.16/12', '172.16.5.4', 'a private address'],
+  ['private192', '192.168/16', '192.168.0.10', 'a private address'],
+  ['metadata', 'cloud metadata', '169.254.169.254', 'a link local address'],
+  ['cgnat', 'carrier-grade NAT', '100.100.100.200', 'a carrier grade nat address'],
+  ['multicast', 'multicast', '224.0.0.251', 'a multicast address'],
+  ['unspecified', '0.0.0.0', '0.0.0.0', 'a unspecified address'],
+  ['broadcast', 'broadcast', '255.255.255.255', 'a broadcast address'],
+  ['reserved', '240/4', '240.0.0.1', 'a reserved address'],
+  ['mapped', 'IPv4-mapped loopback', '::ffff:127.0.0.1', 'a ipv4 mapped loopback address'],
+  ['translated', 'an IPv4-translated private address', '::ffff:0:a01:203', 'a rfc6145 private address'],
+  ['nat64-loopback', 'NAT64 loopback', '64:ff9b::7f00:1', 'a rfc6052 loopback address'],
+  ['nat64-local', 'the local-use NAT64 prefix', '64:ff9b:1::808:808', 'a rfc6052 address'],
+  ['ula', 'a unique local IPv6 address', 'fd00:ec2::254', 'a unique local address'],
+  ['linklocal6', 'IPv6 link-local', 'fe80::1', 'a link local address'],
+  ['compatible', 'an IPv4-compatible IPv6 address', '::7f00:1', 'a reserved address'],
+  ['sixtofour', '6to4', '2002:7f00:1::1', 'a 6to4 address'],
+];
+
+/**
  * The push endpoint policy at the HTTP API. A TCP listener on loopback stands where the
  * forbidden endpoints point; its port is the one PUSH_ENDPOINT_ALLOWED_HOSTS trusts as
  * `127.0.0.1:PORT`, so every other spelling of that address is tried against it.
@@ -26,27 +53,8 @@ describe('push endpoint policy at registration', () => {
     .answer('web.push.apple.com', '17.188.182.201')
     .answer('wns2-par02p.notify.windows.com', '20.199.120.182')
     .answer('nat64.notify.windows.com', '64:ff9b::808:808')
-    // Known push service names that an attacker-controlled resolver (or a poisoned cache) points inward.
-    .answer('loopback.notify.windows.com', '127.0.0.1')
-    .answer('loopback6.notify.windows.com', '::1')
-    .answer('private.notify.windows.com', '10.1.2.3')
-    .answer('private172.notify.windows.com', '172.16.5.4')
-    .answer('private192.notify.windows.com', '192.168.0.10')
-    .answer('metadata.notify.windows.com', '169.254.169.254')
-    .answer('cgnat.notify.windows.com', '100.100.100.200')
-    .answer('multicast.notify.windows.com', '224.0.0.251')
-    .answer('unspecified.notify.windows.com', '0.0.0.0')
-    .answer('broadcast.notify.windows.com', '255.255.255.255')
-    .answer('reserved.notify.windows.com', '240.0.0.1')
-    .answer('mapped.notify.windows.com', '::ffff:127.0.0.1')
-    .answer('translated.notify.windows.com', '::ffff:0:a01:203')
-    .answer('nat64-loopback.notify.windows.com', '64:ff9b::7f00:1')
-    .answer('nat64-local.notify.windows.com', '64:ff9b:1::808:808')
-    .answer('ula.notify.windows.com', 'fd00:ec2::254')
-    .answer('linklocal6.notify.windows.com', 'fe80::1')
-    .answer('compatible.notify.windows.com', '::7f00:1')
-    .answer('sixtofour.notify.windows.com', '2002:7f00:1::1')
     .answer('mixed.notify.windows.com', '20.199.120.182', '10.0.0.1');
+  for (const [label, , address] of INWARD_NAMES) dns.answer(`${label}.notify.windows.com`, address);
 
   beforeAll(async () => {
     listener = await ConnectionCounter.listen();
@@ -171,101 +179,11 @@ describe('push endpoint policy at registration', () => {
     ['the trusted port on localhost', () => `https://localhost:${port}/x`, 'port (443)'],
     ['the trusted port with a leading zero', () => `https://127.0.0.1:0${port}/x`, 'port (443)'],
     // Known service names that resolve inward.
-    [
-      'a known service resolving to loopback',
-      () => 'https://loopback.notify.windows.com/w/',
-      'resolves to a loopback address',
-    ],
-    [
-      'a known service resolving to IPv6 loopback',
-      () => 'https://loopback6.notify.windows.com/w/',
-      'resolves to a loopback address',
-    ],
-    [
-      'a known service resolving to 10/8',
-      () => 'https://private.notify.windows.com/w/',
-      'resolves to a private address',
-    ],
-    [
-      'a known service resolving to 172.16/12',
-      () => 'https://private172.notify.windows.com/w/',
-      'resolves to a private address',
-    ],
-    [
-      'a known service resolving to 192.168/16',
-      () => 'https://private192.notify.windows.com/w/',
-      'resolves to a private address',
-    ],
-    [
-      'a known service resolving to cloud metadata',
-      () => 'https://metadata.notify.windows.com/w/',
-      'resolves to a link local address',
-    ],
-    [
-      'a known service resolving to carrier-grade NAT',
-      () => 'https://cgnat.notify.windows.com/w/',
-      'resolves to a carrier grade nat address',
-    ],
-    [
-      'a known service resolving to multicast',
-      () => 'https://multicast.notify.windows.com/w/',
-      'resolves to a multicast address',
-    ],
-    [
-      'a known service resolving to 0.0.0.0',
-      () => 'https://unspecified.notify.windows.com/w/',
-      'resolves to a unspecified address',
-    ],
-    [
-      'a known service resolving to broadcast',
-      () => 'https://broadcast.notify.windows.com/w/',
-      'resolves to a broadcast address',
-    ],
-    [
-      'a known service resolving to 240/4',
-      () => 'https://reserved.notify.windows.com/w/',
-      'resolves to a reserved address',
-    ],
-    [
-      'a known service resolving to IPv4-mapped loopback',
-      () => 'https://mapped.notify.windows.com/w/',
-      'resolves to a ipv4 mapped loopback address',
-    ],
-    [
-      'a known service resolving to an IPv4-translated private address',
-      () => 'https://translated.notify.windows.com/w/',
-      'resolves to a rfc6145 private address',
-    ],
-    [
-      'a known service resolving to NAT64 loopback',
-      () => 'https://nat64-loopback.notify.windows.com/w/',
-      'resolves to a rfc6052 loopback address',
-    ],
-    [
-      'a known service resolving to the local-use NAT64 prefix',
-      () => 'https://nat64-local.notify.windows.com/w/',
-      'resolves to a rfc6052 address',
-    ],
-    [
-      'a known service resolving to a unique local IPv6 address',
-      () => 'https://ula.notify.windows.com/w/',
-      'resolves to a unique local address',
-    ],
-    [
-      'a known service resolving to IPv6 link-local',
-      () => 'https://linklocal6.notify.windows.com/w/',
-      'resolves to a link local address',
-    ],
-    [
-      'a known service resolving to an IPv4-compatible IPv6 address',
-      () => 'https://compatible.notify.windows.com/w/',
-      'resolves to a reserved address',
-    ],
-    [
-      'a known service resolving to 6to4',
-      () => 'https://sixtofour.notify.windows.com/w/',
-      'resolves to a 6to4 address',
-    ],
+    ...INWARD_NAMES.map(([label, what, , reason]): [string, () => string, string] => [
+      `a known service resolving to ${what}`,
+      () => `https://${label}.notify.windows.com/w/`,
+      `resolves to ${reason}`,
+    ]),
     [
       'a known service with one public and one private address',
       () => 'https://mixed.notify.windows.com/w/',

@@ -1,54 +1,36 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTestDatabase, type TestDatabase } from '@nudge/testkit';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { generateApiToken, hashApiToken } from '../../auth/api-token.js';
 import { createUser } from '../../orgs/create-user.js';
-import { newOrg, startApi, type ApiUnderTest } from '../../testing/api-under-test.js';
+import { newOrg, useApiTestBed } from '../../testing/api-under-test.js';
 
 const DAY_MS = 86_400_000;
 
 describe('personal access tokens', () => {
-  let db: TestDatabase;
-  let api: ApiUnderTest;
   let offsetMs = 0;
   const clock = { now: () => new Date(Date.now() + offsetMs) };
+  const bed = useApiTestBed({ clock });
+  let orgId: string;
   let operatorToken: string;
   let memberToken: string;
   let memberId: string;
   let otherToken: string;
 
+  /** A member of the operator's organisation, without a phone. */
+  const addMember = (email: string, name: string) =>
+    createUser(bed.db.sql, { orgId, email, name, phoneE164: null, timezone: 'UTC', role: 'member' });
+
   beforeAll(async () => {
-    db = await createTestDatabase();
-    api = await startApi(db, { clock });
-    const org = await newOrg(db, { phone: null, operator: true });
+    const org = await newOrg(bed.db, { phone: null, operator: true });
+    orgId = org.orgId;
     operatorToken = org.token;
-    const created = await createUser(db.sql, {
-      orgId: org.orgId,
-      email: 'mem@ops.test',
-      name: 'Mem',
-      phoneE164: null,
-      timezone: 'UTC',
-      role: 'member',
-    });
+    const created = await addMember('mem@ops.test', 'Mem');
     memberToken = created.token;
     memberId = created.user.id;
-    otherToken = (
-      await createUser(db.sql, {
-        orgId: org.orgId,
-        email: 'other@ops.test',
-        name: 'Other',
-        phoneE164: null,
-        timezone: 'UTC',
-        role: 'member',
-      })
-    ).token;
-  });
-  afterAll(async () => {
-    await api.close();
-    await db.drop();
+    otherToken = (await addMember('other@ops.test', 'Other')).token;
   });
 
   async function call(token: string, path: string, init: { method?: string; body?: unknown } = {}) {
-    const response = await api.request(path, { ...init, token });
+    const response = await bed.api.request(path, { ...init, token });
     return { status: response.status, body: (response.text === '' ? undefined : response.json()) as any };
   }
   const create = (token: string, body: unknown) => call(token, '/v1/me/tokens', { method: 'POST', body });
@@ -75,7 +57,7 @@ describe('personal access tokens', () => {
       expires_at,
     });
     expect(JSON.stringify(listed.body)).not.toContain(token.slice(prefix.length));
-    const [row] = await db.sql`select token_hash from api_tokens where id = ${id}`;
+    const [row] = await bed.db.sql`select token_hash from api_tokens where id = ${id}`;
     expect(row!.token_hash).toBe(hashApiToken(token));
   });
 
@@ -137,21 +119,15 @@ describe('personal access tokens', () => {
 
   it('keeps a token made before expiry and prefixes existed working, with no expiry', async () => {
     const legacy = generateApiToken();
-    await db.sql`insert into api_tokens (user_id, token_hash, name) values (${memberId}, ${hashApiToken(legacy)}, 'default')`;
+    await bed.db
+      .sql`insert into api_tokens (user_id, token_hash, name) values (${memberId}, ${hashApiToken(legacy)}, 'default')`;
     expect((await call(legacy, '/v1/me')).status).toBe(200);
     const entry = (await call(memberToken, '/v1/me/tokens')).body.find((t: { name: string }) => t.name === 'default');
     expect(entry).toMatchObject({ prefix: null, expires_at: null });
   });
 
   it('caps the working tokens a person holds, counting neither revoked nor expired ones', async () => {
-    const { token } = await createUser(db.sql, {
-      orgId: (await db.sql`select org_id from users where id = ${memberId}`)[0]!.org_id,
-      email: 'mint@ops.test',
-      name: 'Mint',
-      phoneE164: null,
-      timezone: 'UTC',
-      role: 'member',
-    });
+    const { token } = await addMember('mint@ops.test', 'Mint');
     const made: string[] = [];
     for (let i = 1; i < 50; i += 1) {
       const answer = await create(token, { name: `t${i}`, expires_in_days: 1 });
