@@ -1,14 +1,6 @@
 import autocannon from 'autocannon';
 import { planAlerts } from '@nudge/alerts';
-import {
-  createTestDatabase,
-  freePort,
-  insertMeeting,
-  REPO_ROOT,
-  roleEnv,
-  RoleProcess,
-  waitForHttpOk,
-} from '@nudge/testkit';
+import { createTestDatabase, insertMeeting, REPO_ROOT, roleEnv, RoleProcess, startRole } from '@nudge/testkit';
 import { printFigure, printSection, printTargets, ratio } from './report.js';
 
 const SECONDS = 30;
@@ -59,15 +51,14 @@ export async function abuseLoad(): Promise<void> {
     `api under abuse: ${BAD_RATE} bad requests/s for ${SECONDS} s; valid GET /v1/alerts probed at ${PROBE_RATE}/s`,
   );
   const db = await createTestDatabase();
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  // The valid client may make its 50 requests a second; the abuser is held to the per-address limit.
-  const api = RoleProcess.start(
-    'api',
-    roleEnv(db.url, { PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT_PER_TOKEN_PER_MINUTE: '100000' }),
-  );
+  const started: RoleProcess[] = [];
   try {
-    await waitForHttpOk(`${base}/health/ready`, 30_000, api.exited);
+    // The valid client may make its 50 requests a second; the abuser is held to the per-address limit.
+    const { base } = await startRole(
+      'api',
+      roleEnv(db.url, { LOG_LEVEL: 'warn', RATE_LIMIT_PER_TOKEN_PER_MINUTE: '100000' }),
+      { timeoutMs: 30_000, started },
+    );
     const cli = RoleProcess.startScript(
       `${REPO_ROOT}services/api/dist/cli.js`,
       ['create-org', '--org', 'Bench', '--email', 'abuse@bench.test', '--name', 'B'],
@@ -108,7 +99,7 @@ export async function abuseLoad(): Promise<void> {
       },
     ]);
   } finally {
-    await api.stop();
+    await Promise.all(started.map((p) => p.stop()));
     await db.drop();
   }
 }

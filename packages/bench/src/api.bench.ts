@@ -1,6 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
-import { createTestDatabase, freePort, REPO_ROOT, roleEnv, RoleProcess, waitForHttpOk } from '@nudge/testkit';
+import {
+  createTestDatabase,
+  freePort,
+  REPO_ROOT,
+  roleEnv,
+  RoleProcess,
+  startRole,
+  waitForHttpOk,
+} from '@nudge/testkit';
 import { formatLoad, load, loadTargets } from './http-load.js';
 import { median, printFigure, printSection, printTargets, ratio } from './report.js';
 
@@ -85,21 +93,20 @@ export async function apiStartAndThroughput(): Promise<void> {
 
   printSection('api: GET /v1/me under 50 connections for 10 s, next to a bare fastify route');
   const db = await createTestDatabase();
-  const port = await freePort();
-  // One client hammering: the per-token and per-organisation rate limits are not what this measures.
-  const api = RoleProcess.start(
-    'api',
-    roleEnv(db.url, {
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_PER_TOKEN_PER_MINUTE: '1000000',
-      RATE_LIMIT_PER_ORG_PER_MINUTE: '10000000',
-    }),
-  );
   const barePort = await freePort();
   const bare = RoleProcess.startScript(BARE_SERVER, [String(barePort)]);
+  const started = [bare];
   try {
-    await waitForHttpOk(`http://127.0.0.1:${port}/health/ready`, 30_000, api.exited);
+    // One client hammering: the per-token and per-organisation rate limits are not what this measures.
+    const { port } = await startRole(
+      'api',
+      roleEnv(db.url, {
+        LOG_LEVEL: 'warn',
+        RATE_LIMIT_PER_TOKEN_PER_MINUTE: '1000000',
+        RATE_LIMIT_PER_ORG_PER_MINUTE: '10000000',
+      }),
+      { timeoutMs: 30_000, started },
+    );
     await waitForHttpOk(`http://127.0.0.1:${barePort}/bare`, 30_000, bare.exited);
     const token = await createOrgToken(db.url);
     const options = { connections: 50, seconds: 10 };
@@ -123,7 +130,7 @@ export async function apiStartAndThroughput(): Promise<void> {
       { name: 'no errors', met: me.non2xx === 0, detail: `${me.non2xx} non-2xx` },
     ]);
   } finally {
-    await Promise.all([api.stop(), bare.stop()]);
+    await Promise.all(started.map((p) => p.stop()));
     await db.drop();
   }
 }

@@ -12,8 +12,8 @@ import {
   freePort,
   GoogleEmulator,
   roleEnv,
-  RoleProcess,
-  waitForHttpOk,
+  startRole,
+  type RoleProcess,
   type TestDatabase,
 } from '@nudge/testkit';
 import type { CalendarTickSummary } from '@nudge/worker';
@@ -249,23 +249,23 @@ export async function calendarChannels(scale: ChannelsScale = ISSUE_SCALE): Prom
   const db = await createTestDatabase();
   const apiPort = await freePort();
   const base = `http://127.0.0.1:${apiPort}`;
-  const api = RoleProcess.start(
-    'api',
-    roleEnv(db.url, {
-      PORT: String(apiPort),
-      PUBLIC_BASE_URL: base,
-      LOG_LEVEL: 'warn',
-      DB_POOL_MAX: '10',
-      CREDENTIALS_ENCRYPTION_KEY: KEY.toString('base64'),
-      GOOGLE_CLIENT_ID: google.client.clientId,
-      GOOGLE_CLIENT_SECRET: google.client.clientSecret,
-      GOOGLE_OAUTH_TOKEN_URL: google.tokenUrl,
-      GOOGLE_API_ROOT_URL: google.url,
-    }),
-  );
+  const started: RoleProcess[] = [];
   let worker: ReturnType<typeof spawnChild> | undefined;
   try {
-    await waitForHttpOk(`${base}/health/ready`, 30_000, api.exited);
+    await startRole(
+      'api',
+      roleEnv(db.url, {
+        PUBLIC_BASE_URL: base,
+        LOG_LEVEL: 'warn',
+        DB_POOL_MAX: '10',
+        CREDENTIALS_ENCRYPTION_KEY: KEY.toString('base64'),
+        GOOGLE_CLIENT_ID: google.client.clientId,
+        GOOGLE_CLIENT_SECRET: google.client.clientSecret,
+        GOOGLE_OAUTH_TOKEN_URL: google.tokenUrl,
+        GOOGLE_API_ROOT_URL: google.url,
+      }),
+      { port: apiPort, timeoutMs: 30_000, started },
+    );
     const address = `${base}/v1/calendar/google/notifications`;
     const seedStarted = Date.now();
     const seeded = await seed(db, google, address, USERS);
@@ -393,7 +393,7 @@ export async function calendarChannels(scale: ChannelsScale = ISSUE_SCALE): Prom
       worker.child.kill('SIGTERM');
       await exited;
     }
-    await api.stop();
+    await Promise.all(started.map((p) => p.stop()));
     await db.drop();
     await google.close();
   }

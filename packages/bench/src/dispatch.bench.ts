@@ -5,14 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { ALERTS_PLANNED_CHANNEL, planAlerts } from '@nudge/alerts';
 import {
   createTestDatabase,
-  freePort,
   insertMeeting,
   insertUser,
   PushEmulator,
   roleEnv,
-  RoleProcess,
   seedDueAlerts,
-  waitForHttpOk,
+  startRole,
+  type RoleProcess,
 } from '@nudge/testkit';
 import { burstSince, latenessFigure } from './burst.js';
 import { median, percentile, printFigure, printSection, printTargets, ratio } from './report.js';
@@ -70,10 +69,7 @@ export async function dispatchBurst(): Promise<void> {
       vapidPublicKey: env.VAPID_PUBLIC_KEY!,
       dueAt: new Date(Date.now() + 3_600_000),
     });
-    const port = await freePort();
-    const worker = RoleProcess.start('worker', { ...env, DATABASE_URL: db.url, HEALTH_PORT: String(port) });
-    workers.push(worker);
-    await waitForHttpOk(`http://127.0.0.1:${port}/health/live`, 20_000, worker.exited);
+    await startRole('worker', { ...env, DATABASE_URL: db.url }, { ready: 'live', started: workers });
     const dueAt = new Date(Date.now() + 2_000);
     await db.sql`update alerts set due_at = ${dueAt} where state = 'scheduled'`;
     await db.sql`select pg_notify(${ALERTS_PLANNED_CHANNEL}, ${dueAt.toISOString()})`;

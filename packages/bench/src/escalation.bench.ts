@@ -9,6 +9,7 @@ import {
   roleEnv,
   RoleProcess,
   signTwilioWebhook,
+  startRole,
   TwilioEmulator,
   waitForHttpOk,
   type TestDatabase,
@@ -103,16 +104,13 @@ async function escalationLateness(): Promise<void> {
 
     const dueAt = new Date(Date.now() + 10_000);
     await seedEscalations(db, 1, BURST, () => dueAt);
-    const port = await freePort();
-    worker = RoleProcess.start('worker', {
+    ({ process: worker } = await startRole('worker', {
       ...roleEnv(db.url, { LOG_LEVEL: 'warn' }),
       ...env,
       CALLS_PUBLIC_URL: callsUrl,
       TWILIO_API_BASE_URL: twilio.url,
       ESCALATION_CONCURRENCY: String(CONCURRENCY),
-      HEALTH_PORT: String(port),
-    });
-    await waitForHttpOk(`http://127.0.0.1:${port}/health/ready`, 20_000, worker.exited);
+    }));
     if (Date.now() > dueAt.getTime() - 2_000) throw new Error('the worker took too long to start; raise the lead time');
     await twilio.calls.until((items) => items.length >= BURST, 120_000);
     const { lateness, perSecond: rate } = burstSince(
@@ -192,16 +190,20 @@ async function callsThroughput(): Promise<void> {
   const barePort = await freePort();
   const publicUrl = `http://127.0.0.1:${port}`;
   const { REDIS_URL: _none, ...escalation } = escalationEnv('redis://unused');
-  // Every signed callback comes from one loopback address here: the per-address flood limit is not what this measures.
-  const calls = RoleProcess.start('calls', {
-    ...roleEnv(db.url, { LOG_LEVEL: 'warn', CALLS_RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '1000000' }),
-    ...escalation,
-    CALLS_PUBLIC_URL: publicUrl,
-    PORT: String(port),
-  });
   const bare = RoleProcess.startScript(BARE_SERVER, [String(barePort)]);
   const token = escalation.TWILIO_AUTH_TOKEN!;
+  let calls: RoleProcess | undefined;
   try {
+    // Every signed callback comes from one loopback address here: the per-address flood limit is not what this measures.
+    ({ process: calls } = await startRole(
+      'calls',
+      {
+        ...roleEnv(db.url, { LOG_LEVEL: 'warn', CALLS_RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '1000000' }),
+        ...escalation,
+        CALLS_PUBLIC_URL: publicUrl,
+      },
+      { port, timeoutMs: 30_000 },
+    ));
     // One escalated alert with a call attempt per CallSid the load will report on.
     const [user] = await db.sql<{ id: string }[]>`
       with org as (insert into organizations (name) values ('Calls bench') returning id)
@@ -214,7 +216,6 @@ async function callsThroughput(): Promise<void> {
     await db.sql`
       insert into deliveries (alert_id, channel, target_id, attempt, status, provider_ref)
       select ${alert!.id}, 'call', ${user!.id}, n, 'processing', 'CA' || lpad(to_hex(n), 32, '0') from generate_series(1, 200000) as n`;
-    await waitForHttpOk(`${publicUrl}/health/ready`, 30_000, calls.exited);
     await waitForHttpOk(`http://127.0.0.1:${barePort}/bare`, 30_000, bare.exited);
 
     const run = (base: string, path: string, seconds: number): Promise<LoadResult> =>
@@ -232,7 +233,7 @@ async function callsThroughput(): Promise<void> {
     printFigure('status callbacks / bare route', ratio(status.requestsPerSecond, baseline.requestsPerSecond));
     printTargets(loadTargets(status, baseline, { throughputShare: 0.3, p99Ms: 20 }));
   } finally {
-    await Promise.all([calls.stop(), bare.stop()]);
+    await Promise.all([calls?.stop(), bare.stop()]);
     await sleep(100);
     await db.drop();
   }

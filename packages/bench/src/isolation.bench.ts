@@ -5,12 +5,11 @@ import type { Sql } from '@nudge/db';
 import {
   ConnectionCounter,
   createTestDatabase,
-  freePort,
   PushEmulator,
   roleEnv,
-  RoleProcess,
   seedDueAlerts,
-  waitForHttpOk,
+  startRole,
+  type RoleProcess,
 } from '@nudge/testkit';
 import { percentile, printFigure, printSection, printTargets, ratio } from './report.js';
 
@@ -90,9 +89,7 @@ async function runPhase(
     if (withDeadEndpoints) await seedDeadEndpointUser(db.sql, push, env.VAPID_PUBLIC_KEY!, dead.port, dueTimes);
     push.messages.items.length = 0;
 
-    const port = await freePort();
-    worker = RoleProcess.start('worker', { ...env, DATABASE_URL: db.url, HEALTH_PORT: String(port) });
-    await waitForHttpOk(`http://127.0.0.1:${port}/health/live`, 20_000, worker.exited);
+    ({ process: worker } = await startRole('worker', { ...env, DATABASE_URL: db.url }, { ready: 'live' }));
     if (Date.now() > warmUp.getTime()) throw new Error('the worker took longer to start than the lead time; raise it');
     // Pushes not received by then count as infinitely late.
     await push.messages.until((items) => items.length >= OTHERS * (WAVES + 1), GIVE_UP_MS).catch(() => undefined);

@@ -9,7 +9,7 @@ import {
   PushEmulator,
   roleEnv,
   RoleProcess,
-  waitForHttpOk,
+  startRole,
   type TestDatabase,
 } from '@nudge/testkit';
 
@@ -32,9 +32,8 @@ describe('an alert from meeting to check-in', () => {
     const apiPort = await freePort();
     base = `http://127.0.0.1:${apiPort}`;
     const shared = { ...env, DATABASE_URL: db.url, PUBLIC_BASE_URL: base, NODE_EXTRA_CA_CERTS: caFile };
-    api = RoleProcess.start('api', { ...shared, PORT: String(apiPort) });
     worker = RoleProcess.start('worker', { ...shared, HEALTH_PORT: String(await freePort()) });
-    await waitForHttpOk(`${base}/health/ready`, 20_000, api.exited);
+    ({ process: api } = await startRole('api', shared, { port: apiPort }));
     ({ token } = await createOrgWithCli(db.url, [
       '--org',
       'Flow',
@@ -47,7 +46,7 @@ describe('an alert from meeting to check-in', () => {
     ]));
   });
   afterAll(async () => {
-    await Promise.all([api.stop(), worker.stop()]);
+    await Promise.all([api?.stop(), worker?.stop()]);
     await push.close();
     await db.drop();
   });

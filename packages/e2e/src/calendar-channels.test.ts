@@ -9,7 +9,7 @@ import {
   GoogleEmulator,
   roleEnv,
   RoleProcess,
-  waitForHttpOk,
+  startRole,
   type TestDatabase,
 } from '@nudge/testkit';
 
@@ -46,8 +46,7 @@ describe('calendar push channels', () => {
       CALENDAR_CHANNELS_TEST_ALLOW_LOOPBACK_HTTP: 'true',
       ENABLE_SCHEDULERS: 'true',
     });
-    api = RoleProcess.start('api', { ...shared, PORT: String(apiPort), ENABLE_SCHEDULERS: 'false' });
-    await waitForHttpOk(`${base}/health/ready`, 20_000, api.exited);
+    ({ process: api } = await startRole('api', { ...shared, ENABLE_SCHEDULERS: 'false' }, { port: apiPort }));
     workers = [
       RoleProcess.start('worker', { ...shared, HEALTH_PORT: String(await freePort()) }),
       RoleProcess.start('worker', { ...shared, HEALTH_PORT: String(await freePort()) }),

@@ -4,12 +4,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import {
   ANY,
   createTestDatabase,
-  freePort,
   PushEmulator,
   roleEnv,
-  RoleProcess,
   seedDueAlerts,
-  waitForHttpOk,
+  startRole,
+  type RoleProcess,
   type TestDatabase,
 } from '@nudge/testkit';
 
@@ -35,22 +34,22 @@ describe('alert dispatch across worker processes', () => {
   });
 
   async function startWorker(extra: Record<string, string> = {}): Promise<RoleProcess> {
-    const port = await freePort();
-    const worker = RoleProcess.start('worker', {
-      ...env,
-      DATABASE_URL: db.url,
-      HEALTH_PORT: String(port),
-      NODE_EXTRA_CA_CERTS: caFile,
-      LOG_LEVEL: 'warn',
-      // A 1,000-push burst through one emulator on a busy test machine can hold a request past the
-      // 3 s production deadline, and a timed-out endpoint then waits 30 s in quarantine: not what
-      // these tests are about (dispatch-isolation.test covers timeouts and quarantine).
-      PUSH_SEND_TIMEOUT_MS: '15000',
-      ...extra,
-    });
-    workers.push(worker);
-    await waitForHttpOk(`http://127.0.0.1:${port}/health/live`, 20_000, worker.exited);
-    return worker;
+    const worker = await startRole(
+      'worker',
+      {
+        ...env,
+        DATABASE_URL: db.url,
+        NODE_EXTRA_CA_CERTS: caFile,
+        LOG_LEVEL: 'warn',
+        // A 1,000-push burst through one emulator on a busy test machine can hold a request past the
+        // 3 s production deadline, and a timed-out endpoint then waits 30 s in quarantine: not what
+        // these tests are about (dispatch-isolation.test covers timeouts and quarantine).
+        PUSH_SEND_TIMEOUT_MS: '15000',
+        ...extra,
+      },
+      { ready: 'live', started: workers },
+    );
+    return worker.process;
   }
 
   const alertIdsReceived = () => push.messages.items.map((m) => m.json<{ alert_id: string }>().alert_id);

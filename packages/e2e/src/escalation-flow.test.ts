@@ -15,9 +15,9 @@ import {
   PushEmulator,
   RedisServer,
   roleEnv,
-  RoleProcess,
+  startRole,
   TwilioEmulator,
-  waitForHttpOk,
+  type RoleProcess,
   type TestDatabase,
 } from '@nudge/testkit';
 
@@ -37,11 +37,7 @@ describe('escalation from push to phone, through real worker and calls processes
   let phoneCounter = 0;
 
   async function startWorker(): Promise<RoleProcess> {
-    const port = await freePort();
-    const process = RoleProcess.start('worker', { ...workerEnv, HEALTH_PORT: String(port) });
-    started.push(process);
-    await waitForHttpOk(`http://127.0.0.1:${port}/health/ready`, 20_000, process.exited);
-    return process;
+    return (await startRole('worker', workerEnv, { started })).process;
   }
 
   beforeAll(async () => {
@@ -64,15 +60,13 @@ describe('escalation from push to phone, through real worker and calls processes
       NODE_EXTRA_CA_CERTS: caFile,
     };
     const { REDIS_URL: _unused, ...callsEnv } = shared;
-    calls = RoleProcess.start('calls', { ...callsEnv, PORT: String(callsPort) });
-    started.push(calls);
+    calls = (await startRole('calls', callsEnv, { port: callsPort, started })).process;
     workerEnv = {
       ...shared,
       TWILIO_API_BASE_URL: twilio.url,
       ESCALATION_RECONCILE_INTERVAL_MS: '200',
       TWILIO_REQUEST_TIMEOUT_MS: '1000',
     };
-    await waitForHttpOk(`${callsUrl}/health/ready`, 20_000, calls.exited);
     worker = await startWorker();
   });
   afterAll(async () => {

@@ -7,8 +7,8 @@ import {
   freePort,
   roleEnv,
   RoleProcess,
+  startRole,
   TEST_SERVER_URL,
-  waitForHttpOk,
   type RoleName,
   type TestDatabase,
 } from '@nudge/testkit';
@@ -77,35 +77,11 @@ async function readinessDuring<T>(
   }
 }
 
-/** A role on free ports; `metricsPort` is set as METRICS_PORT when asked for. */
-async function startRole(
-  db: TestDatabase,
-  role: RoleName,
-  options: { metricsPort?: boolean; env?: Record<string, string> } = {},
-) {
-  const port = await freePort();
-  const metricsPort = options.metricsPort === true ? await freePort() : undefined;
-  const process = RoleProcess.start(
-    role,
-    roleEnv(db.url, {
-      [role === 'worker' ? 'HEALTH_PORT' : 'PORT']: String(port),
-      ...(metricsPort === undefined ? {} : { METRICS_PORT: String(metricsPort) }),
-      ...options.env,
-    }),
-  );
-  const base = `http://127.0.0.1:${port}`;
-  await waitForHttpOk(`${base}/health/ready`, 45_000, process.exited);
-  return { process, base, metricsBase: metricsPort === undefined ? undefined : `http://127.0.0.1:${metricsPort}` };
-}
-
 describe('metrics leave the public port', () => {
   let db: TestDatabase;
   const started: RoleProcess[] = [];
-  const start = async (...args: Parameters<typeof startRole>) => {
-    const role = await startRole(...args);
-    started.push(role.process);
-    return role;
-  };
+  const start = (role: RoleName, options: { metrics?: boolean; env?: Record<string, string> } = {}) =>
+    startRole(role, roleEnv(db.url, options.env), { metrics: options.metrics, timeoutMs: 45_000, started });
   beforeAll(async () => {
     db = await createTestDatabase();
   });
@@ -115,9 +91,9 @@ describe('metrics leave the public port', () => {
   });
 
   describe('with METRICS_PORT, the api', () => {
-    let api: Awaited<ReturnType<typeof startRole>>;
+    let api: Awaited<ReturnType<typeof start>>;
     beforeAll(async () => {
-      api = await start(db, 'api', { metricsPort: true });
+      api = await start('api', { metrics: true });
     });
 
     it('answers a burst of 600 scrapes (100 at a time) on the public port with 404s, and stays ready throughout', async () => {
@@ -168,7 +144,7 @@ describe('metrics leave the public port', () => {
 
   it('keeps the api ready while every pooled database connection waits on a lock', async () => {
     // Short rounds, so that checks queued behind the pool would fail well within the lock's 5 s.
-    const api = await start(db, 'api', { env: { READINESS_INTERVAL_MS: '500', READINESS_TIMEOUT_MS: '1000' } });
+    const api = await start('api', { env: { READINESS_INTERVAL_MS: '500', READINESS_TIMEOUT_MS: '1000' } });
     // Every authenticated request waits on this lock, holding one of the api's 4 pooled connections.
     let waiting = 0;
     const {
@@ -198,7 +174,7 @@ describe('metrics leave the public port', () => {
   });
 
   it('with METRICS_TOKEN, the api serves /metrics on its public port only to the bearer of the token', async () => {
-    const api = await start(db, 'api', { env: { METRICS_TOKEN } });
+    const api = await start('api', { env: { METRICS_TOKEN } });
     const without = await fetch(`${api.base}/metrics`);
     expect(without.status).toBe(401);
     expect(without.headers.get('www-authenticate')).toBe('Bearer realm="metrics"');
@@ -231,7 +207,7 @@ describe('metrics leave the public port', () => {
   });
 
   it('with METRICS_PORT, the worker serves metrics there and not on HEALTH_PORT', async () => {
-    const worker = await start(db, 'worker', { metricsPort: true, env: { ENABLE_SCHEDULERS: 'true' } });
+    const worker = await start('worker', { metrics: true, env: { ENABLE_SCHEDULERS: 'true' } });
     expect((await fetch(`${worker.base}/metrics`)).status).toBe(404);
     const text = await (await fetch(`${worker.metricsBase}/metrics`)).text();
     expect(text).toMatch(/^nudge_alerts\{state="scheduled",role="worker"\} \d+$/m);
@@ -240,7 +216,7 @@ describe('metrics leave the public port', () => {
   });
 
   it('with METRICS_PORT and METRICS_TOKEN, the worker asks for the token on METRICS_PORT too', async () => {
-    const worker = await start(db, 'worker', { metricsPort: true, env: { METRICS_TOKEN } });
+    const worker = await start('worker', { metrics: true, env: { METRICS_TOKEN } });
     expect(
       (await fetch(`${worker.base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).status,
     ).toBe(404);
@@ -272,7 +248,7 @@ describe('metrics leave the public port', () => {
   });
 
   it('with neither setting, calls serves no metrics at all and says so once', async () => {
-    const calls = await start(db, 'calls');
+    const calls = await start('calls');
     const response = await fetch(`${calls.base}/metrics`);
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({ error: { code: 'not_found', message: 'no route GET /metrics' } });
@@ -318,7 +294,7 @@ describe('readiness during a database outage', () => {
   }
 
   it('answers 503 within a few seconds once the database refuses connections, and 200 once it is back', async () => {
-    const role = await startRole(db, 'calls');
+    const role = await startRole('calls', roleEnv(db.url), { timeoutMs: 45_000 });
     calls = role.process;
     const ready = `${role.base}/health/ready`;
     await admin.unsafe(`alter database "${db.name}" with allow_connections false`);

@@ -5,11 +5,10 @@ import { parse } from 'yaml';
 import {
   createTestDatabase,
   escalationEnv,
-  freePort,
   REPO_ROOT,
   roleEnv,
-  RoleProcess,
-  waitForHttpOk,
+  startRole,
+  type RoleProcess,
   type TestDatabase,
 } from '@nudge/testkit';
 
@@ -52,22 +51,13 @@ describe('dashboards and alerting rules', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     const env = roleEnv(db.url, { ...escalationEnv(TEST_REDIS_URL), ENABLE_SCHEDULERS: 'false' });
-    const ports = await Promise.all([freePort(), freePort(), freePort()]);
-    const metricsPorts = await Promise.all([freePort(), freePort(), freePort()]);
-    roles.push(RoleProcess.start('api', { ...env, PORT: String(ports[0]), METRICS_PORT: String(metricsPorts[0]) }));
-    roles.push(RoleProcess.start('calls', { ...env, PORT: String(ports[1]), METRICS_PORT: String(metricsPorts[1]) }));
-    roles.push(
-      RoleProcess.start('worker', {
-        ...env,
-        ENABLE_SCHEDULERS: 'true',
-        HEALTH_PORT: String(ports[2]),
-        METRICS_PORT: String(metricsPorts[2]),
-      }),
-    );
-    for (const [i, role] of roles.entries()) {
-      await waitForHttpOk(`http://127.0.0.1:${ports[i]}/health/live`, 45_000, role.exited);
-      exported += await (await fetch(`http://127.0.0.1:${metricsPorts[i]}/metrics`)).text();
-    }
+    const live = { ready: 'live', timeoutMs: 45_000, metrics: true, started: roles } as const;
+    const started = await Promise.all([
+      startRole('api', env, live),
+      startRole('calls', env, live),
+      startRole('worker', { ...env, ENABLE_SCHEDULERS: 'true' }, live),
+    ]);
+    for (const { metricsBase } of started) exported += await (await fetch(`${metricsBase}/metrics`)).text();
   });
   afterAll(async () => {
     await Promise.all(roles.map((r) => r.stop()));

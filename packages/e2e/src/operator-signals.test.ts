@@ -5,7 +5,7 @@ import {
   freePort,
   roleEnv,
   RoleProcess,
-  waitForHttpOk,
+  startRole,
   WebhookReceiver,
 } from '@nudge/testkit';
 
@@ -34,25 +34,22 @@ describe('what operators are told', () => {
     // A database that does not exist: the schema gate logs an error per look until it does.
     const missingDb = new URL(db.url);
     missingDb.pathname = `/${db.name}_absent`;
-    const port = await freePort();
-    const metricsPort = await freePort();
     const dsn = `http://publickey@${new URL(receiver.url).host}/42`;
-    const calls = RoleProcess.start(
-      'calls',
-      roleEnv(missingDb.toString(), {
-        PORT: String(port),
-        METRICS_PORT: String(metricsPort),
-        READINESS_INTERVAL_MS: '300',
-        SENTRY_DSN: dsn,
-        SENTRY_ENVIRONMENT: 'ci',
-        NUDGE_VERSION: '1.2.3',
-        INSTANCE_ID: 'calls-e2e',
-      }),
-    );
+    const started: RoleProcess[] = [];
     try {
-      await waitForHttpOk(`http://127.0.0.1:${port}/health/live`, 45_000, calls.exited);
+      const { process: calls, metricsBase } = await startRole(
+        'calls',
+        roleEnv(missingDb.toString(), {
+          READINESS_INTERVAL_MS: '300',
+          SENTRY_DSN: dsn,
+          SENTRY_ENVIRONMENT: 'ci',
+          NUDGE_VERSION: '1.2.3',
+          INSTANCE_ID: 'calls-e2e',
+        }),
+        { ready: 'live', timeoutMs: 45_000, metrics: true, started },
+      );
       await eventually(() => calls.events('db.schema.unverified').length >= 2, { explain: () => calls.output() });
-      const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      const metrics = await (await fetch(`${metricsBase}/metrics`)).text();
       const counted = Number(
         /^nudge_errors_total\{kind="db.schema.unverified",role="calls"\} (\d+)$/m.exec(metrics)?.[1],
       );
@@ -73,7 +70,7 @@ describe('what operators are told', () => {
         tags: expect.objectContaining({ role: 'calls', instance: 'calls-e2e', event: 'db.schema.unverified' }),
       });
     } finally {
-      await calls.stop();
+      await Promise.all(started.map((p) => p.stop()));
       await db.drop();
     }
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTestDatabase, freePort, roleEnv, RoleProcess, waitForHttpOk, type TestDatabase } from '@nudge/testkit';
+import { createTestDatabase, roleEnv, startRole, type RoleProcess, type TestDatabase } from '@nudge/testkit';
 
 /**
  * The three roles as real processes, in production order: the api migrates an empty database,
@@ -8,43 +8,41 @@ import { createTestDatabase, freePort, roleEnv, RoleProcess, waitForHttpOk, type
 describe('the three roles started in production order', () => {
   let db: TestDatabase;
   const processes: RoleProcess[] = [];
-  const ports = { api: 0, calls: 0, worker: 0 };
-  const metricsPorts = { api: 0, calls: 0, worker: 0 };
+  const bases = { api: '', calls: '', worker: '' };
+  const metricsBases = { api: '', calls: '', worker: '' };
   let api: RoleProcess;
   let calls: RoleProcess;
   let worker: RoleProcess;
 
   beforeAll(async () => {
     db = await createTestDatabase({ migrated: false });
-    ports.api = await freePort();
-    ports.calls = await freePort();
-    ports.worker = await freePort();
-    for (const role of ['api', 'calls', 'worker'] as const) metricsPorts[role] = await freePort();
   });
   afterAll(async () => {
     await Promise.all(processes.map((p) => p.stop('SIGKILL')));
     await db.drop();
   });
 
-  const start = (role: 'api' | 'calls' | 'worker', env: Record<string, string>) => {
-    const process = RoleProcess.start(
-      role,
-      roleEnv(db.url, { HEARTBEAT_INTERVAL_MS: '500', METRICS_PORT: String(metricsPorts[role]), ...env }),
-    );
-    processes.push(process);
-    return process;
+  /** Started and ready, with a METRICS_PORT; its addresses noted in `bases` and `metricsBases`. */
+  const start = async (role: 'api' | 'calls' | 'worker', env: Record<string, string> = {}) => {
+    const started = await startRole(role, roleEnv(db.url, { HEARTBEAT_INTERVAL_MS: '500', ...env }), {
+      timeoutMs: 45_000,
+      metrics: true,
+      started: processes,
+    });
+    bases[role] = started.base;
+    metricsBases[role] = started.metricsBase!;
+    return started.process;
   };
 
   it('the api migrates the empty database and becomes ready', async () => {
-    api = start('api', { PORT: String(ports.api), RUN_MIGRATIONS_ON_START: '1' });
-    await waitForHttpOk(`http://127.0.0.1:${ports.api}/health/ready`, 45_000, api.exited);
+    api = await start('api', { RUN_MIGRATIONS_ON_START: '1' });
     expect(api.events('db.migration.applied').map((l) => l.migration)).toContain('0001_initial');
     const order = ['config.flags', 'schedulers.disabled', 'db.migrations.completed', 'process.started'].map((event) =>
       api.lines.findIndex((line) => line.event === event),
     );
     expect(order.every((index) => index >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
-    const ready = (await (await fetch(`http://127.0.0.1:${ports.api}/health/ready`)).json()) as Record<string, unknown>;
+    const ready = (await (await fetch(`${bases.api}/health/ready`)).json()) as Record<string, unknown>;
     expect(ready).toMatchObject({
       status: 'ready',
       reasons: [],
@@ -53,13 +51,8 @@ describe('the three roles started in production order', () => {
   });
 
   it('worker and calls start after it and become ready', async () => {
-    worker = start('worker', { HEALTH_PORT: String(ports.worker), ENABLE_SCHEDULERS: 'true' });
-    calls = start('calls', { PORT: String(ports.calls) });
-    await Promise.all([
-      waitForHttpOk(`http://127.0.0.1:${ports.worker}/health/ready`, 45_000, worker.exited),
-      waitForHttpOk(`http://127.0.0.1:${ports.calls}/health/ready`, 45_000, calls.exited),
-    ]);
-    const table = await (await fetch(`http://127.0.0.1:${ports.worker}/health/ready?verbose=1`)).text();
+    [worker, calls] = await Promise.all([start('worker', { ENABLE_SCHEDULERS: 'true' }), start('calls')]);
+    const table = await (await fetch(`${bases.worker}/health/ready?verbose=1`)).text();
     expect(table).toMatch(/^READY\n/);
     for (const check of ['database', 'schema', 'scheduler', 'dispatcher'])
       expect(table).toMatch(new RegExp(`^${check}\\s+ok\\s+\\d+ ms`, 'm'));
@@ -98,15 +91,15 @@ describe('the three roles started in production order', () => {
 
   it("serves Prometheus metrics on every role's METRICS_PORT, and none on its public port", async () => {
     for (const role of ['api', 'calls', 'worker'] as const) {
-      const response = await fetch(`http://127.0.0.1:${metricsPorts[role]}/metrics`);
+      const response = await fetch(`${metricsBases[role]}/metrics`);
       expect(response.status).toBe(200);
       expect(await response.text()).toMatch(/^nudge_http_request_duration_seconds_bucket\{.*route="\/health\/ready"/m);
-      expect({ role, public: (await fetch(`http://127.0.0.1:${ports[role]}/metrics`)).status }).toEqual({
+      expect({ role, public: (await fetch(`${bases[role]}/metrics`)).status }).toEqual({
         role,
         public: 404,
       });
     }
-    const worker = await (await fetch(`http://127.0.0.1:${metricsPorts.worker}/metrics`)).text();
+    const worker = await (await fetch(`${metricsBases.worker}/metrics`)).text();
     expect(worker).toMatch(/^nudge_alerts\{state="scheduled",role="worker"\} 0$/m);
     expect(worker).toContain('# TYPE nudge_schedule_lateness_seconds histogram');
     expect(worker).toContain('# TYPE nudge_push_deliveries_total counter');
@@ -135,10 +128,9 @@ describe('a role started before the schema exists', () => {
   });
 
   it('stays not ready, naming the pending migrations and missing columns, with no line per column', async () => {
-    const port = await freePort();
-    calls = RoleProcess.start('calls', roleEnv(db.url, { PORT: String(port) }));
-    await waitForHttpOk(`http://127.0.0.1:${port}/health/live`, 45_000, calls.exited);
-    const response = await fetch(`http://127.0.0.1:${port}/health/ready`);
+    const started = await startRole('calls', roleEnv(db.url), { ready: 'live', timeoutMs: 45_000 });
+    calls = started.process;
+    const response = await fetch(`${started.base}/health/ready`);
     expect(response.status).toBe(503);
     const body = (await response.json()) as { status: string; reasons: string[] };
     expect(body.status).toBe('not_ready');

@@ -7,8 +7,7 @@ import {
   freePort,
   roleEnv,
   RoleProcess,
-  waitForHttpOk,
-  type RoleName,
+  startRole,
   type TestDatabase,
 } from '@nudge/testkit';
 
@@ -29,23 +28,21 @@ describe('Redis with escalation off', () => {
     await db.drop();
   });
 
-  async function startReady(role: RoleName, env: Record<string, string>): Promise<RoleProcess> {
-    const port = await freePort();
-    const process = RoleProcess.start(role, roleEnv(db.url, { PORT: String(port), HEALTH_PORT: String(port), ...env }));
-    started.push(process);
-    await waitForHttpOk(`http://127.0.0.1:${port}/health/ready`, 20_000, process.exited);
-    return process;
-  }
-
   it('no role opens a connection to REDIS_URL or logs about Redis', async () => {
     const roles = await Promise.all(
       (['api', 'calls', 'worker'] as const).map((role) =>
-        startReady(role, { REDIS_URL: counter.redisUrl, ENABLE_SCHEDULERS: String(role === 'worker') }),
+        startRole(
+          role,
+          roleEnv(db.url, { REDIS_URL: counter.redisUrl, ENABLE_SCHEDULERS: String(role === 'worker') }),
+          {
+            started,
+          },
+        ),
       ),
     );
     await sleep(1_000);
     expect(counter.connections).toBe(0);
-    for (const role of roles) expect(role.output().toLowerCase()).not.toContain('redis');
+    for (const role of roles) expect(role.process.output().toLowerCase()).not.toContain('redis');
   });
 
   it('the same listener does see the worker connect once escalation is on (the check can fail)', async () => {
@@ -60,14 +57,8 @@ describe('Redis with escalation off', () => {
   });
 
   it('with escalation on and Redis answering, the worker is ready and says Redis is checked', async () => {
-    const port = await freePort();
-    const worker = RoleProcess.start(
-      'worker',
-      roleEnv(db.url, { HEALTH_PORT: String(port), ...escalationEnv(TEST_REDIS_URL) }),
-    );
-    started.push(worker);
-    await waitForHttpOk(`http://127.0.0.1:${port}/health/ready`, 20_000, worker.exited);
-    const ready = (await (await fetch(`http://127.0.0.1:${port}/health/ready`)).json()) as {
+    const worker = await startRole('worker', roleEnv(db.url, escalationEnv(TEST_REDIS_URL)), { started });
+    const ready = (await (await fetch(`${worker.base}/health/ready`)).json()) as {
       checks: Record<string, { ok: boolean }>;
     };
     expect(ready.checks.redis).toMatchObject({ ok: true });

@@ -4,15 +4,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MIGRATIONS_DIR, runMigrations } from '@nudge/db';
-import {
-  createTestDatabase,
-  eventually,
-  freePort,
-  roleEnv,
-  RoleProcess,
-  waitForHttpOk,
-  type TestDatabase,
-} from '@nudge/testkit';
+import { eventually, roleEnv, startRole, waitForHttpOk, type RoleName, type RoleProcess } from '@nudge/testkit';
+import { useTestDatabase } from '@nudge/testkit/jest';
 
 const INTERVAL_MS = 400;
 const quiet = { info() {} };
@@ -44,30 +37,33 @@ function unstructured(role: RoleProcess): string[] {
   return role.rawOutput.filter((line) => line.trim() !== '');
 }
 
+/**
+ * For a describe block: a database without the schema, and `start` for a role on it that waits
+ * until the role is live (it is not ready before the schema is current). Roles still running
+ * are killed after the block, before the database is dropped.
+ */
+function databaseWithoutSchema() {
+  const started: RoleProcess[] = [];
+  afterAll(async () => {
+    await Promise.all(started.map((role) => role.stop('SIGKILL')));
+  });
+  const db = useTestDatabase({ migrated: false });
+  const start = (role: RoleName, env: Record<string, string>) =>
+    startRole(role, roleEnv(db.url, env), { ready: 'live', timeoutMs: 45_000, started });
+  return { db, start };
+}
+
 describe('the worker started on an empty database (defect 7)', () => {
-  let db: TestDatabase;
+  const { db, start } = databaseWithoutSchema();
   let worker: RoleProcess;
   let port: number;
-  beforeAll(async () => {
-    db = await createTestDatabase({ migrated: false });
-    port = await freePort();
-  });
-  afterAll(async () => {
-    await worker?.stop('SIGKILL');
-    await db.drop();
-  });
 
   it('waits not ready, one db.schema.not_current line per interval, and acts on nothing', async () => {
-    worker = RoleProcess.start(
-      'worker',
-      roleEnv(db.url, {
-        HEALTH_PORT: String(port),
-        ENABLE_SCHEDULERS: 'true',
-        READINESS_INTERVAL_MS: String(INTERVAL_MS),
-        HEARTBEAT_INTERVAL_MS: '500',
-      }),
-    );
-    await waitForHttpOk(`http://127.0.0.1:${port}/health/live`, 45_000, worker.exited);
+    ({ process: worker, port } = await start('worker', {
+      ENABLE_SCHEDULERS: 'true',
+      READINESS_INTERVAL_MS: String(INTERVAL_MS),
+      HEARTBEAT_INTERVAL_MS: '500',
+    }));
     const first = worker.events('db.schema.not_current').length;
     await sleep(INTERVAL_MS * 6);
     const lines = worker.events('db.schema.not_current');
@@ -121,25 +117,13 @@ describe('the worker started on an empty database (defect 7)', () => {
 });
 
 describe('calls started on a partly migrated database', () => {
-  let db: TestDatabase;
-  let calls: RoleProcess | undefined;
-  let port: number;
+  const { db, start } = databaseWithoutSchema();
   beforeAll(async () => {
-    db = await createTestDatabase({ migrated: false });
     await migrateFirstOnly(db.url);
-    port = await freePort();
-  });
-  afterAll(async () => {
-    await calls?.stop('SIGKILL');
-    await db.drop();
   });
 
   it('answers webhooks 503 and stays not ready, naming what is pending, until the rest is applied', async () => {
-    calls = RoleProcess.start(
-      'calls',
-      roleEnv(db.url, { PORT: String(port), READINESS_INTERVAL_MS: String(INTERVAL_MS) }),
-    );
-    await waitForHttpOk(`http://127.0.0.1:${port}/health/live`, 45_000, calls.exited);
+    const { process: calls, port } = await start('calls', { READINESS_INTERVAL_MS: String(INTERVAL_MS) });
     const { status, body } = await ready(port);
     expect(status).toBe(503);
     expect(body.reasons[0]).toMatch(/^10 migration\(s\) not applied: 0002_job_run_leases, /);
@@ -162,21 +146,15 @@ describe('calls started on a partly migrated database', () => {
 });
 
 describe('a role stopped while it waits', () => {
+  const { start } = databaseWithoutSchema();
+
   it('exits 0 at SIGTERM without starting anything', async () => {
-    const db = await createTestDatabase({ migrated: false });
-    const port = await freePort();
-    const calls = RoleProcess.start('calls', roleEnv(db.url, { PORT: String(port), READINESS_INTERVAL_MS: '300' }));
-    try {
-      await waitForHttpOk(`http://127.0.0.1:${port}/health/live`, 45_000, calls.exited);
-      const { code, ms } = await calls.stop();
-      expect(code).toBe(0);
-      expect(ms).toBeLessThan(3_000);
-      expect(calls.events('process.shutdown.completed')).toHaveLength(1);
-      expect(calls.events('process.started')).toHaveLength(0);
-      expect(unstructured(calls)).toEqual([]);
-    } finally {
-      await calls.stop('SIGKILL');
-      await db.drop();
-    }
+    const { process: calls } = await start('calls', { READINESS_INTERVAL_MS: '300' });
+    const { code, ms } = await calls.stop();
+    expect(code).toBe(0);
+    expect(ms).toBeLessThan(3_000);
+    expect(calls.events('process.shutdown.completed')).toHaveLength(1);
+    expect(calls.events('process.started')).toHaveLength(0);
+    expect(unstructured(calls)).toEqual([]);
   });
 });

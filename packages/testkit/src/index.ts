@@ -30,6 +30,7 @@ export {
   type LogLine,
   type RoleName,
 } from './role-process.js';
+export { startRole, type StartedRole, type StartRoleOptions } from './start-role.js';
 export { createOrgWithCli, type CreatedOrg } from './create-org-cli.js';
 export { createTestDatabase, prepareTemplateDatabase, TEST_SERVER_URL, type TestDatabase } from './test-database.js';
 export { ANY } from './emulators/http/scripted-responses.js';

@@ -11,8 +11,8 @@ import {
   RedisServer,
   roleEnv,
   RoleProcess,
+  startRole,
   TwilioEmulator,
-  waitForHttpOk,
   type TestDatabase,
 } from '@nudge/testkit';
 
@@ -55,7 +55,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let twilio: TwilioEmulator | undefined;
   let push: PushEmulator | undefined;
   let calls: RoleProcess | undefined;
-  let callsRole: { env: Record<string, string>; url: string } | undefined;
+  let callsRole: { env: Record<string, string>; port: number } | undefined;
   let api: RoleProcess | undefined;
   let worker: RoleProcess | undefined;
   const close = async () => {
@@ -85,7 +85,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         ...escalation,
         CALLS_PUBLIC_URL: callsUrl,
       };
-      callsRole = { env: { ...callsEnv, PORT: String(callsPort) }, url: callsUrl };
+      callsRole = { env: callsEnv, port: callsPort };
     }
     if (options.push === true) {
       push = await PushEmulator.start();
@@ -106,13 +106,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...options.env,
   });
   try {
-    api = RoleProcess.start('api', { ...env, PORT: String(apiPort), RUN_MIGRATIONS_ON_START: '1' });
     worker = RoleProcess.start('worker', { ...env, HEALTH_PORT: String(await freePort()), ENABLE_SCHEDULERS: 'true' });
-    await waitForHttpOk(`${base}/health/ready`, 20_000, api.exited);
+    ({ process: api } = await startRole('api', { ...env, RUN_MIGRATIONS_ON_START: '1' }, { port: apiPort }));
     if (callsRole !== undefined) {
       // After the api has migrated the database.
-      calls = RoleProcess.start('calls', callsRole.env);
-      await waitForHttpOk(`${callsRole.url}/health/ready`, 20_000, calls.exited);
+      ({ process: calls } = await startRole('calls', callsRole.env, { port: callsRole.port }));
     }
     const { token, userId } = await createOrgWithCli(db.url, [
       '--org',
