@@ -19,11 +19,6 @@ const newUserBody = {
   },
 } as const;
 
-const createdUserSchema = closedObject({
-  user: userSchema,
-  token: { type: 'string', description: 'shown once; only its hash is stored' },
-});
-
 /** The organisation's users, oldest first. */
 async function listUsers(sql: Sql, orgId: string): Promise<ReplyOf<typeof userSchema>[]> {
   return sql<
@@ -41,7 +36,18 @@ export async function userAdminRoutes(app: HttpApp, options: { sql: Sql; clock: 
 
   app.post(
     '/v1/admin/users',
-    { schema: { body: newUserBody, response: { 201: createdUserSchema, ...errorResponses } } },
+    {
+      schema: {
+        body: newUserBody,
+        response: {
+          201: closedObject({
+            user: userSchema,
+            token: { type: 'string', description: 'shown once; only its hash is stored' },
+          }),
+          ...errorResponses,
+        },
+      },
+    },
     async (request, reply) => {
       const body = request.body;
       const email = normalizeEmail(body.email);
