@@ -23,16 +23,11 @@ Restore it with scripts/restore.sh FILE.
 EOF
 }
 
+# --out DIR, besides the options parse_options reads for every script.
+parse_script_option() { option_value --out "a directory" "$@" && OUT_DIR="$OPTION_VALUE"; }
+
 main() {
-  while [ $# -gt 0 ]; do
-    case "$1" in
-      -h | --help) usage; exit 0 ;;
-      --out) [ $# -ge 2 ] || die "--out needs a directory"; OUT_DIR="$2"; shift 2; continue ;;
-      --out=*) OUT_DIR="${1#*=}"; shift; continue ;;
-    esac
-    parse_common_option "$@" || { usage >&2; exit 2; }
-    shift "$SHIFT_BY"
-  done
+  parse_only_options "$@"
   setup_compose
   mkdir -p "$OUT_DIR"
 

@@ -230,14 +230,16 @@ cmd_up() {
   echo "dcprod: healthy: ${services[*]}"
 }
 
+# `help` as the command is --help; the options are those parse_options reads for every script.
+parse_script_option() {
+  [ "$1" = help ] || return 1
+  usage
+  exit 0
+}
+
 main() {
-  while [ $# -gt 0 ]; do
-    case "$1" in
-      -h | --help | help) usage; exit 0 ;;
-    esac
-    parse_common_option "$@" || break
-    shift "$SHIFT_BY"
-  done
+  parse_options "$@"
+  shift "$OPTIONS_TAKEN"
   [ $# -gt 0 ] || { usage >&2; exit 2; }
   setup_compose
 

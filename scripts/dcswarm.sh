@@ -240,16 +240,24 @@ cmd_scale() {
   echo "dcswarm: scaled: $*"
 }
 
+# `help` as the command, --stack NAME and -c FILE, besides the options parse_options reads for
+# every script.
+parse_script_option() {
+  if [ "$1" = help ]; then
+    usage
+    exit 0
+  elif option_value --stack "a name" "$@"; then
+    STACK="$OPTION_VALUE"
+  elif option_value -c "a file" "$@"; then
+    EXTRA_FILES+=("$OPTION_VALUE")
+  else
+    return 1
+  fi
+}
+
 main() {
-  while [ $# -gt 0 ]; do
-    case "$1" in
-      -h | --help | help) usage; exit 0 ;;
-      --stack) [ $# -ge 2 ] || die "--stack needs a name"; STACK="$2"; shift 2; continue ;;
-      -c) [ $# -ge 2 ] || die "-c needs a file"; EXTRA_FILES+=("$2"); shift 2; continue ;;
-    esac
-    parse_common_option "$@" || break
-    shift "$SHIFT_BY"
-  done
+  parse_options "$@"
+  shift "$OPTIONS_TAKEN"
   [ $# -gt 0 ] || { usage >&2; exit 2; }
   [[ "$STACK" =~ ^[a-z0-9][a-z0-9_-]*$ ]] || die "stack name '$STACK': use lower-case letters, digits, - and _"
   require_manager

@@ -30,22 +30,22 @@ wait_postgres_healthy() {
   done
 }
 
+# DUMP_FILE, the one argument that is not an option, wherever it stands among them.
+DUMP=""
+parse_script_option() {
+  case "$1" in
+    -*) return 1 ;;
+    *) [ -z "$DUMP" ] || die "one dump file only (got $DUMP and $1)"; DUMP="$1" ;;
+  esac
+}
+
 main() {
-  local dump=""
-  while [ $# -gt 0 ]; do
-    case "$1" in
-      -h | --help) usage; exit 0 ;;
-      -*) parse_common_option "$@" || { usage >&2; exit 2; }; shift "$SHIFT_BY"; continue ;;
-    esac
-    [ -z "$dump" ] || die "one dump file only (got $dump and $1)"
-    dump="$1"
-    shift
-  done
-  [ -n "$dump" ] || { usage >&2; exit 2; }
-  [ -f "$dump" ] || die "dump file $dump not found"
+  parse_only_options "$@"
+  [ -n "$DUMP" ] || { usage >&2; exit 2; }
+  [ -f "$DUMP" ] || die "dump file $DUMP not found"
   local dump_version code_version
-  dump_version="$(basename "$dump" | sed -n 's/.*-schema-\([0-9]\{4\}_[a-z0-9_]*\)\.dump$/\1/p')"
-  [ -n "$dump_version" ] || die "$dump is not named …-schema-NNNN_name.dump as scripts/backup.sh names dumps; rename it after the newest migration it holds"
+  dump_version="$(basename "$DUMP" | sed -n 's/.*-schema-\([0-9]\{4\}_[a-z0-9_]*\)\.dump$/\1/p')"
+  [ -n "$dump_version" ] || die "$DUMP is not named …-schema-NNNN_name.dump as scripts/backup.sh names dumps; rename it after the newest migration it holds"
   setup_compose
 
   code_version="$(schema_version code)"
@@ -62,10 +62,10 @@ main() {
   fi
   load_database_url
   # shellcheck disable=SC2016  # expanded by the container's shell
-  if ! run_postgres_tool 'exec pg_restore --clean --if-exists --no-owner --no-privileges --single-transaction --exit-on-error -d "$DATABASE_URL"' <"$dump"; then
+  if ! run_postgres_tool 'exec pg_restore --clean --if-exists --no-owner --no-privileges --single-transaction --exit-on-error -d "$DATABASE_URL"' <"$DUMP"; then
     die "pg_restore failed (above); the database is as it was before (single transaction). The roles are stopped: scripts/dcprod.sh up"
   fi
-  echo "restore: restored $dump (schema $dump_version; code $code_version)"
+  echo "restore: restored $DUMP (schema $dump_version; code $code_version)"
   echo "restore: start the roles: scripts/dcprod.sh up (the api applies any newer migration), then scripts/verify_production.sh"
 }
 

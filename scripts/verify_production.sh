@@ -261,16 +261,11 @@ check_redis() {
   fi
 }
 
+# --since WINDOW, besides the options parse_options reads for every script.
+parse_script_option() { option_value --since "a window such as 10m" "$@" && LOGS_SINCE="$OPTION_VALUE"; }
+
 main() {
-  while [ $# -gt 0 ]; do
-    case "$1" in
-      -h | --help) usage; exit 0 ;;
-      --since) [ $# -ge 2 ] || die "--since needs a window such as 10m"; LOGS_SINCE="$2"; shift 2; continue ;;
-      --since=*) LOGS_SINCE="${1#*=}"; shift; continue ;;
-    esac
-    parse_common_option "$@" || { usage >&2; exit 2; }
-    shift "$SHIFT_BY"
-  done
+  parse_only_options "$@"
   setup_compose
   API="$(running_container_of api || true)"
 

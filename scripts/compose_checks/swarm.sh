@@ -116,6 +116,18 @@ stop_probe() {
 
 probe_figure() { node -e "const c=require('$WORK/probe/$1.json'); console.log(c.$2)"; }
 
+# check_probe NAME WHAT: stops probe NAME and checks that the api answered every one of more
+# than 20 requests during WHAT (a rollout).
+check_probe() {
+  local name="$1" what="$2"
+  echo "      requests during $what: $(stop_probe "$name")"
+  if [ "$(probe_figure "$name" failed)" = 0 ] && [ "$(probe_figure "$name" requests)" -gt 20 ]; then
+    ok "$(probe_figure "$name" requests) requests during $what, 0 failed"
+  else
+    not_ok "$(probe_figure "$name" failed) of $(probe_figure "$name" requests) requests failed during $what"
+  fi
+}
+
 running_images() {
   docker service ls --filter "label=com.docker.stack.namespace=$STACK" --format '{{.Name}} {{.Image}}' | sort
 }
@@ -235,13 +247,7 @@ else
   show <"$WORK/up-bad.log"
 fi
 sleep 5
-bad="$(stop_probe bad)"
-echo "      requests during the bad rollout: $bad"
-if [ "$(probe_figure bad failed)" = 0 ] && [ "$(probe_figure bad requests)" -gt 20 ]; then
-  ok "$(probe_figure bad requests) requests during the bad rollout and its rollback, 0 failed"
-else
-  not_ok "$(probe_figure bad failed) of $(probe_figure bad requests) requests failed during the bad rollout"
-fi
+check_probe bad "the bad rollout and its rollback"
 api_state="$(docker service inspect -f '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{else}}none{{end}}' "${STACK}_api")"
 if [ "$api_state" = rollback_completed ] && [ "$(running_images)" = "$before" ]; then
   ok "api rollout state $api_state; every service runs the images it ran before"
@@ -258,13 +264,7 @@ else
   not_ok "rollout of the new version failed"
   show <"$WORK/up-next.log"
 fi
-next="$(stop_probe next)"
-echo "      requests during the new version's rollout: $next"
-if [ "$(probe_figure next failed)" = 0 ] && [ "$(probe_figure next requests)" -gt 20 ]; then
-  ok "$(probe_figure next requests) requests during the rollout, 0 failed"
-else
-  not_ok "$(probe_figure next failed) of $(probe_figure next requests) requests failed during the rollout"
-fi
+check_probe next "the new version's rollout"
 if [ "$(running_images | grep -c -- "-next")" = 3 ] && [ "$(docker service inspect -f '{{.Spec.Mode.Replicated.Replicas}}' "${STACK}_worker")" = 3 ]; then
   ok "api, calls and worker run $tag-next; worker still at 3 replicas"
 else

@@ -1,6 +1,7 @@
 # shellcheck shell=bash disable=SC2034  # variables here are read by the scripts that source it
-# Shared by dcprod.sh and verify_production.sh: how to call docker compose for the production
-# file, and how to find the project's containers. Containers are found by compose's labels,
+# Shared by the operator scripts (dcprod.sh, dcswarm.sh, verify_production.sh, backup.sh,
+# restore.sh): their options, how to call docker compose for the production file, and how to
+# find the project's containers. Containers are found by compose's labels,
 # which docker compose (v2) and docker-compose (v1) both set, whatever they name containers.
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -22,17 +23,48 @@ die() {
   exit 1
 }
 
-# Handles --env-file / --profile / -f; returns 1 for any other argument.
-# Sets SHIFT_BY to the number of arguments consumed.
-parse_common_option() {
-  SHIFT_BY=1
+# parse_options "$@", then shift "$OPTIONS_TAKEN": reads the options at the front of a script's
+# arguments, up to the first argument that is none of them, in this order:
+#   -h, --help       the script's usage, exit 0
+#   its own          when the script defines parse_script_option: called with the arguments left,
+#                    it returns 1 for one it does not take, else sets SHIFT_BY when it takes two
+#   --env-file FILE, --profile NAME, -f/--file FILE
+parse_options() {
+  OPTIONS_TAKEN=0
+  while [ $# -gt 0 ]; do
+    case "$1" in -h | --help) usage; exit 0 ;; esac
+    SHIFT_BY=1
+    if declare -F parse_script_option >/dev/null && parse_script_option "$@"; then
+      :
+    elif option_value --env-file "a file" "$@"; then
+      ENV_FILE="$OPTION_VALUE"
+    elif option_value --profile "a name" "$@"; then
+      PROFILES+=("$OPTION_VALUE")
+    elif option_value -f "a compose file" "$@" || option_value --file "a compose file" "$@"; then
+      EXTRA_FILES+=("$OPTION_VALUE")
+    else
+      return 0
+    fi
+    OPTIONS_TAKEN=$((OPTIONS_TAKEN + SHIFT_BY))
+    shift "$SHIFT_BY"
+  done
+}
+
+# parse_options for a script that takes nothing but options: any other argument is a usage error.
+parse_only_options() {
+  parse_options "$@"
+  [ "$OPTIONS_TAKEN" -eq $# ] || { usage >&2; exit 2; }
+}
+
+# option_value NAME WHAT "$@": when the first argument is option NAME, as `NAME VALUE` or (a long
+# option) `NAME=VALUE`, sets OPTION_VALUE and SHIFT_BY; dies "NAME needs WHAT" when the value is
+# missing; returns 1 for any other argument.
+option_value() {
+  local name="$1" what="$2"
+  shift 2
   case "$1" in
-    --env-file) [ $# -ge 2 ] || die "--env-file needs a file"; ENV_FILE="$2"; SHIFT_BY=2 ;;
-    --env-file=*) ENV_FILE="${1#*=}" ;;
-    --profile) [ $# -ge 2 ] || die "--profile needs a name"; PROFILES+=("$2"); SHIFT_BY=2 ;;
-    --profile=*) PROFILES+=("${1#*=}") ;;
-    -f | --file) [ $# -ge 2 ] || die "$1 needs a compose file"; EXTRA_FILES+=("$2"); SHIFT_BY=2 ;;
-    --file=*) EXTRA_FILES+=("${1#*=}") ;;
+    "$name") [ $# -ge 2 ] || die "$name needs $what"; OPTION_VALUE="$2"; SHIFT_BY=2 ;;
+    --*=*) [ "${1%%=*}" = "$name" ] || return 1; OPTION_VALUE="${1#*=}"; SHIFT_BY=1 ;;
     *) return 1 ;;
   esac
 }

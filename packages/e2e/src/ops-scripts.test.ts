@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { REPO_ROOT } from '@nudge/testkit';
 
 /**
- * scripts/dcprod.sh and scripts/verify_production.sh against a stand-in docker CLI
+ * The operator scripts (scripts/dcprod.sh and scripts/verify_production.sh above all) against a stand-in docker CLI
  * (packages/e2e/fake-docker/docker) that answers from canned files: what the scripts decide
  * from what docker reports, without a Docker engine. The real engine run is pnpm test:compose.
  * The scripts are copied next to a placeholder docker-compose.prod.yml in a temporary root,
@@ -66,7 +66,15 @@ beforeEach(() => {
   root = mkdtempSync(path.join(tmpdir(), 'nudge-ops-scripts-'));
   fake = path.join(root, 'fake');
   mkdirSync(path.join(root, 'scripts', 'lib'), { recursive: true });
-  for (const file of ['dcprod.sh', 'verify_production.sh', 'lib/compose.sh']) {
+  for (const file of [
+    'dcprod.sh',
+    'dcswarm.sh',
+    'verify_production.sh',
+    'backup.sh',
+    'restore.sh',
+    'lib/compose.sh',
+    'lib/database.sh',
+  ]) {
     copyFileSync(`${REPO_ROOT}scripts/${file}`, path.join(root, 'scripts', file));
   }
   writeFileSync(path.join(root, 'docker-compose.prod.yml'), 'services: {}\n');
@@ -223,5 +231,58 @@ describe('dcprod.sh', () => {
     expect(result.out).toMatch(/configuration checked: api calls worker accept it/);
     expect(result.out).toMatch(/healthy: api calls worker redis/);
     expect(result.code).toBe(0);
+  });
+});
+
+describe('the options every operator script reads (scripts/lib/compose.sh parse_options)', () => {
+  const scripts = ['dcprod.sh', 'dcswarm.sh', 'verify_production.sh', 'backup.sh', 'restore.sh'];
+
+  it.each(scripts)(
+    '%s: -h and --help print the usage and exit 0; --env-file without a file exits 1',
+    async (script) => {
+      for (const flag of ['-h', '--help']) {
+        const help = await run(script, ['--profile', 'with-db', flag]);
+        expect(help.out).toMatch(new RegExp(`^Usage: scripts/${script} `));
+        expect(help.code).toBe(0);
+      }
+      const missing = await run(script, ['--env-file']);
+      expect(missing.out).toBe(`${script.replace('.sh', '')}: --env-file needs a file\n`);
+      expect(missing.code).toBe(1);
+    },
+  );
+
+  it.each([
+    ['dcprod.sh', ['help'], 0, /^Usage: scripts\/dcprod\.sh /],
+    ['dcswarm.sh', ['help'], 0, /^Usage: scripts\/dcswarm\.sh /],
+    ['dcswarm.sh', ['--stack'], 1, /^dcswarm: --stack needs a name\n$/],
+    ['dcswarm.sh', ['-c'], 1, /^dcswarm: -c needs a file\n$/],
+    ['dcswarm.sh', ['-c', 'a.yml', '--stack', 'Bad!', 'status'], 1, /^dcswarm: stack name 'Bad!': use lower-case/],
+    ['dcswarm.sh', ['--stack=Bad!', 'status'], 1, /^dcswarm: stack name 'Bad!': use lower-case/],
+    ['backup.sh', ['--out'], 1, /^backup: --out needs a directory\n$/],
+    ['backup.sh', ['--bogus'], 2, /^Usage: scripts\/backup\.sh /],
+    ['backup.sh', ['--out=somewhere', 'extra'], 2, /^Usage: scripts\/backup\.sh /],
+    ['verify_production.sh', ['--since'], 1, /^verify_production: --since needs a window such as 10m\n$/],
+    ['verify_production.sh', ['--since=5m', 'extra'], 2, /^Usage: scripts\/verify_production\.sh /],
+    ['restore.sh', ['--profile', 'with-db'], 2, /^Usage: scripts\/restore\.sh /],
+    ['restore.sh', ['a.dump', '--bogus'], 2, /^Usage: scripts\/restore\.sh /],
+    [
+      'restore.sh',
+      ['a.dump', '--env-file', 'env.prod', 'b.dump'],
+      1,
+      /^restore: one dump file only \(got a\.dump and b\.dump\)\n$/,
+    ],
+    ['restore.sh', ['--env-file=env.prod', 'none.dump'], 1, /^restore: dump file none\.dump not found\n$/],
+  ])('%s %j exits %d', async (script, args, code, out) => {
+    const result = await run(script, args);
+    expect(result.out).toMatch(out);
+    expect(result.code).toBe(code);
+  });
+
+  it('backup.sh --out=DIR followed by a common option: the backup goes into DIR', async () => {
+    const result = await run('backup.sh', ['--out=here', '--env-file', 'env.prod']);
+    // The stand-in database has no migration, so nothing is written, but the folder is made.
+    expect(result.out).toMatch(/^backup: the database has no applied migration/m);
+    expect(result.code).toBe(1);
+    expect(existsSync(path.join(root, 'here'))).toBe(true);
   });
 });

@@ -66,17 +66,39 @@ function referenceClosure(project: string, seen = new Set<string>()): Set<string
   return seen;
 }
 
-/** The workspace folders a build stage of infra/Dockerfile copies (`COPY packages/x packages/x`). */
-function copiedByStage(stage: string): string[] {
+/** A stage of infra/Dockerfile: the stage it builds FROM, and its lines. */
+interface Stage {
+  from: string;
+  body: string;
+}
+
+/** The stages of infra/Dockerfile by name (`FROM base AS name`). */
+function dockerfileStages(): Map<string, Stage> {
   const dockerfile = readFileSync(path.join(REPO_ROOT, 'infra/Dockerfile'), 'utf8');
-  const body = dockerfile.split(/^FROM /m).find((part) => part.includes(` AS ${stage}\n`));
-  if (body === undefined) throw new Error(`infra/Dockerfile has no stage ${stage}`);
-  return [...body.matchAll(/^COPY ((?:packages|services)\/[a-z-]+) \1$/gm)].map((match) => match[1]!).sort();
+  const stages = new Map<string, Stage>();
+  for (const part of dockerfile.split(/^FROM /m).slice(1)) {
+    const header = /^(\S+) AS (\S+)\n/.exec(part);
+    if (header === null) throw new Error(`infra/Dockerfile: a FROM without AS: FROM ${part.split('\n')[0]}`);
+    stages.set(header[2]!, { from: header[1]!, body: part });
+  }
+  return stages;
+}
+
+/**
+ * The workspace folders a build stage of infra/Dockerfile copies (`COPY packages/x packages/x`),
+ * its own and those of the stages it builds FROM, in turn; a folder copied twice is listed twice.
+ */
+function copiedByStage(name: string, stages = dockerfileStages()): string[] {
+  const stage = stages.get(name);
+  if (stage === undefined) throw new Error(`infra/Dockerfile has no stage ${name}`);
+  const own = [...stage.body.matchAll(/^COPY ((?:packages|services)\/[a-z-]+) \1$/gm)].map((match) => match[1]!);
+  const inherited = stages.has(stage.from) ? copiedByStage(stage.from, stages) : [];
+  return [...inherited, ...own].sort();
 }
 
 describe('what each image builds from', () => {
   it.each(['api', 'calls', 'worker'])(
-    '%s: its stage copies exactly the workspace projects its build references, never the testkit',
+    '%s: its stage and the stages it builds FROM copy exactly the workspace projects its build references, never the testkit',
     (role) => {
       const closure = [...referenceClosure(`services/${role}`)].sort();
       expect(closure.filter((project) => /testkit|e2e|bench|api-types|boundaries/.test(project))).toEqual([]);
