@@ -9,10 +9,11 @@ import {
   roleEnv,
   RoleProcess,
   signTwilioWebhook,
+  startEscalationSetup,
   startRole,
-  TwilioEmulator,
   waitForHttpOk,
   type TestDatabase,
+  type TwilioEmulator,
 } from '@nudge/testkit';
 import { createTwilioClient } from '@nudge/worker';
 import type autocannon from 'autocannon';
@@ -90,11 +91,9 @@ async function escalationLateness(): Promise<void> {
     `escalation: ${BURST.toLocaleString('en')} escalations due in the same second, concurrency ${CONCURRENCY}; then single ones on an idle system`,
   );
   const redis = await RedisServer.start();
-  const env = escalationEnv(redis.url);
-  const twilio = await TwilioEmulator.start({ accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN });
   // Calls go unanswered: one status callback each, to a calls URL nobody serves. Only the create is measured.
+  const { twilio, env, callsUrl } = await startEscalationSetup(redis.url);
   twilio.scriptCall(ANY, { answer: 'no-answer' }, Infinity);
-  const callsUrl = `http://127.0.0.1:${await freePort()}`;
   const db = await createTestDatabase();
   let worker: RoleProcess | undefined;
   try {
@@ -107,7 +106,6 @@ async function escalationLateness(): Promise<void> {
     ({ process: worker } = await startRole('worker', {
       ...roleEnv(db.url, { LOG_LEVEL: 'warn' }),
       ...env,
-      CALLS_PUBLIC_URL: callsUrl,
       TWILIO_API_BASE_URL: twilio.url,
       ESCALATION_CONCURRENCY: String(CONCURRENCY),
     }));

@@ -7,18 +7,17 @@ import {
   alertTimeline,
   createTestDatabase,
   eventually,
-  escalationEnv,
-  freePort,
   insertAlert,
   insertMeeting,
   insertUser,
   PushEmulator,
   RedisServer,
   roleEnv,
+  startEscalationSetup,
   startRole,
-  TwilioEmulator,
   type RoleProcess,
   type TestDatabase,
+  type TwilioEmulator,
 } from '@nudge/testkit';
 
 /**
@@ -46,19 +45,10 @@ describe('escalation from push to phone, through real worker and calls processes
     push = await PushEmulator.start();
     const caFile = `${await mkdtemp(`${tmpdir()}/nudge-ca-`)}/push-ca.pem`;
     await writeFile(caFile, push.caPem);
-    const escalation = escalationEnv(redis.url);
-    twilio = await TwilioEmulator.start({
-      accountSid: escalation.TWILIO_ACCOUNT_SID,
-      authToken: escalation.TWILIO_AUTH_TOKEN,
-    });
-    const callsPort = await freePort();
-    const callsUrl = `http://127.0.0.1:${callsPort}`;
-    const shared: Record<string, string> = {
-      ...roleEnv(db.url),
-      ...escalation,
-      CALLS_PUBLIC_URL: callsUrl,
-      NODE_EXTRA_CA_CERTS: caFile,
-    };
+    const escalation = await startEscalationSetup(redis.url);
+    twilio = escalation.twilio;
+    const { callsPort } = escalation;
+    const shared: Record<string, string> = { ...roleEnv(db.url), ...escalation.env, NODE_EXTRA_CA_CERTS: caFile };
     const { REDIS_URL: _unused, ...callsEnv } = shared;
     calls = (await startRole('calls', callsEnv, { port: callsPort, started })).process;
     workerEnv = {

@@ -21,6 +21,7 @@ export { ScriptedResolver } from './scripted-resolver.js';
 export { ManualClock } from './manual-clock.js';
 export { capturingLogger } from './log-capture.js';
 export { escalationEnv, roleEnv, vapidKeyPair } from './role-env.js';
+export { startEscalationSetup, type EscalationSetup } from './escalation-setup.js';
 export {
   childBaseEnv,
   REPO_ROOT,

@@ -33,7 +33,7 @@ export function roleEnv(databaseUrl: string, overrides: Record<string, string> =
 }
 
 /** The settings escalation needs, pointing at local addresses. */
-export function escalationEnv(redisUrl: string): Record<string, string> {
+export function escalationEnv(redisUrl: string) {
   return {
     FEATURE_ESCALATION_ENABLED: 'true',
     REDIS_URL: redisUrl,

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import {
   createOrgWithCli,
   createTestDatabase,
-  escalationEnv,
   freePort,
   GoogleEmulator,
   markPhoneVerified,
@@ -11,9 +10,10 @@ import {
   RedisServer,
   roleEnv,
   RoleProcess,
+  startEscalationSetup,
   startRole,
-  TwilioEmulator,
   type TestDatabase,
+  type TwilioEmulator,
 } from '@nudge/testkit';
 
 /** The api and a scheduling worker as real processes, with the Google emulator, and an operator to sign in as. */
@@ -67,25 +67,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   try {
     if (options.escalation === true) {
       redis = await RedisServer.start();
-      const escalation = escalationEnv(redis.url);
-      twilio = await TwilioEmulator.start({
-        accountSid: escalation.TWILIO_ACCOUNT_SID,
-        authToken: escalation.TWILIO_AUTH_TOKEN,
-      });
-      const callsPort = await freePort();
-      const callsUrl = `http://127.0.0.1:${callsPort}`;
-      Object.assign(extra, escalation, {
-        CALLS_PUBLIC_URL: callsUrl,
-        TWILIO_API_BASE_URL: twilio.url,
+      const escalation = await startEscalationSetup(redis.url);
+      twilio = escalation.twilio;
+      Object.assign(extra, escalation.env, {
+        TWILIO_API_BASE_URL: escalation.twilio.url,
         ESCALATION_RECONCILE_INTERVAL_MS: '200',
       });
       // The calls role reads no queue: it gets no REDIS_URL.
-      const { REDIS_URL: _worker, ...callsEnv }: Record<string, string> = {
-        ...roleEnv(db.url),
-        ...escalation,
-        CALLS_PUBLIC_URL: callsUrl,
-      };
-      callsRole = { env: callsEnv, port: callsPort };
+      const { REDIS_URL: _worker, ...callsEnv }: Record<string, string> = { ...roleEnv(db.url), ...escalation.env };
+      callsRole = { env: callsEnv, port: escalation.callsPort };
     }
     if (options.push === true) {
       push = await PushEmulator.start();

@@ -7,14 +7,13 @@ import { buildCallsApp } from '@nudge/calls';
 import {
   capturingLogger,
   createTestDatabase,
-  escalationEnv,
-  freePort,
   roleEnv,
   signTwilioWebhook,
-  TwilioEmulator,
+  startEscalationSetup,
   verificationCodeSaid,
   type EmulatedCall,
   type TestDatabase,
+  type TwilioEmulator,
 } from '@nudge/testkit';
 import { buildApiApp } from '../../app.js';
 import { createUser } from '../../orgs/create-user.js';
@@ -40,19 +39,17 @@ describe('verified phone numbers', () => {
   const clock = { now: () => new Date(Date.now() + offsetMs) };
   const apiLog = capturingLogger('api');
   const callsLog = capturingLogger('calls');
-  const escalation = escalationEnv('redis://127.0.0.1:1');
   let adminToken: string;
+  let fromNumber: string;
   let orgId: string;
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    twilio = await TwilioEmulator.start({
-      accountSid: escalation.TWILIO_ACCOUNT_SID!,
-      authToken: escalation.TWILIO_AUTH_TOKEN!,
-    });
-    const callsPort = await freePort();
-    callsUrl = `http://127.0.0.1:${callsPort}`;
-    const env = { ...roleEnv(db.url), ...escalation, CALLS_PUBLIC_URL: callsUrl, TWILIO_API_BASE_URL: twilio.url };
+    const escalation = await startEscalationSetup('redis://127.0.0.1:1');
+    ({ twilio, callsUrl } = escalation);
+    const { callsPort } = escalation;
+    fromNumber = escalation.env.TWILIO_FROM_NUMBER;
+    const env = { ...roleEnv(db.url), ...escalation.env, TWILIO_API_BASE_URL: escalation.twilio.url };
     calls = await buildCallsApp({
       config: parseCallsConfig(env),
       sql: db.sql,
@@ -176,7 +173,7 @@ describe('verified phone numbers', () => {
     const [text] = await twilio.messages.until((items) => items.some((m) => m.to === phone));
     const message = twilio.messages.items.find((m) => m.to === phone)!;
     expect(text).toBeDefined();
-    expect(message.from).toBe(escalation.TWILIO_FROM_NUMBER);
+    expect(message.from).toBe(fromNumber);
     const code = /code is (\d{6})/.exec(message.body)?.[1];
     expect(code).toMatch(/^\d{6}$/);
     expect(twilio.calls.items.some((c) => c.to === phone)).toBe(false);
