@@ -1,5 +1,5 @@
 import type { Sql, TransactionSql } from '@nudge/db';
-import { queueSyncRequest } from './sync-requests.js';
+import { queueSyncRequest, wakeSyncWorkers } from './sync-requests.js';
 import { TokenDecryptionError, type TokenCipher } from './token-cipher.js';
 
 /**
@@ -67,7 +67,7 @@ export async function saveGoogleCredential(
       returning id`;
     // A sync token belongs to the previous grant's calendar.
     await tx`delete from calendar_sync_state where credential_id = ${row!.id}`;
-    await queueSyncRequest(tx, row!.id, now);
+    if (await queueSyncRequest(tx, row!.id, now)) await wakeSyncWorkers(tx);
     return row!.id;
   });
 }

@@ -43,6 +43,7 @@ export {
   completeSyncRequests,
   queueSyncRequest,
   SYNC_REQUESTED_CHANNEL,
+  wakeSyncWorkers,
   type CalendarSyncRequestRow,
   type ClaimedSyncRequest,
   type LiveCredential,

@@ -21,18 +21,23 @@ export interface CalendarSyncRequestRow {
 export const SYNC_REQUESTED_CHANNEL = 'nudge_calendar_sync_requested';
 
 /**
- * Queues one targeted sync for the credential — one row per credential, so a burst coalesces —
- * and wakes the workers with a NOTIFY only when the row is new (inside a transaction: at commit).
+ * Queues one targeted sync for the credential — one row per credential, so a burst coalesces.
+ * True when the row is new: the caller then wakes the workers (`wakeSyncWorkers`). The NOTIFY
+ * is not sent here: every transaction that notifies takes one database-wide lock at commit, so
+ * a burst of notifications each notifying would commit one at a time.
  */
-export async function queueSyncRequest(sql: Sql | TransactionSql, credentialId: string, now: Date): Promise<void> {
-  await sql`
-    with queued as (
-      insert into calendar_sync_requests as r (credential_id, first_requested_at, requested_at)
-      values (${credentialId}, ${now}, ${now})
-      on conflict (credential_id) do update set requested_at = excluded.requested_at, notifications = r.notifications + 1
-      returning (xmax = 0) as inserted
-    )
-    select pg_notify(${SYNC_REQUESTED_CHANNEL}, '') from queued where inserted`;
+export async function queueSyncRequest(sql: Sql | TransactionSql, credentialId: string, now: Date): Promise<boolean> {
+  const [row] = await sql<{ inserted: boolean }[]>`
+    insert into calendar_sync_requests as r (credential_id, first_requested_at, requested_at)
+    values (${credentialId}, ${now}, ${now})
+    on conflict (credential_id) do update set requested_at = excluded.requested_at, notifications = r.notifications + 1
+    returning (xmax = 0) as inserted`;
+  return row!.inserted;
+}
+
+/** Wakes the workers' targeted syncs (inside a transaction: at its commit). */
+export async function wakeSyncWorkers(sql: Sql | TransactionSql): Promise<void> {
+  await sql`select pg_notify(${SYNC_REQUESTED_CHANNEL}, '')`;
 }
 
 /** A credential a sync works from, with its calendar's sync state. */

@@ -37,13 +37,14 @@ function hashOf(token: string): string {
  * Handles one notification without calling Google, in two statements: the channel id, token
  * and resource id must match an open channel of a live credential (checked, and the message
  * number advanced, in one), or nothing happens. A change queues one targeted sync for the user
- * — one row per credential, so a burst coalesces — and wakes the workers with a NOTIFY only
- * when the row is new.
+ * — one row per credential, so a burst coalesces — and, when the row is new, asks `wake` to
+ * wake the workers.
  */
 export async function acceptNotification(
   sql: Sql,
   headers: NotificationHeaders,
   now: Date,
+  wake: () => void,
 ): Promise<NotificationOutcome> {
   const { channelId, token, resourceId, resourceState, messageNumber } = headers;
   if (channelId === undefined || !CHANNEL_ID.test(channelId)) return 'malformed';
@@ -66,6 +67,6 @@ export async function acceptNotification(
   // Message numbers only grow on a channel: one seen before is a replay (or Google's retry of one we took).
   if (!message.advanced) return 'replayed';
   if (resourceState === 'sync') return 'sync';
-  await queueSyncRequest(sql, message.credential_id, now);
+  if (await queueSyncRequest(sql, message.credential_id, now)) wake();
   return 'queued';
 }

@@ -125,9 +125,10 @@ describe.each([
     const granted: number[] = [];
     await everyUserLists(quotas, emails, 'targeted', false, granted);
     const seconds = (Date.now() - started) / 1000;
-    // 200 a second across the three: 2,000 requests cannot take much less than 10 s, and no second grants more.
+    // 200 a second across the three, and no second grants more: the 2,000 take ten one-second
+    // windows, the first of them begun part-way (so more than 8 s, less than 10).
     expect(granted).toHaveLength(2_000);
-    expect(seconds).toBeGreaterThan(8.5);
+    expect(seconds).toBeGreaterThan(8);
     const windows = await grantsPerSecond(_name);
     expect(windows.reduce((sum, count) => sum + count, 0)).toBe(2_000);
     expect(Math.max(...windows)).toBeLessThanOrEqual(200);

@@ -4,6 +4,7 @@ import type { Clock } from '@nudge/domain';
 import { errorBody, type Metrics } from '@nudge/service';
 import { Counter } from 'prom-client';
 import { acceptNotification, type NotificationOutcome } from '../../calendar/channel-notifications.js';
+import { SyncWakeups } from '../../calendar/sync-wakeups.js';
 import { errorResponses } from '../schemas.js';
 
 export interface NotificationRouteOptions {
@@ -40,6 +41,8 @@ export async function notificationRoutes(app: FastifyInstance, options: Notifica
           labelNames: ['outcome'] as const,
           registers: [options.metrics.registry],
         });
+  const wakeups = new SyncWakeups(options.sql, app.log);
+  app.addHook('onClose', async () => wakeups.settled());
   // Google sends no body; whatever content type a caller claims, the body is never read.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { bodyLimit: 1024 }, (_request, _payload, done) => done(null, undefined));
@@ -65,6 +68,7 @@ export async function notificationRoutes(app: FastifyInstance, options: Notifica
           messageNumber: header(request.headers['x-goog-message-number']),
         },
         options.clock.now(),
+        () => wakeups.request(),
       );
       counter?.inc({ outcome });
       const status = STATUS[outcome];
